@@ -1,0 +1,297 @@
+//! Findings as data: what a check found, where, how bad, and whether it blocks.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// What a finding means for the gate (DESIGN.md §4 `severity`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// A check's own rating (DESIGN.md §4 `risk`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Risk {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Risk {
+    pub fn parse(s: &str) -> Option<Risk> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "info" => Risk::Info,
+            "low" => Risk::Low,
+            "medium" => Risk::Medium,
+            "high" => Risk::High,
+            "critical" => Risk::Critical,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Risk::Info => "info",
+            Risk::Low => "low",
+            Risk::Medium => "medium",
+            Risk::High => "high",
+            Risk::Critical => "critical",
+        }
+    }
+}
+
+/// Which stage produced a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    Parse,
+    Schema,
+    Policy,
+    Gate,
+}
+
+/// The Kubernetes object a finding is about.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Resource {
+    #[serde(rename = "apiVersion")]
+    pub api_version: Option<String>,
+    pub kind: Option<String>,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+}
+
+impl Resource {
+    /// `Kind/name` (or `Kind/namespace/name`) for titles.
+    pub fn display(&self) -> Option<String> {
+        let kind = self.kind.as_deref()?;
+        let name = self.name.as_deref().unwrap_or("<unnamed>");
+        Some(match &self.namespace {
+            Some(ns) => format!("{kind} {ns}/{name}"),
+            None => format!("{kind} {name}"),
+        })
+    }
+}
+
+/// A 1-based line/column range in the original source (columns count Unicode scalar values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Region {
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    /// Byte range in the (BOM-stripped, decoded) source text, for snippets.
+    #[serde(skip)]
+    pub start_byte: usize,
+    #[serde(skip)]
+    pub end_byte: usize,
+}
+
+/// Why a finding does not block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suppression {
+    pub kind: String,
+    pub reason: Option<String>,
+    pub expires: Option<String>,
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: String,
+    pub severity: Severity,
+    pub message: String,
+    /// Repo-relative file; `None` for findings about no file (e.g. combined-input results).
+    pub file: Option<String>,
+    pub document: Option<usize>,
+    /// JSON pointer of the node the region covers (after resolving to the nearest existing parent).
+    pub pointer: String,
+    pub region: Option<Region>,
+    pub resource: Option<Resource>,
+    pub origin: Origin,
+    pub risk: Option<Risk>,
+    /// Short rule title (from METADATA or the result).
+    pub title: Option<String>,
+    /// How to fix it.
+    pub help: Option<String>,
+    pub fingerprint: String,
+    pub new: bool,
+    pub suppressed: Option<Suppression>,
+}
+
+impl Finding {
+    /// A finding with the fingerprint computed from its identity. `region` does not enter the
+    /// fingerprint, so it survives unrelated lines moving.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        rule: impl Into<String>,
+        severity: Severity,
+        message: impl Into<String>,
+        origin: Origin,
+        file: Option<String>,
+        document: Option<usize>,
+        pointer: impl Into<String>,
+        region: Option<Region>,
+        resource: Option<Resource>,
+    ) -> Finding {
+        let mut f = Finding {
+            rule: rule.into(),
+            severity,
+            message: message.into(),
+            file,
+            document,
+            pointer: pointer.into(),
+            region,
+            resource,
+            origin,
+            risk: None,
+            title: None,
+            help: None,
+            fingerprint: String::new(),
+            new: true,
+            suppressed: None,
+        };
+        f.fingerprint = f.compute_fingerprint();
+        f
+    }
+
+    /// sha256 over rule, file, the resource identity (or the document index when the document
+    /// has no kind/name), the requested pointer and the message; never line numbers.
+    pub fn compute_fingerprint(&self) -> String {
+        let mut h = Sha256::new();
+        let mut put = |s: &str| {
+            h.update((s.len() as u64).to_le_bytes());
+            h.update(s.as_bytes());
+        };
+        put(&self.rule);
+        put(self.file.as_deref().unwrap_or(""));
+        match &self.resource {
+            Some(r) if r.kind.is_some() || r.name.is_some() => {
+                put(r.api_version.as_deref().unwrap_or(""));
+                put(r.kind.as_deref().unwrap_or(""));
+                put(r.namespace.as_deref().unwrap_or(""));
+                put(r.name.as_deref().unwrap_or(""));
+            }
+            _ => put(&self.document.map(|d| d.to_string()).unwrap_or_default()),
+        }
+        put(&self.pointer);
+        put(&self.message);
+        let digest = h.finalize();
+        digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Whether this finding blocks the merge under `fail_on`.
+    pub fn blocks(&self, fail_on: FailOn) -> bool {
+        if self.suppressed.is_some() {
+            return false;
+        }
+        match fail_on {
+            FailOn::Never => false,
+            FailOn::Warning => self.severity >= Severity::Warning,
+            FailOn::Error => self.severity == Severity::Error,
+            // An error without a rating fails closed: it blocks at every floor.
+            FailOn::Risk(floor) => {
+                self.severity == Severity::Error && self.risk.is_none_or(|r| r >= floor)
+            }
+        }
+    }
+
+    /// The sort key of DESIGN.md §4: file, document, line, rule (then column and message so
+    /// that equal keys still come out in one order).
+    pub fn sort_key(&self) -> impl Ord + '_ {
+        (
+            self.file.as_deref(),
+            self.document,
+            self.region.map(|r| (r.line, r.column)),
+            self.rule.as_str(),
+            self.message.as_str(),
+            self.pointer.as_str(),
+        )
+    }
+}
+
+/// `--fail-on`: what blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Never,
+    /// Only errors whose risk is at least this block.
+    Risk(Risk),
+}
+
+impl FailOn {
+    pub fn parse(s: &str) -> Option<FailOn> {
+        match s {
+            "error" => Some(FailOn::Error),
+            "warning" => Some(FailOn::Warning),
+            "never" => Some(FailOn::Never),
+            other => Risk::parse(other).map(FailOn::Risk),
+        }
+    }
+}
+
+/// Sort findings deterministically and drop exact duplicates (same fingerprint and region).
+pub fn sort_and_dedup(findings: &mut Vec<Finding>) {
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings.dedup_by(|a, b| a.fingerprint == b.fingerprint && a.region == b.region);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(line: u32) -> Finding {
+        let region = Region { line, column: 3, end_line: line, end_column: 9, start_byte: 0, end_byte: 0 };
+        Finding::new(
+            "k8s/x",
+            Severity::Error,
+            "msg",
+            Origin::Policy,
+            Some("a.yaml".into()),
+            Some(0),
+            "/spec",
+            Some(region),
+            Some(Resource { kind: Some("Pod".into()), name: Some("p".into()), ..Default::default() }),
+        )
+    }
+
+    #[test]
+    fn fingerprint_ignores_lines() {
+        assert_eq!(f(3).fingerprint, f(40).fingerprint);
+        let mut g = f(3);
+        g.message = "other".into();
+        assert_ne!(g.compute_fingerprint(), f(3).fingerprint);
+        assert_eq!(f(3).fingerprint.len(), 32);
+    }
+
+    #[test]
+    fn fail_on_floors() {
+        let mut x = f(1);
+        x.risk = Some(Risk::Medium);
+        assert!(x.blocks(FailOn::Error));
+        assert!(!x.blocks(FailOn::Risk(Risk::High)));
+        assert!(x.blocks(FailOn::Risk(Risk::Low)));
+        x.risk = None;
+        assert!(x.blocks(FailOn::Risk(Risk::Critical)), "unrated errors fail closed");
+        x.severity = Severity::Warning;
+        assert!(!x.blocks(FailOn::Error));
+        assert!(x.blocks(FailOn::Warning));
+        assert!(!x.blocks(FailOn::Never));
+    }
+}

@@ -1,0 +1,286 @@
+//! Load: turn source files into documents (the value policies see, plus where every node is),
+//! and bad input into findings with file and line.
+
+pub mod json;
+pub mod scalar;
+pub mod span;
+pub mod yaml;
+
+use std::sync::Arc;
+
+use regorus::Value;
+
+use crate::finding::{Finding, Origin, Region, Resource, Severity};
+use crate::source::SourceFile;
+use span::{FileText, PathSeg, Pos, SpanTable};
+
+/// Bounds on hostile input.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Deepest nesting of collections.
+    pub max_depth: usize,
+    /// Nodes that alias expansion may produce in one stream.
+    pub alias_budget: usize,
+    /// Warn on plain scalars that YAML 1.1 and 1.2 read differently.
+    pub lint_ambiguous: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_depth: 100, alias_budget: 100_000, lint_ambiguous: true }
+    }
+}
+
+/// A problem found while parsing, positioned in the file.
+#[derive(Debug, Clone)]
+pub struct ParseIssue {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub at: Pos,
+    pub document: Option<usize>,
+    pub help: Option<String>,
+}
+
+/// A document as parsed, before List expansion.
+#[derive(Debug)]
+pub struct RawDoc {
+    pub index: usize,
+    pub value: Value,
+    pub spans: SpanTable,
+}
+
+/// What a parser produced for one file.
+#[derive(Debug, Default)]
+pub struct ParsedStream {
+    pub docs: Vec<RawDoc>,
+    pub issues: Vec<ParseIssue>,
+    /// Parsing stopped early at the last issue.
+    pub fatal: bool,
+}
+
+/// One document as policies see it.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub file: Arc<FileText>,
+    /// Index of the document in its file's stream.
+    pub index: usize,
+    /// Path from the stream document's root to this document (`items/3` for a `kind: List` item).
+    pub base: Vec<PathSeg>,
+    pub value: Value,
+    pub spans: Arc<SpanTable>,
+    pub resource: Resource,
+}
+
+/// A resolved location.
+#[derive(Debug, Clone)]
+pub struct Located {
+    pub pointer: String,
+    pub region: Option<Region>,
+}
+
+impl Document {
+    /// Locate a path inside this document: the node it names, or its nearest existing parent.
+    pub fn locate(&self, path: &[PathSeg]) -> Located {
+        let mut full = self.base.clone();
+        full.extend_from_slice(path);
+        match self.spans.resolve(&full) {
+            Some((entry, matched)) => {
+                let e = &self.spans.entries[entry];
+                let start = e.key.unwrap_or(e.start);
+                // The document itself (no path): start at its first key.
+                let region = self.file.region(start, e.end);
+                Located { pointer: span::to_pointer(&full[..matched]), region: Some(region) }
+            }
+            None => Located { pointer: span::to_pointer(&full), region: None },
+        }
+    }
+}
+
+/// Everything loaded from one file.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub docs: Vec<Document>,
+    pub findings: Vec<Finding>,
+    pub text: Option<Arc<FileText>>,
+}
+
+fn resource_of(v: &Value) -> Resource {
+    let s = |v: &Value| match v {
+        Value::String(s) => Some(s.to_string()),
+        _ => None,
+    };
+    let meta = &v["metadata"];
+    Resource {
+        api_version: s(&v["apiVersion"]),
+        kind: s(&v["kind"]),
+        namespace: s(&meta["namespace"]),
+        name: s(&meta["name"]),
+    }
+}
+
+fn file_finding(path: &str, rule: &str, severity: Severity, message: String, region: Option<Region>, help: Option<&str>) -> Finding {
+    let mut f = Finding::new(rule, severity, message, Origin::Parse, Some(path.to_string()), None, "", region, None);
+    f.help = help.map(str::to_string);
+    f
+}
+
+const LFS_PREFIX: &[u8] = b"version https://git-lfs.github.com/spec/v1";
+
+/// Decode bytes to text: strip a UTF-8 BOM, decode UTF-16 with a BOM, reject invalid UTF-8 with
+/// the line of the first bad byte.
+fn decode(bytes: &[u8]) -> Result<String, (String, u32)> {
+    if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        return decode(rest);
+    }
+    let utf16 = |le: bool, b: &[u8]| -> Result<String, (String, u32)> {
+        let units = b.chunks(2).map(|c| {
+            let (x, y) = (c[0] as u16, c.get(1).copied().unwrap_or(0) as u16);
+            if le { x | (y << 8) } else { (x << 8) | y }
+        });
+        char::decode_utf16(units)
+            .collect::<Result<String, _>>()
+            .map_err(|_| ("invalid UTF-16".to_string(), 1))
+    };
+    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
+        return utf16(true, rest);
+    }
+    if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        return utf16(false, rest);
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok(s.to_string()),
+        Err(e) => {
+            let good = e.valid_up_to();
+            let line = bytes[..good].iter().filter(|&&c| c == b'\n').count() as u32 + 1;
+            Err((format!("invalid UTF-8 at byte {good}"), line))
+        }
+    }
+}
+
+fn is_json_path(path: &str) -> bool {
+    path.rsplit('.').next().is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
+
+/// Load one source file.
+pub fn load(file: &SourceFile, limits: &Limits) -> Loaded {
+    let path = file.path.as_str();
+    let mut out = Loaded::default();
+    if let Some(size) = file.too_large {
+        out.findings.push(file_finding(
+            path,
+            "parse/file-too-large",
+            Severity::Error,
+            format!("file is {size} bytes, over the size cap; it was not checked"),
+            None,
+            Some("raise the cap with --max-file-size, or exclude the file"),
+        ));
+        return out;
+    }
+    let bytes = &file.bytes;
+    if bytes.starts_with(LFS_PREFIX) {
+        out.findings.push(file_finding(
+            path,
+            "source/lfs-pointer",
+            Severity::Note,
+            "Git LFS pointer file: the manifest itself is not in git, so it was not checked".into(),
+            None,
+            None,
+        ));
+        return out;
+    }
+    let head = &bytes[..bytes.len().min(8192)];
+    let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
+    if !utf16 && head.contains(&0) {
+        out.findings.push(file_finding(
+            path,
+            "parse/binary-file",
+            Severity::Error,
+            "binary file with a manifest extension; it cannot be checked".into(),
+            None,
+            Some("remove it, rename it, or exclude it with --exclude"),
+        ));
+        return out;
+    }
+    let text = match decode(bytes) {
+        Ok(t) => t,
+        Err((msg, line)) => {
+            let region = Region { line, column: 1, end_line: line, end_column: 1, start_byte: 0, end_byte: 0 };
+            out.findings.push(file_finding(path, "parse/invalid-utf8", Severity::Error, msg, Some(region), Some("save the file as UTF-8")));
+            return out;
+        }
+    };
+    let ft = Arc::new(FileText::new(path.to_string(), Arc::from(text)));
+    out.text = Some(ft.clone());
+    let json = is_json_path(path);
+    let parsed = if json { json::parse(&ft.text, limits) } else { yaml::parse(&ft.text, limits) };
+
+    if parsed.fatal && ft.text.contains("{{") {
+        // A Helm (or other Go) template: not YAML until rendered.
+        out.findings.push(file_finding(
+            path,
+            "parse/helm-template",
+            Severity::Note,
+            "template with `{{ }}` that is not valid YAML; skipped (render it first, e.g. `helm template`)".into(),
+            None,
+            None,
+        ));
+        return out;
+    }
+    for issue in &parsed.issues {
+        let region = ft.point(issue.at);
+        let mut f = Finding::new(
+            issue.rule,
+            issue.severity,
+            issue.message.clone(),
+            Origin::Parse,
+            Some(path.to_string()),
+            issue.document,
+            "",
+            Some(region),
+            None,
+        );
+        f.help = issue.help.clone();
+        f.fingerprint = {
+            // Parse findings have no pointer; the line is their identity.
+            let mut g = f.clone();
+            g.pointer = format!("@{}:{}", region.line, region.column);
+            g.compute_fingerprint()
+        };
+        out.findings.push(f);
+    }
+    for raw in parsed.docs {
+        if matches!(raw.value, Value::Null) {
+            continue; // an empty document (`---` with nothing or only comments)
+        }
+        let spans = Arc::new(raw.spans);
+        let is_list = matches!(&raw.value["kind"], Value::String(k) if k.ends_with("List"))
+            && matches!(&raw.value["items"], Value::Array(_));
+        if is_list {
+            if let Value::Array(items) = &raw.value["items"] {
+                for (i, item) in items.iter().enumerate() {
+                    out.docs.push(Document {
+                        file: ft.clone(),
+                        index: raw.index,
+                        base: vec![PathSeg::Key("items".into()), PathSeg::Index(i as u64)],
+                        value: item.clone(),
+                        spans: spans.clone(),
+                        resource: resource_of(item),
+                    });
+                }
+            }
+            continue;
+        }
+        let resource = resource_of(&raw.value);
+        out.docs.push(Document { file: ft.clone(), index: raw.index, base: Vec::new(), value: raw.value, spans, resource });
+    }
+    out
+}
+
+/// Load a stream read from stdin (always YAML, which includes JSON).
+pub fn load_stdin(bytes: Vec<u8>, limits: &Limits) -> Loaded {
+    load(&SourceFile { path: "-".into(), bytes, too_large: None }, limits)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,483 @@
+//! YAML streams to documents: walks saphyr-parser events once, building the regorus value the
+//! way kubectl reads it (YAML 1.1 scalars, `<<` merges, aliases) and the span table beside it.
+
+use std::collections::{BTreeMap, HashMap};
+
+use regorus::Value;
+use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
+
+use super::scalar::{self, Scalar};
+use super::span::{Pos, Seg, SpanEntry, SpanTable};
+use super::{Limits, ParseIssue, ParsedStream, RawDoc};
+use crate::finding::Severity;
+
+fn pos(m: saphyr_parser::Marker) -> Pos {
+    Pos { line: m.line() as u32, col: m.col() as u32 }
+}
+
+struct PendingKey {
+    name: regorus::Rc<str>,
+    at: Pos,
+    merge: bool,
+}
+
+enum Frame {
+    Seq {
+        entry: usize,
+        items: Vec<Value>,
+        anchor: usize,
+        flow: bool,
+    },
+    Map {
+        entry: usize,
+        map: BTreeMap<Value, Value>,
+        key: Option<PendingKey>,
+        merges: Vec<(Value, usize)>,
+        anchor: usize,
+        flow: bool,
+    },
+}
+
+struct Anchor {
+    value: Value,
+    first: usize,
+    end: usize,
+    /// Set when the anchored node is a scalar usable as a mapping key.
+    key: Option<regorus::Rc<str>>,
+}
+
+/// A fatal problem that stops the stream.
+struct Stop(ParseIssue);
+
+struct Builder<'a> {
+    limits: &'a Limits,
+    entries: Vec<SpanEntry>,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Anchor>,
+    alias_nodes: usize,
+    root: Option<Value>,
+    doc_index: usize,
+    issues: Vec<ParseIssue>,
+}
+
+fn tag_is(tag: &Option<std::borrow::Cow<'_, Tag>>, suffix: &str) -> bool {
+    match tag {
+        Some(t) => t.handle == "tag:yaml.org,2002:" && t.suffix == suffix || (t.handle == "!!" && t.suffix == suffix),
+        None => false,
+    }
+}
+
+impl<'a> Builder<'a> {
+    fn issue(&mut self, rule: &'static str, severity: Severity, message: String, at: Pos) {
+        self.issues.push(ParseIssue { rule, severity, message, at, document: Some(self.doc_index), help: None });
+    }
+
+    fn stop(&self, rule: &'static str, message: String, at: Pos, help: Option<String>) -> Stop {
+        Stop(ParseIssue { rule, severity: Severity::Error, message, at, document: Some(self.doc_index), help })
+    }
+
+    /// Where a new value node hangs: (seg, key start).
+    fn placement(&self) -> (Seg, Option<Pos>) {
+        match self.stack.last() {
+            None => (Seg::Root, None),
+            Some(Frame::Seq { items, .. }) => (Seg::Index(items.len() as u32), None),
+            Some(Frame::Map { key: Some(k), .. }) => (Seg::Key(k.name.clone()), Some(k.at)),
+            Some(Frame::Map { key: None, .. }) => (Seg::Root, None),
+        }
+    }
+
+    fn expecting_key(&self) -> bool {
+        matches!(self.stack.last(), Some(Frame::Map { key: None, .. }))
+    }
+
+    fn push_entry(&mut self, start: Pos, end: Pos) -> usize {
+        let (seg, key) = self.placement();
+        self.entries.push(SpanEntry { seg, key, start, end, subtree_end: 0 });
+        self.entries.len() - 1
+    }
+
+    /// Copy the entries of a subtree to the end of the table; returns the new root index.
+    fn copy_subtree(&mut self, first: usize, end: usize) -> usize {
+        let base = self.entries.len();
+        for i in first..end {
+            let mut e = self.entries[i].clone();
+            e.subtree_end = (e.subtree_end as usize - first + base) as u32;
+            self.entries.push(e);
+        }
+        base
+    }
+
+    fn check_depth(&self, at: Pos) -> Result<(), Stop> {
+        if self.stack.len() >= self.limits.max_depth {
+            return Err(self.stop(
+                "parse/too-deep",
+                format!("nesting deeper than {} levels", self.limits.max_depth),
+                at,
+                Some("flatten the document; no Kubernetes object nests this deep".into()),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Attach a finished value node (entry `entry`) to its parent.
+    fn attach(&mut self, value: Value, entry: usize, anchor: usize, key_text: Option<regorus::Rc<str>>) -> Result<(), Stop> {
+        if anchor != 0 {
+            let end = self.entries[entry].subtree_end as usize;
+            self.anchors.insert(anchor, Anchor { value: value.clone(), first: entry, end, key: key_text });
+        }
+        match self.stack.last_mut() {
+            None => {
+                self.root = Some(value);
+            }
+            Some(Frame::Seq { items, .. }) => items.push(value),
+            Some(Frame::Map { map, key, merges, .. }) => {
+                let Some(k) = key.take() else {
+                    return Ok(());
+                };
+                if k.merge {
+                    merges.push((value, entry));
+                } else {
+                    let name = k.name.clone();
+                    if map.insert(Value::String(k.name), value).is_some() {
+                        let at = k.at;
+                        self.issue(
+                            "parse/duplicate-key",
+                            Severity::Error,
+                            format!("duplicate key `{name}`: Kubernetes keeps the last value, other tools the first"),
+                            at,
+                        );
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn scalar_value(&mut self, text: &str, style: ScalarStyle, tag: &Option<std::borrow::Cow<'_, Tag>>, at: Pos, json: bool) -> Value {
+        let plain = style == ScalarStyle::Plain;
+        if tag_is(tag, "str") || (!plain && tag.is_none()) {
+            return Value::from(text);
+        }
+        if tag.is_some() && !tag_is(tag, "int") && !tag_is(tag, "float") && !tag_is(tag, "bool") && !tag_is(tag, "null") {
+            // Unknown tags: the value is taken as written.
+            return Value::from(text);
+        }
+        let s = if json { json_scalar(text) } else { scalar::resolve_yaml11(text) };
+        if plain && !json && self.limits.lint_ambiguous {
+            if let Some((k8s, y12)) = scalar::ambiguity(text) {
+                self.issue(
+                    "yaml/ambiguous-scalar",
+                    Severity::Warning,
+                    format!(
+                        "`{text}` is read as {} by Kubernetes (YAML 1.1) but as {} by YAML 1.2 tools; quote it to say which you mean",
+                        scalar::describe(&k8s, text),
+                        scalar::describe(&y12, text)
+                    ),
+                    at,
+                );
+            }
+        }
+        scalar_to_value(s, text)
+    }
+
+    fn on_event(&mut self, ev: Event<'_>, span: Span) -> Result<(), Stop> {
+        let start = pos(span.start);
+        let end = pos(span.end);
+        match ev {
+            Event::Scalar(text, style, anchor, tag) => {
+                if self.expecting_key() {
+                    let key: regorus::Rc<str> = if style == ScalarStyle::Plain && tag.is_none() {
+                        match scalar::resolve_yaml11(&text) {
+                            // sigs.k8s.io/yaml turns non-string keys into their string form.
+                            Scalar::Bool(b) => {
+                                if self.limits.lint_ambiguous && text != "true" && text != "false" {
+                                    self.issue(
+                                        "yaml/ambiguous-scalar",
+                                        Severity::Warning,
+                                        format!("key `{text}` is read as `{b}` by Kubernetes (YAML 1.1); quote it to keep the name"),
+                                        start,
+                                    );
+                                }
+                                regorus::Rc::from(b.to_string().as_str())
+                            }
+                            Scalar::Null if text.is_empty() || text == "~" => regorus::Rc::from("null"),
+                            _ => regorus::Rc::from(text.as_ref()),
+                        }
+                    } else {
+                        regorus::Rc::from(text.as_ref())
+                    };
+                    let merge = style == ScalarStyle::Plain && &*text == "<<";
+                    if anchor != 0 {
+                        self.anchors.insert(anchor, Anchor { value: Value::String(key.clone()), first: 0, end: 0, key: Some(key.clone()) });
+                    }
+                    if let Some(Frame::Map { key: k, .. }) = self.stack.last_mut() {
+                        *k = Some(PendingKey { name: key, at: start, merge });
+                    }
+                    return Ok(());
+                }
+                let value = self.scalar_value(&text, style, &tag, start, false);
+                let e = self.push_entry(start, end);
+                self.entries[e].subtree_end = (e + 1) as u32;
+                let key_text = Some(regorus::Rc::from(text.as_ref()));
+                self.attach(value, e, anchor, key_text)?;
+            }
+            Event::SequenceStart(anchor, _tag) => {
+                if self.expecting_key() {
+                    return Err(self.stop("parse/invalid-yaml", "a sequence cannot be a mapping key".into(), start, None));
+                }
+                self.check_depth(start)?;
+                let e = self.push_entry(start, end);
+                self.stack.push(Frame::Seq { entry: e, items: Vec::new(), anchor, flow: span.end.index() > span.start.index() });
+            }
+            Event::MappingStart(anchor, _tag) => {
+                if self.expecting_key() {
+                    return Err(self.stop("parse/invalid-yaml", "a mapping cannot be a mapping key".into(), start, None));
+                }
+                self.check_depth(start)?;
+                let e = self.push_entry(start, end);
+                self.stack.push(Frame::Map {
+                    entry: e,
+                    map: BTreeMap::new(),
+                    key: None,
+                    merges: Vec::new(),
+                    anchor,
+                    flow: span.end.index() > span.start.index(),
+                });
+            }
+            Event::SequenceEnd => {
+                if let Some(Frame::Seq { entry, items, anchor, flow }) = self.stack.pop() {
+                    self.close(entry, flow, end);
+                    self.attach(Value::from(items), entry, anchor, None)?;
+                }
+            }
+            Event::MappingEnd => {
+                if let Some(Frame::Map { entry, mut map, merges, anchor, flow, .. }) = self.stack.pop() {
+                    for (mv, me) in merges {
+                        self.merge_into(&mut map, &mv, me, start)?;
+                    }
+                    self.close(entry, flow, end);
+                    self.attach(Value::from(map), entry, anchor, None)?;
+                }
+            }
+            Event::Alias(id) => {
+                let Some(a) = self.anchors.get(&id) else {
+                    return Err(self.stop("parse/invalid-yaml", "alias to an unknown anchor".into(), start, None));
+                };
+                if self.expecting_key() {
+                    let Some(k) = a.key.clone() else {
+                        return Err(self.stop("parse/invalid-yaml", "an alias used as a mapping key must name a scalar".into(), start, None));
+                    };
+                    if let Some(Frame::Map { key, .. }) = self.stack.last_mut() {
+                        *key = Some(PendingKey { merge: false, name: k, at: start });
+                    }
+                    return Ok(());
+                }
+                let (value, first, aend) = (a.value.clone(), a.first, a.end);
+                self.alias_nodes += aend.saturating_sub(first).max(1);
+                if self.alias_nodes > self.limits.alias_budget {
+                    return Err(self.stop(
+                        "parse/alias-budget",
+                        format!("aliases expand to more than {} nodes (a \"billion laughs\" document?)", self.limits.alias_budget),
+                        start,
+                        Some("write the repeated content out, or use fewer nested aliases".into()),
+                    ));
+                }
+                let (seg, key) = self.placement();
+                let root = if aend > first {
+                    self.copy_subtree(first, aend)
+                } else {
+                    self.entries.push(SpanEntry { seg: Seg::Root, key: None, start, end, subtree_end: 0 });
+                    let i = self.entries.len() - 1;
+                    self.entries[i].subtree_end = (i + 1) as u32;
+                    i
+                };
+                // The alias node itself is located at its use site; its children keep the
+                // positions of the anchored definition.
+                let e = &mut self.entries[root];
+                e.seg = seg;
+                e.key = key;
+                e.start = start;
+                e.end = end;
+                self.attach(value, root, 0, None)?;
+            }
+            Event::DocumentStart(_) | Event::DocumentEnd | Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+        }
+        Ok(())
+    }
+
+    /// Set the end of a collection: after the closing bracket for flow collections, after the
+    /// last child for block collections.
+    fn close(&mut self, entry: usize, flow: bool, end: Pos) {
+        let n = self.entries.len();
+        let e_end = if flow {
+            end
+        } else {
+            // The last direct child ends last; walk to it.
+            let mut last_end = self.entries[entry].start;
+            let mut j = entry + 1;
+            while j < n {
+                let c = &self.entries[j];
+                if c.end > last_end {
+                    last_end = c.end;
+                }
+                j = (c.subtree_end as usize).max(j + 1);
+            }
+            last_end
+        };
+        let e = &mut self.entries[entry];
+        e.end = e_end;
+        e.subtree_end = n as u32;
+    }
+
+    fn merge_into(&mut self, map: &mut BTreeMap<Value, Value>, mv: &Value, me: usize, at: Pos) -> Result<(), Stop> {
+        // Sources: one mapping, or a sequence of mappings (earlier ones win).
+        let mut sources: Vec<(Value, usize)> = Vec::new();
+        match mv {
+            Value::Object(_) => sources.push((mv.clone(), me)),
+            Value::Array(items) => {
+                let end = self.entries[me].subtree_end as usize;
+                let mut j = me + 1;
+                let mut i = 0;
+                while j < end {
+                    if let Some(v) = items.get(i) {
+                        sources.push((v.clone(), j));
+                    }
+                    i += 1;
+                    j = (self.entries[j].subtree_end as usize).max(j + 1);
+                }
+            }
+            _ => return Err(self.stop("parse/invalid-yaml", "the value of a `<<` merge key must be a mapping or a list of mappings".into(), at, None)),
+        }
+        for (src, se) in sources {
+            let Ok(obj) = src.as_object() else {
+                return Err(self.stop("parse/invalid-yaml", "the value of a `<<` merge key must be a mapping or a list of mappings".into(), at, None));
+            };
+            for (k, v) in obj.iter() {
+                if map.contains_key(k) {
+                    continue;
+                }
+                map.insert(k.clone(), v.clone());
+                // Copy the span subtree of this member so pointers into merged keys resolve.
+                let end = self.entries[se].subtree_end as usize;
+                let mut j = se + 1;
+                while j < end {
+                    let c_end = (self.entries[j].subtree_end as usize).max(j + 1);
+                    let is = matches!((&self.entries[j].seg, k), (Seg::Key(a), Value::String(b)) if **a == **b);
+                    if is {
+                        self.copy_subtree(j, c_end);
+                        break;
+                    }
+                    j = c_end;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A JSON-style reading (used for flow scalars in `.json` files parsed as YAML; kept for parity).
+fn json_scalar(text: &str) -> Scalar {
+    match text {
+        "true" => Scalar::Bool(true),
+        "false" => Scalar::Bool(false),
+        "null" => Scalar::Null,
+        _ => scalar::resolve_yaml12(text),
+    }
+}
+
+/// Turn a resolved scalar into a regorus value.
+pub fn scalar_to_value(s: Scalar, text: &str) -> Value {
+    match s {
+        Scalar::Null => Value::Null,
+        Scalar::Bool(b) => Value::from(b),
+        Scalar::Int(i) => Value::from(i),
+        Scalar::UInt(u) => Value::from(u),
+        Scalar::Float(f) if f.is_finite() => Value::from(f),
+        Scalar::Float(_) | Scalar::Str => Value::from(text),
+    }
+}
+
+/// Parse a YAML stream into documents. Documents before a fatal error are kept; the error is
+/// reported at its position.
+pub fn parse(text: &str, limits: &Limits) -> ParsedStream {
+    let mut out = ParsedStream::default();
+    let mut parser = Parser::new_from_str(text);
+    let mut b = Builder {
+        limits,
+        entries: Vec::new(),
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        alias_nodes: 0,
+        root: None,
+        doc_index: 0,
+        issues: Vec::new(),
+    };
+    let mut in_doc = false;
+    loop {
+        let next = parser.next_event();
+        let (ev, span) = match next {
+            None => break,
+            Some(Ok(x)) => x,
+            Some(Err(e)) => {
+                let at = pos(*e.marker());
+                let info = e.info().to_string();
+                let (rule, message) = classify_scan_error(&info, text, at);
+                out.issues.append(&mut b.issues);
+                out.issues.push(ParseIssue {
+                    rule,
+                    severity: Severity::Error,
+                    message,
+                    at,
+                    document: Some(b.doc_index),
+                    help: None,
+                });
+                out.fatal = true;
+                return out;
+            }
+        };
+        match ev {
+            Event::DocumentStart(_) => {
+                in_doc = true;
+                b.entries = Vec::new();
+                b.stack.clear();
+                b.anchors.clear();
+                b.root = None;
+            }
+            Event::DocumentEnd => {
+                if in_doc {
+                    let entries = std::mem::take(&mut b.entries);
+                    if let Some(value) = b.root.take() {
+                        out.docs.push(RawDoc { index: b.doc_index, value, spans: SpanTable { entries } });
+                    }
+                    b.doc_index += 1;
+                    in_doc = false;
+                }
+            }
+            Event::StreamEnd => {
+                out.issues.append(&mut b.issues);
+                return out;
+            }
+            ev => {
+                if let Err(Stop(issue)) = b.on_event(ev, span) {
+                    out.issues.append(&mut b.issues);
+                    out.issues.push(issue);
+                    out.fatal = true;
+                    return out;
+                }
+            }
+        }
+    }
+    out.issues.append(&mut b.issues);
+    out
+}
+
+fn classify_scan_error(info: &str, text: &str, at: Pos) -> (&'static str, String) {
+    let line = text.lines().nth((at.line.max(1) - 1) as usize).unwrap_or("");
+    if info.contains("recursion limit") {
+        return ("parse/too-deep", "nesting too deep for the YAML parser".into());
+    }
+    if info.contains("tab") || line.starts_with('\t') {
+        return ("parse/invalid-yaml", format!("invalid YAML: {info} (YAML does not allow tabs for indentation)"));
+    }
+    ("parse/invalid-yaml", format!("invalid YAML: {info}"))
+}

@@ -1,0 +1,138 @@
+//! Which repo paths are manifests: extensions plus `--include`/`--exclude` globs.
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+/// Default manifest extensions.
+pub const DEFAULT_EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
+
+/// Decides whether a repo-relative path is checked.
+///
+/// A path is checked when it has a manifest extension (or matches an `--include` glob) and
+/// matches no `--exclude` glob. With `--include` globs given, only paths matching one of them are
+/// checked (their extension does not matter). Globs match the whole repo-relative path; a glob
+/// without `/` also matches the file name alone, so `--exclude '*.json'` works as users expect.
+#[derive(Debug, Clone)]
+pub struct PathFilter {
+    include: Option<GlobSet>,
+    exclude: GlobSet,
+    /// Path prefixes given on the command line (`tollgate check apps/ infra/x.yaml`); empty = all.
+    prefixes: Vec<String>,
+}
+
+impl Default for PathFilter {
+    fn default() -> Self {
+        PathFilter { include: None, exclude: GlobSet::empty(), prefixes: Vec::new() }
+    }
+}
+
+fn build(globs: &[String]) -> Result<GlobSet, String> {
+    let mut b = GlobSetBuilder::new();
+    for g in globs {
+        let glob = Glob::new(g).map_err(|e| format!("invalid glob `{g}`: {e}"))?;
+        b.add(glob);
+        if !g.contains('/') {
+            // `*.json` should also match `a/b/c.json`.
+            let deep = format!("**/{g}");
+            b.add(Glob::new(&deep).map_err(|e| format!("invalid glob `{g}`: {e}"))?);
+        }
+    }
+    b.build().map_err(|e| e.to_string())
+}
+
+impl PathFilter {
+    /// Build a filter. Errors name the invalid glob.
+    pub fn new(include: &[String], exclude: &[String]) -> Result<Self, String> {
+        let include = if include.is_empty() { None } else { Some(build(include)?) };
+        Ok(PathFilter { include, exclude: build(exclude)?, prefixes: Vec::new() })
+    }
+
+    /// Restrict to these repo-relative path prefixes (a directory or a file); empty keeps all.
+    pub fn with_prefixes(mut self, prefixes: Vec<String>) -> Self {
+        self.prefixes = prefixes
+            .into_iter()
+            .map(|p| p.trim_start_matches("./").trim_end_matches('/').to_string())
+            .filter(|p| !p.is_empty() && p != ".")
+            .collect();
+        self
+    }
+
+    /// Whether the path lies under one of the prefixes (or no prefixes were given).
+    pub fn in_scope(&self, path: &str) -> bool {
+        self.prefixes.is_empty()
+            || self.prefixes.iter().any(|p| {
+                path == p || (path.len() > p.len() && path.starts_with(p.as_str()) && path.as_bytes()[p.len()] == b'/')
+            })
+    }
+
+    /// Whether a directory could contain checked files (used to prune walks).
+    pub fn dir_in_scope(&self, dir: &str) -> bool {
+        self.prefixes.is_empty()
+            || self.prefixes.iter().any(|p| {
+                dir.is_empty()
+                    || p == dir
+                    || (p.starts_with(dir) && p.as_bytes().get(dir.len()) == Some(&b'/'))
+                    || (dir.starts_with(p.as_str()) && dir.as_bytes().get(p.len()) == Some(&b'/'))
+            })
+    }
+
+    /// Whether an `--exclude` glob matches the path (explicitly named files honour only this).
+    pub fn is_excluded(&self, path: &str) -> bool {
+        self.exclude.is_match(path)
+    }
+
+    /// Whether the repo-relative path is checked.
+    pub fn matches(&self, path: &str) -> bool {
+        if !self.in_scope(path) || self.exclude.is_match(path) {
+            return false;
+        }
+        match &self.include {
+            Some(inc) => inc.is_match(path),
+            None => has_manifest_extension(path),
+        }
+    }
+}
+
+/// `.yaml`, `.yml` or `.json`, case-insensitive.
+pub fn has_manifest_extension(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => {
+            DEFAULT_EXTENSIONS.iter().any(|e| e.eq_ignore_ascii_case(ext))
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extensions_and_globs() {
+        let f = PathFilter::default();
+        assert!(f.matches("a/b.yaml"));
+        assert!(f.matches("a/b.YML"));
+        assert!(f.matches("b.json"));
+        assert!(!f.matches("a/b.txt"));
+        assert!(!f.matches("a/.yaml"));
+        let f = PathFilter::new(&[], &["*.json".into(), "vendor/**".into()]).unwrap();
+        assert!(!f.matches("x/y/z.json"));
+        assert!(!f.matches("vendor/a.yaml"));
+        assert!(f.matches("apps/a.yaml"));
+        let f = PathFilter::new(&["**/*.tpl".into()], &[]).unwrap();
+        assert!(f.matches("a/b.tpl"));
+        assert!(!f.matches("a/b.yaml"));
+    }
+
+    #[test]
+    fn prefixes() {
+        let f = PathFilter::default().with_prefixes(vec!["apps/".into(), "./infra/x.yaml".into()]);
+        assert!(f.matches("apps/web/d.yaml"));
+        assert!(f.matches("infra/x.yaml"));
+        assert!(!f.matches("infra/y.yaml"));
+        assert!(!f.matches("appsx/d.yaml"));
+        assert!(f.dir_in_scope("apps/web"));
+        assert!(f.dir_in_scope("infra"));
+        assert!(!f.dir_in_scope("other"));
+    }
+}

@@ -1,0 +1,284 @@
+//! Read files straight from git objects: a commit's tree (`--rev`) or the index (`--staged`).
+//!
+//! Nothing here looks at the working tree, so uncommitted (or unstaged) edits are invisible, and
+//! the same code works in bare repositories, shallow clones and on a detached HEAD. Symlinks and
+//! submodules (gitlinks) that match the filter are reported as skipped, never followed.
+
+use std::path::{Path, PathBuf};
+
+use gix::bstr::ByteSlice;
+use gix::objs::tree::EntryKind;
+use gix::ObjectId;
+
+use super::{Discovered, PathFilter, SkipReason, Skipped, SourceError, SourceFile};
+
+/// The work-tree root of the repository containing `start` (searching upwards like git does), or
+/// the git directory itself for a bare repository. `None` when `start` is not inside a repository.
+pub fn find_repo_root(start: &Path) -> Option<PathBuf> {
+    let start = std::path::absolute(start).ok()?;
+    let dir = if start.is_file() { start.parent()?.to_path_buf() } else { start };
+    let repo = gix::discover(&dir).ok()?;
+    Some(repo.workdir().unwrap_or_else(|| repo.git_dir()).to_path_buf())
+}
+
+/// Every file matching `filter` in the tree of the commit `rev` names, sorted by path.
+///
+/// `rev` is anything `git rev-parse` understands that leads to a commit (`HEAD`, a branch, a tag,
+/// a short or full id, `HEAD~1`, `origin/main`). Blobs larger than `max_file_size` bytes are not
+/// read; they come back with `too_large` set.
+pub fn read_rev(repo: &Path, rev: &str, filter: &PathFilter, max_file_size: u64) -> Result<Discovered, SourceError> {
+    let git = open(repo)?;
+    let commit = find_commit(&git, rev)?;
+    let tree_id = commit.tree_id().map_err(|e| SourceError::Git(format!("commit {}: {}", commit.id, describe(&e))))?;
+    let mut collector = Collector::new(&git, filter, max_file_size);
+    collector.tree(tree_id.detach(), "")?;
+    Ok(collector.finish())
+}
+
+/// Every file matching `filter` in the index, i.e. the content `git commit` would record.
+///
+/// Honours `GIT_INDEX_FILE` (pre-commit hooks under `git commit -a` or `git commit PATH` run
+/// against a temporary index); a relative value is resolved against the current directory, as
+/// git does. Only stage-0 entries are reported: a conflicted path has none and is left out.
+/// Entries added with `git add -N` (intent to add) are left out too, as `git commit` does.
+pub fn read_index(repo: &Path, filter: &PathFilter, max_file_size: u64) -> Result<Discovered, SourceError> {
+    use gix::index::entry::{Flags, Mode};
+
+    let git = open(repo)?;
+    // gix applies `GIT_INDEX_FILE` itself when opening (anchored to the current directory).
+    let index_path = git.index_path();
+    if !index_path.exists() {
+        if git.workdir().is_none() {
+            return Err(SourceError::Git(format!(
+                "{} is a bare repository, which has no index to read staged files from",
+                git.git_dir().display()
+            )));
+        }
+        // A fresh repository before the first `git add`: nothing is staged.
+        return Ok(Discovered::default());
+    }
+    let index = git
+        .open_index()
+        .map_err(|e| SourceError::Git(format!("{}: cannot read the index: {}", index_path.display(), describe(&e))))?;
+
+    let mut collector = Collector::new(&git, filter, max_file_size);
+    for entry in index.entries() {
+        if entry.stage_raw() != 0 || entry.flags.intersects(Flags::INTENT_TO_ADD | Flags::REMOVE) {
+            continue;
+        }
+        let path = entry.path(&index).to_str_lossy();
+        if entry.mode == Mode::DIR {
+            // A sparse index keeps directories outside the sparse cone as one tree entry.
+            let dir = path.trim_end_matches('/');
+            if filter.dir_in_scope(dir) {
+                collector.tree(entry.id, dir)?;
+            }
+            continue;
+        }
+        if !filter.matches(&path) {
+            continue;
+        }
+        let path = path.into_owned();
+        if entry.mode == Mode::FILE || entry.mode == Mode::FILE_EXECUTABLE {
+            collector.blob(path, entry.id)?;
+        } else if entry.mode == Mode::SYMLINK {
+            collector.skip(path, SkipReason::Symlink);
+        } else if entry.mode == Mode::COMMIT {
+            collector.skip(path, SkipReason::Submodule);
+        }
+    }
+    Ok(collector.finish())
+}
+
+/// The full hex id of the commit `rev` names.
+pub fn resolve_commit(repo: &Path, rev: &str) -> Result<String, SourceError> {
+    let git = open(repo)?;
+    let id = find_commit(&git, rev)?.id;
+    Ok(id.to_string())
+}
+
+/// The content of the file at `path` (repo-relative, `/`-separated) in the commit `rev` names,
+/// or `None` when there is no such path. A directory, symlink or submodule at `path` is an error.
+pub fn read_blob_at(repo: &Path, rev: &str, path: &str) -> Result<Option<Vec<u8>>, SourceError> {
+    let git = open(repo)?;
+    let commit = find_commit(&git, rev)?;
+    let tree = commit.tree().map_err(|e| SourceError::Git(format!("commit {}: {}", commit.id, describe(&e))))?;
+    let parts: Vec<&str> = path.split('/').filter(|c| !c.is_empty() && *c != ".").collect();
+    if parts.is_empty() {
+        return Ok(None);
+    }
+    let entry = tree
+        .lookup_entry(parts.iter().copied())
+        .map_err(|e| SourceError::Git(format!("{path} in {rev}: {}", describe(&e))))?;
+    let Some(entry) = entry else { return Ok(None) };
+    let what = match entry.mode().kind() {
+        EntryKind::Blob | EntryKind::BlobExecutable => {
+            let mut blob = git.find_blob(entry.object_id()).map_err(|e| object_error(path, entry.object_id(), &e))?;
+            return Ok(Some(blob.take_data()));
+        }
+        EntryKind::Tree => "a directory",
+        EntryKind::Link => "a symbolic link",
+        EntryKind::Commit => "a submodule",
+    };
+    Err(SourceError::Git(format!("{path} in {rev} is {what}, not a file")))
+}
+
+/// Open the repository containing `path`, mapping "no repository here" to its own error.
+fn open(path: &Path) -> Result<gix::Repository, SourceError> {
+    match gix::discover(path) {
+        Ok(repo) => Ok(repo),
+        Err(err) => {
+            if !path.exists() {
+                return Err(SourceError::Io {
+                    path: path.display().to_string(),
+                    message: "no such file or directory".to_string(),
+                });
+            }
+            match err.downcast_any_ref::<gix::discover::upwards::Error>() {
+                Some(gix::discover::upwards::Error::NoTrustedGitRepository { .. }) | None => {
+                    Err(SourceError::Git(format!("{}: {}", path.display(), describe(&err))))
+                }
+                Some(_) => Err(SourceError::NotARepository(path.display().to_string())),
+            }
+        }
+    }
+}
+
+/// Resolve `rev` and peel tags until a commit; anything else (tree, blob) is an unknown rev.
+fn find_commit<'r>(git: &'r gix::Repository, rev: &str) -> Result<gix::Commit<'r>, SourceError> {
+    let unknown = |message: String| SourceError::UnknownRev { rev: rev.to_string(), message };
+    let id = git.rev_parse_single(rev).map_err(|e| unknown(describe(&e)))?;
+    let object = id.object().and_then(|o| o.peel_tags_to_end()).map_err(|e| unknown(describe(&e)))?;
+    match object.kind {
+        gix::objs::Kind::Commit => object.try_into_commit().map_err(|e| unknown(describe(&e))),
+        kind => Err(unknown(format!("it names a {kind} ({id}), not a commit"))),
+    }
+}
+
+/// Gathers files and skip notes while walking trees or the index.
+struct Collector<'a> {
+    git: &'a gix::Repository,
+    filter: &'a PathFilter,
+    max_file_size: u64,
+    out: Discovered,
+}
+
+impl<'a> Collector<'a> {
+    fn new(git: &'a gix::Repository, filter: &'a PathFilter, max_file_size: u64) -> Self {
+        Collector { git, filter, max_file_size, out: Discovered::default() }
+    }
+
+    /// Walk the tree `id` (whose own path is `prefix`, empty for the root) without recursion, so
+    /// a pathologically deep tree cannot overflow the stack. Directories out of scope are pruned.
+    fn tree(&mut self, id: ObjectId, prefix: &str) -> Result<(), SourceError> {
+        let mut pending = vec![(id, prefix.to_string())];
+        while let Some((id, dir)) = pending.pop() {
+            let tree = self.git.find_tree(id).map_err(|e| object_error(&dir, id, &e))?;
+            for entry in tree.iter() {
+                let entry = entry.map_err(|e| SourceError::Git(format!("tree {id} ({dir}/): {}", describe(&e))))?;
+                let name = entry.inner.filename.to_str_lossy();
+                let path = if dir.is_empty() { name.into_owned() } else { format!("{dir}/{name}") };
+                let oid = entry.inner.oid.to_owned();
+                match entry.inner.mode.kind() {
+                    EntryKind::Tree => {
+                        if self.filter.dir_in_scope(&path) {
+                            pending.push((oid, path));
+                        }
+                    }
+                    EntryKind::Blob | EntryKind::BlobExecutable => {
+                        if self.filter.matches(&path) {
+                            self.blob(path, oid)?;
+                        }
+                    }
+                    EntryKind::Link => {
+                        if self.filter.matches(&path) {
+                            self.skip(path, SkipReason::Symlink);
+                        }
+                    }
+                    EntryKind::Commit => {
+                        if self.filter.matches(&path) {
+                            self.skip(path, SkipReason::Submodule);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Add the blob `id` at `path`, reading it only when it is within the size cap.
+    fn blob(&mut self, path: String, id: ObjectId) -> Result<(), SourceError> {
+        // The header gives the size without inflating the object (for a delta, only its header).
+        let size = self.git.find_header(id).map_err(|e| object_error(&path, id, &e))?.size();
+        let file = if size > self.max_file_size {
+            SourceFile { path, bytes: Vec::new(), too_large: Some(size) }
+        } else {
+            let mut blob = self.git.find_blob(id).map_err(|e| object_error(&path, id, &e))?;
+            SourceFile { path, bytes: blob.take_data(), too_large: None }
+        };
+        self.out.files.push(file);
+        Ok(())
+    }
+
+    fn skip(&mut self, path: String, reason: SkipReason) {
+        self.out.skipped.push(Skipped { path, reason });
+    }
+
+    fn finish(mut self) -> Discovered {
+        self.out.files.sort_by(|a, b| a.path.cmp(&b.path));
+        self.out.skipped.sort();
+        self.out
+    }
+}
+
+fn object_error(path: &str, id: ObjectId, err: &gix::Error) -> SourceError {
+    let hint = if err.is_not_found() { " (missing object: is this a partial clone?)" } else { "" };
+    let path = if path.is_empty() { "<root>" } else { path };
+    SourceError::Git(format!("{path}: cannot read object {id}: {}{hint}", describe(err)))
+}
+
+/// An error and its causes on one line, skipping causes already contained in the text and gix's
+/// bare classification markers (which would only add a word like `NotFound`).
+fn describe(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        let bare_marker =
+            cause.downcast_ref::<gix::error::ClassificationMarker>().is_some() && cause.source().is_none();
+        if !bare_marker && !text.is_empty() && !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = cause.source();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn describe_joins_causes_once() {
+        #[derive(Debug)]
+        struct Outer(std::io::Error);
+        impl std::fmt::Display for Outer {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("outer")
+            }
+        }
+        impl std::error::Error for Outer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let err = Outer(std::io::Error::other("inner"));
+        assert_eq!(describe(&err), "outer: inner");
+    }
+
+    #[test]
+    fn missing_path_is_an_io_error() {
+        assert!(matches!(open(Path::new("/nonexistent/tollgate/dir")), Err(SourceError::Io { .. })));
+    }
+}

@@ -1,0 +1,462 @@
+//! Orchestration: the only module that knows every stage. Runs a parsed command line and returns
+//! the exit status; output goes to the writers it is given.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use regorus::Value;
+
+use crate::cli::{CheckArgs, Cli, Command, ParseArgs, PoliciesCommand};
+use crate::config::{self, Config};
+use crate::finding::{self, FailOn, Finding, Origin, Severity};
+use crate::manifest::{self, Document, Limits};
+use crate::policy::{self, PolicySet, PolicySource, Selection};
+use crate::report::{self, Format, Outcome};
+use crate::source::{self, git, worktree, Discovered, PathFilter, SkipReason, SourceFile};
+
+/// Process exit status (DESIGN.md §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Nothing blocks.
+    Pass = 0,
+    /// Blocking findings.
+    Blocked = 1,
+    /// The tool could not do its job.
+    Error = 2,
+}
+
+/// Where a run reads and writes.
+pub struct Io<'a> {
+    pub stdout: &'a mut dyn Write,
+    pub stderr: &'a mut dyn Write,
+    pub stdin: &'a mut dyn Read,
+    /// Whether stdout is a terminal (colour in `auto` mode).
+    pub stdout_tty: bool,
+}
+
+/// A tool failure: printed as `error: …`, exit 2.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Source(#[from] source::SourceError),
+    #[error(transparent)]
+    Policy(#[from] policy::PolicyError),
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("{path}: {message}")]
+    Io { path: String, message: String },
+}
+
+fn io_err(path: &Path, e: std::io::Error) -> AppError {
+    AppError::Io { path: path.display().to_string(), message: e.to_string() }
+}
+
+/// Run a command line.
+pub fn run(cli: Cli, cwd: &Path, io: &mut Io<'_>) -> ExitStatus {
+    let res = match cli.command {
+        Command::Check(args) => check(args, cwd, io),
+        Command::Parse(args) => parse_cmd(args, cwd, io),
+        Command::Policies(args) => policies_cmd(args.command, io),
+    };
+    match res {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = writeln!(io.stderr, "error: {e}");
+            ExitStatus::Error
+        }
+    }
+}
+
+/// Settings after merging flags over `.tollgate.yaml`.
+struct Settings {
+    policy: Vec<PathBuf>,
+    data: Vec<PathBuf>,
+    namespace: Vec<String>,
+    all_namespaces: bool,
+    combine: bool,
+    builtin: Option<String>,
+    include: Vec<String>,
+    exclude: Vec<String>,
+    output: Vec<String>,
+    fail_on: FailOn,
+    jobs: Option<usize>,
+    max_file_size: u64,
+}
+
+fn pick<T>(flag: Vec<T>, cfg: Vec<T>) -> Vec<T> {
+    if flag.is_empty() {
+        cfg
+    } else {
+        flag
+    }
+}
+
+fn merge(args: &CheckArgs, cfg: Config, base: &Path) -> Result<Settings, AppError> {
+    let fail_on_text = args.fail_on.clone().or(cfg.fail_on).unwrap_or_else(|| "error".into());
+    let fail_on = FailOn::parse(&fail_on_text).ok_or_else(|| {
+        AppError::Usage(format!(
+            "invalid --fail-on `{fail_on_text}` (error, warning, never, or a risk: critical, high, medium, low, info)"
+        ))
+    })?;
+    // Paths in the config file are relative to the repository root.
+    let cfg_paths = |v: Vec<String>| v.into_iter().map(|p| base.join(p)).collect::<Vec<_>>();
+    Ok(Settings {
+        policy: pick(args.policy.clone(), cfg_paths(cfg.policy)),
+        data: pick(args.data.clone(), cfg_paths(cfg.data)),
+        namespace: pick(args.namespace.clone(), cfg.namespace),
+        all_namespaces: args.all_namespaces || cfg.all_namespaces.unwrap_or(false),
+        combine: args.combine || cfg.combine.unwrap_or(false),
+        builtin: args.builtin.clone().or(cfg.builtin),
+        include: pick(args.include.clone(), cfg.include),
+        exclude: pick(args.exclude.clone(), cfg.exclude),
+        output: pick(args.output.clone(), cfg.output),
+        fail_on,
+        jobs: args.jobs.or(cfg.jobs),
+        max_file_size: args.max_file_size.or(cfg.max_file_size).unwrap_or(10 << 20),
+    })
+}
+
+fn load_config(args: &CheckArgs, cwd: &Path, root: &Path, repo: bool) -> Result<Config, AppError> {
+    if let Some(p) = &args.config {
+        let p = cwd.join(p);
+        let text = std::fs::read_to_string(&p).map_err(|e| io_err(&p, e))?;
+        return Ok(config::parse(&p.display().to_string(), &text)?);
+    }
+    let name = ".tollgate.yaml";
+    if let (Some(rev), true) = (&args.rev, repo) {
+        // The gate of a commit is the config committed with it.
+        return match git::read_blob_at(root, rev, name)? {
+            Some(bytes) => Ok(config::parse(name, &String::from_utf8_lossy(&bytes))?),
+            None => Ok(Config::default()),
+        };
+    }
+    let p = root.join(name);
+    match std::fs::read_to_string(&p) {
+        Ok(text) => Ok(config::parse(name, &text)?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+        Err(e) => Err(io_err(&p, e)),
+    }
+}
+
+/// Files under `p` with one of the extensions, sorted; a file is taken as given.
+fn collect_files(p: &Path, exts: &[&str], skip_suffix: Option<&str>) -> Result<Vec<PathBuf>, AppError> {
+    let meta = std::fs::metadata(p).map_err(|e| io_err(p, e))?;
+    if meta.is_file() {
+        return Ok(vec![p.to_path_buf()]);
+    }
+    let mut out = Vec::new();
+    let mut stack = vec![p.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let rd = std::fs::read_dir(&dir).map_err(|e| io_err(&dir, e))?;
+        for e in rd {
+            let e = e.map_err(|e| io_err(&dir, e))?;
+            let path = e.path();
+            let ft = e.file_type().map_err(|e| io_err(&path, e))?;
+            if ft.is_dir() {
+                stack.push(path);
+            } else if ft.is_file() {
+                let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+                let ext_ok = exts.iter().any(|x| name.to_ascii_lowercase().ends_with(&format!(".{x}")));
+                let skip = skip_suffix.is_some_and(|s| name.ends_with(s));
+                if ext_ok && !skip {
+                    out.push(path);
+                }
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn display_path(p: &Path, cwd: &Path) -> String {
+    p.strip_prefix(cwd).unwrap_or(p).display().to_string()
+}
+
+/// Built-in plus user policy sources, and the selection.
+fn policy_sources(s: &Settings, cwd: &Path) -> Result<(Vec<PolicySource>, Selection), AppError> {
+    let builtin_on = match s.builtin.as_deref() {
+        None | Some("auto") => s.policy.is_empty(),
+        Some("none") => false,
+        Some("default") | Some("all") => true,
+        Some(other) => {
+            return Err(AppError::Usage(format!("unknown --builtin profile `{other}` (available: default, all, none)")))
+        }
+    };
+    let mut sources = Vec::new();
+    if builtin_on {
+        for (path, text) in policy::builtin::modules() {
+            sources.push(PolicySource { path: path.to_string(), text: text.to_string(), builtin: true });
+        }
+    }
+    for p in &s.policy {
+        let p = cwd.join(p);
+        for f in collect_files(&p, &["rego"], Some("_test.rego"))? {
+            let text = std::fs::read_to_string(&f).map_err(|e| io_err(&f, e))?;
+            sources.push(PolicySource { path: display_path(&f, cwd), text, builtin: false });
+        }
+    }
+    let sel = Selection { namespaces: s.namespace.clone(), all_namespaces: s.all_namespaces, builtin_ids: None };
+    Ok((sources, sel))
+}
+
+fn load_data(s: &Settings, cwd: &Path) -> Result<Vec<Value>, AppError> {
+    let mut out = Vec::new();
+    for p in &s.data {
+        let p = cwd.join(p);
+        for f in collect_files(&p, &["json", "yaml", "yml"], None)? {
+            let bytes = std::fs::read(&f).map_err(|e| io_err(&f, e))?;
+            let shown = display_path(&f, cwd);
+            let loaded = manifest::load(&SourceFile { path: shown.clone(), bytes, too_large: None }, &Limits { lint_ambiguous: false, ..Default::default() });
+            if let Some(bad) = loaded.findings.iter().find(|f| f.severity == Severity::Error) {
+                let at = bad.region.map(|r| format!(":{}:{}", r.line, r.column)).unwrap_or_default();
+                return Err(AppError::Usage(format!("--data {shown}{at}: {}", bad.message)));
+            }
+            out.extend(loaded.docs.into_iter().map(|d| d.value));
+        }
+    }
+    Ok(out)
+}
+
+/// Repo-relative form of a user PATH (relative to cwd).
+fn repo_relative(p: &str, cwd: &Path, root: &Path) -> String {
+    let abs = cwd.join(p);
+    let abs = abs.canonicalize().unwrap_or(abs);
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    match abs.strip_prefix(&root) {
+        Ok(r) => r.to_string_lossy().replace('\\', "/"),
+        Err(_) => p.to_string(),
+    }
+}
+
+fn skipped_findings(d: &Discovered) -> Vec<Finding> {
+    d.skipped
+        .iter()
+        .map(|s| {
+            let (rule, what) = match s.reason {
+                SkipReason::Submodule => ("source/skipped-submodule", "submodule: its files live in another repository; not checked"),
+                SkipReason::Symlink => ("source/skipped-symlink", "symbolic link: not followed; not checked"),
+            };
+            Finding::new(rule, Severity::Note, what, Origin::Gate, Some(s.path.clone()), None, "", None, None)
+        })
+        .collect()
+}
+
+struct Timer {
+    on: bool,
+    start: Instant,
+    last: Instant,
+    lines: Vec<String>,
+}
+
+impl Timer {
+    fn lap(&mut self, stage: &str, extra: String) {
+        if self.on {
+            let now = Instant::now();
+            self.lines.push(format!("timing: {stage:<9} {:>8.1} ms  {extra}", (now - self.last).as_secs_f64() * 1e3));
+            self.last = now;
+        }
+    }
+}
+
+fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, AppError> {
+    let mut t = Timer {
+        on: args.timings || std::env::var_os("TOLLGATE_TIMINGS").is_some(),
+        start: Instant::now(),
+        last: Instant::now(),
+        lines: Vec::new(),
+    };
+    let repo_root = git::find_repo_root(cwd);
+    let root = repo_root.clone().unwrap_or_else(|| cwd.to_path_buf());
+    if (args.rev.is_some() || args.staged) && repo_root.is_none() {
+        return Err(source::SourceError::NotARepository(cwd.display().to_string()).into());
+    }
+    let cfg = load_config(&args, cwd, &root, repo_root.is_some())?;
+    let s = merge(&args, cfg, &root)?;
+    let formats: Vec<(Format, Option<PathBuf>)> = if s.output.is_empty() {
+        vec![(Format::Human, None)]
+    } else {
+        s.output
+            .iter()
+            .map(|o| {
+                let (f, p) = match o.split_once('=') {
+                    Some((f, p)) => (f, Some(cwd.join(p))),
+                    None => (o.as_str(), None),
+                };
+                Format::parse(f).map(|f| (f, p)).map_err(AppError::Usage)
+            })
+            .collect::<Result<_, _>>()?
+    };
+    let color = match args.color.as_str() {
+        "always" => true,
+        "never" => false,
+        "auto" => io.stdout_tty && std::env::var_os("NO_COLOR").is_none(),
+        other => return Err(AppError::Usage(format!("invalid --color `{other}` (auto, always, never)"))),
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(s.jobs.unwrap_or(0))
+        .build()
+        .map_err(|e| AppError::Usage(format!("cannot start worker threads: {e}")))?;
+
+    // Policies first: a broken policy is a tool error before any work on manifests.
+    let (sources, sel) = policy_sources(&s, cwd)?;
+    let data = load_data(&s, cwd)?;
+    let policies = PolicySet::new(&sources, data, &sel, s.combine)?;
+    t.lap("policies", format!("{} packages", policies.len()));
+
+    // Discover.
+    let filter = PathFilter::new(&s.include, &s.exclude).map_err(AppError::Usage)?;
+    let stdin_mode = args.paths.len() == 1 && args.paths[0] == "-";
+    let discovered = if stdin_mode {
+        let mut buf = Vec::new();
+        io.stdin.read_to_end(&mut buf).map_err(|e| io_err(Path::new("-"), e))?;
+        Discovered { files: vec![SourceFile { path: "-".into(), bytes: buf, too_large: None }], skipped: Vec::new() }
+    } else if let Some(rev) = &args.rev {
+        let prefixes = args.paths.iter().map(|p| repo_relative(p, cwd, &root)).collect();
+        git::read_rev(&root, rev, &filter.with_prefixes(prefixes), s.max_file_size)?
+    } else if args.staged {
+        let prefixes = args.paths.iter().map(|p| repo_relative(p, cwd, &root)).collect();
+        git::read_index(&root, &filter.with_prefixes(prefixes), s.max_file_size)?
+    } else {
+        let paths: Vec<PathBuf> = args.paths.iter().map(|p| cwd.join(p)).collect();
+        worktree::read_worktree(&root, &paths, &filter, s.max_file_size)?
+    };
+    t.lap("read", format!("{} files", discovered.files.len()));
+
+    // Load.
+    let limits = Limits::default();
+    let loaded: Vec<manifest::Loaded> = pool.install(|| discovered.files.par_iter().map(|f| manifest::load(f, &limits)).collect());
+    let mut findings = skipped_findings(&discovered);
+    let mut docs: Vec<Document> = Vec::new();
+    let mut texts = BTreeMap::new();
+    for l in loaded {
+        findings.extend(l.findings);
+        docs.extend(l.docs);
+        if let Some(t) = l.text {
+            texts.insert(t.path.clone(), t);
+        }
+    }
+    t.lap("parse", format!("{} documents", docs.len()));
+
+    // Evaluate.
+    let eval = pool.install(|| policies.evaluate(&docs));
+    findings.extend(eval.findings);
+    for p in eval.prints {
+        let _ = writeln!(io.stderr, "print: {p}");
+    }
+    t.lap("evaluate", String::new());
+
+    finding::sort_and_dedup(&mut findings);
+    let outcome = Outcome { findings, files: discovered.files.len(), documents: docs.len(), texts, fail_on: Some(s.fail_on) };
+    for (fmt, path) in &formats {
+        let text = report::render(*fmt, &outcome, color && path.is_none());
+        match path {
+            Some(p) => std::fs::write(p, text).map_err(|e| io_err(p, e))?,
+            None => io.stdout.write_all(text.as_bytes()).map_err(|e| io_err(Path::new("<stdout>"), e))?,
+        }
+    }
+    t.lap("report", format!("{} findings", outcome.findings.len()));
+    if t.on {
+        let total = t.start.elapsed().as_secs_f64() * 1e3;
+        t.lines.push(format!("timing: total     {total:>8.1} ms"));
+        for l in &t.lines {
+            let _ = writeln!(io.stderr, "{l}");
+        }
+    }
+    Ok(if outcome.blocks(s.fail_on) { ExitStatus::Blocked } else { ExitStatus::Pass })
+}
+
+fn parse_cmd(args: ParseArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, AppError> {
+    let limits = Limits::default();
+    let mut out = Vec::new();
+    let mut status = ExitStatus::Pass;
+    for f in &args.files {
+        let (shown, bytes) = if f.as_os_str() == "-" {
+            let mut buf = Vec::new();
+            io.stdin.read_to_end(&mut buf).map_err(|e| io_err(f, e))?;
+            ("-".to_string(), buf)
+        } else {
+            let p = cwd.join(f);
+            (f.display().to_string(), std::fs::read(&p).map_err(|e| io_err(&p, e))?)
+        };
+        let loaded = manifest::load(&SourceFile { path: shown.clone(), bytes, too_large: None }, &limits);
+        for finding in &loaded.findings {
+            let at = finding.region.map(|r| format!(":{}:{}", r.line, r.column)).unwrap_or_default();
+            let _ = writeln!(io.stderr, "{}: {shown}{at}: {} [{}]", finding.severity.as_str(), finding.message, finding.rule);
+            if finding.severity == Severity::Error {
+                status = ExitStatus::Blocked;
+            }
+        }
+        for d in loaded.docs {
+            out.push(serde_json::json!({
+                "file": shown,
+                "document": d.index,
+                "pointer": manifest::span::to_pointer(&d.base),
+                "input": serde_json::to_value(&d.value).unwrap_or(serde_json::Value::Null),
+            }));
+        }
+    }
+    let text = serde_json::to_string_pretty(&out).unwrap_or_else(|_| "[]".into());
+    io.stdout.write_all(text.as_bytes()).map_err(|e| io_err(Path::new("<stdout>"), e))?;
+    let _ = io.stdout.write_all(b"\n");
+    Ok(status)
+}
+
+/// Metadata of every built-in check, sorted by id.
+pub fn builtin_catalog() -> Result<Vec<(String, policy::metadata::Metadata)>, AppError> {
+    let mut out = Vec::new();
+    for (path, text) in policy::builtin::modules() {
+        let blocks = policy::metadata::parse_blocks(text)
+            .map_err(|(line, message)| AppError::Usage(format!("{path}:{line}: {message}")))?;
+        for b in blocks {
+            if let (policy::metadata::Scope::Package, Some(id)) = (&b.scope, &b.meta.id) {
+                out.push((id.clone(), b.meta.clone()));
+            }
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+fn policies_cmd(cmd: Option<PoliciesCommand>, io: &mut Io<'_>) -> Result<ExitStatus, AppError> {
+    let output = match cmd {
+        Some(PoliciesCommand::List { output }) => output,
+        None => "text".into(),
+    };
+    let catalog = builtin_catalog()?;
+    let text = match output.as_str() {
+        "json" => {
+            let v: Vec<_> = catalog
+                .iter()
+                .map(|(id, m)| {
+                    serde_json::json!({
+                        "id": id,
+                        "severity": m.severity.map(|s| s.as_str()),
+                        "title": m.title,
+                        "remediation": m.remediation,
+                        "kinds": m.kinds,
+                        "metadata": m.raw,
+                    })
+                })
+                .collect();
+            serde_json::to_string_pretty(&v).unwrap_or_else(|_| "[]".into()) + "\n"
+        }
+        "text" => {
+            let w = catalog.iter().map(|(id, _)| id.len()).max().unwrap_or(0);
+            catalog
+                .iter()
+                .map(|(id, m)| {
+                    format!("{id:<w$}  {:<8}  {}\n", m.severity.map(|s| s.as_str()).unwrap_or("-"), m.title.as_deref().unwrap_or(""))
+                })
+                .collect()
+        }
+        other => return Err(AppError::Usage(format!("unknown output `{other}` (text, json)"))),
+    };
+    io.stdout.write_all(text.as_bytes()).map_err(|e| io_err(Path::new("<stdout>"), e))?;
+    Ok(ExitStatus::Pass)
+}
+

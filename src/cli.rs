@@ -1,0 +1,120 @@
+//! Command line: clap definitions for every subcommand. Values here are raw; `app` validates them
+//! and merges them with `.tollgate.yaml`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "tollgate", version, about = "Policy-as-code compliance gate for GitOps repositories", max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The gate: load manifests, evaluate policies, report, exit 0 (pass), 1 (blocked) or 2 (error).
+    Check(CheckArgs),
+    /// Print each document exactly as policies see it (JSON), for debugging policies.
+    Parse(ParseArgs),
+    /// The built-in policy library.
+    Policies(PoliciesArgs),
+}
+
+#[derive(Debug, Args, Default)]
+pub struct CheckArgs {
+    /// Files or directories to check (default: the whole repository). `-` reads one stream from stdin.
+    pub paths: Vec<String>,
+
+    /// Check the tree of this commit, read from git objects (no checkout; uncommitted files are invisible).
+    #[arg(long, value_name = "REV", conflicts_with = "staged")]
+    pub rev: Option<String>,
+
+    /// Check the index: what `git commit` would record (pre-commit semantics).
+    #[arg(long)]
+    pub staged: bool,
+
+    /// Rego policy file or directory (repeatable). Disables the built-in library unless --builtin is given.
+    #[arg(short = 'p', long = "policy", value_name = "PATH")]
+    pub policy: Vec<PathBuf>,
+
+    /// Data file or directory (JSON/YAML) exposed to policies as `data` (repeatable).
+    #[arg(short = 'd', long = "data", value_name = "PATH")]
+    pub data: Vec<PathBuf>,
+
+    /// Package glob to evaluate in user policies (repeatable; default `main`).
+    #[arg(short = 'n', long = "namespace", value_name = "GLOB")]
+    pub namespace: Vec<String>,
+
+    /// Evaluate every package of the user policies.
+    #[arg(long)]
+    pub all_namespaces: bool,
+
+    /// Give policies all documents at once: `input` is an array of {path, contents}.
+    #[arg(long)]
+    pub combine: bool,
+
+    /// Built-in library: `default`/`all` (every built-in check) or `none`. Default: on when no -p is given.
+    #[arg(long, value_name = "PROFILE")]
+    pub builtin: Option<String>,
+
+    /// Only check paths matching this glob (repeatable; replaces the default .yaml/.yml/.json).
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+
+    /// Skip paths matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Output format, optionally to a file: human, json (repeatable, e.g. `-o human -o json=report.json`).
+    #[arg(short = 'o', long = "output", value_name = "FORMAT[=PATH]")]
+    pub output: Vec<String>,
+
+    /// What blocks: error (default), warning, never, or a risk floor (critical, high, medium, low, info).
+    #[arg(long, value_name = "LEVEL")]
+    pub fail_on: Option<String>,
+
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Files larger than this many bytes are reported, not read (default 10485760 = 10 MiB).
+    #[arg(long, value_name = "BYTES")]
+    pub max_file_size: Option<u64>,
+
+    /// Config file (default: .tollgate.yaml at the repository root).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Colour in human output: auto, always, never.
+    #[arg(long, value_name = "WHEN", default_value = "auto")]
+    pub color: String,
+
+    /// Print per-stage timings to stderr.
+    #[arg(long, hide = true)]
+    pub timings: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ParseArgs {
+    /// Manifest files (`-` for stdin).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct PoliciesArgs {
+    #[command(subcommand)]
+    pub command: Option<PoliciesCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PoliciesCommand {
+    /// List the built-in checks: id, severity, title.
+    List {
+        /// json for machine-readable output.
+        #[arg(short = 'o', long, default_value = "text")]
+        output: String,
+    },
+}

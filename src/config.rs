@@ -1,0 +1,136 @@
+//! `.tollgate.yaml`: the same settings as the flags, read with positions so that an unknown key
+//! or a wrong type is an error that names its line.
+
+use regorus::Value;
+
+use crate::manifest::span::PathSeg;
+use crate::manifest::{self, Limits};
+use crate::source::SourceFile;
+
+/// Settings from the config file (all optional; flags override them).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Config {
+    pub policy: Vec<String>,
+    pub data: Vec<String>,
+    pub namespace: Vec<String>,
+    pub all_namespaces: Option<bool>,
+    pub combine: Option<bool>,
+    pub builtin: Option<String>,
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    pub output: Vec<String>,
+    pub fail_on: Option<String>,
+    pub jobs: Option<usize>,
+    pub max_file_size: Option<u64>,
+}
+
+/// Every key the file may hold.
+pub const KEYS: &[&str] = &[
+    "policy", "data", "namespace", "all-namespaces", "combine", "builtin", "include", "exclude", "output", "fail-on", "jobs",
+    "max-file-size",
+];
+
+/// A config error, with `file:line:column` when known.
+#[derive(Debug, thiserror::Error)]
+#[error("{location}: {message}")]
+pub struct ConfigError {
+    pub location: String,
+    pub message: String,
+}
+
+fn strings(v: &Value) -> Option<Vec<String>> {
+    match v {
+        Value::String(s) => Some(vec![s.to_string()]),
+        Value::Array(a) => a.iter().map(|x| x.as_string().ok().map(|s| s.to_string())).collect(),
+        _ => None,
+    }
+}
+
+/// Parse a config file's text. `path` is used in messages.
+pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
+    let loaded = manifest::load(
+        &SourceFile { path: path.to_string(), bytes: text.as_bytes().to_vec(), too_large: None },
+        &Limits { lint_ambiguous: false, ..Default::default() },
+    );
+    let at = |line: u32, col: u32| format!("{path}:{line}:{col}");
+    if let Some(f) = loaded.findings.iter().find(|f| f.severity == crate::finding::Severity::Error) {
+        let r = f.region.map(|r| at(r.line, r.column)).unwrap_or_else(|| path.to_string());
+        return Err(ConfigError { location: r, message: f.message.clone() });
+    }
+    let Some(doc) = loaded.docs.first() else {
+        return Ok(Config::default());
+    };
+    let Value::Object(obj) = &doc.value else {
+        return Err(ConfigError { location: at(1, 1), message: "expected a mapping of settings".into() });
+    };
+    let mut c = Config::default();
+    for (k, v) in obj.iter() {
+        let key = k.as_string().map(|s| s.to_string()).unwrap_or_else(|_| k.to_string());
+        let loc = doc.locate(&[PathSeg::Key(key.clone())]);
+        let where_ = loc.region.map(|r| at(r.line, r.column)).unwrap_or_else(|| path.to_string());
+        let bad = |what: &str| ConfigError { location: where_.clone(), message: format!("`{key}` must be {what}") };
+        match key.as_str() {
+            "policy" => c.policy = strings(v).ok_or_else(|| bad("a path or a list of paths"))?,
+            "data" => c.data = strings(v).ok_or_else(|| bad("a path or a list of paths"))?,
+            "namespace" => c.namespace = strings(v).ok_or_else(|| bad("a glob or a list of globs"))?,
+            "include" => c.include = strings(v).ok_or_else(|| bad("a glob or a list of globs"))?,
+            "exclude" => c.exclude = strings(v).ok_or_else(|| bad("a glob or a list of globs"))?,
+            "output" => c.output = strings(v).ok_or_else(|| bad("a format or a list of formats"))?,
+            "all-namespaces" => c.all_namespaces = Some(*v.as_bool().map_err(|_| bad("true or false"))?),
+            "combine" => c.combine = Some(*v.as_bool().map_err(|_| bad("true or false"))?),
+            "builtin" => c.builtin = Some(v.as_string().map_err(|_| bad("a profile name"))?.to_string()),
+            "fail-on" => c.fail_on = Some(v.as_string().map_err(|_| bad("error, warning, never or a risk"))?.to_string()),
+            "jobs" => c.jobs = Some(v.as_u64().map_err(|_| bad("a whole number"))? as usize),
+            "max-file-size" => c.max_file_size = Some(v.as_u64().map_err(|_| bad("a number of bytes"))?),
+            _ => {
+                let hint = KEYS
+                    .iter()
+                    .find(|k| strsim(k, &key))
+                    .map(|k| format!(" (did you mean `{k}`?)"))
+                    .unwrap_or_default();
+                return Err(ConfigError {
+                    location: where_,
+                    message: format!("unknown key `{key}`{hint}; known keys: {}", KEYS.join(", ")),
+                });
+            }
+        }
+    }
+    Ok(c)
+}
+
+/// Cheap "did you mean": same letters give or take one edit.
+fn strsim(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+        }
+        prev = cur;
+    }
+    prev[b.len()] <= 2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_and_errors() {
+        let c = parse(".tollgate.yaml", "policy: [p]\nfail-on: warning\njobs: 2\nexclude: 'vendor/**'\ncombine: true\n").unwrap();
+        assert_eq!(c.policy, vec!["p"]);
+        assert_eq!(c.fail_on.as_deref(), Some("warning"));
+        assert_eq!(c.jobs, Some(2));
+        assert_eq!(c.exclude, vec!["vendor/**"]);
+        assert_eq!(c.combine, Some(true));
+        let e = parse(".tollgate.yaml", "policy: p\npolcy: q\n").unwrap_err();
+        assert_eq!(e.location, ".tollgate.yaml:2:1");
+        assert!(e.message.contains("did you mean `policy`"), "{}", e.message);
+        let e = parse(".tollgate.yaml", "jobs: many\n").unwrap_err();
+        assert_eq!(e.location, ".tollgate.yaml:1:1");
+        let e = parse(".tollgate.yaml", "a: [\n").unwrap_err();
+        assert!(e.location.starts_with(".tollgate.yaml:"));
+    }
+}

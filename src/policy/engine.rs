@@ -1,0 +1,504 @@
+//! Compile Rego once, find the conftest-style rules of the selected packages, and evaluate them
+//! over documents in parallel (one engine clone per rayon worker).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use rayon::prelude::*;
+use regorus::unstable::{Rule, RuleHead};
+use regorus::{Engine, Value};
+
+use super::metadata::{self, Metadata, Scope};
+use crate::finding::{Finding, Origin, Risk, Severity, Suppression};
+use crate::manifest::span::{parse_pointer, PathSeg};
+use crate::manifest::Document;
+
+/// A Rego file to load.
+#[derive(Debug, Clone)]
+pub struct PolicySource {
+    /// Shown in errors: `policies/k8s/x.rego` for built-ins, the user's path otherwise.
+    pub path: String,
+    pub text: String,
+    pub builtin: bool,
+}
+
+/// Which packages run.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// `-n` globs over package names (without `data.`); default `main`.
+    pub namespaces: Vec<String>,
+    pub all_namespaces: bool,
+    /// Built-in check ids to run (`None`: all built-in checks loaded).
+    pub builtin_ids: Option<HashSet<String>>,
+}
+
+/// Tool failures while loading policies (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("Rego compile error:\n{0}")]
+    Compile(String),
+    #[error("{path}:{line}: {message}")]
+    Metadata { path: String, line: usize, message: String },
+    #[error("invalid --namespace glob: {0}")]
+    Glob(String),
+    #[error("{0}")]
+    Data(String),
+}
+
+#[derive(Debug, Clone)]
+struct RuleRef {
+    name: String,
+    path: String,
+    severity: Severity,
+    meta: Option<Metadata>,
+}
+
+/// One selected package and its gate rules.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub package: String,
+    rules: Vec<RuleRef>,
+    exception: Option<String>,
+    pub meta: Metadata,
+    pub builtin: bool,
+    kinds: Option<HashSet<String>>,
+}
+
+/// Compiled policies ready to evaluate.
+pub struct PolicySet {
+    engine: Engine,
+    pub checks: Vec<Check>,
+    pub combine: bool,
+}
+
+/// What evaluation produced.
+#[derive(Debug, Default)]
+pub struct Evaluation {
+    pub findings: Vec<Finding>,
+    /// `print()` output, prefixed with the file it ran on.
+    pub prints: Vec<String>,
+}
+
+fn is_failure(rule: &str) -> bool {
+    rule_matches(rule, &["deny", "violation"])
+}
+
+fn is_warning(rule: &str) -> bool {
+    rule_matches(rule, &["warn"])
+}
+
+/// `^(prefix)(_[a-zA-Z0-9]+)*$` as conftest matches rule names.
+fn rule_matches(rule: &str, prefixes: &[&str]) -> bool {
+    prefixes.iter().any(|p| {
+        rule.strip_prefix(p).is_some_and(|rest| {
+            rest.is_empty()
+                || (rest.starts_with('_')
+                    && rest.split('_').skip(1).all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric())))
+        })
+    })
+}
+
+/// The name conftest matches `exception` entries against.
+fn exception_name(rule: &str) -> &str {
+    rule.strip_prefix("deny_").or_else(|| rule.strip_prefix("violation_")).unwrap_or(rule)
+}
+
+fn head_name(rule: &Rule) -> Option<String> {
+    let Rule::Spec { head, .. } = rule else { return None };
+    let refr = match head {
+        RuleHead::Compr { refr, .. } | RuleHead::Set { refr, .. } => refr,
+        RuleHead::Func { .. } => return None,
+    };
+    let text = refr.span().text();
+    let name: String = text.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    if name.is_empty() {
+        None
+    } else {
+        Some(name)
+    }
+}
+
+/// Add one module: Rego v1 first, v0 when v1 fails and v0 succeeds.
+fn add_module(engine: &mut Engine, src: &PolicySource) -> Result<String, PolicyError> {
+    engine.set_rego_v0(false);
+    match engine.add_policy(src.path.clone(), src.text.clone()) {
+        Ok(pkg) => Ok(pkg),
+        Err(v1_err) => {
+            engine.set_rego_v0(true);
+            let r = engine.add_policy(src.path.clone(), src.text.clone());
+            engine.set_rego_v0(false);
+            r.map_err(|_| PolicyError::Compile(v1_err.to_string()))
+        }
+    }
+}
+
+impl PolicySet {
+    /// Compile every source, merge `data`, and select the packages that run.
+    pub fn new(sources: &[PolicySource], data: Vec<Value>, sel: &Selection, combine: bool) -> Result<PolicySet, PolicyError> {
+        let mut engine = Engine::new();
+        engine.set_gather_prints(true);
+        engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+            limit: Duration::from_secs(30),
+            check_interval: NonZeroU32::MIN.saturating_add(999),
+        });
+        // package (without `data.`) -> (builtin, package metadata, rule metadata)
+        let mut pkg_meta: BTreeMap<String, (bool, Metadata, HashMap<String, Metadata>)> = BTreeMap::new();
+        for src in sources {
+            let pkg = add_module(&mut engine, src)?;
+            let pkg = pkg.strip_prefix("data.").unwrap_or(&pkg).to_string();
+            let blocks = metadata::parse_blocks(&src.text)
+                .map_err(|(line, message)| PolicyError::Metadata { path: src.path.clone(), line, message })?;
+            let entry = pkg_meta.entry(pkg).or_insert_with(|| (src.builtin, Metadata::default(), HashMap::new()));
+            for b in blocks {
+                match b.scope {
+                    Scope::Package => entry.1 = b.meta,
+                    Scope::Rule(name) => {
+                        entry.2.insert(name, b.meta);
+                    }
+                }
+            }
+        }
+        for d in data {
+            engine.add_data(d).map_err(|e| PolicyError::Data(format!("cannot merge --data: {e}")))?;
+        }
+
+        let globs = {
+            let mut b = globset::GlobSetBuilder::new();
+            let ns = if sel.namespaces.is_empty() { vec!["main".to_string()] } else { sel.namespaces.clone() };
+            for n in &ns {
+                b.add(globset::Glob::new(n).map_err(|e| PolicyError::Glob(format!("{n}: {e}")))?);
+            }
+            b.build().map_err(|e| PolicyError::Glob(e.to_string()))?
+        };
+
+        // Rules per package, from the AST.
+        let mut rules: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for m in engine.get_modules().iter() {
+            let pkg_text = m.package.refr.span().text().to_string();
+            let pkg = pkg_text.split_whitespace().collect::<String>();
+            let list = rules.entry(pkg).or_default();
+            for r in &m.policy {
+                if let Some(name) = head_name(r) {
+                    if !list.contains(&name) {
+                        list.push(name);
+                    }
+                }
+            }
+        }
+
+        let mut checks = Vec::new();
+        for (pkg, names) in &rules {
+            let Some((builtin, meta, rule_meta)) = pkg_meta.get(pkg) else { continue };
+            let selected = if *builtin {
+                if pkg.starts_with("tollgate.lib") {
+                    false
+                } else {
+                    match (&sel.builtin_ids, &meta.id) {
+                        (Some(ids), Some(id)) => ids.contains(id),
+                        (Some(_), None) => false,
+                        (None, _) => true,
+                    }
+                }
+            } else {
+                sel.all_namespaces || globs.is_match(pkg)
+            };
+            if !selected {
+                continue;
+            }
+            let mut gate_rules = Vec::new();
+            let mut exception = None;
+            for n in names {
+                let severity = if is_failure(n) {
+                    Severity::Error
+                } else if is_warning(n) {
+                    Severity::Warning
+                } else {
+                    if n == "exception" {
+                        exception = Some(format!("data.{pkg}.exception"));
+                    }
+                    continue;
+                };
+                gate_rules.push(RuleRef { name: n.clone(), path: format!("data.{pkg}.{n}"), severity, meta: rule_meta.get(n).cloned() });
+            }
+            if gate_rules.is_empty() {
+                continue;
+            }
+            let kinds = meta.kinds.as_ref().map(|k| k.iter().cloned().collect());
+            checks.push(Check { package: pkg.clone(), rules: gate_rules, exception, meta: meta.clone(), builtin: *builtin, kinds });
+        }
+
+        // Prepare once (surfaces static errors such as unknown functions) so that every clone
+        // starts prepared.
+        if let Some(first) = checks.first().and_then(|c| c.rules.first()) {
+            let path: regorus::Rc<str> = regorus::Rc::from(first.path.as_str());
+            engine.compile_with_entrypoint(&path).map_err(|e| PolicyError::Compile(e.to_string()))?;
+        }
+        Ok(PolicySet { engine, checks, combine })
+    }
+
+    /// Number of selected packages.
+    pub fn len(&self) -> usize {
+        self.checks.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.checks.is_empty()
+    }
+
+    /// Evaluate every selected check over the documents.
+    pub fn evaluate(&self, docs: &[Document]) -> Evaluation {
+        if self.combine {
+            return self.evaluate_combined(docs);
+        }
+        let per_doc: Vec<(Vec<Finding>, Vec<String>)> = docs
+            .par_iter()
+            .map_init(
+                || self.engine.clone(),
+                |engine, doc| {
+                    engine.set_input(doc.value.clone());
+                    let mut findings = Vec::new();
+                    for check in &self.checks {
+                        if let Some(kinds) = &check.kinds {
+                            match &doc.resource.kind {
+                                Some(k) if kinds.contains(k) => {}
+                                _ => continue,
+                            }
+                        }
+                        eval_check(engine, check, doc, &mut findings);
+                    }
+                    let prints = engine
+                        .take_prints()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|p| format!("{}: {p}", doc.file.path))
+                        .collect();
+                    (findings, prints)
+                },
+            )
+            .collect();
+        let mut out = Evaluation::default();
+        for (f, p) in per_doc {
+            out.findings.extend(f);
+            out.prints.extend(p);
+        }
+        out
+    }
+
+    fn evaluate_combined(&self, docs: &[Document]) -> Evaluation {
+        let mut engine = self.engine.clone();
+        let input: Vec<Value> = docs
+            .iter()
+            .map(|d| {
+                let mut m = BTreeMap::new();
+                m.insert(Value::from("path"), Value::from(d.file.path.as_str()));
+                m.insert(Value::from("contents"), d.value.clone());
+                Value::from(m)
+            })
+            .collect();
+        engine.set_input(Value::from(input));
+        let mut out = Evaluation::default();
+        for check in &self.checks {
+            for rule in &check.rules {
+                let excepted = is_excepted(&mut engine, check, rule);
+                match engine.eval_rule(rule.path.clone()) {
+                    Ok(v) => {
+                        for r in results_of(&v) {
+                            // A combined result locates itself with a path whose first step is
+                            // the index into `input` (then `contents`).
+                            let (doc, rest) = match &r.path {
+                                Some(p) => match p.split_first() {
+                                    Some((PathSeg::Index(i), rest)) => (docs.get(*i as usize), strip_contents(rest)),
+                                    Some((PathSeg::Key(k), rest)) => (k.parse::<usize>().ok().and_then(|i| docs.get(i)), strip_contents(rest)),
+                                    None => (None, Vec::new()),
+                                },
+                                None => (None, Vec::new()),
+                            };
+                            out.findings.push(make_finding(check, rule, &r, doc, &rest, excepted.clone()));
+                        }
+                    }
+                    Err(e) => out.findings.push(runtime_error(check, rule, None, &e.to_string())),
+                }
+            }
+        }
+        out.prints.extend(engine.take_prints().unwrap_or_default());
+        out
+    }
+}
+
+fn strip_contents(rest: &[PathSeg]) -> Vec<PathSeg> {
+    match rest.split_first() {
+        Some((PathSeg::Key(k), tail)) if k == "contents" => tail.to_vec(),
+        _ => rest.to_vec(),
+    }
+}
+
+fn is_excepted(engine: &mut Engine, check: &Check, rule: &RuleRef) -> Option<Suppression> {
+    let path = check.exception.as_ref()?;
+    let v = engine.eval_rule(path.clone()).ok()?;
+    let want = exception_name(&rule.name);
+    let hit = |x: &Value| matches!(x, Value::String(s) if s.eq_ignore_ascii_case(want));
+    let found = match &v {
+        Value::Set(s) => s.iter().any(|e| match e {
+            Value::Array(a) => a.iter().any(hit),
+            Value::Set(s2) => s2.iter().any(hit),
+            other => hit(other),
+        }),
+        _ => false,
+    };
+    found.then(|| Suppression {
+        kind: "exception".into(),
+        reason: Some(format!("data.{}.exception names `{want}`", check.package)),
+        expires: None,
+    })
+}
+
+fn eval_check(engine: &mut Engine, check: &Check, doc: &Document, out: &mut Vec<Finding>) {
+    for rule in &check.rules {
+        let excepted = is_excepted(engine, check, rule);
+        match engine.eval_rule(rule.path.clone()) {
+            Ok(v) => {
+                for r in results_of(&v) {
+                    let path = r.path.clone().unwrap_or_default();
+                    out.push(make_finding(check, rule, &r, Some(doc), &path, excepted.clone()));
+                }
+            }
+            Err(e) => out.push(runtime_error(check, rule, Some(doc), &e.to_string())),
+        }
+    }
+}
+
+/// One decoded policy result.
+#[derive(Debug, Default, Clone)]
+struct PolicyResult {
+    msg: String,
+    id: Option<String>,
+    severity: Option<Risk>,
+    path: Option<Vec<PathSeg>>,
+    title: Option<String>,
+    remediation: Option<String>,
+}
+
+fn path_of(v: &Value) -> Option<Vec<PathSeg>> {
+    match v {
+        Value::String(s) => Some(parse_pointer(s)),
+        Value::Array(a) => Some(
+            a.iter()
+                .map(|x| match x {
+                    Value::Number(n) => match n.as_u64() {
+                        Some(i) => PathSeg::Index(i),
+                        None => PathSeg::Key(x.to_string()),
+                    },
+                    Value::String(s) => PathSeg::Key(s.to_string()),
+                    other => PathSeg::Key(other.to_string()),
+                })
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+fn decode(v: &Value) -> Option<PolicyResult> {
+    let s = |x: &Value| match x {
+        Value::String(s) => Some(s.to_string()),
+        _ => None,
+    };
+    match v {
+        Value::String(m) => Some(PolicyResult { msg: m.to_string(), ..Default::default() }),
+        Value::Object(_) => Some(PolicyResult {
+            msg: s(&v["msg"]).unwrap_or_else(|| format!("(result without a `msg`: {v})")),
+            id: s(&v["id"]),
+            severity: s(&v["severity"]).and_then(|x| Risk::parse(&x)),
+            path: path_of(&v["path"]),
+            title: s(&v["title"]),
+            remediation: s(&v["remediation"]),
+        }),
+        Value::Bool(true) => Some(PolicyResult { msg: "rule is true".into(), ..Default::default() }),
+        _ => None,
+    }
+}
+
+fn results_of(v: &Value) -> Vec<PolicyResult> {
+    match v {
+        Value::Set(s) => s.iter().filter_map(decode).collect(),
+        Value::Array(a) => a.iter().filter_map(decode).collect(),
+        Value::Undefined | Value::Null | Value::Bool(false) => Vec::new(),
+        other => decode(other).into_iter().collect(),
+    }
+}
+
+fn make_finding(check: &Check, rule: &RuleRef, r: &PolicyResult, doc: Option<&Document>, path: &[PathSeg], suppressed: Option<Suppression>) -> Finding {
+    let meta = rule.meta.as_ref().unwrap_or(&check.meta);
+    let id = r
+        .id
+        .clone()
+        .or_else(|| meta.id.clone())
+        .unwrap_or_else(|| format!("{}.{}", check.package, rule.name));
+    let (file, document, pointer, region, resource) = match doc {
+        Some(d) => {
+            let loc = d.locate(path);
+            (Some(d.file.path.clone()), Some(d.index), loc.pointer, loc.region, Some(d.resource.clone()))
+        }
+        None => (None, None, crate::manifest::span::to_pointer(path), None, None),
+    };
+    // The fingerprint uses the path the policy named, so it does not move when a missing field
+    // is added elsewhere in the parent.
+    let mut f = Finding::new(id, rule.severity, r.msg.clone(), Origin::Policy, file, document, pointer, region, resource);
+    let requested = match doc {
+        Some(d) => {
+            let mut full = d.base.clone();
+            full.extend_from_slice(path);
+            crate::manifest::span::to_pointer(&full)
+        }
+        None => crate::manifest::span::to_pointer(path),
+    };
+    if requested != f.pointer {
+        let mut g = f.clone();
+        g.pointer = requested;
+        f.fingerprint = g.compute_fingerprint();
+    }
+    f.risk = r.severity.or(meta.severity);
+    f.title = r.title.clone().or_else(|| meta.title.clone());
+    f.help = r.remediation.clone().or_else(|| meta.remediation.clone());
+    f.suppressed = suppressed;
+    f
+}
+
+fn runtime_error(check: &Check, rule: &RuleRef, doc: Option<&Document>, err: &str) -> Finding {
+    let (file, document, region, resource) = match doc {
+        Some(d) => (Some(d.file.path.clone()), Some(d.index), d.locate(&[]).region, Some(d.resource.clone())),
+        None => (None, None, None, None),
+    };
+    let mut f = Finding::new(
+        "policy/runtime-error",
+        Severity::Error,
+        format!("data.{}.{} failed on this document: {}", check.package, rule.name, err.trim()),
+        Origin::Policy,
+        file,
+        document,
+        "",
+        region,
+        resource,
+    );
+    f.help = Some("fix the policy, or guard the expression against this input".into());
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conftest_rule_names() {
+        assert!(is_failure("deny"));
+        assert!(is_failure("violation_no_root"));
+        assert!(is_failure("deny_a1"));
+        assert!(!is_failure("denyx"));
+        assert!(!is_failure("deny_"));
+        assert!(is_warning("warn_x"));
+        assert!(!is_warning("warning"));
+        assert_eq!(exception_name("deny_foo"), "foo");
+        assert_eq!(exception_name("deny"), "deny");
+        assert_eq!(exception_name("warn_x"), "warn_x");
+    }
+}

@@ -1,0 +1,83 @@
+package tollgate.k8s.capabilities_not_dropped_test
+
+import rego.v1
+
+import data.tollgate.k8s.capabilities_not_dropped
+
+deployment(containers) := {
+	"apiVersion": "apps/v1",
+	"kind": "Deployment",
+	"metadata": {"name": "api"},
+	"spec": {"template": {"spec": {"containers": containers}}},
+}
+
+test_drop_all_passes if {
+	findings := capabilities_not_dropped.deny with input as deployment([
+		{"name": "a", "securityContext": {"capabilities": {"drop": ["ALL"]}}},
+		{"name": "b", "securityContext": {"capabilities": {"drop": ["NET_RAW", "ALL"], "add": ["NET_BIND_SERVICE"]}}},
+	])
+	count(findings) == 0
+}
+
+# Same leniency as the reference policy: the case of ALL is not significant.
+test_lowercase_all_passes if {
+	findings := capabilities_not_dropped.deny with input as deployment([{"name": "a", "securityContext": {"capabilities": {"drop": ["all"]}}}])
+	count(findings) == 0
+}
+
+test_partial_drop_fails if {
+	findings := capabilities_not_dropped.deny with input as deployment([{"name": "api", "securityContext": {"capabilities": {"drop": ["NET_RAW"]}}}])
+	findings == {{
+		"msg": "Deployment/api: container 'api' does not drop ALL capabilities",
+		"path": ["spec", "template", "spec", "containers", 0, "securityContext", "capabilities", "drop"],
+	}}
+}
+
+test_missing_drop_fails if {
+	findings := capabilities_not_dropped.deny with input as deployment([
+		{"name": "a"},
+		{"name": "b", "securityContext": {"capabilities": {"add": ["NET_ADMIN"]}}},
+	])
+	findings == {
+		{
+			"msg": "Deployment/api: container 'a' does not drop ALL capabilities",
+			"path": ["spec", "template", "spec", "containers", 0, "securityContext", "capabilities", "drop"],
+		},
+		{
+			"msg": "Deployment/api: container 'b' does not drop ALL capabilities",
+			"path": ["spec", "template", "spec", "containers", 1, "securityContext", "capabilities", "drop"],
+		},
+	}
+}
+
+test_malformed_drop_fails_without_error if {
+	findings := capabilities_not_dropped.deny with input as deployment([
+		{"name": "a", "securityContext": {"capabilities": {"drop": "ALL"}}},
+		{"name": "b", "securityContext": {"capabilities": {"drop": [1, null]}}},
+	])
+	count(findings) == 2
+}
+
+test_init_container_fails if {
+	findings := capabilities_not_dropped.deny with input as {
+		"kind": "Pod",
+		"metadata": {"name": "p"},
+		"spec": {
+			"initContainers": [{"name": "init"}],
+			"containers": [{"name": "app", "securityContext": {"capabilities": {"drop": ["ALL"]}}}],
+		},
+	}
+	findings == {{
+		"msg": "Pod/p: init container 'init' does not drop ALL capabilities",
+		"path": ["spec", "initContainers", 0, "securityContext", "capabilities", "drop"],
+	}}
+}
+
+test_cronjob_fails if {
+	findings := capabilities_not_dropped.deny with input as {
+		"kind": "CronJob",
+		"metadata": {"name": "c"},
+		"spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [{"name": "job"}]}}}}},
+	}
+	count(findings) == 1
+}

@@ -1,0 +1,27 @@
+# METADATA
+# title: Service exposed outside the cluster
+# description: |
+#   Flags Services of type NodePort or LoadBalancer. They open the workload on every node's IP
+#   or on an external load balancer; expose HTTP workloads through an Ingress or Gateway with
+#   TLS instead, and keep other Services ClusterIP.
+# custom:
+#   id: k8s/exposed-service
+#   severity: medium
+#   remediation: Use type ClusterIP and publish the workload through an Ingress or Gateway, or waive this finding for intended edge Services.
+#   kinds: [Service]
+#   aliases: {kube-linter: exposed-services}
+package tollgate.k8s.exposed_service
+
+import rego.v1
+
+import data.tollgate.lib.k8s
+
+deny contains result if {
+	input.kind == "Service"
+	service_type := input.spec.type
+	service_type in {"NodePort", "LoadBalancer"}
+	result := {
+		"msg": sprintf("%s: Service type %s exposes the workload outside the cluster", [k8s.resource, service_type]),
+		"path": ["spec", "type"],
+	}
+}

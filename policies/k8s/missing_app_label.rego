@@ -1,0 +1,27 @@
+# METADATA
+# title: Missing app.kubernetes.io/name label
+# description: |
+#   Flags workloads and Services without the app.kubernetes.io/name label. Inventory,
+#   cost reports, network policies and incident tooling rely on the recommended labels to tell
+#   which application an object belongs to.
+# custom:
+#   id: k8s/missing-app-label
+#   severity: low
+#   remediation: Add the label app.kubernetes.io/name (the application's name) to metadata.labels.
+#   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate, Service]
+package tollgate.k8s.missing_app_label
+
+import rego.v1
+
+import data.tollgate.lib.k8s
+
+label := "app.kubernetes.io/name"
+
+deny contains result if {
+	input.kind in (k8s.workload_kinds | {"Service"})
+	not input.metadata.labels[label]
+	result := {
+		"msg": sprintf("%s: missing label %s", [k8s.resource, label]),
+		"path": ["metadata", "labels", label],
+	}
+}

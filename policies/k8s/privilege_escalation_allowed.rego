@@ -1,0 +1,30 @@
+# METADATA
+# title: Privilege escalation allowed
+# description: |
+#   Flags containers that do not set securityContext.allowPrivilegeEscalation to false. Unless
+#   it is explicitly false, a process in the container can gain more privileges than its
+#   parent, for example through setuid binaries.
+# custom:
+#   id: k8s/privilege-escalation-allowed
+#   severity: medium
+#   remediation: Set securityContext.allowPrivilegeEscalation to false on every container, including init and ephemeral containers.
+#   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate]
+#   frameworks:
+#     pss: {level: restricted, control: Privilege Escalation}
+#     cis: [{version: "1.12", id: "5.2.6"}]
+#     nsa: [PSE]
+#   aliases: {trivy: KSV-0001, checkov: CKV_K8S_20, kube-linter: privilege-escalation-container, polaris: privilegeEscalationAllowed}
+package tollgate.k8s.privilege_escalation_allowed
+
+import rego.v1
+
+import data.tollgate.lib.k8s
+
+deny contains result if {
+	some entry in k8s.containers
+	not entry.container.securityContext.allowPrivilegeEscalation == false
+	result := {
+		"msg": sprintf("%s: %s allows privilege escalation (securityContext.allowPrivilegeEscalation is not false)", [k8s.resource, k8s.container_label(entry)]),
+		"path": array.concat(entry.path, ["securityContext", "allowPrivilegeEscalation"]),
+	}
+}

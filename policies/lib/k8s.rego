@@ -1,0 +1,122 @@
+# Shared helpers for the built-in Kubernetes checks (`import data.tollgate.lib.k8s`).
+#
+# `input` is one Kubernetes document. Every workload kind is normalised to one pod view, the way
+# Pod Security Admission does it:
+#
+#   Pod                                                      spec
+#   Deployment, StatefulSet, DaemonSet, ReplicaSet,
+#   ReplicationController, Job                               spec.template.spec
+#   CronJob                                                  spec.jobTemplate.spec.template.spec
+#   PodTemplate                                              template.spec
+#
+# API:
+#   k8s.pod_spec, k8s.pod_spec_path   the pod spec object, and the keys from the document root to it
+#   k8s.containers                    set of {"container": c, "path": [..., "containers", 0]} over
+#                                     containers, initContainers and ephemeralContainers
+#   k8s.regular_containers            the same, `containers` only
+#   k8s.container_label(entry)        "container 'web'" / "init container 'x'" / "ephemeral container 'x'"
+#   k8s.resource                      "Kind/name" of the document, for messages
+#   k8s.name(obj)                     obj.name (or generateName + "*"), else "<unnamed>"
+#   k8s.workload_kinds                every kind with a pod spec (the `kinds` of pod checks)
+#
+# Checks report `{"msg": ..., "path": [...]}` where `path` is an array of keys and indexes from the
+# document root, built from `pod_spec_path` or an entry's `path`. Every helper tolerates malformed
+# documents (wrong types are skipped, never a builtin error); schema validation reports those.
+package tollgate.lib.k8s
+
+import rego.v1
+
+# Kinds whose pod spec sits at spec.template.spec.
+controller_kinds := {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job"}
+
+# Every kind that carries a pod spec (the `kinds` of container and pod checks).
+workload_kinds := controller_kinds | {"Pod", "CronJob", "PodTemplate"}
+
+# The three lists of containers in a pod spec ("every container" in PSS terms).
+container_fields := ["containers", "initContainers", "ephemeralContainers"]
+
+# Path from the document root to the pod spec; defined for every workload kind.
+pod_spec_path := ["spec"] if input.kind == "Pod"
+
+pod_spec_path := ["spec", "template", "spec"] if input.kind in controller_kinds
+
+pod_spec_path := ["spec", "jobTemplate", "spec", "template", "spec"] if input.kind == "CronJob"
+
+pod_spec_path := ["template", "spec"] if input.kind == "PodTemplate"
+
+# The pod spec object; undefined when the document has none (or it is not an object).
+pod_spec := spec if {
+	input.kind == "Pod"
+	spec := input.spec
+	is_object(spec)
+}
+
+pod_spec := spec if {
+	input.kind in controller_kinds
+	spec := input.spec.template.spec
+	is_object(spec)
+}
+
+pod_spec := spec if {
+	input.kind == "CronJob"
+	spec := input.spec.jobTemplate.spec.template.spec
+	is_object(spec)
+}
+
+pod_spec := spec if {
+	input.kind == "PodTemplate"
+	spec := input.template.spec
+	is_object(spec)
+}
+
+# Every container, init container and ephemeral container of the pod spec, as
+# {"container": <object>, "path": ["spec", "template", "spec", "containers", 0]}.
+containers contains {"container": c, "path": array.concat(pod_spec_path, [field, i])} if {
+	some field in container_fields
+	list := pod_spec[field]
+	is_array(list)
+	some i, c in list
+	is_object(c)
+}
+
+# Only the entries of `containers` that come from `containers` (not init or ephemeral ones).
+regular_containers contains entry if {
+	some entry in containers
+	container_field(entry) == "containers"
+}
+
+# "containers", "initContainers" or "ephemeralContainers" for an entry of `containers`.
+container_field(entry) := entry.path[count(entry.path) - 2]
+
+# "Kind/name" of the document, for messages.
+resource := sprintf("%s/%s", [object_kind, name(object_metadata)])
+
+object_kind := k if {
+	k := input.kind
+	is_string(k)
+} else := "<unknown kind>"
+
+object_metadata := m if {
+	m := input.metadata
+	is_object(m)
+} else := {}
+
+# The `name` of an object (a container, a volume, metadata), or "<unnamed>".
+name(obj) := n if {
+	n := obj.name
+	is_string(n)
+} else := n if {
+	# generateName: Pods and Jobs created with a server-generated suffix
+	is_string(obj.generateName)
+	n := sprintf("%s*", [obj.generateName])
+} else := "<unnamed>"
+
+# "container 'web'", "init container 'setup'" or "ephemeral container 'debug'" for an entry of
+# `containers`, for messages.
+container_label(entry) := sprintf("%s '%s'", [container_noun[container_field(entry)], name(entry.container)])
+
+container_noun := {
+	"containers": "container",
+	"initContainers": "init container",
+	"ephemeralContainers": "ephemeral container",
+}

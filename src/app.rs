@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -12,6 +13,7 @@ use regorus::Value;
 use crate::cli::{CheckArgs, Cli, Command, ParseArgs, PoliciesCommand};
 use crate::config::{self, Config};
 use crate::finding::{self, FailOn, Finding, Origin, Severity};
+use crate::manifest::span::FileText;
 use crate::manifest::{self, Document, Limits};
 use crate::policy::{self, PolicySet, PolicySource, Selection};
 use crate::report::{self, Format, Outcome};
@@ -195,7 +197,12 @@ fn policy_sources(s: &Settings, cwd: &Path) -> Result<(Vec<PolicySource>, Select
     }
     for p in &s.policy {
         let p = cwd.join(p);
-        for f in collect_files(&p, &["rego"], Some("_test.rego"))? {
+        let files = collect_files(&p, &["rego"], Some("_test.rego"))?;
+        if files.is_empty() {
+            // As conftest does: a policy path without policies is a mistake, not a pass.
+            return Err(AppError::Usage(format!("no Rego policies (*.rego) found in {}", display_path(&p, cwd))));
+        }
+        for f in files {
             let text = std::fs::read_to_string(&f).map_err(|e| io_err(&f, e))?;
             sources.push(PolicySource { path: display_path(&f, cwd), text, builtin: false });
         }
@@ -308,7 +315,7 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
     let policies = PolicySet::new(&sources, data, &sel, s.combine)?;
     t.lap("policies", format!("{} packages", policies.len()));
 
-    // Discover.
+    // Discover (blobs are read on the worker threads).
     let filter = PathFilter::new(&s.include, &s.exclude).map_err(AppError::Usage)?;
     let stdin_mode = args.paths.len() == 1 && args.paths[0] == "-";
     let discovered = if stdin_mode {
@@ -317,41 +324,79 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
         Discovered { files: vec![SourceFile { path: "-".into(), bytes: buf, too_large: None }], skipped: Vec::new() }
     } else if let Some(rev) = &args.rev {
         let prefixes = args.paths.iter().map(|p| repo_relative(p, cwd, &root)).collect();
-        git::read_rev(&root, rev, &filter.with_prefixes(prefixes), s.max_file_size)?
+        pool.install(|| git::read_rev(&root, rev, &filter.with_prefixes(prefixes), s.max_file_size))?
     } else if args.staged {
         let prefixes = args.paths.iter().map(|p| repo_relative(p, cwd, &root)).collect();
-        git::read_index(&root, &filter.with_prefixes(prefixes), s.max_file_size)?
+        pool.install(|| git::read_index(&root, &filter.with_prefixes(prefixes), s.max_file_size))?
     } else {
         let paths: Vec<PathBuf> = args.paths.iter().map(|p| cwd.join(p)).collect();
         worktree::read_worktree(&root, &paths, &filter, s.max_file_size)?
     };
     t.lap("read", format!("{} files", discovered.files.len()));
 
-    // Load.
+    // Load and evaluate, file by file on the workers: a document's value is dropped as soon as
+    // its checks ran, so memory follows the findings, not the repository. With --combine every
+    // document is needed at once.
     let limits = Limits::default();
-    let loaded: Vec<manifest::Loaded> = pool.install(|| discovered.files.par_iter().map(|f| manifest::load(f, &limits)).collect());
     let mut findings = skipped_findings(&discovered);
-    let mut docs: Vec<Document> = Vec::new();
     let mut texts = BTreeMap::new();
-    for l in loaded {
-        findings.extend(l.findings);
-        docs.extend(l.docs);
-        if let Some(t) = l.text {
-            texts.insert(t.path.clone(), t);
+    let mut documents = 0usize;
+    let mut prints = Vec::new();
+    if policies.combine {
+        let loaded: Vec<manifest::Loaded> =
+            pool.install(|| discovered.files.par_iter().map(|f| manifest::load(f, &limits)).collect());
+        let mut docs: Vec<Document> = Vec::new();
+        for l in loaded {
+            findings.extend(l.findings);
+            docs.extend(l.docs);
+            if let Some(t) = l.text {
+                texts.insert(t.path.clone(), t);
+            }
         }
+        documents = docs.len();
+        t.lap("parse", format!("{documents} documents"));
+        let eval = policies.evaluate(&docs);
+        findings.extend(eval.findings);
+        prints = eval.prints;
+    } else {
+        let per_file: Vec<(Vec<Finding>, usize, Vec<String>, Option<Arc<FileText>>)> = pool.install(|| {
+            discovered
+                .files
+                .par_iter()
+                .map_init(
+                    || policies.worker(),
+                    |w, f| {
+                        let l = manifest::load(f, &limits);
+                        let mut found = l.findings;
+                        let mut printed = Vec::new();
+                        for d in &l.docs {
+                            let e = w.evaluate(d);
+                            found.extend(e.findings);
+                            printed.extend(e.prints);
+                        }
+                        // Keep the text only where a snippet will be shown.
+                        let text = if found.is_empty() { None } else { l.text };
+                        (found, l.docs.len(), printed, text)
+                    },
+                )
+                .collect()
+        });
+        for (f, n, p, text) in per_file {
+            findings.extend(f);
+            documents += n;
+            prints.extend(p);
+            if let Some(t) = text {
+                texts.insert(t.path.clone(), t);
+            }
+        }
+        t.lap("parse+eval", format!("{documents} documents"));
     }
-    t.lap("parse", format!("{} documents", docs.len()));
-
-    // Evaluate.
-    let eval = pool.install(|| policies.evaluate(&docs));
-    findings.extend(eval.findings);
-    for p in eval.prints {
+    for p in prints {
         let _ = writeln!(io.stderr, "print: {p}");
     }
-    t.lap("evaluate", String::new());
 
     finding::sort_and_dedup(&mut findings);
-    let outcome = Outcome { findings, files: discovered.files.len(), documents: docs.len(), texts, fail_on: Some(s.fail_on) };
+    let outcome = Outcome { findings, files: discovered.files.len(), documents, texts, fail_on: Some(s.fail_on) };
     for (fmt, path) in &formats {
         let text = report::render(*fmt, &outcome, color && path.is_none());
         match path {

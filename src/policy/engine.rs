@@ -246,41 +246,21 @@ impl PolicySet {
         self.checks.is_empty()
     }
 
-    /// Evaluate every selected check over the documents.
+    /// A per-thread evaluator (an engine clone; cheap, shares the compiled modules).
+    pub fn worker(&self) -> Worker<'_> {
+        Worker { set: self, engine: self.engine.clone() }
+    }
+
+    /// Evaluate every selected check over the documents (in parallel unless `--combine`).
     pub fn evaluate(&self, docs: &[Document]) -> Evaluation {
         if self.combine {
             return self.evaluate_combined(docs);
         }
-        let per_doc: Vec<(Vec<Finding>, Vec<String>)> = docs
-            .par_iter()
-            .map_init(
-                || self.engine.clone(),
-                |engine, doc| {
-                    engine.set_input(doc.value.clone());
-                    let mut findings = Vec::new();
-                    for check in &self.checks {
-                        if let Some(kinds) = &check.kinds {
-                            match &doc.resource.kind {
-                                Some(k) if kinds.contains(k) => {}
-                                _ => continue,
-                            }
-                        }
-                        eval_check(engine, check, doc, &mut findings);
-                    }
-                    let prints = engine
-                        .take_prints()
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|p| format!("{}: {p}", doc.file.path))
-                        .collect();
-                    (findings, prints)
-                },
-            )
-            .collect();
+        let per_doc: Vec<Evaluation> = docs.par_iter().map_init(|| self.worker(), |w, doc| w.evaluate(doc)).collect();
         let mut out = Evaluation::default();
-        for (f, p) in per_doc {
-            out.findings.extend(f);
-            out.prints.extend(p);
+        for e in per_doc {
+            out.findings.extend(e.findings);
+            out.prints.extend(e.prints);
         }
         out
     }
@@ -322,6 +302,39 @@ impl PolicySet {
             }
         }
         out.prints.extend(engine.take_prints().unwrap_or_default());
+        out
+    }
+}
+
+/// Evaluates documents one at a time on one thread.
+pub struct Worker<'a> {
+    set: &'a PolicySet,
+    engine: Engine,
+}
+
+impl Worker<'_> {
+    /// All selected checks over one document.
+    pub fn evaluate(&mut self, doc: &Document) -> Evaluation {
+        let mut out = Evaluation::default();
+        let mut input_set = false;
+        for check in &self.set.checks {
+            if let Some(kinds) = &check.kinds {
+                match &doc.resource.kind {
+                    Some(k) if kinds.contains(k) => {}
+                    _ => continue,
+                }
+            }
+            if !input_set {
+                self.engine.set_input(doc.value.clone());
+                input_set = true;
+            }
+            eval_check(&mut self.engine, check, doc, &mut out.findings);
+        }
+        if input_set {
+            if let Ok(prints) = self.engine.take_prints() {
+                out.prints.extend(prints.into_iter().map(|p| format!("{}: {p}", doc.file.path)));
+            }
+        }
         out
     }
 }

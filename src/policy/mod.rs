@@ -4,4 +4,4 @@ pub mod builtin;
 pub mod engine;
 pub mod metadata;
 
-pub use engine::{Evaluation, PolicyError, PolicySet, PolicySource, Selection};
+pub use engine::{Evaluation, PolicyError, PolicySet, PolicySource, Selection, Worker};

@@ -32,7 +32,7 @@ pub fn read_rev(repo: &Path, rev: &str, filter: &PathFilter, max_file_size: u64)
     let tree_id = commit.tree_id().map_err(|e| SourceError::Git(format!("commit {}: {}", commit.id, describe(&e))))?;
     let mut collector = Collector::new(&git, filter, max_file_size);
     collector.tree(tree_id.detach(), "")?;
-    Ok(collector.finish())
+    collector.finish()
 }
 
 /// Every file matching `filter` in the index, i.e. the content `git commit` would record.
@@ -87,7 +87,7 @@ pub fn read_index(repo: &Path, filter: &PathFilter, max_file_size: u64) -> Resul
             collector.skip(path, SkipReason::Submodule);
         }
     }
-    Ok(collector.finish())
+    collector.finish()
 }
 
 /// The full hex id of the commit `rev` names.
@@ -161,11 +161,13 @@ struct Collector<'a> {
     filter: &'a PathFilter,
     max_file_size: u64,
     out: Discovered,
+    /// Blobs to read once the walk is done (in parallel).
+    blobs: Vec<(String, ObjectId)>,
 }
 
 impl<'a> Collector<'a> {
     fn new(git: &'a gix::Repository, filter: &'a PathFilter, max_file_size: u64) -> Self {
-        Collector { git, filter, max_file_size, out: Discovered::default() }
+        Collector { git, filter, max_file_size, out: Discovered::default(), blobs: Vec::new() }
     }
 
     /// Walk the tree `id` (whose own path is `prefix`, empty for the root) without recursion, so
@@ -206,17 +208,9 @@ impl<'a> Collector<'a> {
         Ok(())
     }
 
-    /// Add the blob `id` at `path`, reading it only when it is within the size cap.
+    /// Queue the blob `id` at `path`; it is read in `finish`.
     fn blob(&mut self, path: String, id: ObjectId) -> Result<(), SourceError> {
-        // The header gives the size without inflating the object (for a delta, only its header).
-        let size = self.git.find_header(id).map_err(|e| object_error(&path, id, &e))?.size();
-        let file = if size > self.max_file_size {
-            SourceFile { path, bytes: Vec::new(), too_large: Some(size) }
-        } else {
-            let mut blob = self.git.find_blob(id).map_err(|e| object_error(&path, id, &e))?;
-            SourceFile { path, bytes: blob.take_data(), too_large: None }
-        };
-        self.out.files.push(file);
+        self.blobs.push((path, id));
         Ok(())
     }
 
@@ -224,10 +218,39 @@ impl<'a> Collector<'a> {
         self.out.skipped.push(Skipped { path, reason });
     }
 
-    fn finish(mut self) -> Discovered {
+    /// Read the queued blobs on rayon workers (one thread-local repository handle each), only
+    /// when within the size cap, and return everything sorted by path.
+    fn finish(mut self) -> Result<Discovered, SourceError> {
+        use rayon::prelude::*;
+        let shared = self.git.clone().into_sync();
+        let max = self.max_file_size;
+        let files: Result<Vec<SourceFile>, SourceError> = std::mem::take(&mut self.blobs)
+            .into_par_iter()
+            .map_init(
+                || {
+                    let mut repo = shared.to_thread_local();
+                    repo.object_cache_size_if_unset(4 << 20);
+                    repo
+                },
+                |git, (path, id)| {
+                    // The header gives the size without inflating the object (for a delta, only
+                    // its header).
+                    let size = git.find_header(id).map_err(|e| object_error(&path, id, &e))?.size();
+                    if size > max {
+                        return Ok(SourceFile { path, bytes: Vec::new(), too_large: Some(size) });
+                    }
+                    let mut blob = git.find_blob(id).map_err(|e| object_error(&path, id, &e))?;
+                    let mut bytes = blob.take_data();
+                    // gix hands out its decode buffer; keep only what the file needs.
+                    bytes.shrink_to_fit();
+                    Ok(SourceFile { path, bytes, too_large: None })
+                },
+            )
+            .collect();
+        self.out.files = files?;
         self.out.files.sort_by(|a, b| a.path.cmp(&b.path));
         self.out.skipped.sort();
-        self.out
+        Ok(self.out)
     }
 }
 

@@ -12,6 +12,7 @@ use crate::finding::{Finding, Severity};
 struct Diag<'a> {
     f: &'a Finding,
     src: Option<NamedSource<Arc<str>>>,
+    text: Option<Arc<str>>,
 }
 
 impl fmt::Debug for Diag<'_> {
@@ -70,8 +71,18 @@ impl Diagnostic for Diag<'_> {
                 Some(self.f.pointer.clone())
             }
         });
-        let len = r.end_byte.saturating_sub(r.start_byte);
-        Some(Box::new(std::iter::once(LabeledSpan::new(label, r.start_byte, len))))
+        // A node over several lines (a parent whose field is missing) is marked on its first
+        // line only; the JSON report keeps the full range.
+        let mut end = r.end_byte;
+        if let Some(nl) = self.text.as_ref().and_then(|t| t.get(r.start_byte..r.end_byte)).and_then(|s| s.find('\n')) {
+            end = r.start_byte + nl;
+            if let Some(t) = &self.text {
+                while end > r.start_byte && t.as_bytes().get(end - 1) == Some(&b'\r') {
+                    end -= 1;
+                }
+            }
+        }
+        Some(Box::new(std::iter::once(LabeledSpan::new(label, r.start_byte, end.saturating_sub(r.start_byte)))))
     }
 }
 
@@ -89,12 +100,12 @@ pub fn render(outcome: &Outcome, color: bool) -> String {
     let handler = GraphicalReportHandler::new_themed(theme).with_links(false).with_context_lines(1).with_width(120);
     let mut out = String::new();
     for f in &outcome.findings {
-        let src = f.file.as_ref().and_then(|file| {
-            let t = outcome.texts.get(file)?;
-            f.region?;
-            Some(NamedSource::new(file, t.text.clone()).with_language("yaml"))
-        });
-        let d = Diag { f, src };
+        let text = f.file.as_ref().and_then(|file| outcome.texts.get(file)).filter(|_| f.region.is_some()).map(|t| t.text.clone());
+        let src = match (&f.file, &text) {
+            (Some(file), Some(t)) => Some(NamedSource::new(file, t.clone()).with_language("yaml")),
+            _ => None,
+        };
+        let d = Diag { f, src, text };
         let mut s = String::new();
         if handler.render_report(&mut s, &d).is_err() {
             s = format!("{}: {}\n", f.rule, f.message);

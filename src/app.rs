@@ -61,7 +61,7 @@ fn io_err(path: &Path, e: std::io::Error) -> AppError {
 /// Run a command line.
 pub fn run(cli: Cli, cwd: &Path, io: &mut Io<'_>) -> ExitStatus {
     let res = match cli.command {
-        Command::Check(args) => check(args, cwd, io),
+        Command::Check(args) => check(*args, cwd, io),
         Command::Parse(args) => parse_cmd(args, cwd, io),
         Command::Policies(args) => policies_cmd(args.command, io),
     };
@@ -253,6 +253,10 @@ fn skipped_findings(d: &Discovered) -> Vec<Finding> {
         .collect()
 }
 
+/// What one file yields when loaded and evaluated on a worker: findings, document count, `print()`
+/// output, and the text when a snippet will be shown.
+type FileResult = (Vec<Finding>, usize, Vec<String>, Option<Arc<FileText>>);
+
 struct Timer {
     on: bool,
     start: Instant,
@@ -359,7 +363,7 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
         findings.extend(eval.findings);
         prints = eval.prints;
     } else {
-        let per_file: Vec<(Vec<Finding>, usize, Vec<String>, Option<Arc<FileText>>)> = pool.install(|| {
+        let per_file: Vec<FileResult> = pool.install(|| {
             discovered
                 .files
                 .par_iter()

@@ -15,7 +15,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// The gate: load manifests, evaluate policies, report, exit 0 (pass), 1 (blocked) or 2 (error).
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Print each document exactly as policies see it (JSON), for debugging policies.
     Parse(ParseArgs),
     /// The built-in policy library.

@@ -135,9 +135,8 @@ impl FileText {
             let mut v = vec![0];
             let b = self.text.as_bytes();
             for (i, &c) in b.iter().enumerate() {
-                if c == b'\n' {
-                    v.push(i + 1);
-                } else if c == b'\r' && b.get(i + 1) != Some(&b'\n') {
+                // `\n`, and a lone `\r` (YAML counts it as a line break too).
+                if c == b'\n' || (c == b'\r' && b.get(i + 1) != Some(&b'\n')) {
                     v.push(i + 1);
                 }
             }

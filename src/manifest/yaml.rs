@@ -62,7 +62,7 @@ struct Builder<'a> {
 
 fn tag_is(tag: &Option<std::borrow::Cow<'_, Tag>>, suffix: &str) -> bool {
     match tag {
-        Some(t) => t.handle == "tag:yaml.org,2002:" && t.suffix == suffix || (t.handle == "!!" && t.suffix == suffix),
+        Some(t) => (t.handle == "tag:yaml.org,2002:" || t.handle == "!!") && t.suffix == suffix,
         None => false,
     }
 }

@@ -342,7 +342,9 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
     // its checks ran, so memory follows the findings, not the repository. With --combine every
     // document is needed at once.
     let limits = Limits::default();
+    let want_snippets = formats.iter().any(|(f, _)| *f == Format::Human);
     let mut findings = skipped_findings(&discovered);
+    let file_count = discovered.files.len();
     let mut texts = BTreeMap::new();
     let mut documents = 0usize;
     let mut prints = Vec::new();
@@ -364,13 +366,15 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
         prints = eval.prints;
     } else {
         let per_file: Vec<FileResult> = pool.install(|| {
+            // Each file's bytes are dropped as soon as it is loaded.
             discovered
                 .files
-                .par_iter()
+                .into_par_iter()
                 .map_init(
                     || policies.worker(),
                     |w, f| {
-                        let l = manifest::load(f, &limits);
+                        let l = manifest::load(&f, &limits);
+                        drop(f);
                         let mut found = l.findings;
                         let mut printed = Vec::new();
                         for d in &l.docs {
@@ -379,7 +383,7 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
                             printed.extend(e.prints);
                         }
                         // Keep the text only where a snippet will be shown.
-                        let text = if found.is_empty() { None } else { l.text };
+                        let text = if found.is_empty() || !want_snippets { None } else { l.text };
                         (found, l.docs.len(), printed, text)
                     },
                 )
@@ -400,7 +404,7 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
     }
 
     finding::sort_and_dedup(&mut findings);
-    let outcome = Outcome { findings, files: discovered.files.len(), documents, texts, fail_on: Some(s.fail_on) };
+    let outcome = Outcome { findings, files: file_count, documents, texts, fail_on: Some(s.fail_on) };
     for (fmt, path) in &formats {
         let text = report::render(*fmt, &outcome, color && path.is_none());
         match path {

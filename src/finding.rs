@@ -211,14 +211,15 @@ impl Finding {
         }
     }
 
-    /// The sort key of DESIGN.md §4: file, document, line, rule (then column and message so
-    /// that equal keys still come out in one order).
+    /// The sort key of DESIGN.md §4: file, document, line, rule (then column, message and
+    /// pointer so that equal keys still come out in one order).
     pub fn sort_key(&self) -> impl Ord + '_ {
         (
             self.file.as_deref(),
             self.document,
-            self.region.map(|r| (r.line, r.column)),
+            self.region.map(|r| r.line),
             self.rule.as_str(),
+            self.region.map(|r| r.column),
             self.message.as_str(),
             self.pointer.as_str(),
         )

@@ -120,6 +120,8 @@ fn resource_of(v: &Value) -> Resource {
 }
 
 fn file_finding(path: &str, rule: &str, severity: Severity, message: String, region: Option<Region>, help: Option<&str>) -> Finding {
+    // A finding about the whole file still carries a line (DESIGN.md §2): its start.
+    let region = region.or(Some(Region { line: 1, column: 1, end_line: 1, end_column: 1, start_byte: 0, end_byte: 0 }));
     let mut f = Finding::new(rule, severity, message, Origin::Parse, Some(path.to_string()), None, "", region, None);
     f.help = help.map(str::to_string);
     f

@@ -128,7 +128,13 @@ fn add_module(engine: &mut Engine, src: &PolicySource) -> Result<String, PolicyE
             engine.set_rego_v0(true);
             let r = engine.add_policy(src.path.clone(), src.text.clone());
             engine.set_rego_v0(false);
-            r.map_err(|_| PolicyError::Compile(v1_err.to_string()))
+            r.map_err(|v0_err| {
+                // When v1 only objects to v0 syntax (`deny[msg] { ... }`), the module is v0 and
+                // its real error is the one the v0 parser found.
+                let v1 = v1_err.to_string();
+                let looks_v0 = v1.contains("keyword is required");
+                PolicyError::Compile(if looks_v0 { v0_err.to_string() } else { v1 })
+            })
         }
     }
 }

@@ -5,6 +5,9 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 /// Default manifest extensions.
 pub const DEFAULT_EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
 
+/// The settings file at the repository root, never checked as a manifest when walking.
+pub const CONFIG_FILE: &str = ".tollgate.yaml";
+
 /// Decides whether a repo-relative path is checked.
 ///
 /// A path is checked when it has a manifest extension (or matches an `--include` glob) and
@@ -82,7 +85,8 @@ impl PathFilter {
 
     /// Whether the repo-relative path is checked.
     pub fn matches(&self, path: &str) -> bool {
-        if !self.in_scope(path) || self.exclude.is_match(path) {
+        // The gate's own settings file at the repository root is not a manifest.
+        if path == CONFIG_FILE || !self.in_scope(path) || self.exclude.is_match(path) {
             return false;
         }
         match &self.include {

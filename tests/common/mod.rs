@@ -1,0 +1,235 @@
+//! Shared helpers of the end-to-end tests: run the real `tollgate` binary (with a time limit),
+//! build real git repositories in temp dirs, write files, read the JSON report.
+
+#![allow(dead_code)]
+
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// The longest a single run of the binary may take before the test fails (hang detection).
+pub const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Environment variables that would make git (or gix) look somewhere other than the test's repo.
+const GIT_ENV: &[&str] = &[
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_COMMON_DIR",
+    "GIT_CEILING_DIRECTORIES",
+    "GIT_NAMESPACE",
+];
+
+/// What one run of the binary did.
+#[derive(Debug)]
+pub struct Run {
+    /// Exit code (`None` when killed by a signal).
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// The exit code, failing the test with both streams when it is not `want`.
+    #[track_caller]
+    pub fn expect_code(&self, want: i32) -> &Self {
+        assert_eq!(self.code, Some(want), "exit code\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr);
+        self
+    }
+
+    /// stdout parsed as JSON.
+    #[track_caller]
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e})\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr))
+    }
+}
+
+/// Path to the fixtures of these tests (`fixtures/cli`).
+pub fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/cli")
+}
+
+fn isolate(cmd: &mut Command) {
+    for var in GIT_ENV {
+        cmd.env_remove(var);
+    }
+    cmd.env_remove("NO_COLOR")
+        .env_remove("TOLLGATE_TIMINGS")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_TERMINAL_PROMPT", "0");
+}
+
+/// Run `tollgate ARGS` in `dir` with empty stdin.
+#[track_caller]
+pub fn tollgate(dir: &Path, args: &[&str]) -> Run {
+    tollgate_stdin(dir, args, None)
+}
+
+/// Run `tollgate ARGS` in `dir`, feeding `stdin` (or an empty stdin). The child is killed and the
+/// test fails when it runs longer than [`TIMEOUT`].
+#[track_caller]
+pub fn tollgate_stdin(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tollgate"));
+    cmd.current_dir(dir).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    isolate(&mut cmd);
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start tollgate: {e}"));
+    let input = stdin.map(<[u8]>::to_vec).unwrap_or_default();
+    let mut child_in = child.stdin.take().expect("piped stdin");
+    let writer = thread::spawn(move || {
+        let _ = child_in.write_all(&input);
+        // Dropping closes the pipe: the child sees end of file.
+    });
+    let mut out = child.stdout.take().expect("piped stdout");
+    let mut err = child.stderr.take().expect("piped stderr");
+    let out_reader = thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = out.read_to_end(&mut b);
+        b
+    });
+    let err_reader = thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = err.read_to_end(&mut b);
+        b
+    });
+    let start = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if start.elapsed() > TIMEOUT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("tollgate {args:?} in {} did not finish within {TIMEOUT:?} (killed)", dir.display());
+            }
+            Ok(None) => thread::sleep(Duration::from_millis(5)),
+            Err(e) => panic!("waiting for tollgate: {e}"),
+        }
+    };
+    let _ = writer.join();
+    let stdout = String::from_utf8_lossy(&out_reader.join().unwrap_or_default()).into_owned();
+    let stderr = String::from_utf8_lossy(&err_reader.join().unwrap_or_default()).into_owned();
+    Run { code: status.code(), stdout, stderr }
+}
+
+/// Run git in `dir`, isolated from the user's configuration and environment; returns stdout.
+#[track_caller]
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let mut cmd = Command::new("git");
+    cmd.current_dir(dir)
+        .args(["-c", "user.name=Tollgate Test", "-c", "user.email=test@example.com", "-c", "init.defaultBranch=main"])
+        .args(["-c", "commit.gpgsign=false", "-c", "core.autocrlf=false", "-c", "core.symlinks=true"])
+        .args(args);
+    isolate(&mut cmd);
+    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run git: {e}"));
+    assert!(out.status.success(), "git {args:?} failed in {}: {}", dir.display(), String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A fresh git repository in a temp dir.
+pub fn repo() -> TempDir {
+    let dir = tempdir();
+    git(dir.path(), &["init", "-q"]);
+    dir
+}
+
+/// A temp dir that is not a git repository.
+pub fn tempdir() -> TempDir {
+    tempfile::Builder::new().prefix("tollgate-e2e-").tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"))
+}
+
+/// `git add -A && git commit`; returns the new commit id.
+#[track_caller]
+pub fn commit_all(root: &Path, message: &str) -> String {
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "--no-verify", "-m", message]);
+    git(root, &["rev-parse", "HEAD"])
+}
+
+/// Write `content` to `root/rel`, creating directories.
+#[track_caller]
+pub fn write(root: &Path, rel: &str, content: impl AsRef<[u8]>) {
+    let path = root.join(rel);
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).unwrap_or_else(|e| panic!("mkdir {}: {e}", parent.display()));
+    }
+    fs::write(&path, content).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+}
+
+/// Copy `fixtures/cli/<from>` (a file or a directory) to `root/<to>`.
+#[track_caller]
+pub fn copy_fixture(from: &str, root: &Path, to: &str) {
+    fn copy(src: &Path, dst: &Path) {
+        if src.is_dir() {
+            fs::create_dir_all(dst).unwrap_or_else(|e| panic!("mkdir {}: {e}", dst.display()));
+            let mut entries: Vec<_> = fs::read_dir(src).unwrap_or_else(|e| panic!("{}: {e}", src.display())).flatten().collect();
+            entries.sort_by_key(|e| e.file_name());
+            for e in entries {
+                copy(&e.path(), &dst.join(e.file_name()));
+            }
+        } else {
+            if let Some(parent) = dst.parent() {
+                fs::create_dir_all(parent).unwrap_or_else(|e| panic!("mkdir {}: {e}", parent.display()));
+            }
+            fs::copy(src, dst).unwrap_or_else(|e| panic!("copy {} to {}: {e}", src.display(), dst.display()));
+        }
+    }
+    copy(&fixtures().join(from), &root.join(to));
+}
+
+/// The findings array of a JSON report.
+#[track_caller]
+pub fn findings(report: &Value) -> &Vec<Value> {
+    report["findings"].as_array().unwrap_or_else(|| panic!("no findings array in {report:#}"))
+}
+
+/// (rule, file, line) of every finding, in report order; `file`/`line` are "-"/0 when null.
+pub fn rule_file_line(report: &Value) -> Vec<(String, String, u64)> {
+    findings(report)
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or("?").to_string(),
+                f["file"].as_str().unwrap_or("-").to_string(),
+                f["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
+/// The messages of every finding, in report order.
+pub fn messages(report: &Value) -> Vec<String> {
+    findings(report).iter().map(|f| f["message"].as_str().unwrap_or("?").to_string()).collect()
+}
+
+/// The one finding whose rule and message are these (fails when there is not exactly one).
+#[track_caller]
+pub fn finding<'a>(report: &'a Value, rule: &str, message: &str) -> &'a Value {
+    let hits: Vec<&Value> =
+        findings(report).iter().filter(|f| f["rule"] == rule && f["message"].as_str() == Some(message)).collect();
+    assert_eq!(hits.len(), 1, "want exactly one finding {rule} {message:?} in {report:#}");
+    hits[0]
+}
+
+/// (line, column, end_line, end_column) of a finding.
+#[track_caller]
+pub fn span(f: &Value) -> (u64, u64, u64, u64) {
+    let n = |k: &str| f[k].as_u64().unwrap_or_else(|| panic!("{k} is not a number in {f:#}"));
+    (n("line"), n("column"), n("end_line"), n("end_column"))
+}
+
+/// The summary counts as (files, documents, errors, warnings, notes, suppressed, new).
+#[track_caller]
+pub fn summary(report: &Value) -> [u64; 7] {
+    let s = &report["summary"];
+    let n = |k: &str| s[k].as_u64().unwrap_or_else(|| panic!("summary.{k} missing in {report:#}"));
+    [n("files"), n("documents"), n("errors"), n("warnings"), n("notes"), n("suppressed"), n("new")]
+}

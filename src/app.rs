@@ -286,6 +286,10 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
     if (args.rev.is_some() || args.staged) && repo_root.is_none() {
         return Err(source::SourceError::NotARepository(cwd.display().to_string()).into());
     }
+    let bare = repo_root.as_ref().is_some_and(|r| r.join("HEAD").is_file() && r.join("objects").is_dir() && !r.join(".git").exists());
+    if bare && args.rev.is_none() {
+        return Err(AppError::Usage(format!("{} is a bare repository: it has no working tree; use --rev REV", root.display())));
+    }
     let cfg = load_config(&args, cwd, &root, repo_root.is_some())?;
     let s = merge(&args, cfg, &root)?;
     let formats: Vec<(Format, Option<PathBuf>)> = if s.output.is_empty() {
@@ -327,7 +331,13 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
         io.stdin.read_to_end(&mut buf).map_err(|e| io_err(Path::new("-"), e))?;
         Discovered { files: vec![SourceFile { path: "-".into(), bytes: buf, too_large: None }], skipped: Vec::new() }
     } else if let Some(rev) = &args.rev {
-        let prefixes = args.paths.iter().map(|p| repo_relative(p, cwd, &root)).collect();
+        let prefixes: Vec<String> = args.paths.iter().map(|p| repo_relative(p, cwd, &root)).collect();
+        // A PATH that names nothing in the commit is a mistake, not a pass.
+        for p in &prefixes {
+            if let Ok(None) = git::read_blob_at(&root, rev, p) {
+                return Err(AppError::Usage(format!("{p}: no such file or directory in {rev}")));
+            }
+        }
         pool.install(|| git::read_rev(&root, rev, &filter.with_prefixes(prefixes), s.max_file_size))?
     } else if args.staged {
         let prefixes = args.paths.iter().map(|p| repo_relative(p, cwd, &root)).collect();

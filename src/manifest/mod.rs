@@ -243,12 +243,6 @@ pub fn load(file: &SourceFile, limits: &Limits) -> Loaded {
             None,
         );
         f.help = issue.help.clone();
-        f.fingerprint = {
-            // Parse findings have no pointer; the line is their identity.
-            let mut g = f.clone();
-            g.pointer = format!("@{}:{}", region.line, region.column);
-            g.compute_fingerprint()
-        };
         out.findings.push(f);
     }
     for raw in parsed.docs {

@@ -15,6 +15,17 @@ fn pos(m: saphyr_parser::Marker) -> Pos {
     Pos { line: m.line() as u32, col: m.col() as u32 }
 }
 
+/// Spaces added at the start of lines (1-based line -> count) to get past indentation checks
+/// that libyaml (and so kubectl) does not make; positions are mapped back through it.
+type Patches = HashMap<u32, u32>;
+
+fn unpatch(p: Pos, patches: &Patches) -> Pos {
+    match patches.get(&p.line) {
+        Some(&k) => Pos { line: p.line, col: p.col.saturating_sub(k) },
+        None => p,
+    }
+}
+
 struct PendingKey {
     name: regorus::Rc<str>,
     at: Pos,
@@ -51,6 +62,7 @@ struct Stop(ParseIssue);
 
 struct Builder<'a> {
     limits: &'a Limits,
+    patches: &'a Patches,
     entries: Vec<SpanEntry>,
     stack: Vec<Frame>,
     anchors: HashMap<usize, Anchor>,
@@ -181,8 +193,8 @@ impl<'a> Builder<'a> {
     }
 
     fn on_event(&mut self, ev: Event<'_>, span: Span) -> Result<(), Stop> {
-        let start = pos(span.start);
-        let end = pos(span.end);
+        let start = unpatch(pos(span.start), self.patches);
+        let end = unpatch(pos(span.end), self.patches);
         match ev {
             Event::Scalar(text, style, anchor, tag) => {
                 if self.expecting_key() {
@@ -399,11 +411,115 @@ pub fn scalar_to_value(s: Scalar, text: &str) -> Value {
 
 /// Parse a YAML stream into documents. Documents before a fatal error are kept; the error is
 /// reported at its position.
+///
+/// saphyr enforces YAML 1.2 indentation rules inside flow collections and multi-line quoted
+/// scalars that libyaml, go-yaml (kubectl) and PyYAML do not: a closing `]` at the parent's
+/// indentation, or a quoted scalar's continuation lines indented less than its key. Indentation
+/// there carries no meaning (flow whitespace and quoted-scalar line prefixes are dropped), so on
+/// such an error the offending lines are indented further and the stream parsed again, with
+/// positions mapped back to the original text.
 pub fn parse(text: &str, limits: &Limits) -> ParsedStream {
+    let first = parse_once(text, limits, &Patches::new());
+    let mut patches = Patches::new();
+    let mut cur_err = indent_error_lines(&first, text);
+    let mut tries = 0;
+    while let Some(lines) = cur_err {
+        tries += 1;
+        if tries > 24 {
+            break;
+        }
+        for l in lines {
+            let k = patches.entry(l).or_insert(0);
+            *k = if *k == 0 { 2 } else { *k * 2 };
+            if *k > 256 {
+                return first;
+            }
+        }
+        let patched = apply_patches(text, &patches);
+        let next = parse_once(&patched, limits, &patches);
+        if !next.fatal || indent_error_lines(&next, &patched).is_none() {
+            if next.fatal {
+                return first;
+            }
+            return next;
+        }
+        cur_err = indent_error_lines(&next, &patched);
+    }
+    first
+}
+
+fn apply_patches(text: &str, patches: &Patches) -> String {
+    let mut out = String::with_capacity(text.len() + patches.values().sum::<u32>() as usize);
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        if let Some(&k) = patches.get(&(i as u32 + 1)) {
+            out.extend(std::iter::repeat_n(' ', k as usize));
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+/// The lines to indent when the stream failed on one of saphyr's extra indentation checks.
+fn indent_error_lines(p: &ParsedStream, text: &str) -> Option<Vec<u32>> {
+    if !p.fatal {
+        return None;
+    }
+    let issue = p.issues.last()?;
+    let msg = issue.message.as_str();
+    if msg.contains("invalid indentation in quoted scalar") {
+        // The error points at the scalar's start: indent every continuation line up to the
+        // closing quote.
+        let start_line = issue.at.line;
+        let line_text = text.lines().nth(start_line.checked_sub(1)? as usize)?;
+        let quote = line_text.chars().nth(issue.at.col as usize)?;
+        if quote != '\'' && quote != '"' {
+            return None;
+        }
+        let mut lines = Vec::new();
+        let mut ln = start_line;
+        let mut rest: String = line_text.chars().skip(issue.at.col as usize + 1).collect();
+        loop {
+            if closes(&rest, quote) {
+                break;
+            }
+            ln += 1;
+            rest = text.lines().nth(ln as usize - 1)?.to_string();
+            lines.push(ln);
+            if lines.len() > 10_000 {
+                return None;
+            }
+        }
+        return (!lines.is_empty()).then_some(lines);
+    }
+    if msg.ends_with("invalid YAML: invalid indentation") || msg.contains("invalid indentation in flow construct") {
+        return Some(vec![issue.at.line]);
+    }
+    None
+}
+
+/// Whether a quoted scalar that continues on this line closes on it.
+fn closes(rest: &str, quote: char) -> bool {
+    let mut chars = rest.chars().peekable();
+    while let Some(c) = chars.next() {
+        if quote == '"' && c == '\\' {
+            chars.next();
+        } else if c == quote {
+            if quote == '\'' && chars.peek() == Some(&'\'') {
+                chars.next();
+            } else {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+fn parse_once(text: &str, limits: &Limits, patches: &Patches) -> ParsedStream {
     let mut out = ParsedStream::default();
     let mut parser = Parser::new_from_str(text);
     let mut b = Builder {
         limits,
+        patches,
         entries: Vec::new(),
         stack: Vec::new(),
         anchors: HashMap::new(),
@@ -419,7 +535,7 @@ pub fn parse(text: &str, limits: &Limits) -> ParsedStream {
             None => break,
             Some(Ok(x)) => x,
             Some(Err(e)) => {
-                let at = pos(*e.marker());
+                let at = unpatch(pos(*e.marker()), patches);
                 let info = e.info().to_string();
                 let (rule, message) = classify_scan_error(&info, text, at);
                 out.issues.append(&mut b.issues);

@@ -234,10 +234,10 @@ impl PolicySet {
             checks.push(Check { package: pkg.clone(), rules: gate_rules, exception, meta: meta.clone(), builtin: *builtin, kinds });
         }
 
-        // Prepare once (surfaces static errors such as unknown functions) so that every clone
-        // starts prepared.
-        if let Some(first) = checks.first().and_then(|c| c.rules.first()) {
-            let path: regorus::Rc<str> = regorus::Rc::from(first.path.as_str());
+        // Prepare once and compile every gate rule (surfaces static errors such as unknown
+        // functions before any document is read), so that every clone starts prepared.
+        for rule in checks.iter().flat_map(|c| c.rules.iter()) {
+            let path: regorus::Rc<str> = regorus::Rc::from(rule.path.as_str());
             engine.compile_with_entrypoint(&path).map_err(|e| PolicyError::Compile(e.to_string()))?;
         }
         Ok(PolicySet { engine, checks, combine })

@@ -10,7 +10,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 use regorus::Value;
 
-use crate::cli::{CheckArgs, Cli, Command, ParseArgs, PoliciesCommand};
+use crate::cli::{CheckArgs, Cli, Command, ParseArgs, PoliciesCommand, VerifyArgs};
 use crate::config::{self, Config};
 use crate::finding::{self, FailOn, Finding, Origin, Severity};
 use crate::manifest::span::FileText;
@@ -64,6 +64,7 @@ pub fn run(cli: Cli, cwd: &Path, io: &mut Io<'_>) -> ExitStatus {
         Command::Check(args) => check(*args, cwd, io),
         Command::Parse(args) => parse_cmd(args, cwd, io),
         Command::Policies(args) => policies_cmd(args.command, io),
+        Command::Verify(args) => verify_cmd(args, cwd, io),
     };
     match res {
         Ok(s) => s,
@@ -467,6 +468,103 @@ fn parse_cmd(args: ParseArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus,
     io.stdout.write_all(text.as_bytes()).map_err(|e| io_err(Path::new("<stdout>"), e))?;
     let _ = io.stdout.write_all(b"\n");
     Ok(status)
+}
+
+fn verify_cmd(args: VerifyArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, AppError> {
+    let mut sources = Vec::new();
+    if args.policy.is_empty() {
+        for (path, text) in policy::builtin::files() {
+            sources.push(PolicySource { path: path.to_string(), text: text.to_string(), builtin: true });
+        }
+    }
+    for p in &args.policy {
+        let p = cwd.join(p);
+        let files = collect_files(&p, &["rego"], None)?;
+        if files.is_empty() {
+            return Err(AppError::Usage(format!("no Rego files (*.rego) found in {}", display_path(&p, cwd))));
+        }
+        for f in files {
+            let text = std::fs::read_to_string(&f).map_err(|e| io_err(&f, e))?;
+            sources.push(PolicySource { path: display_path(&f, cwd), text, builtin: false });
+        }
+    }
+    let data_settings = Settings {
+        policy: Vec::new(),
+        data: args.data.clone(),
+        namespace: Vec::new(),
+        all_namespaces: false,
+        combine: false,
+        builtin: None,
+        include: Vec::new(),
+        exclude: Vec::new(),
+        output: Vec::new(),
+        fail_on: FailOn::Error,
+        jobs: None,
+        max_file_size: 10 << 20,
+    };
+    let data = load_data(&data_settings, cwd)?;
+    let coverage = args.coverage || args.threshold.is_some();
+    let mut report = crate::verify::run(&sources, data, coverage)?;
+    if !args.run.is_empty() {
+        let mut b = globset::GlobSetBuilder::new();
+        for g in &args.run {
+            b.add(globset::Glob::new(g).map_err(|e| AppError::Usage(format!("invalid --run glob `{g}`: {e}")))?);
+        }
+        let set = b.build().map_err(|e| AppError::Usage(e.to_string()))?;
+        report.tests.retain(|t| set.is_match(format!("{}.{}", t.package, t.name)));
+    }
+    if report.tests.is_empty() {
+        return Err(AppError::Usage("no tests found: tests are rules named test_* (e.g. in *_test.rego files)".into()));
+    }
+    let passed = report.tests.len() - report.failed();
+    let below = args.threshold.is_some_and(|t| report.total_coverage() < t);
+    let text = match args.output.as_str() {
+        "json" => {
+            let v = serde_json::json!({
+                "tests": report.tests,
+                "coverage": report.coverage.iter().map(|c| serde_json::json!({
+                    "file": c.file, "covered": c.covered, "lines": c.lines,
+                    "percent": c.percent(), "not_covered": c.not_covered,
+                })).collect::<Vec<_>>(),
+                "total_coverage": coverage.then(|| report.total_coverage()),
+                "passed": passed,
+                "failed": report.failed(),
+            });
+            serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
+        }
+        "text" => {
+            let mut t = String::new();
+            for r in &report.tests {
+                let mark = if r.passed { "PASS" } else { "FAIL" };
+                t.push_str(&format!("{mark} {}: data.{}.{}\n", r.file, r.package, r.name));
+                if let Some(d) = &r.detail {
+                    for line in d.lines() {
+                        t.push_str(&format!("     {line}\n"));
+                    }
+                }
+            }
+            if coverage {
+                for c in &report.coverage {
+                    let missing = if c.not_covered.is_empty() {
+                        String::new()
+                    } else {
+                        let l: Vec<String> = c.not_covered.iter().map(|n| n.to_string()).collect();
+                        format!("; not covered: lines {}", l.join(", "))
+                    };
+                    t.push_str(&format!("coverage {:>5.1}% {} ({}/{} lines{missing})\n", c.percent(), c.file, c.covered, c.lines));
+                }
+                t.push_str(&format!("coverage {:>5.1}% total\n", report.total_coverage()));
+                if let (true, Some(th)) = (below, args.threshold) {
+                    t.push_str(&format!("coverage is below the threshold of {th}%\n"));
+                }
+            }
+            t.push_str(&format!("{passed} passed, {} failed\n", report.failed()));
+            t
+        }
+        other => return Err(AppError::Usage(format!("unknown output `{other}` (text, json)"))),
+    };
+    io.stdout.write_all(text.as_bytes()).map_err(|e| io_err(Path::new("<stdout>"), e))?;
+    Ok(if report.failed() > 0 || below { ExitStatus::Blocked } else { ExitStatus::Pass })
 }
 
 /// Metadata of every built-in check, sorted by id.

@@ -20,6 +20,8 @@ pub enum Command {
     Parse(ParseArgs),
     /// The built-in policy library.
     Policies(PoliciesArgs),
+    /// Run the Rego unit tests (`test_*` rules) of policy files, with coverage.
+    Verify(VerifyArgs),
 }
 
 #[derive(Debug, Args, Default)]
@@ -101,6 +103,33 @@ pub struct ParseArgs {
     /// Manifest files (`-` for stdin).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Policy files or directories, tests included (default: the built-in library).
+    #[arg(short = 'p', long = "policy", value_name = "PATH")]
+    pub policy: Vec<PathBuf>,
+
+    /// Data file or directory (JSON/YAML) exposed to policies as `data` (repeatable).
+    #[arg(short = 'd', long = "data", value_name = "PATH")]
+    pub data: Vec<PathBuf>,
+
+    /// Only run tests whose `package.name` matches this glob (repeatable).
+    #[arg(long = "run", value_name = "GLOB")]
+    pub run: Vec<String>,
+
+    /// Report line coverage per policy file (test files excluded).
+    #[arg(long)]
+    pub coverage: bool,
+
+    /// Fail (exit 1) when total coverage is below this percentage; implies --coverage.
+    #[arg(long, value_name = "PERCENT")]
+    pub threshold: Option<f64>,
+
+    /// Output: text (default) or json.
+    #[arg(short = 'o', long, default_value = "text")]
+    pub output: String,
 }
 
 #[derive(Debug, Args)]

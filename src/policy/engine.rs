@@ -120,7 +120,7 @@ fn head_name(rule: &Rule) -> Option<String> {
 }
 
 /// Add one module: Rego v1 first, v0 when v1 fails and v0 succeeds.
-fn add_module(engine: &mut Engine, src: &PolicySource) -> Result<String, PolicyError> {
+pub(crate) fn add_module(engine: &mut Engine, src: &PolicySource) -> Result<String, PolicyError> {
     engine.set_rego_v0(false);
     match engine.add_policy(src.path.clone(), src.text.clone()) {
         Ok(pkg) => Ok(pkg),
@@ -144,6 +144,7 @@ impl PolicySet {
     pub fn new(sources: &[PolicySource], data: Vec<Value>, sel: &Selection, combine: bool) -> Result<PolicySet, PolicyError> {
         let mut engine = Engine::new();
         engine.set_gather_prints(true);
+        super::builtins::register(&mut engine).map_err(|e| PolicyError::Compile(e.to_string()))?;
         engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
             limit: Duration::from_secs(30),
             check_interval: NonZeroU32::MIN.saturating_add(999),

@@ -1,6 +1,7 @@
 //! Evaluate: Rego policies (built-in and the user's) compiled once and run over documents.
 
 pub mod builtin;
+pub mod builtins;
 pub mod engine;
 pub mod metadata;
 

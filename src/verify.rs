@@ -1,0 +1,125 @@
+//! Verify: run the `test_*` rules of policy files, as `opa test` and `conftest verify` do, with
+//! per-file line coverage of the policies under test.
+
+use regorus::unstable::{Rule, RuleHead};
+use regorus::{Engine, Value};
+
+use crate::policy::engine::add_module;
+use crate::policy::{PolicyError, PolicySource};
+
+/// One test's outcome.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TestResult {
+    pub file: String,
+    pub package: String,
+    pub name: String,
+    pub passed: bool,
+    /// Why it failed: the value it produced, or the error.
+    pub detail: Option<String>,
+}
+
+/// Line coverage of one policy file (test files excluded).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FileCoverage {
+    pub file: String,
+    pub covered: usize,
+    pub lines: usize,
+    pub not_covered: Vec<u32>,
+}
+
+impl FileCoverage {
+    pub fn percent(&self) -> f64 {
+        if self.lines == 0 {
+            100.0
+        } else {
+            self.covered as f64 * 100.0 / self.lines as f64
+        }
+    }
+}
+
+/// Everything a verify run found.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct VerifyReport {
+    pub tests: Vec<TestResult>,
+    pub coverage: Vec<FileCoverage>,
+}
+
+impl VerifyReport {
+    pub fn failed(&self) -> usize {
+        self.tests.iter().filter(|t| !t.passed).count()
+    }
+
+    /// Covered lines over coverable lines of every policy file, in percent.
+    pub fn total_coverage(&self) -> f64 {
+        let (c, l) = self.coverage.iter().fold((0, 0), |(c, l), f| (c + f.covered, l + f.lines));
+        if l == 0 {
+            100.0
+        } else {
+            c as f64 * 100.0 / l as f64
+        }
+    }
+}
+
+fn test_name(rule: &Rule) -> Option<String> {
+    let Rule::Spec { head, .. } = rule else { return None };
+    let refr = match head {
+        RuleHead::Compr { refr, .. } | RuleHead::Set { refr, .. } => refr,
+        RuleHead::Func { .. } => return None,
+    };
+    let name: String = refr.span().text().chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    name.starts_with("test_").then_some(name)
+}
+
+/// Load every source (tests included), run each `test_*` rule once, and collect coverage when asked.
+pub fn run(sources: &[PolicySource], data: Vec<Value>, coverage: bool) -> Result<VerifyReport, PolicyError> {
+    let mut engine = Engine::new();
+    engine.set_gather_prints(true);
+    crate::policy::builtins::register(&mut engine).map_err(|e| PolicyError::Compile(e.to_string()))?;
+    for src in sources {
+        add_module(&mut engine, src)?;
+    }
+    for d in data {
+        engine.add_data(d).map_err(|e| PolicyError::Data(format!("cannot merge --data: {e}")))?;
+    }
+    engine.set_enable_coverage(coverage);
+    // (file, package, test) in source order.
+    let mut tests: Vec<(String, String, String)> = Vec::new();
+    for m in engine.get_modules().iter() {
+        let pkg: String = m.package.refr.span().text().split_whitespace().collect();
+        let file = m.package.span.source.get_path().to_string();
+        for r in &m.policy {
+            if let Some(n) = test_name(r) {
+                if !tests.iter().any(|(f, p, t)| *f == file && *p == pkg && *t == n) {
+                    tests.push((file.clone(), pkg.clone(), n));
+                }
+            }
+        }
+    }
+    let mut report = VerifyReport::default();
+    for (file, package, name) in tests {
+        let (passed, detail) = match engine.eval_rule(format!("data.{package}.{name}")) {
+            Ok(Value::Bool(true)) => (true, None),
+            Ok(Value::Undefined) => (false, Some("undefined (a condition in the test body does not hold)".into())),
+            Ok(v) => (false, Some(format!("got {v}"))),
+            Err(e) => (false, Some(format!("error: {e}"))),
+        };
+        report.tests.push(TestResult { file, package, name, passed, detail });
+    }
+    if coverage {
+        let cov = engine.get_coverage_report().map_err(|e| PolicyError::Compile(e.to_string()))?;
+        for f in cov.files {
+            if f.path.ends_with("_test.rego") {
+                continue;
+            }
+            let lines = f.covered.len() + f.not_covered.len();
+            report.coverage.push(FileCoverage {
+                file: f.path,
+                covered: f.covered.len(),
+                lines,
+                not_covered: f.not_covered.into_iter().collect(),
+            });
+        }
+        report.coverage.sort_by(|a, b| a.file.cmp(&b.file));
+    }
+    Ok(report)
+}

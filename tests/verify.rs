@@ -1,0 +1,111 @@
+//! `tollgate verify`: Rego unit tests with pass/fail per test, failing values, coverage and
+//! conftest's helper builtins, on the real binary.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tollgate")).args(args).current_dir(dir).output().expect("run tollgate")
+}
+
+fn text(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+const POLICY: &str = r#"package main
+
+import rego.v1
+
+deny contains msg if {
+	input.kind == "Pod"
+	input.spec.hostPID == true
+	msg := "hostPID"
+}
+
+warn contains "old api" if {
+	input.apiVersion == "extensions/v1beta1"
+}
+"#;
+
+const TESTS: &str = r#"package main_test
+
+import rego.v1
+
+import data.main
+
+test_host_pid_denied if {
+	count(main.deny) == 1 with input as {"kind": "Pod", "spec": {"hostPID": true}}
+}
+
+test_parse_config_helper if {
+	doc := parse_config("yaml", "kind: Pod\nspec:\n  hostPID: on\n")
+	count(main.deny) == 1 with input as doc
+}
+
+test_wrong_expectation if {
+	count(main.deny) == 2 with input as {"kind": "Pod", "spec": {"hostPID": true}}
+}
+"#;
+
+#[test]
+fn pass_fail_values_and_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("policy")).unwrap();
+    std::fs::write(dir.path().join("policy/p.rego"), POLICY).unwrap();
+    std::fs::write(dir.path().join("policy/p_test.rego"), TESTS).unwrap();
+    let o = run(dir.path(), &["verify", "-p", "policy"]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("PASS policy/p_test.rego: data.main_test.test_host_pid_denied"), "{out}");
+    assert!(out.contains("PASS policy/p_test.rego: data.main_test.test_parse_config_helper"), "{out}");
+    assert!(out.contains("FAIL policy/p_test.rego: data.main_test.test_wrong_expectation"), "{out}");
+    assert!(out.contains("undefined"), "the failure says why: {out}");
+    assert!(out.trim_end().ends_with("2 passed, 1 failed"), "{out}");
+
+    // --run selects tests; all selected pass -> exit 0.
+    let o = run(dir.path(), &["verify", "-p", "policy", "--run", "*host_pid*"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).trim_end().ends_with("1 passed, 0 failed"));
+}
+
+#[test]
+fn coverage_and_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("policy")).unwrap();
+    std::fs::write(dir.path().join("policy/p.rego"), POLICY).unwrap();
+    let only_deny = "package main_test\nimport rego.v1\nimport data.main\ntest_deny if {\n\tcount(main.deny) == 1 with input as {\"kind\": \"Pod\", \"spec\": {\"hostPID\": true}}\n}\n";
+    std::fs::write(dir.path().join("policy/p_test.rego"), only_deny).unwrap();
+    let o = run(dir.path(), &["verify", "-p", "policy", "-o", "json", "--coverage"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let cov = &v["coverage"][0];
+    assert_eq!(cov["file"], "policy/p.rego");
+    let not_covered: Vec<u64> = cov["not_covered"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).collect();
+    assert!(not_covered.iter().any(|l| (11..=12).contains(l)), "the warn rule (lines 11-12) is never evaluated: {not_covered:?}");
+    assert!(!not_covered.iter().any(|l| (5..=8).contains(l)), "the deny rule is evaluated: {not_covered:?}");
+    let total = v["total_coverage"].as_f64().unwrap();
+    assert!(total < 100.0 && total > 0.0, "{total}");
+    // Below the threshold: exit 1, and the text says so.
+    let o = run(dir.path(), &["verify", "-p", "policy", "--threshold", "99"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("below the threshold"), "{}", text(&o));
+}
+
+#[test]
+fn no_tests_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("p.rego"), POLICY).unwrap();
+    let o = run(dir.path(), &["verify", "-p", "p.rego"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no tests found"));
+}
+
+#[test]
+fn builtin_library_passes_with_coverage() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(dir.path(), &["verify", "--threshold", "95"]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(!out.contains("FAIL "), "{out}");
+    assert!(out.contains("policies/k8s/privileged_container.rego"), "{out}");
+}

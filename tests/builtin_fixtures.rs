@@ -6,6 +6,10 @@
 //! one rule land on that line). For every fixture file the multiset of (rule, line) pairs of
 //! `"source": "policy"` findings in the JSON report must equal the multiset written in those
 //! comments; a pass fixture must produce no policy finding at all.
+//!
+//! A check that only fires with parameters (such as an image registry allowlist) gets them from
+//! `fixtures/policies/<slug>/data.yaml` (`tollgate: {params: {...}}`), passed with `-d` to that
+//! slug's fixtures only.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -57,10 +61,11 @@ fn output_text(out: &Output) -> String {
 // ---------------------------------------------------------------------------------------------
 // Checks: the ids declared in the METADATA blocks of the library.
 
-/// One built-in check: its file (repo-relative) and `custom.id`.
+/// One built-in check: its file (repo-relative), `custom.id` and `custom.profiles`.
 struct Check {
     path: String,
     id: String,
+    profiles: Vec<String>,
 }
 
 /// The `# METADATA` block directly above the `package` line, `# ` prefix stripped.
@@ -104,14 +109,18 @@ fn checks() -> &'static [Check] {
                 let yaml = metadata_yaml(&path, &text);
                 let docs = Yaml::load_from_str(&yaml)
                     .unwrap_or_else(|e| panic!("{path}: METADATA is not valid YAML: {e}"));
-                let id = docs
-                    .first()
-                    .and_then(|doc| doc.as_mapping_get("custom"))
+                let custom = docs.first().and_then(|doc| doc.as_mapping_get("custom"));
+                let profiles = custom
+                    .and_then(|c| c.as_mapping_get("profiles"))
+                    .and_then(|p| p.as_sequence())
+                    .map(|seq| seq.iter().filter_map(|p| p.as_str().map(String::from)).collect())
+                    .unwrap_or_default();
+                let id = custom
                     .and_then(|custom| custom.as_mapping_get("id"))
                     .and_then(|id| id.as_str())
                     .unwrap_or_else(|| panic!("{path}: METADATA has no custom.id string"))
                     .to_string();
-                out.push(Check { path, id });
+                out.push(Check { path, id, profiles });
             }
         }
         out
@@ -158,6 +167,7 @@ fn fixtures() -> &'static (Vec<Fixture>, Vec<String>) {
                 let outcome = match outcome_dir.file_name().and_then(|n| n.to_str()) {
                     Some("pass") if outcome_dir.is_dir() => Outcome::Pass,
                     Some("fail") if outcome_dir.is_dir() => Outcome::Fail,
+                    Some("data.yaml") if outcome_dir.is_file() => continue,
                     _ => {
                         stray.push(format!(
                             "{}: expected only pass/ and fail/",
@@ -286,6 +296,7 @@ fn run_fixture(fixture: &'static Fixture) -> Run {
             "--fail-on",
             "never",
         ])
+        .args(fixture_data(fixture))
         .output()
         .expect("run tollgate");
     let mut run = Run {
@@ -348,6 +359,16 @@ fn run_fixture(fixture: &'static Fixture) -> Run {
         });
     }
     run
+}
+
+/// `-d fixtures/policies/<slug>/data.yaml` when the slug has parameters.
+fn fixture_data(fixture: &Fixture) -> Vec<String> {
+    let data = format!("fixtures/policies/{}/data.yaml", fixture.slug);
+    if root().join(&data).is_file() {
+        vec!["-d".into(), data]
+    } else {
+        Vec::new()
+    }
 }
 
 /// Every fixture, run once and shared by the tests below.
@@ -555,4 +576,76 @@ fn demo_blocks_with_default_invocation() {
         !stdout.contains("fixtures/policies/"),
         "`tollgate check demo` reached outside the demo tree\n{text}"
     );
+}
+
+/// The policy findings' rule ids of one `tollgate check` run over `paths` (from the crate root).
+fn reported_rules(paths: &[String], extra: &[&str]) -> (BTreeSet<String>, Output) {
+    let out = tollgate()
+        .current_dir(root())
+        .args(["check", "-o", "json"])
+        .args(extra)
+        .args(paths)
+        .output()
+        .expect("run tollgate");
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not a JSON report ({e})\n{}", output_text(&out)));
+    let rules = report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .filter(|f| str_field(f, "source") == "policy")
+        .map(|f| str_field(f, "rule").to_string())
+        .collect();
+    (rules, out)
+}
+
+fn fixture_paths(outcome: Outcome) -> Vec<String> {
+    fixtures().0.iter().filter(|f| f.outcome == outcome).map(|f| f.path.clone()).collect()
+}
+
+#[test]
+fn hardened_pass_fixtures_pass_the_default_profile() {
+    // No --builtin flag: the default profile. (Only policy findings count: schema validation is
+    // not part of a profile.)
+    let (rules, out) = reported_rules(&fixture_paths(Outcome::Pass), &["--fail-on", "never"]);
+    assert!(
+        rules.is_empty() && out.status.code() == Some(0),
+        "the default profile reports {rules:?} on the hardened pass fixtures\n{}",
+        output_text(&out)
+    );
+}
+
+#[test]
+fn builtin_profiles_select_checks_by_metadata() {
+    // A profile run over every fail fixture reports exactly the checks whose METADATA lists the
+    // profile (those that fire without parameters: no `data.yaml` is passed here).
+    let fail = fixture_paths(Outcome::Fail);
+    let (without_params, _) = reported_rules(&fail, &["--builtin", "all", "--fail-on", "never"]);
+    for check in checks() {
+        let slug = check.id.split_once('/').map_or("", |(_, s)| s);
+        let has_params = root().join(format!("fixtures/policies/{slug}/data.yaml")).is_file();
+        assert!(
+            has_params || without_params.contains(&check.id),
+            "{} fires on no fail fixture without parameters",
+            check.id
+        );
+    }
+    for (profile, members) in [
+        ("baseline", &["baseline"][..]),
+        ("restricted", &["restricted"]),
+        ("gitops", &["gitops"]),
+        ("extended", &["extended"]),
+        ("default", &["baseline", "gitops"]),
+    ] {
+        let expected: BTreeSet<String> = checks()
+            .iter()
+            .filter(|c| c.profiles.iter().any(|p| members.contains(&p.as_str())))
+            .filter(|c| without_params.contains(&c.id))
+            .map(|c| c.id.clone())
+            .collect();
+        let (rules, out) = reported_rules(&fail, &["--builtin", profile, "--fail-on", "never"]);
+        assert_eq!(rules, expected, "--builtin {profile}\n{}", output_text(&out));
+    }
+    let (rules, _) = reported_rules(&fail, &["--builtin", "none", "--fail-on", "never"]);
+    assert!(rules.is_empty(), "--builtin none reports {rules:?}");
 }

@@ -274,6 +274,16 @@ fn check_form(path: &str, text: &str, files: &BTreeMap<&str, &str>) -> Result<St
             errors.push("custom.kinds must be a non-empty list of kind names".into());
         }
     }
+    const PROFILES: [&str; 4] = ["baseline", "restricted", "gitops", "extended"];
+    let profiles_ok = custom
+        .and_then(|c| c.as_mapping_get("profiles"))
+        .and_then(|p| p.as_sequence())
+        .is_some_and(|seq| {
+            !seq.is_empty() && seq.iter().all(|p| p.as_str().is_some_and(|s| PROFILES.contains(&s)))
+        });
+    if !profiles_ok {
+        errors.push(format!("custom.profiles must be a non-empty list from {PROFILES:?}"));
+    }
     if let Some(aliases) = custom.and_then(|c| c.as_mapping_get("aliases")) {
         let is_name = |y: &Yaml| y.as_str().is_some_and(|s| !s.is_empty());
         let ok = aliases.as_mapping().is_some_and(|map| {

@@ -1,14 +1,17 @@
 # METADATA
 # title: Capabilities not dropped
 # description: |
-#   Flags containers whose securityContext.capabilities.drop does not contain ALL. Container
-#   runtimes grant a default set of Linux capabilities (including NET_RAW, which allows
-#   spoofing on the pod network); drop them all and add back only what is needed.
+#   Flags containers whose securityContext.capabilities.drop does not contain ALL, and each
+#   capabilities.add entry other than NET_BIND_SERVICE (the restricted Pod Security Standard).
+#   Container runtimes grant a default set of Linux capabilities (including NET_RAW, which
+#   allows spoofing on the pod network); drop them all and add back only what is needed.
+#   Windows pods (spec.os.name: windows) are exempt from Kubernetes 1.25 (kube_version parameter).
 # custom:
 #   id: k8s/capabilities-not-dropped
 #   severity: medium
 #   remediation: Set securityContext.capabilities.drop to [ALL] and add back only required capabilities such as NET_BIND_SERVICE.
 #   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate]
+#   profiles: [restricted]
 #   frameworks:
 #     pss: {level: restricted, control: Capabilities}
 #     cis: [{version: "1.12", id: "5.2.9"}]
@@ -21,11 +24,25 @@ import rego.v1
 import data.tollgate.lib.k8s
 
 deny contains result if {
+	not k8s.windows_restricted_exempt
 	some entry in k8s.containers
 	not drops_all(entry.container)
 	result := {
 		"msg": sprintf("%s: %s does not drop ALL capabilities", [k8s.resource, k8s.container_label(entry)]),
 		"path": array.concat(entry.path, ["securityContext", "capabilities", "drop"]),
+	}
+}
+
+deny contains result if {
+	not k8s.windows_restricted_exempt
+	some entry in k8s.containers
+	add := entry.container.securityContext.capabilities.add
+	is_array(add)
+	some i, capability in add
+	capability != "NET_BIND_SERVICE"
+	result := {
+		"msg": sprintf("%s: %s adds capability %v (the restricted level allows only NET_BIND_SERVICE)", [k8s.resource, k8s.container_label(entry), capability]),
+		"path": array.concat(entry.path, ["securityContext", "capabilities", "add", i]),
 	}
 }
 

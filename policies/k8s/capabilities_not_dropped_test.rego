@@ -36,7 +36,7 @@ test_partial_drop_fails if {
 test_missing_drop_fails if {
 	findings := capabilities_not_dropped.deny with input as deployment([
 		{"name": "a"},
-		{"name": "b", "securityContext": {"capabilities": {"add": ["NET_ADMIN"]}}},
+		{"name": "b", "securityContext": {"capabilities": {"add": ["NET_BIND_SERVICE"]}}},
 	])
 	findings == {
 		{
@@ -80,4 +80,18 @@ test_cronjob_fails if {
 		"spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [{"name": "job"}]}}}}},
 	}
 	count(findings) == 1
+}
+
+test_add_beyond_net_bind_service_fails if {
+	findings := capabilities_not_dropped.deny with input as {"kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": [{"name": "a", "securityContext": {"capabilities": {"drop": ["ALL"], "add": ["NET_BIND_SERVICE", "CHOWN"]}}}]}}
+	findings == {{
+		"msg": "Pod/p: container 'a' adds capability CHOWN (the restricted level allows only NET_BIND_SERVICE)",
+		"path": ["spec", "containers", 0, "securityContext", "capabilities", "add", 1],
+	}}
+}
+
+test_windows_pods_exempt_from_1_25 if {
+	doc := {"kind": "Pod", "metadata": {"name": "win"}, "spec": {"os": {"name": "windows"}, "containers": [{"name": "a", "securityContext": {"capabilities": {"add": ["CHOWN"]}}}]}}
+	count(capabilities_not_dropped.deny) == 0 with input as doc
+	count(capabilities_not_dropped.deny) == 2 with input as doc with data.tollgate.params.kube_version as "1.24"
 }

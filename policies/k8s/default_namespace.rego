@@ -8,6 +8,7 @@
 #   id: k8s/default-namespace
 #   severity: low
 #   remediation: Deploy into a dedicated namespace for the application or team.
+#   profiles: [extended]
 #   frameworks:
 #     cis: [{version: "1.12", id: "5.6.4"}, {version: "1.12", id: "5.6.1"}]
 #     nsa: [NS]

@@ -9,6 +9,7 @@
 #   severity: medium
 #   remediation: Use type ClusterIP and publish the workload through an Ingress or Gateway, or waive this finding for intended edge Services.
 #   kinds: [Service]
+#   profiles: [extended]
 #   aliases: {kube-linter: exposed-services}
 package tollgate.k8s.exposed_service
 

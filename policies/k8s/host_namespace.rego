@@ -9,6 +9,7 @@
 #   severity: high
 #   remediation: Remove hostNetwork, hostPID and hostIPC from the pod spec or set them to false.
 #   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate]
+#   profiles: [baseline, restricted]
 #   frameworks:
 #     pss: {level: baseline, control: Host Namespaces}
 #     cis: [{version: "1.12", id: "5.2.3"}, {version: "1.12", id: "5.2.4"}, {version: "1.12", id: "5.2.5"}]

@@ -9,6 +9,7 @@
 #   severity: high
 #   remediation: Replace the hostPath volume with emptyDir, configMap, secret, a persistentVolumeClaim or a CSI volume.
 #   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate]
+#   profiles: [baseline, restricted]
 #   frameworks:
 #     pss: {level: baseline, control: HostPath Volumes}
 #     cis: [{version: "1.12", id: "5.2.11"}]

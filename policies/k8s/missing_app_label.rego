@@ -9,6 +9,7 @@
 #   severity: low
 #   remediation: Add the label app.kubernetes.io/name (the application's name) to metadata.labels.
 #   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate, Service]
+#   profiles: [extended]
 package tollgate.k8s.missing_app_label
 
 import rego.v1

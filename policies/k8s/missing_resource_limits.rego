@@ -9,6 +9,7 @@
 #   severity: medium
 #   remediation: Set resources.limits.cpu and resources.limits.memory on every container, sized from observed usage.
 #   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate]
+#   profiles: [extended]
 #   frameworks:
 #     nsa: [RQ]
 #   aliases:

@@ -9,6 +9,7 @@
 #   severity: high
 #   remediation: Reference images by an immutable version tag (app:1.4.2) or, better, by digest (app@sha256:...).
 #   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate]
+#   profiles: [extended]
 #   frameworks:
 #     nsa: [IMG]
 #   aliases: {trivy: KSV-0013, checkov: CKV_K8S_14, kube-linter: latest-tag, polaris: tagNotSpecified}

@@ -65,3 +65,9 @@ test_cronjob_fails if {
 		"path": ["spec", "jobTemplate", "spec", "template", "spec", "containers", 0, "securityContext", "allowPrivilegeEscalation"],
 	}}
 }
+
+test_windows_pods_exempt_from_1_25 if {
+	doc := {"kind": "Pod", "metadata": {"name": "win"}, "spec": {"os": {"name": "windows"}, "containers": [{"name": "a"}]}}
+	count(privilege_escalation_allowed.deny) == 0 with input as doc
+	count(privilege_escalation_allowed.deny) == 1 with input as doc with data.tollgate.params.kube_version as "1.24"
+}

@@ -9,6 +9,7 @@
 #   severity: critical
 #   remediation: Remove securityContext.privileged or set it to false; grant only the specific capabilities the container needs.
 #   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate]
+#   profiles: [baseline, restricted]
 #   frameworks:
 #     pss: {level: baseline, control: Privileged Containers}
 #     cis: [{version: "1.12", id: "5.2.2"}]

@@ -3,12 +3,15 @@
 # description: |
 #   Flags containers for which runAsNonRoot is not true, neither on the container nor inherited
 #   from the pod securityContext. Without it the kubelet starts the container even when its
-#   image runs as UID 0, so a breakout starts with root privileges.
+#   image runs as UID 0, so a breakout starts with root privileges. From Kubernetes 1.35 pods in a
+#   user namespace (spec.hostUsers: false) are exempt, as their root is unprivileged on the node
+#   (kube_version parameter, default: the newest release).
 # custom:
 #   id: k8s/run-as-root-allowed
 #   severity: medium
 #   remediation: Set securityContext.runAsNonRoot to true on the pod (or on every container) and run the image as a non-zero UID.
 #   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate]
+#   profiles: [restricted]
 #   frameworks:
 #     pss: {level: restricted, control: Running as Non-root}
 #     cis: [{version: "1.12", id: "5.2.7"}]
@@ -22,6 +25,7 @@ import data.tollgate.lib.k8s
 
 # The container's own setting wins; the pod-level setting applies when the container leaves it unset.
 deny contains result if {
+	not k8s.user_namespace_relaxed
 	some entry in k8s.containers
 	not runs_as_non_root(entry.container)
 	result := {

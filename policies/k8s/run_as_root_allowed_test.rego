@@ -106,3 +106,10 @@ test_cronjob_fails if {
 		"path": ["spec", "jobTemplate", "spec", "template", "spec", "containers", 0, "securityContext", "runAsNonRoot"],
 	}}
 }
+
+test_user_namespace_exempt_from_1_35 if {
+	doc := {"kind": "Pod", "metadata": {"name": "userns"}, "spec": {"hostUsers": false, "containers": [{"name": "a"}]}}
+	count(run_as_root_allowed.deny) == 0 with input as doc
+	count(run_as_root_allowed.deny) == 1 with input as doc with data.tollgate.params.kube_version as "1.34"
+	count(run_as_root_allowed.deny) == 1 with input as {"kind": "Pod", "metadata": {"name": "p"}, "spec": {"hostUsers": true, "containers": [{"name": "a"}]}}
+}

@@ -9,6 +9,7 @@
 #   severity: medium
 #   remediation: Set securityContext.readOnlyRootFilesystem to true and mount emptyDir volumes where the application writes.
 #   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate]
+#   profiles: [extended]
 #   frameworks:
 #     cis: [{version: "1.12", id: "5.6.3"}]
 #     nsa: [IFS]

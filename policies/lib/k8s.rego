@@ -120,3 +120,56 @@ container_noun := {
 	"initContainers": "init container",
 	"ephemeralContainers": "ephemeral container",
 }
+
+# Path from the document root to the pod's metadata (where PSA reads pod annotations), and the
+# metadata object ({} when absent).
+pod_metadata_path := ["metadata"] if input.kind == "Pod"
+
+pod_metadata_path := array.concat(array.slice(pod_spec_path, 0, count(pod_spec_path) - 1), ["metadata"]) if {
+	input.kind != "Pod"
+	input.kind in workload_kinds
+}
+
+pod_metadata := m if {
+	m := object.get(input, pod_metadata_path, {})
+	is_object(m)
+} else := {}
+
+# The pod's annotations ({} when absent or not an object).
+pod_annotations := a if {
+	a := pod_metadata.annotations
+	is_object(a)
+} else := {}
+
+# The pod-level securityContext ({} when absent or not an object).
+pod_security_context := sc if {
+	sc := pod_spec.securityContext
+	is_object(sc)
+} else := {}
+
+# Windows pods (spec.os.name: windows) skip the restricted privilege escalation, capabilities and
+# seccomp controls since Kubernetes 1.25 (kube_minor).
+windows_pod if pod_spec.os.name == "windows"
+
+windows_restricted_exempt if {
+	windows_pod
+	kube_minor >= 25
+}
+
+# Pods in a user namespace (spec.hostUsers: false): PSS relaxes runAsNonRoot (restricted) and
+# procMount (baseline) for them since Kubernetes 1.35.
+user_namespace_relaxed if {
+	pod_spec.hostUsers == false
+	kube_minor >= 35
+}
+
+# The target Kubernetes minor version: data.tollgate.params.kube_version ("1.31", "v1.31.2"),
+# else the newest release the library knows (version-dependent PSS details follow it).
+latest_minor := 36
+
+kube_minor := to_number(parts[1]) if {
+	v := data.tollgate.params.kube_version
+	is_string(v)
+	regex.match(`^v?1\.[0-9]+(\.[0-9]+)?$`, v)
+	parts := split(trim_prefix(v, "v"), ".")
+} else := latest_minor

@@ -14,6 +14,9 @@ pub struct Metadata {
     pub remediation: Option<String>,
     /// Kinds the check inspects; `None` means every document.
     pub kinds: Option<Vec<String>>,
+    /// Built-in profiles the check belongs to (`custom.profiles`: baseline, restricted, gitops,
+    /// extended); empty when not declared.
+    pub profiles: Vec<String>,
     pub raw: serde_json::Value,
 }
 
@@ -77,6 +80,10 @@ pub fn parse_blocks(text: &str) -> Result<Vec<Block>, (usize, String)> {
             Value::Array(a) => Some(a.iter().filter_map(|k| k.as_string().ok().map(|s| s.to_string())).collect()),
             _ => None,
         };
+        let profiles = match &custom["profiles"] {
+            Value::Array(a) => a.iter().filter_map(|p| p.as_string().ok().map(|s| s.to_string())).collect(),
+            _ => Vec::new(),
+        };
         let severity = match string_at(custom, "severity") {
             Some(s) => match Risk::parse(&s) {
                 Some(r) => Some(r),
@@ -91,6 +98,7 @@ pub fn parse_blocks(text: &str) -> Result<Vec<Block>, (usize, String)> {
             severity,
             remediation: string_at(custom, "remediation"),
             kinds,
+            profiles,
             raw: serde_json::to_value(&v).unwrap_or(serde_json::Value::Null),
         };
         let next = lines.get(j).copied().unwrap_or("");
@@ -111,13 +119,15 @@ mod tests {
 
     #[test]
     fn package_and_rule_blocks() {
-        let text = "# METADATA\n# title: Privileged\n# custom:\n#   id: k8s/x\n#   severity: high\n#   kinds: [Pod]\npackage a.b\n\n# METADATA\n# title: Other\n# custom:\n#   id: k8s/y\ndeny_other contains msg if { true }\n";
+        let text = "# METADATA\n# title: Privileged\n# custom:\n#   id: k8s/x\n#   severity: high\n#   kinds: [Pod]\n#   profiles: [baseline, restricted]\npackage a.b\n\n# METADATA\n# title: Other\n# custom:\n#   id: k8s/y\ndeny_other contains msg if { true }\n";
         let b = parse_blocks(text).unwrap();
         assert_eq!(b.len(), 2);
         assert_eq!(b[0].scope, Scope::Package);
         assert_eq!(b[0].meta.id.as_deref(), Some("k8s/x"));
         assert_eq!(b[0].meta.severity, Some(Risk::High));
         assert_eq!(b[0].meta.kinds, Some(vec!["Pod".to_string()]));
+        assert_eq!(b[0].meta.profiles, ["baseline", "restricted"]);
+        assert!(b[1].meta.profiles.is_empty());
         assert_eq!(b[1].scope, Scope::Rule("deny_other".into()));
         assert!(parse_blocks("# METADATA\n# custom:\n#   severity: huge\npackage x\n").is_err());
         assert!(parse_blocks("# METADATA\n# title: [\npackage x\n").is_err());

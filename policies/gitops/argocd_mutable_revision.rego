@@ -1,0 +1,46 @@
+# METADATA
+# title: Argo CD Git source on a mutable revision
+# description: |
+#   Flags Git sources of Argo CD Applications and ApplicationSet templates (spec.source,
+#   spec.sources[]; sources with a chart are left to gitops/argocd-unpinned-chart) whose
+#   targetRevision is omitted (HEAD), HEAD or a branch-like name. What gets deployed then changes
+#   with every push to that branch, without a change to the deployment repository to review.
+#   A 40-hex commit SHA or a version tag (v1.4.2, 1.4.2) passes; templated values
+#   ({{ ... }}) are not judged.
+# custom:
+#   id: gitops/argocd-mutable-revision
+#   severity: high
+#   remediation: Set targetRevision to a commit SHA or a release tag, and update it through a reviewed change (for example with Argo CD Image Updater or Renovate).
+#   kinds: [Application, ApplicationSet]
+#   profiles: [gitops]
+#   frameworks:
+#     nsa: [UPG]
+package tollgate.gitops.argocd_mutable_revision
+
+import rego.v1
+
+import data.tollgate.lib.gitops
+import data.tollgate.lib.k8s
+
+deny contains result if {
+	some entry in gitops.argo_sources
+	not entry.source.chart
+	revision := object.get(entry.source, "targetRevision", "")
+	not gitops.templated(revision)
+	not immutable(revision)
+	result := {
+		"msg": sprintf("%s: Git source %v tracks the mutable revision %s", [k8s.resource, object.get(entry.source, "repoURL", "<no repoURL>"), describe(revision)]),
+		"path": array.concat(entry.path, ["targetRevision"]),
+	}
+}
+
+immutable(revision) if regex.match(`^[0-9a-f]{40}$`, revision)
+
+# A version tag (v1.4, 1.4.2, v2.0.0-rc.1).
+immutable(revision) if regex.match(`^v?[0-9]+(\.[0-9]+)+([-+][0-9A-Za-z.+-]+)?$`, revision)
+
+immutable(revision) if regex.match(`^sha256:[0-9a-f]{64}$`, revision)
+
+describe(revision) := "HEAD (targetRevision unset)" if {
+	revision in {"", null}
+} else := sprintf("%v", [revision])

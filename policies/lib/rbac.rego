@@ -1,0 +1,56 @@
+# Shared helpers for the RBAC checks (`import data.tollgate.lib.rbac`).
+#
+#   rbac.rules                        set of {"rule": r, "path": ["rules", i]} of a Role/ClusterRole
+#   rbac.list(rule, field)            rule[field] when it is an array, else []
+#   rbac.matches_group(rule, groups)  the rule's apiGroups contain one of groups or "*"
+#   rbac.resource_hits(rule, res)     indexes of the rule's resources that match one of res ("*",
+#                                     "pods/*" for subresources included)
+#   rbac.grants_verb(rule, verbs)     the rule's verbs contain one of verbs or "*"
+package tollgate.lib.rbac
+
+import rego.v1
+
+role_kinds := {"Role", "ClusterRole"}
+
+binding_kinds := {"RoleBinding", "ClusterRoleBinding"}
+
+rules contains {"rule": r, "path": ["rules", i]} if {
+	input.kind in role_kinds
+	is_array(input.rules)
+	some i, r in input.rules
+	is_object(r)
+}
+
+list(rule, field) := l if {
+	l := rule[field]
+	is_array(l)
+} else := []
+
+matches_group(rule, groups) if {
+	some g in list(rule, "apiGroups")
+	g in (groups | {"*"})
+}
+
+resource_hits(rule, resources) := {j |
+	some j, res in list(rule, "resources")
+	resource_matches(res, resources)
+}
+
+resource_matches(res, _) if res == "*"
+
+resource_matches(res, resources) if res in resources
+
+# "pods/*" covers every subresource of pods.
+resource_matches(res, resources) if {
+	is_string(res)
+	endswith(res, "/*")
+	prefix := trim_suffix(res, "*")
+	some wanted in resources
+	startswith(wanted, prefix)
+}
+
+grants_verb(rule, verbs) if {
+	some v in list(rule, "verbs")
+	v in (verbs | {"*"})
+}
+

@@ -1,0 +1,57 @@
+# Shared patterns for credentials in plain configuration (`import data.tollgate.lib.secrets`).
+#
+#   secrets.sensitive_name(name)   an env var or config key that names a credential
+#                                  (DB_PASSWORD, api-key, aws_secret_access_key, ...)
+#   secrets.secret_value(value)    a value that looks like a credential whatever its name
+#                                  (AWS access key id, private key block, GitHub/Slack tokens,
+#                                  a URL with a password)
+package tollgate.lib.secrets
+
+import rego.v1
+
+# Words that mark a credential in a name, matched as whole words of the name split at `_`, `-`,
+# `.` and camelCase humps (so MAX_TOKENS, TOKENIZER or PWD do not match).
+sensitive_words := `(password|passwd|secret|token|api_?key|private_?key|access_?key|secret_?key|credentials?|client_?secret|auth_?key)`
+
+# Suffixes that name where a credential is, not the credential itself.
+reference_suffixes := ["_file", "_path", "_dir", "_ref", "_name", "_id", "_url", "_version"]
+
+sensitive_name(name) if {
+	n := words(name)
+	regex.match(concat("", [`(^|_)`, sensitive_words, `(_|$)`]), n)
+	not reference_name(n)
+}
+
+# "dbPassword-file" -> "db_password_file".
+words(name) := lower(regex.replace(regex.replace(name, `([a-z0-9])([A-Z])`, "${1}_${2}"), `[-.\s]+`, "_")) if is_string(name)
+
+reference_name(n) if {
+	some suffix in reference_suffixes
+	endswith(n, suffix)
+}
+
+secret_patterns := [
+	`AKIA[0-9A-Z]{16}`,
+	`-----BEGIN ([A-Z]+ )?PRIVATE KEY-----`,
+	`gh[pousr]_[A-Za-z0-9]{36}`,
+	`xox[abposr]-[A-Za-z0-9-]{10,}`,
+	`[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@`,
+]
+
+secret_value(value) if {
+	is_string(value)
+	some pattern in secret_patterns
+	regex.match(pattern, value)
+}
+
+# A literal worth reporting: non-empty (quotes stripped) and not a $(VAR)/${VAR} reference, an
+# empty collection, a boolean, an absolute path or an obvious placeholder.
+literal(value) if {
+	is_string(value)
+	v := trim(trim_space(value), `"'`)
+	v != ""
+	not regex.match(`^(\$\([A-Za-z0-9_]+\)|\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|<[^>]*>|\{\{.*\}\}|\[\]|\{\}|null|~|changeme|CHANGEME|xxx+|XXX+)$`, v)
+	# flags such as MYSQL_ALLOW_EMPTY_PASSWORD=yes, and paths such as GOOGLE_APPLICATION_CREDENTIALS
+	not regex.match(`^(?i:yes|no|on|off|true|false|0|1)$`, v)
+	not regex.match(`^/[^\s]*$`, v)
+}

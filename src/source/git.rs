@@ -123,6 +123,219 @@ pub fn read_blob_at(repo: &Path, rev: &str, path: &str) -> Result<Option<Vec<u8>
     Err(SourceError::Git(format!("{path} in {rev} is {what}, not a file")))
 }
 
+/// What a tree entry at a changed path is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryType {
+    File,
+    Symlink,
+    /// A gitlink (submodule commit).
+    Submodule,
+}
+
+/// One side of a changed path: what the tree held there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TreeEntry {
+    pub kind: EntryType,
+    pub id: ObjectId,
+}
+
+/// A path whose entry differs between two trees. There is no rename tracking: a renamed file is a
+/// deletion of the old path and an addition of the new one. Directories are not listed, only the
+/// files, symlinks and submodules in them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// Repo-relative, `/`-separated.
+    pub path: String,
+    /// The entry in the old tree (`None`: added).
+    pub old: Option<TreeEntry>,
+    /// The entry in the new tree (`None`: deleted).
+    pub new: Option<TreeEntry>,
+}
+
+/// The full hex id of the best common ancestor of the commits `base` and `head` name (what
+/// `git merge-base base head` prints).
+///
+/// No common ancestor is an error, never an empty result: in a shallow clone it says that the
+/// history joining the two was not fetched and how to fetch it; otherwise that the histories are
+/// unrelated. Unknown revisions are [`SourceError::UnknownRev`].
+pub fn merge_base(repo: &Path, base: &str, head: &str) -> Result<String, SourceError> {
+    let mut git = open(repo)?;
+    git.object_cache_size_if_unset(16 << 20);
+    let base_id = find_commit(&git, base)?.id;
+    let head_id = find_commit(&git, head)?.id;
+    let shallow = git.is_shallow().unwrap_or(false);
+    let fetch_more = "fetch more history: `fetch-depth: 0` in actions/checkout, or `git fetch --deepen=N` \
+                      (or `git fetch --unshallow`) before running tollgate";
+    match git.merge_base(base_id, head_id) {
+        Ok(Some(id)) => Ok(id.to_string()),
+        Ok(None) if shallow => Err(SourceError::NoMergeBase(format!(
+            "no merge-base of `{base}` and `{head}` in this shallow clone: the history that joins them was not \
+             fetched; {fetch_more}"
+        ))),
+        Ok(None) => Err(SourceError::NoMergeBase(format!(
+            "`{base}` and `{head}` have unrelated histories (no common commit), so there is no merge-base to \
+             compare with; PR mode needs a --base that `{head}` branched from"
+        ))),
+        // Walking past the shallow boundary finds parents that were never fetched.
+        Err(e) if shallow => Err(SourceError::NoMergeBase(format!(
+            "cannot find the merge-base of `{base}` and `{head}` in this shallow clone ({}); {fetch_more}",
+            describe(&e)
+        ))),
+        Err(e) => Err(SourceError::Git(format!("merge-base of `{base}` and `{head}`: {}", describe(&e)))),
+    }
+}
+
+/// Every path whose entry differs between the trees of the commits `old` and `new` name, sorted
+/// by path. Compares tree ids first, so unchanged directories are not read: the cost follows the
+/// size of the change.
+pub fn changed_paths(repo: &Path, old: &str, new: &str) -> Result<Vec<Change>, SourceError> {
+    use gix::diff::tree::recorder::Change as Recorded;
+
+    let git = open(repo)?;
+    let tree_of = |rev: &str| -> Result<gix::Tree<'_>, SourceError> {
+        let commit = find_commit(&git, rev)?;
+        commit.tree().map_err(|e| SourceError::Git(format!("commit {}: {}", commit.id, describe(&e))))
+    };
+    let (old_tree, new_tree) = (tree_of(old)?, tree_of(new)?);
+    let mut recorder = gix::diff::tree::Recorder::default();
+    gix::diff::tree(
+        gix::objs::TreeRefIter::from_bytes(&old_tree.data, old_tree.id.kind()),
+        gix::objs::TreeRefIter::from_bytes(&new_tree.data, new_tree.id.kind()),
+        &mut gix::diff::tree::State::default(),
+        &git.objects,
+        &mut recorder,
+    )
+    .map_err(|e| SourceError::Git(format!("diff of {old} and {new}: {}", describe(&e))))?;
+    let side = |mode: gix::objs::tree::EntryMode, id: ObjectId| -> Option<TreeEntry> {
+        let kind = match mode.kind() {
+            EntryKind::Blob | EntryKind::BlobExecutable => EntryType::File,
+            EntryKind::Link => EntryType::Symlink,
+            EntryKind::Commit => EntryType::Submodule,
+            EntryKind::Tree => return None,
+        };
+        Some(TreeEntry { kind, id })
+    };
+    // A path can be recorded twice when a directory and a file swap places (deleted as one kind,
+    // added as the other); merge the two sides by path.
+    let mut by_path: std::collections::BTreeMap<String, Change> = std::collections::BTreeMap::new();
+    for rec in recorder.records {
+        let (path, old, new) = match rec {
+            Recorded::Addition { entry_mode, oid, path, .. } => (path, None, side(entry_mode, oid)),
+            Recorded::Deletion { entry_mode, oid, path, .. } => (path, side(entry_mode, oid), None),
+            Recorded::Modification { previous_entry_mode, previous_oid, entry_mode, oid, path } => {
+                (path, side(previous_entry_mode, previous_oid), side(entry_mode, oid))
+            }
+        };
+        if old.is_none() && new.is_none() {
+            continue;
+        }
+        let path = path.to_str_lossy().into_owned();
+        let c = by_path.entry(path.clone()).or_insert(Change { path, old: None, new: None });
+        c.old = c.old.or(old);
+        c.new = c.new.or(new);
+    }
+    Ok(by_path.into_values().collect())
+}
+
+/// Read sets of entries (repo-relative path and tree entry, e.g. the two sides of
+/// [`changed_paths`]) as [`read_rev`] reads a tree: files on rayon workers, within the size cap;
+/// symlinks and submodules come back as skipped. One [`Discovered`] per set, sorted by path.
+///
+/// All sets are read in one pass with the versions of a path next to each other, so one worker
+/// reads them in a row and a version stored as a delta of the other finds its base in that
+/// worker's cache.
+pub fn read_entry_sets(
+    repo: &Path,
+    sets: Vec<Vec<(String, TreeEntry)>>,
+    max_file_size: u64,
+) -> Result<Vec<Discovered>, SourceError> {
+    use rayon::prelude::*;
+    let git = open(repo)?;
+    let mut out: Vec<Discovered> = sets.iter().map(|_| Discovered::default()).collect();
+    let mut blobs: Vec<(String, usize, ObjectId)> = Vec::new();
+    for (i, set) in sets.into_iter().enumerate() {
+        for (path, entry) in set {
+            match entry.kind {
+                EntryType::File => blobs.push((path, i, entry.id)),
+                EntryType::Symlink => out[i].skipped.push(Skipped { path, reason: SkipReason::Symlink }),
+                EntryType::Submodule => out[i].skipped.push(Skipped { path, reason: SkipReason::Submodule }),
+            }
+        }
+    }
+    blobs.sort();
+    let shared = git.into_sync();
+    let files: Vec<(usize, SourceFile)> = blobs
+        .into_par_iter()
+        .map_init(|| worker_repo(&shared), |git, (path, i, id)| read_capped(git, path, id, max_file_size).map(|f| (i, f)))
+        .collect::<Result<_, _>>()?;
+    for (i, f) in files {
+        out[i].files.push(f);
+    }
+    for d in &mut out {
+        d.files.sort_by(|a, b| a.path.cmp(&b.path));
+        d.skipped.sort();
+    }
+    Ok(out)
+}
+
+/// Files read whole: (repo-relative path, content).
+pub type NamedBlobs = Vec<(String, Vec<u8>)>;
+
+/// The files at `path` (repo-relative; empty or `.` for the root) in the commit `rev` names:
+/// `path` itself when it is a file, else every file under it whose repo-relative path passes
+/// `keep`, sorted by path. `None` when the commit has nothing at `path`. Symlinks and submodules
+/// inside a directory are left out; `path` itself being one is an error.
+pub fn read_files_under(
+    repo: &Path,
+    rev: &str,
+    path: &str,
+    keep: &dyn Fn(&str) -> bool,
+) -> Result<Option<NamedBlobs>, SourceError> {
+    let git = open(repo)?;
+    let commit = find_commit(&git, rev)?;
+    let tree = commit.tree().map_err(|e| SourceError::Git(format!("commit {}: {}", commit.id, describe(&e))))?;
+    let parts: Vec<&str> = path.split('/').filter(|c| !c.is_empty() && *c != ".").collect();
+    let start = if parts.is_empty() {
+        tree.id
+    } else {
+        let entry = tree
+            .lookup_entry(parts.iter().copied())
+            .map_err(|e| SourceError::Git(format!("{path} in {rev}: {}", describe(&e))))?;
+        let Some(entry) = entry else { return Ok(None) };
+        let id = entry.object_id();
+        match entry.mode().kind() {
+            EntryKind::Tree => id,
+            EntryKind::Blob | EntryKind::BlobExecutable => {
+                let mut blob = git.find_blob(id).map_err(|e| object_error(path, id, &e))?;
+                return Ok(Some(vec![(parts.join("/"), blob.take_data())]));
+            }
+            EntryKind::Link => return Err(SourceError::Git(format!("{path} in {rev} is a symbolic link"))),
+            EntryKind::Commit => return Err(SourceError::Git(format!("{path} in {rev} is a submodule"))),
+        }
+    };
+    let mut out = Vec::new();
+    let mut pending = vec![(start, parts.join("/"))];
+    while let Some((id, dir)) = pending.pop() {
+        let t = git.find_tree(id).map_err(|e| object_error(&dir, id, &e))?;
+        for entry in t.iter() {
+            let entry = entry.map_err(|e| SourceError::Git(format!("tree {id} ({dir}/): {}", describe(&e))))?;
+            let name = entry.inner.filename.to_str_lossy();
+            let p = if dir.is_empty() { name.into_owned() } else { format!("{dir}/{name}") };
+            let oid = entry.inner.oid.to_owned();
+            match entry.inner.mode.kind() {
+                EntryKind::Tree => pending.push((oid, p)),
+                EntryKind::Blob | EntryKind::BlobExecutable if keep(&p) => {
+                    let mut blob = git.find_blob(oid).map_err(|e| object_error(&p, oid, &e))?;
+                    out.push((p, blob.take_data()));
+                }
+                _ => {}
+            }
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(Some(out))
+}
+
 /// Open the repository containing `path`, mapping "no repository here" to its own error.
 fn open(path: &Path) -> Result<gix::Repository, SourceError> {
     match gix::discover(path) {
@@ -226,32 +439,34 @@ impl<'a> Collector<'a> {
         let max = self.max_file_size;
         let files: Result<Vec<SourceFile>, SourceError> = std::mem::take(&mut self.blobs)
             .into_par_iter()
-            .map_init(
-                || {
-                    let mut repo = shared.to_thread_local();
-                    repo.object_cache_size_if_unset(4 << 20);
-                    repo
-                },
-                |git, (path, id)| {
-                    // The header gives the size without inflating the object (for a delta, only
-                    // its header).
-                    let size = git.find_header(id).map_err(|e| object_error(&path, id, &e))?.size();
-                    if size > max {
-                        return Ok(SourceFile { path, bytes: Vec::new(), too_large: Some(size) });
-                    }
-                    let mut blob = git.find_blob(id).map_err(|e| object_error(&path, id, &e))?;
-                    let mut bytes = blob.take_data();
-                    // gix hands out its decode buffer; keep only what the file needs.
-                    bytes.shrink_to_fit();
-                    Ok(SourceFile { path, bytes, too_large: None })
-                },
-            )
+            .map_init(|| worker_repo(&shared), |git, (path, id)| read_capped(git, path, id, max))
             .collect();
         self.out.files = files?;
         self.out.files.sort_by(|a, b| a.path.cmp(&b.path));
         self.out.skipped.sort();
         Ok(self.out)
     }
+}
+
+/// A repository handle for one rayon worker, with its own object cache.
+fn worker_repo(shared: &gix::ThreadSafeRepository) -> gix::Repository {
+    let mut repo = shared.to_thread_local();
+    repo.object_cache_size_if_unset(4 << 20);
+    repo
+}
+
+/// The blob `id` at `path`, unless it is larger than `max` bytes (then only its size).
+fn read_capped(git: &gix::Repository, path: String, id: ObjectId, max: u64) -> Result<SourceFile, SourceError> {
+    // The header gives the size without inflating the object (for a delta, only its header).
+    let size = git.find_header(id).map_err(|e| object_error(&path, id, &e))?.size();
+    if size > max {
+        return Ok(SourceFile { path, bytes: Vec::new(), too_large: Some(size) });
+    }
+    let mut blob = git.find_blob(id).map_err(|e| object_error(&path, id, &e))?;
+    let mut bytes = blob.take_data();
+    // gix hands out its decode buffer; keep only what the file needs.
+    bytes.shrink_to_fit();
+    Ok(SourceFile { path, bytes, too_large: None })
 }
 
 fn object_error(path: &str, id: ObjectId, err: &gix::Error) -> SourceError {

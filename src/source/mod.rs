@@ -53,6 +53,10 @@ pub enum SourceError {
     UnknownRev { rev: String, message: String },
     #[error("git error: {0}")]
     Git(String),
+    /// PR mode: the two commits have no common ancestor in this repository (a shallow clone, or
+    /// unrelated histories); the message says which and what to do.
+    #[error("{0}")]
+    NoMergeBase(String),
     #[error("{path}: {message}")]
     Io { path: String, message: String },
 }

@@ -1,0 +1,403 @@
+//! PR mode (`check --base REV`): check what a change touches, with the gate of its merge-base, and
+//! block only on the findings the change introduces.
+//!
+//! Head (`--rev`, default `HEAD`) is compared with the merge-base of head and `--base`. The
+//! manifests that differ between the two trees are evaluated on both sides with the same policies
+//! (every manifest when `--combine` policies are loaded), findings are matched by fingerprint, and
+//! only head findings without a counterpart on the merge-base are new; the others are dropped
+//! (kept with `"new": false` under `--show-existing`) and never block.
+//!
+//! The gate itself (`.tollgate.yaml` or `--config`, `-p` policies, `--data`) is read from the
+//! merge-base commit in git objects when it lies inside the repository, so a change cannot weaken
+//! the gate that judges it; changes to those files are reported as `gate/policy-changed` notes.
+//! `--policy-from head` reads them from head's commit instead. Paths outside the repository are in
+//! no commit (and out of the change's reach): they are read from disk.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
+
+use crate::app::{self, AppError, Evaluated};
+use crate::cli::CheckArgs;
+use crate::config::{self, Config};
+use crate::finding::{self, Finding, Origin, Severity};
+use crate::policy::PolicySet;
+use crate::source::filter::CONFIG_FILE;
+use crate::source::git::{self, Change, EntryType};
+use crate::source::{PathFilter, SourceError};
+
+/// Rule of the notes on changed gate files.
+pub const POLICY_CHANGED: &str = "gate/policy-changed";
+
+/// Which commit the gate is read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Trust {
+    MergeBase,
+    Head,
+}
+
+/// A repo-relative path the gate was read from: changes to the files it covers are reported.
+#[derive(Debug, Clone)]
+struct GatePath {
+    /// `policy`, `data` or `config` (in note messages).
+    kind: &'static str,
+    /// Repo-relative file or directory (empty: the repository root).
+    path: String,
+    /// Extensions of the files read under a directory (empty: only `path` itself).
+    exts: Vec<String>,
+    /// Files ending with this are not read (`_test.rego`).
+    skip: Option<String>,
+}
+
+impl GatePath {
+    /// Whether the gate reads the repo-relative file `p` through this path.
+    fn covers(&self, p: &str) -> bool {
+        if p == self.path {
+            return true;
+        }
+        let under = self.path.is_empty() || (p.starts_with(self.path.as_str()) && p.as_bytes().get(self.path.len()) == Some(&b'/'));
+        under && self.keeps(p)
+    }
+
+    /// Whether a file under a directory is read (as `collect_files` decides on disk).
+    fn keeps(&self, p: &str) -> bool {
+        let name = p.rsplit('/').next().unwrap_or(p);
+        let lower = name.to_ascii_lowercase();
+        self.exts.iter().any(|x| lower.ends_with(&format!(".{x}"))) && !self.skip.as_deref().is_some_and(|s| name.ends_with(s))
+    }
+}
+
+/// One PR-mode run: the commits compared and where the gate comes from.
+pub(crate) struct Pr {
+    root: PathBuf,
+    /// `root` with symlinks resolved, to recognise paths spelled either way.
+    root_canonical: PathBuf,
+    /// `--base` and `--rev` as given (for messages).
+    base_rev: String,
+    head_rev: String,
+    /// Full commit ids.
+    head: String,
+    merge_base: String,
+    trust: Trust,
+    show_existing: bool,
+    /// The gate paths read from git, for the `gate/policy-changed` notes.
+    gate_paths: Mutex<Vec<GatePath>>,
+}
+
+impl Pr {
+    /// Resolve head and `--base` in the repository at `root` and find their merge-base. Unknown
+    /// revisions, unrelated histories and a shallow clone that lacks the merge-base are errors.
+    pub fn open(args: &CheckArgs, root: &Path) -> Result<Pr, AppError> {
+        let base_rev = args.base.clone().unwrap_or_default();
+        if args.paths.iter().any(|p| p == "-") {
+            return Err(AppError::Usage("--base compares two commits; it cannot check `-` (stdin)".into()));
+        }
+        let head_rev = args.rev.clone().unwrap_or_else(|| "HEAD".into());
+        let merge_base = git::merge_base(root, &base_rev, &head_rev).map_err(|e| unknown_rev_hint(e, &base_rev))?;
+        let head = git::resolve_commit(root, &head_rev)?;
+        let root_norm = normalize(root);
+        let root_canonical = root.canonicalize().unwrap_or_else(|_| root_norm.clone());
+        Ok(Pr {
+            root: root_norm,
+            root_canonical,
+            base_rev,
+            head_rev,
+            head,
+            merge_base,
+            trust: if args.policy_from.as_deref() == Some("head") { Trust::Head } else { Trust::MergeBase },
+            show_existing: args.show_existing,
+            gate_paths: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The commit the gate is read from.
+    fn trusted(&self) -> &str {
+        match self.trust {
+            Trust::MergeBase => &self.merge_base,
+            Trust::Head => &self.head,
+        }
+    }
+
+    /// The trusted commit, for messages.
+    fn trusted_name(&self) -> String {
+        match self.trust {
+            Trust::MergeBase => {
+                format!("the merge-base {} of `{}` and `{}`", short(&self.merge_base), self.base_rev, self.head_rev)
+            }
+            Trust::Head => format!("head `{}` ({})", self.head_rev, short(&self.head)),
+        }
+    }
+
+    /// The trusted commit in one word, for short messages (the details follow in [`Pr::gate_error`]).
+    fn trusted_short(&self) -> &'static str {
+        match self.trust {
+            Trust::MergeBase => "the merge-base",
+            Trust::Head => "head",
+        }
+    }
+
+    /// The repo-relative form of `p` (absolute), or `None` when it lies outside the repository.
+    /// Lexical: the working tree (head's checkout, in CI) is not consulted.
+    fn in_repo(&self, p: &Path) -> Option<String> {
+        let p = normalize(p);
+        [&self.root, &self.root_canonical]
+            .iter()
+            .find_map(|r| p.strip_prefix(r).ok())
+            .map(|rel| rel.to_string_lossy().replace('\\', "/"))
+    }
+
+    fn track(&self, g: GatePath) {
+        if let Ok(mut v) = self.gate_paths.lock() {
+            v.push(g);
+        }
+    }
+
+    /// Add where the gate came from to an error about the gate's files.
+    pub fn gate_error(&self, e: AppError) -> AppError {
+        let how = match self.trust {
+            Trust::MergeBase => "in PR mode the policies, data and config inside the repository are read from the merge-base, \
+                                 so that a change cannot weaken the gate that judges it; commit them to the base branch first, \
+                                 or pass --policy-from head to read them from head's commit",
+            Trust::Head => "--policy-from head: the policies, data and config inside the repository are read from head's commit",
+        };
+        AppError::Usage(format!("{e}\n  note: read from {}; {how}", self.trusted_name()))
+    }
+
+    /// `.tollgate.yaml` (or `--config FILE`) from the trusted commit. A missing `.tollgate.yaml`
+    /// means defaults (a base that predates it); a missing `--config FILE` is an error. A config file
+    /// outside the repository is read from disk.
+    pub fn config(&self, args: &CheckArgs, cwd: &Path) -> Result<Config, AppError> {
+        let (rel, explicit) = match &args.config {
+            None => (CONFIG_FILE.to_string(), false),
+            Some(p) => {
+                let abs = cwd.join(p);
+                match self.in_repo(&abs) {
+                    Some(rel) => (rel, true),
+                    None => {
+                        let text = std::fs::read_to_string(&abs)
+                            .map_err(|e| AppError::Io { path: abs.display().to_string(), message: e.to_string() })?;
+                        return Ok(config::parse(&abs.display().to_string(), &text)?);
+                    }
+                }
+            }
+        };
+        self.track(GatePath { kind: "config", path: rel.clone(), exts: Vec::new(), skip: None });
+        let bytes = git::read_blob_at(&self.root, self.trusted(), &rel).map_err(|e| self.gate_error(e.into()))?;
+        match bytes {
+            Some(b) => config::parse(&rel, &String::from_utf8_lossy(&b)).map_err(|e| self.gate_error(e.into())),
+            None if explicit => {
+                Err(self.gate_error(AppError::Usage(format!("--config {rel}: no such file in {}", self.trusted_short()))))
+            }
+            None => Ok(Config::default()),
+        }
+    }
+
+    /// [`app::GateReader`] for PR mode: a path inside the repository is read from the trusted
+    /// commit (missing there: an error), one outside from disk.
+    pub fn read_gate(&self, p: &Path, cwd: &Path, exts: &[&str], skip: Option<&str>) -> Result<Vec<(String, Vec<u8>)>, AppError> {
+        let Some(rel) = self.in_repo(p) else { return app::read_disk_files(p, cwd, exts, skip) };
+        let kind = if exts.contains(&"rego") { "policy" } else { "data" };
+        let g = GatePath { kind, path: rel, exts: exts.iter().map(|x| x.to_string()).collect(), skip: skip.map(str::to_string) };
+        let files = git::read_files_under(&self.root, self.trusted(), &g.path, &|f| g.keeps(f))?;
+        self.track(g);
+        files.ok_or_else(|| {
+            let flag = if kind == "policy" { "-p" } else { "--data" };
+            let shown = p.strip_prefix(cwd).unwrap_or(p).display().to_string();
+            AppError::Usage(format!("{flag} {shown}: no such file or directory in {}", self.trusted_short()))
+        })
+    }
+
+    /// Evaluate the change: head's changed manifests and the merge-base versions of the same
+    /// paths (all manifests on both sides with `--combine`), each side's findings passed through
+    /// `settle` (config waivers), matched by fingerprint; plus the `gate/policy-changed` notes.
+    /// `prefixes` are the repo-relative PATH arguments.
+    #[allow(clippy::too_many_arguments)]
+    pub fn evaluate(
+        &self,
+        policies: &PolicySet,
+        schemas: Option<&crate::schema::Schemas>,
+        pool: &rayon::ThreadPool,
+        filter: &PathFilter,
+        prefixes: Vec<String>,
+        max_file_size: u64,
+        want_snippets: bool,
+        settle: &dyn Fn(&mut Vec<Finding>),
+        lap: &mut dyn FnMut(&str, String),
+    ) -> Result<Evaluated, AppError> {
+        let root = &self.root;
+        // A PATH that names nothing on either side is a mistake, not a pass.
+        for p in &prefixes {
+            let missing = |rev: &str| matches!(git::read_blob_at(root, rev, p), Ok(None));
+            if missing(&self.head) && missing(&self.merge_base) {
+                return Err(AppError::Usage(format!("{p}: no such file or directory in `{}` or its merge-base", self.head_rev)));
+            }
+        }
+        let filter = filter.clone().with_prefixes(prefixes);
+        let changes = git::changed_paths(root, &self.merge_base, &self.head)?;
+        lap("diff", format!("{} changed paths", changes.len()));
+
+        let (head_files, base_files) = if policies.combine {
+            // A change in one file can break a rule about another: every manifest on both sides.
+            let head = pool.install(|| git::read_rev(root, &self.head, &filter, max_file_size))?;
+            let base = pool.install(|| git::read_rev(root, &self.merge_base, &filter, max_file_size))?;
+            (head, base)
+        } else {
+            let changed: Vec<&Change> = changes.iter().filter(|c| filter.matches(&c.path)).collect();
+            // Deleted files have no findings on head, so their merge-base side is not needed.
+            let head_side = changed.iter().filter_map(|c| c.new.map(|e| (c.path.clone(), e))).collect();
+            let base_side = changed.iter().filter(|c| c.new.is_some()).filter_map(|c| c.old.map(|e| (c.path.clone(), e))).collect();
+            let mut sides = pool.install(|| git::read_entry_sets(root, vec![head_side, base_side], max_file_size))?;
+            let base = sides.pop().unwrap_or_default();
+            let head = sides.pop().unwrap_or_default();
+            (head, base)
+        };
+        lap("read", format!("{} head + {} merge-base files", head_files.files.len(), base_files.files.len()));
+
+        let mut head = app::evaluate_files(head_files, policies, schemas, pool, want_snippets, lap);
+        // The merge-base side only supplies fingerprints; its print() output is not shown.
+        let base = app::evaluate_files(base_files, policies, schemas, pool, false, &mut |_, extra| lap("base-eval", extra));
+        settle(&mut head.findings);
+        finding::sort_and_dedup(&mut head.findings);
+        let mut base_findings = base.findings;
+        settle(&mut base_findings);
+        finding::sort_and_dedup(&mut base_findings);
+        mark_new(&mut head.findings, &base_findings, self.show_existing);
+        let with_findings: BTreeSet<&str> = head.findings.iter().filter_map(|f| f.file.as_deref()).collect();
+        head.texts.retain(|k, _| with_findings.contains(k.as_str()));
+        head.findings.extend(self.gate_notes(&changes));
+        lap("match", format!("{} merge-base findings", base_findings.len()));
+        Ok(head)
+    }
+
+    /// One `gate/policy-changed` note per changed file the gate reads.
+    fn gate_notes(&self, changes: &[Change]) -> Vec<Finding> {
+        let Ok(paths) = self.gate_paths.lock() else { return Vec::new() };
+        let is_file = |e: Option<git::TreeEntry>| e.is_some_and(|e| e.kind == EntryType::File);
+        let mut out = Vec::new();
+        for c in changes {
+            let Some(g) = paths.iter().find(|g| g.covers(&c.path)) else { continue };
+            if !is_file(c.old) && !is_file(c.new) {
+                continue;
+            }
+            let kind = g.kind;
+            let message = match (self.trust, c.old.is_some(), c.new.is_some()) {
+                (Trust::Head, old, _) => {
+                    let how = if !old { "added" } else if c.new.is_none() { "deleted" } else { "modified" };
+                    format!("{kind} file {how} in this change; the gate ran with head's version (--policy-from head)")
+                }
+                (Trust::MergeBase, false, _) => {
+                    format!("{kind} file added in this change; the gate ran without it (it takes effect once merged)")
+                }
+                (Trust::MergeBase, true, false) => format!(
+                    "{kind} file deleted in this change; the gate still ran with the merge-base version (the deletion takes effect once merged)"
+                ),
+                (Trust::MergeBase, true, true) => format!(
+                    "{kind} file modified in this change; the gate ran with the merge-base version (the change takes effect once merged)"
+                ),
+            };
+            let mut f = Finding::new(POLICY_CHANGED, Severity::Note, message, Origin::Gate, Some(c.path.clone()), None, "", None, None);
+            f.title = Some("The gate's own files changed".into());
+            f.help = Some("review changes to the gate on their own: they judge the changes merged after them".into());
+            out.push(f);
+        }
+        out
+    }
+}
+
+/// Mark each head finding new unless the merge-base has a finding with the same fingerprint,
+/// matched one to one (a second copy of an existing finding is new). `head` must be sorted; the
+/// later copies are the new ones. Existing findings are dropped unless `keep_existing`.
+fn mark_new(head: &mut Vec<Finding>, base: &[Finding], keep_existing: bool) {
+    let mut left: HashMap<&str, usize> = HashMap::new();
+    for f in base {
+        *left.entry(f.fingerprint.as_str()).or_default() += 1;
+    }
+    for f in head.iter_mut() {
+        match left.get_mut(f.fingerprint.as_str()) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                f.new = false;
+            }
+            _ => f.new = true,
+        }
+    }
+    if !keep_existing {
+        head.retain(|f| f.new);
+    }
+}
+
+/// `--base` that names nothing: say which flag, and that CI checkouts often lack the base branch.
+fn unknown_rev_hint(e: SourceError, base_rev: &str) -> AppError {
+    match e {
+        SourceError::UnknownRev { rev, message } if rev == base_rev => AppError::Usage(format!(
+            "--base: unknown revision `{rev}`: {message}; is the base branch fetched? (in CI: `git fetch origin <branch>`, \
+             or `fetch-depth: 0` in actions/checkout)"
+        )),
+        SourceError::UnknownRev { rev, message } => AppError::Usage(format!("--rev: unknown revision `{rev}`: {message}")),
+        other => other.into(),
+    }
+}
+
+/// The first 12 hex digits of a commit id.
+fn short(id: &str) -> &str {
+    &id[..id.len().min(12)]
+}
+
+/// `p` without `.` and `..` components (without touching the file system).
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(msg: &str, line: u32) -> Finding {
+        let region = crate::finding::Region { line, column: 1, end_line: line, end_column: 2, start_byte: 0, end_byte: 0 };
+        Finding::new("r", Severity::Error, msg, Origin::Policy, Some("a.yaml".into()), Some(0), "", Some(region), None)
+    }
+
+    #[test]
+    fn matching_is_one_to_one() {
+        let base = vec![f("a", 1), f("b", 2)];
+        let mut head = vec![f("a", 3), f("a", 9), f("c", 4)];
+        mark_new(&mut head, &base, true);
+        let seen: Vec<(&str, u32, bool)> =
+            head.iter().map(|x| (x.message.as_str(), x.region.map_or(0, |r| r.line), x.new)).collect();
+        assert_eq!(seen, [("a", 3, false), ("a", 9, true), ("c", 4, true)]);
+        mark_new(&mut head, &base, false);
+        assert_eq!(head.len(), 2);
+        assert!(head.iter().all(|x| x.new));
+    }
+
+    #[test]
+    fn gate_paths_cover_what_is_read() {
+        let g = GatePath { kind: "policy", path: "policy".into(), exts: vec!["rego".into()], skip: Some("_test.rego".into()) };
+        assert!(g.covers("policy/a.rego"));
+        assert!(g.covers("policy/sub/B.REGO"));
+        assert!(!g.covers("policy/a_test.rego"));
+        assert!(!g.covers("policy/data.json"));
+        assert!(!g.covers("policyx/a.rego"));
+        let file = GatePath { kind: "config", path: "ci/gate.yaml".into(), exts: Vec::new(), skip: None };
+        assert!(file.covers("ci/gate.yaml"));
+        assert!(!file.covers("ci/gate.yaml.bak"));
+        let root = GatePath { kind: "policy", path: String::new(), exts: vec!["rego".into()], skip: None };
+        assert!(root.covers("x/y.rego"));
+    }
+
+    #[test]
+    fn lexical_normalisation() {
+        assert_eq!(normalize(Path::new("/r/a/./b/../c")), PathBuf::from("/r/a/c"));
+        assert_eq!(normalize(Path::new("/r/a/../../x")), PathBuf::from("/x"));
+    }
+}

@@ -2,7 +2,10 @@
 # End-to-end benchmark: builds the 10,000-file GitOps monorepo with ../shared/bench/make-repo
 # (once, cached under target/bench/) and times
 #   tollgate check --rev HEAD -p ../shared/bench/policy -o json
-# end to end and per stage (read, parse+evaluate, report), with peak RSS and documents/second.
+# end to end and per stage (read, parse+evaluate, report), with peak RSS and documents/second, the
+# same without schema validation (--no-schemas), and PR mode on the same repository
+# (`--base HEAD~1`: HEAD changes ~1% of the files), whose cost follows the size of the change, not
+# of the repository.
 # Usage: bench/run.sh [N_FILES] [RUNS]       (defaults: 10000 files, 5 runs)
 # Needs ../shared/bench (a team checkout); on a user's machine it says it skipped.
 set -euo pipefail
@@ -48,4 +51,10 @@ def report(label, args):
     print("  stages (median ms): " + ", ".join(f"{k} {v:.0f}" for k, v in stages.items()))
 report("full check, all threads", [])
 report("full check, 1 thread  ", ["-j", "1"])
+# Schema validation's share: the same runs without it.
+report("full check, no schemas, all threads", ["--no-schemas"])
+report("full check, no schemas, 1 thread  ", ["-j", "1", "--no-schemas"])
+# PR mode: HEAD changes ~1% of the files over HEAD~1; `files` below counts head's changed files.
+report("PR mode --base HEAD~1, all threads", ["--base", "HEAD~1"])
+report("PR mode --base HEAD~1, 1 thread  ", ["--base", "HEAD~1", "-j", "1"])
 PY

@@ -16,7 +16,9 @@ use crate::finding::{self, FailOn, Finding, Origin, Severity};
 use crate::manifest::span::FileText;
 use crate::manifest::{self, Document, Limits};
 use crate::policy::{self, PolicySet, PolicySource, Selection};
+use crate::pr;
 use crate::report::{self, Format, Outcome};
+use crate::schema::{self, Schemas};
 use crate::source::{self, git, worktree, Discovered, PathFilter, SkipReason, SourceFile};
 
 /// Process exit status (DESIGN.md §4).
@@ -89,6 +91,16 @@ struct Settings {
     fail_on: FailOn,
     jobs: Option<usize>,
     max_file_size: u64,
+    waivers: Vec<crate::suppress::ConfigWaiver>,
+}
+
+/// Schema validation settings; locations with the directory they are relative to (empty: cwd).
+struct SchemaSettings {
+    on: bool,
+    kubernetes_version: Option<String>,
+    locations: Vec<(String, PathBuf)>,
+    strict: bool,
+    reject_missing: bool,
 }
 
 fn pick<T>(flag: Vec<T>, cfg: Vec<T>) -> Vec<T> {
@@ -121,7 +133,43 @@ fn merge(args: &CheckArgs, cfg: Config, base: &Path) -> Result<Settings, AppErro
         fail_on,
         jobs: args.jobs.or(cfg.jobs),
         max_file_size: args.max_file_size.or(cfg.max_file_size).unwrap_or(10 << 20),
+        waivers: cfg.waivers,
     })
+}
+
+/// Schema flags merged over `.tollgate.yaml` (config paths are relative to the repository root).
+fn schema_settings(args: &CheckArgs, cfg: &Config, base: &Path) -> SchemaSettings {
+    SchemaSettings {
+        on: !args.no_schemas && cfg.schemas.unwrap_or(true),
+        kubernetes_version: args.kubernetes_version.clone().or_else(|| cfg.kubernetes_version.clone()),
+        locations: if args.schema_location.is_empty() {
+            cfg.schema_location.iter().map(|l| (l.clone(), base.to_path_buf())).collect()
+        } else {
+            args.schema_location.iter().map(|l| (l.clone(), PathBuf::new())).collect()
+        },
+        strict: if args.no_strict { false } else { args.strict || cfg.strict.unwrap_or(true) },
+        reject_missing: args.reject_missing_schemas || cfg.reject_missing_schemas.unwrap_or(false),
+    }
+}
+
+/// The run's schemas (`None` when validation is off), with the CRDs of the schema locations.
+fn load_schemas(s: &SchemaSettings, cwd: &Path) -> Result<Option<Schemas>, AppError> {
+    if !s.on {
+        return Ok(None);
+    }
+    let locations = s
+        .locations
+        .iter()
+        .map(|(raw, base)| schema::Location::parse(raw, &cwd.join(base)))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(AppError::Usage)?;
+    let opts = schema::Options {
+        kubernetes_version: s.kubernetes_version.clone(),
+        strict: s.strict,
+        reject_missing: s.reject_missing,
+        locations,
+    };
+    Ok(Some(Schemas::new(opts).map_err(AppError::Usage)?))
 }
 
 fn load_config(args: &CheckArgs, cwd: &Path, root: &Path, repo: bool) -> Result<Config, AppError> {
@@ -180,16 +228,33 @@ fn display_path(p: &Path, cwd: &Path) -> String {
     p.strip_prefix(cwd).unwrap_or(p).display().to_string()
 }
 
+/// Reads the gate's own files under a policy or data PATH (absolute): `(path shown in messages,
+/// bytes)` of the files with one of the extensions (minus those ending with the suffix), sorted;
+/// a file is taken as given. The working tree by default; the merge-base commit in PR mode.
+pub(crate) type GateReader<'a> = dyn Fn(&Path, &[&str], Option<&str>) -> Result<Vec<(String, Vec<u8>)>, AppError> + 'a;
+
+/// [`GateReader`] over the file system; paths are shown relative to `cwd`.
+pub(crate) fn read_disk_files(p: &Path, cwd: &Path, exts: &[&str], skip_suffix: Option<&str>) -> Result<Vec<(String, Vec<u8>)>, AppError> {
+    collect_files(p, exts, skip_suffix)?
+        .into_iter()
+        .map(|f| Ok((display_path(&f, cwd), std::fs::read(&f).map_err(|e| io_err(&f, e))?)))
+        .collect()
+}
+
 /// Built-in plus user policy sources, and the selection.
-fn policy_sources(s: &Settings, cwd: &Path) -> Result<(Vec<PolicySource>, Selection), AppError> {
-    let builtin_on = match s.builtin.as_deref() {
-        None | Some("auto") => s.policy.is_empty(),
-        Some("none") => false,
-        Some("default") | Some("all") => true,
+fn policy_sources(s: &Settings, cwd: &Path, read: &GateReader<'_>) -> Result<(Vec<PolicySource>, Selection), AppError> {
+    let profile = match s.builtin.as_deref() {
+        None | Some("auto") => s.policy.is_empty().then_some("default"),
+        Some("none") => None,
+        Some(p) if BUILTIN_PROFILES.contains(&p) => Some(p),
         Some(other) => {
-            return Err(AppError::Usage(format!("unknown --builtin profile `{other}` (available: default, all, none)")))
+            return Err(AppError::Usage(format!(
+                "unknown --builtin profile `{other}` (available: {}, none)",
+                BUILTIN_PROFILES.join(", ")
+            )))
         }
     };
+    let builtin_on = profile.is_some();
     let mut sources = Vec::new();
     if builtin_on {
         for (path, text) in policy::builtin::modules() {
@@ -198,27 +263,53 @@ fn policy_sources(s: &Settings, cwd: &Path) -> Result<(Vec<PolicySource>, Select
     }
     for p in &s.policy {
         let p = cwd.join(p);
-        let files = collect_files(&p, &["rego"], Some("_test.rego"))?;
+        let files = read(&p, &["rego"], Some("_test.rego"))?;
         if files.is_empty() {
             // As conftest does: a policy path without policies is a mistake, not a pass.
             return Err(AppError::Usage(format!("no Rego policies (*.rego) found in {}", display_path(&p, cwd))));
         }
-        for f in files {
-            let text = std::fs::read_to_string(&f).map_err(|e| io_err(&f, e))?;
-            sources.push(PolicySource { path: display_path(&f, cwd), text, builtin: false });
+        for (shown, bytes) in files {
+            let text = String::from_utf8(bytes)
+                .map_err(|_| AppError::Io { path: shown.clone(), message: "stream did not contain valid UTF-8".into() })?;
+            sources.push(PolicySource { path: shown, text, builtin: false });
         }
     }
-    let sel = Selection { namespaces: s.namespace.clone(), all_namespaces: s.all_namespaces, builtin_ids: None };
+    let builtin_ids = match profile {
+        Some(p) if p != "all" => Some(builtin_profile_ids(p)?),
+        _ => None,
+    };
+    let sel = Selection { namespaces: s.namespace.clone(), all_namespaces: s.all_namespaces, builtin_ids };
     Ok((sources, sel))
 }
 
+/// `--builtin` values that select built-in checks (`none` selects none).
+pub const BUILTIN_PROFILES: [&str; 6] = ["default", "baseline", "restricted", "gitops", "extended", "all"];
+
+/// Ids of the built-in checks in a profile, from their METADATA `custom.profiles`. `default` is
+/// the low-noise profile: `baseline` plus `gitops` (a hardened workload passes it with zero
+/// findings); `all` is every check.
+pub fn builtin_profile_ids(profile: &str) -> Result<std::collections::HashSet<String>, AppError> {
+    let wanted: Vec<&str> = match profile {
+        "default" => vec!["baseline", "gitops"],
+        p => vec![p],
+    };
+    Ok(builtin_catalog()?
+        .into_iter()
+        .filter(|(_, m)| profile == "all" || m.profiles.iter().any(|p| wanted.contains(&p.as_str())))
+        .map(|(id, _)| id)
+        .collect())
+}
+
 fn load_data(s: &Settings, cwd: &Path) -> Result<Vec<Value>, AppError> {
+    load_data_from(s, cwd, &|p: &Path, exts: &[&str], skip: Option<&str>| read_disk_files(p, cwd, exts, skip))
+}
+
+/// `--data` files through `read` (PR mode: from the merge-base commit).
+fn load_data_from(s: &Settings, cwd: &Path, read: &GateReader<'_>) -> Result<Vec<Value>, AppError> {
     let mut out = Vec::new();
     for p in &s.data {
         let p = cwd.join(p);
-        for f in collect_files(&p, &["json", "yaml", "yml"], None)? {
-            let bytes = std::fs::read(&f).map_err(|e| io_err(&f, e))?;
-            let shown = display_path(&f, cwd);
+        for (shown, bytes) in read(&p, &["json", "yaml", "yml"], None)? {
             let loaded = manifest::load(&SourceFile { path: shown.clone(), bytes, too_large: None }, &Limits { lint_ambiguous: false, ..Default::default() });
             if let Some(bad) = loaded.findings.iter().find(|f| f.severity == Severity::Error) {
                 let at = bad.region.map(|r| format!(":{}:{}", r.line, r.column)).unwrap_or_default();
@@ -284,14 +375,23 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
     };
     let repo_root = git::find_repo_root(cwd);
     let root = repo_root.clone().unwrap_or_else(|| cwd.to_path_buf());
-    if (args.rev.is_some() || args.staged) && repo_root.is_none() {
+    if (args.rev.is_some() || args.staged || args.base.is_some()) && repo_root.is_none() {
         return Err(source::SourceError::NotARepository(cwd.display().to_string()).into());
     }
     let bare = repo_root.as_ref().is_some_and(|r| r.join("HEAD").is_file() && r.join("objects").is_dir() && !r.join(".git").exists());
-    if bare && args.rev.is_none() {
+    if bare && args.rev.is_none() && args.base.is_none() {
         return Err(AppError::Usage(format!("{} is a bare repository: it has no working tree; use --rev REV", root.display())));
     }
-    let cfg = load_config(&args, cwd, &root, repo_root.is_some())?;
+    // PR mode: the gate (config, policies, data) comes from the merge-base commit.
+    let pr = match &args.base {
+        Some(_) => Some(pr::Pr::open(&args, &root)?),
+        None => None,
+    };
+    let cfg = match &pr {
+        Some(pr) => pr.config(&args, cwd)?,
+        None => load_config(&args, cwd, &root, repo_root.is_some())?,
+    };
+    let schema_settings = schema_settings(&args, &cfg, &root);
     let s = merge(&args, cfg, &root)?;
     let formats: Vec<(Format, Option<PathBuf>)> = if s.output.is_empty() {
         vec![(Format::Human, None)]
@@ -319,49 +419,149 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
         .map_err(|e| AppError::Usage(format!("cannot start worker threads: {e}")))?;
 
     // Policies first: a broken policy is a tool error before any work on manifests.
-    let (sources, sel) = policy_sources(&s, cwd)?;
-    let data = load_data(&s, cwd)?;
-    let policies = PolicySet::new(&sources, data, &sel, s.combine)?;
+    let read_gate = |p: &Path, exts: &[&str], skip: Option<&str>| match &pr {
+        Some(pr) => pr.read_gate(p, cwd, exts, skip),
+        None => read_disk_files(p, cwd, exts, skip),
+    };
+    let gate_err = |e: AppError| match &pr {
+        Some(pr) => pr.gate_error(e),
+        None => e,
+    };
+    let (sources, sel) = policy_sources(&s, cwd, &read_gate).map_err(gate_err)?;
+    let data = load_data_from(&s, cwd, &read_gate).map_err(gate_err)?;
+    let policies = PolicySet::new(&sources, data, &sel, s.combine).map_err(|e| gate_err(e.into()))?;
     t.lap("policies", format!("{} packages", policies.len()));
+    let schemas = load_schemas(&schema_settings, cwd)?;
+    let location_crd_findings = schemas.as_ref().map(|sc| pool.install(|| sc.register_location_crds())).unwrap_or_default();
 
     // Discover (blobs are read on the worker threads).
     let filter = PathFilter::new(&s.include, &s.exclude).map_err(AppError::Usage)?;
     let stdin_mode = args.paths.len() == 1 && args.paths[0] == "-";
-    let discovered = if stdin_mode {
-        let mut buf = Vec::new();
-        io.stdin.read_to_end(&mut buf).map_err(|e| io_err(Path::new("-"), e))?;
-        Discovered { files: vec![SourceFile { path: "-".into(), bytes: buf, too_large: None }], skipped: Vec::new() }
-    } else if let Some(rev) = &args.rev {
-        let prefixes: Vec<String> = args.paths.iter().map(|p| repo_relative(p, cwd, &root)).collect();
-        // A PATH that names nothing in the commit is a mistake, not a pass.
-        for p in &prefixes {
-            if let Ok(None) = git::read_blob_at(&root, rev, p) {
-                return Err(AppError::Usage(format!("{p}: no such file or directory in {rev}")));
-            }
-        }
-        pool.install(|| git::read_rev(&root, rev, &filter.with_prefixes(prefixes), s.max_file_size))?
-    } else if args.staged {
-        let prefixes = args.paths.iter().map(|p| repo_relative(p, cwd, &root)).collect();
-        pool.install(|| git::read_index(&root, &filter.with_prefixes(prefixes), s.max_file_size))?
-    } else {
-        let paths: Vec<PathBuf> = args.paths.iter().map(|p| cwd.join(p)).collect();
-        worktree::read_worktree(&root, &paths, &filter, s.max_file_size)?
-    };
-    t.lap("read", format!("{} files", discovered.files.len()));
-
-    // Load and evaluate, file by file on the workers: a document's value is dropped as soon as
-    // its checks ran, so memory follows the findings, not the repository. With --combine every
-    // document is needed at once.
-    let limits = Limits::default();
     let want_snippets = formats.iter().any(|(f, _)| *f == Format::Human);
+    let today = crate::suppress::today();
+    let mut lap = |stage: &str, extra: String| t.lap(stage, extra);
+    // `.tollgate.yaml` waivers, applied to each evaluated side (in PR mode before the two are
+    // compared, so that waiver notes head shares with the merge-base are not new).
+    let settle = |findings: &mut Vec<Finding>| {
+        let waiver_findings = crate::suppress::apply_config(&s.waivers, findings, &today);
+        findings.extend(waiver_findings);
+    };
+    let evaluated = if let Some(pr) = &pr {
+        // PR mode: head's changed files and their merge-base versions.
+        let prefixes = args.paths.iter().map(|p| repo_relative(p, cwd, &root)).collect();
+        pr.evaluate(&policies, schemas.as_ref(), &pool, &filter, prefixes, s.max_file_size, want_snippets, &settle, &mut lap)?
+    } else {
+        let discovered = if stdin_mode {
+            let mut buf = Vec::new();
+            io.stdin.read_to_end(&mut buf).map_err(|e| io_err(Path::new("-"), e))?;
+            Discovered { files: vec![SourceFile { path: "-".into(), bytes: buf, too_large: None }], skipped: Vec::new() }
+        } else if let Some(rev) = &args.rev {
+            let prefixes: Vec<String> = args.paths.iter().map(|p| repo_relative(p, cwd, &root)).collect();
+            // A PATH that names nothing in the commit is a mistake, not a pass.
+            for p in &prefixes {
+                if let Ok(None) = git::read_blob_at(&root, rev, p) {
+                    return Err(AppError::Usage(format!("{p}: no such file or directory in {rev}")));
+                }
+            }
+            pool.install(|| git::read_rev(&root, rev, &filter.with_prefixes(prefixes), s.max_file_size))?
+        } else if args.staged {
+            let prefixes = args.paths.iter().map(|p| repo_relative(p, cwd, &root)).collect();
+            pool.install(|| git::read_index(&root, &filter.with_prefixes(prefixes), s.max_file_size))?
+        } else {
+            let paths: Vec<PathBuf> = args.paths.iter().map(|p| cwd.join(p)).collect();
+            worktree::read_worktree(&root, &paths, &filter, s.max_file_size)?
+        };
+        lap("read", format!("{} files", discovered.files.len()));
+        let mut evaluated = evaluate_files(discovered, &policies, schemas.as_ref(), &pool, want_snippets, &mut lap);
+        settle(&mut evaluated.findings);
+        evaluated
+    };
+    let Evaluated { mut findings, files: file_count, documents, texts, prints } = evaluated;
+    findings.extend(location_crd_findings);
+    for p in prints {
+        let _ = writeln!(io.stderr, "print: {p}");
+    }
+
+    finding::sort_and_dedup(&mut findings);
+    let outcome = Outcome { findings, files: file_count, documents, texts, fail_on: Some(s.fail_on) };
+    // Links point at the commit on GitHub when run in GitHub Actions. PR mode can set
+    // `changed_lines` so that `-o github` lists the findings on changed lines first.
+    let ctx = report::RenderContext::from_env(|k| std::env::var(k).ok());
+    for (fmt, path) in &formats {
+        let ctx = report::RenderContext { color: color && path.is_none(), ..ctx.clone() };
+        let text = report::render(*fmt, &outcome, &ctx);
+        match path {
+            Some(p) => std::fs::write(p, text).map_err(|e| io_err(p, e))?,
+            None => io.stdout.write_all(text.as_bytes()).map_err(|e| io_err(Path::new("<stdout>"), e))?,
+        }
+    }
+    // `-o github` in GitHub Actions: also append a Markdown job summary (other steps add theirs).
+    if let (true, Some(p)) = (
+        formats.iter().any(|(f, _)| *f == Format::Github),
+        std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()).map(PathBuf::from),
+    ) {
+        let summary = report::github::step_summary(&outcome, &ctx);
+        let written = std::fs::OpenOptions::new().create(true).append(true).open(&p).and_then(|mut f| f.write_all(summary.as_bytes()));
+        if let Err(e) = written {
+            let _ = writeln!(io.stderr, "warning: cannot write the job summary to {}: {e}", p.display());
+        }
+    }
+    t.lap("report", format!("{} findings", outcome.findings.len()));
+    if t.on {
+        let total = t.start.elapsed().as_secs_f64() * 1e3;
+        t.lines.push(format!("timing: total     {total:>8.1} ms"));
+        for l in &t.lines {
+            let _ = writeln!(io.stderr, "{l}");
+        }
+    }
+    Ok(if outcome.blocks(s.fail_on) { ExitStatus::Blocked } else { ExitStatus::Pass })
+}
+
+/// What loading and evaluating a set of files produced (findings not yet sorted).
+pub(crate) struct Evaluated {
+    pub findings: Vec<Finding>,
+    pub files: usize,
+    pub documents: usize,
+    /// `print()` output of the policies.
+    pub prints: Vec<String>,
+    /// Texts of the files with findings, when snippets will be shown.
+    pub texts: BTreeMap<String, Arc<FileText>>,
+}
+
+/// Load and evaluate, file by file on the workers: a document's value is dropped as soon as its
+/// checks ran, so memory follows the findings, not the repository. With --combine every document
+/// is needed at once.
+pub(crate) fn evaluate_files(
+    discovered: Discovered,
+    policies: &PolicySet,
+    schemas: Option<&Schemas>,
+    pool: &rayon::ThreadPool,
+    want_snippets: bool,
+    lap: &mut dyn FnMut(&str, String),
+) -> Evaluated {
+    let limits = Limits::default();
+    let today = crate::suppress::today();
     let mut findings = skipped_findings(&discovered);
+    // Schemas: every CRD among the files registers before any document is validated (a cheap
+    // first pass: only files that name CustomResourceDefinition are parsed; the main pass reuses
+    // what it parsed).
+    let mut parsed: Vec<Option<manifest::Loaded>> = Vec::new();
+    if let Some(sc) = schemas {
+        let (loaded, crd_findings) = pool.install(|| sc.first_pass(&discovered.files));
+        parsed = loaded;
+        findings.extend(crd_findings);
+        lap("crds", format!("{} CRD kinds", sc.crd_count()));
+    }
+    parsed.resize_with(discovered.files.len(), || None);
+    let validate = |d: &Document| schemas.map(|sc| sc.validate(d)).unwrap_or_default();
     let file_count = discovered.files.len();
     let mut texts = BTreeMap::new();
     let mut documents = 0usize;
     let mut prints = Vec::new();
     if policies.combine {
-        let loaded: Vec<manifest::Loaded> =
-            pool.install(|| discovered.files.par_iter().map(|f| manifest::load(f, &limits)).collect());
+        let loaded: Vec<manifest::Loaded> = pool.install(|| {
+            discovered.files.par_iter().zip(parsed).map(|(f, p)| p.unwrap_or_else(|| manifest::load(f, &limits))).collect()
+        });
         let mut docs: Vec<Document> = Vec::new();
         for l in loaded {
             findings.extend(l.findings);
@@ -371,9 +571,16 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
             }
         }
         documents = docs.len();
-        t.lap("parse", format!("{documents} documents"));
+        lap("parse", format!("{documents} documents"));
         let eval = policies.evaluate(&docs);
         findings.extend(eval.findings);
+        for d in &docs {
+            findings.extend(validate(d));
+        }
+        for d in &docs {
+            let waiver_findings = crate::suppress::apply_inline(d, &mut findings, &today);
+            findings.extend(waiver_findings);
+        }
         prints = eval.prints;
     } else {
         let per_file: Vec<FileResult> = pool.install(|| {
@@ -381,16 +588,21 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
             discovered
                 .files
                 .into_par_iter()
+                .zip(parsed)
                 .map_init(
                     || policies.worker(),
-                    |w, f| {
-                        let l = manifest::load(&f, &limits);
+                    |w, (f, p)| {
+                        let l = p.unwrap_or_else(|| manifest::load(&f, &limits));
                         drop(f);
                         let mut found = l.findings;
                         let mut printed = Vec::new();
                         for d in &l.docs {
                             let e = w.evaluate(d);
-                            found.extend(e.findings);
+                            let mut doc_findings = e.findings;
+                            doc_findings.extend(validate(d));
+                            let waiver_findings = crate::suppress::apply_inline(d, &mut doc_findings, &today);
+                            found.extend(doc_findings);
+                            found.extend(waiver_findings);
                             printed.extend(e.prints);
                         }
                         // Keep the text only where a snippet will be shown.
@@ -408,30 +620,9 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
                 texts.insert(t.path.clone(), t);
             }
         }
-        t.lap("parse+eval", format!("{documents} documents"));
+        lap("parse+eval", format!("{documents} documents"));
     }
-    for p in prints {
-        let _ = writeln!(io.stderr, "print: {p}");
-    }
-
-    finding::sort_and_dedup(&mut findings);
-    let outcome = Outcome { findings, files: file_count, documents, texts, fail_on: Some(s.fail_on) };
-    for (fmt, path) in &formats {
-        let text = report::render(*fmt, &outcome, color && path.is_none());
-        match path {
-            Some(p) => std::fs::write(p, text).map_err(|e| io_err(p, e))?,
-            None => io.stdout.write_all(text.as_bytes()).map_err(|e| io_err(Path::new("<stdout>"), e))?,
-        }
-    }
-    t.lap("report", format!("{} findings", outcome.findings.len()));
-    if t.on {
-        let total = t.start.elapsed().as_secs_f64() * 1e3;
-        t.lines.push(format!("timing: total     {total:>8.1} ms"));
-        for l in &t.lines {
-            let _ = writeln!(io.stderr, "{l}");
-        }
-    }
-    Ok(if outcome.blocks(s.fail_on) { ExitStatus::Blocked } else { ExitStatus::Pass })
+    Evaluated { findings, files: file_count, documents, prints, texts }
 }
 
 fn parse_cmd(args: ParseArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, AppError> {
@@ -501,6 +692,7 @@ fn verify_cmd(args: VerifyArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatu
         fail_on: FailOn::Error,
         jobs: None,
         max_file_size: 10 << 20,
+        waivers: Vec::new(),
     };
     let data = load_data(&data_settings, cwd)?;
     let coverage = args.coverage || args.threshold.is_some();

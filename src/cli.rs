@@ -37,6 +37,20 @@ pub struct CheckArgs {
     #[arg(long)]
     pub staged: bool,
 
+    /// PR mode: check only what changed between the merge-base of REV and the head (--rev, default
+    /// HEAD); only findings new in head block. Policies, data and config come from the merge-base.
+    #[arg(long, value_name = "REV", conflicts_with = "staged")]
+    pub base: Option<String>,
+
+    /// PR mode: read policies, data and .tollgate.yaml from the merge-base (`base`, default) or from
+    /// head's commit (`head`).
+    #[arg(long, value_name = "base|head", requires = "base", value_parser = ["base", "head"])]
+    pub policy_from: Option<String>,
+
+    /// PR mode: also report the findings head shares with the merge-base (`"new": false`; they never block).
+    #[arg(long, requires = "base")]
+    pub show_existing: bool,
+
     /// Rego policy file or directory (repeatable). Disables the built-in library unless --builtin is given.
     #[arg(short = 'p', long = "policy", value_name = "PATH")]
     pub policy: Vec<PathBuf>,
@@ -69,7 +83,9 @@ pub struct CheckArgs {
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
 
-    /// Output format, optionally to a file: human, json (repeatable, e.g. `-o human -o json=report.json`).
+    /// Output format, optionally to a file: human, json, sarif, junit, github (workflow commands; also
+    /// appends a job summary to $GITHUB_STEP_SUMMARY), markdown (a PR comment). Repeatable, e.g.
+    /// `-o human -o sarif=tollgate.sarif -o junit=junit.xml -o github`.
     #[arg(short = 'o', long = "output", value_name = "FORMAT[=PATH]")]
     pub output: Vec<String>,
 
@@ -84,6 +100,31 @@ pub struct CheckArgs {
     /// Files larger than this many bytes are reported, not read (default 10485760 = 10 MiB).
     #[arg(long, value_name = "BYTES")]
     pub max_file_size: Option<u64>,
+
+    /// Kubernetes minor to validate against (embedded schemas: 1.33 to 1.37; default: the newest).
+    #[arg(long, value_name = "X.Y")]
+    pub kubernetes_version: Option<String>,
+
+    /// Extra JSON Schemas: a directory (kubeconform layout) or a path template with
+    /// {{.ResourceKind}}, {{.KindSuffix}}, … (repeatable; local paths only). CRDs found there register too.
+    #[arg(long, value_name = "DIR|TEMPLATE")]
+    pub schema_location: Vec<String>,
+
+    /// Unknown fields are schema errors (the default).
+    #[arg(long, overrides_with = "no_strict")]
+    pub strict: bool,
+
+    /// Allow unknown fields (other schema errors still count).
+    #[arg(long, overrides_with = "strict")]
+    pub no_strict: bool,
+
+    /// A kind with no schema is an error (default: a note).
+    #[arg(long)]
+    pub reject_missing_schemas: bool,
+
+    /// Turn schema validation (and the removed/deprecated API checks) off.
+    #[arg(long)]
+    pub no_schemas: bool,
 
     /// Config file (default: .tollgate.yaml at the repository root).
     #[arg(long, value_name = "FILE")]

@@ -22,12 +22,21 @@ pub struct Config {
     pub fail_on: Option<String>,
     pub jobs: Option<usize>,
     pub max_file_size: Option<u64>,
+    /// Governed waivers (see `suppress`).
+    pub waivers: Vec<crate::suppress::ConfigWaiver>,
+    /// Schema validation: `kubernetes-version`, `schema-location`, `strict`,
+    /// `reject-missing-schemas`, `schemas` (false turns validation off).
+    pub kubernetes_version: Option<String>,
+    pub schema_location: Vec<String>,
+    pub strict: Option<bool>,
+    pub reject_missing_schemas: Option<bool>,
+    pub schemas: Option<bool>,
 }
 
 /// Every key the file may hold.
 pub const KEYS: &[&str] = &[
     "policy", "data", "namespace", "all-namespaces", "combine", "builtin", "include", "exclude", "output", "fail-on", "jobs",
-    "max-file-size",
+    "max-file-size", "waivers", "kubernetes-version", "schema-location", "strict", "reject-missing-schemas", "schemas",
 ];
 
 /// A config error, with `file:line:column` when known.
@@ -82,6 +91,12 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
             "fail-on" => c.fail_on = Some(v.as_string().map_err(|_| bad("error, warning, never or a risk"))?.to_string()),
             "jobs" => c.jobs = Some(v.as_u64().map_err(|_| bad("a whole number"))? as usize),
             "max-file-size" => c.max_file_size = Some(v.as_u64().map_err(|_| bad("a number of bytes"))?),
+            "waivers" => c.waivers = waivers(path, doc, v)?,
+            "kubernetes-version" => c.kubernetes_version = Some(k8s_version(v).ok_or_else(|| bad("a version such as \"1.37\" (quote it: 1.30 reads as the number 1.3)"))?),
+            "schema-location" => c.schema_location = strings(v).ok_or_else(|| bad("a directory or template, or a list of them"))?,
+            "strict" => c.strict = Some(*v.as_bool().map_err(|_| bad("true or false"))?),
+            "reject-missing-schemas" => c.reject_missing_schemas = Some(*v.as_bool().map_err(|_| bad("true or false"))?),
+            "schemas" => c.schemas = Some(*v.as_bool().map_err(|_| bad("true or false"))?),
             _ => {
                 let hint = KEYS
                     .iter()
@@ -96,6 +111,81 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
         }
     }
     Ok(c)
+}
+
+/// The `waivers:` list: each entry needs `rule`, `reason` and `expires` (YYYY-MM-DD), and may
+/// narrow itself with `paths` and `resources` and name an `owner`.
+fn waivers(path: &str, doc: &crate::manifest::Document, v: &Value) -> Result<Vec<crate::suppress::ConfigWaiver>, ConfigError> {
+    let Value::Array(items) = v else {
+        let r = doc.locate(&[PathSeg::Key("waivers".into())]).region;
+        return Err(ConfigError {
+            location: r.map(|r| format!("{path}:{}:{}", r.line, r.column)).unwrap_or_else(|| path.to_string()),
+            message: "`waivers` must be a list".into(),
+        });
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let here = |key: Option<&str>| {
+            let mut p = vec![PathSeg::Key("waivers".into()), PathSeg::Index(i as u64)];
+            if let Some(k) = key {
+                p.push(PathSeg::Key(k.into()));
+            }
+            let r = doc.locate(&p).region;
+            (r.map(|r| format!("{path}:{}:{}", r.line, r.column)).unwrap_or_else(|| path.to_string()), r)
+        };
+        let err = |key: Option<&str>, message: String| ConfigError { location: here(key).0, message };
+        let Value::Object(obj) = item else {
+            return Err(err(None, "a waiver must be a mapping with rule, reason and expires".into()));
+        };
+        for k in obj.keys() {
+            let k = k.as_string().map(|s| s.to_string()).unwrap_or_default();
+            if !["rule", "paths", "resources", "reason", "owner", "expires"].contains(&k.as_str()) {
+                return Err(err(Some(&k), format!("unknown waiver key `{k}` (rule, paths, resources, reason, owner, expires)")));
+            }
+        }
+        let text = |k: &str| match &item[k] {
+            Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+            _ => None,
+        };
+        let rule = text("rule").ok_or_else(|| err(None, "a waiver needs a `rule`".into()))?;
+        let reason = text("reason").ok_or_else(|| err(None, format!("the waiver for {rule} needs a `reason`")))?;
+        let expires = text("expires").ok_or_else(|| err(None, format!("the waiver for {rule} needs an `expires` date (YYYY-MM-DD)")))?;
+        if !crate::suppress::valid_date(&expires) {
+            return Err(err(Some("expires"), format!("`{expires}` is not a date (YYYY-MM-DD)")));
+        }
+        let list = |k: &str| -> Result<Vec<String>, ConfigError> {
+            match &item[k] {
+                Value::Undefined | Value::Null => Ok(Vec::new()),
+                v => strings(v).ok_or_else(|| err(Some(k), format!("`{k}` must be a glob or a list of globs"))),
+            }
+        };
+        let (_, region) = here(None);
+        out.push(crate::suppress::ConfigWaiver {
+            paths: list("paths")?,
+            resources: list("resources")?,
+            owner: text("owner"),
+            rule,
+            reason,
+            expires,
+            file: path.to_string(),
+            line: region.map(|r| r.line).unwrap_or(1),
+            column: region.map(|r| r.column).unwrap_or(1),
+        });
+    }
+    Ok(out)
+}
+
+/// `kubernetes-version`: a string, or a number that reads back as a supported minor (`1.33`; a
+/// YAML `1.30` is the number 1.3, which is refused rather than guessed).
+fn k8s_version(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.to_string()),
+        Value::Number(_) => {
+            let text = v.to_string();
+            crate::schema::parse_version(&text).ok().map(|_| text)
+        }
+        _ => None,
+    }
 }
 
 /// Cheap "did you mean": same letters give or take one edit.
@@ -116,6 +206,21 @@ fn strsim(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn schema_keys() {
+        let c = parse(
+            ".tollgate.yaml",
+            "kubernetes-version: \"1.34\"\nschema-location: [schemas/, 'x/{{.ResourceKind}}.json']\nstrict: false\nreject-missing-schemas: true\nschemas: false\n",
+        )
+        .unwrap();
+        assert_eq!(c.kubernetes_version.as_deref(), Some("1.34"));
+        assert_eq!(c.schema_location, vec!["schemas/", "x/{{.ResourceKind}}.json"]);
+        assert_eq!((c.strict, c.reject_missing_schemas, c.schemas), (Some(false), Some(true), Some(false)));
+        assert_eq!(parse(".tollgate.yaml", "kubernetes-version: 1.35\n").unwrap().kubernetes_version.as_deref(), Some("1.35"));
+        let e = parse(".tollgate.yaml", "kubernetes-version: 1.30\n").unwrap_err();
+        assert!(e.message.contains("quote it"), "{}", e.message);
+    }
 
     #[test]
     fn keys_and_errors() {

@@ -195,9 +195,10 @@ impl Finding {
         digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
     }
 
-    /// Whether this finding blocks the merge under `fail_on`.
+    /// Whether this finding blocks the merge under `fail_on`. Suppressed findings never block, and
+    /// neither do findings that are not new (PR mode: head shares them with the merge-base).
     pub fn blocks(&self, fail_on: FailOn) -> bool {
-        if self.suppressed.is_some() {
+        if self.suppressed.is_some() || !self.new {
             return false;
         }
         match fail_on {
@@ -294,5 +295,15 @@ mod tests {
         assert!(!x.blocks(FailOn::Error));
         assert!(x.blocks(FailOn::Warning));
         assert!(!x.blocks(FailOn::Never));
+    }
+
+    #[test]
+    fn existing_findings_never_block() {
+        let mut x = f(1);
+        assert!(x.blocks(FailOn::Error));
+        x.new = false;
+        assert!(!x.blocks(FailOn::Error));
+        assert!(!x.blocks(FailOn::Warning));
+        assert!(!x.blocks(FailOn::Risk(Risk::Info)));
     }
 }

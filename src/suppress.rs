@@ -1,0 +1,252 @@
+//! Suppress: governed waivers. Findings they match are marked suppressed (never dropped); expired
+//! waivers stop suppressing and say so; waivers that match nothing are reported.
+//!
+//! Two places hold waivers: an annotation on the resource itself
+//! (`tollgate.dev/waive: "<rule>=<reason>; expires=YYYY-MM-DD"`, one waiver per line) and the
+//! `waivers:` list of `.tollgate.yaml` (rule, paths or resources, reason, owner, expires).
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use regorus::Value;
+
+use crate::finding::{Finding, Origin, Region, Severity, Suppression};
+use crate::manifest::span::PathSeg;
+use crate::manifest::Document;
+
+/// The annotation that waives findings on the resource that carries it.
+pub const ANNOTATION: &str = "tollgate.dev/waive";
+
+/// A waiver from `.tollgate.yaml`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigWaiver {
+    pub rule: String,
+    /// Repo-path globs; empty means any file.
+    pub paths: Vec<String>,
+    /// `Kind/name` or `Kind/namespace/name` (globs allowed); empty means any resource.
+    pub resources: Vec<String>,
+    pub reason: String,
+    pub owner: Option<String>,
+    /// `YYYY-MM-DD`, the last day the waiver applies.
+    pub expires: String,
+    /// Where it is written (for gate findings about it).
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+}
+
+/// Today's date in UTC as `YYYY-MM-DD` (`TOLLGATE_TODAY` overrides it, for tests and replays).
+pub fn today() -> String {
+    if let Ok(t) = std::env::var("TOLLGATE_TODAY") {
+        if valid_date(&t) {
+            return t;
+        }
+    }
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let days = (secs / 86_400) as i64;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// `YYYY-MM-DD` with a plausible month and day.
+pub fn valid_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<u32>().ok());
+    matches!((num(0..4), num(5..7), num(8..10)), (Some(_), Some(m), Some(d)) if (1..=12).contains(&m) && (1..=31).contains(&d))
+}
+
+fn gate(rule: &str, severity: Severity, message: String, file: Option<String>, region: Option<Region>, resource: Option<crate::finding::Resource>, pointer: &str) -> Finding {
+    let mut f = Finding::new(rule, severity, message, Origin::Gate, file, None, pointer, region, resource);
+    f.help = Some(match rule {
+        "gate/expired-waiver" => "fix the finding, or renew the waiver with a new reason and expiry date".into(),
+        "gate/unused-waiver" => "remove the waiver: nothing it names is reported any more".into(),
+        _ => "write waivers as `<rule>=<reason>; expires=YYYY-MM-DD`".into(),
+    });
+    f
+}
+
+/// One parsed annotation line.
+struct Inline {
+    rule: String,
+    reason: String,
+    expires: Option<String>,
+}
+
+fn parse_inline(line: &str) -> Result<Inline, String> {
+    let (rule, rest) = line.split_once('=').ok_or_else(|| format!("`{line}`: expected `<rule>=<reason>; expires=YYYY-MM-DD`"))?;
+    let mut reason = rest.trim().to_string();
+    let mut expires = None;
+    if let Some((r, e)) = rest.rsplit_once(';') {
+        if let Some(date) = e.trim().strip_prefix("expires=") {
+            reason = r.trim().to_string();
+            expires = Some(date.trim().to_string());
+        }
+    }
+    let rule = rule.trim().to_string();
+    if rule.is_empty() || reason.is_empty() {
+        return Err(format!("`{line}`: a waiver needs a rule and a reason"));
+    }
+    match &expires {
+        None => Err(format!("`{line}`: a waiver needs an expiry date (`; expires=YYYY-MM-DD`)")),
+        Some(d) if !valid_date(d) => Err(format!("`{line}`: `{d}` is not a date (YYYY-MM-DD)")),
+        _ => Ok(Inline { rule, reason, expires }),
+    }
+}
+
+/// Apply the waiver annotation of one document to its findings; returns gate findings about the
+/// waivers themselves (invalid, expired, unused).
+pub fn apply_inline(doc: &Document, findings: &mut [Finding], today: &str) -> Vec<Finding> {
+    let Value::String(text) = &doc.value["metadata"]["annotations"][ANNOTATION] else {
+        return Vec::new();
+    };
+    let at = doc.locate(&[PathSeg::Key("metadata".into()), PathSeg::Key("annotations".into()), PathSeg::Key(ANNOTATION.into())]);
+    let file = Some(doc.file.path.clone());
+    let res = Some(doc.resource.clone());
+    let mut out = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let w = match parse_inline(line) {
+            Ok(w) => w,
+            Err(msg) => {
+                out.push(gate("gate/invalid-waiver", Severity::Error, format!("invalid waiver: {msg}"), file.clone(), at.region, res.clone(), &at.pointer));
+                continue;
+            }
+        };
+        let expires = w.expires.clone().unwrap_or_default();
+        let expired = expires.as_str() < today;
+        let mut matched = 0;
+        for f in findings.iter_mut().filter(|f| f.rule == w.rule && f.document == Some(doc.index) && f.suppressed.is_none()) {
+            if f.resource.as_ref() != Some(&doc.resource) {
+                continue;
+            }
+            matched += 1;
+            if !expired {
+                f.suppressed = Some(Suppression { kind: "waiver".into(), reason: Some(w.reason.clone()), expires: w.expires.clone() });
+            }
+        }
+        if expired {
+            out.push(gate(
+                "gate/expired-waiver",
+                Severity::Warning,
+                format!("waiver for {} expired on {expires} and no longer suppresses ({matched} finding(s)): {}", w.rule, w.reason),
+                file.clone(),
+                at.region,
+                res.clone(),
+                &at.pointer,
+            ));
+        } else if matched == 0 {
+            out.push(gate(
+                "gate/unused-waiver",
+                Severity::Warning,
+                format!("waiver for {} matches no finding on this resource", w.rule),
+                file.clone(),
+                at.region,
+                res.clone(),
+                &at.pointer,
+            ));
+        }
+    }
+    out
+}
+
+fn globs(pats: &[String]) -> Option<GlobSet> {
+    let mut b = GlobSetBuilder::new();
+    for p in pats {
+        b.add(Glob::new(p).ok()?);
+    }
+    b.build().ok()
+}
+
+fn resource_names(f: &Finding) -> Vec<String> {
+    let Some(r) = &f.resource else { return Vec::new() };
+    let (Some(kind), Some(name)) = (&r.kind, &r.name) else { return Vec::new() };
+    let mut v = vec![format!("{kind}/{name}")];
+    if let Some(ns) = &r.namespace {
+        v.push(format!("{kind}/{ns}/{name}"));
+    }
+    v
+}
+
+/// Apply `.tollgate.yaml` waivers to every finding; returns gate findings about the waivers.
+pub fn apply_config(waivers: &[ConfigWaiver], findings: &mut [Finding], today: &str) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for w in waivers {
+        let region = Some(Region { line: w.line, column: w.column, end_line: w.line, end_column: w.column, start_byte: 0, end_byte: 0 });
+        let paths = if w.paths.is_empty() { None } else { globs(&w.paths) };
+        let resources = if w.resources.is_empty() { None } else { globs(&w.resources) };
+        let expired = w.expires.as_str() < today;
+        let mut matched = 0;
+        for f in findings.iter_mut().filter(|f| f.rule == w.rule && f.suppressed.is_none()) {
+            if let Some(p) = &paths {
+                if !f.file.as_deref().is_some_and(|file| p.is_match(file)) {
+                    continue;
+                }
+            }
+            if let Some(r) = &resources {
+                if !resource_names(f).iter().any(|n| r.is_match(n)) {
+                    continue;
+                }
+            }
+            matched += 1;
+            if !expired {
+                f.suppressed = Some(Suppression { kind: "waiver".into(), reason: Some(w.reason.clone()), expires: Some(w.expires.clone()) });
+            }
+        }
+        let owner = w.owner.as_deref().map(|o| format!(" (owner: {o})")).unwrap_or_default();
+        if expired {
+            out.push(gate(
+                "gate/expired-waiver",
+                Severity::Warning,
+                format!("waiver for {} expired on {} and no longer suppresses ({matched} finding(s)){owner}: {}", w.rule, w.expires, w.reason),
+                Some(w.file.clone()),
+                region,
+                None,
+                "",
+            ));
+        } else if matched == 0 {
+            out.push(gate(
+                "gate/unused-waiver",
+                Severity::Warning,
+                format!("waiver for {} matches no finding{owner}", w.rule),
+                Some(w.file.clone()),
+                region,
+                None,
+                "",
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert!(valid_date("2027-01-31"));
+        assert!(!valid_date("2027-13-01"));
+        assert!(!valid_date("27-01-01"));
+        let t = today();
+        assert!(valid_date(&t), "{t}");
+        assert!(t.as_str() > "2024-01-01");
+    }
+
+    #[test]
+    fn inline_syntax() {
+        let w = parse_inline("k8s/privileged-container=CNI needs it; expires=2027-01-31").unwrap();
+        assert_eq!((w.rule.as_str(), w.reason.as_str(), w.expires.as_deref()), ("k8s/privileged-container", "CNI needs it", Some("2027-01-31")));
+        assert!(parse_inline("k8s/x=reason").is_err(), "expiry is required");
+        assert!(parse_inline("k8s/x=; expires=2027-01-01").is_err(), "reason is required");
+        assert!(parse_inline("k8s/x=r; expires=soon").is_err());
+    }
+}

@@ -234,7 +234,12 @@ fn display_path(p: &Path, cwd: &Path) -> String {
 pub(crate) type GateReader<'a> = dyn Fn(&Path, &[&str], Option<&str>) -> Result<Vec<(String, Vec<u8>)>, AppError> + 'a;
 
 /// [`GateReader`] over the file system; paths are shown relative to `cwd`.
-pub(crate) fn read_disk_files(p: &Path, cwd: &Path, exts: &[&str], skip_suffix: Option<&str>) -> Result<Vec<(String, Vec<u8>)>, AppError> {
+pub(crate) fn read_disk_files(
+    p: &Path,
+    cwd: &Path,
+    exts: &[&str],
+    skip_suffix: Option<&str>,
+) -> Result<Vec<(String, Vec<u8>)>, AppError> {
     collect_files(p, exts, skip_suffix)?
         .into_iter()
         .map(|f| Ok((display_path(&f, cwd), std::fs::read(&f).map_err(|e| io_err(&f, e))?)))
@@ -269,8 +274,10 @@ fn policy_sources(s: &Settings, cwd: &Path, read: &GateReader<'_>) -> Result<(Ve
             return Err(AppError::Usage(format!("no Rego policies (*.rego) found in {}", display_path(&p, cwd))));
         }
         for (shown, bytes) in files {
-            let text = String::from_utf8(bytes)
-                .map_err(|_| AppError::Io { path: shown.clone(), message: "stream did not contain valid UTF-8".into() })?;
+            let text = String::from_utf8(bytes).map_err(|_| AppError::Io {
+                path: shown.clone(),
+                message: "stream did not contain valid UTF-8".into(),
+            })?;
             sources.push(PolicySource { path: shown, text, builtin: false });
         }
     }
@@ -310,7 +317,10 @@ fn load_data_from(s: &Settings, cwd: &Path, read: &GateReader<'_>) -> Result<Vec
     for p in &s.data {
         let p = cwd.join(p);
         for (shown, bytes) in read(&p, &["json", "yaml", "yml"], None)? {
-            let loaded = manifest::load(&SourceFile { path: shown.clone(), bytes, too_large: None }, &Limits { lint_ambiguous: false, ..Default::default() });
+            let loaded = manifest::load(
+                &SourceFile { path: shown.clone(), bytes, too_large: None },
+                &Limits { lint_ambiguous: false, ..Default::default() },
+            );
             if let Some(bad) = loaded.findings.iter().find(|f| f.severity == Severity::Error) {
                 let at = bad.region.map(|r| format!(":{}:{}", r.line, r.column)).unwrap_or_default();
                 return Err(AppError::Usage(format!("--data {shown}{at}: {}", bad.message)));
@@ -337,7 +347,9 @@ fn skipped_findings(d: &Discovered) -> Vec<Finding> {
         .iter()
         .map(|s| {
             let (rule, what) = match s.reason {
-                SkipReason::Submodule => ("source/skipped-submodule", "submodule: its files live in another repository; not checked"),
+                SkipReason::Submodule => {
+                    ("source/skipped-submodule", "submodule: its files live in another repository; not checked")
+                }
                 SkipReason::Symlink => ("source/skipped-symlink", "symbolic link: not followed; not checked"),
             };
             Finding::new(rule, Severity::Note, what, Origin::Gate, Some(s.path.clone()), None, "", None, None)
@@ -378,9 +390,14 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
     if (args.rev.is_some() || args.staged || args.base.is_some()) && repo_root.is_none() {
         return Err(source::SourceError::NotARepository(cwd.display().to_string()).into());
     }
-    let bare = repo_root.as_ref().is_some_and(|r| r.join("HEAD").is_file() && r.join("objects").is_dir() && !r.join(".git").exists());
+    let bare = repo_root
+        .as_ref()
+        .is_some_and(|r| r.join("HEAD").is_file() && r.join("objects").is_dir() && !r.join(".git").exists());
     if bare && args.rev.is_none() && args.base.is_none() {
-        return Err(AppError::Usage(format!("{} is a bare repository: it has no working tree; use --rev REV", root.display())));
+        return Err(AppError::Usage(format!(
+            "{} is a bare repository: it has no working tree; use --rev REV",
+            root.display()
+        )));
     }
     // PR mode: the gate (config, policies, data) comes from the merge-base commit.
     let pr = match &args.base {
@@ -432,7 +449,8 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
     let policies = PolicySet::new(&sources, data, &sel, s.combine).map_err(|e| gate_err(e.into()))?;
     t.lap("policies", format!("{} packages", policies.len()));
     let schemas = load_schemas(&schema_settings, cwd)?;
-    let location_crd_findings = schemas.as_ref().map(|sc| pool.install(|| sc.register_location_crds())).unwrap_or_default();
+    let location_crd_findings =
+        schemas.as_ref().map(|sc| pool.install(|| sc.register_location_crds())).unwrap_or_default();
 
     // Discover (blobs are read on the worker threads).
     let filter = PathFilter::new(&s.include, &s.exclude).map_err(AppError::Usage)?;
@@ -449,12 +467,25 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
     let evaluated = if let Some(pr) = &pr {
         // PR mode: head's changed files and their merge-base versions.
         let prefixes = args.paths.iter().map(|p| repo_relative(p, cwd, &root)).collect();
-        pr.evaluate(&policies, schemas.as_ref(), &pool, &filter, prefixes, s.max_file_size, want_snippets, &settle, &mut lap)?
+        pr.evaluate(
+            &policies,
+            schemas.as_ref(),
+            &pool,
+            &filter,
+            prefixes,
+            s.max_file_size,
+            want_snippets,
+            &settle,
+            &mut lap,
+        )?
     } else {
         let discovered = if stdin_mode {
             let mut buf = Vec::new();
             io.stdin.read_to_end(&mut buf).map_err(|e| io_err(Path::new("-"), e))?;
-            Discovered { files: vec![SourceFile { path: "-".into(), bytes: buf, too_large: None }], skipped: Vec::new() }
+            Discovered {
+                files: vec![SourceFile { path: "-".into(), bytes: buf, too_large: None }],
+                skipped: Vec::new(),
+            }
         } else if let Some(rev) = &args.rev {
             let prefixes: Vec<String> = args.paths.iter().map(|p| repo_relative(p, cwd, &root)).collect();
             // A PATH that names nothing in the commit is a mistake, not a pass.
@@ -501,7 +532,11 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
         std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()).map(PathBuf::from),
     ) {
         let summary = report::github::step_summary(&outcome, &ctx);
-        let written = std::fs::OpenOptions::new().create(true).append(true).open(&p).and_then(|mut f| f.write_all(summary.as_bytes()));
+        let written = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&p)
+            .and_then(|mut f| f.write_all(summary.as_bytes()));
         if let Err(e) = written {
             let _ = writeln!(io.stderr, "warning: cannot write the job summary to {}: {e}", p.display());
         }
@@ -560,7 +595,12 @@ pub(crate) fn evaluate_files(
     let mut prints = Vec::new();
     if policies.combine {
         let loaded: Vec<manifest::Loaded> = pool.install(|| {
-            discovered.files.par_iter().zip(parsed).map(|(f, p)| p.unwrap_or_else(|| manifest::load(f, &limits))).collect()
+            discovered
+                .files
+                .par_iter()
+                .zip(parsed)
+                .map(|(f, p)| p.unwrap_or_else(|| manifest::load(f, &limits)))
+                .collect()
         });
         let mut docs: Vec<Document> = Vec::new();
         for l in loaded {
@@ -641,7 +681,13 @@ fn parse_cmd(args: ParseArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus,
         let loaded = manifest::load(&SourceFile { path: shown.clone(), bytes, too_large: None }, &limits);
         for finding in &loaded.findings {
             let at = finding.region.map(|r| format!(":{}:{}", r.line, r.column)).unwrap_or_default();
-            let _ = writeln!(io.stderr, "{}: {shown}{at}: {} [{}]", finding.severity.as_str(), finding.message, finding.rule);
+            let _ = writeln!(
+                io.stderr,
+                "{}: {shown}{at}: {} [{}]",
+                finding.severity.as_str(),
+                finding.message,
+                finding.rule
+            );
             if finding.severity == Severity::Error {
                 status = ExitStatus::Blocked;
             }
@@ -743,7 +789,13 @@ fn verify_cmd(args: VerifyArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatu
                         let l: Vec<String> = c.not_covered.iter().map(|n| n.to_string()).collect();
                         format!("; not covered: lines {}", l.join(", "))
                     };
-                    t.push_str(&format!("coverage {:>5.1}% {} ({}/{} lines{missing})\n", c.percent(), c.file, c.covered, c.lines));
+                    t.push_str(&format!(
+                        "coverage {:>5.1}% {} ({}/{} lines{missing})\n",
+                        c.percent(),
+                        c.file,
+                        c.covered,
+                        c.lines
+                    ));
                 }
                 t.push_str(&format!("coverage {:>5.1}% total\n", report.total_coverage()));
                 if let (true, Some(th)) = (below, args.threshold) {
@@ -803,7 +855,11 @@ fn policies_cmd(cmd: Option<PoliciesCommand>, io: &mut Io<'_>) -> Result<ExitSta
             catalog
                 .iter()
                 .map(|(id, m)| {
-                    format!("{id:<w$}  {:<8}  {}\n", m.severity.map(|s| s.as_str()).unwrap_or("-"), m.title.as_deref().unwrap_or(""))
+                    format!(
+                        "{id:<w$}  {:<8}  {}\n",
+                        m.severity.map(|s| s.as_str()).unwrap_or("-"),
+                        m.title.as_deref().unwrap_or("")
+                    )
                 })
                 .collect()
         }
@@ -812,4 +868,3 @@ fn policies_cmd(cmd: Option<PoliciesCommand>, io: &mut Io<'_>) -> Result<ExitSta
     io.stdout.write_all(text.as_bytes()).map_err(|e| io_err(Path::new("<stdout>"), e))?;
     Ok(ExitStatus::Pass)
 }
-

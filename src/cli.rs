@@ -6,7 +6,12 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "tollgate", version, about = "Policy-as-code compliance gate for GitOps repositories", max_term_width = 100)]
+#[command(
+    name = "tollgate",
+    version,
+    about = "Policy-as-code compliance gate for GitOps repositories",
+    max_term_width = 100
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -35,8 +35,24 @@ pub struct Config {
 
 /// Every key the file may hold.
 pub const KEYS: &[&str] = &[
-    "policy", "data", "namespace", "all-namespaces", "combine", "builtin", "include", "exclude", "output", "fail-on", "jobs",
-    "max-file-size", "waivers", "kubernetes-version", "schema-location", "strict", "reject-missing-schemas", "schemas",
+    "policy",
+    "data",
+    "namespace",
+    "all-namespaces",
+    "combine",
+    "builtin",
+    "include",
+    "exclude",
+    "output",
+    "fail-on",
+    "jobs",
+    "max-file-size",
+    "waivers",
+    "kubernetes-version",
+    "schema-location",
+    "strict",
+    "reject-missing-schemas",
+    "schemas",
 ];
 
 /// A config error, with `file:line:column` when known.
@@ -88,14 +104,25 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
             "all-namespaces" => c.all_namespaces = Some(*v.as_bool().map_err(|_| bad("true or false"))?),
             "combine" => c.combine = Some(*v.as_bool().map_err(|_| bad("true or false"))?),
             "builtin" => c.builtin = Some(v.as_string().map_err(|_| bad("a profile name"))?.to_string()),
-            "fail-on" => c.fail_on = Some(v.as_string().map_err(|_| bad("error, warning, never or a risk"))?.to_string()),
+            "fail-on" => {
+                c.fail_on = Some(v.as_string().map_err(|_| bad("error, warning, never or a risk"))?.to_string())
+            }
             "jobs" => c.jobs = Some(v.as_u64().map_err(|_| bad("a whole number"))? as usize),
             "max-file-size" => c.max_file_size = Some(v.as_u64().map_err(|_| bad("a number of bytes"))?),
             "waivers" => c.waivers = waivers(path, doc, v)?,
-            "kubernetes-version" => c.kubernetes_version = Some(k8s_version(v).ok_or_else(|| bad("a version such as \"1.37\" (quote it: 1.30 reads as the number 1.3)"))?),
-            "schema-location" => c.schema_location = strings(v).ok_or_else(|| bad("a directory or template, or a list of them"))?,
+            "kubernetes-version" => {
+                c.kubernetes_version = Some(
+                    k8s_version(v)
+                        .ok_or_else(|| bad("a version such as \"1.37\" (quote it: 1.30 reads as the number 1.3)"))?,
+                )
+            }
+            "schema-location" => {
+                c.schema_location = strings(v).ok_or_else(|| bad("a directory or template, or a list of them"))?
+            }
             "strict" => c.strict = Some(*v.as_bool().map_err(|_| bad("true or false"))?),
-            "reject-missing-schemas" => c.reject_missing_schemas = Some(*v.as_bool().map_err(|_| bad("true or false"))?),
+            "reject-missing-schemas" => {
+                c.reject_missing_schemas = Some(*v.as_bool().map_err(|_| bad("true or false"))?)
+            }
             "schemas" => c.schemas = Some(*v.as_bool().map_err(|_| bad("true or false"))?),
             _ => {
                 let hint = KEYS
@@ -115,7 +142,11 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
 
 /// The `waivers:` list: each entry needs `rule`, `reason` and `expires` (YYYY-MM-DD), and may
 /// narrow itself with `paths` and `resources` and name an `owner`.
-fn waivers(path: &str, doc: &crate::manifest::Document, v: &Value) -> Result<Vec<crate::suppress::ConfigWaiver>, ConfigError> {
+fn waivers(
+    path: &str,
+    doc: &crate::manifest::Document,
+    v: &Value,
+) -> Result<Vec<crate::suppress::ConfigWaiver>, ConfigError> {
     let Value::Array(items) = v else {
         let r = doc.locate(&[PathSeg::Key("waivers".into())]).region;
         return Err(ConfigError {
@@ -140,7 +171,10 @@ fn waivers(path: &str, doc: &crate::manifest::Document, v: &Value) -> Result<Vec
         for k in obj.keys() {
             let k = k.as_string().map(|s| s.to_string()).unwrap_or_default();
             if !["rule", "paths", "resources", "reason", "owner", "expires"].contains(&k.as_str()) {
-                return Err(err(Some(&k), format!("unknown waiver key `{k}` (rule, paths, resources, reason, owner, expires)")));
+                return Err(err(
+                    Some(&k),
+                    format!("unknown waiver key `{k}` (rule, paths, resources, reason, owner, expires)"),
+                ));
             }
         }
         let text = |k: &str| match &item[k] {
@@ -149,7 +183,8 @@ fn waivers(path: &str, doc: &crate::manifest::Document, v: &Value) -> Result<Vec
         };
         let rule = text("rule").ok_or_else(|| err(None, "a waiver needs a `rule`".into()))?;
         let reason = text("reason").ok_or_else(|| err(None, format!("the waiver for {rule} needs a `reason`")))?;
-        let expires = text("expires").ok_or_else(|| err(None, format!("the waiver for {rule} needs an `expires` date (YYYY-MM-DD)")))?;
+        let expires = text("expires")
+            .ok_or_else(|| err(None, format!("the waiver for {rule} needs an `expires` date (YYYY-MM-DD)")))?;
         if !crate::suppress::valid_date(&expires) {
             return Err(err(Some("expires"), format!("`{expires}` is not a date (YYYY-MM-DD)")));
         }
@@ -217,14 +252,19 @@ mod tests {
         assert_eq!(c.kubernetes_version.as_deref(), Some("1.34"));
         assert_eq!(c.schema_location, vec!["schemas/", "x/{{.ResourceKind}}.json"]);
         assert_eq!((c.strict, c.reject_missing_schemas, c.schemas), (Some(false), Some(true), Some(false)));
-        assert_eq!(parse(".tollgate.yaml", "kubernetes-version: 1.35\n").unwrap().kubernetes_version.as_deref(), Some("1.35"));
+        assert_eq!(
+            parse(".tollgate.yaml", "kubernetes-version: 1.35\n").unwrap().kubernetes_version.as_deref(),
+            Some("1.35")
+        );
         let e = parse(".tollgate.yaml", "kubernetes-version: 1.30\n").unwrap_err();
         assert!(e.message.contains("quote it"), "{}", e.message);
     }
 
     #[test]
     fn keys_and_errors() {
-        let c = parse(".tollgate.yaml", "policy: [p]\nfail-on: warning\njobs: 2\nexclude: 'vendor/**'\ncombine: true\n").unwrap();
+        let c =
+            parse(".tollgate.yaml", "policy: [p]\nfail-on: warning\njobs: 2\nexclude: 'vendor/**'\ncombine: true\n")
+                .unwrap();
         assert_eq!(c.policy, vec!["p"]);
         assert_eq!(c.fail_on.as_deref(), Some("warning"));
         assert_eq!(c.jobs, Some(2));

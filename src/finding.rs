@@ -206,9 +206,7 @@ impl Finding {
             FailOn::Warning => self.severity >= Severity::Warning,
             FailOn::Error => self.severity == Severity::Error,
             // An error without a rating fails closed: it blocks at every floor.
-            FailOn::Risk(floor) => {
-                self.severity == Severity::Error && self.risk.is_none_or(|r| r >= floor)
-            }
+            FailOn::Risk(floor) => self.severity == Severity::Error && self.risk.is_none_or(|r| r >= floor),
         }
     }
 

@@ -55,7 +55,8 @@ impl GatePath {
         if p == self.path {
             return true;
         }
-        let under = self.path.is_empty() || (p.starts_with(self.path.as_str()) && p.as_bytes().get(self.path.len()) == Some(&b'/'));
+        let under = self.path.is_empty()
+            || (p.starts_with(self.path.as_str()) && p.as_bytes().get(self.path.len()) == Some(&b'/'));
         under && self.keeps(p)
     }
 
@@ -63,7 +64,8 @@ impl GatePath {
     fn keeps(&self, p: &str) -> bool {
         let name = p.rsplit('/').next().unwrap_or(p);
         let lower = name.to_ascii_lowercase();
-        self.exts.iter().any(|x| lower.ends_with(&format!(".{x}"))) && !self.skip.as_deref().is_some_and(|s| name.ends_with(s))
+        self.exts.iter().any(|x| lower.ends_with(&format!(".{x}")))
+            && !self.skip.as_deref().is_some_and(|s| name.ends_with(s))
     }
 }
 
@@ -186,7 +188,8 @@ impl Pr {
         match bytes {
             Some(b) => config::parse(&rel, &String::from_utf8_lossy(&b)).map_err(|e| self.gate_error(e.into())),
             None if explicit => {
-                Err(self.gate_error(AppError::Usage(format!("--config {rel}: no such file in {}", self.trusted_short()))))
+                Err(self
+                    .gate_error(AppError::Usage(format!("--config {rel}: no such file in {}", self.trusted_short()))))
             }
             None => Ok(Config::default()),
         }
@@ -194,10 +197,21 @@ impl Pr {
 
     /// [`app::GateReader`] for PR mode: a path inside the repository is read from the trusted
     /// commit (missing there: an error), one outside from disk.
-    pub fn read_gate(&self, p: &Path, cwd: &Path, exts: &[&str], skip: Option<&str>) -> Result<Vec<(String, Vec<u8>)>, AppError> {
+    pub fn read_gate(
+        &self,
+        p: &Path,
+        cwd: &Path,
+        exts: &[&str],
+        skip: Option<&str>,
+    ) -> Result<Vec<(String, Vec<u8>)>, AppError> {
         let Some(rel) = self.in_repo(p) else { return app::read_disk_files(p, cwd, exts, skip) };
         let kind = if exts.contains(&"rego") { "policy" } else { "data" };
-        let g = GatePath { kind, path: rel, exts: exts.iter().map(|x| x.to_string()).collect(), skip: skip.map(str::to_string) };
+        let g = GatePath {
+            kind,
+            path: rel,
+            exts: exts.iter().map(|x| x.to_string()).collect(),
+            skip: skip.map(str::to_string),
+        };
         let files = git::read_files_under(&self.root, self.trusted(), &g.path, &|f| g.keeps(f))?;
         self.track(g);
         files.ok_or_else(|| {
@@ -229,7 +243,10 @@ impl Pr {
         for p in &prefixes {
             let missing = |rev: &str| matches!(git::read_blob_at(root, rev, p), Ok(None));
             if missing(&self.head) && missing(&self.merge_base) {
-                return Err(AppError::Usage(format!("{p}: no such file or directory in `{}` or its merge-base", self.head_rev)));
+                return Err(AppError::Usage(format!(
+                    "{p}: no such file or directory in `{}` or its merge-base",
+                    self.head_rev
+                )));
             }
         }
         let filter = filter.clone().with_prefixes(prefixes);
@@ -245,7 +262,8 @@ impl Pr {
             let changed: Vec<&Change> = changes.iter().filter(|c| filter.matches(&c.path)).collect();
             // Deleted files have no findings on head, so their merge-base side is not needed.
             let head_side = changed.iter().filter_map(|c| c.new.map(|e| (c.path.clone(), e))).collect();
-            let base_side = changed.iter().filter(|c| c.new.is_some()).filter_map(|c| c.old.map(|e| (c.path.clone(), e))).collect();
+            let base_side =
+                changed.iter().filter(|c| c.new.is_some()).filter_map(|c| c.old.map(|e| (c.path.clone(), e))).collect();
             let mut sides = pool.install(|| git::read_entry_sets(root, vec![head_side, base_side], max_file_size))?;
             let base = sides.pop().unwrap_or_default();
             let head = sides.pop().unwrap_or_default();
@@ -255,7 +273,8 @@ impl Pr {
 
         let mut head = app::evaluate_files(head_files, policies, schemas, pool, want_snippets, lap);
         // The merge-base side only supplies fingerprints; its print() output is not shown.
-        let base = app::evaluate_files(base_files, policies, schemas, pool, false, &mut |_, extra| lap("base-eval", extra));
+        let base =
+            app::evaluate_files(base_files, policies, schemas, pool, false, &mut |_, extra| lap("base-eval", extra));
         settle(&mut head.findings);
         finding::sort_and_dedup(&mut head.findings);
         let mut base_findings = base.findings;
@@ -295,7 +314,17 @@ impl Pr {
                     "{kind} file modified in this change; the gate ran with the merge-base version (the change takes effect once merged)"
                 ),
             };
-            let mut f = Finding::new(POLICY_CHANGED, Severity::Note, message, Origin::Gate, Some(c.path.clone()), None, "", None, None);
+            let mut f = Finding::new(
+                POLICY_CHANGED,
+                Severity::Note,
+                message,
+                Origin::Gate,
+                Some(c.path.clone()),
+                None,
+                "",
+                None,
+                None,
+            );
             f.title = Some("The gate's own files changed".into());
             f.help = Some("review changes to the gate on their own: they judge the changes merged after them".into());
             out.push(f);
@@ -363,7 +392,8 @@ mod tests {
     use super::*;
 
     fn f(msg: &str, line: u32) -> Finding {
-        let region = crate::finding::Region { line, column: 1, end_line: line, end_column: 2, start_byte: 0, end_byte: 0 };
+        let region =
+            crate::finding::Region { line, column: 1, end_line: line, end_column: 2, start_byte: 0, end_byte: 0 };
         Finding::new("r", Severity::Error, msg, Origin::Policy, Some("a.yaml".into()), Some(0), "", Some(region), None)
     }
 
@@ -382,7 +412,12 @@ mod tests {
 
     #[test]
     fn gate_paths_cover_what_is_read() {
-        let g = GatePath { kind: "policy", path: "policy".into(), exts: vec!["rego".into()], skip: Some("_test.rego".into()) };
+        let g = GatePath {
+            kind: "policy",
+            path: "policy".into(),
+            exts: vec!["rego".into()],
+            skip: Some("_test.rego".into()),
+        };
         assert!(g.covers("policy/a.rego"));
         assert!(g.covers("policy/sub/B.REGO"));
         assert!(!g.covers("policy/a_test.rego"));

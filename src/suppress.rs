@@ -65,7 +65,15 @@ pub fn valid_date(s: &str) -> bool {
     matches!((num(0..4), num(5..7), num(8..10)), (Some(_), Some(m), Some(d)) if (1..=12).contains(&m) && (1..=31).contains(&d))
 }
 
-fn gate(rule: &str, severity: Severity, message: String, file: Option<String>, region: Option<Region>, resource: Option<crate::finding::Resource>, pointer: &str) -> Finding {
+fn gate(
+    rule: &str,
+    severity: Severity,
+    message: String,
+    file: Option<String>,
+    region: Option<Region>,
+    resource: Option<crate::finding::Resource>,
+    pointer: &str,
+) -> Finding {
     let mut f = Finding::new(rule, severity, message, Origin::Gate, file, None, pointer, region, resource);
     f.help = Some(match rule {
         "gate/expired-waiver" => "fix the finding, or renew the waiver with a new reason and expiry date".into(),
@@ -83,7 +91,8 @@ struct Inline {
 }
 
 fn parse_inline(line: &str) -> Result<Inline, String> {
-    let (rule, rest) = line.split_once('=').ok_or_else(|| format!("`{line}`: expected `<rule>=<reason>; expires=YYYY-MM-DD`"))?;
+    let (rule, rest) =
+        line.split_once('=').ok_or_else(|| format!("`{line}`: expected `<rule>=<reason>; expires=YYYY-MM-DD`"))?;
     let mut reason = rest.trim().to_string();
     let mut expires = None;
     if let Some((r, e)) = rest.rsplit_once(';') {
@@ -109,7 +118,11 @@ pub fn apply_inline(doc: &Document, findings: &mut [Finding], today: &str) -> Ve
     let Value::String(text) = &doc.value["metadata"]["annotations"][ANNOTATION] else {
         return Vec::new();
     };
-    let at = doc.locate(&[PathSeg::Key("metadata".into()), PathSeg::Key("annotations".into()), PathSeg::Key(ANNOTATION.into())]);
+    let at = doc.locate(&[
+        PathSeg::Key("metadata".into()),
+        PathSeg::Key("annotations".into()),
+        PathSeg::Key(ANNOTATION.into()),
+    ]);
     let file = Some(doc.file.path.clone());
     let res = Some(doc.resource.clone());
     let mut out = Vec::new();
@@ -117,27 +130,44 @@ pub fn apply_inline(doc: &Document, findings: &mut [Finding], today: &str) -> Ve
         let w = match parse_inline(line) {
             Ok(w) => w,
             Err(msg) => {
-                out.push(gate("gate/invalid-waiver", Severity::Error, format!("invalid waiver: {msg}"), file.clone(), at.region, res.clone(), &at.pointer));
+                out.push(gate(
+                    "gate/invalid-waiver",
+                    Severity::Error,
+                    format!("invalid waiver: {msg}"),
+                    file.clone(),
+                    at.region,
+                    res.clone(),
+                    &at.pointer,
+                ));
                 continue;
             }
         };
         let expires = w.expires.clone().unwrap_or_default();
         let expired = expires.as_str() < today;
         let mut matched = 0;
-        for f in findings.iter_mut().filter(|f| f.rule == w.rule && f.document == Some(doc.index) && f.suppressed.is_none()) {
+        for f in
+            findings.iter_mut().filter(|f| f.rule == w.rule && f.document == Some(doc.index) && f.suppressed.is_none())
+        {
             if f.resource.as_ref() != Some(&doc.resource) {
                 continue;
             }
             matched += 1;
             if !expired {
-                f.suppressed = Some(Suppression { kind: "waiver".into(), reason: Some(w.reason.clone()), expires: w.expires.clone() });
+                f.suppressed = Some(Suppression {
+                    kind: "waiver".into(),
+                    reason: Some(w.reason.clone()),
+                    expires: w.expires.clone(),
+                });
             }
         }
         if expired {
             out.push(gate(
                 "gate/expired-waiver",
                 Severity::Warning,
-                format!("waiver for {} expired on {expires} and no longer suppresses ({matched} finding(s)): {}", w.rule, w.reason),
+                format!(
+                    "waiver for {} expired on {expires} and no longer suppresses ({matched} finding(s)): {}",
+                    w.rule, w.reason
+                ),
                 file.clone(),
                 at.region,
                 res.clone(),
@@ -180,7 +210,14 @@ fn resource_names(f: &Finding) -> Vec<String> {
 pub fn apply_config(waivers: &[ConfigWaiver], findings: &mut [Finding], today: &str) -> Vec<Finding> {
     let mut out = Vec::new();
     for w in waivers {
-        let region = Some(Region { line: w.line, column: w.column, end_line: w.line, end_column: w.column, start_byte: 0, end_byte: 0 });
+        let region = Some(Region {
+            line: w.line,
+            column: w.column,
+            end_line: w.line,
+            end_column: w.column,
+            start_byte: 0,
+            end_byte: 0,
+        });
         let paths = if w.paths.is_empty() { None } else { globs(&w.paths) };
         let resources = if w.resources.is_empty() { None } else { globs(&w.resources) };
         let expired = w.expires.as_str() < today;
@@ -198,7 +235,11 @@ pub fn apply_config(waivers: &[ConfigWaiver], findings: &mut [Finding], today: &
             }
             matched += 1;
             if !expired {
-                f.suppressed = Some(Suppression { kind: "waiver".into(), reason: Some(w.reason.clone()), expires: Some(w.expires.clone()) });
+                f.suppressed = Some(Suppression {
+                    kind: "waiver".into(),
+                    reason: Some(w.reason.clone()),
+                    expires: Some(w.expires.clone()),
+                });
             }
         }
         let owner = w.owner.as_deref().map(|o| format!(" (owner: {o})")).unwrap_or_default();
@@ -206,7 +247,10 @@ pub fn apply_config(waivers: &[ConfigWaiver], findings: &mut [Finding], today: &
             out.push(gate(
                 "gate/expired-waiver",
                 Severity::Warning,
-                format!("waiver for {} expired on {} and no longer suppresses ({matched} finding(s)){owner}: {}", w.rule, w.expires, w.reason),
+                format!(
+                    "waiver for {} expired on {} and no longer suppresses ({matched} finding(s)){owner}: {}",
+                    w.rule, w.expires, w.reason
+                ),
                 Some(w.file.clone()),
                 region,
                 None,
@@ -244,7 +288,10 @@ mod tests {
     #[test]
     fn inline_syntax() {
         let w = parse_inline("k8s/privileged-container=CNI needs it; expires=2027-01-31").unwrap();
-        assert_eq!((w.rule.as_str(), w.reason.as_str(), w.expires.as_deref()), ("k8s/privileged-container", "CNI needs it", Some("2027-01-31")));
+        assert_eq!(
+            (w.rule.as_str(), w.reason.as_str(), w.expires.as_deref()),
+            ("k8s/privileged-container", "CNI needs it", Some("2027-01-31"))
+        );
         assert!(parse_inline("k8s/x=reason").is_err(), "expiry is required");
         assert!(parse_inline("k8s/x=; expires=2027-01-01").is_err(), "reason is required");
         assert!(parse_inline("k8s/x=r; expires=soon").is_err());

@@ -34,10 +34,7 @@ fn tollgate() -> Command {
 }
 
 fn rel(path: &Path) -> String {
-    path.strip_prefix(root())
-        .unwrap_or(path)
-        .to_string_lossy()
-        .replace('\\', "/")
+    path.strip_prefix(root()).unwrap_or(path).to_string_lossy().replace('\\', "/")
 }
 
 fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
@@ -97,18 +94,15 @@ fn checks() -> &'static [Check] {
                 continue;
             }
             for file in sorted_entries(&domain) {
-                let name = file
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .unwrap_or_default();
+                let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default();
                 if !name.ends_with(".rego") || name.ends_with("_test.rego") {
                     continue;
                 }
                 let path = rel(&file);
                 let text = fs::read_to_string(&file).unwrap_or_else(|e| panic!("read {path}: {e}"));
                 let yaml = metadata_yaml(&path, &text);
-                let docs = Yaml::load_from_str(&yaml)
-                    .unwrap_or_else(|e| panic!("{path}: METADATA is not valid YAML: {e}"));
+                let docs =
+                    Yaml::load_from_str(&yaml).unwrap_or_else(|e| panic!("{path}: METADATA is not valid YAML: {e}"));
                 let custom = docs.first().and_then(|doc| doc.as_mapping_get("custom"));
                 let profiles = custom
                     .and_then(|c| c.as_mapping_get("profiles"))
@@ -169,22 +163,14 @@ fn fixtures() -> &'static (Vec<Fixture>, Vec<String>) {
                     Some("fail") if outcome_dir.is_dir() => Outcome::Fail,
                     Some("data.yaml") if outcome_dir.is_file() => continue,
                     _ => {
-                        stray.push(format!(
-                            "{}: expected only pass/ and fail/",
-                            rel(&outcome_dir)
-                        ));
+                        stray.push(format!("{}: expected only pass/ and fail/", rel(&outcome_dir)));
                         continue;
                     }
                 };
                 for file in sorted_entries(&outcome_dir) {
-                    let yaml = file.is_file()
-                        && file.extension().is_some_and(|x| x == "yaml" || x == "yml");
+                    let yaml = file.is_file() && file.extension().is_some_and(|x| x == "yaml" || x == "yml");
                     if yaml {
-                        found.push(Fixture {
-                            path: rel(&file),
-                            slug: slug.clone(),
-                            outcome,
-                        });
+                        found.push(Fixture { path: rel(&file), slug: slug.clone(), outcome });
                     } else {
                         stray.push(format!("{}: not a .yaml/.yml file", rel(&file)));
                     }
@@ -209,17 +195,10 @@ fn expectations(path: &str, text: &str) -> (BTreeMap<Key, usize>, Vec<String>) {
                 comment
                     .trim_start()
                     .strip_prefix("expect")
-                    .is_some_and(|rest| {
-                        rest.strip_prefix('s')
-                            .unwrap_or(rest)
-                            .trim_start()
-                            .starts_with(':')
-                    })
+                    .is_some_and(|rest| rest.strip_prefix('s').unwrap_or(rest).trim_start().starts_with(':'))
             });
             if near_miss {
-                problems.push(format!(
-                    "{path}:{number}: malformed expectation comment: {line:?}"
-                ));
+                problems.push(format!("{path}:{number}: malformed expectation comment: {line:?}"));
             }
             continue;
         };
@@ -232,9 +211,7 @@ fn expectations(path: &str, text: &str) -> (BTreeMap<Key, usize>, Vec<String>) {
         }
         for id in ids {
             if !known.contains(id) {
-                problems.push(format!(
-                    "{path}:{number}: `# expect: {id}` is not the id of any built-in check"
-                ));
+                problems.push(format!("{path}:{number}: `# expect: {id}` is not the id of any built-in check"));
             }
             *expected.entry((id.to_string(), Some(number))).or_insert(0) += 1;
         }
@@ -269,43 +246,25 @@ fn str_field<'a>(finding: &'a Value, key: &str) -> &'a str {
 }
 
 fn run_fixture(fixture: &'static Fixture) -> Run {
-    let text = fs::read_to_string(root().join(&fixture.path))
-        .unwrap_or_else(|e| panic!("read {}: {e}", fixture.path));
+    let text = fs::read_to_string(root().join(&fixture.path)).unwrap_or_else(|e| panic!("read {}: {e}", fixture.path));
     let (expected, mut problems) = expectations(&fixture.path, &text);
     match fixture.outcome {
-        Outcome::Fail if expected.is_empty() => problems.push(format!(
-            "{}: fail fixture without any `# expect:` comment",
-            fixture.path
-        )),
-        Outcome::Pass if !expected.is_empty() => problems.push(format!(
-            "{}: pass fixture with `# expect:` comments",
-            fixture.path
-        )),
+        Outcome::Fail if expected.is_empty() => {
+            problems.push(format!("{}: fail fixture without any `# expect:` comment", fixture.path))
+        }
+        Outcome::Pass if !expected.is_empty() => {
+            problems.push(format!("{}: pass fixture with `# expect:` comments", fixture.path))
+        }
         _ => {}
     }
 
     let out = tollgate()
         .current_dir(root())
-        .args([
-            "check",
-            &fixture.path,
-            "-o",
-            "json",
-            "--builtin",
-            "all",
-            "--fail-on",
-            "never",
-        ])
+        .args(["check", &fixture.path, "-o", "json", "--builtin", "all", "--fail-on", "never"])
         .args(fixture_data(fixture))
         .output()
         .expect("run tollgate");
-    let mut run = Run {
-        fixture,
-        expected,
-        policy: Vec::new(),
-        other: Vec::new(),
-        problems,
-    };
+    let mut run = Run { fixture, expected, policy: Vec::new(), other: Vec::new(), problems };
     if out.status.code() != Some(0) {
         run.problems.push(format!(
             "{}: `tollgate check` should exit 0 with --fail-on never\n{}",
@@ -316,19 +275,12 @@ fn run_fixture(fixture: &'static Fixture) -> Run {
     let report: Value = match serde_json::from_slice(&out.stdout) {
         Ok(v) => v,
         Err(e) => {
-            run.problems.push(format!(
-                "{}: stdout is not a JSON report ({e})\n{}",
-                fixture.path,
-                output_text(&out)
-            ));
+            run.problems.push(format!("{}: stdout is not a JSON report ({e})\n{}", fixture.path, output_text(&out)));
             return run;
         }
     };
     let Some(findings) = report.get("findings").and_then(Value::as_array) else {
-        run.problems.push(format!(
-            "{}: report has no `findings` array: {report}",
-            fixture.path
-        ));
+        run.problems.push(format!("{}: report has no `findings` array: {report}", fixture.path));
         return run;
     };
     for finding in findings {
@@ -337,26 +289,15 @@ fn run_fixture(fixture: &'static Fixture) -> Run {
         let message = str_field(finding, "message").to_string();
         let source = str_field(finding, "source");
         if source != "policy" {
-            run.other.push(format!(
-                "{source} {rule} line {}: {message}",
-                line.map_or("-".into(), |l| l.to_string())
-            ));
+            run.other.push(format!("{source} {rule} line {}: {message}", line.map_or("-".into(), |l| l.to_string())));
             continue;
         }
         let file = str_field(finding, "file");
         if file != fixture.path {
-            run.problems.push(format!(
-                "{}: finding {rule} reported against file {file:?}",
-                fixture.path
-            ));
+            run.problems.push(format!("{}: finding {rule} reported against file {file:?}", fixture.path));
         }
         let pointer = str_field(finding, "pointer").to_string();
-        run.policy.push(Reported {
-            rule,
-            line,
-            message,
-            pointer,
-        });
+        run.policy.push(Reported { rule, line, message, pointer });
     }
     run
 }
@@ -400,13 +341,7 @@ fn mismatch(run: &Run) -> Option<String> {
         let key = (f.rule.clone(), f.line);
         match allowance.get_mut(&key) {
             Some(n) if *n > 0 => *n -= 1,
-            _ => unexpected.push(format!(
-                "{}: {} ({}, pointer {})",
-                line_label(f.line),
-                f.rule,
-                f.message,
-                f.pointer
-            )),
+            _ => unexpected.push(format!("{}: {} ({}, pointer {})", line_label(f.line), f.rule, f.message, f.pointer)),
         }
     }
     if missing.is_empty() && unexpected.is_empty() && run.problems.is_empty() {
@@ -447,19 +382,12 @@ fn fixture_discovery_finds_the_library() {
     let mut problems: Vec<String> = stray.clone();
 
     if checks.len() < MIN_CHECKS {
-        problems.push(format!(
-            "found only {} checks under policies/ (expected at least {MIN_CHECKS})",
-            checks.len()
-        ));
+        problems.push(format!("found only {} checks under policies/ (expected at least {MIN_CHECKS})", checks.len()));
     }
     // Slugs with at least one pass and one fail file.
     let mut outcomes: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for f in fixtures {
-        let kind = if f.outcome == Outcome::Pass {
-            "pass"
-        } else {
-            "fail"
-        };
+        let kind = if f.outcome == Outcome::Pass { "pass" } else { "fail" };
         outcomes.entry(f.slug.as_str()).or_default().insert(kind);
     }
     let complete = outcomes.values().filter(|o| o.len() == 2).count();
@@ -472,36 +400,22 @@ fn fixture_discovery_finds_the_library() {
     }
     // Every fixture directory belongs to a check (a typo'd directory would be checked against
     // nothing in particular).
-    let slugs: BTreeSet<String> = known_ids()
-        .iter()
-        .filter_map(|id| id.split_once('/').map(|(_, name)| name.to_string()))
-        .collect();
+    let slugs: BTreeSet<String> =
+        known_ids().iter().filter_map(|id| id.split_once('/').map(|(_, name)| name.to_string())).collect();
     for slug in outcomes.keys() {
         if !slugs.contains(*slug) {
-            problems.push(format!(
-                "fixtures/policies/{slug}: no built-in check with this name"
-            ));
+            problems.push(format!("fixtures/policies/{slug}: no built-in check with this name"));
         }
     }
-    assert!(
-        problems.is_empty(),
-        "fixture layout problems:\n  {}",
-        problems.join("\n  ")
-    );
+    assert!(problems.is_empty(), "fixture layout problems:\n  {}", problems.join("\n  "));
 }
 
 #[test]
 fn fixture_findings_match_expect_comments() {
     let runs = runs();
-    assert!(
-        !runs.is_empty(),
-        "no fixture files found under fixtures/policies"
-    );
+    assert!(!runs.is_empty(), "no fixture files found under fixtures/policies");
     let failures: Vec<String> = runs.iter().filter_map(mismatch).collect();
-    let fail_files = runs
-        .iter()
-        .filter(|r| r.fixture.outcome == Outcome::Fail)
-        .count();
+    let fail_files = runs.iter().filter(|r| r.fixture.outcome == Outcome::Fail).count();
     assert!(
         failures.is_empty(),
         "{} of {} fixture files ({} fail, {} pass) disagree with the binary \
@@ -519,63 +433,31 @@ fn every_check_fires_in_some_fail_fixture() {
     let runs = runs();
     let mut problems = Vec::new();
     for check in checks() {
-        let announced = runs.iter().any(|r| {
-            r.fixture.outcome == Outcome::Fail && r.expected.keys().any(|(id, _)| *id == check.id)
-        });
-        let reported = runs.iter().any(|r| {
-            r.fixture.outcome == Outcome::Fail && r.policy.iter().any(|f| f.rule == check.id)
-        });
+        let announced =
+            runs.iter().any(|r| r.fixture.outcome == Outcome::Fail && r.expected.keys().any(|(id, _)| *id == check.id));
+        let reported =
+            runs.iter().any(|r| r.fixture.outcome == Outcome::Fail && r.policy.iter().any(|f| f.rule == check.id));
         if !announced {
-            problems.push(format!(
-                "{} ({}): no fail fixture has `# expect: {}`",
-                check.id, check.path, check.id
-            ));
+            problems.push(format!("{} ({}): no fail fixture has `# expect: {}`", check.id, check.path, check.id));
         }
         if !reported {
-            problems.push(format!(
-                "{} ({}): the binary reported it for no fail fixture",
-                check.id, check.path
-            ));
+            problems.push(format!("{} ({}): the binary reported it for no fail fixture", check.id, check.path));
         }
     }
-    assert!(
-        problems.is_empty(),
-        "checks without a firing fail fixture:\n  {}",
-        problems.join("\n  ")
-    );
+    assert!(problems.is_empty(), "checks without a firing fail fixture:\n  {}", problems.join("\n  "));
 }
 
 #[test]
 fn demo_blocks_with_default_invocation() {
     // Default flags from the demo tree's parent: built-in library on, human output, fail on error.
-    let out = tollgate()
-        .current_dir(root().join("fixtures"))
-        .args(["check", "demo"])
-        .output()
-        .expect("run tollgate");
+    let out = tollgate().current_dir(root().join("fixtures")).args(["check", "demo"]).output().expect("run tollgate");
     let text = output_text(&out);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "`tollgate check demo` should block (exit 1)\n{text}"
-    );
+    assert_eq!(out.status.code(), Some(1), "`tollgate check demo` should block (exit 1)\n{text}");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let named: Vec<&str> = known_ids()
-        .into_iter()
-        .filter(|id| stdout.contains(&format!("{id} (")))
-        .collect();
-    assert!(
-        !named.is_empty(),
-        "`tollgate check demo` names no built-in check\n{text}"
-    );
-    assert!(
-        stdout.contains("fixtures/demo/"),
-        "`tollgate check demo` reports no finding in fixtures/demo/\n{text}"
-    );
-    assert!(
-        !stdout.contains("fixtures/policies/"),
-        "`tollgate check demo` reached outside the demo tree\n{text}"
-    );
+    let named: Vec<&str> = known_ids().into_iter().filter(|id| stdout.contains(&format!("{id} ("))).collect();
+    assert!(!named.is_empty(), "`tollgate check demo` names no built-in check\n{text}");
+    assert!(stdout.contains("fixtures/demo/"), "`tollgate check demo` reports no finding in fixtures/demo/\n{text}");
+    assert!(!stdout.contains("fixtures/policies/"), "`tollgate check demo` reached outside the demo tree\n{text}");
 }
 
 /// The policy findings' rule ids of one `tollgate check` run over `paths` (from the crate root).

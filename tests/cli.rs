@@ -33,7 +33,14 @@ fn row(f: &Value) -> (String, String, String, String, (u64, u64, u64, u64), Valu
     )
 }
 
-fn r(rule: &str, sev: &str, msg: &str, ptr: &str, at: (u64, u64, u64, u64), risk: Value) -> (String, String, String, String, (u64, u64, u64, u64), Value) {
+fn r(
+    rule: &str,
+    sev: &str,
+    msg: &str,
+    ptr: &str,
+    at: (u64, u64, u64, u64),
+    risk: Value,
+) -> (String, String, String, String, (u64, u64, u64, u64), Value) {
     (rule.into(), sev.into(), msg.into(), ptr.into(), at, risk)
 }
 
@@ -70,7 +77,10 @@ fn warnings_block_only_with_fail_on_warning() {
     run.expect_code(0);
     let rep = run.json();
     assert_eq!(summary(&rep), [1, 1, 0, 2, 0, 0, 2]);
-    let sev: Vec<_> = findings(&rep).iter().map(|f| (f["rule"].as_str().unwrap_or("?"), f["severity"].as_str().unwrap_or("?"))).collect();
+    let sev: Vec<_> = findings(&rep)
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap_or("?"), f["severity"].as_str().unwrap_or("?")))
+        .collect();
     assert_eq!(sev, [("main.warn", "warning"), ("main.warn_privileged", "warning")]);
     tollgate(d.path(), &["check", "-p", "policies/warn-only", "--fail-on", "warning"]).expect_code(1);
     // A risk floor only looks at errors: a high warning does not block.
@@ -117,7 +127,11 @@ fn exit_2_policy_path_without_policies() {
     let d = pod_with(&["tests-only"]);
     std::fs::create_dir_all(d.path().join("policies/empty")).unwrap_or_else(|e| panic!("mkdir: {e}"));
     tool_error(d.path(), &["check", "-p", "policies/empty", "pod.yaml"], &["no Rego policies", "policies/empty"]);
-    tool_error(d.path(), &["check", "-p", "policies/tests-only", "pod.yaml"], &["no Rego policies", "policies/tests-only"]);
+    tool_error(
+        d.path(),
+        &["check", "-p", "policies/tests-only", "pod.yaml"],
+        &["no Rego policies", "policies/tests-only"],
+    );
 }
 
 #[test]
@@ -153,7 +167,11 @@ fn exit_2_unknown_output_format() {
 #[test]
 fn exit_2_unknown_config_key_names_line_and_column() {
     let d = pod_with(&["conventions"]);
-    write(d.path(), ".tollgate.yaml", "# settings\npolicy: policies/conventions\n  \nfail-on: error\nexlcude: ['vendor/**']\n");
+    write(
+        d.path(),
+        ".tollgate.yaml",
+        "# settings\npolicy: policies/conventions\n  \nfail-on: error\nexlcude: ['vendor/**']\n",
+    );
     tool_error(d.path(), &["check"], &[".tollgate.yaml:5:1", "exlcude", "exclude"]);
     write(d.path(), ".tollgate.yaml", "policy: policies/conventions\njobs: many\n");
     tool_error(d.path(), &["check"], &[".tollgate.yaml:2:1", "jobs"]);
@@ -170,8 +188,22 @@ fn exit_2_bad_data_file_names_line() {
 // 2. The JSON report
 
 const FINDING_KEYS: [&str; 16] = [
-    "rule", "severity", "message", "file", "document", "pointer", "line", "column", "end_line", "end_column", "resource",
-    "source", "risk", "fingerprint", "new", "suppressed",
+    "rule",
+    "severity",
+    "message",
+    "file",
+    "document",
+    "pointer",
+    "line",
+    "column",
+    "end_line",
+    "end_column",
+    "resource",
+    "source",
+    "risk",
+    "fingerprint",
+    "new",
+    "suppressed",
 ];
 
 fn keys(v: &Value) -> Vec<&str> {
@@ -228,7 +260,10 @@ fn json_report_shape() {
     // A parse finding: no resource, source parse.
     let parse: Vec<&Value> = fs.iter().filter(|f| f["source"] == "parse").collect();
     assert_eq!(parse.len(), 1, "{rep:#}");
-    assert_eq!((parse[0]["rule"].as_str(), parse[0]["file"].as_str(), &parse[0]["resource"]), (Some("parse/invalid-yaml"), Some("broken.yaml"), &Value::Null));
+    assert_eq!(
+        (parse[0]["rule"].as_str(), parse[0]["file"].as_str(), &parse[0]["resource"]),
+        (Some("parse/invalid-yaml"), Some("broken.yaml"), &Value::Null)
+    );
 
     // A suppressed finding, in full.
     let sup = finding(&rep, "main.deny_privileged", "privileged container");
@@ -240,7 +275,18 @@ fn json_report_shape() {
     let count = |sev: &str| fs.iter().filter(|f| f["severity"] == sev && f["suppressed"].is_null()).count() as u64;
     let suppressed = fs.iter().filter(|f| !f["suppressed"].is_null()).count() as u64;
     let s = summary(&rep);
-    assert_eq!(s, [2, 1, count("error"), count("warning"), count("note"), suppressed, count("error") + count("warning") + count("note")]);
+    assert_eq!(
+        s,
+        [
+            2,
+            1,
+            count("error"),
+            count("warning"),
+            count("note"),
+            suppressed,
+            count("error") + count("warning") + count("note")
+        ]
+    );
     assert_eq!((s[2], s[3], s[5]), (6, 2, 1), "{rep:#}");
 }
 
@@ -292,7 +338,9 @@ fn same_run_twice_is_byte_identical() {
         let mut text = String::from("apiVersion: v1\nkind: Pod\n");
         text.push_str(&format!("metadata:\n  name: p{i}\nspec:\n  containers:\n"));
         for c in 0..3 {
-            text.push_str(&format!("    - name: c{c}\n      image: img:{c}\n      securityContext: {{privileged: true, runAsUser: 0}}\n"));
+            text.push_str(&format!(
+                "    - name: c{c}\n      image: img:{c}\n      securityContext: {{privileged: true, runAsUser: 0}}\n"
+            ));
         }
         write(d.path(), &format!("more/p{i}.yaml"), text);
     }
@@ -327,9 +375,12 @@ fn fingerprint_survives_unrelated_lines_but_line_moves() {
         let f = findings(rep).iter().find(|f| f["rule"] == rule).cloned().unwrap_or(Value::Null);
         (f["fingerprint"].as_str().unwrap_or("").to_string(), f["line"].as_u64().unwrap_or(0))
     };
-    for (rule, line_before, line_after) in
-        [("acme/privileged", 11, 16), ("main.deny_root", 12, 17), ("main.warn_digest", 9, 14), ("main.deny_limits", 8, 11)]
-    {
+    for (rule, line_before, line_after) in [
+        ("acme/privileged", 11, 16),
+        ("main.deny_root", 12, 17),
+        ("main.warn_digest", 9, 14),
+        ("main.deny_limits", 8, 11),
+    ] {
         let (fp1, l1) = by_rule(&before, rule);
         let (fp2, l2) = by_rule(&after, rule);
         assert_eq!((l1, l2), (line_before, line_after), "{rule}");
@@ -361,15 +412,46 @@ fn rule_kinds_results_and_locations() {
             r("main.deny", "error", "pods must be managed by a controller", "", (1, 1, 12, 21), n.clone()),
             r("main.warn", "warning", "pod has no labels", "", (1, 1, 12, 21), n.clone()),
             // The missing resources.limits resolves to its nearest existing parent, the item.
-            r("main.deny_limits", "error", "container app has no resource limits", "/spec/containers/0", (8, 7, 12, 21), n.clone()),
-            r("main.warn_digest", "warning", "image nginx:1.27 is not pinned by digest", "/spec/containers/0/image", (9, 7, 9, 24), json!("low")),
-            r("acme/privileged", "error", "container app is privileged", "/spec/containers/0/securityContext/privileged", (11, 9, 11, 25), json!("high")),
-            r("main.deny_root", "error", "container app runs as root", "/spec/containers/0/securityContext/runAsUser", (12, 9, 12, 21), n),
+            r(
+                "main.deny_limits",
+                "error",
+                "container app has no resource limits",
+                "/spec/containers/0",
+                (8, 7, 12, 21),
+                n.clone()
+            ),
+            r(
+                "main.warn_digest",
+                "warning",
+                "image nginx:1.27 is not pinned by digest",
+                "/spec/containers/0/image",
+                (9, 7, 9, 24),
+                json!("low")
+            ),
+            r(
+                "acme/privileged",
+                "error",
+                "container app is privileged",
+                "/spec/containers/0/securityContext/privileged",
+                (11, 9, 11, 25),
+                json!("high")
+            ),
+            r(
+                "main.deny_root",
+                "error",
+                "container app runs as root",
+                "/spec/containers/0/securityContext/runAsUser",
+                (12, 9, 12, 21),
+                n
+            ),
         ]
     );
     assert_eq!(summary(&rep), [1, 1, 4, 2, 0, 0, 6]);
     for f in findings(&rep) {
-        assert_eq!((f["file"].as_str(), f["document"].as_u64(), f["source"].as_str()), (Some("pod.yaml"), Some(0), Some("policy")));
+        assert_eq!(
+            (f["file"].as_str(), f["document"].as_u64(), f["source"].as_str()),
+            (Some("pod.yaml"), Some(0), Some("policy"))
+        );
     }
 }
 
@@ -377,18 +459,30 @@ fn rule_kinds_results_and_locations() {
 fn namespace_globs_and_all_namespaces() {
     let d = pod_with(&["namespaces"]);
     let rules = |extra: &[&str]| -> Vec<String> {
-        let run = tollgate(d.path(), &[&["check", "-p", "policies/namespaces", "-o", "json", "pod.yaml"][..], extra].concat());
+        let run = tollgate(
+            d.path(),
+            &[&["check", "-p", "policies/namespaces", "-o", "json", "pod.yaml"][..], extra].concat(),
+        );
         run.expect_code(1);
-        findings(&run.json()).iter().map(|f| format!("{} {}", f["rule"].as_str().unwrap_or("?"), f["message"].as_str().unwrap_or("?"))).collect()
+        findings(&run.json())
+            .iter()
+            .map(|f| format!("{} {}", f["rule"].as_str().unwrap_or("?"), f["message"].as_str().unwrap_or("?")))
+            .collect()
     };
     assert_eq!(rules(&[]), ["main.deny from main"]);
     assert_eq!(rules(&["-n", "team.*"]), ["team.alpha.deny from team.alpha", "team.beta.deny from team.beta"]);
     assert_eq!(rules(&["-n", "other", "-n", "team.b*"]), ["other.deny from other", "team.beta.deny from team.beta"]);
     assert_eq!(
         rules(&["--all-namespaces"]),
-        ["main.deny from main", "other.deny from other", "team.alpha.deny from team.alpha", "team.beta.deny from team.beta"]
+        [
+            "main.deny from main",
+            "other.deny from other",
+            "team.alpha.deny from team.alpha",
+            "team.beta.deny from team.beta"
+        ]
     );
-    let none = tollgate(d.path(), &["check", "-p", "policies/namespaces", "-n", "nothing.here", "-o", "json", "pod.yaml"]);
+    let none =
+        tollgate(d.path(), &["check", "-p", "policies/namespaces", "-n", "nothing.here", "-o", "json", "pod.yaml"]);
     none.expect_code(0);
     assert!(findings(&none.json()).is_empty());
 }
@@ -399,7 +493,10 @@ fn exceptions_suppress_by_rule_name_and_do_not_block() {
     let run = tollgate(d.path(), &["check", "-p", "policies/exception", "-o", "json"]);
     run.expect_code(1);
     let rep = run.json();
-    let got: Vec<_> = findings(&rep).iter().map(|f| (f["rule"].as_str().unwrap_or("?"), f["line"].as_u64(), f["suppressed"]["kind"].as_str())).collect();
+    let got: Vec<_> = findings(&rep)
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap_or("?"), f["line"].as_u64(), f["suppressed"]["kind"].as_str()))
+        .collect();
     assert_eq!(got, [("main.deny_privileged", Some(11), Some("exception")), ("main.deny_root", Some(12), None)]);
     assert_eq!(summary(&rep), [1, 1, 1, 0, 0, 1, 1]);
 
@@ -426,7 +523,8 @@ fn data_files_json_and_yaml() {
     copy_fixture("data", d.path(), "data");
     let want = ["at most 0 containers", "image nginx:1.27 is not from registry.acme.example/"];
     for data_args in [&["-d", "data/registries.json", "-d", "data/limits.yaml"][..], &["--data", "data"][..]] {
-        let run = tollgate(d.path(), &[&["check", "-p", "policies/data", "-o", "json", "pod.yaml"][..], data_args].concat());
+        let run =
+            tollgate(d.path(), &[&["check", "-p", "policies/data", "-o", "json", "pod.yaml"][..], data_args].concat());
         run.expect_code(1);
         let rep = run.json();
         assert_eq!(messages(&rep), want, "{data_args:?}");
@@ -442,7 +540,11 @@ fn data_files_json_and_yaml() {
 fn combine_gives_all_documents_and_locates_by_index() {
     let d = tempdir();
     copy_fixture("policies/combine", d.path(), "policies/combine");
-    write(d.path(), "apps/deploy.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n");
+    write(
+        d.path(),
+        "apps/deploy.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n",
+    );
     write(
         d.path(),
         "apps/services.yaml",
@@ -453,7 +555,16 @@ fn combine_gives_all_documents_and_locates_by_index() {
     let rep = run.json();
     let got: Vec<_> = findings(&rep)
         .iter()
-        .map(|f| (f["rule"].as_str().unwrap_or("?"), f["message"].as_str().unwrap_or("?"), f["file"].as_str(), f["document"].as_u64(), f["pointer"].as_str().unwrap_or("?"), f["line"].as_u64()))
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or("?"),
+                f["message"].as_str().unwrap_or("?"),
+                f["file"].as_str(),
+                f["document"].as_u64(),
+                f["pointer"].as_str().unwrap_or("?"),
+                f["line"].as_u64(),
+            )
+        })
         .collect();
     assert_eq!(
         got,
@@ -467,7 +578,14 @@ fn combine_gives_all_documents_and_locates_by_index() {
                 None
             ),
             ("main.deny_replicas", "a single replica", Some("apps/deploy.yaml"), Some(0), "/spec/replicas", Some(6)),
-            ("main.deny_orphan", "service api selects no deployment", Some("apps/services.yaml"), Some(1), "/metadata/name", Some(9)),
+            (
+                "main.deny_orphan",
+                "service api selects no deployment",
+                Some("apps/services.yaml"),
+                Some(1),
+                "/metadata/name",
+                Some(9)
+            ),
         ]
     );
     let orphan = finding(&rep, "main.deny_orphan", "service api selects no deployment");
@@ -482,7 +600,16 @@ fn rego_v0_modules_are_accepted() {
     let run = tollgate(d.path(), &["check", "-p", "policies/v0", "-o", "json"]);
     run.expect_code(1);
     let rep = run.json();
-    let got: Vec<_> = findings(&rep).iter().map(|f| (f["rule"].as_str().unwrap_or("?"), f["severity"].as_str().unwrap_or("?"), f["message"].as_str().unwrap_or("?"))).collect();
+    let got: Vec<_> = findings(&rep)
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or("?"),
+                f["severity"].as_str().unwrap_or("?"),
+                f["message"].as_str().unwrap_or("?"),
+            )
+        })
+        .collect();
     assert_eq!(got, [("main.deny", "error", "v0 deny on web"), ("main.warn", "warning", "v0 warn")]);
 }
 
@@ -505,10 +632,21 @@ fn runtime_error_is_a_finding_on_that_document_only() {
             .map(|f| {
                 let m = f["message"].as_str().unwrap_or("?");
                 // Keep the first line of runtime errors (the rest is the Rego snippet).
-                (f["file"].as_str().unwrap_or("?"), f["document"].as_u64().unwrap_or(99), f["line"].as_u64().unwrap_or(0), f["rule"].as_str().unwrap_or("?"), m.lines().next().unwrap_or("").to_string())
+                (
+                    f["file"].as_str().unwrap_or("?"),
+                    f["document"].as_u64().unwrap_or(99),
+                    f["line"].as_u64().unwrap_or(0),
+                    f["rule"].as_str().unwrap_or("?"),
+                    m.lines().next().unwrap_or("").to_string(),
+                )
             })
             .collect();
-        let runtime = |rule: &str| format!("data.main.{rule} failed on this document: --> policies/runtime/runtime.rego:{}", if rule == "deny" { "7:30" } else { "13:13" });
+        let runtime = |rule: &str| {
+            format!(
+                "data.main.{rule} failed on this document: --> policies/runtime/runtime.rego:{}",
+                if rule == "deny" { "7:30" } else { "13:13" }
+            )
+        };
         assert_eq!(
             got,
             [
@@ -524,7 +662,11 @@ fn runtime_error_is_a_finding_on_that_document_only() {
             "-j {jobs}"
         );
         let errs: Vec<&Value> = findings(&rep).iter().filter(|f| f["rule"] == "policy/runtime-error").collect();
-        assert!(errs[0]["message"].as_str().is_some_and(|m| m.contains("could not parse string as number")), "{:#}", errs[0]);
+        assert!(
+            errs[0]["message"].as_str().is_some_and(|m| m.contains("could not parse string as number")),
+            "{:#}",
+            errs[0]
+        );
         assert!(errs[1]["message"].as_str().is_some_and(|m| m.contains("divide by zero")), "{:#}", errs[1]);
         assert_eq!(errs[0]["severity"], "error");
         assert_eq!(errs[0]["resource"]["name"], "b");
@@ -541,7 +683,10 @@ fn print_output_goes_to_stderr() {
     lines.sort_unstable();
     assert_eq!(
         lines,
-        ["print: configmap.yaml: policies/print/print.rego:7: checking settings", "print: pod.yaml: policies/print/print.rego:7: checking web"]
+        [
+            "print: configmap.yaml: policies/print/print.rego:7: checking settings",
+            "print: pod.yaml: policies/print/print.rego:7: checking web"
+        ]
     );
     assert_eq!(messages(&run.json()), ["pod"]);
 }
@@ -552,7 +697,17 @@ fn metadata_id_and_severity_apply_to_user_policies() {
     let run = tollgate(d.path(), &["check", "-p", "policies/metadata", "-o", "json"]);
     run.expect_code(1);
     let rep = run.json();
-    let got: Vec<_> = findings(&rep).iter().map(|f| (f["rule"].as_str().unwrap_or("?"), f["message"].as_str().unwrap_or("?"), f["risk"].clone(), f["line"].as_u64())).collect();
+    let got: Vec<_> = findings(&rep)
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or("?"),
+                f["message"].as_str().unwrap_or("?"),
+                f["risk"].clone(),
+                f["line"].as_u64(),
+            )
+        })
+        .collect();
     assert_eq!(
         got,
         [
@@ -587,9 +742,14 @@ fn stdin_is_one_stream() {
 fn path_arguments_include_and_exclude() {
     let d = tempdir();
     copy_fixture("policies/configmaps", d.path(), "policies/configmaps");
-    let cm = |name: &str| format!("kind: ConfigMap\nmetadata:\n  name: {name}\n  labels: {{owner: me}}\ndata:\n  v: x\n");
+    let cm =
+        |name: &str| format!("kind: ConfigMap\nmetadata:\n  name: {name}\n  labels: {{owner: me}}\ndata:\n  v: x\n");
     write(d.path(), "apps/a.yaml", cm("a"));
-    write(d.path(), "apps/b.json", r#"{"kind": "ConfigMap", "metadata": {"name": "b", "labels": {"owner": "me"}}, "data": {"v": "x"}}"#);
+    write(
+        d.path(),
+        "apps/b.json",
+        r#"{"kind": "ConfigMap", "metadata": {"name": "b", "labels": {"owner": "me"}}, "data": {"v": "x"}}"#,
+    );
     write(d.path(), "infra/c.yml", cm("c"));
     write(d.path(), "infra/d.yaml.tpl", cm("d"));
     write(d.path(), "notes.txt", cm("txt"));
@@ -645,13 +805,18 @@ fn config_file_applies_and_flags_override_it() {
 fn bad_input_is_findings_and_other_files_are_still_checked() {
     let d = tempdir();
     copy_fixture("policies/configmaps", d.path(), "policies/configmaps");
-    let good = |name: &str| format!("kind: ConfigMap\nmetadata:\n  name: {name}\n  labels: {{owner: me}}\ndata:\n  v: fine\n");
+    let good =
+        |name: &str| format!("kind: ConfigMap\nmetadata:\n  name: {name}\n  labels: {{owner: me}}\ndata:\n  v: fine\n");
     write(d.path(), "m/00-good.yaml", good("first"));
     write(d.path(), "m/zz-good.yaml", good("last"));
     write(d.path(), "m/bad-yaml.yaml", "kind: ConfigMap\nmetadata:\n  name: x\n  labels: {owner: [me}\n");
     write(d.path(), "m/bad.json", "{\n  \"kind\": \"ConfigMap\",\n  \"metadata\": {\"name\": \"x\",}\n}\n");
     write(d.path(), "m/utf8.yaml", b"kind: ConfigMap\nmetadata:\n  name: caf\xe9\n".as_slice());
-    write(d.path(), "m/dup.yaml", "kind: ConfigMap\nmetadata:\n  name: first\n  labels: {owner: me}\n  name: second\ndata:\n  v: dup\n");
+    write(
+        d.path(),
+        "m/dup.yaml",
+        "kind: ConfigMap\nmetadata:\n  name: first\n  labels: {owner: me}\n  name: second\ndata:\n  v: dup\n",
+    );
     write(d.path(), "m/tab.yaml", "kind: ConfigMap\nmetadata:\n\tname: tabbed\n");
     let mut bomb = String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
     for c in 'b'..='j' {
@@ -662,7 +827,11 @@ fn bad_input_is_findings_and_other_files_are_still_checked() {
     write(d.path(), "m/deep-flow.yaml", format!("x: {}{}\n", "[".repeat(10_000), "]".repeat(10_000)));
     write(d.path(), "m/deep-block.yaml", format!("x:\n{}leaf\n", "- ".repeat(10_000)));
     write(d.path(), "m/deep.json", format!("{{\"x\": {}{}}}\n", "[".repeat(10_000), "]".repeat(10_000)));
-    write(d.path(), "m/big.yaml", format!("kind: ConfigMap\nmetadata:\n  name: big\ndata:\n  v: \"{}\"\n", "x".repeat(200_000)));
+    write(
+        d.path(),
+        "m/big.yaml",
+        format!("kind: ConfigMap\nmetadata:\n  name: big\ndata:\n  v: \"{}\"\n", "x".repeat(200_000)),
+    );
     write(d.path(), "m/binary.yaml", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00".as_slice());
     write(
         d.path(),
@@ -670,7 +839,8 @@ fn bad_input_is_findings_and_other_files_are_still_checked() {
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.name }}\n{{- if .Values.extra }}\ndata: {}\n{{- end }}\n",
     );
 
-    let run = tollgate(d.path(), &["check", "-p", "policies/configmaps", "--max-file-size", "100000", "-o", "json", "m"]);
+    let run =
+        tollgate(d.path(), &["check", "-p", "policies/configmaps", "--max-file-size", "100000", "-o", "json", "m"]);
     run.expect_code(1);
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
     let rep = run.json();
@@ -712,8 +882,19 @@ fn bad_input_is_findings_and_other_files_are_still_checked() {
     assert_eq!(finding(&rep, "main.deny", "second=dup")["resource"]["name"], "second");
     let tab = findings(&rep).iter().find(|f| f["file"] == "m/tab.yaml").cloned().unwrap_or(Value::Null);
     assert!(tab["message"].as_str().is_some_and(|m| m.contains("tab")), "{tab:#}");
-    assert_eq!(span(finding(&rep, "parse/invalid-json", "invalid JSON: expected a string key, found `}`")), (3, 28, 3, 29));
-    assert_eq!(span(finding(&rep, "parse/duplicate-key", "duplicate key `name`: Kubernetes keeps the last value, other tools the first")).0, 5);
+    assert_eq!(
+        span(finding(&rep, "parse/invalid-json", "invalid JSON: expected a string key, found `}`")),
+        (3, 28, 3, 29)
+    );
+    assert_eq!(
+        span(finding(
+            &rep,
+            "parse/duplicate-key",
+            "duplicate key `name`: Kubernetes keeps the last value, other tools the first"
+        ))
+        .0,
+        5
+    );
     for f in findings(&rep).iter().filter(|f| f["rule"].as_str().is_some_and(|r| r.starts_with("parse/"))) {
         assert_eq!(f["source"], "parse", "{f:#}");
     }
@@ -725,7 +906,8 @@ fn bad_input_on_stdin_and_in_parse() {
     let d = tempdir();
     copy_fixture("policies/configmaps", d.path(), "policies/configmaps");
     let deep = format!("x: {}{}\n", "{a: ".repeat(5_000), "}".repeat(5_000));
-    let run = tollgate_stdin(d.path(), &["check", "-p", "policies/configmaps", "-o", "json", "-"], Some(deep.as_bytes()));
+    let run =
+        tollgate_stdin(d.path(), &["check", "-p", "policies/configmaps", "-o", "json", "-"], Some(deep.as_bytes()));
     run.expect_code(1);
     assert_eq!(rule_file_line(&run.json()), [("parse/too-deep".to_string(), "-".to_string(), 1)]);
     write(d.path(), "dup.yaml", "a: 1\nb: 2\na: 3\n");
@@ -802,7 +984,10 @@ fn policies_list_json_has_unique_ids() {
     sorted.sort_unstable();
     assert_eq!(ids, sorted, "listed by id");
     for p in &items {
-        assert!(p["severity"].as_str().is_some_and(|s| ["critical", "high", "medium", "low", "info"].contains(&s)), "{p:#}");
+        assert!(
+            p["severity"].as_str().is_some_and(|s| ["critical", "high", "medium", "low", "info"].contains(&s)),
+            "{p:#}"
+        );
         assert!(p["title"].as_str().is_some_and(|t| !t.is_empty()), "{p:#}");
     }
     // The text listing names the same ids.
@@ -824,12 +1009,16 @@ fn human_output_shows_the_line_rule_message_and_summary() {
     let out = &run.stdout;
     assert!(!out.contains('\u{1b}'), "ANSI escape with --color never:\n{out}");
     // The privileged finding: rule id with its risk, message, position and the source line.
-    let block = out.split("\n\n").skip_while(|b| !b.contains("acme/privileged")).take(2).collect::<Vec<_>>().join("\n\n");
+    let block =
+        out.split("\n\n").skip_while(|b| !b.contains("acme/privileged")).take(2).collect::<Vec<_>>().join("\n\n");
     assert!(block.contains("acme/privileged (high)"), "{out}");
     assert!(block.contains("container app is privileged"), "{out}");
     assert!(block.contains("pod.yaml:11:9"), "{out}");
     assert!(block.lines().any(|l| l.starts_with(" 11 │") && l.ends_with("privileged: true")), "{block}");
-    for (rule, msg) in [("main.deny_root", "container app runs as root"), ("main.warn_digest (low)", "image nginx:1.27 is not pinned by digest")] {
+    for (rule, msg) in [
+        ("main.deny_root", "container app runs as root"),
+        ("main.warn_digest (low)", "image nginx:1.27 is not pinned by digest"),
+    ] {
         assert!(out.contains(rule) && out.contains(msg), "{rule} / {msg} missing:\n{out}");
     }
     let last = out.lines().last().unwrap_or("");
@@ -845,14 +1034,26 @@ fn human_output_shows_the_line_rule_message_and_summary() {
 #[test]
 fn human_summary_counts_notes_and_suppressed_and_json_to_a_file() {
     let d = pod_with(&["exception"]);
-    write(d.path(), "chart/templates/cm.yaml", "kind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n{{ if .Values.x }}\n");
+    write(
+        d.path(),
+        "chart/templates/cm.yaml",
+        "kind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n{{ if .Values.x }}\n",
+    );
     std::fs::create_dir_all(d.path().join("out")).unwrap_or_else(|e| panic!("mkdir: {e}"));
-    let run = tollgate(d.path(), &["check", "-p", "policies/exception", "--color", "never", "-o", "human", "-o", "json=out/report.json"]);
+    let run = tollgate(
+        d.path(),
+        &["check", "-p", "policies/exception", "--color", "never", "-o", "human", "-o", "json=out/report.json"],
+    );
     run.expect_code(1);
     let last = run.stdout.lines().last().unwrap_or("");
-    assert_eq!(last, "✖ 1 error, 0 warnings, 1 note, 1 suppressed in 2 files (1 document): the gate blocks this change");
+    assert_eq!(
+        last,
+        "✖ 1 error, 0 warnings, 1 note, 1 suppressed in 2 files (1 document): the gate blocks this change"
+    );
     assert!(run.stdout.contains("parse/helm-template"), "{}", run.stdout);
-    let report: Value = serde_json::from_str(&std::fs::read_to_string(d.path().join("out/report.json")).unwrap_or_default()).unwrap_or(Value::Null);
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.path().join("out/report.json")).unwrap_or_default())
+            .unwrap_or(Value::Null);
     assert_eq!(summary(&report), [2, 1, 1, 0, 1, 1, 2]);
 
     let clean = tempdir();

@@ -110,7 +110,10 @@ fn rev_reads_commits_not_the_working_tree() {
     );
 
     // The snippet of the human output comes from the commit, too.
-    let run = tollgate(r.path(), &["check", "-p", &pol.display().to_string(), "--rev", "HEAD", "--color", "never", "apps/a.yaml"]);
+    let run = tollgate(
+        r.path(),
+        &["check", "-p", &pol.display().to_string(), "--rev", "HEAD", "--color", "never", "apps/a.yaml"],
+    );
     run.expect_code(1);
     assert!(run.stdout.contains("apps/a.yaml:7:3"), "{}", run.stdout);
     assert!(run.stdout.lines().any(|l| l.starts_with(" 7 │") && l.ends_with("v: two")), "{}", run.stdout);
@@ -123,11 +126,20 @@ fn rev_fingerprints_match_across_commits_when_lines_move() {
     let pol = r.path().join("policy");
     write(r.path(), "apps/a.yaml", cm("a", "same"));
     commit_all(r.path(), "one");
-    write(r.path(), "apps/a.yaml", format!("# a comment\n{}", cm("a", "same").replace("  labels:", "  annotations: {team: shop}\n  labels:")));
+    write(
+        r.path(),
+        "apps/a.yaml",
+        format!("# a comment\n{}", cm("a", "same").replace("  labels:", "  annotations: {team: shop}\n  labels:")),
+    );
     commit_all(r.path(), "two");
     let (_, old) = check(r.path(), &pol, &["--rev", "HEAD~1"]);
     let (_, new) = check(r.path(), &pol, &["--rev", "HEAD"]);
-    let fp = |rep: &Value| findings(rep).iter().map(|f| (f["fingerprint"].as_str().unwrap_or("").to_string(), f["line"].as_u64().unwrap_or(0))).collect::<Vec<_>>();
+    let fp = |rep: &Value| {
+        findings(rep)
+            .iter()
+            .map(|f| (f["fingerprint"].as_str().unwrap_or("").to_string(), f["line"].as_u64().unwrap_or(0)))
+            .collect::<Vec<_>>()
+    };
     let (old, new) = (fp(&old), fp(&new));
     assert_eq!(old.len(), 1);
     assert_eq!(old[0].1 + 2, new[0].1, "the line moved");
@@ -288,7 +300,8 @@ fn symlinks_and_lfs_pointers_are_notes() {
     let pol = r.path().join("policy");
     write(r.path(), "apps/real.yaml", cm("real", "x"));
     std::os::unix::fs::symlink("real.yaml", r.path().join("apps/link.yaml")).unwrap_or_else(|e| panic!("symlink: {e}"));
-    std::os::unix::fs::symlink("/etc/passwd", r.path().join("apps/escape.yaml")).unwrap_or_else(|e| panic!("symlink: {e}"));
+    std::os::unix::fs::symlink("/etc/passwd", r.path().join("apps/escape.yaml"))
+        .unwrap_or_else(|e| panic!("symlink: {e}"));
     write(
         r.path(),
         "apps/model.yaml",
@@ -300,7 +313,13 @@ fn symlinks_and_lfs_pointers_are_notes() {
         assert_eq!(code, Some(1), "{args:?}");
         let got: Vec<_> = findings(&rep)
             .iter()
-            .map(|f| (f["file"].as_str().unwrap_or("-").to_string(), f["rule"].as_str().unwrap_or("?").to_string(), f["severity"].as_str().unwrap_or("?").to_string()))
+            .map(|f| {
+                (
+                    f["file"].as_str().unwrap_or("-").to_string(),
+                    f["rule"].as_str().unwrap_or("?").to_string(),
+                    f["severity"].as_str().unwrap_or("?").to_string(),
+                )
+            })
             .collect();
         let want: Vec<(String, String, String)> = [
             ("apps/escape.yaml", "source/skipped-symlink", "note"),

@@ -35,8 +35,7 @@ fn policy_files() -> Vec<(String, String)> {
     paths
         .into_iter()
         .map(|path| {
-            let text = fs::read_to_string(&path)
-                .unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+            let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
             let rel = path.strip_prefix(&root).expect("under the crate root");
             (rel.to_string_lossy().replace('\\', "/"), text)
         })
@@ -58,9 +57,7 @@ enum Head {
 /// Package (`data.…`) and rule names of one module, read from its AST.
 fn rules(path: &str, text: &str) -> (String, BTreeMap<String, Head>) {
     let mut engine = Engine::new();
-    let package = engine
-        .add_policy(path.to_string(), text.to_string())
-        .unwrap_or_else(|e| panic!("{path}: {e}"));
+    let package = engine.add_policy(path.to_string(), text.to_string()).unwrap_or_else(|e| panic!("{path}: {e}"));
     let mut names = BTreeMap::new();
     for rule in engine.get_modules()[0].policy.iter() {
         let Rule::Spec { head, .. } = &**rule else {
@@ -96,9 +93,7 @@ fn rego_unit_tests_pass() {
     let files = policy_files();
     let mut engine = Engine::new();
     for (path, text) in &files {
-        engine
-            .add_policy(path.clone(), text.clone())
-            .unwrap_or_else(|e| panic!("{path} does not compile: {e}"));
+        engine.add_policy(path.clone(), text.clone()).unwrap_or_else(|e| panic!("{path} does not compile: {e}"));
     }
 
     let mut run = 0;
@@ -119,27 +114,17 @@ fn rego_unit_tests_pass() {
 
     assert!(run > 0, "no test_* rules found under policies/");
     println!("{run} Rego tests run, {} failed", failures.len());
-    assert!(
-        failures.is_empty(),
-        "{} of {run} Rego tests failed:\n  {}",
-        failures.len(),
-        failures.join("\n  ")
-    );
+    assert!(failures.is_empty(), "{} of {run} Rego tests failed:\n  {}", failures.len(), failures.join("\n  "));
 }
 
 /// A check: every `.rego` under `policies/` except tests and the shared `policies/lib/`.
 fn checks(files: &[(String, String)]) -> Vec<&(String, String)> {
-    files
-        .iter()
-        .filter(|(path, _)| !is_test_file(path) && !path.starts_with("policies/lib/"))
-        .collect()
+    files.iter().filter(|(path, _)| !is_test_file(path) && !path.starts_with("policies/lib/")).collect()
 }
 
 /// The `# METADATA` block directly above the `package` line, with the `# ` prefix stripped.
 fn metadata_block(text: &str) -> Result<String, String> {
-    let mut lines = text
-        .lines()
-        .skip_while(|line| line.trim_end() != "# METADATA");
+    let mut lines = text.lines().skip_while(|line| line.trim_end() != "# METADATA");
     if lines.next().is_none() {
         return Err("no `# METADATA` line".into());
     }
@@ -155,9 +140,7 @@ fn metadata_block(text: &str) -> Result<String, String> {
         } else if line.starts_with("package ") {
             return Ok(yaml);
         } else {
-            return Err(format!(
-                "METADATA block must end directly above the package line, found {line:?}"
-            ));
+            return Err(format!("METADATA block must end directly above the package line, found {line:?}"));
         }
     }
     Err("no package line after the METADATA block".into())
@@ -166,9 +149,7 @@ fn metadata_block(text: &str) -> Result<String, String> {
 fn non_empty_str<'a>(doc: &'a Yaml<'a>, keys: &[&str]) -> Result<&'a str, String> {
     let mut node = doc;
     for key in keys {
-        node = node
-            .as_mapping_get(key)
-            .ok_or_else(|| format!("missing {}", keys.join(".")))?;
+        node = node.as_mapping_get(key).ok_or_else(|| format!("missing {}", keys.join(".")))?;
     }
     match node.as_str() {
         Some(s) if !s.trim().is_empty() => Ok(s),
@@ -227,49 +208,34 @@ fn check_form(path: &str, text: &str, files: &BTreeMap<&str, &str>) -> Result<St
         return Err(errors);
     };
 
-    for keys in [
-        &["title"][..],
-        &["description"],
-        &["custom", "id"],
-        &["custom", "severity"],
-        &["custom", "remediation"],
-    ] {
+    for keys in
+        [&["title"][..], &["description"], &["custom", "id"], &["custom", "severity"], &["custom", "remediation"]]
+    {
         if let Err(e) = non_empty_str(doc, keys) {
             errors.push(e);
         }
     }
 
-    let id = non_empty_str(doc, &["custom", "id"])
-        .unwrap_or_default()
-        .to_string();
+    let id = non_empty_str(doc, &["custom", "id"]).unwrap_or_default().to_string();
     if !id.is_empty() && id != expected_id {
-        errors.push(format!(
-            "custom.id is {id:?}, expected {expected_id:?} (from the file name)"
-        ));
+        errors.push(format!("custom.id is {id:?}, expected {expected_id:?} (from the file name)"));
     }
     let slug = snake.replace('_', "-");
     if slug.starts_with("no-") || slug.starts_with("disallow-") {
-        errors.push(format!(
-            "{expected_id:?}: an id names the flagged pattern, without a `no-`/`disallow-` prefix"
-        ));
+        errors.push(format!("{expected_id:?}: an id names the flagged pattern, without a `no-`/`disallow-` prefix"));
     }
 
     if let Ok(severity) = non_empty_str(doc, &["custom", "severity"]) {
         if !SEVERITIES.contains(&severity) {
-            errors.push(format!(
-                "custom.severity {severity:?} is not one of {SEVERITIES:?}"
-            ));
+            errors.push(format!("custom.severity {severity:?} is not one of {SEVERITIES:?}"));
         }
     }
 
     let custom = doc.as_mapping_get("custom");
     if let Some(kinds) = custom.and_then(|c| c.as_mapping_get("kinds")) {
-        let ok = kinds.as_sequence().is_some_and(|seq| {
-            !seq.is_empty()
-                && seq
-                    .iter()
-                    .all(|k| k.as_str().is_some_and(|s| !s.is_empty()))
-        });
+        let ok = kinds
+            .as_sequence()
+            .is_some_and(|seq| !seq.is_empty() && seq.iter().all(|k| k.as_str().is_some_and(|s| !s.is_empty())));
         if !ok {
             errors.push("custom.kinds must be a non-empty list of kind names".into());
         }
@@ -278,9 +244,7 @@ fn check_form(path: &str, text: &str, files: &BTreeMap<&str, &str>) -> Result<St
     let profiles_ok = custom
         .and_then(|c| c.as_mapping_get("profiles"))
         .and_then(|p| p.as_sequence())
-        .is_some_and(|seq| {
-            !seq.is_empty() && seq.iter().all(|p| p.as_str().is_some_and(|s| PROFILES.contains(&s)))
-        });
+        .is_some_and(|seq| !seq.is_empty() && seq.iter().all(|p| p.as_str().is_some_and(|s| PROFILES.contains(&s))));
     if !profiles_ok {
         errors.push(format!("custom.profiles must be a non-empty list from {PROFILES:?}"));
     }
@@ -288,9 +252,7 @@ fn check_form(path: &str, text: &str, files: &BTreeMap<&str, &str>) -> Result<St
         let is_name = |y: &Yaml| y.as_str().is_some_and(|s| !s.is_empty());
         let ok = aliases.as_mapping().is_some_and(|map| {
             map.iter().all(|(tool, ids)| {
-                is_name(tool)
-                    && (is_name(ids)
-                        || ids.as_sequence().is_some_and(|seq| seq.iter().all(is_name)))
+                is_name(tool) && (is_name(ids) || ids.as_sequence().is_some_and(|seq| seq.iter().all(is_name)))
             })
         });
         if !ok {
@@ -308,10 +270,7 @@ fn check_form(path: &str, text: &str, files: &BTreeMap<&str, &str>) -> Result<St
 #[test]
 fn checks_have_metadata_tests_and_unique_ids() {
     let files = policy_files();
-    let by_path: BTreeMap<&str, &str> = files
-        .iter()
-        .map(|(path, text)| (path.as_str(), text.as_str()))
-        .collect();
+    let by_path: BTreeMap<&str, &str> = files.iter().map(|(path, text)| (path.as_str(), text.as_str())).collect();
     let checks = checks(&files);
     assert!(!checks.is_empty(), "no checks found under policies/");
 
@@ -328,11 +287,7 @@ fn checks_have_metadata_tests_and_unique_ids() {
             problems.push(format!("id {id} is used by {}", paths.join(", ")));
         }
     }
-    assert!(
-        problems.is_empty(),
-        "policy library problems:\n  {}",
-        problems.join("\n  ")
-    );
+    assert!(problems.is_empty(), "policy library problems:\n  {}", problems.join("\n  "));
 }
 
 #[test]
@@ -340,35 +295,21 @@ fn checks_have_pass_and_fail_fixtures() {
     let files = policy_files();
     let mut problems = Vec::new();
     for (path, _) in checks(&files) {
-        let slug = Path::new(path)
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .expect("file name")
-            .replace('_', "-");
+        let slug = Path::new(path).file_stem().and_then(|s| s.to_str()).expect("file name").replace('_', "-");
         for outcome in ["pass", "fail"] {
             let dir = root().join("fixtures/policies").join(&slug).join(outcome);
             let yaml_files = fs::read_dir(&dir)
                 .map(|entries| {
                     entries
                         .filter_map(Result::ok)
-                        .filter(|e| {
-                            e.path()
-                                .extension()
-                                .is_some_and(|x| x == "yaml" || x == "yml")
-                        })
+                        .filter(|e| e.path().extension().is_some_and(|x| x == "yaml" || x == "yml"))
                         .count()
                 })
                 .unwrap_or(0);
             if yaml_files == 0 {
-                problems.push(format!(
-                    "{path}: no fixtures/policies/{slug}/{outcome}/*.yaml"
-                ));
+                problems.push(format!("{path}: no fixtures/policies/{slug}/{outcome}/*.yaml"));
             }
         }
     }
-    assert!(
-        problems.is_empty(),
-        "missing fixtures:\n  {}",
-        problems.join("\n  ")
-    );
+    assert!(problems.is_empty(), "missing fixtures:\n  {}", problems.join("\n  "));
 }

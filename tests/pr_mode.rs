@@ -42,7 +42,9 @@ deny_latest contains result if {
 
 /// A pod-shaped document (line 6: `privileged`, line 7: `image`).
 fn pod(name: &str, privileged: bool, image: &str) -> String {
-    format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  privileged: {privileged}\n  image: {image}\n")
+    format!(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  privileged: {privileged}\n  image: {image}\n"
+    )
 }
 
 fn clean(name: &str) -> String {
@@ -108,7 +110,11 @@ fn stderr_has(run: &Run, parts: &[&str]) {
 
 #[test]
 fn only_findings_new_in_head_block() {
-    let r = setup(&[("apps/a.yaml", pod("a", true, "nginx:1.27")), ("apps/b.yaml", clean("b")), ("apps/c.yaml", pod("c", true, "x:1"))]);
+    let r = setup(&[
+        ("apps/a.yaml", pod("a", true, "nginx:1.27")),
+        ("apps/b.yaml", clean("b")),
+        ("apps/c.yaml", pod("c", true, "x:1")),
+    ]);
     // Touch a (which keeps its violation), make b privileged; c is not touched.
     write(r.path(), "apps/a.yaml", format!("# owned by team a\n{}", pod("a", true, "nginx:1.27")));
     write(r.path(), "apps/b.yaml", pod("b", true, "nginx:1.27"));
@@ -127,7 +133,10 @@ fn only_findings_new_in_head_block() {
     let rep = run.json();
     assert_eq!(
         seen(&rep),
-        [s("main.deny", "apps/a.yaml", "a is privileged", false), s("main.deny", "apps/b.yaml", "b is privileged", true)]
+        [
+            s("main.deny", "apps/a.yaml", "a is privileged", false),
+            s("main.deny", "apps/b.yaml", "b is privileged", true)
+        ]
     );
     let a = &findings(&rep)[0];
     assert_eq!(a["severity"], "error", "existing findings keep their severity");
@@ -139,7 +148,11 @@ fn only_findings_new_in_head_block() {
 fn existing_findings_alone_never_block() {
     let r = setup(&[("apps/a.yaml", pod("a", true, "nginx:latest"))]);
     // Lines move and an unrelated field changes: the same two violations.
-    write(r.path(), "apps/a.yaml", format!("# moved down\n\n{}  restartPolicy: Always\n", pod("a", true, "nginx:latest")));
+    write(
+        r.path(),
+        "apps/a.yaml",
+        format!("# moved down\n\n{}  restartPolicy: Always\n", pod("a", true, "nginx:latest")),
+    );
     commit_all(r.path(), "pr");
     let run = pr_check(r.path(), &["-p", "policy"]);
     run.expect_code(0);
@@ -150,7 +163,10 @@ fn existing_findings_alone_never_block() {
     let rep = run.json();
     assert_eq!(
         seen(&rep),
-        [s("main.deny", "apps/a.yaml", "a is privileged", false), s("main.deny_latest", "apps/a.yaml", "a uses a latest image", false)]
+        [
+            s("main.deny", "apps/a.yaml", "a is privileged", false),
+            s("main.deny_latest", "apps/a.yaml", "a uses a latest image", false)
+        ]
     );
     assert_eq!(summary(&rep)[6], 0);
 }
@@ -180,7 +196,10 @@ fn a_new_violation_in_a_file_that_already_has_one() {
     run.expect_code(1);
     assert_eq!(
         seen(&run.json()),
-        [s("main.deny", "apps/a.yaml", "a is privileged", false), s("main.deny_latest", "apps/a.yaml", "a uses a latest image", true)]
+        [
+            s("main.deny", "apps/a.yaml", "a is privileged", false),
+            s("main.deny_latest", "apps/a.yaml", "a uses a latest image", true)
+        ]
     );
 }
 
@@ -193,7 +212,8 @@ fn a_second_copy_of_an_existing_violation_is_new() {
     let run = pr_check(r.path(), &["-p", "policy", "--show-existing"]);
     run.expect_code(1);
     let rep = run.json();
-    let news: Vec<(u64, bool)> = findings(&rep).iter().map(|f| (f["document"].as_u64().unwrap_or(99), f["new"] == true)).collect();
+    let news: Vec<(u64, bool)> =
+        findings(&rep).iter().map(|f| (f["document"].as_u64().unwrap_or(99), f["new"] == true)).collect();
     assert_eq!(news, [(0, false), (1, true)]);
 }
 
@@ -212,7 +232,8 @@ fn broken_yaml_introduced_by_the_change_blocks() {
 
 #[test]
 fn only_the_changed_files_are_read() {
-    let mut files: Vec<(String, String)> = (0..40).map(|i| (format!("apps/f{i:02}.yaml"), pod(&format!("f{i}"), true, "x:1"))).collect();
+    let mut files: Vec<(String, String)> =
+        (0..40).map(|i| (format!("apps/f{i:02}.yaml"), pod(&format!("f{i}"), true, "x:1"))).collect();
     files.push(("apps/z.yaml".into(), clean("z")));
     let refs: Vec<(&str, String)> = files.iter().map(|(p, c)| (p.as_str(), c.clone())).collect();
     let r = setup(&refs);
@@ -336,13 +357,21 @@ deny contains result if {
 "#,
     );
     write(r.path(), "policy/data.json", r#"{"registries": {"allowed": "registry.example.com/"}}"#);
-    write(r.path(), ".tollgate.yaml", "policy: [policy]\ndata: [policy/data.json]\nfail-on: error\nexclude: ['policy/**']\n");
+    write(
+        r.path(),
+        ".tollgate.yaml",
+        "policy: [policy]\ndata: [policy/data.json]\nfail-on: error\nexclude: ['policy/**']\n",
+    );
     write(r.path(), "apps/a.yaml", pod("a", false, "registry.example.com/a:1"));
     commit_all(r.path(), "base");
     git(r.path(), &["checkout", "-q", "-b", "pr"]);
     // The change allows its own registry, turns the gate off, and uses the registry.
     write(r.path(), "policy/data.json", r#"{"registries": {"allowed": "evil.example.com/"}}"#);
-    write(r.path(), ".tollgate.yaml", "policy: [policy]\ndata: [policy/data.json]\nfail-on: never\nexclude: ['apps/**', 'policy/**']\n");
+    write(
+        r.path(),
+        ".tollgate.yaml",
+        "policy: [policy]\ndata: [policy/data.json]\nfail-on: never\nexclude: ['apps/**', 'policy/**']\n",
+    );
     write(r.path(), "apps/a.yaml", pod("a", false, "evil.example.com/a:1"));
     commit_all(r.path(), "pr");
 
@@ -356,8 +385,11 @@ deny contains result if {
             ("gate/policy-changed".to_string(), "policy/data.json".to_string()),
         ]
     );
-    let notes: Vec<String> =
-        findings(&run.json()).iter().filter(|f| f["rule"] == "gate/policy-changed").map(|f| f["message"].as_str().unwrap_or("").to_string()).collect();
+    let notes: Vec<String> = findings(&run.json())
+        .iter()
+        .filter(|f| f["rule"] == "gate/policy-changed")
+        .map(|f| f["message"].as_str().unwrap_or("").to_string())
+        .collect();
     assert!(notes[0].starts_with("config file modified"), "{notes:?}");
     assert!(notes[1].starts_with("data file modified"), "{notes:?}");
 
@@ -378,7 +410,10 @@ fn a_base_without_tollgate_yaml_means_defaults_and_a_missing_config_flag_is_an_e
     run.expect_code(1);
     assert_eq!(
         rules_files(&run.json()),
-        [("gate/policy-changed".to_string(), ".tollgate.yaml".to_string()), ("main.deny".to_string(), "apps/a.yaml".to_string())]
+        [
+            ("gate/policy-changed".to_string(), ".tollgate.yaml".to_string()),
+            ("main.deny".to_string(), "apps/a.yaml".to_string())
+        ]
     );
     // An explicit --config inside the repository must exist in the merge-base.
     let run = pr_check(r.path(), &["-p", "policy", "--config", "ci/gate.yaml"]);
@@ -400,13 +435,23 @@ fn policy_directory_missing_in_the_base() {
     let run = pr_check(r.path(), &["-p", "policy"]);
     run.expect_code(2);
     assert!(run.stdout.is_empty(), "no report on a tool error: {}", run.stdout);
-    stderr_has(&run, &["-p policy: no such file or directory in the merge-base", "commit them to the base branch first", "--policy-from head"]);
+    stderr_has(
+        &run,
+        &[
+            "-p policy: no such file or directory in the merge-base",
+            "commit them to the base branch first",
+            "--policy-from head",
+        ],
+    );
 
     let run = pr_check(r.path(), &["-p", "policy", "--policy-from", "head"]);
     run.expect_code(1);
     assert_eq!(
         rules_files(&run.json()),
-        [("main.deny".to_string(), "apps/a.yaml".to_string()), ("gate/policy-changed".to_string(), "policy/main.rego".to_string())]
+        [
+            ("main.deny".to_string(), "apps/a.yaml".to_string()),
+            ("gate/policy-changed".to_string(), "policy/main.rego".to_string())
+        ]
     );
 }
 
@@ -441,9 +486,17 @@ fn policies_outside_the_repository_are_read_from_disk() {
 #[test]
 fn config_waivers_are_the_merge_base_and_judged_on_both_sides() {
     let waiver = "policy: [policy]\nwaivers:\n  - rule: main.deny\n    resources: [\"Pod/a\"]\n    reason: legacy\n    expires: 2999-01-01\n";
-    let r = setup(&[(".tollgate.yaml", waiver.to_string()), ("apps/a.yaml", pod("a", true, "x:1")), ("apps/b.yaml", clean("b"))]);
+    let r = setup(&[
+        (".tollgate.yaml", waiver.to_string()),
+        ("apps/a.yaml", pod("a", true, "x:1")),
+        ("apps/b.yaml", clean("b")),
+    ]);
     // The change waives its own violation in head's config: the merge-base's waivers apply.
-    write(r.path(), ".tollgate.yaml", format!("{waiver}  - rule: main.deny\n    resources: [\"Pod/b\"]\n    reason: mine\n    expires: 2999-01-01\n"));
+    write(
+        r.path(),
+        ".tollgate.yaml",
+        format!("{waiver}  - rule: main.deny\n    resources: [\"Pod/b\"]\n    reason: mine\n    expires: 2999-01-01\n"),
+    );
     write(r.path(), "apps/b.yaml", pod("b", true, "x:1"));
     commit_all(r.path(), "pr");
     // The waiver for a matches nothing among the changed files on either side: no unused-waiver
@@ -452,7 +505,10 @@ fn config_waivers_are_the_merge_base_and_judged_on_both_sides() {
     run.expect_code(1);
     assert_eq!(
         rules_files(&run.json()),
-        [("gate/policy-changed".to_string(), ".tollgate.yaml".to_string()), ("main.deny".to_string(), "apps/b.yaml".to_string())]
+        [
+            ("gate/policy-changed".to_string(), ".tollgate.yaml".to_string()),
+            ("main.deny".to_string(), "apps/b.yaml".to_string())
+        ]
     );
 
     // A change that fixes the waived violation: the waiver becomes unused, which is new.
@@ -514,10 +570,12 @@ fn the_merge_base_not_the_base_tip_is_compared() {
 
     // --rev names head explicitly (from another branch).
     git(r.path(), &["checkout", "-q", "main"]);
-    let run = tollgate(r.path(), &["check", "--base", "main", "--rev", "pr", "-p", "policy", "-o", "json", "--no-schemas"]);
+    let run =
+        tollgate(r.path(), &["check", "--base", "main", "--rev", "pr", "-p", "policy", "-o", "json", "--no-schemas"]);
     run.expect_code(0);
     // Reversed, main's changes since the merge-base are the change: m is new.
-    let run = tollgate(r.path(), &["check", "--base", "pr", "--rev", "main", "-p", "policy", "-o", "json", "--no-schemas"]);
+    let run =
+        tollgate(r.path(), &["check", "--base", "pr", "--rev", "main", "-p", "policy", "-o", "json", "--no-schemas"]);
     run.expect_code(1);
     assert_eq!(seen(&run.json()), [s("main.deny", "apps/m.yaml", "m is privileged", true)]);
 }
@@ -584,7 +642,8 @@ fn works_in_a_bare_repository() {
     let bare = parent.path().join("bare.git");
     git(parent.path(), &["clone", "-q", "--bare", &r.path().display().to_string(), "bare.git"]);
     // `policy` is relative to the git directory: read from the merge-base tree.
-    let run = tollgate(&bare, &["check", "--base", "main", "--rev", "pr", "-p", "policy", "-o", "json", "--no-schemas"]);
+    let run =
+        tollgate(&bare, &["check", "--base", "main", "--rev", "pr", "-p", "policy", "-o", "json", "--no-schemas"]);
     run.expect_code(1);
     assert_eq!(seen(&run.json()), [s("main.deny", "apps/a.yaml", "a is privileged", true)]);
 }

@@ -34,7 +34,12 @@ fn region(line: u32, column: u32, end_line: u32, end_column: u32) -> Option<Regi
 }
 
 fn resource(kind: &str, ns: &str, name: &str) -> Option<Resource> {
-    Some(Resource { api_version: Some("v1".into()), kind: Some(kind.into()), namespace: Some(ns.into()), name: Some(name.into()) })
+    Some(Resource {
+        api_version: Some("v1".into()),
+        kind: Some(kind.into()),
+        namespace: Some(ns.into()),
+        name: Some(name.into()),
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -68,20 +73,83 @@ fn sample() -> Outcome {
     );
     privileged.title = Some("Privileged container".into());
     privileged.help = Some("Set securityContext.privileged to false.".into());
-    let multiline =
-        mk("acme/root", Severity::Error, MULTILINE, deploy, Some(0), region(30, 9, 32, 5), resource("Deployment", "web", "api"), Some(Risk::Critical));
-    let mut suppressed =
-        mk("acme/root", Severity::Error, "container side runs as root", deploy, Some(1), region(8, 9, 8, 21), resource("Pod", "web", "side"), None);
-    suppressed.suppressed =
-        Some(Suppression { kind: "waiver".into(), reason: Some("ticket ]]> <b>SEC-1</b> | ok".into()), expires: Some("2030-01-01".into()) });
-    let mut symlink = mk("source/skipped-symlink", Severity::Note, "symbolic link: not followed", Some("apps/link.yaml"), None, None, None, None);
+    let multiline = mk(
+        "acme/root",
+        Severity::Error,
+        MULTILINE,
+        deploy,
+        Some(0),
+        region(30, 9, 32, 5),
+        resource("Deployment", "web", "api"),
+        Some(Risk::Critical),
+    );
+    let mut suppressed = mk(
+        "acme/root",
+        Severity::Error,
+        "container side runs as root",
+        deploy,
+        Some(1),
+        region(8, 9, 8, 21),
+        resource("Pod", "web", "side"),
+        None,
+    );
+    suppressed.suppressed = Some(Suppression {
+        kind: "waiver".into(),
+        reason: Some("ticket ]]> <b>SEC-1</b> | ok".into()),
+        expires: Some("2030-01-01".into()),
+    });
+    let mut symlink = mk(
+        "source/skipped-symlink",
+        Severity::Note,
+        "symbolic link: not followed",
+        Some("apps/link.yaml"),
+        None,
+        None,
+        None,
+        None,
+    );
     symlink.origin = Origin::Gate;
     let nofile = mk("main.deny", Severity::Error, "combined: two Services share a port", None, None, None, None, None);
-    let unicode = mk("acme/labels", Severity::Warning, UNICODE, deploy, Some(0), region(4, 3, 4, 9), resource("Deployment", "web", "api"), Some(Risk::Low));
-    let injection = mk("acme/name", Severity::Error, INJECTION, odd, Some(0), region(4, 3, 4, 22), resource("Pod", "ns:x", "evil,name:1"), Some(Risk::Medium));
-    let hostile = mk("acme/name", Severity::Warning, HOSTILE, odd, Some(0), region(8, 7, 8, 40), resource("Pod", "ns:x", "evil,name:1"), Some(Risk::Medium));
-    let mut existing =
-        mk("acme/labels", Severity::Error, "pod old has no labels", Some("apps/old.yaml"), Some(0), region(1, 1, 5, 1), resource("Pod", "a", "old"), None);
+    let unicode = mk(
+        "acme/labels",
+        Severity::Warning,
+        UNICODE,
+        deploy,
+        Some(0),
+        region(4, 3, 4, 9),
+        resource("Deployment", "web", "api"),
+        Some(Risk::Low),
+    );
+    let injection = mk(
+        "acme/name",
+        Severity::Error,
+        INJECTION,
+        odd,
+        Some(0),
+        region(4, 3, 4, 22),
+        resource("Pod", "ns:x", "evil,name:1"),
+        Some(Risk::Medium),
+    );
+    let hostile = mk(
+        "acme/name",
+        Severity::Warning,
+        HOSTILE,
+        odd,
+        Some(0),
+        region(8, 7, 8, 40),
+        resource("Pod", "ns:x", "evil,name:1"),
+        Some(Risk::Medium),
+    );
+    let mut existing = mk(
+        "acme/labels",
+        Severity::Error,
+        "pod old has no labels",
+        Some("apps/old.yaml"),
+        Some(0),
+        region(1, 1, 5, 1),
+        resource("Pod", "a", "old"),
+        None,
+    );
     existing.new = false;
     let mut findings = vec![privileged, multiline, suppressed, symlink, nofile, unicode, injection, hostile, existing];
     finding::sort_and_dedup(&mut findings);
@@ -110,7 +178,12 @@ fn validate_sarif_schema(sarif_text: &str) {
     static READY: OnceLock<Result<(), String>> = OnceLock::new();
     let ready = READY.get_or_init(|| {
         let probe = || {
-            Command::new("python3").args(["-c", "import jsonschema"]).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
+            Command::new("python3")
+                .args(["-c", "import jsonschema"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
         };
         if probe() {
             return Ok(());
@@ -122,7 +195,8 @@ fn validate_sarif_schema(sarif_text: &str) {
         if installed && probe() {
             Ok(())
         } else {
-            Err("python3 with the `jsonschema` package is not available and `python3 -m pip install jsonschema` failed".into())
+            Err("python3 with the `jsonschema` package is not available and `python3 -m pip install jsonschema` failed"
+                .into())
         }
     });
     if let Err(why) = ready {
@@ -147,7 +221,13 @@ for e in errors:
     print("/" + "/".join(map(str, e.absolute_path)) + ": " + e.message)
 sys.exit(1 if errors else 0)
 "#;
-    let out = Command::new("python3").arg("-c").arg(script).arg(&schema).arg(&log).output().unwrap_or_else(|e| panic!("python3: {e}"));
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&schema)
+        .arg(&log)
+        .output()
+        .unwrap_or_else(|e| panic!("python3: {e}"));
     assert!(
         out.status.success(),
         "SARIF does not validate against the SARIF 2.1.0 schema:\n{}{}\n--- log\n{sarif_text}",
@@ -353,7 +433,8 @@ fn parse_junit(xml: &str) -> Vec<(String, Vec<(String, String, Option<String>, O
                 .children()
                 .filter(|n| n.has_tag_name("testcase"))
                 .map(|c| {
-                    let status = c.children().find(|n| ["failure", "error", "skipped"].iter().any(|t| n.has_tag_name(*t)));
+                    let status =
+                        c.children().find(|n| ["failure", "error", "skipped"].iter().any(|t| n.has_tag_name(*t)));
                     let out = c.children().find(|n| n.has_tag_name("system-out"));
                     let (kind, ty, msg, text) = match status {
                         Some(n) => (
@@ -375,7 +456,11 @@ fn parse_junit(xml: &str) -> Vec<(String, Vec<(String, String, Option<String>, O
 /// What the JUnit text keeps of a message: quick-junit drops ANSI escapes and the control
 /// characters XML cannot carry.
 fn junit_kept(s: &str) -> String {
-    s.replace("\u{1b}[31m", "").chars().filter(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t')).collect::<String>().replace("\r\n", "\n")
+    s.replace("\u{1b}[31m", "")
+        .chars()
+        .filter(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'))
+        .collect::<String>()
+        .replace("\r\n", "\n")
 }
 
 #[track_caller]
@@ -411,7 +496,8 @@ fn check_junit(xml: &str, findings: &[Finding]) {
 
 /// Undo [`markdown::escape`] (for comparing a cell with the text it shows).
 fn md_unescape(s: &str) -> String {
-    let s = s.replace("<br>", "\n").replace('\u{2060}', "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
+    let s =
+        s.replace("<br>", "\n").replace('\u{2060}', "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
     let mut out = String::new();
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
@@ -476,7 +562,10 @@ fn check_markdown(md: &str) -> Vec<Vec<String>> {
                     }
                 }
             }
-            assert!(cells.first().is_some_and(|c| c.is_empty()) && cells.last().is_some_and(|c| c.is_empty()), "{line:?}");
+            assert!(
+                cells.first().is_some_and(|c| c.is_empty()) && cells.last().is_some_and(|c| c.is_empty()),
+                "{line:?}"
+            );
             let cells: Vec<String> = cells[1..cells.len() - 1].iter().map(|c| c.trim().to_string()).collect();
             assert_eq!(cells.len(), 5, "a row of five cells: {line:?}");
             rows.push(cells);
@@ -498,7 +587,10 @@ fn check_markdown(md: &str) -> Vec<Vec<String>> {
                 panic!("unescaped {c:?} in cell {cell:?}");
             }
             if c == '@' || (c == '#' && escaped) {
-                assert!(text[i + c.len_utf8()..].starts_with('\u{2060}'), "a mention or reference is not broken in {cell:?}");
+                assert!(
+                    text[i + c.len_utf8()..].starts_with('\u{2060}'),
+                    "a mention or reference is not broken in {cell:?}"
+                );
             }
             escaped = c == '\\' && !escaped;
         }
@@ -523,7 +615,13 @@ fn sample_sarif_validates_and_carries_every_finding() {
     check_sarif(&text, &o.findings);
     let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
     let run = &v["runs"][0];
-    let rule = |id: &str| run["tool"]["driver"]["rules"].as_array().and_then(|r| r.iter().find(|x| x["id"] == id)).cloned().unwrap_or(Value::Null);
+    let rule = |id: &str| {
+        run["tool"]["driver"]["rules"]
+            .as_array()
+            .and_then(|r| r.iter().find(|x| x["id"] == id))
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
     let p = rule("k8s/privileged-container");
     assert_eq!(p["shortDescription"]["text"], "Privileged container");
     assert_eq!(p["help"]["text"], "Set securityContext.privileged to false.");
@@ -545,7 +643,8 @@ fn sample_sarif_cut_to_limits_stays_valid_and_says_so() {
     assert_eq!(run["properties"]["totalResults"], o.findings.len());
     assert_eq!(run["properties"]["reportedResults"], 3);
     assert_eq!(run["properties"]["reportedRules"], 2);
-    let levels: Vec<&str> = run["results"].as_array().into_iter().flatten().filter_map(|r| r["level"].as_str()).collect();
+    let levels: Vec<&str> =
+        run["results"].as_array().into_iter().flatten().filter_map(|r| r["level"].as_str()).collect();
     assert_eq!(levels, ["error", "error", "error"], "the most severe are kept");
     let note = &run["invocations"][0]["toolExecutionNotifications"][0];
     assert_eq!(note["level"], "warning");
@@ -561,7 +660,12 @@ fn sample_junit_is_well_formed_and_escaped() {
     assert!(!xml.contains("<script>") && !xml.contains("<b>"));
     assert!(parse_junit(&xml).iter().flat_map(|(_, c)| c).any(|c| c.4.contains("]]> <script>alert(1)</script> &")));
     let suppressed = parse_junit(&xml).into_iter().find(|(n, _)| n == "acme/root").map(|(_, c)| c).unwrap_or_default();
-    assert!(suppressed.iter().any(|c| c.1 == "skipped" && c.3.as_deref().unwrap_or("").contains("ticket ]]> <b>SEC-1</b> | ok")), "{xml}");
+    assert!(
+        suppressed
+            .iter()
+            .any(|c| c.1 == "skipped" && c.3.as_deref().unwrap_or("").contains("ticket ]]> <b>SEC-1</b> | ok")),
+        "{xml}"
+    );
 }
 
 #[test]
@@ -581,9 +685,11 @@ fn sample_github_commands_cannot_be_injected() {
 #[test]
 fn sample_github_lists_changed_lines_first() {
     let o = sample();
-    let usual: Vec<String> = parse_annotations(&github::render(&o, &RenderContext::default())).into_iter().map(|a| a.data).collect();
+    let usual: Vec<String> =
+        parse_annotations(&github::render(&o, &RenderContext::default())).into_iter().map(|a| a.data).collect();
     // Line 31 lies inside the multi-line finding (30–32); line 4 of the odd file holds the injection one.
-    let changed = [("apps/web/deploy.yaml".to_string(), 31u32), ("apps/odd, name:1.yaml".to_string(), 4)].into_iter().collect();
+    let changed =
+        [("apps/web/deploy.yaml".to_string(), 31u32), ("apps/odd, name:1.yaml".to_string(), 4)].into_iter().collect();
     let ctx = RenderContext { changed_lines: Some(changed), ..Default::default() };
     let first: Vec<String> = parse_annotations(&github::render(&o, &ctx)).into_iter().map(|a| a.data).collect();
     assert_eq!(first.len(), usual.len());
@@ -593,7 +699,13 @@ fn sample_github_lists_changed_lines_first() {
     let rest: Vec<&String> = usual.iter().filter(|d| !d.starts_with(MULTILINE) && !d.starts_with(INJECTION)).collect();
     assert_eq!(first[2..].iter().collect::<Vec<_>>(), rest);
     // Without a set, the usual order.
-    assert_eq!(usual, parse_annotations(&github::render(&o, &RenderContext { changed_lines: None, ..ctx })).into_iter().map(|a| a.data).collect::<Vec<_>>());
+    assert_eq!(
+        usual,
+        parse_annotations(&github::render(&o, &RenderContext { changed_lines: None, ..ctx }))
+            .into_iter()
+            .map(|a| a.data)
+            .collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -610,20 +722,34 @@ fn sample_markdown_is_safe_and_complete() {
     }
     // Every message shows as its own text.
     for f in o.findings.iter().filter(|f| f.suppressed.is_none()) {
-        assert!(rows.iter().any(|r| md_unescape(&r[4]) == md_shown(&f.message)), "{:?} not shown faithfully:\n{md}", f.message);
+        assert!(
+            rows.iter().any(|r| md_unescape(&r[4]) == md_shown(&f.message)),
+            "{:?} not shown faithfully:\n{md}",
+            f.message
+        );
     }
     // Links: relative by default, percent-encoded.
-    let link = rows.iter().filter_map(|r| md_link(&r[3])).find(|(t, _)| md_unescape(t).starts_with("apps/odd")).unwrap_or_default();
+    let link = rows
+        .iter()
+        .filter_map(|r| md_link(&r[3]))
+        .find(|(t, _)| md_unescape(t).starts_with("apps/odd"))
+        .unwrap_or_default();
     assert_eq!(md_unescape(&link.0), "apps/odd, name:1.yaml:4");
     assert_eq!(link.1, "apps/odd%2C%20name%3A1.yaml#L4");
-    let multi = rows.iter().filter_map(|r| md_link(&r[3])).find(|(t, _)| md_unescape(t) == "apps/web/deploy.yaml:30").unwrap_or_default();
+    let multi = rows
+        .iter()
+        .filter_map(|r| md_link(&r[3]))
+        .find(|(t, _)| md_unescape(t) == "apps/web/deploy.yaml:30")
+        .unwrap_or_default();
     assert_eq!(multi.1, "apps/web/deploy.yaml#L30-L32");
     assert!(rows.iter().any(|r| r[3] == "—"), "the finding without a file has no link");
     // Suppressed and existing ones are folded and summarised.
     assert!(md.contains("<details><summary>Suppressed findings (1)</summary>"));
     assert!(md.contains("<details><summary>Existing findings (1)"));
     assert!(md.contains("1 suppressed") && md.contains("1 existing"));
-    assert!(rows.iter().any(|r| md_unescape(&r[3]) == "ticket ]]> <b>SEC-1</b> | ok" && md_unescape(&r[4]) == "2030-01-01"));
+    assert!(rows
+        .iter()
+        .any(|r| md_unescape(&r[3]) == "ticket ]]> <b>SEC-1</b> | ok" && md_unescape(&r[4]) == "2030-01-01"));
     // Absolute links in GitHub Actions.
     let abs = markdown::render(&o, &github_env());
     check_markdown(&abs);
@@ -642,7 +768,10 @@ fn empty_outcome_renders_in_every_format() {
     assert_eq!(report::render(Format::Github, &o, &ctx), "");
     let md = report::render(Format::Markdown, &o, &ctx);
     check_markdown(&md);
-    assert!(md.contains("### ✅ tollgate: nothing blocks this change") && md.contains("2 files and 3 documents checked"), "{md}");
+    assert!(
+        md.contains("### ✅ tollgate: nothing blocks this change") && md.contains("2 files and 3 documents checked"),
+        "{md}"
+    );
 }
 
 #[test]
@@ -821,7 +950,21 @@ fn cli_writes_every_format_in_one_run() {
     let summary_path = root.join("summary.md");
     fs::write(&summary_path, "# an earlier step\n").unwrap_or_else(|e| panic!("{e}"));
     let summary_env = summary_path.display().to_string();
-    let args = ["check", "-p", "policy", "-o", "sarif=out.sarif", "-o", "junit=junit.xml", "-o", "github", "-o", "markdown=pr.md", "-o", "json=report.json"];
+    let args = [
+        "check",
+        "-p",
+        "policy",
+        "-o",
+        "sarif=out.sarif",
+        "-o",
+        "junit=junit.xml",
+        "-o",
+        "github",
+        "-o",
+        "markdown=pr.md",
+        "-o",
+        "json=report.json",
+    ];
     let env = [
         ("GITHUB_STEP_SUMMARY", summary_env.as_str()),
         ("GITHUB_SERVER_URL", "https://github.com"),
@@ -842,7 +985,12 @@ fn cli_writes_every_format_in_one_run() {
 
     // github: stdout holds nothing but the commands.
     check_github(&r.stdout, &findings);
-    assert!(r.stdout.contains("file=apps/odd%2C name%3A1.yaml,line=8,") || r.stdout.contains("file=apps/odd%2C name%3A1.yaml,line=11,"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("file=apps/odd%2C name%3A1.yaml,line=8,")
+            || r.stdout.contains("file=apps/odd%2C name%3A1.yaml,line=11,"),
+        "{}",
+        r.stdout
+    );
     // sarif
     check_sarif(&read("out.sarif"), &findings);
     // junit
@@ -852,7 +1000,11 @@ fn cli_writes_every_format_in_one_run() {
     let rows = check_markdown(&md);
     let blocking = findings.iter().filter(|f| f.new && f.suppressed.is_none() && f.severity == Severity::Error).count();
     assert!(md.contains(&format!("tollgate: {blocking} findings block this change")), "{md}");
-    let (text, url) = rows.iter().filter_map(|r| md_link(&r[3])).find(|(t, _)| md_unescape(t).starts_with("apps/odd")).unwrap_or_default();
+    let (text, url) = rows
+        .iter()
+        .filter_map(|r| md_link(&r[3]))
+        .find(|(t, _)| md_unescape(t).starts_with("apps/odd"))
+        .unwrap_or_default();
     let line = md_unescape(&text).rsplit(':').next().unwrap_or("").to_string();
     assert_eq!(url, format!("https://github.com/acme/gitops/blob/{SHA}/apps/odd%2C%20name%3A1.yaml#L{line}"));
     // The job summary is appended to what earlier steps wrote.
@@ -878,9 +1030,24 @@ fn cli_outside_github_actions_links_relative_and_writes_no_summary() {
 fn cli_output_is_deterministic() {
     let dir = workspace();
     let root = dir.path();
-    let args = ["check", "-p", "policy", "-o", "sarif=a.sarif", "-o", "junit=a.xml", "-o", "markdown=a.md", "-o", "github", "-j", "2"];
+    let args = [
+        "check",
+        "-p",
+        "policy",
+        "-o",
+        "sarif=a.sarif",
+        "-o",
+        "junit=a.xml",
+        "-o",
+        "markdown=a.md",
+        "-o",
+        "github",
+        "-j",
+        "2",
+    ];
     let first = run(root, &args, &[]);
-    let files: Vec<String> = ["a.sarif", "a.xml", "a.md"].iter().map(|n| fs::read_to_string(root.join(n)).unwrap_or_default()).collect();
+    let files: Vec<String> =
+        ["a.sarif", "a.xml", "a.md"].iter().map(|n| fs::read_to_string(root.join(n)).unwrap_or_default()).collect();
     for _ in 0..2 {
         let again = run(root, &args, &[]);
         assert_eq!(again.stdout, first.stdout);
@@ -899,5 +1066,9 @@ fn cli_sarif_to_stdout_and_unknown_format() {
     validate_sarif_schema(&r.stdout);
     let bad = run(root, &["check", "-p", "policy", "-o", "xml"], &[]);
     assert_eq!(bad.code, Some(2));
-    assert!(bad.stderr.contains("unknown output format `xml`") && bad.stderr.contains("sarif, junit, github, markdown"), "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("unknown output format `xml`") && bad.stderr.contains("sarif, junit, github, markdown"),
+        "{}",
+        bad.stderr
+    );
 }

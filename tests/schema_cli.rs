@@ -40,7 +40,11 @@ fn schema_findings(rep: &Value) -> BTreeMap<(String, String, u64), usize> {
     let mut out = BTreeMap::new();
     for f in findings(rep) {
         if f["source"] == "schema" {
-            let key = (f["rule"].as_str().unwrap().to_string(), f["file"].as_str().unwrap_or("-").to_string(), f["line"].as_u64().unwrap_or(0));
+            let key = (
+                f["rule"].as_str().unwrap().to_string(),
+                f["file"].as_str().unwrap_or("-").to_string(),
+                f["line"].as_u64().unwrap_or(0),
+            );
             *out.entry(key).or_default() += 1;
         }
     }
@@ -85,7 +89,8 @@ fn expectations(dir: &Path, prefix: &str, version: Option<&str>) -> BTreeMap<(St
 
 #[test]
 fn fixtures_report_exactly_what_they_expect() {
-    let dirs = ["unknown-field", "wrong-type", "missing-required", "invalid-value", "missing", "crd", "removed-api", "valid"];
+    let dirs =
+        ["unknown-field", "wrong-type", "missing-required", "invalid-value", "missing", "crd", "removed-api", "valid"];
     for name in dirs {
         let d = tempdir();
         copy(name, d.path(), name);
@@ -102,7 +107,10 @@ fn fixtures_report_exactly_what_they_expect() {
     let d = tempdir();
     copy("removed-api/service-cidr.yaml", d.path(), "cidr.yaml");
     for v in ["1.36", "1.37"] {
-        let run = tollgate(d.path(), &["check", "cidr.yaml", "--builtin", "none", "-o", "json", "--fail-on", "never", "--kubernetes-version", v]);
+        let run = tollgate(
+            d.path(),
+            &["check", "cidr.yaml", "--builtin", "none", "-o", "json", "--fail-on", "never", "--kubernetes-version", v],
+        );
         let got = schema_findings(&run.json());
         let want = expectations(d.path(), "", Some(v));
         assert_eq!(got, want, "--kubernetes-version {v}");
@@ -136,7 +144,8 @@ fn messages_and_locations_a_person_reads() {
     let f = finding(&rep, "schema/wrong-type", r#"spec.replicas: expected integer, found string "two""#);
     assert_eq!(span(f), (10, 3, 10, 16));
     // A missing required field is located at its parent.
-    let f = finding(&rep, "schema/missing-required", "missing required field `name` in spec.template.spec.containers[0]");
+    let f =
+        finding(&rep, "schema/missing-required", "missing required field `name` in spec.template.spec.containers[0]");
     assert_eq!(f["pointer"], "/spec/template/spec/containers/0");
     assert_eq!((f["line"].as_u64(), f["column"].as_u64()), (Some(13), Some(11)));
     finding(&rep, "schema/missing-required", "missing required field `selector` in spec");
@@ -155,7 +164,11 @@ fn flags_and_config_keys() {
     let rules = |args: &[&str]| -> Vec<String> {
         let run = tollgate(d.path(), &[&["check", "-o", "json", "--fail-on", "never"][..], args].concat());
         run.expect_code(0);
-        let mut r: Vec<String> = findings(&run.json()).iter().filter(|f| f["source"] == "schema").map(|f| f["rule"].as_str().unwrap().to_string()).collect();
+        let mut r: Vec<String> = findings(&run.json())
+            .iter()
+            .filter(|f| f["source"] == "schema")
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect();
         r.sort();
         r
     };
@@ -174,7 +187,11 @@ fn flags_and_config_keys() {
     tollgate(d.path(), &["check", "deploy.yaml", "--builtin", "none", "--no-strict"]).expect_code(0);
 
     // The same keys in .tollgate.yaml; flags override them.
-    write(d.path(), ".tollgate.yaml", "builtin: none\nstrict: false\nreject-missing-schemas: true\nkubernetes-version: \"1.34\"\n");
+    write(
+        d.path(),
+        ".tollgate.yaml",
+        "builtin: none\nstrict: false\nreject-missing-schemas: true\nkubernetes-version: \"1.34\"\n",
+    );
     assert_eq!(rules(&[]), ["schema/missing", "schema/missing"]);
     tollgate(d.path(), &["check", "kinds.yaml"]).expect_code(1);
     assert_eq!(rules(&["--strict"]), all);
@@ -203,7 +220,11 @@ fn crds_from_the_commit_and_from_schema_locations() {
     let r = repo();
     copy("crd/widget-crd.yaml", r.path(), "crds/widget.yaml");
     copy("crd/widgets-invalid.yaml", r.path(), "apps/widgets.yaml");
-    write(r.path(), "apps/ok.yaml", "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: ok}\nspec: {size: 1}\n");
+    write(
+        r.path(),
+        "apps/ok.yaml",
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: ok}\nspec: {size: 1}\n",
+    );
     commit_all(r.path(), "crds");
     let run = tollgate(r.path(), &["check", "--rev", "HEAD", "--builtin", "none", "-o", "json", "--fail-on", "never"]);
     let rep = run.json();
@@ -222,7 +243,8 @@ fn crds_from_the_commit_and_from_schema_locations() {
     let run = tollgate(r.path(), &["check", "apps/ok.yaml", "--builtin", "none", "-o", "json"]);
     let rep = run.json();
     assert_eq!(findings(&rep)[0]["rule"], "schema/missing");
-    let run = tollgate(r.path(), &["check", "apps/ok.yaml", "--builtin", "none", "-o", "json", "--schema-location", "crds"]);
+    let run =
+        tollgate(r.path(), &["check", "apps/ok.yaml", "--builtin", "none", "-o", "json", "--schema-location", "crds"]);
     assert!(findings(&run.json()).is_empty(), "{}", run.stdout);
 
     // kubeconform-style locations: a directory and a template.
@@ -253,9 +275,17 @@ fn crds_from_the_commit_and_from_schema_locations() {
 #[test]
 fn removed_api_names_the_replacement() {
     let d = tempdir();
-    write(d.path(), "hpa.yaml", "apiVersion: autoscaling/v2beta2\nkind: HorizontalPodAutoscaler\nmetadata: {name: h}\nspec: {}\n");
+    write(
+        d.path(),
+        "hpa.yaml",
+        "apiVersion: autoscaling/v2beta2\nkind: HorizontalPodAutoscaler\nmetadata: {name: h}\nspec: {}\n",
+    );
     let run = tollgate(d.path(), &["check", "--builtin", "none", "--color", "never"]);
     run.expect_code(1);
-    assert!(run.stdout.contains("HorizontalPodAutoscaler autoscaling/v2beta2 was removed in Kubernetes 1.26"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("HorizontalPodAutoscaler autoscaling/v2beta2 was removed in Kubernetes 1.26"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("use apiVersion: autoscaling/v2"), "{}", run.stdout);
 }

@@ -81,7 +81,10 @@ fn coverage_and_threshold() {
     let cov = &v["coverage"][0];
     assert_eq!(cov["file"], "policy/p.rego");
     let not_covered: Vec<u64> = cov["not_covered"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).collect();
-    assert!(not_covered.iter().any(|l| (11..=12).contains(l)), "the warn rule (lines 11-12) is never evaluated: {not_covered:?}");
+    assert!(
+        not_covered.iter().any(|l| (11..=12).contains(l)),
+        "the warn rule (lines 11-12) is never evaluated: {not_covered:?}"
+    );
     assert!(!not_covered.iter().any(|l| (5..=8).contains(l)), "the deny rule is evaluated: {not_covered:?}");
     let total = v["total_coverage"].as_f64().unwrap();
     assert!(total < 100.0 && total > 0.0, "{total}");

@@ -61,7 +61,10 @@ fn inline_waiver_suppresses_and_expires() {
     // Suppressed, still reported, not blocking.
     let ok = find(&v, "k8s/privileged-container", "ok.yaml");
     assert_eq!(ok.len(), 1);
-    assert_eq!(ok[0]["suppressed"], serde_json::json!({"kind": "waiver", "reason": "CNI needs host access", "expires": "2026-12-31"}));
+    assert_eq!(
+        ok[0]["suppressed"],
+        serde_json::json!({"kind": "waiver", "reason": "CNI needs host access", "expires": "2026-12-31"})
+    );
     // Expired: the finding blocks again, and the waiver itself is reported at the annotation.
     let old = find(&v, "k8s/privileged-container", "old.yaml");
     assert_eq!(old[0]["suppressed"], serde_json::Value::Null);
@@ -107,7 +110,11 @@ fn config_waivers_are_governed() {
     let (code, _, err) = run(dir.path(), &[]);
     assert_eq!(code, Some(2));
     assert!(err.contains(".tollgate.yaml:2:") && err.contains("reason"), "{err}");
-    std::fs::write(dir.path().join(".tollgate.yaml"), "waivers:\n  - rule: k8s/x\n    reason: r\n    expires: someday\n").unwrap();
+    std::fs::write(
+        dir.path().join(".tollgate.yaml"),
+        "waivers:\n  - rule: k8s/x\n    reason: r\n    expires: someday\n",
+    )
+    .unwrap();
     let (code, _, err) = run(dir.path(), &[]);
     assert_eq!(code, Some(2));
     assert!(err.contains(".tollgate.yaml:4:") && err.contains("not a date"), "{err}");

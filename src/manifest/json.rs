@@ -76,7 +76,11 @@ impl<'a> P<'a> {
 
     fn value(&mut self, seg: Seg, key: Option<Pos>, depth: usize) -> R<Value> {
         if depth > self.limits.max_depth {
-            return Err((format!("nesting deeper than {} levels", self.limits.max_depth), self.pos(), "parse/too-deep"));
+            return Err((
+                format!("nesting deeper than {} levels", self.limits.max_depth),
+                self.pos(),
+                "parse/too-deep",
+            ));
         }
         let start = self.pos();
         let idx = self.entries.len();
@@ -105,7 +109,9 @@ impl<'a> P<'a> {
                             self.issues.push(ParseIssue {
                                 rule: "parse/duplicate-key",
                                 severity: Severity::Error,
-                                message: format!("duplicate key `{k}`: Kubernetes keeps the last value, other tools the first"),
+                                message: format!(
+                                    "duplicate key `{k}`: Kubernetes keeps the last value, other tools the first"
+                                ),
                                 at: kpos,
                                 document: Some(0),
                                 help: None,

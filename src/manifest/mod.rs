@@ -119,7 +119,14 @@ fn resource_of(v: &Value) -> Resource {
     }
 }
 
-fn file_finding(path: &str, rule: &str, severity: Severity, message: String, region: Option<Region>, help: Option<&str>) -> Finding {
+fn file_finding(
+    path: &str,
+    rule: &str,
+    severity: Severity,
+    message: String,
+    region: Option<Region>,
+    help: Option<&str>,
+) -> Finding {
     // A finding about the whole file still carries a line (DESIGN.md §2): its start.
     let region = region.or(Some(Region { line: 1, column: 1, end_line: 1, end_column: 1, start_byte: 0, end_byte: 0 }));
     let mut f = Finding::new(rule, severity, message, Origin::Parse, Some(path.to_string()), None, "", region, None);
@@ -138,11 +145,13 @@ fn decode(bytes: &[u8]) -> Result<String, (String, u32)> {
     let utf16 = |le: bool, b: &[u8]| -> Result<String, (String, u32)> {
         let units = b.chunks(2).map(|c| {
             let (x, y) = (c[0] as u16, c.get(1).copied().unwrap_or(0) as u16);
-            if le { x | (y << 8) } else { (x << 8) | y }
+            if le {
+                x | (y << 8)
+            } else {
+                (x << 8) | y
+            }
         });
-        char::decode_utf16(units)
-            .collect::<Result<String, _>>()
-            .map_err(|_| ("invalid UTF-16".to_string(), 1))
+        char::decode_utf16(units).collect::<Result<String, _>>().map_err(|_| ("invalid UTF-16".to_string(), 1))
     };
     if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
         return utf16(true, rest);
@@ -208,7 +217,14 @@ pub fn load(file: &SourceFile, limits: &Limits) -> Loaded {
         Ok(t) => t,
         Err((msg, line)) => {
             let region = Region { line, column: 1, end_line: line, end_column: 1, start_byte: 0, end_byte: 0 };
-            out.findings.push(file_finding(path, "parse/invalid-utf8", Severity::Error, msg, Some(region), Some("save the file as UTF-8")));
+            out.findings.push(file_finding(
+                path,
+                "parse/invalid-utf8",
+                Severity::Error,
+                msg,
+                Some(region),
+                Some("save the file as UTF-8"),
+            ));
             return out;
         }
     };
@@ -268,7 +284,14 @@ pub fn load(file: &SourceFile, limits: &Limits) -> Loaded {
             continue;
         }
         let resource = resource_of(&raw.value);
-        out.docs.push(Document { file: ft.clone(), index: raw.index, base: Vec::new(), value: raw.value, spans, resource });
+        out.docs.push(Document {
+            file: ft.clone(),
+            index: raw.index,
+            base: Vec::new(),
+            value: raw.value,
+            spans,
+            resource,
+        });
     }
     out
 }

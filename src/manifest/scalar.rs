@@ -21,18 +21,12 @@ pub fn resolve_yaml11(s: &str) -> Scalar {
         return Scalar::Null;
     };
     match first {
-        b'y' | b'Y' | b'n' | b'N' | b't' | b'T' | b'f' | b'F' | b'o' | b'O' | b'~' => {
-            match s {
-                "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
-                    Scalar::Bool(true)
-                }
-                "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
-                    Scalar::Bool(false)
-                }
-                "~" | "null" | "Null" | "NULL" => Scalar::Null,
-                _ => Scalar::Str,
-            }
-        }
+        b'y' | b'Y' | b'n' | b'N' | b't' | b'T' | b'f' | b'F' | b'o' | b'O' | b'~' => match s {
+            "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => Scalar::Bool(true),
+            "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => Scalar::Bool(false),
+            "~" | "null" | "Null" | "NULL" => Scalar::Null,
+            _ => Scalar::Str,
+        },
         b'.' => {
             // .inf/.nan have no JSON form; kubectl rejects them when converting to JSON. Keep the text.
             if is_yaml_float(s) {

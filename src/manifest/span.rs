@@ -55,10 +55,7 @@ pub fn parse_pointer(p: &str) -> Vec<PathSeg> {
     if p.is_empty() {
         return Vec::new();
     }
-    p.trim_start_matches('/')
-        .split('/')
-        .map(|t| PathSeg::Key(t.replace("~1", "/").replace("~0", "~")))
-        .collect()
+    p.trim_start_matches('/').split('/').map(|t| PathSeg::Key(t.replace("~1", "/").replace("~0", "~"))).collect()
 }
 
 /// Render segments as a JSON pointer.
@@ -169,11 +166,7 @@ impl FileText {
             Err(i) => i.saturating_sub(1),
         };
         let ls = starts.get(line).copied().unwrap_or(0);
-        let col = if self.ascii {
-            byte - ls
-        } else {
-            self.text.get(ls..byte).map(|s| s.chars().count()).unwrap_or(0)
-        };
+        let col = if self.ascii { byte - ls } else { self.text.get(ls..byte).map(|s| s.chars().count()).unwrap_or(0) };
         (line as u32 + 1, col as u32 + 1)
     }
 
@@ -196,11 +189,8 @@ impl FileText {
         let sb = self.byte_of(p);
         let (line, column) = self.line_col(sb);
         let eb = self.text.get(sb..).and_then(|r| r.chars().next()).map(|c| sb + c.len_utf8()).unwrap_or(sb);
-        let (end_line, end_column) = if eb > sb && !self.text[sb..eb].contains('\n') {
-            self.line_col(eb)
-        } else {
-            (line, column)
-        };
+        let (end_line, end_column) =
+            if eb > sb && !self.text[sb..eb].contains('\n') { self.line_col(eb) } else { (line, column) };
         Region { line, column, end_line, end_column, start_byte: sb, end_byte: eb }
     }
 }

@@ -91,10 +91,7 @@ fn kubernetes_typing() {
 
 #[test]
 fn merge_keys_and_aliases() {
-    let l = load_str(
-        "m.yaml",
-        "base: &b\n  a: 1\n  b: 2\nobj:\n  <<: *b\n  b: 3\nref: *b\n",
-    );
+    let l = load_str("m.yaml", "base: &b\n  a: 1\n  b: 2\nobj:\n  <<: *b\n  b: 3\nref: *b\n");
     let v = &l.docs[0].value;
     assert_eq!(v["obj"]["a"], Value::from(1i64));
     assert_eq!(v["obj"]["b"], Value::from(3i64), "explicit keys win over merged ones");
@@ -109,7 +106,10 @@ fn merge_keys_and_aliases() {
 
 #[test]
 fn json_locations() {
-    let l = load_str("x.json", "{\r\n  \"kind\": \"Pod\",\r\n  \"spec\": {\"hostPID\": true, \"n\": [1, 2.5, -3]}\r\n}\r\n");
+    let l = load_str(
+        "x.json",
+        "{\r\n  \"kind\": \"Pod\",\r\n  \"spec\": {\"hostPID\": true, \"n\": [1, 2.5, -3]}\r\n}\r\n",
+    );
     assert!(l.findings.is_empty(), "{:?}", l.findings);
     let d = &l.docs[0];
     assert_eq!(d.value["spec"]["n"][2], Value::from(-3i64));
@@ -144,7 +144,10 @@ fn block_scalar_end_is_trimmed() {
 
 #[test]
 fn document_separator_rules() {
-    let l = load_str("s.yaml", "a: |\n  ---\n  not a separator\n--- # comment\nb: 1\n---   \nc: 2\n---\n# only a comment\n");
+    let l = load_str(
+        "s.yaml",
+        "a: |\n  ---\n  not a separator\n--- # comment\nb: 1\n---   \nc: 2\n---\n# only a comment\n",
+    );
     assert_eq!(l.docs.len(), 3);
     assert_eq!(l.docs[0].value["a"], Value::from("---\nnot a separator\n"));
     assert_eq!(l.docs[2].index, 2);
@@ -181,10 +184,16 @@ fn bad_input_is_a_finding() {
     let l = load_str("deep.json", &deep);
     assert_eq!(rules(&l)[0].0, "parse/too-deep");
 
-    let l = load(&SourceFile { path: "u.yaml".into(), bytes: b"a: 1\nb: \xff\n".to_vec(), too_large: None }, &Limits::default());
+    let l = load(
+        &SourceFile { path: "u.yaml".into(), bytes: b"a: 1\nb: \xff\n".to_vec(), too_large: None },
+        &Limits::default(),
+    );
     assert_eq!(rules(&l), vec![("parse/invalid-utf8".into(), Some(2))]);
 
-    let l = load(&SourceFile { path: "bin.yaml".into(), bytes: vec![0x89, b'P', 0, 1, 2], too_large: None }, &Limits::default());
+    let l = load(
+        &SourceFile { path: "bin.yaml".into(), bytes: vec![0x89, b'P', 0, 1, 2], too_large: None },
+        &Limits::default(),
+    );
     assert_eq!(rules(&l)[0].0, "parse/binary-file");
 
     let l = load(&SourceFile { path: "big.yaml".into(), bytes: vec![], too_large: Some(11 << 20) }, &Limits::default());

@@ -132,7 +132,13 @@ impl<'a> Builder<'a> {
     }
 
     /// Attach a finished value node (entry `entry`) to its parent.
-    fn attach(&mut self, value: Value, entry: usize, anchor: usize, key_text: Option<regorus::Rc<str>>) -> Result<(), Stop> {
+    fn attach(
+        &mut self,
+        value: Value,
+        entry: usize,
+        anchor: usize,
+        key_text: Option<regorus::Rc<str>>,
+    ) -> Result<(), Stop> {
         if anchor != 0 {
             let end = self.entries[entry].subtree_end as usize;
             self.anchors.insert(anchor, Anchor { value: value.clone(), first: entry, end, key: key_text });
@@ -165,12 +171,20 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    fn scalar_value(&mut self, text: &str, style: ScalarStyle, tag: &Option<std::borrow::Cow<'_, Tag>>, at: Pos, json: bool) -> Value {
+    fn scalar_value(
+        &mut self,
+        text: &str,
+        style: ScalarStyle,
+        tag: &Option<std::borrow::Cow<'_, Tag>>,
+        at: Pos,
+        json: bool,
+    ) -> Value {
         let plain = style == ScalarStyle::Plain;
         if tag_is(tag, "str") || (!plain && tag.is_none()) {
             return Value::from(text);
         }
-        if tag.is_some() && !tag_is(tag, "int") && !tag_is(tag, "float") && !tag_is(tag, "bool") && !tag_is(tag, "null") {
+        if tag.is_some() && !tag_is(tag, "int") && !tag_is(tag, "float") && !tag_is(tag, "bool") && !tag_is(tag, "null")
+        {
             // Unknown tags: the value is taken as written.
             return Value::from(text);
         }
@@ -220,7 +234,10 @@ impl<'a> Builder<'a> {
                     };
                     let merge = style == ScalarStyle::Plain && &*text == "<<";
                     if anchor != 0 {
-                        self.anchors.insert(anchor, Anchor { value: Value::String(key.clone()), first: 0, end: 0, key: Some(key.clone()) });
+                        self.anchors.insert(
+                            anchor,
+                            Anchor { value: Value::String(key.clone()), first: 0, end: 0, key: Some(key.clone()) },
+                        );
                     }
                     if let Some(Frame::Map { key: k, .. }) = self.stack.last_mut() {
                         *k = Some(PendingKey { name: key, at: start, merge });
@@ -235,15 +252,30 @@ impl<'a> Builder<'a> {
             }
             Event::SequenceStart(anchor, _tag) => {
                 if self.expecting_key() {
-                    return Err(self.stop("parse/invalid-yaml", "a sequence cannot be a mapping key".into(), start, None));
+                    return Err(self.stop(
+                        "parse/invalid-yaml",
+                        "a sequence cannot be a mapping key".into(),
+                        start,
+                        None,
+                    ));
                 }
                 self.check_depth(start)?;
                 let e = self.push_entry(start, end);
-                self.stack.push(Frame::Seq { entry: e, items: Vec::new(), anchor, flow: span.end.index() > span.start.index() });
+                self.stack.push(Frame::Seq {
+                    entry: e,
+                    items: Vec::new(),
+                    anchor,
+                    flow: span.end.index() > span.start.index(),
+                });
             }
             Event::MappingStart(anchor, _tag) => {
                 if self.expecting_key() {
-                    return Err(self.stop("parse/invalid-yaml", "a mapping cannot be a mapping key".into(), start, None));
+                    return Err(self.stop(
+                        "parse/invalid-yaml",
+                        "a mapping cannot be a mapping key".into(),
+                        start,
+                        None,
+                    ));
                 }
                 self.check_depth(start)?;
                 let e = self.push_entry(start, end);
@@ -277,7 +309,12 @@ impl<'a> Builder<'a> {
                 };
                 if self.expecting_key() {
                     let Some(k) = a.key.clone() else {
-                        return Err(self.stop("parse/invalid-yaml", "an alias used as a mapping key must name a scalar".into(), start, None));
+                        return Err(self.stop(
+                            "parse/invalid-yaml",
+                            "an alias used as a mapping key must name a scalar".into(),
+                            start,
+                            None,
+                        ));
                     };
                     if let Some(Frame::Map { key, .. }) = self.stack.last_mut() {
                         *key = Some(PendingKey { merge: false, name: k, at: start });
@@ -289,7 +326,10 @@ impl<'a> Builder<'a> {
                 if self.alias_nodes > self.limits.alias_budget {
                     return Err(self.stop(
                         "parse/alias-budget",
-                        format!("aliases expand to more than {} nodes (a \"billion laughs\" document?)", self.limits.alias_budget),
+                        format!(
+                            "aliases expand to more than {} nodes (a \"billion laughs\" document?)",
+                            self.limits.alias_budget
+                        ),
                         start,
                         Some("write the repeated content out, or use fewer nested aliases".into()),
                     ));
@@ -358,11 +398,23 @@ impl<'a> Builder<'a> {
                     j = (self.entries[j].subtree_end as usize).max(j + 1);
                 }
             }
-            _ => return Err(self.stop("parse/invalid-yaml", "the value of a `<<` merge key must be a mapping or a list of mappings".into(), at, None)),
+            _ => {
+                return Err(self.stop(
+                    "parse/invalid-yaml",
+                    "the value of a `<<` merge key must be a mapping or a list of mappings".into(),
+                    at,
+                    None,
+                ))
+            }
         }
         for (src, se) in sources {
             let Ok(obj) = src.as_object() else {
-                return Err(self.stop("parse/invalid-yaml", "the value of a `<<` merge key must be a mapping or a list of mappings".into(), at, None));
+                return Err(self.stop(
+                    "parse/invalid-yaml",
+                    "the value of a `<<` merge key must be a mapping or a list of mappings".into(),
+                    at,
+                    None,
+                ));
             };
             for (k, v) in obj.iter() {
                 if map.contains_key(k) {

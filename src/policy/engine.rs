@@ -94,7 +94,10 @@ fn rule_matches(rule: &str, prefixes: &[&str]) -> bool {
         rule.strip_prefix(p).is_some_and(|rest| {
             rest.is_empty()
                 || (rest.starts_with('_')
-                    && rest.split('_').skip(1).all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric())))
+                    && rest
+                        .split('_')
+                        .skip(1)
+                        .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric())))
         })
     })
 }
@@ -141,7 +144,12 @@ pub(crate) fn add_module(engine: &mut Engine, src: &PolicySource) -> Result<Stri
 
 impl PolicySet {
     /// Compile every source, merge `data`, and select the packages that run.
-    pub fn new(sources: &[PolicySource], data: Vec<Value>, sel: &Selection, combine: bool) -> Result<PolicySet, PolicyError> {
+    pub fn new(
+        sources: &[PolicySource],
+        data: Vec<Value>,
+        sel: &Selection,
+        combine: bool,
+    ) -> Result<PolicySet, PolicyError> {
         let mut engine = Engine::new();
         engine.set_gather_prints(true);
         super::builtins::register(&mut engine).map_err(|e| PolicyError::Compile(e.to_string()))?;
@@ -154,8 +162,11 @@ impl PolicySet {
         for src in sources {
             let pkg = add_module(&mut engine, src)?;
             let pkg = pkg.strip_prefix("data.").unwrap_or(&pkg).to_string();
-            let blocks = metadata::parse_blocks(&src.text)
-                .map_err(|(line, message)| PolicyError::Metadata { path: src.path.clone(), line, message })?;
+            let blocks = metadata::parse_blocks(&src.text).map_err(|(line, message)| PolicyError::Metadata {
+                path: src.path.clone(),
+                line,
+                message,
+            })?;
             let entry = pkg_meta.entry(pkg).or_insert_with(|| (src.builtin, Metadata::default(), HashMap::new()));
             for b in blocks {
                 match b.scope {
@@ -226,13 +237,25 @@ impl PolicySet {
                     }
                     continue;
                 };
-                gate_rules.push(RuleRef { name: n.clone(), path: format!("data.{pkg}.{n}"), severity, meta: rule_meta.get(n).cloned() });
+                gate_rules.push(RuleRef {
+                    name: n.clone(),
+                    path: format!("data.{pkg}.{n}"),
+                    severity,
+                    meta: rule_meta.get(n).cloned(),
+                });
             }
             if gate_rules.is_empty() {
                 continue;
             }
             let kinds = meta.kinds.as_ref().map(|k| k.iter().cloned().collect());
-            checks.push(Check { package: pkg.clone(), rules: gate_rules, exception, meta: meta.clone(), builtin: *builtin, kinds });
+            checks.push(Check {
+                package: pkg.clone(),
+                rules: gate_rules,
+                exception,
+                meta: meta.clone(),
+                builtin: *builtin,
+                kinds,
+            });
         }
 
         // Prepare once and compile every gate rule (surfaces static errors such as unknown
@@ -296,7 +319,9 @@ impl PolicySet {
                             let (doc, rest) = match &r.path {
                                 Some(p) => match p.split_first() {
                                     Some((PathSeg::Index(i), rest)) => (docs.get(*i as usize), strip_contents(rest)),
-                                    Some((PathSeg::Key(k), rest)) => (k.parse::<usize>().ok().and_then(|i| docs.get(i)), strip_contents(rest)),
+                                    Some((PathSeg::Key(k), rest)) => {
+                                        (k.parse::<usize>().ok().and_then(|i| docs.get(i)), strip_contents(rest))
+                                    }
                                     None => (None, Vec::new()),
                                 },
                                 None => (None, Vec::new()),
@@ -447,13 +472,16 @@ fn results_of(v: &Value) -> Vec<PolicyResult> {
     }
 }
 
-fn make_finding(check: &Check, rule: &RuleRef, r: &PolicyResult, doc: Option<&Document>, path: &[PathSeg], suppressed: Option<Suppression>) -> Finding {
+fn make_finding(
+    check: &Check,
+    rule: &RuleRef,
+    r: &PolicyResult,
+    doc: Option<&Document>,
+    path: &[PathSeg],
+    suppressed: Option<Suppression>,
+) -> Finding {
     let meta = rule.meta.as_ref().unwrap_or(&check.meta);
-    let id = r
-        .id
-        .clone()
-        .or_else(|| meta.id.clone())
-        .unwrap_or_else(|| format!("{}.{}", check.package, rule.name));
+    let id = r.id.clone().or_else(|| meta.id.clone()).unwrap_or_else(|| format!("{}.{}", check.package, rule.name));
     let (file, document, pointer, region, resource) = match doc {
         Some(d) => {
             let loc = d.locate(path);
@@ -463,7 +491,8 @@ fn make_finding(check: &Check, rule: &RuleRef, r: &PolicyResult, doc: Option<&Do
     };
     // The fingerprint uses the path the policy named, so it does not move when a missing field
     // is added elsewhere in the parent.
-    let mut f = Finding::new(id, rule.severity, r.msg.clone(), Origin::Policy, file, document, pointer, region, resource);
+    let mut f =
+        Finding::new(id, rule.severity, r.msg.clone(), Origin::Policy, file, document, pointer, region, resource);
     let requested = match doc {
         Some(d) => {
             let mut full = d.base.clone();

@@ -44,10 +44,7 @@ fn string_at(v: &Value, key: &str) -> Option<String> {
 }
 
 fn rule_name(line: &str) -> String {
-    line.trim()
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect()
+    line.trim().chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect()
 }
 
 /// Extract every `# METADATA` block of a Rego file. Errors name the line of a block whose YAML
@@ -70,7 +67,10 @@ pub fn parse_blocks(text: &str) -> Result<Vec<Block>, (usize, String)> {
             body.push('\n');
             j += 1;
         }
-        let parsed = crate::manifest::yaml::parse(&body, &crate::manifest::Limits { lint_ambiguous: false, ..Default::default() });
+        let parsed = crate::manifest::yaml::parse(
+            &body,
+            &crate::manifest::Limits { lint_ambiguous: false, ..Default::default() },
+        );
         if let Some(issue) = parsed.issues.iter().find(|i| i.severity == crate::finding::Severity::Error) {
             return Err((start + issue.at.line as usize, format!("invalid METADATA block: {}", issue.message)));
         }
@@ -87,7 +87,12 @@ pub fn parse_blocks(text: &str) -> Result<Vec<Block>, (usize, String)> {
         let severity = match string_at(custom, "severity") {
             Some(s) => match Risk::parse(&s) {
                 Some(r) => Some(r),
-                None => return Err((start, format!("invalid METADATA severity `{s}` (critical, high, medium, low or info)"))),
+                None => {
+                    return Err((
+                        start,
+                        format!("invalid METADATA severity `{s}` (critical, high, medium, low or info)"),
+                    ))
+                }
             },
             None => None,
         };
@@ -102,11 +107,8 @@ pub fn parse_blocks(text: &str) -> Result<Vec<Block>, (usize, String)> {
             raw: serde_json::to_value(&v).unwrap_or(serde_json::Value::Null),
         };
         let next = lines.get(j).copied().unwrap_or("");
-        let scope = if next.trim_start().starts_with("package ") {
-            Scope::Package
-        } else {
-            Scope::Rule(rule_name(next))
-        };
+        let scope =
+            if next.trim_start().starts_with("package ") { Scope::Package } else { Scope::Rule(rule_name(next)) };
         out.push(Block { scope, line: i + 1, meta });
         i = j;
     }

@@ -64,13 +64,16 @@ impl Diagnostic for Diag<'_> {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         self.src.as_ref()?;
         let r = self.f.region?;
-        let label = self.f.title.clone().or_else(|| {
-            if self.f.pointer.is_empty() {
-                None
-            } else {
-                Some(self.f.pointer.clone())
-            }
-        });
+        let label =
+            self.f.title.clone().or_else(
+                || {
+                    if self.f.pointer.is_empty() {
+                        None
+                    } else {
+                        Some(self.f.pointer.clone())
+                    }
+                },
+            );
         // A node over several lines (a parent whose field is missing) is marked on its first
         // line only; the JSON report keeps the full range.
         let mut end = r.end_byte;
@@ -100,7 +103,12 @@ pub fn render(outcome: &Outcome, color: bool) -> String {
     let handler = GraphicalReportHandler::new_themed(theme).with_links(false).with_context_lines(1).with_width(120);
     let mut out = String::new();
     for f in &outcome.findings {
-        let text = f.file.as_ref().and_then(|file| outcome.texts.get(file)).filter(|_| f.region.is_some()).map(|t| t.text.clone());
+        let text = f
+            .file
+            .as_ref()
+            .and_then(|file| outcome.texts.get(file))
+            .filter(|_| f.region.is_some())
+            .map(|t| t.text.clone());
         let src = match (&f.file, &text) {
             (Some(file), Some(t)) => Some(NamedSource::new(file, t.clone()).with_language("yaml")),
             _ => None,

@@ -57,7 +57,8 @@ fn finding(f: &Finding) -> JsonFinding<'_> {
 
 /// The whole report, pretty-printed, with a trailing newline.
 pub fn render(outcome: &Outcome) -> String {
-    let report = Report { version: 1, summary: outcome.summary(), findings: outcome.findings.iter().map(finding).collect() };
+    let report =
+        Report { version: 1, summary: outcome.summary(), findings: outcome.findings.iter().map(finding).collect() };
     let mut s = serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".into());
     s.push('\n');
     s

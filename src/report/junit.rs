@@ -161,7 +161,10 @@ pub fn render(outcome: &Outcome) -> String {
         report.add_test_suite(suite);
     }
     let mut s = report.to_string().unwrap_or_else(|e| {
-        format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- cannot write the JUnit report: {} -->\n<testsuites/>\n", one_line(&e.to_string()).replace("--", "- -"))
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- cannot write the JUnit report: {} -->\n<testsuites/>\n",
+            one_line(&e.to_string()).replace("--", "- -")
+        )
     });
     if !s.ends_with('\n') {
         s.push('\n');
@@ -177,13 +180,24 @@ mod tests {
     fn f(rule: &str, sev: Severity, name: &str, message: &str) -> Finding {
         let region = Region { line: 4, column: 3, end_line: 4, end_column: 9, start_byte: 0, end_byte: 0 };
         let res = Resource { kind: Some("Pod".into()), name: Some(name.into()), ..Default::default() };
-        Finding::new(rule, sev, message, Origin::Policy, Some("a.yaml".into()), Some(0), "/spec", Some(region), Some(res))
+        Finding::new(
+            rule,
+            sev,
+            message,
+            Origin::Policy,
+            Some("a.yaml".into()),
+            Some(0),
+            "/spec",
+            Some(region),
+            Some(res),
+        )
     }
 
     #[test]
     fn suites_cases_and_statuses() {
         let mut sup = f("r/a", Severity::Error, "quiet", "m3");
-        sup.suppressed = Some(Suppression { kind: "exception".into(), reason: Some("ok ]]> <&>".into()), expires: None });
+        sup.suppressed =
+            Some(Suppression { kind: "exception".into(), reason: Some("ok ]]> <&>".into()), expires: None });
         let outcome = Outcome {
             findings: vec![
                 f("r/a", Severity::Error, "web", "m1\nsecond line"),

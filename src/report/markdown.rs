@@ -52,7 +52,9 @@ pub fn escape(s: &str) -> String {
                 out.push(c);
             }
             c if c.is_control() => out.push('\u{FFFD}'),
-            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}' => out.push('\u{FFFD}'),
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}' => {
+                out.push('\u{FFFD}')
+            }
             c => out.push(c),
         }
     }

@@ -206,7 +206,10 @@ mod tests {
             Some(v.to_string())
         };
         let ctx = RenderContext::from_env(env);
-        assert_eq!(ctx.link("x.yaml", Some(Region { end_line: 3, ..r })), "https://github.com/acme/gitops/blob/0123abc/x.yaml#L3");
+        assert_eq!(
+            ctx.link("x.yaml", Some(Region { end_line: 3, ..r })),
+            "https://github.com/acme/gitops/blob/0123abc/x.yaml#L3"
+        );
         assert!(RenderContext::from_env(|k| (k != "GITHUB_SHA").then(|| "x".to_string())).link_base.is_none());
     }
 }

@@ -15,7 +15,8 @@ use super::{encode_path, Outcome};
 use crate::finding::{Finding, Risk, Severity, Suppression};
 
 /// The schema the log declares (the OASIS publication the tests validate against).
-pub const SCHEMA_URI: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+pub const SCHEMA_URI: &str =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 /// Key of the fingerprint in `partialFingerprints` (versioned: a new recipe gets a new key).
 pub const FINGERPRINT_KEY: &str = "tollgate/v1";
 /// The base id of every artifact URI: the repository root.
@@ -448,7 +449,8 @@ mod tests {
 
     fn f(rule: &str, sev: Severity, risk: Option<Risk>, line: u32) -> Finding {
         let region = Region { line, column: 3, end_line: line, end_column: 9, start_byte: 0, end_byte: 0 };
-        let mut f = Finding::new(rule, sev, "m", Origin::Policy, Some("a.yaml".into()), Some(0), "/spec", Some(region), None);
+        let mut f =
+            Finding::new(rule, sev, "m", Origin::Policy, Some("a.yaml".into()), Some(0), "/spec", Some(region), None);
         f.risk = risk;
         f
     }

@@ -54,7 +54,9 @@ impl Index {
         let mut out: Vec<&str> = self
             .kinds
             .iter()
-            .filter(|(k, e)| k.split_once(' ').is_some_and(|(a, _)| a == api_version) && e.versions.iter().any(|v| v == minor))
+            .filter(|(k, e)| {
+                k.split_once(' ').is_some_and(|(a, _)| a == api_version) && e.versions.iter().any(|v| v == minor)
+            })
             .filter_map(|(k, _)| k.split_once(' ').map(|(_, kind)| kind))
             .collect();
         out.sort_unstable();
@@ -64,11 +66,8 @@ impl Index {
     /// The apiVersions that serve `kind` in `minor`, sorted.
     pub fn api_versions_of(&self, minor: &str, kind: &str) -> Vec<&str> {
         let Some(avs) = self.by_kind.get(kind) else { return Vec::new() };
-        let mut out: Vec<&str> = avs
-            .iter()
-            .filter(|a| self.minors_with(a, kind).iter().any(|v| v == minor))
-            .map(String::as_str)
-            .collect();
+        let mut out: Vec<&str> =
+            avs.iter().filter(|a| self.minors_with(a, kind).iter().any(|v| v == minor)).map(String::as_str).collect();
         out.sort_unstable();
         out
     }
@@ -87,7 +86,12 @@ pub fn index() -> &'static Index {
             i
         }
         // The file is embedded and checked by tests; an empty index only disables the built-ins.
-        Err(_) => Index { source: String::new(), versions: Default::default(), kinds: HashMap::new(), by_kind: HashMap::new() },
+        Err(_) => Index {
+            source: String::new(),
+            versions: Default::default(),
+            kinds: HashMap::new(),
+            by_kind: HashMap::new(),
+        },
     })
 }
 

@@ -49,7 +49,8 @@ mod tests {
 
     #[test]
     fn nulls_dropped_numbers_kept() {
-        let v = Value::from_json_str(r#"{"a": null, "b": [null, 1, -2, 1.5], "c": {"d": null, "e": "x"}, "f": 3.5}"#).unwrap();
+        let v = Value::from_json_str(r#"{"a": null, "b": [null, 1, -2, 1.5], "c": {"d": null, "e": "x"}, "f": 3.5}"#)
+            .unwrap();
         let j = to_json(&v);
         assert_eq!(j, serde_json::json!({"b": [null, 1, -2, 1.5], "c": {"e": "x"}, "f": 3.5}));
     }

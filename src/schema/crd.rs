@@ -25,7 +25,8 @@ pub struct CrdVersion {
 
 /// Whether a document is a CustomResourceDefinition this module reads.
 pub fn is_crd(api_version: &str, kind: &str) -> bool {
-    kind == "CustomResourceDefinition" && matches!(api_version, "apiextensions.k8s.io/v1" | "apiextensions.k8s.io/v1beta1")
+    kind == "CustomResourceDefinition"
+        && matches!(api_version, "apiextensions.k8s.io/v1" | "apiextensions.k8s.io/v1beta1")
 }
 
 fn str_at<'a>(v: &'a Json, path: &[&str]) -> Option<&'a str> {
@@ -51,7 +52,13 @@ pub fn from_document(doc: &Json) -> Result<Vec<CrdVersion>, String> {
     let mut push = |name: &str, schema: Option<&Json>| {
         let converted = match schema {
             Some(s) => convert_root(s, group, name, kind, prune),
-            None => convert_root(&json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true}), group, name, kind, prune),
+            None => convert_root(
+                &json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true}),
+                group,
+                name,
+                kind,
+                prune,
+            ),
         };
         out.push(CrdVersion { api_version: format!("{group}/{name}"), kind: kind.to_string(), schema: converted });
     };
@@ -170,7 +177,10 @@ pub fn convert(schema: &Json, prune: bool, junctor: bool) -> Json {
                 let items = match v {
                     // OpenAPI 3.0 allows only one schema; an array form is passed on as prefixItems.
                     Json::Array(a) => {
-                        out.insert("prefixItems".into(), Json::Array(a.iter().map(|s| convert(s, prune, junctor)).collect()));
+                        out.insert(
+                            "prefixItems".into(),
+                            Json::Array(a.iter().map(|s| convert(s, prune, junctor)).collect()),
+                        );
                         continue;
                     }
                     s => convert(s, prune, junctor),
@@ -185,7 +195,8 @@ pub fn convert(schema: &Json, prune: bool, junctor: bool) -> Json {
                 out.insert(k.clone(), ap);
             }
             "allOf" | "anyOf" | "oneOf" => {
-                let list = v.as_array().map(|a| a.iter().map(|s| convert(s, prune, true)).collect()).unwrap_or_default();
+                let list =
+                    v.as_array().map(|a| a.iter().map(|s| convert(s, prune, true)).collect()).unwrap_or_default();
                 out.insert(k.clone(), Json::Array(list));
             }
             "not" => {
@@ -250,8 +261,9 @@ pub fn convert(schema: &Json, prune: bool, junctor: bool) -> Json {
             p.insert("metadata".into(), metadata_schema(meta));
         }
     }
-    let is_object = out.get("type").is_some_and(|t| t == "object" || t.as_array().is_some_and(|a| a.contains(&json!("object"))))
-        || out.contains_key("properties");
+    let is_object =
+        out.get("type").is_some_and(|t| t == "object" || t.as_array().is_some_and(|a| a.contains(&json!("object"))))
+            || out.contains_key("properties");
     if prune && !junctor && is_object && !out.contains_key("additionalProperties") && !preserves(schema) {
         out.insert("additionalProperties".into(), json!(false));
     }

@@ -50,7 +50,8 @@ pub fn human_path(path: &[PathSeg]) -> String {
         match seg {
             PathSeg::Index(i) => s.push_str(&format!("[{i}]")),
             PathSeg::Key(k) => {
-                let plain = !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '$');
+                let plain =
+                    !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '$');
                 if plain {
                     if !s.is_empty() {
                         s.push('.');
@@ -213,13 +214,20 @@ pub fn describe(e: &ValidationError<'_>, ctx: &Ctx<'_>) -> Vec<Issue> {
     let issue = |rule, path: Vec<PathSeg>, message: String, help: Option<String>| Issue { rule, path, message, help };
     match e.kind() {
         ValidationErrorKind::AdditionalProperties { unexpected } => {
-            let holder = e.absolute_keyword_location().and_then(|u| parent_location(u.as_str()).and_then(|p| (ctx.schema_at)(p)));
-            let known: Vec<&str> =
-                holder.and_then(|s| s.get("properties")).and_then(Json::as_object).map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default();
+            let holder = e
+                .absolute_keyword_location()
+                .and_then(|u| parent_location(u.as_str()).and_then(|p| (ctx.schema_at)(p)));
+            let known: Vec<&str> = holder
+                .and_then(|s| s.get("properties"))
+                .and_then(Json::as_object)
+                .map(|m| m.keys().map(String::as_str).collect())
+                .unwrap_or_default();
             unexpected
                 .iter()
                 .map(|name| {
-                    let hint = suggest(name, known.iter().copied()).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+                    let hint = suggest(name, known.iter().copied())
+                        .map(|s| format!(" (did you mean `{s}`?)"))
+                        .unwrap_or_default();
                     let mut p = path.clone();
                     p.push(PathSeg::Key(name.clone()));
                     let help = if known.is_empty() {
@@ -230,7 +238,12 @@ pub fn describe(e: &ValidationError<'_>, ctx: &Ctx<'_>) -> Vec<Issue> {
                         let list = if k.len() > 15 { format!("{}, …", k[..15].join(", ")) } else { k.join(", ") };
                         format!("known fields here: {list}")
                     };
-                    issue(UNKNOWN_FIELD, p, format!("unknown field `{name}` in {}{hint}", where_(ctx, &path)), Some(help))
+                    issue(
+                        UNKNOWN_FIELD,
+                        p,
+                        format!("unknown field `{name}` in {}{hint}", where_(ctx, &path)),
+                        Some(help),
+                    )
                 })
                 .collect()
         }
@@ -240,7 +253,12 @@ pub fn describe(e: &ValidationError<'_>, ctx: &Ctx<'_>) -> Vec<Issue> {
                 _ => String::new(),
             };
             let parent = &path[..path.len().saturating_sub(1)];
-            vec![issue(UNKNOWN_FIELD, path.clone(), format!("field `{name}` is not allowed in {}", where_(ctx, parent)), None)]
+            vec![issue(
+                UNKNOWN_FIELD,
+                path.clone(),
+                format!("field `{name}` is not allowed in {}", where_(ctx, parent)),
+                None,
+            )]
         }
         ValidationErrorKind::Required { property } => {
             let name = property.as_str().map(str::to_string).unwrap_or_else(|| property.to_string());
@@ -253,11 +271,21 @@ pub fn describe(e: &ValidationError<'_>, ctx: &Ctx<'_>) -> Vec<Issue> {
         }
         ValidationErrorKind::Type { kind } => {
             let want = types_of(kind);
-            vec![issue(WRONG_TYPE, path.clone(), format!("{}expected {}, found {}", at(&path), join_or(&want), found(instance)), None)]
+            vec![issue(
+                WRONG_TYPE,
+                path.clone(),
+                format!("{}expected {}, found {}", at(&path), join_or(&want), found(instance)),
+                None,
+            )]
         }
         ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
             if let Some(want) = branch_types(e, context) {
-                return vec![issue(WRONG_TYPE, path.clone(), format!("{}expected {}, found {}", at(&path), join_or(&want), found(instance)), None)];
+                return vec![issue(
+                    WRONG_TYPE,
+                    path.clone(),
+                    format!("{}expected {}, found {}", at(&path), join_or(&want), found(instance)),
+                    None,
+                )];
             }
             // Otherwise the most specific branch: the one that failed deepest.
             let best = context.iter().min_by_key(|b| b.len()).filter(|b| !b.is_empty());
@@ -267,10 +295,16 @@ pub fn describe(e: &ValidationError<'_>, ctx: &Ctx<'_>) -> Vec<Issue> {
                 .and_then(|v| v.into_iter().next())
                 .map(|i| format!(" (closest: {})", i.message))
                 .unwrap_or_default();
-            vec![issue(INVALID_VALUE, path.clone(), format!("{}{} matches none of the allowed forms{detail}", at(&path), show(instance)), None)]
+            vec![issue(
+                INVALID_VALUE,
+                path.clone(),
+                format!("{}{} matches none of the allowed forms{detail}", at(&path), show(instance)),
+                None,
+            )]
         }
         ValidationErrorKind::Enum { options } => {
-            let opts: Vec<&Json> = options.as_array().map(|a| a.iter().filter(|o| !o.is_null()).collect()).unwrap_or_default();
+            let opts: Vec<&Json> =
+                options.as_array().map(|a| a.iter().filter(|o| !o.is_null()).collect()).unwrap_or_default();
             let shown: Vec<String> = opts.iter().take(12).map(|o| show(o)).collect();
             let more = if opts.len() > 12 { ", …" } else { "" };
             let hint = instance
@@ -286,7 +320,12 @@ pub fn describe(e: &ValidationError<'_>, ctx: &Ctx<'_>) -> Vec<Issue> {
             vec![issue(INVALID_VALUE, path.clone(), msg, None)]
         }
         ValidationErrorKind::Constant { expected_value } => {
-            vec![issue(INVALID_VALUE, path.clone(), format!("{}{} must be {}", at(&path), show(instance), show(expected_value)), None)]
+            vec![issue(
+                INVALID_VALUE,
+                path.clone(),
+                format!("{}{} must be {}", at(&path), show(instance), show(expected_value)),
+                None,
+            )]
         }
         ValidationErrorKind::Format { format } => {
             let what = match format.as_str() {
@@ -297,7 +336,12 @@ pub fn describe(e: &ValidationError<'_>, ctx: &Ctx<'_>) -> Vec<Issue> {
             vec![issue(INVALID_VALUE, path.clone(), format!("{}{} is not {what}", at(&path), show(instance)), None)]
         }
         ValidationErrorKind::Pattern { pattern } => {
-            vec![issue(INVALID_VALUE, path.clone(), format!("{}{} does not match the pattern `{pattern}`", at(&path), show(instance)), None)]
+            vec![issue(
+                INVALID_VALUE,
+                path.clone(),
+                format!("{}{} does not match the pattern `{pattern}`", at(&path), show(instance)),
+                None,
+            )]
         }
         _ => vec![issue(INVALID_VALUE, path.clone(), format!("{}{e}", at(&path)), None)],
     }

@@ -33,11 +33,22 @@ macro_rules! r {
 pub static REMOVALS: &[Removal] = &[
     r!("extensions/v1beta1", ["Deployment", "DaemonSet", "ReplicaSet"], 16, "apps/v1"),
     r!("extensions/v1beta1", ["NetworkPolicy"], 16, "networking.k8s.io/v1"),
-    r!("extensions/v1beta1", ["PodSecurityPolicy"], 16, "", "PodSecurityPolicy was removed in 1.25: use Pod Security Admission namespace labels"),
+    r!(
+        "extensions/v1beta1",
+        ["PodSecurityPolicy"],
+        16,
+        "",
+        "PodSecurityPolicy was removed in 1.25: use Pod Security Admission namespace labels"
+    ),
     r!("extensions/v1beta1", ["Ingress"], 22, "networking.k8s.io/v1"),
     r!("apps/v1beta1", ["Deployment", "StatefulSet", "ControllerRevision"], 16, "apps/v1"),
     r!("apps/v1beta2", ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ControllerRevision"], 16, "apps/v1"),
-    r!("admissionregistration.k8s.io/v1beta1", ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"], 22, "admissionregistration.k8s.io/v1"),
+    r!(
+        "admissionregistration.k8s.io/v1beta1",
+        ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"],
+        22,
+        "admissionregistration.k8s.io/v1"
+    ),
     r!("apiextensions.k8s.io/v1beta1", ["CustomResourceDefinition"], 22, "apiextensions.k8s.io/v1"),
     r!("apiregistration.k8s.io/v1beta1", ["APIService"], 22, "apiregistration.k8s.io/v1"),
     r!("authentication.k8s.io/v1beta1", ["TokenReview"], 22, "authentication.k8s.io/v1"),
@@ -50,7 +61,12 @@ pub static REMOVALS: &[Removal] = &[
     r!("certificates.k8s.io/v1beta1", ["CertificateSigningRequest"], 22, "certificates.k8s.io/v1"),
     r!("coordination.k8s.io/v1beta1", ["Lease"], 22, "coordination.k8s.io/v1"),
     r!("networking.k8s.io/v1beta1", ["Ingress", "IngressClass"], 22, "networking.k8s.io/v1"),
-    r!("rbac.authorization.k8s.io/v1beta1", ["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"], 22, "rbac.authorization.k8s.io/v1"),
+    r!(
+        "rbac.authorization.k8s.io/v1beta1",
+        ["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"],
+        22,
+        "rbac.authorization.k8s.io/v1"
+    ),
     r!("scheduling.k8s.io/v1beta1", ["PriorityClass"], 22, "scheduling.k8s.io/v1"),
     r!("storage.k8s.io/v1beta1", ["CSIDriver", "CSINode", "StorageClass", "VolumeAttachment"], 22, "storage.k8s.io/v1"),
     r!("batch/v1beta1", ["CronJob"], 25, "batch/v1"),
@@ -58,13 +74,34 @@ pub static REMOVALS: &[Removal] = &[
     r!("events.k8s.io/v1beta1", ["Event"], 25, "events.k8s.io/v1"),
     r!("autoscaling/v2beta1", ["HorizontalPodAutoscaler"], 25, "autoscaling/v2"),
     r!("policy/v1beta1", ["PodDisruptionBudget"], 25, "policy/v1"),
-    r!("policy/v1beta1", ["PodSecurityPolicy"], 25, "", "there is no replacement: use Pod Security Admission namespace labels"),
+    r!(
+        "policy/v1beta1",
+        ["PodSecurityPolicy"],
+        25,
+        "",
+        "there is no replacement: use Pod Security Admission namespace labels"
+    ),
     r!("node.k8s.io/v1beta1", ["RuntimeClass"], 25, "node.k8s.io/v1"),
-    r!("flowcontrol.apiserver.k8s.io/v1beta1", ["FlowSchema", "PriorityLevelConfiguration"], 26, "flowcontrol.apiserver.k8s.io/v1"),
+    r!(
+        "flowcontrol.apiserver.k8s.io/v1beta1",
+        ["FlowSchema", "PriorityLevelConfiguration"],
+        26,
+        "flowcontrol.apiserver.k8s.io/v1"
+    ),
     r!("autoscaling/v2beta2", ["HorizontalPodAutoscaler"], 26, "autoscaling/v2"),
     r!("storage.k8s.io/v1beta1", ["CSIStorageCapacity"], 27, "storage.k8s.io/v1"),
-    r!("flowcontrol.apiserver.k8s.io/v1beta2", ["FlowSchema", "PriorityLevelConfiguration"], 29, "flowcontrol.apiserver.k8s.io/v1"),
-    r!("flowcontrol.apiserver.k8s.io/v1beta3", ["FlowSchema", "PriorityLevelConfiguration"], 32, "flowcontrol.apiserver.k8s.io/v1"),
+    r!(
+        "flowcontrol.apiserver.k8s.io/v1beta2",
+        ["FlowSchema", "PriorityLevelConfiguration"],
+        29,
+        "flowcontrol.apiserver.k8s.io/v1"
+    ),
+    r!(
+        "flowcontrol.apiserver.k8s.io/v1beta3",
+        ["FlowSchema", "PriorityLevelConfiguration"],
+        32,
+        "flowcontrol.apiserver.k8s.io/v1"
+    ),
 ];
 
 /// What the target version says about an apiVersion/kind.
@@ -99,8 +136,11 @@ pub fn status(minor: &str, api_version: &str, kind: &str) -> Option<Status> {
     if served.is_empty() {
         return None;
     }
-    let stable: Vec<&str> =
-        index.api_versions_of(minor, kind).into_iter().filter(|a| !is_prerelease(a) && same_group(a, api_version)).collect();
+    let stable: Vec<&str> = index
+        .api_versions_of(minor, kind)
+        .into_iter()
+        .filter(|a| !is_prerelease(a) && same_group(a, api_version))
+        .collect();
     if !served.iter().any(|m| m == minor) {
         // Served by an older embedded minor only (a newer one only means the target is too old).
         let last = served.iter().map(|m| builtin::minor_number(m)).max().unwrap_or(0);
@@ -145,7 +185,10 @@ mod tests {
             _ => None,
         };
         assert_eq!(removed("1.33", "extensions/v1beta1", "Deployment"), Some(("1.16".into(), "apps/v1".into())));
-        assert_eq!(removed("1.33", "extensions/v1beta1", "Ingress"), Some(("1.22".into(), "networking.k8s.io/v1".into())));
+        assert_eq!(
+            removed("1.33", "extensions/v1beta1", "Ingress"),
+            Some(("1.22".into(), "networking.k8s.io/v1".into()))
+        );
         assert_eq!(removed("1.37", "events.k8s.io/v1beta1", "Event"), Some(("1.25".into(), "events.k8s.io/v1".into())));
         assert_eq!(
             removed("1.33", "apiextensions.k8s.io/v1beta1", "CustomResourceDefinition"),
@@ -157,13 +200,18 @@ mod tests {
             removed("1.34", "admissionregistration.k8s.io/v1beta1", "ValidatingAdmissionPolicy"),
             Some(("1.34".into(), "admissionregistration.k8s.io/v1".into()))
         );
-        assert_eq!(removed("1.37", "networking.k8s.io/v1beta1", "ServiceCIDR"), Some(("1.37".into(), "networking.k8s.io/v1".into())));
+        assert_eq!(
+            removed("1.37", "networking.k8s.io/v1beta1", "ServiceCIDR"),
+            Some(("1.37".into(), "networking.k8s.io/v1".into()))
+        );
         assert_eq!(
             status("1.36", "networking.k8s.io/v1beta1", "ServiceCIDR"),
             Some(Status::Deprecated { replacement: "networking.k8s.io/v1".into() })
         );
-        assert_eq!(status("1.33", "admissionregistration.k8s.io/v1beta1", "ValidatingAdmissionPolicy"),
-            Some(Status::Deprecated { replacement: "admissionregistration.k8s.io/v1".into() }));
+        assert_eq!(
+            status("1.33", "admissionregistration.k8s.io/v1beta1", "ValidatingAdmissionPolicy"),
+            Some(Status::Deprecated { replacement: "admissionregistration.k8s.io/v1".into() })
+        );
         // A kind that appears only in newer minors is not "removed" from an older target.
         assert_eq!(status("1.33", "storagemigration.k8s.io/v1", "StorageVersionMigration"), None);
         assert_eq!(status("1.37", "example.com/v1", "Widget"), None);

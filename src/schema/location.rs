@@ -158,7 +158,10 @@ mod tests {
             "/s/v1.37.0-standalone-strict/deployment-apps-v1.json"
         );
         let f = Fields::new("networking.k8s.io/v1", "Ingress", "1.33", false);
-        assert_eq!(render("{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json", &f), "networking.k8s.io/ingress_v1.json");
+        assert_eq!(
+            render("{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json", &f),
+            "networking.k8s.io/ingress_v1.json"
+        );
         assert_eq!(render("x{{.KindSuffix}}{{.Nope}}", &f), "x-networking-v1{{.Nope}}");
         let f = Fields::new("v1", "Pod", "1.33", false);
         assert_eq!(render("{{.ResourceKind}}{{.KindSuffix}}.json", &f), "pod-v1.json");

@@ -268,7 +268,9 @@ impl Schemas {
                 }
             }
         }
-        if let Some(s) = self.crds.read().ok().and_then(|c| c.get(&(api_version.to_string(), kind.to_string())).cloned()) {
+        if let Some(s) =
+            self.crds.read().ok().and_then(|c| c.get(&(api_version.to_string(), kind.to_string())).cloned())
+        {
             return Some(s);
         }
         builtin::index().definition(self.minor, api_version, kind).map(|d| SchemaSource::Builtin(d.to_string()))
@@ -437,7 +439,10 @@ impl Schemas {
                 if !self.strict && i.rule == errors::UNKNOWN_FIELD {
                     continue;
                 }
-                if patch && (i.rule == errors::MISSING_REQUIRED || (i.rule == errors::UNKNOWN_FIELD && is_directive(&i.path))) {
+                if patch
+                    && (i.rule == errors::MISSING_REQUIRED
+                        || (i.rule == errors::UNKNOWN_FIELD && is_directive(&i.path)))
+                {
                     continue;
                 }
                 if !issues.contains(&i) {

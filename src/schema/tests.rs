@@ -6,7 +6,10 @@ use crate::manifest::{self, Limits};
 use crate::source::SourceFile;
 
 fn docs(path: &str, text: &str) -> Vec<Document> {
-    let l = manifest::load(&SourceFile { path: path.into(), bytes: text.as_bytes().to_vec(), too_large: None }, &Limits::default());
+    let l = manifest::load(
+        &SourceFile { path: path.into(), bytes: text.as_bytes().to_vec(), too_large: None },
+        &Limits::default(),
+    );
     assert!(l.findings.is_empty(), "{:?}", l.findings);
     l.docs
 }
@@ -60,7 +63,9 @@ fn valid_deployment_has_no_findings() {
 
 #[test]
 fn unknown_field_points_at_the_key() {
-    let text = DEPLOY.replace("spec:\n  replicas", "spce:\n  replicas").replace("kind: Deployment\n", "kind: Deployment\nspec: {selector: {matchLabels: {a: b}}, template: {}}\n");
+    let text = DEPLOY
+        .replace("spec:\n  replicas", "spce:\n  replicas")
+        .replace("kind: Deployment\n", "kind: Deployment\nspec: {selector: {matchLabels: {a: b}}, template: {}}\n");
     let got = check(&schemas(true), &text);
     let hit = got.iter().find(|g| g.0 == "schema/unknown-field").unwrap_or_else(|| panic!("{got:#?}"));
     assert_eq!(hit.1, "/spce");
@@ -84,7 +89,16 @@ fn unknown_field_points_at_the_key() {
 fn wrong_type_missing_required_and_enum() {
     let text = DEPLOY.replace("replicas: 2", "replicas: two");
     let got = check(&schemas(true), &text);
-    assert_eq!(got, vec![("schema/wrong-type".into(), "/spec/replicas".into(), 7, 3, r#"spec.replicas: expected integer, found string "two""#.into())]);
+    assert_eq!(
+        got,
+        vec![(
+            "schema/wrong-type".into(),
+            "/spec/replicas".into(),
+            7,
+            3,
+            r#"spec.replicas: expected integer, found string "two""#.into()
+        )]
+    );
 
     let text = DEPLOY.replace("        - name: web\n          image", "        - image");
     let got = check(&schemas(true), &text);
@@ -98,7 +112,11 @@ fn wrong_type_missing_required_and_enum() {
     assert_eq!(got.len(), 1, "{got:#?}");
     assert_eq!(got[0].0, "schema/invalid-value");
     assert_eq!(got[0].1, "/spec/template/spec/containers/0/imagePullPolicy");
-    assert!(got[0].4.contains(r#""Allways" is not one of "Always", "IfNotPresent", "Never" (did you mean "Always"?)"#), "{}", got[0].4);
+    assert!(
+        got[0].4.contains(r#""Allways" is not one of "Always", "IfNotPresent", "Never" (did you mean "Always"?)"#),
+        "{}",
+        got[0].4
+    );
 
     // int-or-string: a port name is fine, a boolean is not.
     let text = DEPLOY.replace("port: http", "port: true");
@@ -110,9 +128,13 @@ fn wrong_type_missing_required_and_enum() {
 
 #[test]
 fn null_is_absent_and_secret_data_is_base64() {
-    let got = check(&schemas(true), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, labels: null}\ndata: {a: x}\n");
+    let got =
+        check(&schemas(true), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, labels: null}\ndata: {a: x}\n");
     assert_eq!(got, vec![]);
-    let got = check(&schemas(true), "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata:\n  ok: aGVsbG8=\n  bad: hello!\n");
+    let got = check(
+        &schemas(true),
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata:\n  ok: aGVsbG8=\n  bad: hello!\n",
+    );
     assert_eq!(got.len(), 1, "{got:#?}");
     assert_eq!(got[0].1, "/data/bad");
     assert_eq!(got[0].4, r#"data.bad: "hello!" is not base64 data (format byte)"#);
@@ -139,7 +161,10 @@ fn missing_schema_removed_and_deprecated_apis() {
     assert!(got[0].4.starts_with("Ingress extensions/v1beta1 was removed in Kubernetes 1.22"), "{}", got[0].4);
 
     let s = Schemas::new(Options { kubernetes_version: Some("v1.36".into()), ..Default::default() }).unwrap();
-    let d = docs("t.yaml", "apiVersion: networking.k8s.io/v1beta1\nkind: ServiceCIDR\nmetadata: {name: x}\nspec: {cidrs: [10.0.0.0/16]}\n");
+    let d = docs(
+        "t.yaml",
+        "apiVersion: networking.k8s.io/v1beta1\nkind: ServiceCIDR\nmetadata: {name: x}\nspec: {cidrs: [10.0.0.0/16]}\n",
+    );
     let f = s.validate(&d[0]);
     assert_eq!(f.len(), 1, "{f:#?}");
     assert_eq!((f[0].rule.as_str(), f[0].severity), ("k8s/deprecated-api", Severity::Warning));
@@ -152,7 +177,13 @@ fn missing_schema_removed_and_deprecated_apis() {
 
     // Not Kubernetes objects: nothing to say.
     assert_eq!(check(&schemas(true), "replicaCount: 2\nimage: {tag: x}\n"), vec![]);
-    assert_eq!(check(&schemas(true), "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [a.yaml]\n"), vec![]);
+    assert_eq!(
+        check(
+            &schemas(true),
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [a.yaml]\n"
+        ),
+        vec![]
+    );
 }
 
 const CRD: &str = "\

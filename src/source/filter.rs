@@ -100,9 +100,7 @@ impl PathFilter {
 pub fn has_manifest_extension(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     match name.rsplit_once('.') {
-        Some((stem, ext)) if !stem.is_empty() => {
-            DEFAULT_EXTENSIONS.iter().any(|e| e.eq_ignore_ascii_case(ext))
-        }
+        Some((stem, ext)) if !stem.is_empty() => DEFAULT_EXTENSIONS.iter().any(|e| e.eq_ignore_ascii_case(ext)),
         _ => false,
     }
 }

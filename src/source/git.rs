@@ -266,7 +266,10 @@ pub fn read_entry_sets(
     let shared = git.into_sync();
     let files: Vec<(usize, SourceFile)> = blobs
         .into_par_iter()
-        .map_init(|| worker_repo(&shared), |git, (path, i, id)| read_capped(git, path, id, max_file_size).map(|f| (i, f)))
+        .map_init(
+            || worker_repo(&shared),
+            |git, (path, i, id)| read_capped(git, path, id, max_file_size).map(|f| (i, f)),
+        )
         .collect::<Result<_, _>>()?;
     for (i, f) in files {
         out[i].files.push(f);

@@ -48,8 +48,9 @@ impl Run {
     /// stdout parsed as JSON.
     #[track_caller]
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e})\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!("stdout is not JSON ({e})\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr)
+        })
     }
 }
 
@@ -170,7 +171,8 @@ pub fn copy_fixture(from: &str, root: &Path, to: &str) {
     fn copy(src: &Path, dst: &Path) {
         if src.is_dir() {
             fs::create_dir_all(dst).unwrap_or_else(|e| panic!("mkdir {}: {e}", dst.display()));
-            let mut entries: Vec<_> = fs::read_dir(src).unwrap_or_else(|e| panic!("{}: {e}", src.display())).flatten().collect();
+            let mut entries: Vec<_> =
+                fs::read_dir(src).unwrap_or_else(|e| panic!("{}: {e}", src.display())).flatten().collect();
             entries.sort_by_key(|e| e.file_name());
             for e in entries {
                 copy(&e.path(), &dst.join(e.file_name()));

@@ -233,3 +233,17 @@ fn indentation_kubectl_accepts() {
     assert_eq!(at(&l.docs[0], "/spec/containers/0/args/0"), ("/spec/containers/0/args/0".into(), 5, 11, 5, 15));
     assert_eq!(at(&l.docs[0], "/spec/containers/0/env"), ("/spec/containers/0/env".into(), 7, 7, 7, 14));
 }
+
+#[test]
+fn quoted_scalar_ends_at_its_closing_quote() {
+    // saphyr's span runs on over the blanks and comment after a quoted scalar; the region
+    // must stop at the closing quote (multi-byte text before it, escapes, multi-line values).
+    let text = "x: \"ä\" # ü\na: \"x \\\" y\" # comment\nb: 'it''s'   # c\nc: plain # c\nd: \"one\n  two\" # c\n";
+    let d = &load_str("q.yaml", text).docs[0];
+    assert_eq!(at(d, "/x"), ("/x".into(), 1, 1, 1, 7));
+    assert_eq!(at(d, "/a"), ("/a".into(), 2, 1, 2, 12));
+    assert_eq!(at(d, "/b"), ("/b".into(), 3, 1, 3, 11));
+    assert_eq!(at(d, "/c"), ("/c".into(), 4, 1, 4, 9));
+    assert_eq!(at(d, "/d"), ("/d".into(), 5, 1, 6, 7));
+    assert_eq!(d.value["d"], regorus::Value::from("one two"));
+}

@@ -70,6 +70,10 @@ struct Builder<'a> {
     root: Option<Value>,
     doc_index: usize,
     issues: Vec<ParseIssue>,
+    /// The (patched) text being parsed, and a forward-only cursor into it (char index, byte
+    /// index): events arrive in text order, so finding a quoted scalar's bytes costs O(n) in all.
+    text: &'a str,
+    cursor: (usize, usize),
 }
 
 fn tag_is(tag: &Option<std::borrow::Cow<'_, Tag>>, suffix: &str) -> bool {
@@ -206,9 +210,63 @@ impl<'a> Builder<'a> {
         scalar_to_value(s, text)
     }
 
+    /// The position just after the closing quote of the quoted scalar that starts at `start`.
+    /// saphyr's span for a quoted scalar runs on over trailing blanks and a comment; the
+    /// finding must underline the value only.
+    fn quoted_end(&mut self, start: saphyr_parser::Marker) -> Option<Pos> {
+        let (mut ci, mut bi) = self.cursor;
+        if start.index() < ci {
+            (ci, bi) = (0, 0);
+        }
+        let rest = self.text.get(bi..)?;
+        let mut chars = rest.char_indices();
+        while ci < start.index() {
+            let (_, c) = chars.next()?;
+            bi += c.len_utf8();
+            ci += 1;
+        }
+        self.cursor = (ci, bi);
+        let body = self.text.get(bi..)?;
+        let mut it = body.chars().peekable();
+        let quote = *it.peek()?;
+        if quote != '"' && quote != '\'' {
+            return None;
+        }
+        it.next();
+        let (mut line, mut col) = (start.line() as u32, start.col() as u32 + 1);
+        let step = |c: char, line: &mut u32, col: &mut u32| {
+            if c == '\n' {
+                *line += 1;
+                *col = 0;
+            } else {
+                *col += 1;
+            }
+        };
+        while let Some(c) = it.next() {
+            step(c, &mut line, &mut col);
+            if quote == '"' && c == '\\' {
+                let e = it.next()?;
+                step(e, &mut line, &mut col);
+            } else if c == quote {
+                if quote == '\'' && it.peek() == Some(&'\'') {
+                    it.next();
+                    col += 1;
+                } else {
+                    return Some(Pos { line, col });
+                }
+            }
+        }
+        None
+    }
+
     fn on_event(&mut self, ev: Event<'_>, span: Span) -> Result<(), Stop> {
         let start = unpatch(pos(span.start), self.patches);
-        let end = unpatch(pos(span.end), self.patches);
+        let mut end = unpatch(pos(span.end), self.patches);
+        if let Event::Scalar(_, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted, ..) = &ev {
+            if let Some(e) = self.quoted_end(span.start) {
+                end = unpatch(e, self.patches);
+            }
+        }
         match ev {
             Event::Scalar(text, style, anchor, tag) => {
                 if self.expecting_key() {
@@ -579,6 +637,8 @@ fn parse_once(text: &str, limits: &Limits, patches: &Patches) -> ParsedStream {
         root: None,
         doc_index: 0,
         issues: Vec::new(),
+        text,
+        cursor: (0, 0),
     };
     let mut in_doc = false;
     loop {

@@ -1063,3 +1063,31 @@ fn human_summary_counts_notes_and_suppressed_and_json_to_a_file() {
     run.expect_code(0);
     assert_eq!(run.stdout, "✔ 0 errors, 0 warnings, 0 notes in 1 file (1 document)\n");
 }
+
+#[test]
+fn human_output_escapes_control_characters_from_file_names_and_messages() {
+    // A file name and a value that carry a newline and a GitHub workflow command: in a CI log
+    // GitHub runs `::command::` found at the start of any line, so neither may start a line.
+    let d = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(d.path().join("p")).unwrap();
+    std::fs::write(
+        d.path().join("p/policy.rego"),
+        "package main\nimport rego.v1\ndeny contains {\"msg\": sprintf(\"bad name %s\", [input.metadata.name]), \"path\": [\"metadata\", \"name\"]} if input.metadata.name\n",
+    )
+    .unwrap();
+    let name = "evil\n::error file=x::injected.yaml";
+    std::fs::write(
+        d.path().join(name),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"a\\n::warning::from-a-value\\u001b[31m\"\n",
+    )
+    .unwrap();
+    let run = tollgate(d.path(), &["check", "-p", "p", "--color", "never", "--no-schemas"]);
+    run.expect_code(1);
+    let out = &run.stdout;
+    assert!(out.contains("bad name a\\n::warning::from-a-value"), "{out}");
+    assert!(out.contains("evil\\n::error file=x::injected.yaml"), "{out}");
+    assert!(!out.contains('\u{1b}'), "{out}");
+    for line in out.lines() {
+        assert!(!line.trim_start().starts_with("::"), "a line starts a workflow command: {line:?}\n{out}");
+    }
+}

@@ -9,6 +9,18 @@ use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, Na
 use super::Outcome;
 use crate::finding::{Finding, Severity};
 
+/// Text from a manifest or a policy (file names, messages) with its control characters
+/// escaped: a newline or a terminal escape must not start a line of its own in a CI log (where
+/// GitHub reads `::command::` at the start of any line) or restyle the terminal.
+fn clean(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(|c| c.is_control()) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(
+        s.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect(),
+    )
+}
+
 struct Diag<'a> {
     f: &'a Finding,
     src: Option<NamedSource<Arc<str>>>,
@@ -24,9 +36,8 @@ impl fmt::Debug for Diag<'_> {
 impl fmt::Display for Diag<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.f.file, self.f.region) {
-            (Some(file), None) => write!(f, "{file}: {}", self.f.message),
-            (None, _) => write!(f, "{}", self.f.message),
-            _ => write!(f, "{}", self.f.message),
+            (Some(file), None) => write!(f, "{}: {}", clean(file), clean(&self.f.message)),
+            _ => write!(f, "{}", clean(&self.f.message)),
         }
     }
 }
@@ -35,7 +46,7 @@ impl std::error::Error for Diag<'_> {}
 
 impl Diagnostic for Diag<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        let mut code = self.f.rule.clone();
+        let mut code = clean(&self.f.rule).into_owned();
         if let Some(r) = self.f.risk {
             code.push_str(&format!(" ({})", r.as_str()));
         }
@@ -54,7 +65,7 @@ impl Diagnostic for Diag<'_> {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.f.help.as_ref().map(|h| Box::new(h.clone()) as Box<dyn fmt::Display>)
+        self.f.help.as_ref().map(|h| Box::new(clean(h).into_owned()) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -64,16 +75,13 @@ impl Diagnostic for Diag<'_> {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         self.src.as_ref()?;
         let r = self.f.region?;
-        let label =
-            self.f.title.clone().or_else(
-                || {
-                    if self.f.pointer.is_empty() {
-                        None
-                    } else {
-                        Some(self.f.pointer.clone())
-                    }
-                },
-            );
+        let label = self.f.title.as_deref().map(|t| clean(t).into_owned()).or_else(|| {
+            if self.f.pointer.is_empty() {
+                None
+            } else {
+                Some(clean(&self.f.pointer).into_owned())
+            }
+        });
         // A node over several lines (a parent whose field is missing) is marked on its first
         // line only; the JSON report keeps the full range.
         let mut end = r.end_byte;
@@ -110,19 +118,19 @@ pub fn render(outcome: &Outcome, color: bool) -> String {
             .filter(|_| f.region.is_some())
             .map(|t| t.text.clone());
         let src = match (&f.file, &text) {
-            (Some(file), Some(t)) => Some(NamedSource::new(file, t.clone()).with_language("yaml")),
+            (Some(file), Some(t)) => Some(NamedSource::new(clean(file), t.clone()).with_language("yaml")),
             _ => None,
         };
         let d = Diag { f, src, text };
         let mut s = String::new();
         if handler.render_report(&mut s, &d).is_err() {
-            s = format!("{}: {}\n", f.rule, f.message);
+            s = format!("{}: {}\n", clean(&f.rule), clean(&f.message));
         }
         // Findings without a snippet still say where they are.
         if d.src.is_none() {
             if let Some(file) = &f.file {
                 let at = f.region.map(|r| format!(":{}:{}", r.line, r.column)).unwrap_or_default();
-                s.push_str(&format!("  at {file}{at}\n"));
+                s.push_str(&format!("  at {}{at}\n", clean(file)));
             }
         }
         out.push_str(&s);

@@ -489,7 +489,7 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
         } else if let Some(rev) = &args.rev {
             let prefixes: Vec<String> = args.paths.iter().map(|p| repo_relative(p, cwd, &root)).collect();
             // A PATH that names nothing in the commit is a mistake, not a pass.
-            for p in &prefixes {
+            for p in prefixes.iter().filter_map(|p| crate::source::filter::scoped_prefix(p)) {
                 if let Ok(None) = git::read_blob_at(&root, rev, p) {
                     return Err(AppError::Usage(format!("{p}: no such file or directory in {rev}")));
                 }

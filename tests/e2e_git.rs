@@ -255,6 +255,10 @@ fn path_arguments_restrict_rev_and_staged() {
     // Relative to the current directory, like git.
     assert_eq!(files(&r.path().join("apps"), &["--rev", "HEAD", "worker"]), ["apps/worker/b.yaml"]);
     assert_eq!(files(&r.path().join("apps"), &["--rev", "HEAD", "."]), ["apps/web/a.yaml", "apps/worker/b.yaml"]);
+    // `.` and `./` at the root name the whole tree.
+    let all = files(r.path(), &["--rev", "HEAD"]);
+    assert_eq!(files(r.path(), &["--rev", "HEAD", "."]), all);
+    assert_eq!(files(r.path(), &["--rev", "HEAD", "./"]), all);
     assert_eq!(files(r.path(), &["--rev", "HEAD", "--exclude", "apps/worker/**", "apps"]), ["apps/web/a.yaml"]);
     assert_eq!(files(r.path(), &["apps/worker"]), ["apps/worker/b.yaml"]);
 }

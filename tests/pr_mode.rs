@@ -589,6 +589,10 @@ fn path_arguments_restrict_the_change() {
     let run = pr_check(r.path(), &["-p", "policy", "infra"]);
     run.expect_code(1);
     assert_eq!(seen(&run.json()), [s("main.deny", "infra/b.yaml", "b is privileged", true)]);
+    // `.` at the root is the whole change.
+    let run = pr_check(r.path(), &["-p", "policy", "."]);
+    run.expect_code(1);
+    assert_eq!(run.json()["findings"].as_array().map(Vec::len), Some(2));
     let run = pr_check(r.path(), &["-p", "policy", "nowhere"]);
     run.expect_code(2);
     stderr_has(&run, &["nowhere: no such file or directory"]);

@@ -42,6 +42,13 @@ fn build(globs: &[String]) -> Result<GlobSet, String> {
     b.build().map_err(|e| e.to_string())
 }
 
+/// A repo-relative PATH argument as a prefix (`./apps/` → `apps`), or `None` when it names the
+/// whole tree (`.`, `./`, the root itself).
+pub fn scoped_prefix(p: &str) -> Option<&str> {
+    let p = p.trim_start_matches("./").trim_end_matches('/');
+    (!p.is_empty() && p != ".").then_some(p)
+}
+
 impl PathFilter {
     /// Build a filter. Errors name the invalid glob.
     pub fn new(include: &[String], exclude: &[String]) -> Result<Self, String> {
@@ -51,11 +58,7 @@ impl PathFilter {
 
     /// Restrict to these repo-relative path prefixes (a directory or a file); empty keeps all.
     pub fn with_prefixes(mut self, prefixes: Vec<String>) -> Self {
-        self.prefixes = prefixes
-            .into_iter()
-            .map(|p| p.trim_start_matches("./").trim_end_matches('/').to_string())
-            .filter(|p| !p.is_empty() && p != ".")
-            .collect();
+        self.prefixes = prefixes.iter().filter_map(|p| scoped_prefix(p)).map(str::to_string).collect();
         self
     }
 

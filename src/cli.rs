@@ -56,6 +56,10 @@ pub struct CheckArgs {
     #[arg(long, requires = "base")]
     pub show_existing: bool,
 
+    /// PR mode: a waiver the change adds (`gate/new-waiver`) is an error instead of a warning.
+    #[arg(long, requires = "base")]
+    pub forbid_new_waivers: bool,
+
     /// Rego policy file or directory (repeatable). Disables the built-in library unless --builtin is given.
     #[arg(short = 'p', long = "policy", value_name = "PATH")]
     pub policy: Vec<PathBuf>,

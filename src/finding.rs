@@ -103,7 +103,7 @@ pub struct Region {
 }
 
 /// Why a finding does not block.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Suppression {
     pub kind: String,
     pub reason: Option<String>,

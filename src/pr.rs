@@ -82,6 +82,8 @@ pub(crate) struct Pr {
     merge_base: String,
     trust: Trust,
     show_existing: bool,
+    /// `--forbid-new-waivers`: a waiver the change adds is an error, not a warning.
+    forbid_new_waivers: bool,
     /// The gate paths read from git, for the `gate/policy-changed` notes.
     gate_paths: Mutex<Vec<GatePath>>,
 }
@@ -108,6 +110,7 @@ impl Pr {
             merge_base,
             trust: if args.policy_from.as_deref() == Some("head") { Trust::Head } else { Trust::MergeBase },
             show_existing: args.show_existing,
+            forbid_new_waivers: args.forbid_new_waivers,
             gate_paths: Mutex::new(Vec::new()),
         })
     }
@@ -240,7 +243,8 @@ impl Pr {
     ) -> Result<Evaluated, AppError> {
         let root = &self.root;
         // A PATH that names nothing on either side is a mistake, not a pass.
-        for p in &prefixes {
+        // (`.` or the root itself is the whole tree.)
+        for p in prefixes.iter().filter_map(|p| crate::source::filter::scoped_prefix(p)) {
             let missing = |rev: &str| matches!(git::read_blob_at(root, rev, p), Ok(None));
             if missing(&self.head) && missing(&self.merge_base) {
                 return Err(AppError::Usage(format!(
@@ -280,7 +284,9 @@ impl Pr {
         let mut base_findings = base.findings;
         settle(&mut base_findings);
         finding::sort_and_dedup(&mut base_findings);
+        let added_waivers = crate::suppress::new_waivers(&head.findings, &base_findings, self.forbid_new_waivers);
         mark_new(&mut head.findings, &base_findings, self.show_existing);
+        head.findings.extend(added_waivers);
         let with_findings: BTreeSet<&str> = head.findings.iter().filter_map(|f| f.file.as_deref()).collect();
         head.texts.retain(|k, _| with_findings.contains(k.as_str()));
         head.findings.extend(self.gate_notes(&changes));

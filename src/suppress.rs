@@ -78,6 +78,9 @@ fn gate(
     f.help = Some(match rule {
         "gate/expired-waiver" => "fix the finding, or renew the waiver with a new reason and expiry date".into(),
         "gate/unused-waiver" => "remove the waiver: nothing it names is reported any more".into(),
+        "gate/new-waiver" => {
+            "a waiver added by a change is reviewed like a change to the gate: fix the finding instead, or have the waiver approved".into()
+        }
         _ => "write waivers as `<rule>=<reason>; expires=YYYY-MM-DD`".into(),
     });
     f
@@ -204,6 +207,42 @@ fn resource_names(f: &Finding) -> Vec<String> {
         v.push(format!("{kind}/{ns}/{name}"));
     }
     v
+}
+
+/// PR mode: one `gate/new-waiver` per head finding suppressed by a waiver that the merge-base
+/// does not have for the same finding (same fingerprint, reason and expiry): the change adds a
+/// waiver, renews one or waives a finding it introduces. A warning, or an error with `forbid`.
+pub fn new_waivers(head: &[Finding], base: &[Finding], forbid: bool) -> Vec<Finding> {
+    let waived = |f: &Finding| f.suppressed.as_ref().filter(|s| s.kind == "waiver").cloned();
+    let known: std::collections::HashSet<(&str, Suppression)> =
+        base.iter().filter_map(|f| waived(f).map(|s| (f.fingerprint.as_str(), s))).collect();
+    let severity = if forbid { Severity::Error } else { Severity::Warning };
+    let mut out = Vec::new();
+    for f in head {
+        let Some(s) = waived(f) else { continue };
+        if known.contains(&(f.fingerprint.as_str(), s.clone())) {
+            continue;
+        }
+        let expires = s.expires.as_deref().map(|e| format!(", expires {e}")).unwrap_or_default();
+        let mut g = gate(
+            "gate/new-waiver",
+            severity,
+            format!(
+                "this change adds a waiver for {}: {} ({}{expires})",
+                f.rule,
+                f.message,
+                s.reason.as_deref().unwrap_or("no reason")
+            ),
+            f.file.clone(),
+            f.region,
+            f.resource.clone(),
+            &f.pointer,
+        );
+        g.document = f.document;
+        g.title = Some("Waiver added by this change".into());
+        out.push(g);
+    }
+    out
 }
 
 /// Apply `.tollgate.yaml` waivers to every finding; returns gate findings about the waivers.

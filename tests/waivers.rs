@@ -119,3 +119,90 @@ fn config_waivers_are_governed() {
     assert_eq!(code, Some(2));
     assert!(err.contains(".tollgate.yaml:4:") && err.contains("not a date"), "{err}");
 }
+
+/// A git repository with `files` committed on `main`, then a `pr` branch checked out.
+fn git_setup(files: &[(&str, String)]) -> tempfile::TempDir {
+    let dir = setup(files);
+    let git = |args: &[&str]| {
+        let o = Command::new("git")
+            .args(args)
+            .current_dir(dir.path())
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_INDEX_FILE")
+            .output()
+            .expect("run git");
+        assert!(o.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "base"]);
+    git(&["checkout", "-q", "-b", "pr"]);
+    dir
+}
+
+fn commit(dir: &Path, file: &str, text: String) {
+    std::fs::write(dir.join(file), text).unwrap();
+    for args in [&["add", "-A"][..], &["commit", "-q", "-m", "change"][..]] {
+        let o = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .output()
+            .expect("run git");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+}
+
+#[test]
+fn a_waiver_the_pull_request_adds_is_flagged() {
+    let waived = |name: &str, reason: &str, expires: &str| {
+        pod(name, Some(&format!("k8s/privileged-container={reason}; expires={expires}")))
+    };
+    let dir = git_setup(&[
+        ("old.yaml", waived("old", "approved in review", "2026-12-31")),
+        ("renew.yaml", waived("renew", "approved", "2026-07-01")),
+        ("clean.yaml", pod("clean", None).replace("privileged: true", "privileged: false")),
+    ]);
+    // The change adds a violation waived by itself, renews an existing waiver, and touches the
+    // already-waived file without changing its waiver.
+    commit(dir.path(), "clean.yaml", waived("clean", "trust me", "2026-12-31"));
+    commit(dir.path(), "renew.yaml", waived("renew", "approved", "2027-07-01"));
+    commit(
+        dir.path(),
+        "old.yaml",
+        waived("old", "approved in review", "2026-12-31").replace("image: x:1", "image: x:2"),
+    );
+
+    let (code, v, err) = run(dir.path(), &["--base", "main", "--no-schemas"]);
+    let added = v["findings"]
+        .as_array()
+        .map(|a| a.iter().filter(|f| f["rule"] == "gate/new-waiver").collect::<Vec<_>>())
+        .unwrap_or_else(|| panic!("{code:?} {err}"));
+    let files: Vec<&str> = added.iter().filter_map(|f| f["file"].as_str()).collect();
+    assert_eq!(files, ["clean.yaml", "renew.yaml"], "{v}");
+    assert!(added.iter().all(|f| f["severity"] == "warning" && f["new"] == true), "{v}");
+    // Placed on the waived field, naming the rule and the reason.
+    assert_eq!(added[0]["line"], 13, "{}", added[0]);
+    assert!(added[0]["message"].as_str().unwrap().contains("k8s/privileged-container"), "{}", added[0]);
+    assert!(added[0]["message"].as_str().unwrap().contains("trust me"), "{}", added[0]);
+    // A warning: the waived findings do not block by default.
+    assert_eq!(code, Some(0), "{err}\n{v}");
+
+    // --forbid-new-waivers makes them errors that block.
+    let (code, v, err) = run(dir.path(), &["--base", "main", "--no-schemas", "--forbid-new-waivers"]);
+    assert_eq!(code, Some(1), "{err}");
+    let errors =
+        v["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "gate/new-waiver" && f["severity"] == "error");
+    assert_eq!(errors.count(), 2, "{v}");
+
+    // Outside PR mode the flag is a usage error.
+    let (code, _, err) = run(dir.path(), &["--forbid-new-waivers"]);
+    assert_eq!(code, Some(2), "{err}");
+}

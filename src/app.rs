@@ -67,6 +67,8 @@ pub fn run(cli: Cli, cwd: &Path, io: &mut Io<'_>) -> ExitStatus {
         Command::Parse(args) => parse_cmd(args, cwd, io),
         Command::Policies(args) => policies_cmd(args.command, io),
         Command::Verify(args) => verify_cmd(args, cwd, io),
+        Command::Hook(args) => crate::hook::run(args.command, cwd, io),
+        Command::Init => crate::init::run(cwd, io),
     };
     match res {
         Ok(s) => s,

@@ -125,7 +125,9 @@ pub fn install(path: &Path, exe: Option<&Path>, force: bool) -> Result<bool, App
 pub fn uninstall(path: &Path) -> Result<bool, AppError> {
     match is_ours(path)? {
         None => Ok(false),
-        Some(false) => Err(AppError::Usage(format!("{} was not written by tollgate; leaving it alone", path.display()))),
+        Some(false) => {
+            Err(AppError::Usage(format!("{} was not written by tollgate; leaving it alone", path.display())))
+        }
         Some(true) => {
             std::fs::remove_file(path).map_err(|e| io_err(path, e))?;
             Ok(true)

@@ -134,7 +134,8 @@ pub fn run(cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, AppError> {
         let p = root.join(rel);
         p.strip_prefix(cwd).map(Path::to_path_buf).unwrap_or(p).display().to_string()
     };
-    let existing: Vec<String> = FILES.iter().filter(|(rel, _)| root.join(rel).exists()).map(|(rel, _)| shown(rel)).collect();
+    let existing: Vec<String> =
+        FILES.iter().filter(|(rel, _)| root.join(rel).exists()).map(|(rel, _)| shown(rel)).collect();
     if !existing.is_empty() {
         return Err(AppError::Usage(format!(
             "not overwriting {}; nothing was written (move them away to start over)",

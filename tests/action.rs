@@ -59,11 +59,8 @@ fn workflow_commands(out: &str) -> Vec<WorkflowCommand> {
             stopped = Some(message.to_string());
             continue;
         }
-        let props = props
-            .split(',')
-            .filter_map(|p| p.split_once('='))
-            .map(|(k, v)| (k.to_string(), unescape(v)))
-            .collect();
+        let props =
+            props.split(',').filter_map(|p| p.split_once('=')).map(|(k, v)| (k.to_string(), unescape(v))).collect();
         cmds.push(WorkflowCommand { name: name.to_string(), props, message: unescape(message) });
     }
     cmds
@@ -213,10 +210,19 @@ fn run_action(workspace: &Path, with: &[(&str, &str)], base_sha: Option<&str>) -
         let expr = spec["value"].as_str().unwrap_or("");
         outputs.insert(name.clone(), substitute(expr, &inputs, &steps_out, &github));
     }
-    let leftover: Vec<PathBuf> = std::fs::read_dir(&runner_temp).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    let leftover: Vec<PathBuf> =
+        std::fs::read_dir(&runner_temp).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
     assert!(leftover.is_empty(), "the action leaves temporary files behind: {leftover:?}");
     let commands = workflow_commands(&format!("{stdout}\n{stderr}"));
-    ActionRun { code, ran, stdout, stderr, commands, outputs, summary: std::fs::read_to_string(&summary).unwrap_or_default() }
+    ActionRun {
+        code,
+        ran,
+        stdout,
+        stderr,
+        commands,
+        outputs,
+        summary: std::fs::read_to_string(&summary).unwrap_or_default(),
+    }
 }
 
 const DEPLOYMENT: &str = "apiVersion: apps/v1
@@ -393,7 +399,9 @@ fn input_values_are_never_run_as_shell_code() {
     let ws = r.path();
     let marker = ws.join("pwned");
     let evil = format!("$(touch {m}) `touch {m}`; touch {m}", m = marker.display());
-    for (input, value) in [("args", evil.as_str()), ("policy", evil.as_str()), ("base", evil.as_str()), ("sarif", evil.as_str())] {
+    for (input, value) in
+        [("args", evil.as_str()), ("policy", evil.as_str()), ("base", evil.as_str()), ("sarif", evil.as_str())]
+    {
         let run = run_action(ws, &[("tollgate-path", bin()), (input, value)], Some(&base));
         assert!(!marker.exists(), "input {input} was executed\n{}\n{}", run.stdout, run.stderr);
         // The odd value reaches tollgate as data: a usage error (exit 2) or a normal run.
@@ -426,5 +434,9 @@ fn manifest_text_cannot_inject_workflow_commands() {
         assert_eq!(c.props.get("file").map(String::as_str), Some("apps/evil.yaml"), "{c:?}");
     }
     // The text survives as data inside the message.
-    assert!(run.commands.iter().any(|c| c.message.contains("\n::error file=evil.yaml,line=1::pwned")), "{:?}", run.commands);
+    assert!(
+        run.commands.iter().any(|c| c.message.contains("\n::error file=evil.yaml,line=1::pwned")),
+        "{:?}",
+        run.commands
+    );
 }

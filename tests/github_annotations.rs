@@ -82,8 +82,10 @@ fn pr_mode_puts_findings_on_changed_lines_first() {
     let plain = tollgate(root, &["check", "--rev", "pr", "-p", "policy", "--no-schemas", "-o", "github"]);
     plain.expect_code(1);
     let order: Vec<(String, u32)> = annotations(&plain.stdout).into_iter().map(|(f, l, _)| (f, l)).collect();
-    let sorted: Vec<(String, u32)> =
-        [("a.yaml", 4), ("a.yaml", 8), ("b.yaml", 4), ("z.yaml", 4), ("z.yaml", 8)].iter().map(|(f, l)| (f.to_string(), *l)).collect();
+    let sorted: Vec<(String, u32)> = [("a.yaml", 4), ("a.yaml", 8), ("b.yaml", 4), ("z.yaml", 4), ("z.yaml", 8)]
+        .iter()
+        .map(|(f, l)| (f.to_string(), *l))
+        .collect();
     assert_eq!(order, sorted, "{}", plain.stdout);
 
     // The other formats keep the report order in PR mode too.

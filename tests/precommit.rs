@@ -15,9 +15,9 @@ use common::{git, repo, write};
 /// How to run pre-commit here: the `pre-commit` command, or `python3 -m pre_commit`.
 fn pre_commit_cmd() -> Option<Vec<String>> {
     let candidates = [vec!["pre-commit".to_string()], vec!["python3".into(), "-m".into(), "pre_commit".into()]];
-    candidates.into_iter().find(|c| {
-        Command::new(&c[0]).args(&c[1..]).arg("--version").output().is_ok_and(|o| o.status.success())
-    })
+    candidates
+        .into_iter()
+        .find(|c| Command::new(&c[0]).args(&c[1..]).arg("--version").output().is_ok_and(|o| o.status.success()))
 }
 
 fn available() -> Option<Vec<String>> {

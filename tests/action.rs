@@ -140,6 +140,11 @@ fn substitute(
 /// Run the action's steps in `workspace` with `with` as the step's `with:` and `base_sha` as the
 /// pull request's base (`None`: not a pull_request event).
 fn run_action(workspace: &Path, with: &[(&str, &str)], base_sha: Option<&str>) -> ActionRun {
+    run_action_env(workspace, with, base_sha, &[])
+}
+
+/// [`run_action`] with extra environment variables for every step (as a job's `env:` sets them).
+fn run_action_env(workspace: &Path, with: &[(&str, &str)], base_sha: Option<&str>, env: &[(&str, &str)]) -> ActionRun {
     let action = action();
     assert_eq!(action["runs"]["using"], "composite");
     let tmp = common::tempdir();
@@ -188,7 +193,8 @@ fn run_action(workspace: &Path, with: &[(&str, &str)], base_sha: Option<&str>) -
             .env("GITHUB_WORKSPACE", workspace)
             .env("GITHUB_OUTPUT", &output_file)
             .env("GITHUB_STEP_SUMMARY", &summary)
-            .env("RUNNER_TEMP", &runner_temp);
+            .env("RUNNER_TEMP", &runner_temp)
+            .envs(env.iter().copied());
         if let Some(env) = step["env"].as_object() {
             for (k, v) in env {
                 cmd.env(k, substitute(v.as_str().unwrap_or(""), &inputs, &steps_out, &github));
@@ -439,4 +445,13 @@ fn manifest_text_cannot_inject_workflow_commands() {
         "{:?}",
         run.commands
     );
+}
+
+#[test]
+fn tollgate_path_from_the_environment() {
+    let (r, base) = pr_repo();
+    let run = run_action_env(r.path(), &[], Some(&base), &[("TOLLGATE_PATH", bin())]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.outputs["new"], "1");
+    assert!(run.stdout.contains(&format!("tollgate {}", env!("CARGO_PKG_VERSION"))), "{}", run.stdout);
 }

@@ -67,6 +67,8 @@ pub fn run(cli: Cli, cwd: &Path, io: &mut Io<'_>) -> ExitStatus {
         Command::Parse(args) => parse_cmd(args, cwd, io),
         Command::Policies(args) => policies_cmd(args.command, io),
         Command::Verify(args) => verify_cmd(args, cwd, io),
+        Command::Hook(args) => crate::hook::run(args.command, cwd, io),
+        Command::Init => crate::init::run(cwd, io),
     };
     match res {
         Ok(s) => s,
@@ -400,7 +402,7 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
         )));
     }
     // PR mode: the gate (config, policies, data) comes from the merge-base commit.
-    let pr = match &args.base {
+    let mut pr = match &args.base {
         Some(_) => Some(pr::Pr::open(&args, &root)?),
         None => None,
     };
@@ -424,6 +426,10 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
             })
             .collect::<Result<_, _>>()?
     };
+    if let Some(pr) = pr.as_mut() {
+        // `-o github` lists the findings on the lines the change touched first.
+        pr.track_lines = formats.iter().any(|(f, _)| *f == Format::Github);
+    }
     let color = match args.color.as_str() {
         "always" => true,
         "never" => false,
@@ -515,9 +521,12 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
 
     finding::sort_and_dedup(&mut findings);
     let outcome = Outcome { findings, files: file_count, documents, texts, fail_on: Some(s.fail_on) };
-    // Links point at the commit on GitHub when run in GitHub Actions. PR mode can set
-    // `changed_lines` so that `-o github` lists the findings on changed lines first.
-    let ctx = report::RenderContext::from_env(|k| std::env::var(k).ok());
+    // Links point at the commit on GitHub when run in GitHub Actions. In PR mode `-o github`
+    // lists the findings on changed lines first.
+    let ctx = report::RenderContext {
+        changed_lines: pr.as_ref().and_then(|pr| pr.changed_lines()),
+        ..report::RenderContext::from_env(|k| std::env::var(k).ok())
+    };
     for (fmt, path) in &formats {
         let ctx = report::RenderContext { color: color && path.is_none(), ..ctx.clone() };
         let text = report::render(*fmt, &outcome, &ctx);

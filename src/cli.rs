@@ -27,6 +27,10 @@ pub enum Command {
     Policies(PoliciesArgs),
     /// Run the Rego unit tests (`test_*` rules) of policy files, with coverage.
     Verify(VerifyArgs),
+    /// The git pre-commit hook that runs `tollgate check --staged`.
+    Hook(HookArgs),
+    /// Write a starter `.tollgate.yaml` and an example policy with its test (never overwrites).
+    Init,
 }
 
 #[derive(Debug, Args, Default)]
@@ -196,4 +200,22 @@ pub enum PoliciesCommand {
         #[arg(short = 'o', long, default_value = "text")]
         output: String,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct HookArgs {
+    #[command(subcommand)]
+    pub command: HookCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Write the repository's pre-commit hook (honours core.hooksPath and linked worktrees).
+    Install {
+        /// Overwrite a pre-commit hook that tollgate did not write.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Remove the pre-commit hook, if tollgate wrote it.
+    Uninstall,
 }

@@ -12,6 +12,8 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod finding;
+pub mod hook;
+pub mod init;
 pub mod manifest;
 pub mod policy;
 pub mod pr;

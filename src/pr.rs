@@ -22,9 +22,10 @@ use crate::cli::CheckArgs;
 use crate::config::{self, Config};
 use crate::finding::{self, Finding, Origin, Severity};
 use crate::policy::PolicySet;
+use crate::report::ChangedLines;
 use crate::source::filter::CONFIG_FILE;
 use crate::source::git::{self, Change, EntryType};
-use crate::source::{PathFilter, SourceError};
+use crate::source::{PathFilter, SourceError, SourceFile};
 
 /// Rule of the notes on changed gate files.
 pub const POLICY_CHANGED: &str = "gate/policy-changed";
@@ -86,6 +87,10 @@ pub(crate) struct Pr {
     forbid_new_waivers: bool,
     /// The gate paths read from git, for the `gate/policy-changed` notes.
     gate_paths: Mutex<Vec<GatePath>>,
+    /// Whether [`Pr::evaluate`] computes the lines head changed (for `-o github`).
+    pub track_lines: bool,
+    /// The lines head added or modified in each changed manifest (when `track_lines`).
+    changed_lines: Mutex<Option<ChangedLines>>,
 }
 
 impl Pr {
@@ -112,6 +117,8 @@ impl Pr {
             show_existing: args.show_existing,
             forbid_new_waivers: args.forbid_new_waivers,
             gate_paths: Mutex::new(Vec::new()),
+            track_lines: false,
+            changed_lines: Mutex::new(None),
         })
     }
 
@@ -274,6 +281,13 @@ impl Pr {
             (head, base)
         };
         lap("read", format!("{} head + {} merge-base files", head_files.files.len(), base_files.files.len()));
+        if self.track_lines {
+            let lines = changed_lines_of(&changes, &head_files.files, &base_files.files);
+            lap("lines", format!("{} changed lines", lines.len()));
+            if let Ok(mut slot) = self.changed_lines.lock() {
+                *slot = Some(lines);
+            }
+        }
 
         let mut head = app::evaluate_files(head_files, policies, schemas, pool, want_snippets, lap);
         // The merge-base side only supplies fingerprints; its print() output is not shown.
@@ -292,6 +306,12 @@ impl Pr {
         head.findings.extend(self.gate_notes(&changes));
         lap("match", format!("{} merge-base findings", base_findings.len()));
         Ok(head)
+    }
+
+    /// The lines head added or modified, per changed manifest (computed by [`Pr::evaluate`] when
+    /// `track_lines` is set).
+    pub fn changed_lines(&self) -> Option<ChangedLines> {
+        self.changed_lines.lock().ok().and_then(|mut slot| slot.take())
     }
 
     /// One `gate/policy-changed` note per changed file the gate reads.
@@ -359,6 +379,70 @@ fn mark_new(head: &mut Vec<Finding>, base: &[Finding], keep_existing: bool) {
     if !keep_existing {
         head.retain(|f| f.new);
     }
+}
+
+/// The lines of each changed head file that are not in its merge-base version (all lines of an
+/// added file). Files over the size cap (not read) have none.
+fn changed_lines_of(changes: &[Change], head: &[SourceFile], base: &[SourceFile]) -> ChangedLines {
+    let changed: BTreeSet<&str> = changes.iter().filter(|c| c.new.is_some()).map(|c| c.path.as_str()).collect();
+    let old: HashMap<&str, &[u8]> = base.iter().map(|f| (f.path.as_str(), f.bytes.as_slice())).collect();
+    let mut out = ChangedLines::new();
+    for f in head.iter().filter(|f| f.too_large.is_none() && changed.contains(f.path.as_str())) {
+        let before = old.get(f.path.as_str()).copied().unwrap_or_default();
+        out.extend(new_lines(before, &f.bytes).into_iter().map(|l| (f.path.clone(), l)));
+    }
+    out
+}
+
+/// Largest LCS table (cells) [`new_lines`] builds; beyond it the whole differing middle counts
+/// as changed (the order of annotations is all that depends on it).
+const MAX_DIFF_CELLS: usize = 1 << 22;
+
+/// The 1-based numbers of the lines of `new` that a line diff from `old` marks as added: common
+/// leading and trailing lines are matched first, then a longest common subsequence of the rest.
+fn new_lines(old: &[u8], new: &[u8]) -> Vec<u32> {
+    let (a, b) = (split_lines(old), split_lines(new));
+    let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let suffix = a[prefix..].iter().rev().zip(b[prefix..].iter().rev()).take_while(|(x, y)| x == y).count();
+    let (a_mid, b_mid) = (&a[prefix..a.len() - suffix], &b[prefix..b.len() - suffix]);
+    let line = |i: usize| (prefix + i + 1) as u32;
+    let (n, m) = (a_mid.len(), b_mid.len());
+    if n == 0 || (n + 1).saturating_mul(m + 1) > MAX_DIFF_CELLS {
+        return (0..m).map(line).collect();
+    }
+    // lcs[i][j]: LCS length of a_mid[i..] and b_mid[j..] (fits u16: at most min(n, m) <= 2048).
+    let w = m + 1;
+    let mut lcs = vec![0u16; (n + 1) * w];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            lcs[i * w + j] = if a_mid[i] == b_mid[j] {
+                lcs[(i + 1) * w + j + 1] + 1
+            } else {
+                lcs[(i + 1) * w + j].max(lcs[i * w + j + 1])
+            };
+        }
+    }
+    let (mut i, mut j, mut out) = (0, 0, Vec::new());
+    while j < m {
+        if i < n && a_mid[i] == b_mid[j] {
+            i += 1;
+            j += 1;
+        } else if i < n && lcs[(i + 1) * w + j] >= lcs[i * w + j + 1] {
+            i += 1;
+        } else {
+            out.push(line(j));
+            j += 1;
+        }
+    }
+    out
+}
+
+/// The lines of a file, without their `\n` (a final newline does not start another line).
+fn split_lines(b: &[u8]) -> Vec<&[u8]> {
+    if b.is_empty() {
+        return Vec::new();
+    }
+    b.strip_suffix(b"\n").unwrap_or(b).split(|c| *c == b'\n').collect()
 }
 
 /// `--base` that names nothing: say which flag, and that CI checkouts often lack the base branch.
@@ -434,6 +518,25 @@ mod tests {
         assert!(!file.covers("ci/gate.yaml.bak"));
         let root = GatePath { kind: "policy", path: String::new(), exts: vec!["rego".into()], skip: None };
         assert!(root.covers("x/y.rego"));
+    }
+
+    #[test]
+    fn line_diff_marks_added_and_modified_lines() {
+        assert_eq!(new_lines(b"", b"a\nb\n"), [1, 2]);
+        assert_eq!(new_lines(b"a\nb\n", b"a\nb\n"), Vec::<u32>::new());
+        assert_eq!(new_lines(b"a\nb\nc\n", b"a\nB\nc\n"), [2]);
+        assert_eq!(new_lines(b"a\nb\nc\n", b"a\nc\n"), Vec::<u32>::new());
+        assert_eq!(new_lines(b"a\nb\nc\nd\n", b"x\na\nc\ny\nd\nz"), [1, 4, 6]);
+        // Moved blocks: the longest common subsequence stays, the rest is new.
+        assert_eq!(new_lines(b"1\n2\n3\n4\n", b"3\n4\n1\n2\n"), [3, 4]);
+        // CRLF against LF is a change of every line; a missing final newline is not.
+        assert_eq!(new_lines(b"a\nb\n", b"a\r\nb\r\n"), [1, 2]);
+        assert_eq!(new_lines(b"a\nb\n", b"a\nb"), Vec::<u32>::new());
+        // Over the table cap the differing middle counts as changed, prefix and suffix do not.
+        let old: String = (0..3000).map(|i| format!("o{i}\n")).collect();
+        let new: String = std::iter::once("keep\n".to_string()).chain((0..3000).map(|i| format!("n{i}\n"))).collect();
+        let old = format!("keep\n{old}");
+        assert_eq!(new_lines(old.as_bytes(), new.as_bytes()), (2..=3001).collect::<Vec<u32>>());
     }
 
     #[test]

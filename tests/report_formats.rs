@@ -1072,3 +1072,65 @@ fn cli_sarif_to_stdout_and_unknown_format() {
         bad.stderr
     );
 }
+
+/// File names that spell workflow commands, end a CDATA section or hold markup and line breaks
+/// (git and Linux allow all of them), with the hostile message of [`EVIL`]: every format stays
+/// well-formed and shows the name as text, end to end through the binary.
+#[cfg(unix)]
+#[test]
+fn cli_hostile_file_names_in_every_format() {
+    let dir = common::tempdir();
+    let root = dir.path();
+    common::write(root, "policy/formats.rego", POLICY);
+    let names = [
+        "apps/x%0A::error::pwned.yaml",
+        "apps/nl\n::warning file=y,line=1::injected.yaml",
+        "apps/c]]><b>&amp;</b> [l](http:x) @team #1.yaml",
+    ];
+    for n in names {
+        common::write(root, n, EVIL);
+    }
+    let summary_path = root.join("summary.md");
+    let summary_env = summary_path.display().to_string();
+    let args = ["check", "-p", "policy", "-o", "sarif=out.sarif", "-o", "junit=junit.xml", "-o", "github"];
+    let args = [&args[..], &["-o", "markdown=pr.md", "-o", "json=report.json"]].concat();
+    let r = run(root, &args, &[("GITHUB_STEP_SUMMARY", summary_env.as_str())]);
+    assert_eq!(r.code, Some(1), "--- stdout\n{}\n--- stderr\n{}", r.stdout, r.stderr);
+    let read = |name: &str| fs::read_to_string(root.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let report: Value = serde_json::from_str(&read("report.json")).unwrap_or_else(|e| panic!("report.json: {e}"));
+    let findings = findings_of(&report);
+    let files: BTreeSet<&str> = findings.iter().filter_map(|f| f.file.as_deref()).collect();
+    assert_eq!(files, names.iter().copied().collect::<BTreeSet<_>>(), "every file is reported under its own name");
+
+    // github: one command per line, the file property decodes to the exact name.
+    check_github(&r.stdout, &findings);
+    assert_eq!(r.stdout.lines().count(), findings.iter().filter(|f| f.suppressed.is_none()).count());
+    assert!(r.stdout.contains("file=apps/x%250A%3A%3Aerror%3A%3Apwned.yaml,"), "{}", r.stdout);
+    assert!(r.stdout.contains("file=apps/nl%0A%3A%3Awarning file=y%2Cline=1%3A%3Ainjected.yaml,"), "{}", r.stdout);
+    // sarif: schema-valid, URIs percent-encoded and decoding to the names.
+    check_sarif(&read("out.sarif"), &findings);
+    // junit: well-formed, and the names survive XML escaping.
+    let xml = read("junit.xml");
+    check_junit(&xml, &findings);
+    let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}"));
+    let attrs: Vec<String> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .flat_map(|n| n.attributes().map(|a| a.value().to_string()).collect::<Vec<_>>())
+        .collect();
+    for n in names {
+        // An attribute is one line: a line break in the name reads as a space.
+        let one_line = n.replace('\n', " ");
+        assert!(attrs.iter().any(|a| a.starts_with(&format!("{one_line}, "))), "{n:?} not in a testcase of\n{xml}");
+    }
+    // markdown (and the job summary): only the renderer's own lines and tags; names shown as text.
+    let md = read("pr.md");
+    let rows = check_markdown(&md);
+    for n in names {
+        let shown = rows.iter().filter_map(|r| md_link(&r[3])).any(|(t, url)| {
+            md_unescape(&t).starts_with(&md_shown(n)) && percent_decode(url.split('#').next().unwrap_or("")) == n
+        });
+        assert!(shown, "{n:?} is not linked as text in\n{md}");
+    }
+    assert_eq!(read("summary.md"), md);
+}

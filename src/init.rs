@@ -1,0 +1,205 @@
+//! `tollgate init`: write a starter `.tollgate.yaml` (every key, the optional ones commented out)
+//! and an example policy with its unit test, at the repository root. Never overwrites a file.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::app::{AppError, ExitStatus, Io};
+
+/// The starter config. Settings that are commented out show the key and an example value.
+pub const CONFIG: &str = r#"# tollgate configuration (written by `tollgate init`). Command-line flags override these keys.
+# Paths are relative to the repository root. In PR mode (`check --base`) this file, the policies
+# and the data are read from the merge-base commit, so a pull request cannot weaken its own gate.
+
+# Your own Rego policies: files or directories (conftest conventions: `deny`/`violation`/`warn`
+# rules in package `main`; `*_test.rego` files are tests for `tollgate verify`, not policies).
+policy:
+  - policy
+# The built-in checks: default (PSS baseline and GitOps), baseline, restricted, gitops, extended,
+# all, or none. Without this key, giving `policy` turns the built-in checks off.
+builtin: default
+# What blocks: error (the default), warning, never, or a risk floor (critical, high, medium, low, info).
+fail-on: error
+
+# Data files (JSON/YAML) exposed to policies as `data`; built-in checks read `tollgate.params`.
+# data:
+#   - policy/data.yaml
+# Rego packages evaluated in your policies (globs; default: main), or every package.
+# namespace:
+#   - main
+# all-namespaces: false
+# Give policies all documents at once: `input` is an array of {path, contents}.
+# combine: false
+# Which files are checked (default: *.yaml, *.yml, *.json) and which are skipped.
+# include:
+#   - "**/*.yaml"
+# exclude:
+#   - "charts/*/templates/**"
+# Output formats: human, json, sarif, junit, github, markdown (FORMAT=PATH writes to a file).
+# output:
+#   - human
+# jobs: 4
+# max-file-size: 10485760
+# Schema validation (offline): the Kubernetes minor, extra schema locations, strictness.
+# kubernetes-version: "1.37"
+# schema-location:
+#   - schemas
+# strict: true
+# reject-missing-schemas: false
+# schemas: true
+# Waivers: suppress a rule's findings for a stated reason until a date (then they block again).
+# waivers:
+#   - rule: k8s/privileged-container
+#     resources: ["DaemonSet/kube-system/calico-*"]
+#     paths: ["infrastructure/**"]
+#     reason: CNI agents need host access
+#     owner: platform-team
+#     expires: 2027-01-31
+"#;
+
+/// The example policy.
+pub const POLICY: &str = r#"# An example policy (written by `tollgate init`): conftest conventions, Rego v1.
+# `tollgate check` evaluates the `deny`/`warn` rules of package `main` on every document;
+# `tollgate verify -p policy` runs the tests in example_test.rego.
+package main
+
+import rego.v1
+
+workload_kinds := {"Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job"}
+
+# METADATA
+# title: Workloads name an owning team
+# custom:
+#   id: example/team-label
+#   severity: low
+#   remediation: Add a `team` label (metadata.labels.team) naming who runs this workload.
+deny contains result if {
+	input.kind in workload_kinds
+	not input.metadata.labels.team
+	result := {
+		"msg": sprintf("%s/%s has no team label", [input.kind, input.metadata.name]),
+		"path": "/metadata",
+	}
+}
+
+warn contains msg if {
+	input.kind == "Deployment"
+	input.spec.replicas == 1
+	msg := sprintf("Deployment/%s runs a single replica", [input.metadata.name])
+}
+"#;
+
+/// The example policy's unit tests.
+pub const POLICY_TEST: &str = r#"# Unit tests of example.rego: `tollgate verify -p policy`.
+package main
+
+import rego.v1
+
+deployment(labels, replicas) := {
+	"apiVersion": "apps/v1",
+	"kind": "Deployment",
+	"metadata": {"name": "web", "labels": labels},
+	"spec": {"replicas": replicas},
+}
+
+test_team_label_passes if {
+	count(deny) == 0 with input as deployment({"team": "payments"}, 2)
+}
+
+test_missing_team_label_denied if {
+	deny == {{"msg": "Deployment/web has no team label", "path": "/metadata"}} with input as deployment({}, 2)
+}
+
+test_other_kinds_ignored if {
+	count(deny) == 0 with input as {"kind": "ConfigMap", "metadata": {"name": "c"}}
+}
+
+test_single_replica_warns if {
+	warn == {"Deployment/web runs a single replica"} with input as deployment({"team": "payments"}, 1)
+}
+"#;
+
+/// The files `init` writes: (path relative to the repository root, content).
+pub const FILES: [(&str, &str); 3] =
+    [(".tollgate.yaml", CONFIG), ("policy/example.rego", POLICY), ("policy/example_test.rego", POLICY_TEST)];
+
+/// Write the starter files at the root of the repository containing `cwd` (or in `cwd` outside a
+/// repository). Nothing is written when any of them exists.
+pub fn run(cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, AppError> {
+    let root = crate::source::git::find_repo_root(cwd).unwrap_or_else(|| cwd.to_path_buf());
+    if root.join("HEAD").is_file() && root.join("objects").is_dir() && !root.join(".git").exists() {
+        return Err(AppError::Usage(format!("{} is a bare repository: it has no working tree", root.display())));
+    }
+    let shown = |rel: &str| {
+        let p = root.join(rel);
+        p.strip_prefix(cwd).map(Path::to_path_buf).unwrap_or(p).display().to_string()
+    };
+    let existing: Vec<String> =
+        FILES.iter().filter(|(rel, _)| root.join(rel).exists()).map(|(rel, _)| shown(rel)).collect();
+    if !existing.is_empty() {
+        return Err(AppError::Usage(format!(
+            "not overwriting {}; nothing was written (move them away to start over)",
+            existing.join(", ")
+        )));
+    }
+    let mut written = String::new();
+    for (rel, content) in FILES {
+        let p = root.join(rel);
+        if let Some(dir) = p.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
+        }
+        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&p).map_err(|e| io_err(&p, e))?;
+        f.write_all(content.as_bytes()).map_err(|e| io_err(&p, e))?;
+        written.push_str(&format!("wrote {}\n", shown(rel)));
+    }
+    written.push_str(
+        "next: `tollgate verify -p policy` runs the example's tests, `tollgate check` runs the gate, \
+         `tollgate hook install` runs it before every commit\n",
+    );
+    io.stdout.write_all(written.as_bytes()).map_err(|e| io_err(Path::new("<stdout>"), e))?;
+    Ok(ExitStatus::Pass)
+}
+
+fn io_err(path: &Path, e: std::io::Error) -> AppError {
+    AppError::Io { path: path.display().to_string(), message: e.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The config with every commented-out setting enabled: a `# key:` line whose key is a config
+    /// key, and the `#   ` lines that continue it.
+    fn uncommented() -> String {
+        let mut out = String::new();
+        let mut in_setting = false;
+        for line in CONFIG.lines() {
+            let body = line.strip_prefix("# ");
+            let starts = body.and_then(|b| b.split_once(':')).is_some_and(|(k, _)| crate::config::KEYS.contains(&k));
+            if starts || (in_setting && line.starts_with("#   ")) {
+                in_setting = true;
+                out.push_str(&line[2..]);
+            } else {
+                in_setting = false;
+                out.push_str(line);
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    #[test]
+    fn starter_config_shows_every_key_and_each_is_valid() {
+        let c = crate::config::parse(".tollgate.yaml", CONFIG).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.policy, ["policy"]);
+        assert_eq!(c.builtin.as_deref(), Some("default"));
+        let all = uncommented();
+        let full = crate::config::parse(".tollgate.yaml", &all).unwrap_or_else(|e| panic!("{e}\n{all}"));
+        for key in crate::config::KEYS {
+            assert!(all.lines().any(|l| l.starts_with(&format!("{key}:"))), "starter config lacks `{key}`");
+        }
+        assert_eq!(full.waivers.len(), 1);
+        assert_eq!(full.kubernetes_version.as_deref(), Some("1.37"));
+        assert_eq!(full.include, ["**/*.yaml"]);
+    }
+}

@@ -251,15 +251,13 @@ impl Catalog {
     pub fn resolve(&self, query: &str) -> Result<&Entry, Lookup> {
         let q = norm(query);
         let qt = trivy_key(query);
-        let tiers: [&dyn Fn(&Entry) -> bool; 3] = [
-            &|e: &Entry| norm(&e.id) == q,
-            &|e: &Entry| norm(e.slug()) == q,
-            &|e: &Entry| {
-                e.aliases.values().flatten().any(|a| {
-                    norm(a) == q || matches!((&qt, trivy_key(a)), (Some(x), Some(y)) if *x == y)
-                })
-            },
-        ];
+        let tiers: [&dyn Fn(&Entry) -> bool; 3] =
+            [&|e: &Entry| norm(&e.id) == q, &|e: &Entry| norm(e.slug()) == q, &|e: &Entry| {
+                e.aliases
+                    .values()
+                    .flatten()
+                    .any(|a| norm(a) == q || matches!((&qt, trivy_key(a)), (Some(x), Some(y)) if *x == y))
+            }];
         for tier in tiers {
             let hits: Vec<&Entry> = self.entries.iter().filter(|e| tier(e)).collect();
             match hits.len() {
@@ -416,7 +414,12 @@ pub fn explain_text(e: &Entry) -> String {
                 let name = compliance::framework_name(fw);
                 let name = if name.is_empty() { fw.clone() } else { name.to_string() };
                 let v = c.version.as_deref().map(|v| format!(" v{v}")).unwrap_or_default();
-                let title = c.title.as_deref().filter(|t| *t != c.id.rsplit('/').next().unwrap_or("")).map(|t| format!("  {t}")).unwrap_or_default();
+                let title = c
+                    .title
+                    .as_deref()
+                    .filter(|t| *t != c.id.rsplit('/').next().unwrap_or(""))
+                    .map(|t| format!("  {t}"))
+                    .unwrap_or_default();
                 out.push_str(&format!("  {fw:<4} {}{title}  ({name}{v})\n", c.id));
             }
         }
@@ -530,7 +533,10 @@ pub fn parse_checks(
 ) -> Result<(), ConfigError> {
     let err = |at: &[PathSeg], message: String| ConfigError { location: locate(path, doc, at), message };
     let regorus::Value::Object(obj) = v else {
-        return Err(err(&[PathSeg::Key("checks".into())], "`checks` must be a mapping with `enable` and/or `disable`".into()));
+        return Err(err(
+            &[PathSeg::Key("checks".into())],
+            "`checks` must be a mapping with `enable` and/or `disable`".into(),
+        ));
     };
     let catalog = Catalog::builtin().map_err(|m| err(&[], m))?;
     for (k, list) in obj.iter() {
@@ -574,7 +580,10 @@ pub fn parse_params(
 ) -> Result<(), ConfigError> {
     let err = |at: &[PathSeg], message: String| ConfigError { location: locate(path, doc, at), message };
     let regorus::Value::Object(obj) = v else {
-        return Err(err(&[PathSeg::Key("params".into())], "`params` must be a mapping of parameter names to values".into()));
+        return Err(err(
+            &[PathSeg::Key("params".into())],
+            "`params` must be a mapping of parameter names to values".into(),
+        ));
     };
     let known = Catalog::builtin().map_err(|m| err(&[], m))?.params();
     for (k, value) in obj.iter() {
@@ -582,7 +591,10 @@ pub fn parse_params(
         let at = [PathSeg::Key("params".into()), PathSeg::Key(name.clone())];
         let Some((param, users)) = known.get(&name) else {
             let names: Vec<&str> = known.keys().map(String::as_str).collect();
-            return Err(err(&at, format!("unknown parameter `{name}`; the built-in checks read: {}", names.join(", "))));
+            return Err(err(
+                &at,
+                format!("unknown parameter `{name}`; the built-in checks read: {}", names.join(", ")),
+            ));
         };
         let ok = match (param.kind.as_deref(), value) {
             (_, regorus::Value::Null) => true,
@@ -636,9 +648,16 @@ pub fn layer(
 /// The `data` document that exposes the parameters to the built-in checks:
 /// `{tollgate: {params: …}}` with the METADATA defaults, overlaid by `.tollgate.yaml` `params:`.
 /// A parameter that a `--data` document already sets is left to that document (it wins). `None`
-/// when there is nothing to add, or when a `--data` document gives `tollgate` or
-/// `tollgate.params` a non-object value (merging would conflict).
+/// when there is nothing to add; when a `--data` document gives `tollgate` or `tollgate.params` a
+/// non-object value (merging would conflict): `None` without `params:`, else an error.
 pub fn params_data(cfg: &LibraryConfig, data: &[regorus::Value]) -> Result<Option<regorus::Value>, String> {
+    // Defaults alone give way silently; `params:` the user wrote must not be dropped silently.
+    let conflict = || match cfg.params.is_empty() {
+        true => Ok(None),
+        false => Err("a --data document sets `tollgate` or `tollgate.params` to something other than a mapping, \
+                      so the `.tollgate.yaml` params cannot be merged into data.tollgate.params"
+            .to_string()),
+    };
     let mut taken: BTreeSet<String> = BTreeSet::new();
     for d in data {
         match &d["tollgate"] {
@@ -648,9 +667,9 @@ pub fn params_data(cfg: &LibraryConfig, data: &[regorus::Value]) -> Result<Optio
                 regorus::Value::Object(p) => {
                     taken.extend(p.keys().map(|k| k.as_string().map(|s| s.to_string()).unwrap_or_default()));
                 }
-                _ => return Ok(None),
+                _ => return conflict(),
             },
-            _ => return Ok(None),
+            _ => return conflict(),
         }
     }
     let mut params: BTreeMap<regorus::Value, regorus::Value> = BTreeMap::new();
@@ -681,7 +700,16 @@ mod tests {
     #[test]
     fn resolves_ids_and_aliases() {
         let c = Catalog::builtin().unwrap();
-        for q in ["k8s/privileged-container", "privileged-container", "PRIVILEGED_CONTAINER", "KSV-0017", "ksv017", "AVD-KSV-0017", "ckv_k8s_16", "runAsPrivileged"] {
+        for q in [
+            "k8s/privileged-container",
+            "privileged-container",
+            "PRIVILEGED_CONTAINER",
+            "KSV-0017",
+            "ksv017",
+            "AVD-KSV-0017",
+            "ckv_k8s_16",
+            "runAsPrivileged",
+        ] {
             assert_eq!(c.resolve(q).map(|e| e.id.as_str()), Ok("k8s/privileged-container"), "{q}");
         }
         match c.resolve("k8s/privileged-containr") {

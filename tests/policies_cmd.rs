@@ -138,7 +138,10 @@ fn list_ids_snapshot_and_json_fields() {
     let p = all.iter().find(|v| v["id"] == "k8s/privileged-container").expect("privileged-container listed");
     assert_eq!(p["severity"], "critical");
     assert_eq!(p["profiles"], serde_json::json!(["baseline", "restricted"]));
-    assert_eq!(p["frameworks"]["cis"], serde_json::json!([{"id": "5.2.2", "version": "1.12", "title": "Minimize the admission of privileged containers"}]));
+    assert_eq!(
+        p["frameworks"]["cis"],
+        serde_json::json!([{"id": "5.2.2", "version": "1.12", "title": "Minimize the admission of privileged containers"}])
+    );
     assert_eq!(p["frameworks"]["nsa"][0]["id"], "PSE");
     assert_eq!(p["frameworks"]["pss"][0]["id"], "baseline/Privileged Containers");
     assert_eq!(p["aliases"]["trivy"], serde_json::json!(["KSV-0017"]));
@@ -158,8 +161,11 @@ fn list_filters() {
     let rank = |s: &str| ["info", "low", "medium", "high", "critical"].iter().position(|x| *x == s);
     // --severity high: high and critical, nothing else missing.
     let high = list(&["--severity", "high"]);
-    let want: Vec<String> =
-        ids(&all.iter().filter(|v| rank(v["severity"].as_str().unwrap_or("")) >= rank("high")).cloned().collect::<Vec<_>>());
+    let want: Vec<String> = ids(&all
+        .iter()
+        .filter(|v| rank(v["severity"].as_str().unwrap_or("")) >= rank("high"))
+        .cloned()
+        .collect::<Vec<_>>());
     assert_eq!(ids(&high), want);
     assert!(high.iter().any(|v| v["severity"] == "high") && high.iter().any(|v| v["severity"] == "critical"));
     assert!(want.len() < all.len());
@@ -192,7 +198,8 @@ fn list_filters() {
     let d = tempdir();
     let text = tollgate(d.path(), &["policies", "list", "--severity", "critical"]);
     text.expect_code(0);
-    let text_ids: Vec<String> = text.stdout.lines().filter_map(|l| l.split_whitespace().next()).map(String::from).collect();
+    let text_ids: Vec<String> =
+        text.stdout.lines().filter_map(|l| l.split_whitespace().next()).map(String::from).collect();
     assert_eq!(text_ids, ids(&critical));
     // Unknown values are errors.
     for bad in [["--severity", "huge"], ["--profile", "strict"], ["--framework", "iso27001"]] {
@@ -344,7 +351,8 @@ fn report_groups_findings_by_control_in_json() {
     assert_eq!(c["summary"]["controls"], controls.len() as u64);
     // Only the selected checks count: with the restricted profile, 5.2.6 (privilege escalation)
     // appears and fails; the gitops-only 5.4.2 disappears.
-    let run = tollgate(r.path(), &["check", "--no-schemas", "-o", "json", "--report", "cis", "--builtin", "restricted"]);
+    let run =
+        tollgate(r.path(), &["check", "--no-schemas", "-o", "json", "--report", "cis", "--builtin", "restricted"]);
     let rep = run.json();
     let ids: Vec<String> = rep["compliance"]["controls"]
         .as_array()
@@ -434,7 +442,22 @@ fn config_enable_disable_and_params() {
         "checks:\n  enable: [untrusted-registry]\nparams:\n  allowed_registries: [registry.corp.example]\n",
     );
     write(r.path(), "params/data.yaml", "tollgate:\n  params:\n    allowed_registries: [docker.io]\n");
-    let rep = tollgate(r.path(), &["check", "--no-schemas", "-o", "json", "--fail-on", "never", "-d", "params/data.yaml", "pod.yaml", "corp.yaml"]).json();
+    let rep = tollgate(
+        r.path(),
+        &[
+            "check",
+            "--no-schemas",
+            "-o",
+            "json",
+            "--fail-on",
+            "never",
+            "-d",
+            "params/data.yaml",
+            "pod.yaml",
+            "corp.yaml",
+        ],
+    )
+    .json();
     let untrusted: Vec<&str> = findings(&rep)
         .iter()
         .filter(|f| f["rule"] == "k8s/untrusted-registry")
@@ -449,6 +472,13 @@ fn config_enable_disable_and_params() {
     let all = rules(&["--builtin", "all"]);
     assert!(!all.contains("k8s/privileged-container") && !all.contains("k8s/mutable-image-tag"), "{all:?}");
     assert!(all.contains("k8s/run-as-root-allowed"), "{all:?}");
+
+    // `params:` that cannot be merged with a --data document is an error, not dropped silently.
+    write(r.path(), ".tollgate.yaml", "params:\n  allowed_registries: [registry.corp.example]\n");
+    write(r.path(), "params/odd.yaml", "tollgate: enabled\n");
+    let run = tollgate(r.path(), &["check", "--no-schemas", "-d", "params/odd.yaml"]);
+    run.expect_code(2);
+    assert!(run.stderr.contains("cannot be merged into data.tollgate.params"), "{}", run.stderr);
 }
 
 #[test]
@@ -489,7 +519,8 @@ fn config_checks_come_from_the_commit_and_the_merge_base() {
     // --rev: the config committed with that commit.
     let rep = tollgate(r.path(), &["check", "--no-schemas", "-o", "json", "--rev", "HEAD"]).json();
     assert!(policy_rules(&rep).contains("k8s/privileged-container"));
-    let rep = tollgate(r.path(), &["check", "--no-schemas", "-o", "json", "--rev", "main", "--fail-on", "never"]).json();
+    let rep =
+        tollgate(r.path(), &["check", "--no-schemas", "-o", "json", "--rev", "main", "--fail-on", "never"]).json();
     assert!(policy_rules(&rep).is_empty());
     // PR mode: the merge-base's config judges the change, so head cannot re-enable or disable
     // checks for itself...

@@ -209,10 +209,17 @@ pub struct Compliance {
     pub controls: Vec<Control>,
 }
 
-/// A selected check: its id (the `rule` its findings carry) and its METADATA `custom` object.
+/// A selected check: its id (the `rule` its findings carry, or the package of a user policy
+/// without `custom.id`, whose findings are `<package>.<rule>`) and its METADATA `custom` object.
 pub struct SelectedCheck<'a> {
     pub id: String,
     pub custom: &'a Value,
+}
+
+impl SelectedCheck<'_> {
+    fn owns(&self, rule: &str) -> bool {
+        rule == self.id || rule.strip_prefix(self.id.as_str()).is_some_and(|r| r.starts_with('.'))
+    }
 }
 
 /// Group `findings` by the controls of `framework` that the selected checks map to. Every control
@@ -223,7 +230,7 @@ pub fn build(framework: &str, checks: &[SelectedCheck<'_>], findings: &[Finding]
         let mine: Vec<usize> = findings
             .iter()
             .enumerate()
-            .filter(|(_, f)| f.origin == Origin::Policy && f.rule == check.id)
+            .filter(|(_, f)| f.origin == Origin::Policy && check.owns(&f.rule))
             .map(|(i, _)| i)
             .collect();
         let suppressed = mine.iter().filter(|i| findings[**i].suppressed.is_some()).count();
@@ -375,5 +382,36 @@ mod tests {
         assert_eq!(controls_of(&custom, "pss")[0].id, "baseline/Privileged Containers");
         assert!(controls_of(&custom, "other").is_empty());
         assert_eq!(mappings(&custom).len(), 3);
+    }
+
+    #[test]
+    fn build_counts_checks_and_suppressed_findings() {
+        use crate::finding::{Severity, Suppression};
+        let finding = |rule: &str, msg: &str| {
+            Finding::new(rule, Severity::Error, msg, Origin::Policy, Some("a.yaml".into()), Some(0), "", None, None)
+        };
+        let mut waived = finding("k8s/b", "waived");
+        waived.suppressed = Some(Suppression { kind: "waiver".into(), reason: None, expires: None });
+        let findings = vec![finding("main.deny", "user policy"), waived, finding("k8s/c", "unmapped")];
+        let a = json!({"frameworks": {"nsa": ["PSE"]}});
+        let b = json!({"frameworks": {"nsa": ["PSE", "RBAC"]}});
+        let checks = [
+            SelectedCheck { id: "main".into(), custom: &a },
+            SelectedCheck { id: "k8s/b".into(), custom: &b },
+            SelectedCheck { id: "k8s/c".into(), custom: &Value::Null },
+        ];
+        let c = build("nsa", &checks, &findings);
+        assert_eq!(c.controls.iter().map(|c| c.control.id.as_str()).collect::<Vec<_>>(), ["PSE", "RBAC"]);
+        let pse = &c.controls[0];
+        assert_eq!((pse.checks.len(), pse.failed_checks(), pse.findings.clone()), (2, 1, vec![0, 1]));
+        assert_eq!((pse.checks[1].id.as_str(), pse.checks[1].findings, pse.checks[1].suppressed), ("main", 1, 0));
+        // A suppressed finding is listed but does not fail its control.
+        let rbac = &c.controls[1];
+        assert!(rbac.passed());
+        assert_eq!((rbac.checks[0].suppressed, rbac.findings.clone()), (1, vec![1]));
+        assert_eq!(c.failed(), 1);
+        let v = c.json(&findings);
+        assert_eq!(v["summary"], json!({"controls": 2, "passed": 1, "failed": 1}));
+        assert_eq!(v["controls"][1]["findings"][0], findings[1].fingerprint.as_str());
     }
 }

@@ -10,7 +10,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 use regorus::Value;
 
-use crate::cli::{CheckArgs, Cli, Command, ParseArgs, PoliciesCommand, VerifyArgs};
+use crate::cli::{CheckArgs, Cli, Command, ParseArgs, VerifyArgs};
 use crate::config::{self, Config};
 use crate::finding::{self, FailOn, Finding, Origin, Severity};
 use crate::manifest::span::FileText;
@@ -65,7 +65,7 @@ pub fn run(cli: Cli, cwd: &Path, io: &mut Io<'_>) -> ExitStatus {
     let res = match cli.command {
         Command::Check(args) => check(*args, cwd, io),
         Command::Parse(args) => parse_cmd(args, cwd, io),
-        Command::Policies(args) => policies_cmd(args.command, io),
+        Command::Policies(args) => crate::catalog::run(args.command, io),
         Command::Verify(args) => verify_cmd(args, cwd, io),
         Command::Hook(args) => crate::hook::run(args.command, cwd, io),
         Command::Init => crate::init::run(cwd, io),
@@ -94,6 +94,8 @@ struct Settings {
     jobs: Option<usize>,
     max_file_size: u64,
     waivers: Vec<crate::suppress::ConfigWaiver>,
+    /// `.tollgate.yaml` `checks:` and `params:` for the built-in library.
+    library: crate::catalog::LibraryConfig,
 }
 
 /// Schema validation settings; locations with the directory they are relative to (empty: cwd).
@@ -136,6 +138,7 @@ fn merge(args: &CheckArgs, cfg: Config, base: &Path) -> Result<Settings, AppErro
         jobs: args.jobs.or(cfg.jobs),
         max_file_size: args.max_file_size.or(cfg.max_file_size).unwrap_or(10 << 20),
         waivers: cfg.waivers,
+        library: cfg.library,
     })
 }
 
@@ -261,7 +264,13 @@ fn policy_sources(s: &Settings, cwd: &Path, read: &GateReader<'_>) -> Result<(Ve
             )))
         }
     };
-    let builtin_on = profile.is_some();
+    let profile_ids = match profile {
+        Some(p) if p != "all" => Some(builtin_profile_ids(p)?),
+        _ => None,
+    };
+    // `.tollgate.yaml` `checks:` enable/disable, layered over the profile.
+    let (builtin_on, builtin_ids) =
+        crate::catalog::layer(profile.is_some(), profile_ids, &s.library).map_err(AppError::Usage)?;
     let mut sources = Vec::new();
     if builtin_on {
         for (path, text) in policy::builtin::modules() {
@@ -283,10 +292,6 @@ fn policy_sources(s: &Settings, cwd: &Path, read: &GateReader<'_>) -> Result<(Ve
             sources.push(PolicySource { path: shown, text, builtin: false });
         }
     }
-    let builtin_ids = match profile {
-        Some(p) if p != "all" => Some(builtin_profile_ids(p)?),
-        _ => None,
-    };
     let sel = Selection { namespaces: s.namespace.clone(), all_namespaces: s.all_namespaces, builtin_ids };
     Ok((sources, sel))
 }
@@ -410,6 +415,14 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
         Some(pr) => pr.config(&args, cwd)?,
         None => load_config(&args, cwd, &root, repo_root.is_some())?,
     };
+    if let Some(fw) = args.report.as_deref() {
+        if !report::compliance::FRAMEWORKS.contains(&fw) {
+            return Err(AppError::Usage(format!(
+                "unknown --report framework `{fw}` ({})",
+                report::compliance::FRAMEWORKS.join(", ")
+            )));
+        }
+    }
     let schema_settings = schema_settings(&args, &cfg, &root);
     let s = merge(&args, cfg, &root)?;
     let formats: Vec<(Format, Option<PathBuf>)> = if s.output.is_empty() {
@@ -451,7 +464,11 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
         None => e,
     };
     let (sources, sel) = policy_sources(&s, cwd, &read_gate).map_err(gate_err)?;
-    let data = load_data_from(&s, cwd, &read_gate).map_err(gate_err)?;
+    let mut data = load_data_from(&s, cwd, &read_gate).map_err(gate_err)?;
+    // Parameters of the built-in checks (METADATA defaults, then `.tollgate.yaml` `params:`).
+    if sources.iter().any(|p| p.builtin) {
+        data.extend(crate::catalog::params_data(&s.library, &data).map_err(AppError::Usage)?);
+    }
     let policies = PolicySet::new(&sources, data, &sel, s.combine).map_err(|e| gate_err(e.into()))?;
     t.lap("policies", format!("{} packages", policies.len()));
     let schemas = load_schemas(&schema_settings, cwd)?;
@@ -527,9 +544,25 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
         changed_lines: pr.as_ref().and_then(|pr| pr.changed_lines()),
         ..report::RenderContext::from_env(|k| std::env::var(k).ok())
     };
+    // `--report FRAMEWORK`: the findings grouped by the controls the selected checks map to.
+    let compliance = args.report.as_deref().map(|fw| {
+        let checks: Vec<report::compliance::SelectedCheck<'_>> = policies
+            .checks
+            .iter()
+            .map(|c| report::compliance::SelectedCheck {
+                id: c.meta.id.clone().unwrap_or_else(|| c.package.clone()),
+                custom: &c.meta.raw["custom"],
+            })
+            .collect();
+        report::compliance::build(fw, &checks, &outcome.findings)
+    });
     for (fmt, path) in &formats {
         let ctx = report::RenderContext { color: color && path.is_none(), ..ctx.clone() };
-        let text = report::render(*fmt, &outcome, &ctx);
+        let text = match (&compliance, fmt) {
+            (Some(c), Format::Json) => report::json::render_with(&outcome, Some(&c.json(&outcome.findings))),
+            (Some(c), Format::Human) => report::render(*fmt, &outcome, &ctx) + &c.human(&outcome.findings),
+            _ => report::render(*fmt, &outcome, &ctx),
+        };
         match path {
             Some(p) => std::fs::write(p, text).map_err(|e| io_err(p, e))?,
             None => io.stdout.write_all(text.as_bytes()).map_err(|e| io_err(Path::new("<stdout>"), e))?,
@@ -748,6 +781,7 @@ fn verify_cmd(args: VerifyArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatu
         jobs: None,
         max_file_size: 10 << 20,
         waivers: Vec::new(),
+        library: Default::default(),
     };
     let data = load_data(&data_settings, cwd)?;
     let coverage = args.coverage || args.threshold.is_some();
@@ -834,46 +868,4 @@ pub fn builtin_catalog() -> Result<Vec<(String, policy::metadata::Metadata)>, Ap
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
-}
-
-fn policies_cmd(cmd: Option<PoliciesCommand>, io: &mut Io<'_>) -> Result<ExitStatus, AppError> {
-    let output = match cmd {
-        Some(PoliciesCommand::List { output }) => output,
-        None => "text".into(),
-    };
-    let catalog = builtin_catalog()?;
-    let text = match output.as_str() {
-        "json" => {
-            let v: Vec<_> = catalog
-                .iter()
-                .map(|(id, m)| {
-                    serde_json::json!({
-                        "id": id,
-                        "severity": m.severity.map(|s| s.as_str()),
-                        "title": m.title,
-                        "remediation": m.remediation,
-                        "kinds": m.kinds,
-                        "metadata": m.raw,
-                    })
-                })
-                .collect();
-            serde_json::to_string_pretty(&v).unwrap_or_else(|_| "[]".into()) + "\n"
-        }
-        "text" => {
-            let w = catalog.iter().map(|(id, _)| id.len()).max().unwrap_or(0);
-            catalog
-                .iter()
-                .map(|(id, m)| {
-                    format!(
-                        "{id:<w$}  {:<8}  {}\n",
-                        m.severity.map(|s| s.as_str()).unwrap_or("-"),
-                        m.title.as_deref().unwrap_or("")
-                    )
-                })
-                .collect()
-        }
-        other => return Err(AppError::Usage(format!("unknown output `{other}` (text, json)"))),
-    };
-    io.stdout.write_all(text.as_bytes()).map_err(|e| io_err(Path::new("<stdout>"), e))?;
-    Ok(ExitStatus::Pass)
 }

@@ -102,6 +102,11 @@ pub struct CheckArgs {
     #[arg(short = 'o', long = "output", value_name = "FORMAT[=PATH]")]
     pub output: Vec<String>,
 
+    /// Also group the results by the controls of a compliance framework: cis, pss or nsa (human
+    /// output: a section per control after the report; json: a top-level `compliance` key).
+    #[arg(long, value_name = "FRAMEWORK")]
+    pub report: Option<String>,
+
     /// What blocks: error (default), warning, never, or a risk floor (critical, high, medium, low, info).
     #[arg(long, value_name = "LEVEL")]
     pub fail_on: Option<String>,
@@ -194,9 +199,28 @@ pub struct PoliciesArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum PoliciesCommand {
-    /// List the built-in checks: id, severity, title.
+    /// List the built-in checks (sorted by id): id, severity, profiles, title.
     List {
-        /// json for machine-readable output.
+        /// Only the checks of this --builtin profile (default, baseline, restricted, gitops, extended, all).
+        #[arg(long, value_name = "PROFILE")]
+        profile: Option<String>,
+        /// Only the checks that map to this framework (cis, pss, nsa).
+        #[arg(long, value_name = "FRAMEWORK")]
+        framework: Option<String>,
+        /// Only the checks of this severity or higher (critical, high, medium, low, info).
+        #[arg(long, value_name = "SEVERITY")]
+        severity: Option<String>,
+        /// text, or json (id, title, severity, profiles, kinds, frameworks, aliases, remediation).
+        #[arg(short = 'o', long, default_value = "text")]
+        output: String,
+    },
+    /// Explain one check: what it flags, why, how to fix it, parameters, framework mappings,
+    /// aliases, and examples that pass and fail.
+    Explain {
+        /// A check id (`k8s/privileged-container` or `privileged-container`) or a peer tool's
+        /// alias (`KSV-0017`, `KSV017`, `CKV_K8S_16`, ...); case-insensitive.
+        id: String,
+        /// text or json.
         #[arg(short = 'o', long, default_value = "text")]
         output: String,
     },

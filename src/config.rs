@@ -31,6 +31,8 @@ pub struct Config {
     pub strict: Option<bool>,
     pub reject_missing_schemas: Option<bool>,
     pub schemas: Option<bool>,
+    /// Built-in library: `checks:` (`enable`/`disable`) and `params:` (see `catalog`).
+    pub library: crate::catalog::LibraryConfig,
 }
 
 /// Every key the file may hold.
@@ -53,6 +55,8 @@ pub const KEYS: &[&str] = &[
     "strict",
     "reject-missing-schemas",
     "schemas",
+    "checks",
+    "params",
 ];
 
 /// A config error, with `file:line:column` when known.
@@ -124,6 +128,8 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
                 c.reject_missing_schemas = Some(*v.as_bool().map_err(|_| bad("true or false"))?)
             }
             "schemas" => c.schemas = Some(*v.as_bool().map_err(|_| bad("true or false"))?),
+            "checks" => crate::catalog::parse_checks(path, doc, v, &mut c.library)?,
+            "params" => crate::catalog::parse_params(path, doc, v, &mut c.library)?,
             _ => {
                 let hint = KEYS
                     .iter()

@@ -9,6 +9,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::print_stderr)]
 
 pub mod app;
+pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod finding;

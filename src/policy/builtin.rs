@@ -13,3 +13,9 @@ pub fn files() -> &'static [(&'static str, &'static str)] {
 pub fn modules() -> impl Iterator<Item = (&'static str, &'static str)> {
     files().iter().copied().filter(|(p, _)| !p.ends_with("_test.rego"))
 }
+
+/// The checks' pass/fail fixtures as (repo path such as
+/// `fixtures/policies/privileged-container/fail/privileged.yaml`, text), sorted.
+pub fn fixtures() -> &'static [(&'static str, &'static str)] {
+    files::FIXTURES
+}

@@ -11,6 +11,9 @@ struct Report<'a> {
     version: u32,
     summary: Summary,
     findings: Vec<JsonFinding<'a>>,
+    /// `check --report FRAMEWORK` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    compliance: Option<&'a serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -57,8 +60,17 @@ fn finding(f: &Finding) -> JsonFinding<'_> {
 
 /// The whole report, pretty-printed, with a trailing newline.
 pub fn render(outcome: &Outcome) -> String {
-    let report =
-        Report { version: 1, summary: outcome.summary(), findings: outcome.findings.iter().map(finding).collect() };
+    render_with(outcome, None)
+}
+
+/// The report with the optional top-level `compliance` object (`check --report`).
+pub fn render_with(outcome: &Outcome, compliance: Option<&serde_json::Value>) -> String {
+    let report = Report {
+        version: 1,
+        summary: outcome.summary(),
+        findings: outcome.findings.iter().map(finding).collect(),
+        compliance,
+    };
     let mut s = serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".into());
     s.push('\n');
     s

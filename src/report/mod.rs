@@ -1,6 +1,7 @@
 //! Report: one renderer per output format, each taking only the finished [`Outcome`] and a
 //! [`RenderContext`] (colour, the lines a pull request changed, where links point).
 
+pub mod compliance;
 pub mod github;
 pub mod human;
 pub mod json;

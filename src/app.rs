@@ -167,7 +167,17 @@ fn load_file_schemas(
     let mut out = Vec::new();
     for e in entries {
         let rel = e.schema.trim_start_matches("./");
-        let bytes = read(rel)?
+        let bytes = if Path::new(rel).is_absolute() {
+            // Outside any commit: from disk, whatever the mode.
+            match std::fs::read(rel) {
+                Ok(b) => Some(b),
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
+                Err(err) => return Err(io_err(Path::new(rel), err)),
+            }
+        } else {
+            read(rel)?
+        };
+        let bytes = bytes
             .ok_or_else(|| AppError::Usage(format!("{}: file-schemas: schema {rel}: no such file", e.location)))?;
         let compiled = schema::files::FileSchema::new(&e.files, rel, &bytes)
             .map_err(|m| AppError::Usage(format!("{}: file-schemas: {m}", e.location)))?;

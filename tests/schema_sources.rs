@@ -221,6 +221,23 @@ fn with_rev_the_schema_is_read_from_the_commit_like_the_config() {
     run.expect_code(1);
     assert!(run.json()["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "schema/wrong-type"));
     tollgate(r.path(), &["check", "--builtin", "none"]).expect_code(2);
+
+    // An absolute schema path is outside any commit: read from disk in every mode.
+    let outside = tempdir();
+    fs::copy(schema_fixtures().join("file-schemas/schemas/workflow.schema.json"), outside.path().join("workflow.json"))
+        .unwrap();
+    let abs = outside.path().join("workflow.json");
+    write(
+        r.path(),
+        ".tollgate.yaml",
+        format!("file-schemas:\n  - files: .github/workflows/*.yml\n    schema: {}\n", abs.display()),
+    );
+    commit_all(r.path(), "absolute schema path");
+    for args in [&["check"][..], &["check", "--rev", "HEAD"][..]] {
+        let run = tollgate(r.path(), &[args, &["-o", "json", "--builtin", "none", ".github"][..]].concat());
+        run.expect_code(1);
+        finding(&run.json(), "schema/wrong-type", "jobs.build.timeout-minutes: expected number, found string \"ten\"");
+    }
 }
 
 #[test]

@@ -105,6 +105,8 @@ struct SchemaSettings {
     locations: Vec<(String, PathBuf)>,
     strict: bool,
     reject_missing: bool,
+    /// `file-schemas` entries (schema paths relative to the repository root).
+    file_schemas: Vec<config::FileSchemaEntry>,
 }
 
 fn pick<T>(flag: Vec<T>, cfg: Vec<T>) -> Vec<T> {
@@ -154,11 +156,61 @@ fn schema_settings(args: &CheckArgs, cfg: &Config, base: &Path) -> SchemaSetting
         },
         strict: if args.no_strict { false } else { args.strict || cfg.strict.unwrap_or(true) },
         reject_missing: args.reject_missing_schemas || cfg.reject_missing_schemas.unwrap_or(false),
+        file_schemas: cfg.file_schemas.clone(),
+    }
+}
+
+/// Reads a `file-schemas` schema file by its repo-relative path: `None` when it does not exist.
+type SchemaReader<'a> = dyn Fn(&str) -> Result<Option<Vec<u8>>, AppError> + 'a;
+
+/// Compile the `file-schemas` entries; a schema that is missing, does not parse or is not a valid
+/// JSON Schema is an error naming it and the config entry.
+fn load_file_schemas(
+    entries: &[config::FileSchemaEntry],
+    read: &SchemaReader<'_>,
+) -> Result<Vec<Arc<schema::files::FileSchema>>, AppError> {
+    let mut out = Vec::new();
+    for e in entries {
+        let rel = e.schema.trim_start_matches("./");
+        let bytes = if Path::new(rel).is_absolute() {
+            // Outside any commit: from disk, whatever the mode.
+            match std::fs::read(rel) {
+                Ok(b) => Some(b),
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
+                Err(err) => return Err(io_err(Path::new(rel), err)),
+            }
+        } else {
+            read(rel)?
+        };
+        let bytes = bytes
+            .ok_or_else(|| AppError::Usage(format!("{}: file-schemas: schema {rel}: no such file", e.location)))?;
+        let compiled = schema::files::FileSchema::new(&e.files, rel, &bytes)
+            .map_err(|m| AppError::Usage(format!("{}: file-schemas: {m}", e.location)))?;
+        out.push(Arc::new(compiled));
+    }
+    Ok(out)
+}
+
+/// [`SchemaReader`] outside PR mode: from the commit when the config came from it (`--rev`
+/// without `--config`), else from disk under the repository root.
+fn read_schema_file(args: &CheckArgs, root: &Path, repo: bool, rel: &str) -> Result<Option<Vec<u8>>, AppError> {
+    if let (Some(rev), true, None) = (&args.rev, repo, &args.config) {
+        return Ok(git::read_blob_at(root, rev, rel)?);
+    }
+    let p = root.join(rel);
+    match std::fs::read(&p) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io_err(&p, e)),
     }
 }
 
 /// The run's schemas (`None` when validation is off), with the CRDs of the schema locations.
-fn load_schemas(s: &SchemaSettings, cwd: &Path) -> Result<Option<Schemas>, AppError> {
+fn load_schemas(
+    s: &SchemaSettings,
+    cwd: &Path,
+    file_schemas: Vec<Arc<schema::files::FileSchema>>,
+) -> Result<Option<Schemas>, AppError> {
     if !s.on {
         return Ok(None);
     }
@@ -173,6 +225,7 @@ fn load_schemas(s: &SchemaSettings, cwd: &Path) -> Result<Option<Schemas>, AppEr
         strict: s.strict,
         reject_missing: s.reject_missing,
         locations,
+        file_schemas,
     };
     Ok(Some(Schemas::new(opts).map_err(AppError::Usage)?))
 }
@@ -471,7 +524,15 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
     }
     let policies = PolicySet::new(&sources, data, &sel, s.combine).map_err(|e| gate_err(e.into()))?;
     t.lap("policies", format!("{} packages", policies.len()));
-    let schemas = load_schemas(&schema_settings, cwd)?;
+    let read_schema = |rel: &str| match &pr {
+        Some(pr) => pr.read_gate_file(rel),
+        None => read_schema_file(&args, &root, repo_root.is_some(), rel),
+    };
+    let file_schemas = match schema_settings.on {
+        true => load_file_schemas(&schema_settings.file_schemas, &read_schema).map_err(gate_err)?,
+        false => Vec::new(),
+    };
+    let schemas = load_schemas(&schema_settings, cwd, file_schemas)?;
     let location_crd_findings =
         schemas.as_ref().map(|sc| pool.install(|| sc.register_location_crds())).unwrap_or_default();
 
@@ -616,7 +677,7 @@ pub(crate) fn evaluate_files(
     want_snippets: bool,
     lap: &mut dyn FnMut(&str, String),
 ) -> Evaluated {
-    let limits = Limits::default();
+    let limits_for = |path: &str| schemas.map(|sc| sc.limits_for(path)).unwrap_or_default();
     let today = crate::suppress::today();
     let mut findings = skipped_findings(&discovered);
     // Schemas: every CRD among the files registers before any document is validated (a cheap
@@ -641,7 +702,7 @@ pub(crate) fn evaluate_files(
                 .files
                 .par_iter()
                 .zip(parsed)
-                .map(|(f, p)| p.unwrap_or_else(|| manifest::load(f, &limits)))
+                .map(|(f, p)| p.unwrap_or_else(|| manifest::load(f, &limits_for(&f.path))))
                 .collect()
         });
         let mut docs: Vec<Document> = Vec::new();
@@ -674,7 +735,7 @@ pub(crate) fn evaluate_files(
                 .map_init(
                     || policies.worker(),
                     |w, (f, p)| {
-                        let l = p.unwrap_or_else(|| manifest::load(&f, &limits));
+                        let l = p.unwrap_or_else(|| manifest::load(&f, &limits_for(&f.path)));
                         drop(f);
                         let mut found = l.findings;
                         let mut printed = Vec::new();

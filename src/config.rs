@@ -33,6 +33,18 @@ pub struct Config {
     pub schemas: Option<bool>,
     /// Built-in library: `checks:` (`enable`/`disable`) and `params:` (see `catalog`).
     pub library: crate::catalog::LibraryConfig,
+    /// `file-schemas`: JSON Schemas for files that are not Kubernetes objects.
+    pub file_schemas: Vec<FileSchemaEntry>,
+}
+
+/// One `file-schemas` entry: the files (globs over repo-relative paths) and the schema file
+/// (repo-relative) that validates their documents.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FileSchemaEntry {
+    pub files: Vec<String>,
+    pub schema: String,
+    /// Where the entry is in the config file (`path:line:column`), for errors about it.
+    pub location: String,
 }
 
 /// Every key the file may hold.
@@ -57,6 +69,7 @@ pub const KEYS: &[&str] = &[
     "schemas",
     "checks",
     "params",
+    "file-schemas",
 ];
 
 /// A config error, with `file:line:column` when known.
@@ -130,6 +143,7 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
             "schemas" => c.schemas = Some(*v.as_bool().map_err(|_| bad("true or false"))?),
             "checks" => crate::catalog::parse_checks(path, doc, v, &mut c.library)?,
             "params" => crate::catalog::parse_params(path, doc, v, &mut c.library)?,
+            "file-schemas" => c.file_schemas = file_schemas(path, doc, v)?,
             _ => {
                 let hint = KEYS
                     .iter()
@@ -216,6 +230,54 @@ fn waivers(
     Ok(out)
 }
 
+/// The `file-schemas:` list: each entry is `{files: GLOB or [GLOBS], schema: PATH}`.
+fn file_schemas(path: &str, doc: &crate::manifest::Document, v: &Value) -> Result<Vec<FileSchemaEntry>, ConfigError> {
+    let here = |p: &[PathSeg]| {
+        doc.locate(p).region.map(|r| format!("{path}:{}:{}", r.line, r.column)).unwrap_or_else(|| path.to_string())
+    };
+    let Value::Array(items) = v else {
+        return Err(ConfigError {
+            location: here(&[PathSeg::Key("file-schemas".into())]),
+            message: "`file-schemas` must be a list of {files: GLOB or [GLOBS], schema: PATH}".into(),
+        });
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let at = |key: Option<&str>| {
+            let mut p = vec![PathSeg::Key("file-schemas".into()), PathSeg::Index(i as u64)];
+            if let Some(k) = key {
+                p.push(PathSeg::Key(k.into()));
+            }
+            here(&p)
+        };
+        let err = |key: Option<&str>, message: String| ConfigError { location: at(key), message };
+        let Value::Object(obj) = item else {
+            return Err(err(None, "a file-schemas entry must be a mapping with `files` and `schema`".into()));
+        };
+        for k in obj.keys() {
+            let k = k.as_string().map(|s| s.to_string()).unwrap_or_default();
+            if !["files", "schema"].contains(&k.as_str()) {
+                return Err(err(Some(&k), format!("unknown file-schemas key `{k}` (files, schema)")));
+            }
+        }
+        let files = match &item["files"] {
+            Value::Undefined => return Err(err(None, "a file-schemas entry needs `files` (a glob or a list)".into())),
+            v => strings(v)
+                .filter(|f| !f.is_empty() && f.iter().all(|g| !g.trim().is_empty()))
+                .ok_or_else(|| err(Some("files"), "`files` must be a glob or a list of globs".into()))?,
+        };
+        let schema = match &item["schema"] {
+            Value::String(s) if !s.trim().is_empty() => s.trim().to_string(),
+            Value::Undefined => {
+                return Err(err(None, "a file-schemas entry needs `schema` (the path of a JSON Schema)".into()))
+            }
+            _ => return Err(err(Some("schema"), "`schema` must be the path of a JSON Schema file".into())),
+        };
+        out.push(FileSchemaEntry { files, schema, location: at(None) });
+    }
+    Ok(out)
+}
+
 /// `kubernetes-version`: a string, or a number that reads back as a supported minor (`1.33`; a
 /// YAML `1.30` is the number 1.3, which is refused rather than guessed).
 fn k8s_version(v: &Value) -> Option<String> {
@@ -264,6 +326,29 @@ mod tests {
         );
         let e = parse(".tollgate.yaml", "kubernetes-version: 1.30\n").unwrap_err();
         assert!(e.message.contains("quote it"), "{}", e.message);
+    }
+
+    #[test]
+    fn file_schema_entries() {
+        let c = parse(
+            ".tollgate.yaml",
+            "file-schemas:\n  - files: '.github/workflows/*.yml'\n    schema: schemas/workflow.json\n  - files: [a.yml, 'b/*.yaml']\n    schema: s.json\n",
+        )
+        .unwrap();
+        assert_eq!(c.file_schemas.len(), 2);
+        assert_eq!(c.file_schemas[0].files, vec![".github/workflows/*.yml"]);
+        assert_eq!(c.file_schemas[0].schema, "schemas/workflow.json");
+        assert_eq!(c.file_schemas[1].files, vec!["a.yml", "b/*.yaml"]);
+        assert_eq!(c.file_schemas[1].location, ".tollgate.yaml:4:5");
+        let e = parse(".tollgate.yaml", "file-schemas:\n  - files: a.yml\n").unwrap_err();
+        assert!(e.message.contains("needs `schema`"), "{}", e.message);
+        let e = parse(".tollgate.yaml", "file-schemas:\n  - files: a.yml\n    schema: s.json\n    scheme: x\n")
+            .unwrap_err();
+        assert_eq!(e.location, ".tollgate.yaml:4:5");
+        let e = parse(".tollgate.yaml", "file-schemas: s.json\n").unwrap_err();
+        assert!(e.message.contains("must be a list"), "{}", e.message);
+        let e = parse(".tollgate.yaml", "file-schemas:\n  - files: 3\n    schema: s.json\n").unwrap_err();
+        assert_eq!(e.location, ".tollgate.yaml:2:5");
     }
 
     #[test]

@@ -231,6 +231,12 @@ impl Pr {
         })
     }
 
+    /// A `file-schemas` schema file (repo-relative) from the trusted commit (`None`: not there).
+    pub fn read_gate_file(&self, rel: &str) -> Result<Option<Vec<u8>>, AppError> {
+        self.track(GatePath { kind: "schema", path: rel.to_string(), exts: Vec::new(), skip: None });
+        Ok(git::read_blob_at(&self.root, self.trusted(), rel)?)
+    }
+
     /// Evaluate the change: head's changed manifests and the merge-base versions of the same
     /// paths (all manifests on both sides with `--combine`), each side's findings passed through
     /// `settle` (config waivers), matched by fingerprint; plus the `gate/policy-changed` notes.

@@ -23,11 +23,15 @@ pub struct Limits {
     pub alias_budget: usize,
     /// Warn on plain scalars that YAML 1.1 and 1.2 read differently.
     pub lint_ambiguous: bool,
+    /// Read plain scalars and keys as YAML 1.2 (core schema) instead of the way Kubernetes reads
+    /// them (YAML 1.1): for files that are not Kubernetes objects, such as those a
+    /// `file-schemas` entry names (GitHub workflows keep their `on:` key).
+    pub yaml12: bool,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_depth: 100, alias_budget: 100_000, lint_ambiguous: true }
+        Limits { max_depth: 100, alias_budget: 100_000, lint_ambiguous: true, yaml12: false }
     }
 }
 

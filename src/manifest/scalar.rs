@@ -162,7 +162,11 @@ pub fn resolve_yaml12(s: &str) -> Scalar {
     };
     if let Some(m) = int {
         return if neg {
-            Scalar::Int((m as i128).wrapping_neg() as i64)
+            if m <= 1 << 63 {
+                Scalar::Int((m as i128).wrapping_neg() as i64)
+            } else {
+                Scalar::Float(-(m as f64))
+            }
         } else if m <= i64::MAX as u64 {
             Scalar::Int(m as i64)
         } else {

@@ -192,8 +192,14 @@ impl<'a> Builder<'a> {
             // Unknown tags: the value is taken as written.
             return Value::from(text);
         }
-        let s = if json { json_scalar(text) } else { scalar::resolve_yaml11(text) };
-        if plain && !json && self.limits.lint_ambiguous {
+        let s = if json {
+            json_scalar(text)
+        } else if self.limits.yaml12 {
+            scalar::resolve_yaml12(text)
+        } else {
+            scalar::resolve_yaml11(text)
+        };
+        if plain && !json && !self.limits.yaml12 && self.limits.lint_ambiguous {
             if let Some((k8s, y12)) = scalar::ambiguity(text) {
                 self.issue(
                     "yaml/ambiguous-scalar",
@@ -271,10 +277,19 @@ impl<'a> Builder<'a> {
             Event::Scalar(text, style, anchor, tag) => {
                 if self.expecting_key() {
                     let key: regorus::Rc<str> = if style == ScalarStyle::Plain && tag.is_none() {
-                        match scalar::resolve_yaml11(&text) {
+                        let resolved = if self.limits.yaml12 {
+                            scalar::resolve_yaml12(&text)
+                        } else {
+                            scalar::resolve_yaml11(&text)
+                        };
+                        match resolved {
                             // sigs.k8s.io/yaml turns non-string keys into their string form.
                             Scalar::Bool(b) => {
-                                if self.limits.lint_ambiguous && text != "true" && text != "false" {
+                                if self.limits.lint_ambiguous
+                                    && !self.limits.yaml12
+                                    && text != "true"
+                                    && text != "false"
+                                {
                                     self.issue(
                                         "yaml/ambiguous-scalar",
                                         Severity::Warning,

@@ -1,6 +1,7 @@
 //! `--schema-location`: local directories and kubeconform-style path templates that hold JSON
 //! Schemas per kind (`{{.ResourceKind}}{{.KindSuffix}}.json`, …), so an existing kubeconform
-//! setup works unchanged. Only local paths: remote locations are refused.
+//! setup works unchanged. An `http(s)://` location is fetched (see `remote`) only because it was
+//! configured; it is never a default.
 
 use std::path::{Path, PathBuf};
 
@@ -12,16 +13,28 @@ pub enum Location {
     Dir(PathBuf),
     /// A path template with Go-template fields.
     Template(String),
+    /// An `http://` or `https://` URL template (a URL without fields is a base URL under which
+    /// kubeconform's layout is used).
+    Remote(String),
 }
+
+/// kubeconform's layout under a base URL without template fields.
+const REMOTE_LAYOUT: &str =
+    "{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json";
 
 impl Location {
     /// Parse a location as given (relative paths against `base`).
     pub fn parse(raw: &str, base: &Path) -> Result<Location, String> {
         let lower = raw.to_ascii_lowercase();
         if lower.starts_with("http://") || lower.starts_with("https://") {
-            return Err(format!(
-                "--schema-location {raw}: remote schema locations are not supported; download the schemas and give the directory"
-            ));
+            let host = raw.split_once("://").map(|(_, r)| r).unwrap_or("");
+            if host.is_empty() || host.starts_with('/') {
+                return Err(format!("--schema-location {raw}: the URL has no host"));
+            }
+            if raw.contains("{{") {
+                return Ok(Location::Remote(raw.to_string()));
+            }
+            return Ok(Location::Remote(format!("{}/{REMOTE_LAYOUT}", raw.trim_end_matches('/'))));
         }
         if raw.contains("{{") {
             let p = Path::new(raw);
@@ -46,6 +59,15 @@ impl Location {
                 let dir = if fixed.ends_with('/') { dir.to_path_buf() } else { dir.parent()?.to_path_buf() };
                 dir.is_dir().then_some(dir)
             }
+            Location::Remote(_) => None,
+        }
+    }
+
+    /// The URL that may hold the schema of `api_version`/`kind` (remote locations only).
+    pub fn url(&self, api_version: &str, kind: &str, minor: &str, strict: bool) -> Option<String> {
+        match self {
+            Location::Remote(t) => Some(render(t, &Fields::new(api_version, kind, minor, strict))),
+            _ => None,
         }
     }
 
@@ -68,6 +90,7 @@ impl Location {
                 out
             }
             Location::Template(t) => vec![PathBuf::from(render(t, &f))],
+            Location::Remote(_) => Vec::new(),
         }
     }
 }
@@ -165,6 +188,16 @@ mod tests {
         assert_eq!(render("x{{.KindSuffix}}{{.Nope}}", &f), "x-networking-v1{{.Nope}}");
         let f = Fields::new("v1", "Pod", "1.33", false);
         assert_eq!(render("{{.ResourceKind}}{{.KindSuffix}}.json", &f), "pod-v1.json");
-        assert!(Location::parse("https://example.com/{{.ResourceKind}}.json", Path::new("/")).is_err());
+        let remote = Location::parse("https://example.com/{{.ResourceKind}}.json", Path::new("/")).unwrap();
+        assert_eq!(
+            remote.url("apps/v1", "Deployment", "1.37", true).as_deref(),
+            Some("https://example.com/deployment.json")
+        );
+        let base = Location::parse("https://example.com/schemas/", Path::new("/")).unwrap();
+        assert_eq!(
+            base.url("apps/v1", "Deployment", "1.35", true).as_deref(),
+            Some("https://example.com/schemas/v1.35.0-standalone-strict/deployment-apps-v1.json")
+        );
+        assert!(Location::parse("https:///x", Path::new("/")).is_err());
     }
 }

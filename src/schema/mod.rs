@@ -3,13 +3,18 @@
 //! among the checked files or in those locations, or the Kubernetes definitions embedded in the
 //! binary for `--kubernetes-version`. Validators are compiled on first use per apiVersion/kind and
 //! shared by all worker threads; errors become `schema/*` findings at the node that is wrong.
+//! Files named by a `file-schemas` entry are validated against that JSON Schema instead, and
+//! SOPS-encrypted documents are validated with their encryption metadata and `ENC[…]` values
+//! set aside.
 
 pub mod builtin;
 mod convert;
 pub mod crd;
 pub mod errors;
+pub mod files;
 pub mod lifecycle;
 pub mod location;
+pub mod remote;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -30,6 +35,8 @@ pub use location::Location;
 pub const MISSING: &str = "schema/missing";
 pub const UNUSABLE: &str = "schema/unusable";
 pub const INVALID_CRD: &str = "schema/invalid-crd";
+/// A remote schema location could not be read (not a 404: that falls through to the next one).
+pub const UNAVAILABLE: &str = "schema/unavailable";
 pub const REMOVED_API: &str = "k8s/removed-api";
 pub const DEPRECATED_API: &str = "k8s/deprecated-api";
 
@@ -47,11 +54,19 @@ pub struct Options {
     pub reject_missing: bool,
     /// `--schema-location` values, already parsed.
     pub locations: Vec<Location>,
+    /// `file-schemas` entries, compiled, in config order (the first match wins).
+    pub file_schemas: Vec<Arc<files::FileSchema>>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { kubernetes_version: None, strict: true, reject_missing: false, locations: Vec::new() }
+        Options {
+            kubernetes_version: None,
+            strict: true,
+            reject_missing: false,
+            locations: Vec::new(),
+            file_schemas: Vec::new(),
+        }
     }
 }
 
@@ -70,8 +85,17 @@ pub fn parse_version(raw: &str) -> Result<&'static str, String> {
 #[derive(Debug, Clone)]
 enum SchemaSource {
     Builtin(String),
-    Crd { schema: Arc<Json> },
+    Crd {
+        schema: Arc<Json>,
+    },
     File(PathBuf),
+    /// Fetched from a remote location (or its disk cache).
+    Remote {
+        url: String,
+        text: Arc<Vec<u8>>,
+    },
+    /// A remote location failed (not a 404): the message says where and why.
+    Unavailable(String),
 }
 
 /// A compiled validator and what its messages need.
@@ -87,6 +111,7 @@ enum Lookup {
     /// No schema: the message and help (worked out once per kind).
     Missing(String, String),
     Unusable(String),
+    Unavailable(String),
 }
 
 /// The embedded definitions of the target minor, and a registry over them.
@@ -163,6 +188,9 @@ pub struct Schemas {
     /// Files a kustomization names as patches: partial objects, so required fields may be absent.
     patches: RwLock<std::collections::HashSet<String>>,
     cache: RwLock<HashMap<Key, Arc<OnceLock<Lookup>>>>,
+    file_schemas: Vec<Arc<files::FileSchema>>,
+    /// Present when a remote location is configured.
+    fetcher: Option<remote::Fetcher>,
 }
 
 impl Schemas {
@@ -175,12 +203,31 @@ impl Schemas {
             minor,
             strict: opts.strict,
             reject_missing: opts.reject_missing,
-            locations: opts.locations,
             crds: RwLock::new(HashMap::new()),
             builtin: OnceLock::new(),
             patches: RwLock::new(Default::default()),
             cache: RwLock::new(HashMap::new()),
+            fetcher: opts.locations.iter().any(|l| matches!(l, Location::Remote(_))).then(remote::Fetcher::from_env),
+            file_schemas: opts.file_schemas,
+            locations: opts.locations,
         })
+    }
+
+    /// The `file-schemas` entry that validates the repo-relative `path`, if any.
+    pub fn file_schema(&self, path: &str) -> Option<&files::FileSchema> {
+        if self.file_schemas.is_empty() {
+            return None;
+        }
+        self.file_schemas.iter().find(|f| f.matches(path)).map(|f| &**f)
+    }
+
+    /// How to parse the file at `path`: files a `file-schemas` entry names are not Kubernetes
+    /// objects, so they are read as YAML 1.2 (a workflow's `on:` stays a key named `on`).
+    pub fn limits_for(&self, path: &str) -> Limits {
+        match self.file_schema(path) {
+            Some(_) => Limits { yaml12: true, lint_ambiguous: false, ..Default::default() },
+            None => Limits::default(),
+        }
     }
 
     /// The Kubernetes minor validated against (`1.37`).
@@ -262,6 +309,13 @@ impl Schemas {
     /// Where the schema of `api_version`/`kind` comes from, if anywhere.
     fn source(&self, api_version: &str, kind: &str) -> Option<SchemaSource> {
         for loc in &self.locations {
+            if let (Some(url), Some(fetcher)) = (loc.url(api_version, kind, self.minor, self.strict), &self.fetcher) {
+                match fetcher.fetch(&url) {
+                    remote::Fetched::Found(text) => return Some(SchemaSource::Remote { url, text }),
+                    remote::Fetched::NotFound => continue,
+                    remote::Fetched::Failed(e) => return Some(SchemaSource::Unavailable(format!("{url}: {e}"))),
+                }
+            }
             for p in loc.candidates(api_version, kind, self.minor, self.strict) {
                 if p.is_file() {
                     return Some(SchemaSource::File(p));
@@ -281,6 +335,9 @@ impl Schemas {
             let (msg, help) = self.missing_message(api_version, kind);
             return Lookup::Missing(msg, help);
         };
+        if let SchemaSource::Unavailable(e) = src {
+            return Lookup::Unavailable(e);
+        }
         let b = match self.builtin() {
             Ok(b) => b,
             Err(e) => return Lookup::Unusable(e),
@@ -300,22 +357,23 @@ impl Schemas {
                     Ok(t) => t,
                     Err(e) => return Lookup::Unusable(format!("{}: {e}", p.display())),
                 };
-                let mut v: Json = match serde_json::from_str(&text) {
+                let v = match location_schema(text.as_bytes()) {
                     Ok(v) => v,
-                    Err(e) => return Lookup::Unusable(format!("{}: not JSON: {e}", p.display())),
+                    Err(e) => return Lookup::Unusable(format!("{}: {e}", p.display())),
                 };
-                // kubeconform's schemas declare a `$schema` no draft knows; read them as 2020-12.
-                if let Some(Json::String(s)) = v.get("$schema") {
-                    if !s.contains("draft") {
-                        if let Json::Object(m) = &mut v {
-                            m.remove("$schema");
-                        }
-                    }
-                }
                 let base = format!("file://{}", p.display());
                 let v = Arc::new(v);
                 ((*v).clone(), v, base)
             }
+            SchemaSource::Remote { url, text } => {
+                let v = match location_schema(&text) {
+                    Ok(v) => v,
+                    Err(e) => return Lookup::Unusable(format!("{url}: {e}")),
+                };
+                let v = Arc::new(v);
+                ((*v).clone(), v, url)
+            }
+            SchemaSource::Unavailable(e) => return Lookup::Unavailable(e),
         };
         match options(&b.registry).with_base_uri(base.clone()).build(&schema) {
             Ok(validator) => Lookup::Ready(Arc::new(Compiled { validator, root, base })),
@@ -336,13 +394,22 @@ impl Schemas {
         }
     }
 
-    /// Validate one document: lifecycle (removed/deprecated API), then its schema.
+    /// Validate one document: against its `file-schemas` schema when its file has one; otherwise
+    /// as a Kubernetes object: lifecycle (removed/deprecated API), then its schema.
     pub fn validate(&self, doc: &Document) -> Vec<Finding> {
+        let sops = is_sops(doc);
+        if let Some(fs) = self.file_schema(&doc.file.path) {
+            return self.validate_file(doc, fs, sops);
+        }
         let (Some(av), Some(kind)) = (&doc.resource.api_version, &doc.resource.kind) else {
             // Not a Kubernetes object (a values file, a config file): nothing to validate against.
             return Vec::new();
         };
         if is_build_input(av) {
+            return Vec::new();
+        }
+        if sops && (is_enc_str(av) || is_enc_str(kind)) {
+            // SOPS encrypted apiVersion/kind too: there is nothing to look the schema up by.
             return Vec::new();
         }
         let mut out = Vec::new();
@@ -409,8 +476,22 @@ impl Schemas {
                 ));
                 return out;
             }
+            Lookup::Unavailable(e) => {
+                out.push(finding(
+                    UNAVAILABLE,
+                    Severity::Error,
+                    format!("the schema of {kind} {av} could not be fetched: {e}"),
+                    &[PathSeg::Key("kind".into())],
+                    Some(
+                        "check the --schema-location URL and the network; fetched schemas are cached, so a \
+                         later run needs no network"
+                            .to_string(),
+                    ),
+                ));
+                return out;
+            }
         };
-        let json = to_json(&doc.value);
+        let json = doc_json(doc, sops);
         if compiled.validator.is_valid(&json) {
             return out;
         }
@@ -433,30 +514,59 @@ impl Schemas {
         // object: required fields may be absent and `$`-directives are allowed.
         let patch = matches!(&doc.value["$patch"], regorus::Value::String(_))
             || self.patches.read().map(|p| p.contains(&doc.file.path)).unwrap_or(false);
-        let mut issues: Vec<Issue> = Vec::new();
-        for e in compiled.validator.iter_errors(&json) {
-            for i in errors::describe(&e, &ctx) {
-                if !self.strict && i.rule == errors::UNKNOWN_FIELD {
-                    continue;
-                }
-                if patch
-                    && (i.rule == errors::MISSING_REQUIRED
-                        || (i.rule == errors::UNKNOWN_FIELD && is_directive(&i.path)))
-                {
-                    continue;
-                }
-                if !issues.contains(&i) {
-                    issues.push(i);
-                }
+        let issues = collect_issues(&compiled.validator, &json, &ctx, |i| {
+            if !self.strict && i.rule == errors::UNKNOWN_FIELD {
+                return false;
             }
-            if issues.len() >= MAX_FINDINGS_PER_DOC {
-                break;
+            if patch
+                && (i.rule == errors::MISSING_REQUIRED || (i.rule == errors::UNKNOWN_FIELD && is_directive(&i.path)))
+            {
+                return false;
             }
-        }
-        for i in issues.into_iter().take(MAX_FINDINGS_PER_DOC) {
+            !(sops && sops_encrypted(&json, i))
+        });
+        for i in issues {
             out.push(finding(i.rule, Severity::Error, i.message, &i.path, i.help));
         }
         out
+    }
+
+    /// Validate a document of a file that a `file-schemas` entry names. `--no-strict` does not
+    /// apply: `additionalProperties` is the schema author's choice, not Kubernetes strictness.
+    fn validate_file(&self, doc: &Document, fs: &files::FileSchema, sops: bool) -> Vec<Finding> {
+        let json = doc_json(doc, sops);
+        if fs.validator.is_valid(&json) {
+            return Vec::new();
+        }
+        let schema_at = |loc: &str| -> Option<&Json> {
+            let (base, frag) = loc.split_once('#')?;
+            (base == fs.base).then(|| fs.root.pointer(&percent_decode(frag))).flatten()
+        };
+        let label = "the document".to_string();
+        let ctx = Ctx { label: &label, schema_at: &schema_at };
+        let issues = collect_issues(&fs.validator, &json, &ctx, |i| !(sops && sops_encrypted(&json, i)));
+        issues
+            .into_iter()
+            .map(|i| {
+                let loc = doc.locate(&i.path);
+                let mut f = Finding::new(
+                    i.rule,
+                    Severity::Error,
+                    i.message,
+                    Origin::Schema,
+                    Some(doc.file.path.clone()),
+                    Some(doc.index),
+                    loc.pointer,
+                    loc.region,
+                    Some(doc.resource.clone()),
+                );
+                f.help = Some(match i.help {
+                    Some(h) => format!("{h} (schema {})", fs.schema_path),
+                    None => format!("see the schema {}", fs.schema_path),
+                });
+                f
+            })
+            .collect()
     }
 
     fn crd_kinds(&self, api_version: &str) -> Vec<String> {
@@ -506,10 +616,12 @@ impl Schemas {
     /// them again, and the warnings about CRDs that cannot be used.
     pub fn first_pass(&self, files: &[SourceFile]) -> (Vec<Option<manifest::Loaded>>, Vec<Finding>) {
         use rayon::prelude::*;
-        let limits = Limits::default();
         let loaded: Vec<Option<manifest::Loaded>> = files
             .par_iter()
-            .map(|f| (may_hold_crd(&f.bytes) || is_kustomization(&f.path)).then(|| manifest::load(f, &limits)))
+            .map(|f| {
+                (may_hold_crd(&f.bytes) || is_kustomization(&f.path))
+                    .then(|| manifest::load(f, &self.limits_for(&f.path)))
+            })
             .collect();
         let docs = || loaded.iter().flatten().flat_map(|l| l.docs.iter());
         let patches: Vec<String> = docs().filter(|d| is_kustomization(&d.file.path)).flat_map(patch_files).collect();
@@ -541,6 +653,80 @@ impl Schemas {
         }
         self.register_crds_in(&files)
     }
+}
+
+/// The distinct issues of a document that `keep` keeps, at most [`MAX_FINDINGS_PER_DOC`].
+fn collect_issues(validator: &Validator, json: &Json, ctx: &Ctx<'_>, keep: impl Fn(&Issue) -> bool) -> Vec<Issue> {
+    let mut issues: Vec<Issue> = Vec::new();
+    for e in validator.iter_errors(json) {
+        for i in errors::describe(&e, ctx) {
+            if keep(&i) && !issues.contains(&i) {
+                issues.push(i);
+            }
+        }
+        if issues.len() >= MAX_FINDINGS_PER_DOC {
+            break;
+        }
+    }
+    issues.truncate(MAX_FINDINGS_PER_DOC);
+    issues
+}
+
+/// A SOPS-encrypted document: it has a top-level `sops` mapping (the encryption metadata).
+fn is_sops(doc: &Document) -> bool {
+    matches!(&doc.value["sops"], regorus::Value::Object(_))
+}
+
+/// A value SOPS encrypted: `ENC[AES256_GCM,data:…,type:int]`.
+fn is_enc_str(s: &str) -> bool {
+    s.starts_with("ENC[") && s.ends_with(']')
+}
+
+/// The JSON the schema sees: for a SOPS document, without its top-level `sops` metadata.
+fn doc_json(doc: &Document, sops: bool) -> Json {
+    let mut json = to_json(&doc.value);
+    if sops {
+        if let Json::Object(m) = &mut json {
+            m.shift_remove("sops");
+        }
+    }
+    json
+}
+
+/// Whether an issue is about a value SOPS replaced with an `ENC[…]` string: its original type
+/// and value cannot be known, so type, format, pattern and enum checks do not apply to it.
+/// Missing and unknown fields are still reported (SOPS keeps the keys).
+fn sops_encrypted(json: &Json, i: &Issue) -> bool {
+    if i.rule == errors::UNKNOWN_FIELD || i.rule == errors::MISSING_REQUIRED {
+        return false;
+    }
+    let mut v = json;
+    for seg in &i.path {
+        let next = match (seg, v) {
+            (PathSeg::Key(k), Json::Object(m)) => m.get(k),
+            (PathSeg::Index(n), Json::Array(a)) => a.get(*n as usize),
+            _ => None,
+        };
+        match next {
+            Some(n) => v = n,
+            None => return false,
+        }
+    }
+    v.as_str().is_some_and(is_enc_str)
+}
+
+/// A schema from a location (file or URL): JSON; kubeconform's schemas declare a `$schema` no
+/// draft knows, so those are read as 2020-12.
+fn location_schema(text: &[u8]) -> Result<Json, String> {
+    let mut v: Json = serde_json::from_slice(text).map_err(|e| format!("not JSON: {e}"))?;
+    if let Some(Json::String(s)) = v.get("$schema") {
+        if !s.contains("draft") {
+            if let Json::Object(m) = &mut v {
+                m.remove("$schema");
+            }
+        }
+    }
+    Ok(v)
 }
 
 /// The served versions of a CRD document, converted (`None` when `doc` is not a CRD).

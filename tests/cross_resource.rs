@@ -260,3 +260,16 @@ fn user_policies_can_read_the_inventory() {
     run.expect_code(2);
     assert!(run.stderr.contains("data.tollgate.inventory"), "{}", run.stderr);
 }
+
+#[test]
+fn one_stdin_stream_is_one_run() {
+    // `kustomize build | tollgate check -`: the rendered stream is the inventory.
+    let dir = tempdir();
+    let stream = format!("{DEPLOY}---\n{NETPOL}---\n{SA}");
+    let run = tollgate_stdin(
+        dir.path(),
+        &["check", "-", "-o", "json", "--no-schemas", "--builtin", "extended", "--fail-on", "never"],
+        Some(stream.as_bytes()),
+    );
+    assert_eq!(cross(&run.expect_code(0).json()), vec![c("k8s/missing-pdb", "-", 7, "/spec/replicas")]);
+}

@@ -51,8 +51,7 @@ opted_out if {
 }
 
 accounts contains sa if {
-	some sa in inventory.objects("ServiceAccount")
-	sa.name == inventory.service_account
+	some sa in inventory.named("ServiceAccount", inventory.service_account)
 }
 
 why := sprintf("ServiceAccount '%s' does not set it to false", [inventory.service_account]) if {

@@ -8,7 +8,10 @@ job(spec) := {"kind": "Job", "metadata": {"name": "j", "namespace": "ops"}, "spe
 
 sa(name, automount) := {"kind": "ServiceAccount", "name": name, "automount_service_account_token": automount}
 
-inv(accounts) := {"namespaces": {"ops": {"ServiceAccount": accounts}}}
+inv(accounts) := {"names": {"ops": {"ServiceAccount": {name: [a] |
+	some a in accounts
+	name := a.name
+}}}}
 
 path := ["spec", "template", "spec", "automountServiceAccountToken"]
 

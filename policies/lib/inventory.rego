@@ -4,6 +4,7 @@
 #
 #   data.tollgate.inventory.documents              every document with a kind, in file order
 #   data.tollgate.inventory.namespaces[ns][kind]   the same entries by namespace and kind
+#   data.tollgate.inventory.names[ns][kind][name]  and by name (a lookup: cheaper than a scan)
 #
 # An entry has file, document, apiVersion, kind, name, namespace, labels and annotations, plus
 # per kind: workloads pod_labels, service_account_name, automount_service_account_token (and
@@ -16,6 +17,7 @@
 # API:
 #   inventory.namespace                  the namespace of `input` (metadata.namespace, else "default")
 #   inventory.objects(kind)              the entries of that kind in input's namespace ([] when none)
+#   inventory.named(kind, name)          the entries of that kind and name there ([] when none)
 #   inventory.pod_labels                 the labels of input's pod template ({} when none)
 #   inventory.service_account            the ServiceAccount input's pods run as ("default" when unset)
 #   inventory.selects(selector, labels)  whether a label selector object matches the labels:
@@ -35,6 +37,11 @@ namespace := ns if {
 
 objects(kind) := list if {
 	list := data.tollgate.inventory.namespaces[namespace][kind]
+	is_array(list)
+} else := []
+
+named(kind, name) := list if {
+	list := data.tollgate.inventory.names[namespace][kind][name]
 	is_array(list)
 } else := []
 

@@ -28,6 +28,13 @@ test_objects_of_the_namespace if {
 	inventory.objects("NetworkPolicy") == [] with input as deploy("shop", {}) with data.tollgate.inventory as {}
 }
 
+test_named_objects_of_the_namespace if {
+	names := {"names": {"shop": {"ServiceAccount": {"web": [{"name": "web"}]}}}}
+	inventory.named("ServiceAccount", "web") == [{"name": "web"}] with input as deploy("shop", {}) with data.tollgate.inventory as names
+	inventory.named("ServiceAccount", "api") == [] with input as deploy("shop", {}) with data.tollgate.inventory as names
+	inventory.named("ServiceAccount", "web") == [] with input as deploy("other", {}) with data.tollgate.inventory as names
+}
+
 test_pod_labels_and_service_account if {
 	inventory.pod_labels == {"app": "web"} with input as deploy("shop", {})
 	inventory.pod_labels == {} with input as {"kind": "Pod", "metadata": {"labels": "x"}, "spec": {}}

@@ -5,6 +5,7 @@
 //! data.tollgate.inventory = {
 //!   "documents":  [entry, ...],                       every document with a kind, in file order
 //!   "namespaces": {ns: {kind: [entry, ...]}},         the same entries by namespace and kind
+//!   "names":      {ns: {kind: {name: [entry, ...]}}}, and by name (a lookup, not a scan)
 //! }
 //! entry = {file, document, apiVersion, kind, name, namespace, labels, annotations, ...kind fields}
 //! ```
@@ -123,12 +124,17 @@ fn entry(d: &Document) -> Option<Value> {
 /// The inventory of the documents, as the value of `data.tollgate.inventory`.
 pub fn build<'a>(docs: impl IntoIterator<Item = &'a Document>) -> (Value, Stats) {
     let mut documents = Vec::new();
-    // namespace -> kind -> entries
+    // namespace -> kind -> entries, and namespace -> kind -> name -> entries
     let mut by_ns: BTreeMap<String, BTreeMap<String, Vec<Value>>> = BTreeMap::new();
+    let mut by_name: BTreeMap<String, BTreeMap<String, BTreeMap<String, Vec<Value>>>> = BTreeMap::new();
     for d in docs {
         let Some(e) = entry(d) else { continue };
         let ns = string_of(&e["namespace"]).filter(|s| !s.is_empty()).unwrap_or("default").to_string();
         let kind = string_of(&e["kind"]).unwrap_or_default().to_string();
+        if let Some(name) = string_of(&e["name"]) {
+            let names = by_name.entry(ns.clone()).or_default().entry(kind.clone()).or_default();
+            names.entry(name.to_string()).or_default().push(e.clone());
+        }
         by_ns.entry(ns).or_default().entry(kind).or_default().push(e.clone());
         documents.push(e);
     }
@@ -141,9 +147,24 @@ pub fn build<'a>(docs: impl IntoIterator<Item = &'a Document>) -> (Value, Stats)
             (Value::from(ns), Value::from(kinds))
         })
         .collect();
+    let names: BTreeMap<Value, Value> = by_name
+        .into_iter()
+        .map(|(ns, kinds)| {
+            let kinds: BTreeMap<Value, Value> = kinds
+                .into_iter()
+                .map(|(k, names)| {
+                    let names: BTreeMap<Value, Value> =
+                        names.into_iter().map(|(n, list)| (Value::from(n), Value::from(list))).collect();
+                    (Value::from(k), Value::from(names))
+                })
+                .collect();
+            (Value::from(ns), Value::from(kinds))
+        })
+        .collect();
     let mut inv = BTreeMap::new();
     inv.insert(Value::from("documents"), Value::from(documents));
     inv.insert(Value::from("namespaces"), Value::from(namespaces));
+    inv.insert(Value::from("names"), Value::from(names));
     (Value::from(inv), stats)
 }
 
@@ -194,6 +215,9 @@ mod tests {
             inv["namespaces"]["shop"]["ServiceAccount"][0]["automount_service_account_token"],
             Value::Bool(false)
         );
+        assert_eq!(inv["names"]["shop"]["ServiceAccount"]["web"][0]["kind"], Value::from("ServiceAccount"));
+        assert_eq!(inv["names"]["shop"]["Deployment"]["web"][0]["kind"], Value::from("Deployment"));
+        assert_eq!(inv["names"]["shop"]["Deployment"]["api"], Value::Undefined);
         assert_eq!(inv["documents"].as_array().map(|a| a.len()).unwrap_or(0), 3);
     }
 

@@ -587,7 +587,7 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
             worktree::read_worktree(&root, &paths, &filter, s.max_file_size)?
         };
         lap("read", format!("{} files", discovered.files.len()));
-        let mut evaluated = evaluate_files(discovered, &policies, schemas.as_ref(), &pool, want_snippets, &mut lap);
+        let mut evaluated = evaluate_files(discovered, &policies, schemas.as_ref(), &pool, want_snippets, &mut lap)?;
         settle(&mut evaluated.findings);
         evaluated
     };
@@ -667,16 +667,16 @@ pub(crate) struct Evaluated {
 }
 
 /// Load and evaluate, file by file on the workers: a document's value is dropped as soon as its
-/// checks ran, so memory follows the findings, not the repository. With --combine every document
-/// is needed at once.
+/// checks ran, so memory follows the findings, not the repository. With --combine, or a selected
+/// cross-resource check (the inventory), every document is needed at once.
 pub(crate) fn evaluate_files(
-    discovered: Discovered,
+    mut discovered: Discovered,
     policies: &PolicySet,
     schemas: Option<&Schemas>,
     pool: &rayon::ThreadPool,
     want_snippets: bool,
     lap: &mut dyn FnMut(&str, String),
-) -> Evaluated {
+) -> Result<Evaluated, AppError> {
     let limits_for = |path: &str| schemas.map(|sc| sc.limits_for(path)).unwrap_or_default();
     let today = crate::suppress::today();
     let mut findings = skipped_findings(&discovered);
@@ -691,6 +691,32 @@ pub(crate) fn evaluate_files(
         lap("crds", format!("{} CRD kinds", sc.crd_count()));
     }
     parsed.resize_with(discovered.files.len(), || None);
+    // Cross-resource checks (`custom.scope: inventory`): every file is parsed first and the
+    // inventory of the commit set as `data.tollgate.inventory`; the documents are then evaluated
+    // as usual. Without such a check none of this happens.
+    let with_inventory;
+    let policies = if policies.needs_inventory() {
+        let loaded: Vec<Option<manifest::Loaded>> = pool.install(|| {
+            discovered
+                .files
+                .par_iter_mut()
+                .zip(std::mem::take(&mut parsed))
+                .map(|(f, p)| {
+                    let l = p.unwrap_or_else(|| manifest::load(f, &limits_for(&f.path)));
+                    // The loaded text is all that is needed from here on.
+                    f.bytes = Vec::new();
+                    Some(l)
+                })
+                .collect()
+        });
+        parsed = loaded;
+        let (inv, stats) = policy::inventory::build(parsed.iter().flatten().flat_map(|l| l.docs.iter()));
+        with_inventory = policies.with_inventory(inv)?;
+        lap("inventory", format!("{} documents in {} namespaces", stats.documents, stats.namespaces));
+        &with_inventory
+    } else {
+        policies
+    };
     let validate = |d: &Document| schemas.map(|sc| sc.validate(d)).unwrap_or_default();
     let file_count = discovered.files.len();
     let mut texts = BTreeMap::new();
@@ -765,7 +791,7 @@ pub(crate) fn evaluate_files(
         }
         lap("parse+eval", format!("{documents} documents"));
     }
-    Evaluated { findings, files: file_count, documents, prints, texts }
+    Ok(Evaluated { findings, files: file_count, documents, prints, texts })
 }
 
 fn parse_cmd(args: ParseArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, AppError> {

@@ -3,9 +3,9 @@
 //!
 //! Head (`--rev`, default `HEAD`) is compared with the merge-base of head and `--base`. The
 //! manifests that differ between the two trees are evaluated on both sides with the same policies
-//! (every manifest when `--combine` policies are loaded), findings are matched by fingerprint, and
-//! only head findings without a counterpart on the merge-base are new; the others are dropped
-//! (kept with `"new": false` under `--show-existing`) and never block.
+//! (every manifest when `--combine` policies or cross-resource checks are loaded), findings are
+//! matched by fingerprint, and only head findings without a counterpart on the merge-base are new;
+//! the others are dropped (kept with `"new": false` under `--show-existing`) and never block.
 //!
 //! The gate itself (`.tollgate.yaml` or `--config`, `-p` policies, `--data`) is read from the
 //! merge-base commit in git objects when it lies inside the repository, so a change cannot weaken
@@ -238,8 +238,9 @@ impl Pr {
     }
 
     /// Evaluate the change: head's changed manifests and the merge-base versions of the same
-    /// paths (all manifests on both sides with `--combine`), each side's findings passed through
-    /// `settle` (config waivers), matched by fingerprint; plus the `gate/policy-changed` notes.
+    /// paths (all manifests on both sides with `--combine` or a cross-resource check), each side's
+    /// findings passed through `settle` (config waivers), matched by fingerprint; plus the
+    /// `gate/policy-changed` notes.
     /// `prefixes` are the repo-relative PATH arguments.
     #[allow(clippy::too_many_arguments)]
     pub fn evaluate(
@@ -270,8 +271,9 @@ impl Pr {
         let changes = git::changed_paths(root, &self.merge_base, &self.head)?;
         lap("diff", format!("{} changed paths", changes.len()));
 
-        let (head_files, base_files) = if policies.combine {
-            // A change in one file can break a rule about another: every manifest on both sides.
+        let (head_files, base_files) = if policies.combine || policies.needs_inventory() {
+            // A change in one file can break a rule about another (--combine policies and the
+            // cross-resource checks of the inventory): every manifest on both sides.
             let head = pool.install(|| git::read_rev(root, &self.head, &filter, max_file_size))?;
             let base = pool.install(|| git::read_rev(root, &self.merge_base, &filter, max_file_size))?;
             (head, base)
@@ -295,10 +297,10 @@ impl Pr {
             }
         }
 
-        let mut head = app::evaluate_files(head_files, policies, schemas, pool, want_snippets, lap);
+        let mut head = app::evaluate_files(head_files, policies, schemas, pool, want_snippets, lap)?;
         // The merge-base side only supplies fingerprints; its print() output is not shown.
         let base =
-            app::evaluate_files(base_files, policies, schemas, pool, false, &mut |_, extra| lap("base-eval", extra));
+            app::evaluate_files(base_files, policies, schemas, pool, false, &mut |_, extra| lap("base-eval", extra))?;
         settle(&mut head.findings);
         finding::sort_and_dedup(&mut head.findings);
         let mut base_findings = base.findings;

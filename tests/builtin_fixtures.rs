@@ -7,6 +7,12 @@
 //! `"source": "policy"` findings in the JSON report must equal the multiset written in those
 //! comments; a pass fixture must produce no policy finding at all.
 //!
+//! Each fixture file is one run, so for the cross-resource checks (`custom.scope: inventory`: they
+//! read the other documents of the run) a fixture file is the whole commit. Their fixtures are
+//! complete namespaces (workload, ServiceAccount, NetworkPolicy, PodDisruptionBudget) and every
+//! finding in them is compared. The fixtures of the other checks are single resources without
+//! that context, so the cross-resource checks' findings there are listed but not compared.
+//!
 //! A check that only fires with parameters (such as an image registry allowlist) gets them from
 //! `fixtures/policies/<slug>/data.yaml` (`tollgate: {params: {...}}`), passed with `-d` to that
 //! slug's fixtures only.
@@ -58,11 +64,13 @@ fn output_text(out: &Output) -> String {
 // ---------------------------------------------------------------------------------------------
 // Checks: the ids declared in the METADATA blocks of the library.
 
-/// One built-in check: its file (repo-relative), `custom.id` and `custom.profiles`.
+/// One built-in check: its file (repo-relative), `custom.id`, `custom.profiles`, and whether it
+/// is a cross-resource check (`custom.scope: inventory`).
 struct Check {
     path: String,
     id: String,
     profiles: Vec<String>,
+    inventory: bool,
 }
 
 /// The `# METADATA` block directly above the `package` line, `# ` prefix stripped.
@@ -114,7 +122,11 @@ fn checks() -> &'static [Check] {
                     .and_then(|id| id.as_str())
                     .unwrap_or_else(|| panic!("{path}: METADATA has no custom.id string"))
                     .to_string();
-                out.push(Check { path, id, profiles });
+                let inventory = custom
+                    .and_then(|c| c.as_mapping_get("scope"))
+                    .and_then(|s| s.as_str())
+                    .is_some_and(|s| s == "inventory");
+                out.push(Check { path, id, profiles, inventory });
             }
         }
         out
@@ -123,6 +135,11 @@ fn checks() -> &'static [Check] {
 
 fn known_ids() -> BTreeSet<&'static str> {
     checks().iter().map(|c| c.id.as_str()).collect()
+}
+
+/// Ids of the cross-resource checks (`custom.scope: inventory`).
+fn inventory_ids() -> BTreeSet<&'static str> {
+    checks().iter().filter(|c| c.inventory).map(|c| c.id.as_str()).collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -265,6 +282,9 @@ fn run_fixture(fixture: &'static Fixture) -> Run {
         .output()
         .expect("run tollgate");
     let mut run = Run { fixture, expected, policy: Vec::new(), other: Vec::new(), problems };
+    // Cross-resource findings count only in the fixtures of a cross-resource check.
+    let inventory = inventory_ids();
+    let whole_namespace = inventory.iter().any(|id| id.split_once('/').is_some_and(|(_, s)| s == fixture.slug));
     if out.status.code() != Some(0) {
         run.problems.push(format!(
             "{}: `tollgate check` should exit 0 with --fail-on never\n{}",
@@ -290,6 +310,11 @@ fn run_fixture(fixture: &'static Fixture) -> Run {
         let source = str_field(finding, "source");
         if source != "policy" {
             run.other.push(format!("{source} {rule} line {}: {message}", line.map_or("-".into(), |l| l.to_string())));
+            continue;
+        }
+        if !whole_namespace && inventory.contains(rule.as_str()) {
+            run.other
+                .push(format!("cross-resource {rule} line {}: {message}", line.map_or("-".into(), |l| l.to_string())));
             continue;
         }
         let file = str_field(finding, "file");
@@ -364,7 +389,7 @@ fn mismatch(run: &Run) -> Option<String> {
         }
     }
     if !run.other.is_empty() {
-        s.push_str("\n    non-policy findings (not compared):");
+        s.push_str("\n    non-policy and cross-resource findings (not compared):");
         for o in &run.other {
             s.push_str(&format!("\n      {o}"));
         }

@@ -66,6 +66,7 @@ pub struct Check {
 }
 
 /// Compiled policies ready to evaluate.
+#[derive(Clone)]
 pub struct PolicySet {
     engine: Engine,
     pub checks: Vec<Check>,
@@ -265,6 +266,28 @@ impl PolicySet {
             engine.compile_with_entrypoint(&path).map_err(|e| PolicyError::Compile(e.to_string()))?;
         }
         Ok(PolicySet { engine, checks, combine })
+    }
+
+    /// Whether a selected check declares `custom.scope: inventory` (reads the other documents of
+    /// the commit through `data.tollgate.inventory`).
+    pub fn needs_inventory(&self) -> bool {
+        self.checks.iter().any(|c| c.meta.inventory)
+    }
+
+    /// A copy of these policies with `data.tollgate.inventory` set (see [`super::inventory`]),
+    /// prepared so that worker clones start ready. Fails when `--data` already defines it.
+    pub fn with_inventory(&self, inventory: Value) -> Result<PolicySet, PolicyError> {
+        let mut set = self.clone();
+        set.engine.add_data(super::inventory::as_data(inventory)).map_err(|e| {
+            PolicyError::Data(format!("cannot set data.tollgate.inventory (does --data define it?): {e}"))
+        })?;
+        // New data unprepares the engine: prepare it once here, not once per worker clone (every
+        // rule already compiled in `new`).
+        if let Some(rule) = set.checks.iter().flat_map(|c| c.rules.iter()).next() {
+            let path: regorus::Rc<str> = regorus::Rc::from(rule.path.as_str());
+            set.engine.compile_with_entrypoint(&path).map_err(|e| PolicyError::Compile(e.to_string()))?;
+        }
+        Ok(set)
     }
 
     /// Number of selected packages.

@@ -17,6 +17,9 @@ pub struct Metadata {
     /// Built-in profiles the check belongs to (`custom.profiles`: baseline, restricted, gitops,
     /// extended); empty when not declared.
     pub profiles: Vec<String>,
+    /// `custom.scope: inventory`: the check reads `data.tollgate.inventory` (the other documents
+    /// of the commit), which is built only when such a check is selected.
+    pub inventory: bool,
     pub raw: serde_json::Value,
 }
 
@@ -96,6 +99,13 @@ pub fn parse_blocks(text: &str) -> Result<Vec<Block>, (usize, String)> {
             },
             None => None,
         };
+        let inventory = match string_at(custom, "scope").as_deref() {
+            None | Some("document") => false,
+            Some("inventory") => true,
+            Some(other) => {
+                return Err((start, format!("invalid METADATA custom.scope `{other}` (document or inventory)")))
+            }
+        };
         let meta = Metadata {
             title: string_at(&v, "title"),
             description: string_at(&v, "description"),
@@ -104,6 +114,7 @@ pub fn parse_blocks(text: &str) -> Result<Vec<Block>, (usize, String)> {
             remediation: string_at(custom, "remediation"),
             kinds,
             profiles,
+            inventory,
             raw: serde_json::to_value(&v).unwrap_or(serde_json::Value::Null),
         };
         let next = lines.get(j).copied().unwrap_or("");
@@ -133,5 +144,9 @@ mod tests {
         assert_eq!(b[1].scope, Scope::Rule("deny_other".into()));
         assert!(parse_blocks("# METADATA\n# custom:\n#   severity: huge\npackage x\n").is_err());
         assert!(parse_blocks("# METADATA\n# title: [\npackage x\n").is_err());
+        assert!(!b[0].meta.inventory);
+        let inv = parse_blocks("# METADATA\n# custom:\n#   scope: inventory\npackage x\n").unwrap();
+        assert!(inv[0].meta.inventory);
+        assert!(parse_blocks("# METADATA\n# custom:\n#   scope: commit\npackage x\n").is_err());
     }
 }

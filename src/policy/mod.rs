@@ -3,6 +3,7 @@
 pub mod builtin;
 pub mod builtins;
 pub mod engine;
+pub mod inventory;
 pub mod metadata;
 
 pub use engine::{Evaluation, PolicyError, PolicySet, PolicySource, Selection, Worker};

@@ -1,0 +1,105 @@
+# Helpers for cross-resource checks (`import data.tollgate.lib.inventory`): the other documents of
+# the commit, read from `data.tollgate.inventory`. tollgate builds that inventory only when a
+# selected check declares `custom.scope: inventory` in its METADATA; its shape:
+#
+#   data.tollgate.inventory.documents              every document with a kind, in file order
+#   data.tollgate.inventory.namespaces[ns][kind]   the same entries by namespace and kind
+#   data.tollgate.inventory.names[ns][kind][name]  and by name (a lookup: cheaper than a scan)
+#
+# An entry has file, document, apiVersion, kind, name, namespace, labels and annotations, plus
+# per kind: workloads pod_labels, service_account_name, automount_service_account_token (and
+# replicas for Deployment, StatefulSet, ReplicaSet, ReplicationController); NetworkPolicy
+# pod_selector, policy_types; PodDisruptionBudget selector; ServiceAccount
+# automount_service_account_token; HorizontalPodAutoscaler scale_target_ref, min_replicas. A
+# field the document does not set is null. A document without metadata.namespace is filed under
+# "default", where kubectl applies it.
+#
+# API:
+#   inventory.namespace                  the namespace of `input` (metadata.namespace, else "default")
+#   inventory.objects(kind)              the entries of that kind in input's namespace ([] when none)
+#   inventory.named(kind, name)          the entries of that kind and name there ([] when none)
+#   inventory.pod_labels                 the labels of input's pod template ({} when none)
+#   inventory.service_account            the ServiceAccount input's pods run as ("default" when unset)
+#   inventory.selects(selector, labels)  whether a label selector object matches the labels:
+#                                        matchLabels, and matchExpressions with In, NotIn, Exists and
+#                                        DoesNotExist; `{}` matches everything, a non-object nothing
+package tollgate.lib.inventory
+
+import rego.v1
+
+import data.tollgate.lib.k8s
+
+namespace := ns if {
+	ns := input.metadata.namespace
+	is_string(ns)
+	ns != ""
+} else := "default"
+
+objects(kind) := list if {
+	list := data.tollgate.inventory.namespaces[namespace][kind]
+	is_array(list)
+} else := []
+
+named(kind, name) := list if {
+	list := data.tollgate.inventory.names[namespace][kind][name]
+	is_array(list)
+} else := []
+
+pod_labels := labels if {
+	labels := k8s.pod_metadata.labels
+	is_object(labels)
+} else := {}
+
+service_account := sa if {
+	sa := k8s.pod_spec.serviceAccountName
+	is_string(sa)
+	sa != ""
+} else := sa if {
+	sa := k8s.pod_spec.serviceAccount
+	is_string(sa)
+	sa != ""
+} else := "default"
+
+selects(selector, labels) if {
+	is_object(selector)
+	every key, value in match_labels(selector) {
+		labels[key] == value
+	}
+	every e in match_expressions(selector) {
+		expression_holds(e, labels)
+	}
+}
+
+# Absent or null lists mean "no constraint"; any other non-object/non-array value is undefined,
+# so that a malformed selector selects nothing.
+match_labels(selector) := m if {
+	m := selector.matchLabels
+	is_object(m)
+} else := {} if object.get(selector, "matchLabels", null) == null
+
+match_expressions(selector) := e if {
+	e := selector.matchExpressions
+	is_array(e)
+} else := [] if object.get(selector, "matchExpressions", null) == null
+
+expression_holds(e, labels) if {
+	e.operator == "In"
+	labels[e.key] in e.values
+}
+
+expression_holds(e, labels) if {
+	e.operator == "NotIn"
+	is_array(e.values)
+	not labels[e.key] in e.values
+}
+
+expression_holds(e, labels) if {
+	e.operator == "Exists"
+	e.key in object.keys(labels)
+}
+
+expression_holds(e, labels) if {
+	e.operator == "DoesNotExist"
+	is_string(e.key)
+	not e.key in object.keys(labels)
+}

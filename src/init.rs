@@ -47,6 +47,17 @@ fail-on: error
 # strict: true
 # reject-missing-schemas: false
 # schemas: true
+# JSON Schemas for files that are not Kubernetes objects (repo-relative schema paths).
+# file-schemas:
+#   - files: .github/workflows/*.yml
+#     schema: schemas/github-workflow.json
+# Built-in checks turned on or off over the profile (ids or aliases such as KSV-0017), and their
+# parameters (`tollgate policies explain ID` lists them).
+# checks:
+#   enable: [k8s/untrusted-registry]
+#   disable: [k8s/image-without-digest]
+# params:
+#   allowed_registries: [registry.example.com]
 # Waivers: suppress a rule's findings for a stated reason until a date (then they block again).
 # waivers:
 #   - rule: k8s/privileged-container

@@ -71,7 +71,30 @@ pub struct PolicySet {
     engine: Engine,
     pub checks: Vec<Check>,
     pub combine: bool,
+    batches: Batches,
 }
+
+/// The checks that apply to a document of each kind, evaluated as one rule of a generated module
+/// (`package tollgate_internal.batch`), so that what they share (the pod-spec and container
+/// helpers of `tollgate.lib.*`) is computed once per document instead of once per check: regorus
+/// forgets every rule value between two `eval_rule` calls.
+#[derive(Clone, Default)]
+struct Batches {
+    /// Kind -> index into `groups`; a kind no check names uses `other`.
+    by_kind: HashMap<String, usize>,
+    other: Option<usize>,
+    groups: Vec<Batch>,
+}
+
+#[derive(Clone)]
+struct Batch {
+    /// `data.tollgate_internal.batch.gN`.
+    path: String,
+    /// The checks it evaluates, in order; each contributes its gate rules, then its exception.
+    checks: Vec<usize>,
+}
+
+const BATCH_PACKAGE: &str = "tollgate_internal.batch";
 
 /// What evaluation produced.
 #[derive(Debug, Default)]
@@ -265,7 +288,8 @@ impl PolicySet {
             let path: regorus::Rc<str> = regorus::Rc::from(rule.path.as_str());
             engine.compile_with_entrypoint(&path).map_err(|e| PolicyError::Compile(e.to_string()))?;
         }
-        Ok(PolicySet { engine, checks, combine })
+        let batches = if combine { Batches::default() } else { batches(&mut engine, &checks)? };
+        Ok(PolicySet { engine, checks, combine, batches })
     }
 
     /// Whether a selected check declares `custom.scope: inventory` (reads the other documents of
@@ -361,6 +385,72 @@ impl PolicySet {
     }
 }
 
+/// Group the checks by the kinds they apply to and add one generated rule per group (see
+/// [`Batches`]). Each entry of a group's array is `{x | x := data.<pkg>.<rule>}`: a set holding the
+/// rule's value, empty when the rule is undefined, so one undefined rule cannot make the whole
+/// array undefined.
+fn batches(engine: &mut Engine, checks: &[Check]) -> Result<Batches, PolicyError> {
+    let mut out = Batches::default();
+    if checks.is_empty() {
+        return Ok(out);
+    }
+    let kinds: std::collections::BTreeSet<&String> = checks.iter().filter_map(|c| c.kinds.as_ref()).flatten().collect();
+    let applies = |c: &Check, kind: Option<&str>| match (&c.kinds, kind) {
+        (None, _) => true,
+        (Some(ks), Some(k)) => ks.contains(k),
+        (Some(_), None) => false,
+    };
+    let mut members: Vec<(Vec<usize>, Vec<Option<&str>>)> = Vec::new();
+    for kind in kinds.iter().map(|k| Some(k.as_str())).chain(std::iter::once(None)) {
+        let idx: Vec<usize> = (0..checks.len()).filter(|&i| applies(&checks[i], kind)).collect();
+        match members.iter_mut().find(|(m, _)| *m == idx) {
+            Some((_, ks)) => ks.push(kind),
+            None => members.push((idx, vec![kind])),
+        }
+    }
+    let mut text = format!("package {BATCH_PACKAGE}\n\nimport rego.v1\n");
+    for (g, (idx, ks)) in members.into_iter().enumerate() {
+        if idx.is_empty() {
+            continue;
+        }
+        text.push_str(&format!("\ng{g} := [\n"));
+        for &i in &idx {
+            let c = &checks[i];
+            for path in c.rules.iter().map(|r| &r.path).chain(c.exception.iter()) {
+                text.push_str(&format!("\t{{x | x := {path}}},\n"));
+            }
+        }
+        text.push_str("]\n");
+        let group = out.groups.len();
+        out.groups.push(Batch { path: format!("data.{BATCH_PACKAGE}.g{g}"), checks: idx });
+        for k in ks {
+            match k {
+                Some(k) => {
+                    out.by_kind.insert(k.to_string(), group);
+                }
+                None => out.other = Some(group),
+            }
+        }
+    }
+    engine.set_rego_v0(false);
+    engine
+        .add_policy("<tollgate batch>".into(), text)
+        .map_err(|e| PolicyError::Compile(format!("internal batch module: {e}")))?;
+    for b in &out.groups {
+        let path: regorus::Rc<str> = regorus::Rc::from(b.path.as_str());
+        engine.compile_with_entrypoint(&path).map_err(|e| PolicyError::Compile(e.to_string()))?;
+    }
+    Ok(out)
+}
+
+/// The value a batch entry holds: the rule's value, or undefined.
+fn unbatch(v: &Value) -> Value {
+    match v {
+        Value::Set(s) => s.iter().next().cloned().unwrap_or(Value::Undefined),
+        _ => Value::Undefined,
+    }
+}
+
 /// Evaluates documents one at a time on one thread.
 pub struct Worker<'a> {
     set: &'a PolicySet,
@@ -370,6 +460,44 @@ pub struct Worker<'a> {
 impl Worker<'_> {
     /// All selected checks over one document.
     pub fn evaluate(&mut self, doc: &Document) -> Evaluation {
+        let b = &self.set.batches;
+        let group = match &doc.resource.kind {
+            Some(k) => b.by_kind.get(k).copied().or(b.other),
+            None => b.other,
+        };
+        let Some(group) = group.and_then(|g| b.groups.get(g)) else {
+            return self.evaluate_each(doc);
+        };
+        self.engine.set_input(doc.value.clone());
+        let values = match self.engine.eval_rule(group.path.clone()) {
+            Ok(Value::Array(a)) => a,
+            // A runtime error in one check: evaluate them one by one, so that the error is a
+            // finding of that check and the others still report.
+            _ => return self.evaluate_each(doc),
+        };
+        let mut out = Evaluation::default();
+        let mut values = values.iter();
+        for &i in &group.checks {
+            let check = &self.set.checks[i];
+            let rules: Vec<Value> =
+                check.rules.iter().map(|_| values.next().map_or(Value::Undefined, unbatch)).collect();
+            let exception = check.exception.as_ref().map(|_| values.next().map_or(Value::Undefined, unbatch));
+            for (rule, v) in check.rules.iter().zip(&rules) {
+                let excepted = exception.as_ref().and_then(|e| excepted_by(e, check, rule));
+                for r in results_of(v) {
+                    let path = r.path.clone().unwrap_or_default();
+                    out.findings.push(make_finding(check, rule, &r, Some(doc), &path, excepted.clone()));
+                }
+            }
+        }
+        if let Ok(prints) = self.engine.take_prints() {
+            out.prints.extend(prints.into_iter().map(|p| format!("{}: {p}", doc.file.path)));
+        }
+        out
+    }
+
+    /// The checks one `eval_rule` at a time (the fallback when a batch fails).
+    fn evaluate_each(&mut self, doc: &Document) -> Evaluation {
         let mut out = Evaluation::default();
         let mut input_set = false;
         for check in &self.set.checks {
@@ -404,9 +532,14 @@ fn strip_contents(rest: &[PathSeg]) -> Vec<PathSeg> {
 fn is_excepted(engine: &mut Engine, check: &Check, rule: &RuleRef) -> Option<Suppression> {
     let path = check.exception.as_ref()?;
     let v = engine.eval_rule(path.clone()).ok()?;
+    excepted_by(&v, check, rule)
+}
+
+/// Whether the value of a package's `exception` rule names `rule` (conftest's convention).
+fn excepted_by(v: &Value, check: &Check, rule: &RuleRef) -> Option<Suppression> {
     let want = exception_name(&rule.name);
     let hit = |x: &Value| matches!(x, Value::String(s) if s.eq_ignore_ascii_case(want));
-    let found = match &v {
+    let found = match v {
         Value::Set(s) => s.iter().any(|e| match e {
             Value::Array(a) => a.iter().any(hit),
             Value::Set(s2) => s2.iter().any(hit),
@@ -572,5 +705,62 @@ mod tests {
         assert_eq!(exception_name("deny_foo"), "foo");
         assert_eq!(exception_name("deny"), "deny");
         assert_eq!(exception_name("warn_x"), "warn_x");
+    }
+
+    fn summary(e: &Evaluation) -> Vec<String> {
+        let mut v: Vec<String> = e
+            .findings
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {} {} {:?} {}",
+                    f.file.clone().unwrap_or_default(),
+                    f.rule,
+                    f.pointer,
+                    f.suppressed.is_some(),
+                    f.message
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// Batched evaluation (one generated rule per kind group) reports exactly what evaluating the
+    /// checks one `eval_rule` at a time reports: kinds, exceptions, undefined complete rules,
+    /// warnings, and a runtime error in one check that must not hide the others.
+    #[test]
+    fn batched_evaluation_equals_one_rule_at_a_time() {
+        let src = |path: &str, text: &str| PolicySource { path: path.into(), text: text.into(), builtin: false };
+        let sources = vec![
+            src("a.rego", "# METADATA\n# custom:\n#   kinds: [Deployment]\npackage main.a\nimport rego.v1\ndeny contains {\"msg\": \"replicas\", \"path\": [\"spec\", \"replicas\"]} if input.spec.replicas > 1\n"),
+            src("b.rego", "package main.b\nimport rego.v1\ndeny_latest contains \"no name\" if not input.metadata.name\nwarn contains sprintf(\"kind %s\", [input.kind]) if true\nexception contains [\"latest\"] if input.metadata.labels.waive == \"yes\"\n"),
+            src("c.rego", "package main.c\nimport rego.v1\ndeny := \"complete\" if input.kind == \"Service\"\n"),
+            src("d.rego", "package main.d\nimport rego.v1\ndeny contains \"ratio\" if to_number(input.metadata.annotations.ratio) > 1\n"),
+        ];
+        let sel = Selection { namespaces: vec!["main.*".into()], ..Default::default() };
+        let set = PolicySet::new(&sources, Vec::new(), &sel, false).expect("policies compile");
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {replicas: 3}\n---\nkind: Service\nmetadata: {labels: {waive: \"yes\"}}\n---\nkind: ConfigMap\nmetadata: {name: x, annotations: {ratio: \"abc\"}}\n---\nkind: Pod\nmetadata: {annotations: {ratio: \"2\"}}\n";
+        let file =
+            crate::source::SourceFile { path: "m.yaml".into(), bytes: text.as_bytes().to_vec(), too_large: None };
+        let docs = crate::manifest::load(&file, &crate::manifest::Limits::default()).docs;
+        assert_eq!(docs.len(), 4);
+        let mut batched = Evaluation::default();
+        let mut each = Evaluation::default();
+        let mut w = set.worker();
+        for d in &docs {
+            batched.findings.extend(w.evaluate(d).findings);
+            each.findings.extend(w.evaluate_each(d).findings);
+        }
+        let b = summary(&batched);
+        assert_eq!(b, summary(&each));
+        let has = |needle: &str| b.iter().any(|l| l.contains(needle));
+        assert!(has("main.a.deny /spec/replicas false replicas"), "{b:#?}");
+        assert!(has("main.b.deny_latest  true no name"), "{b:#?}");
+        assert!(has("main.c.deny  false complete"), "{b:#?}");
+        assert!(has("policy/runtime-error"), "{b:#?}");
+        assert!(has("main.d.deny  false ratio"), "{b:#?}");
+        // The runtime error of main.d on the ConfigMap does not hide main.b's warning on it.
+        assert_eq!(b.iter().filter(|l| l.contains("kind ConfigMap")).count(), 1, "{b:#?}");
     }
 }

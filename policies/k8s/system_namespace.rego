@@ -26,7 +26,14 @@ import data.tollgate.lib.k8s
 
 default_system_namespaces := ["kube-system", "kube-public", "kube-node-lease"]
 
-system_namespaces := {ns | some ns in object.get(data, ["tollgate", "params", "system_namespaces"], default_system_namespaces)}
+system_namespaces := {ns | some ns in configured} if {
+	configured := data.tollgate.params.system_namespaces
+	is_collection(configured)
+} else := {ns | some ns in default_system_namespaces}
+
+is_collection(x) if is_array(x)
+
+is_collection(x) if is_set(x)
 
 deny contains result if {
 	namespace := input.metadata.namespace

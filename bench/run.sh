@@ -5,7 +5,8 @@
 # end to end and per stage (read, parse+evaluate, report), with peak RSS and documents/second, the
 # same without schema validation (--no-schemas), and PR mode on the same repository
 # (`--base HEAD~1`: HEAD changes ~1% of the files), whose cost follows the size of the change, not
-# of the repository.
+# of the repository; then the built-in library (default profile, and all profiles) in place of
+# the benchmark policy.
 # Usage: bench/run.sh [N_FILES] [RUNS]       (defaults: 10000 files, 5 runs)
 # Needs ../shared/bench (a team checkout); on a user's machine it says it skipped.
 set -euo pipefail
@@ -31,7 +32,9 @@ python3 - "$BIN" "$POLICY" "$REPO/repo.git" "$RUNS" <<'PY'
 import json, re, statistics, subprocess, sys
 bin_, policy, repo, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 def run(args):
-    cmd = ["/usr/bin/time", "-f", "TIME %e %M", bin_, "check", "--rev", "HEAD", "-p", policy, "-o", "json", "--timings"] + args
+    # The benchmark policy unless the arguments pick the built-in library.
+    pol = [] if "--builtin" in args else ["-p", policy]
+    cmd = ["/usr/bin/time", "-f", "TIME %e %M", bin_, "check", "--rev", "HEAD"] + pol + ["-o", "json", "--timings"] + args
     p = subprocess.run(cmd, cwd=repo, capture_output=True, text=True)
     if p.returncode not in (0, 1):
         sys.exit(f"tollgate failed ({p.returncode}): {p.stderr}")
@@ -57,4 +60,8 @@ report("full check, no schemas, 1 thread  ", ["-j", "1", "--no-schemas"])
 # PR mode: HEAD changes ~1% of the files over HEAD~1; `files` below counts head's changed files.
 report("PR mode --base HEAD~1, all threads", ["--base", "HEAD~1"])
 report("PR mode --base HEAD~1, 1 thread  ", ["--base", "HEAD~1", "-j", "1"])
+# The built-in library instead of the benchmark policy: the default profile, and every check
+# (all profiles, including the cross-resource checks, which need the inventory of the commit).
+report("built-in default profile, all threads", ["--builtin", "default"])
+report("built-in all profiles, all threads", ["--builtin", "all"])
 PY

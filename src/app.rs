@@ -519,8 +519,14 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
     let (sources, sel) = policy_sources(&s, cwd, &read_gate).map_err(gate_err)?;
     let mut data = load_data_from(&s, cwd, &read_gate).map_err(gate_err)?;
     // Parameters of the built-in checks (METADATA defaults, then `.tollgate.yaml` `params:`).
+    // `--kubernetes-version` (or `kubernetes-version:`) is also the version-dependent checks'
+    // `kube_version`, unless `params:` sets it.
     if sources.iter().any(|p| p.builtin) {
-        data.extend(crate::catalog::params_data(&s.library, &data).map_err(AppError::Usage)?);
+        let mut library = s.library.clone();
+        if let Some(v) = &schema_settings.kubernetes_version {
+            library.params.entry("kube_version".into()).or_insert_with(|| regorus::Value::from(v.as_str()));
+        }
+        data.extend(crate::catalog::params_data(&library, &data).map_err(AppError::Usage)?);
     }
     let policies = PolicySet::new(&sources, data, &sel, s.combine).map_err(|e| gate_err(e.into()))?;
     t.lap("policies", format!("{} packages", policies.len()));

@@ -535,3 +535,30 @@ fn config_checks_come_from_the_commit_and_the_merge_base() {
     run.expect_code(1);
     assert!(policy_rules(&run.json()).contains("k8s/privileged-container"));
 }
+
+/// `--kubernetes-version` (and `kubernetes-version:` in `.tollgate.yaml`) is also the target
+/// version of the version-dependent built-in checks; `params: {kube_version}` still wins.
+#[test]
+fn kubernetes_version_sets_the_checks_target_version() {
+    let d = tempdir();
+    write(
+        d.path(),
+        "pod.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: web\n      image: nginx:1.27\n      readinessProbe:\n        httpGet:\n          host: example.com\n          port: 80\n",
+    );
+    let probe_findings = |args: &[&str]| -> usize {
+        let mut all = vec!["check", "--builtin", "baseline", "-o", "json", "--fail-on", "never", "pod.yaml"];
+        all.extend_from_slice(args);
+        let run = tollgate(d.path(), &all);
+        run.expect_code(0);
+        findings(&run.json()).iter().filter(|f| f["rule"] == "k8s/probe-host-override").count()
+    };
+    // Probe and lifecycle handler hosts are a baseline violation from Kubernetes 1.34.
+    assert_eq!(probe_findings(&[]), 1);
+    assert_eq!(probe_findings(&["--kubernetes-version", "1.34"]), 1);
+    assert_eq!(probe_findings(&["--kubernetes-version", "1.33"]), 0);
+    write(d.path(), ".tollgate.yaml", "kubernetes-version: \"1.33\"\n");
+    assert_eq!(probe_findings(&[]), 0);
+    write(d.path(), ".tollgate.yaml", "kubernetes-version: \"1.33\"\nparams:\n  kube_version: \"1.35\"\n");
+    assert_eq!(probe_findings(&[]), 1);
+}

@@ -631,7 +631,13 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
             _ => report::render(*fmt, &outcome, &ctx),
         };
         match path {
-            Some(p) => std::fs::write(p, text).map_err(|e| io_err(p, e))?,
+            Some(p) => {
+                // `-o sarif=reports/tollgate.sarif`: the directory is made, as CI steps expect.
+                if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
+                }
+                std::fs::write(p, text).map_err(|e| io_err(p, e))?
+            }
             None => io.stdout.write_all(text.as_bytes()).map_err(|e| io_err(Path::new("<stdout>"), e))?,
         }
     }

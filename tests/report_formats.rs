@@ -1134,3 +1134,22 @@ fn cli_hostile_file_names_in_every_format() {
     }
     assert_eq!(read("summary.md"), md);
 }
+
+#[test]
+fn cli_output_file_in_a_directory_that_does_not_exist_yet() {
+    let dir = workspace();
+    let root = dir.path();
+    let r = run(
+        root,
+        &["check", "-p", "policy", "-o", "sarif=reports/ci/tollgate.sarif", "-o", "junit=reports/junit.xml"],
+        &[],
+    );
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    validate_sarif_schema(&fs::read_to_string(root.join("reports/ci/tollgate.sarif")).unwrap_or_default());
+    assert!(fs::read_to_string(root.join("reports/junit.xml")).unwrap_or_default().contains("<testsuites"));
+    // A path under a file cannot be made: a tool error naming it, exit 2.
+    fs::write(root.join("plain"), "x").unwrap_or_default();
+    let bad = run(root, &["check", "-p", "policy", "-o", "sarif=plain/out.sarif"], &[]);
+    assert_eq!(bad.code, Some(2), "{}", bad.stderr);
+    assert!(bad.stderr.contains("plain"), "{}", bad.stderr);
+}

@@ -327,6 +327,15 @@ fn policy_sources(s: &Settings, cwd: &Path, read: &GateReader<'_>) -> Result<(Ve
     let mut sources = Vec::new();
     if builtin_on {
         for (path, text) in policy::builtin::modules() {
+            // A check the selection leaves out is not loaded at all: regorus walks every module
+            // on each `data.` reference, so unused modules slow every document down.
+            if let Some(ids) = &builtin_ids {
+                if let Some(id) = builtin_check_id(text) {
+                    if !ids.contains(&id) {
+                        continue;
+                    }
+                }
+            }
             sources.push(PolicySource { path: path.to_string(), text: text.to_string(), builtin: true });
         }
     }
@@ -347,6 +356,16 @@ fn policy_sources(s: &Settings, cwd: &Path, read: &GateReader<'_>) -> Result<(Ve
     }
     let sel = Selection { namespaces: s.namespace.clone(), all_namespaces: s.all_namespaces, builtin_ids };
     Ok((sources, sel))
+}
+
+/// The `custom.id` of a built-in module's package METADATA (`None` for the `tollgate.lib.*`
+/// helpers, which every check may import).
+fn builtin_check_id(text: &str) -> Option<String> {
+    policy::metadata::parse_blocks(text)
+        .ok()?
+        .into_iter()
+        .find(|b| matches!(b.scope, policy::metadata::Scope::Package))
+        .and_then(|b| b.meta.id)
 }
 
 /// `--builtin` values that select built-in checks (`none` selects none).

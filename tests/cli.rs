@@ -517,6 +517,32 @@ fn exceptions_suppress_by_rule_name_and_do_not_block() {
     assert_eq!(findings(&run.json())[0]["suppressed"], Value::Null);
 }
 
+/// conftest's matching of exception entries to rule names (its `removeRulePrefix`).
+#[test]
+fn exceptions_match_rule_names_as_conftest_does() {
+    let d = pod_with(&["exception_conftest"]);
+    let run = tollgate(d.path(), &["check", "-p", "policies/exception_conftest", "-o", "json"]);
+    run.expect_code(1);
+    let rep = run.json();
+    let mut got: Vec<_> = findings(&rep)
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap_or("?").to_string(), f["suppressed"]["kind"].as_str().map(str::to_string)))
+        .collect();
+    got.sort();
+    let ex = Some("exception".to_string());
+    assert_eq!(
+        got,
+        [
+            ("main.deny".to_string(), ex.clone()),
+            ("main.deny_root".to_string(), None),
+            ("main.violation".to_string(), ex.clone()),
+            ("main.warn_privileged".to_string(), ex),
+        ]
+    );
+    let plain = findings(&rep).iter().find(|f| f["rule"] == "main.deny").cloned().unwrap_or_default();
+    assert!(plain["suppressed"]["reason"].as_str().unwrap_or("").contains("the bare deny, violation and warn rules"));
+}
+
 #[test]
 fn data_files_json_and_yaml() {
     let d = pod_with(&["data"]);

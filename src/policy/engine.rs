@@ -126,9 +126,16 @@ fn rule_matches(rule: &str, prefixes: &[&str]) -> bool {
     })
 }
 
-/// The name conftest matches `exception` entries against.
+/// The name conftest matches `exception` entries against (its `removeRulePrefix`): the bare
+/// `deny`, `violation` and `warn` rules are `""`; otherwise the `violation_`, `deny_` and `warn_`
+/// prefixes are trimmed in that order. Entries compare case-insensitively, as conftest's do.
 fn exception_name(rule: &str) -> &str {
-    rule.strip_prefix("deny_").or_else(|| rule.strip_prefix("violation_")).unwrap_or(rule)
+    if matches!(rule, "deny" | "violation" | "warn") {
+        return "";
+    }
+    let rule = rule.strip_prefix("violation_").unwrap_or(rule);
+    let rule = rule.strip_prefix("deny_").unwrap_or(rule);
+    rule.strip_prefix("warn_").unwrap_or(rule)
 }
 
 fn head_name(rule: &Rule) -> Option<String> {
@@ -549,7 +556,10 @@ fn excepted_by(v: &Value, check: &Check, rule: &RuleRef) -> Option<Suppression> 
     };
     found.then(|| Suppression {
         kind: "exception".into(),
-        reason: Some(format!("data.{}.exception names `{want}`", check.package)),
+        reason: Some(match want {
+            "" => format!("data.{}.exception names \"\" (the bare deny, violation and warn rules)", check.package),
+            _ => format!("data.{}.exception names `{want}`", check.package),
+        }),
         expires: None,
     })
 }
@@ -703,8 +713,11 @@ mod tests {
         assert!(is_warning("warn_x"));
         assert!(!is_warning("warning"));
         assert_eq!(exception_name("deny_foo"), "foo");
-        assert_eq!(exception_name("deny"), "deny");
-        assert_eq!(exception_name("warn_x"), "warn_x");
+        assert_eq!(exception_name("violation_foo"), "foo");
+        assert_eq!(exception_name("deny"), "");
+        assert_eq!(exception_name("violation"), "");
+        assert_eq!(exception_name("warn"), "");
+        assert_eq!(exception_name("warn_x"), "x");
     }
 
     fn summary(e: &Evaluation) -> Vec<String> {

@@ -165,6 +165,13 @@ type SchemaReader<'a> = dyn Fn(&str) -> Result<Option<Vec<u8>>, AppError> + 'a;
 
 /// Compile the `file-schemas` entries; a schema that is missing, does not parse or is not a valid
 /// JSON Schema is an error naming it and the config entry.
+/// The globs of every `file-schemas` entry: their files are not Kubernetes objects and are read as
+/// YAML 1.2 (see [`Limits::for_non_kubernetes`]).
+fn yaml12_globs(entries: &[config::FileSchemaEntry]) -> Result<globset::GlobSet, AppError> {
+    let globs: Vec<String> = entries.iter().flat_map(|e| e.files.iter().cloned()).collect();
+    schema::files::glob_set(&globs).map_err(AppError::Usage)
+}
+
 fn load_file_schemas(
     entries: &[config::FileSchemaEntry],
     read: &SchemaReader<'_>,
@@ -558,6 +565,7 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
         false => Vec::new(),
     };
     let schemas = load_schemas(&schema_settings, cwd, file_schemas)?;
+    let yaml12 = yaml12_globs(&schema_settings.file_schemas)?;
     let location_crd_findings =
         schemas.as_ref().map(|sc| pool.install(|| sc.register_location_crds())).unwrap_or_default();
 
@@ -579,6 +587,7 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
         pr.evaluate(
             &policies,
             schemas.as_ref(),
+            &yaml12,
             &pool,
             &filter,
             prefixes,
@@ -612,7 +621,8 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
             worktree::read_worktree(&root, &paths, &filter, s.max_file_size)?
         };
         lap("read", format!("{} files", discovered.files.len()));
-        let mut evaluated = evaluate_files(discovered, &policies, schemas.as_ref(), &pool, want_snippets, &mut lap)?;
+        let mut evaluated =
+            evaluate_files(discovered, &policies, schemas.as_ref(), &yaml12, &pool, want_snippets, &mut lap)?;
         settle(&mut evaluated.findings);
         evaluated
     };
@@ -700,15 +710,21 @@ pub(crate) struct Evaluated {
 /// Load and evaluate, file by file on the workers: a document's value is dropped as soon as its
 /// checks ran, so memory follows the findings, not the repository. With --combine, or a selected
 /// cross-resource check (the inventory), every document is needed at once.
+/// `yaml12`: the `file-schemas` globs, whose files are read as YAML 1.2 whether or not schemas
+/// are validated (policies see the same values with `--no-schemas`).
 pub(crate) fn evaluate_files(
     mut discovered: Discovered,
     policies: &PolicySet,
     schemas: Option<&Schemas>,
+    yaml12: &globset::GlobSet,
     pool: &rayon::ThreadPool,
     want_snippets: bool,
     lap: &mut dyn FnMut(&str, String),
 ) -> Result<Evaluated, AppError> {
-    let limits_for = |path: &str| schemas.map(|sc| sc.limits_for(path)).unwrap_or_default();
+    let limits_for = |path: &str| match yaml12.is_match(path) {
+        true => Limits::for_non_kubernetes(),
+        false => Limits::default(),
+    };
     let today = crate::suppress::today();
     let mut findings = skipped_findings(&discovered);
     // Schemas: every CRD among the files registers before any document is validated (a cheap
@@ -826,7 +842,15 @@ pub(crate) fn evaluate_files(
 }
 
 fn parse_cmd(args: ParseArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, AppError> {
-    let limits = Limits::default();
+    // Files a `file-schemas` entry of the repository's `.tollgate.yaml` names are read as YAML
+    // 1.2, as `check` reads them.
+    let root = git::find_repo_root(cwd).unwrap_or_else(|| cwd.to_path_buf());
+    let cfg_path = root.join(".tollgate.yaml");
+    let yaml12 = match std::fs::read_to_string(&cfg_path) {
+        Ok(text) => yaml12_globs(&config::parse(".tollgate.yaml", &text)?.file_schemas)?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => globset::GlobSet::empty(),
+        Err(e) => return Err(io_err(&cfg_path, e)),
+    };
     let mut out = Vec::new();
     let mut status = ExitStatus::Pass;
     for f in &args.files {
@@ -837,6 +861,10 @@ fn parse_cmd(args: ParseArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus,
         } else {
             let p = cwd.join(f);
             (f.display().to_string(), std::fs::read(&p).map_err(|e| io_err(&p, e))?)
+        };
+        let limits = match shown != "-" && yaml12.is_match(repo_relative(&shown, cwd, &root)) {
+            true => Limits::for_non_kubernetes(),
+            false => Limits::default(),
         };
         let loaded = manifest::load(&SourceFile { path: shown.clone(), bytes, too_large: None }, &limits);
         for finding in &loaded.findings {

@@ -247,6 +247,7 @@ impl Pr {
         &self,
         policies: &PolicySet,
         schemas: Option<&crate::schema::Schemas>,
+        yaml12: &globset::GlobSet,
         pool: &rayon::ThreadPool,
         filter: &PathFilter,
         prefixes: Vec<String>,
@@ -297,10 +298,11 @@ impl Pr {
             }
         }
 
-        let mut head = app::evaluate_files(head_files, policies, schemas, pool, want_snippets, lap)?;
+        let mut head = app::evaluate_files(head_files, policies, schemas, yaml12, pool, want_snippets, lap)?;
         // The merge-base side only supplies fingerprints; its print() output is not shown.
-        let base =
-            app::evaluate_files(base_files, policies, schemas, pool, false, &mut |_, extra| lap("base-eval", extra))?;
+        let base = app::evaluate_files(base_files, policies, schemas, yaml12, pool, false, &mut |_, extra| {
+            lap("base-eval", extra)
+        })?;
         settle(&mut head.findings);
         finding::sort_and_dedup(&mut head.findings);
         let mut base_findings = base.findings;

@@ -986,6 +986,29 @@ fn parse_shows_kubernetes_typing_and_list_items() {
     assert_eq!(summary(&rep)[1], 3);
 }
 
+/// `parse` reads the files a `file-schemas` entry names as YAML 1.2, as `check` does.
+#[test]
+fn parse_reads_file_schema_files_as_yaml_1_2() {
+    let d = repo();
+    write(
+        d.path(),
+        ".tollgate.yaml",
+        "file-schemas:\n  - files: [\".github/workflows/*.yml\"]\n    schema: workflow.json\n",
+    );
+    let text = "name: ci\non: push\nyes_key: yes\nmode: 0644\n";
+    write(d.path(), ".github/workflows/ci.yml", text);
+    write(d.path(), "other.yml", text);
+    let run = tollgate(d.path(), &["parse", ".github/workflows/ci.yml", "other.yml"]);
+    run.expect_code(0);
+    let got = run.json();
+    assert_eq!(got[0]["input"], json!({"name": "ci", "on": "push", "yes_key": "yes", "mode": 644}));
+    assert_eq!(got[1]["input"], json!({"name": "ci", "true": "push", "yes_key": true, "mode": 420}));
+    // From a subdirectory, the path is taken relative to the repository root.
+    let run = tollgate(&d.path().join(".github"), &["parse", "workflows/ci.yml"]);
+    run.expect_code(0);
+    assert_eq!(run.json()[0]["input"]["on"], "push");
+}
+
 #[test]
 fn parse_errors_exit_2_for_missing_file() {
     let d = tempdir();

@@ -185,6 +185,14 @@ deny contains result if {
     assert_eq!((f["file"].as_str().unwrap(), span(f).0), (".github/workflows/release.yml", 2));
     // ci.yml sets permissions.
     assert!(!messages(&rep).iter().any(|m| m.contains("workflow ci ")), "{:?}", messages(&rep));
+    // The files are read the same way without schema validation: policies see the same values.
+    let run =
+        tollgate(r.path(), &["check", ".github", "-p", "policy", "-o", "json", "--builtin", "none", "--no-schemas"]);
+    run.expect_code(1);
+    let rep = run.json();
+    let f = finding(&rep, "main.deny", "workflow release sets no permissions");
+    assert_eq!((f["file"].as_str().unwrap_or(""), span(f).0), (".github/workflows/release.yml", 2));
+    assert!(!findings(&rep).iter().any(|f| f["rule"] == "yaml/ambiguous-scalar"), "{:?}", messages(&rep));
 }
 
 #[test]

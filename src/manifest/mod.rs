@@ -35,6 +35,13 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// For files that are not Kubernetes objects (`file-schemas`): YAML 1.2, no ambiguity lint.
+    pub fn for_non_kubernetes() -> Self {
+        Limits { yaml12: true, lint_ambiguous: false, ..Default::default() }
+    }
+}
+
 /// A problem found while parsing, positioned in the file.
 #[derive(Debug, Clone)]
 pub struct ParseIssue {

@@ -63,7 +63,7 @@ impl FileSchema {
 
 /// Globs over the whole repo-relative path (`*` stays within one directory, `**` crosses them); a
 /// glob without `/` also matches the file name in any directory.
-fn glob_set(globs: &[String]) -> Result<GlobSet, String> {
+pub(crate) fn glob_set(globs: &[String]) -> Result<GlobSet, String> {
     let glob = |g: &str| {
         GlobBuilder::new(g)
             .literal_separator(true)
@@ -85,7 +85,7 @@ fn parse_schema(path: &str, text: &[u8]) -> Result<Json, String> {
     let lower = path.to_ascii_lowercase();
     if lower.ends_with(".yaml") || lower.ends_with(".yml") {
         let file = crate::source::SourceFile { path: path.to_string(), bytes: text.to_vec(), too_large: None };
-        let limits = crate::manifest::Limits { lint_ambiguous: false, yaml12: true, ..Default::default() };
+        let limits = crate::manifest::Limits::for_non_kubernetes();
         let loaded = crate::manifest::load(&file, &limits);
         if let Some(f) = loaded.findings.iter().find(|f| f.severity == crate::finding::Severity::Error) {
             let at = f.region.map(|r| format!(":{}:{}", r.line, r.column)).unwrap_or_default();

@@ -225,7 +225,7 @@ impl Schemas {
     /// objects, so they are read as YAML 1.2 (a workflow's `on:` stays a key named `on`).
     pub fn limits_for(&self, path: &str) -> Limits {
         match self.file_schema(path) {
-            Some(_) => Limits { yaml12: true, lint_ambiguous: false, ..Default::default() },
+            Some(_) => Limits::for_non_kubernetes(),
             None => Limits::default(),
         }
     }

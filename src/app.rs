@@ -163,8 +163,6 @@ fn schema_settings(args: &CheckArgs, cfg: &Config, base: &Path) -> SchemaSetting
 /// Reads a `file-schemas` schema file by its repo-relative path: `None` when it does not exist.
 type SchemaReader<'a> = dyn Fn(&str) -> Result<Option<Vec<u8>>, AppError> + 'a;
 
-/// Compile the `file-schemas` entries; a schema that is missing, does not parse or is not a valid
-/// JSON Schema is an error naming it and the config entry.
 /// The globs of every `file-schemas` entry: their files are not Kubernetes objects and are read as
 /// YAML 1.2 (see [`Limits::for_non_kubernetes`]).
 fn yaml12_globs(entries: &[config::FileSchemaEntry]) -> Result<globset::GlobSet, AppError> {
@@ -172,6 +170,8 @@ fn yaml12_globs(entries: &[config::FileSchemaEntry]) -> Result<globset::GlobSet,
     schema::files::glob_set(&globs).map_err(AppError::Usage)
 }
 
+/// Compile the `file-schemas` entries; a schema that is missing, does not parse or is not a valid
+/// JSON Schema is an error naming it and the config entry.
 fn load_file_schemas(
     entries: &[config::FileSchemaEntry],
     read: &SchemaReader<'_>,

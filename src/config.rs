@@ -147,7 +147,7 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
             _ => {
                 let hint = KEYS
                     .iter()
-                    .find(|k| strsim(k, &key))
+                    .find(|k| crate::catalog::levenshtein(k, &key) <= 2)
                     .map(|k| format!(" (did you mean `{k}`?)"))
                     .unwrap_or_default();
                 return Err(ConfigError {
@@ -289,21 +289,6 @@ fn k8s_version(v: &Value) -> Option<String> {
         }
         _ => None,
     }
-}
-
-/// Cheap "did you mean": same letters give or take one edit.
-fn strsim(a: &str, b: &str) -> bool {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for i in 1..=a.len() {
-        let mut cur = vec![i; b.len() + 1];
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-        }
-        prev = cur;
-    }
-    prev[b.len()] <= 2
 }
 
 #[cfg(test)]

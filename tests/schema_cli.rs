@@ -21,18 +21,7 @@ fn fixtures() -> PathBuf {
 
 /// Copy `fixtures/schema/<from>` into `dir/<to>`.
 fn copy(from: &str, dir: &Path, to: &str) {
-    fn rec(src: &Path, dst: &Path) {
-        if src.is_dir() {
-            fs::create_dir_all(dst).unwrap();
-            for e in fs::read_dir(src).unwrap().flatten() {
-                rec(&e.path(), &dst.join(e.file_name()));
-            }
-        } else {
-            fs::create_dir_all(dst.parent().unwrap()).unwrap();
-            fs::copy(src, dst).unwrap();
-        }
-    }
-    rec(&fixtures().join(from), &dir.join(to));
+    copy_tree(&fixtures().join(from), &dir.join(to));
 }
 
 /// Findings of the schema stage (source "schema") as (rule, file, line) → count.

@@ -24,18 +24,7 @@ fn schema_fixtures() -> PathBuf {
 
 /// Copy `fixtures/schema/<from>` (file or directory) to `dir/<to>`.
 fn copy(from: &str, dir: &Path, to: &str) {
-    fn rec(src: &Path, dst: &Path) {
-        if src.is_dir() {
-            fs::create_dir_all(dst).unwrap();
-            for e in fs::read_dir(src).unwrap().flatten() {
-                rec(&e.path(), &dst.join(e.file_name()));
-            }
-        } else {
-            fs::create_dir_all(dst.parent().unwrap()).unwrap();
-            fs::copy(src, dst).unwrap();
-        }
-    }
-    rec(&schema_fixtures().join(from), &dir.join(to));
+    copy_tree(&schema_fixtures().join(from), &dir.join(to));
 }
 
 /// Findings as (rule, file, line) → count, for the given sources (`schema`, `parse`, …).

@@ -168,23 +168,26 @@ pub fn write(root: &Path, rel: &str, content: impl AsRef<[u8]>) {
 /// Copy `fixtures/cli/<from>` (a file or a directory) to `root/<to>`.
 #[track_caller]
 pub fn copy_fixture(from: &str, root: &Path, to: &str) {
-    fn copy(src: &Path, dst: &Path) {
-        if src.is_dir() {
-            fs::create_dir_all(dst).unwrap_or_else(|e| panic!("mkdir {}: {e}", dst.display()));
-            let mut entries: Vec<_> =
-                fs::read_dir(src).unwrap_or_else(|e| panic!("{}: {e}", src.display())).flatten().collect();
-            entries.sort_by_key(|e| e.file_name());
-            for e in entries {
-                copy(&e.path(), &dst.join(e.file_name()));
-            }
-        } else {
-            if let Some(parent) = dst.parent() {
-                fs::create_dir_all(parent).unwrap_or_else(|e| panic!("mkdir {}: {e}", parent.display()));
-            }
-            fs::copy(src, dst).unwrap_or_else(|e| panic!("copy {} to {}: {e}", src.display(), dst.display()));
+    copy_tree(&fixtures().join(from), &root.join(to));
+}
+
+/// Copy a file, or a directory recursively, to `dst` (parents made as needed).
+#[track_caller]
+pub fn copy_tree(src: &Path, dst: &Path) {
+    if src.is_dir() {
+        fs::create_dir_all(dst).unwrap_or_else(|e| panic!("mkdir {}: {e}", dst.display()));
+        let mut entries: Vec<_> =
+            fs::read_dir(src).unwrap_or_else(|e| panic!("{}: {e}", src.display())).flatten().collect();
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            copy_tree(&e.path(), &dst.join(e.file_name()));
         }
+    } else {
+        if let Some(parent) = dst.parent() {
+            fs::create_dir_all(parent).unwrap_or_else(|e| panic!("mkdir {}: {e}", parent.display()));
+        }
+        fs::copy(src, dst).unwrap_or_else(|e| panic!("copy {} to {}: {e}", src.display(), dst.display()));
     }
-    copy(&fixtures().join(from), &root.join(to));
 }
 
 /// The findings array of a JSON report.

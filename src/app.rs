@@ -732,7 +732,7 @@ pub(crate) fn evaluate_files(
     // what it parsed).
     let mut parsed: Vec<Option<manifest::Loaded>> = Vec::new();
     if let Some(sc) = schemas {
-        let (loaded, crd_findings) = pool.install(|| sc.first_pass(&discovered.files));
+        let (loaded, crd_findings) = pool.install(|| sc.first_pass(&discovered.files, &limits_for));
         parsed = loaded;
         findings.extend(crd_findings);
         lap("crds", format!("{} CRD kinds", sc.crd_count()));

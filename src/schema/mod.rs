@@ -221,15 +221,6 @@ impl Schemas {
         self.file_schemas.iter().find(|f| f.matches(path)).map(|f| &**f)
     }
 
-    /// How to parse the file at `path`: files a `file-schemas` entry names are not Kubernetes
-    /// objects, so they are read as YAML 1.2 (a workflow's `on:` stays a key named `on`).
-    pub fn limits_for(&self, path: &str) -> Limits {
-        match self.file_schema(path) {
-            Some(_) => Limits::for_non_kubernetes(),
-            None => Limits::default(),
-        }
-    }
-
     /// The Kubernetes minor validated against (`1.37`).
     pub fn kubernetes_version(&self) -> &str {
         self.minor
@@ -614,13 +605,18 @@ impl Schemas {
     /// pool, then registered in file order, so the first definition of a kind wins. Returns what
     /// each file parsed to (`None` for the files not parsed), so that the main pass need not parse
     /// them again, and the warnings about CRDs that cannot be used.
-    pub fn first_pass(&self, files: &[SourceFile]) -> (Vec<Option<manifest::Loaded>>, Vec<Finding>) {
+    /// `limits_for` says how each file is read (the caller's, so the pass parses a file exactly as
+    /// the main pass that reuses it would).
+    pub fn first_pass(
+        &self,
+        files: &[SourceFile],
+        limits_for: &(dyn Fn(&str) -> Limits + Sync),
+    ) -> (Vec<Option<manifest::Loaded>>, Vec<Finding>) {
         use rayon::prelude::*;
         let loaded: Vec<Option<manifest::Loaded>> = files
             .par_iter()
             .map(|f| {
-                (may_hold_crd(&f.bytes) || is_kustomization(&f.path))
-                    .then(|| manifest::load(f, &self.limits_for(&f.path)))
+                (may_hold_crd(&f.bytes) || is_kustomization(&f.path)).then(|| manifest::load(f, &limits_for(&f.path)))
             })
             .collect();
         let docs = || loaded.iter().flatten().flat_map(|l| l.docs.iter());
@@ -637,7 +633,8 @@ impl Schemas {
 
     /// [`Schemas::first_pass`] when the parsed files are not needed.
     pub fn register_crds_in(&self, files: &[SourceFile]) -> Vec<Finding> {
-        self.first_pass(files).1
+        // Files under --schema-location directories, read as Kubernetes manifests.
+        self.first_pass(files, &|_| Limits::default()).1
     }
 
     /// Register the CRDs in the `--schema-location` directories (files that cannot be read are

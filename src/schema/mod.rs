@@ -624,10 +624,25 @@ impl Schemas {
         if let Ok(mut p) = self.patches.write() {
             p.extend(patches);
         }
-        // Converting is the expensive part: in parallel; registering in file order.
-        let crds: Vec<&Document> = docs().collect();
-        let read: Vec<Option<Result<Vec<crd::CrdVersion>, String>>> = crds.par_iter().map(|d| read_crd(d)).collect();
-        let findings = crds.iter().zip(read).filter_map(|(d, r)| r.and_then(|r| self.add_crd(d, r))).collect();
+        // Converting is the expensive part: in parallel, and once per distinct definition (a CRD
+        // bundle committed in many apps is the same apiVersion and spec each time); registering
+        // in file order.
+        let crds: Vec<&Document> = docs().filter(|d| is_crd_doc(d)).collect();
+        let copy_of = earlier_copies(&crds);
+        let read: Vec<Option<Result<Vec<crd::CrdVersion>, String>>> =
+            crds.par_iter().zip(&copy_of).map(|(d, c)| if c.is_some() { None } else { read_crd(d) }).collect();
+        // A copy registers nothing its original did not (first definition wins); an unusable one
+        // gets its own warning.
+        let outcome: Vec<Option<Result<(), String>>> =
+            read.iter().map(|r| r.as_ref().map(|r| r.as_ref().map(|_| ()).map_err(Clone::clone))).collect();
+        let mut findings = Vec::new();
+        for ((d, r), copy) in crds.iter().zip(read).zip(&copy_of) {
+            let r = match copy {
+                Some(j) => outcome[*j].clone().map(|o| o.map(|()| Vec::new())),
+                None => r,
+            };
+            findings.extend(r.and_then(|r| self.add_crd(d, r)));
+        }
         (loaded, findings)
     }
 
@@ -727,6 +742,36 @@ fn location_schema(text: &[u8]) -> Result<Json, String> {
 }
 
 /// The served versions of a CRD document, converted (`None` when `doc` is not a CRD).
+fn is_crd_doc(doc: &Document) -> bool {
+    matches!((&doc.resource.api_version, &doc.resource.kind), (Some(av), Some(k)) if crd::is_crd(av, k))
+}
+
+/// For each CRD document, the index of an earlier one with the same apiVersion and spec (what
+/// [`read_crd`] reads), whose conversion it can reuse.
+fn earlier_copies(crds: &[&Document]) -> Vec<Option<usize>> {
+    // Candidates share group and kind (a copy's metadata.name may differ: it is not read).
+    let mut by_kind: HashMap<(String, String), Vec<usize>> = HashMap::new();
+    let text = |v: &regorus::Value| match v {
+        regorus::Value::String(s) => s.to_string(),
+        _ => String::new(),
+    };
+    let mut out = Vec::with_capacity(crds.len());
+    for (i, d) in crds.iter().enumerate() {
+        let spec = &d.value["spec"];
+        let seen = by_kind.entry((text(&spec["group"]), text(&spec["names"]["kind"]))).or_default();
+        let same = |j: &usize| {
+            let o = crds[*j];
+            o.resource.api_version == d.resource.api_version && o.value["spec"] == d.value["spec"]
+        };
+        let copy = seen.iter().copied().find(|j| same(j));
+        if copy.is_none() {
+            seen.push(i);
+        }
+        out.push(copy);
+    }
+    out
+}
+
 fn read_crd(doc: &Document) -> Option<Result<Vec<crd::CrdVersion>, String>> {
     let (Some(av), Some(kind)) = (&doc.resource.api_version, &doc.resource.kind) else { return None };
     if !crd::is_crd(av, kind) {

@@ -253,3 +253,31 @@ fn base64_like_go() {
     assert!(!is_base64("hello!"));
     assert!(!is_base64("aGVsbG8=x"));
 }
+
+#[test]
+fn crd_copies_register_once_and_each_unusable_copy_warns() {
+    let s = schemas(true);
+    let file = |path: &str, text: String| SourceFile { path: path.into(), bytes: text.into_bytes(), too_large: None };
+    // The same definition committed twice under different metadata.name (a bundle placed in two
+    // apps), then a second definition of the same kind with another version: the copy adds
+    // nothing, the other definition still adds its version.
+    let copy = CRD.replacen("name: widgets.example.com", "name: widgets.example.com-copy", 1);
+    assert_ne!(copy, CRD);
+    let v3 = CRD.replace("- name: v1", "- name: v3");
+    let broken = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: x}\nspec:\n  names: {kind: Gadget}\n";
+    let files = vec![
+        file("a.yaml", CRD.to_string()),
+        file("b.yaml", copy),
+        file("c.yaml", v3),
+        file("d.yaml", broken.to_string()),
+        file("e.yaml", broken.replace("name: x", "name: y")),
+    ];
+    let (_, findings) = s.first_pass(&files, &|_| Limits::default());
+    let warned: Vec<(&str, &str)> =
+        findings.iter().map(|f| (f.rule.as_str(), f.file.as_deref().unwrap_or(""))).collect();
+    assert_eq!(warned, vec![(INVALID_CRD, "d.yaml"), (INVALID_CRD, "e.yaml")], "{findings:#?}");
+    assert!(findings.iter().all(|f| f.message.contains("spec.group is missing")));
+    let w = |v: &str| format!("apiVersion: example.com/{v}\nkind: Widget\nmetadata: {{name: w}}\nspec: {{size: 3}}\n");
+    assert_eq!(check(&s, &w("v1")), vec![]);
+    assert_eq!(check(&s, &w("v3")), vec![]);
+}

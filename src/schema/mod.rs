@@ -613,12 +613,23 @@ impl Schemas {
         limits_for: &(dyn Fn(&str) -> Limits + Sync),
     ) -> (Vec<Option<manifest::Loaded>>, Vec<Finding>) {
         use rayon::prelude::*;
-        let loaded: Vec<Option<manifest::Loaded>> = files
-            .par_iter()
-            .map(|f| {
-                (may_hold_crd(&f.bytes) || is_kustomization(&f.path)).then(|| manifest::load(f, &limits_for(&f.path)))
-            })
+        let mut wanted: Vec<usize> = (0..files.len())
+            .into_par_iter()
+            .filter(|&i| may_hold_crd(&files[i].bytes) || is_kustomization(&files[i].path))
             .collect();
+        // Largest first, one file per task: the CRD bundles are few and large and, sorted by path,
+        // sit together, so splitting the list in halves left one worker parsing all of them.
+        wanted.sort_by_key(|&i| std::cmp::Reverse(files[i].bytes.len()));
+        let parsed: Vec<(usize, manifest::Loaded)> = wanted
+            .par_iter()
+            .with_max_len(1)
+            .map(|&i| (i, manifest::load(&files[i], &limits_for(&files[i].path))))
+            .collect();
+        let mut loaded: Vec<Option<manifest::Loaded>> = Vec::new();
+        loaded.resize_with(files.len(), || None);
+        for (i, l) in parsed {
+            loaded[i] = Some(l);
+        }
         let docs = || loaded.iter().flatten().flat_map(|l| l.docs.iter());
         let patches: Vec<String> = docs().filter(|d| is_kustomization(&d.file.path)).flat_map(patch_files).collect();
         if let Ok(mut p) = self.patches.write() {

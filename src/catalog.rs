@@ -720,4 +720,23 @@ mod tests {
         }
         assert!(matches!(c.resolve("run-as-non-root"), Err(Lookup::Ambiguous { .. })));
     }
+
+    /// With no version given, schemas validate against the newest embedded release; the checks'
+    /// version-dependent details must assume the same one.
+    #[test]
+    fn checks_default_to_the_newest_embedded_kubernetes_version() {
+        let newest = crate::schema::builtin::newest();
+        let c = Catalog::builtin().unwrap();
+        let (param, readers) = c.params().remove("kube_version").expect("kube_version is declared");
+        assert!(readers.len() >= 5, "{readers:?}");
+        for e in &c.entries {
+            for p in e.params.iter().filter(|p| p.name == "kube_version") {
+                assert_eq!(p.default, Json::from(newest), "{}", e.id);
+            }
+        }
+        assert_eq!(param.default, Json::from(newest));
+        let minor = newest.trim_start_matches("1.");
+        let lib = include_str!("../policies/lib/k8s.rego");
+        assert!(lib.lines().any(|l| l == format!("latest_minor := {minor}")), "policies/lib/k8s.rego");
+    }
 }

@@ -14,7 +14,7 @@
 #   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate]
 #   profiles: [restricted]
 #   params:
-#     kube_version: {type: string, default: "1.36", description: target Kubernetes version (data.tollgate.params.kube_version)}
+#     kube_version: {type: string, default: "1.37", description: target Kubernetes version (data.tollgate.params.kube_version)}
 #   frameworks:
 #     pss: {level: restricted, control: Seccomp}
 #     cis: [{version: "1.12", id: "5.6.2"}]

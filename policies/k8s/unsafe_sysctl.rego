@@ -15,7 +15,7 @@
 #   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate]
 #   profiles: [baseline, restricted]
 #   params:
-#     kube_version: {type: string, default: "1.36", description: target Kubernetes version (data.tollgate.params.kube_version)}
+#     kube_version: {type: string, default: "1.37", description: target Kubernetes version (data.tollgate.params.kube_version)}
 #   frameworks:
 #     pss: {level: baseline, control: Sysctls}
 #     nsa: [PSE]

@@ -22,7 +22,7 @@ test_safe_sysctls_pass if {
 test_unsafe_sysctl_fails if {
 	findings := unsafe_sysctl.deny with input as sts([{"name": "net.ipv4.tcp_syncookies", "value": "1"}, {"name": "kernel.msgmax", "value": "65536"}])
 	findings == {{
-		"msg": "StatefulSet/db: pod sets sysctl kernel.msgmax, which is not in the safe set for Kubernetes 1.36",
+		"msg": "StatefulSet/db: pod sets sysctl kernel.msgmax, which is not in the safe set for Kubernetes 1.37",
 		"path": ["spec", "template", "spec", "securityContext", "sysctls", 1, "name"],
 	}}
 }

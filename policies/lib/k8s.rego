@@ -165,7 +165,7 @@ user_namespace_relaxed if {
 
 # The target Kubernetes minor version: data.tollgate.params.kube_version ("1.31", "v1.31.2"),
 # else the newest release the library knows (version-dependent PSS details follow it).
-latest_minor := 36
+latest_minor := 37
 
 kube_minor := to_number(parts[1]) if {
 	v := data.tollgate.params.kube_version

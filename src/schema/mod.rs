@@ -752,7 +752,7 @@ fn location_schema(text: &[u8]) -> Result<Json, String> {
     Ok(v)
 }
 
-/// The served versions of a CRD document, converted (`None` when `doc` is not a CRD).
+/// Whether `doc` is a CustomResourceDefinition tollgate reads.
 fn is_crd_doc(doc: &Document) -> bool {
     matches!((&doc.resource.api_version, &doc.resource.kind), (Some(av), Some(k)) if crd::is_crd(av, k))
 }
@@ -783,6 +783,7 @@ fn earlier_copies(crds: &[&Document]) -> Vec<Option<usize>> {
     out
 }
 
+/// The served versions of a CRD document, converted (`None` when `doc` is not a CRD).
 fn read_crd(doc: &Document) -> Option<Result<Vec<crd::CrdVersion>, String>> {
     let (Some(av), Some(kind)) = (&doc.resource.api_version, &doc.resource.kind) else { return None };
     if !crd::is_crd(av, kind) {

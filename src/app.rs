@@ -170,6 +170,14 @@ fn yaml12_globs(entries: &[config::FileSchemaEntry]) -> Result<globset::GlobSet,
     schema::files::glob_set(&globs).map_err(AppError::Usage)
 }
 
+/// How the file at `path` is read: YAML 1.2 when a `file-schemas` glob (`yaml12`) names it.
+fn limits_for(yaml12: &globset::GlobSet, path: &str) -> Limits {
+    match yaml12.is_match(path) {
+        true => Limits::for_non_kubernetes(),
+        false => Limits::default(),
+    }
+}
+
 /// Compile the `file-schemas` entries; a schema that is missing, does not parse or is not a valid
 /// JSON Schema is an error naming it and the config entry.
 fn load_file_schemas(
@@ -333,14 +341,14 @@ fn policy_sources(s: &Settings, cwd: &Path, read: &GateReader<'_>) -> Result<(Ve
         crate::catalog::layer(profile.is_some(), profile_ids, &s.library).map_err(AppError::Usage)?;
     let mut sources = Vec::new();
     if builtin_on {
+        let catalog = crate::catalog::Catalog::builtin().map_err(AppError::Usage)?;
         for (path, text) in policy::builtin::modules() {
             // A check the selection leaves out is not loaded at all: regorus walks every module
-            // on each `data.` reference, so unused modules slow every document down.
+            // on each `data.` reference, so unused modules slow every document down. Modules
+            // that are no check (the `tollgate.lib.*` helpers) are always loaded.
             if let Some(ids) = &builtin_ids {
-                if let Some(id) = builtin_check_id(text) {
-                    if !ids.contains(&id) {
-                        continue;
-                    }
+                if catalog.entries.iter().any(|e| e.path == path && !ids.contains(&e.id)) {
+                    continue;
                 }
             }
             sources.push(PolicySource { path: path.to_string(), text: text.to_string(), builtin: true });
@@ -363,16 +371,6 @@ fn policy_sources(s: &Settings, cwd: &Path, read: &GateReader<'_>) -> Result<(Ve
     }
     let sel = Selection { namespaces: s.namespace.clone(), all_namespaces: s.all_namespaces, builtin_ids };
     Ok((sources, sel))
-}
-
-/// The `custom.id` of a built-in module's package METADATA (`None` for the `tollgate.lib.*`
-/// helpers, which every check may import).
-fn builtin_check_id(text: &str) -> Option<String> {
-    policy::metadata::parse_blocks(text)
-        .ok()?
-        .into_iter()
-        .find(|b| matches!(b.scope, policy::metadata::Scope::Package))
-        .and_then(|b| b.meta.id)
 }
 
 /// `--builtin` values that select built-in checks (`none` selects none).
@@ -721,10 +719,7 @@ pub(crate) fn evaluate_files(
     want_snippets: bool,
     lap: &mut dyn FnMut(&str, String),
 ) -> Result<Evaluated, AppError> {
-    let limits_for = |path: &str| match yaml12.is_match(path) {
-        true => Limits::for_non_kubernetes(),
-        false => Limits::default(),
-    };
+    let limits_for = |path: &str| limits_for(yaml12, path);
     let today = crate::suppress::today();
     let mut findings = skipped_findings(&discovered);
     // Schemas: every CRD among the files registers before any document is validated (a cheap
@@ -862,9 +857,9 @@ fn parse_cmd(args: ParseArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus,
             let p = cwd.join(f);
             (f.display().to_string(), std::fs::read(&p).map_err(|e| io_err(&p, e))?)
         };
-        let limits = match shown != "-" && yaml12.is_match(repo_relative(&shown, cwd, &root)) {
-            true => Limits::for_non_kubernetes(),
-            false => Limits::default(),
+        let limits = match shown.as_str() {
+            "-" => Limits::default(),
+            _ => limits_for(&yaml12, &repo_relative(&shown, cwd, &root)),
         };
         let loaded = manifest::load(&SourceFile { path: shown.clone(), bytes, too_large: None }, &limits);
         for finding in &loaded.findings {

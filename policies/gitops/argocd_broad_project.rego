@@ -20,16 +20,13 @@ package tollgate.gitops.argocd_broad_project
 
 import rego.v1
 
-import data.tollgate.lib.gitops
-import data.tollgate.lib.k8s
-
 app_project if {
 	input.kind == "AppProject"
 	startswith(input.apiVersion, "argoproj.io/")
 }
 
 list(obj, key) := l if {
-	l := obj[key]
+	l = obj[key]
 	is_array(l)
 } else := []
 
@@ -37,8 +34,8 @@ deny contains result if {
 	app_project
 	some i, repo in list(input.spec, "sourceRepos")
 	repo == "*"
-	result := {
-		"msg": sprintf("%s: allows every source repository (sourceRepos \"*\")", [k8s.resource]),
+	result = {
+		"msg": sprintf("%s: allows every source repository (sourceRepos \"*\")", [data.tollgate.lib.k8s.resource]),
 		"path": ["spec", "sourceRepos", i],
 	}
 }
@@ -48,8 +45,8 @@ deny contains result if {
 	some i, destination in list(input.spec, "destinations")
 	some field in ["server", "name", "namespace"]
 	destination[field] == "*"
-	result := {
-		"msg": sprintf("%s: destination %d allows every %s (\"*\")", [k8s.resource, i, field]),
+	result = {
+		"msg": sprintf("%s: destination %d allows every %s (\"*\")", [data.tollgate.lib.k8s.resource, i, field]),
 		"path": ["spec", "destinations", i, field],
 	}
 }
@@ -59,18 +56,18 @@ deny contains result if {
 	some i, entry in list(input.spec, "clusterResourceWhitelist")
 	entry.group == "*"
 	entry.kind == "*"
-	result := {
-		"msg": sprintf("%s: allows every cluster-scoped resource (clusterResourceWhitelist group and kind \"*\")", [k8s.resource]),
+	result = {
+		"msg": sprintf("%s: allows every cluster-scoped resource (clusterResourceWhitelist group and kind \"*\")", [data.tollgate.lib.k8s.resource]),
 		"path": ["spec", "clusterResourceWhitelist", i],
 	}
 }
 
 deny contains result if {
-	gitops.argo_app
-	project := object.get(gitops.argo_spec, "project", "default")
+	data.tollgate.lib.gitops.argo_app
+	project = object.get(data.tollgate.lib.gitops.argo_spec, "project", "default")
 	project in {"default", ""}
-	result := {
-		"msg": sprintf("%s: deploys through the default Argo CD project, which allows every repository, cluster and kind", [k8s.resource]),
-		"path": array.concat(gitops.argo_spec_path, ["project"]),
+	result = {
+		"msg": sprintf("%s: deploys through the default Argo CD project, which allows every repository, cluster and kind", [data.tollgate.lib.k8s.resource]),
+		"path": array.concat(data.tollgate.lib.gitops.argo_spec_path, ["project"]),
 	}
 }

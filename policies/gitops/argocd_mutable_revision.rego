@@ -20,16 +20,14 @@ package tollgate.gitops.argocd_mutable_revision
 import rego.v1
 
 import data.tollgate.lib.gitops
-import data.tollgate.lib.k8s
-
 deny contains result if {
-	some entry in gitops.argo_sources
+	some entry in data.tollgate.lib.gitops.argo_sources
 	not entry.source.chart
-	revision := object.get(entry.source, "targetRevision", "")
+	revision = object.get(entry.source, "targetRevision", "")
 	not gitops.templated(revision)
 	not immutable(revision)
-	result := {
-		"msg": sprintf("%s: Git source %v tracks the mutable revision %s", [k8s.resource, object.get(entry.source, "repoURL", "<no repoURL>"), describe(revision)]),
+	result = {
+		"msg": sprintf("%s: Git source %v tracks the mutable revision %s", [data.tollgate.lib.k8s.resource, object.get(entry.source, "repoURL", "<no repoURL>"), describe(revision)]),
 		"path": array.concat(entry.path, ["targetRevision"]),
 	}
 }

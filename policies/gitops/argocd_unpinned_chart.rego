@@ -19,16 +19,14 @@ package tollgate.gitops.argocd_unpinned_chart
 import rego.v1
 
 import data.tollgate.lib.gitops
-import data.tollgate.lib.k8s
-
 deny contains result if {
-	some entry in gitops.argo_sources
-	chart := entry.source.chart
-	revision := object.get(entry.source, "targetRevision", "")
+	some entry in data.tollgate.lib.gitops.argo_sources
+	chart = entry.source.chart
+	revision = object.get(entry.source, "targetRevision", "")
 	not gitops.templated(revision)
 	not gitops.exact_version(revision)
-	result := {
-		"msg": sprintf("%s: Helm chart %v is not pinned to a version (targetRevision %v)", [k8s.resource, chart, describe(revision)]),
+	result = {
+		"msg": sprintf("%s: Helm chart %v is not pinned to a version (targetRevision %v)", [data.tollgate.lib.k8s.resource, chart, describe(revision)]),
 		"path": array.concat(entry.path, ["targetRevision"]),
 	}
 }

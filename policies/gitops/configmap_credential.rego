@@ -21,18 +21,17 @@ package tollgate.gitops.configmap_credential
 
 import rego.v1
 
-import data.tollgate.lib.k8s
 import data.tollgate.lib.secrets
 
 deny contains result if {
 	input.kind == "ConfigMap"
-	values := input.data
+	values = input.data
 	is_object(values)
 	some key, value in values
 	secrets.literal(value)
 	credential(key, value)
-	result := {
-		"msg": sprintf("%s: data.%s holds a credential", [k8s.resource, key]),
+	result = {
+		"msg": sprintf("%s: data.%s holds a credential", [data.tollgate.lib.k8s.resource, key]),
 		"path": ["data", key],
 	}
 }
@@ -44,11 +43,11 @@ credential(_, value) if secrets.secret_value(value)
 # key = value (or key: value) lines of an embedded config file; comment lines are skipped.
 credential(_, value) if {
 	some line in split(value, "\n")
-	l := trim_space(line)
+	l = trim_space(line)
 	not regex.match(`^(#|//|;)`, l)
-	parts := regex.split(`\s*[=:]\s*`, l)
+	parts = regex.split(`\s*[=:]\s*`, l)
 	count(parts) == 2
-	key := trim(parts[0], `"'`)
+	key = trim(parts[0], `"'`)
 	key != "passwd" # nsswitch.conf's passwd database
 	secrets.sensitive_name(key)
 	secrets.literal(parts[1])

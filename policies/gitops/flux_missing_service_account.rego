@@ -19,8 +19,6 @@ package tollgate.gitops.flux_missing_service_account
 import rego.v1
 
 import data.tollgate.lib.gitops
-import data.tollgate.lib.k8s
-
 # The Flux groups of the two kinds (a kustomize.config.k8s.io Kustomization is no reconciler).
 groups := {"Kustomization": "kustomize", "HelmRelease": "helm"}
 
@@ -29,8 +27,8 @@ deny contains result if {
 	is_object(input.spec)
 	object.get(input.spec, "serviceAccountName", "") in {"", null}
 	not input.spec.kubeConfig
-	result := {
-		"msg": sprintf("%s: has no spec.serviceAccountName, so it applies with the controller's own privileges", [k8s.resource]),
+	result = {
+		"msg": sprintf("%s: has no spec.serviceAccountName, so it applies with the controller's own privileges", [data.tollgate.lib.k8s.resource]),
 		"path": ["spec", "serviceAccountName"],
 	}
 }

@@ -19,10 +19,8 @@ package tollgate.gitops.flux_mutable_ref
 import rego.v1
 
 import data.tollgate.lib.gitops
-import data.tollgate.lib.k8s
-
 ref := r if {
-	r := input.spec.ref
+	r = input.spec.ref
 	is_object(r)
 } else := {}
 
@@ -34,8 +32,8 @@ deny contains result if {
 	gitops.flux("source")
 	not has_ref("commit")
 	some problem in git_problems
-	result := {
-		"msg": sprintf("%s: %s", [k8s.resource, problem.msg]),
+	result = {
+		"msg": sprintf("%s: %s", [data.tollgate.lib.k8s.resource, problem.msg]),
 		"path": problem.path,
 	}
 }
@@ -71,8 +69,8 @@ deny contains result if {
 	gitops.flux("source")
 	not has_ref("digest")
 	some problem in oci_problems
-	result := {
-		"msg": sprintf("%s: %s", [k8s.resource, problem.msg]),
+	result = {
+		"msg": sprintf("%s: %s", [data.tollgate.lib.k8s.resource, problem.msg]),
 		"path": problem.path,
 	}
 }

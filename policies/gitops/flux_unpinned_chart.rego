@@ -19,17 +19,15 @@ package tollgate.gitops.flux_unpinned_chart
 import rego.v1
 
 import data.tollgate.lib.gitops
-import data.tollgate.lib.k8s
-
 deny contains result if {
 	input.kind == "HelmRelease"
 	gitops.flux("helm")
-	chart := input.spec.chart.spec
+	chart = input.spec.chart.spec
 	is_object(chart)
-	version := object.get(chart, "version", "*")
+	version = object.get(chart, "version", "*")
 	not gitops.exact_version(version)
-	result := {
-		"msg": sprintf("%s: chart %v is not pinned to a version (version %v)", [k8s.resource, object.get(chart, "chart", "<unnamed>"), describe(chart)]),
+	result = {
+		"msg": sprintf("%s: chart %v is not pinned to a version (version %v)", [data.tollgate.lib.k8s.resource, object.get(chart, "chart", "<unnamed>"), describe(chart)]),
 		"path": ["spec", "chart", "spec", "version"],
 	}
 }
@@ -38,10 +36,10 @@ deny contains result if {
 	input.kind == "HelmChart"
 	gitops.flux("source")
 	is_object(input.spec)
-	version := object.get(input.spec, "version", "*")
+	version = object.get(input.spec, "version", "*")
 	not gitops.exact_version(version)
-	result := {
-		"msg": sprintf("%s: chart %v is not pinned to a version (version %v)", [k8s.resource, object.get(input.spec, "chart", "<unnamed>"), describe(input.spec)]),
+	result = {
+		"msg": sprintf("%s: chart %v is not pinned to a version (version %v)", [data.tollgate.lib.k8s.resource, object.get(input.spec, "chart", "<unnamed>"), describe(input.spec)]),
 		"path": ["spec", "version"],
 	}
 }

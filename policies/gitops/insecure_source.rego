@@ -18,8 +18,6 @@ package tollgate.gitops.insecure_source
 import rego.v1
 
 import data.tollgate.lib.gitops
-import data.tollgate.lib.k8s
-
 flux_kinds := {"GitRepository", "HelmRepository", "OCIRepository", "Bucket"}
 
 insecure_url(url) if regex.match(`(?i)^(http|git)://`, url)
@@ -27,11 +25,11 @@ insecure_url(url) if regex.match(`(?i)^(http|git)://`, url)
 deny contains result if {
 	input.kind in flux_kinds
 	gitops.flux("source")
-	url := input.spec.url
+	url = input.spec.url
 	is_string(url)
 	insecure_url(url)
-	result := {
-		"msg": sprintf("%s: fetches from the unencrypted URL %s", [k8s.resource, url]),
+	result = {
+		"msg": sprintf("%s: fetches from the unencrypted URL %s", [data.tollgate.lib.k8s.resource, url]),
 		"path": ["spec", "url"],
 	}
 }
@@ -40,19 +38,19 @@ deny contains result if {
 	input.kind in flux_kinds
 	gitops.flux("source")
 	input.spec.insecure == true
-	result := {
-		"msg": sprintf("%s: sets insecure: true (plain HTTP or no TLS verification)", [k8s.resource]),
+	result = {
+		"msg": sprintf("%s: sets insecure: true (plain HTTP or no TLS verification)", [data.tollgate.lib.k8s.resource]),
 		"path": ["spec", "insecure"],
 	}
 }
 
 deny contains result if {
-	some entry in gitops.argo_sources
-	url := entry.source.repoURL
+	some entry in data.tollgate.lib.gitops.argo_sources
+	url = entry.source.repoURL
 	is_string(url)
 	insecure_url(url)
-	result := {
-		"msg": sprintf("%s: fetches from the unencrypted URL %s", [k8s.resource, url]),
+	result = {
+		"msg": sprintf("%s: fetches from the unencrypted URL %s", [data.tollgate.lib.k8s.resource, url]),
 		"path": array.concat(entry.path, ["repoURL"]),
 	}
 }

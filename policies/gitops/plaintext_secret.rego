@@ -19,17 +19,15 @@ package tollgate.gitops.plaintext_secret
 
 import rego.v1
 
-import data.tollgate.lib.k8s
-
 deny contains result if {
 	input.kind == "Secret"
 	some field in ["data", "stringData"]
-	values := input[field]
+	values = input[field]
 	is_object(values)
 	some key, value in values
 	not encrypted(value)
-	result := {
-		"msg": sprintf("%s: %s.%s is committed in plain text (not SOPS-encrypted)", [k8s.resource, field, key]),
+	result = {
+		"msg": sprintf("%s: %s.%s is committed in plain text (not SOPS-encrypted)", [data.tollgate.lib.k8s.resource, field, key]),
 		"path": [field, key],
 	}
 }

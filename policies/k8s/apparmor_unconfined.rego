@@ -28,31 +28,31 @@ annotation_prefix := "container.apparmor.security.beta.kubernetes.io/"
 allowed_types := {"RuntimeDefault", "Localhost"}
 
 deny contains result if {
-	type := k8s.pod_security_context.appArmorProfile.type
+	type = data.tollgate.lib.k8s.pod_security_context.appArmorProfile.type
 	not type in allowed_types
-	result := {
-		"msg": sprintf("%s: pod AppArmor profile type is %v (allowed: RuntimeDefault, Localhost)", [k8s.resource, type]),
-		"path": array.concat(k8s.pod_spec_path, ["securityContext", "appArmorProfile", "type"]),
+	result = {
+		"msg": sprintf("%s: pod AppArmor profile type is %v (allowed: RuntimeDefault, Localhost)", [data.tollgate.lib.k8s.resource, type]),
+		"path": array.concat(data.tollgate.lib.k8s.pod_spec_path, ["securityContext", "appArmorProfile", "type"]),
 	}
 }
 
 deny contains result if {
-	some entry in k8s.containers
-	type := entry.container.securityContext.appArmorProfile.type
+	some entry in data.tollgate.lib.k8s.containers
+	type = entry.container.securityContext.appArmorProfile.type
 	not type in allowed_types
-	result := {
-		"msg": sprintf("%s: %s AppArmor profile type is %v (allowed: RuntimeDefault, Localhost)", [k8s.resource, k8s.container_label(entry), type]),
+	result = {
+		"msg": sprintf("%s: %s AppArmor profile type is %v (allowed: RuntimeDefault, Localhost)", [data.tollgate.lib.k8s.resource, k8s.container_label(entry), type]),
 		"path": array.concat(entry.path, ["securityContext", "appArmorProfile", "type"]),
 	}
 }
 
 deny contains result if {
-	some key, value in k8s.pod_annotations
+	some key, value in data.tollgate.lib.k8s.pod_annotations
 	startswith(key, annotation_prefix)
 	not allowed_annotation(value)
-	result := {
-		"msg": sprintf("%s: annotation %s sets AppArmor profile %v (allowed: runtime/default, localhost/*)", [k8s.resource, key, value]),
-		"path": array.concat(k8s.pod_metadata_path, ["annotations", key]),
+	result = {
+		"msg": sprintf("%s: annotation %s sets AppArmor profile %v (allowed: runtime/default, localhost/*)", [data.tollgate.lib.k8s.resource, key, value]),
+		"path": array.concat(data.tollgate.lib.k8s.pod_metadata_path, ["annotations", key]),
 	}
 }
 

@@ -29,13 +29,13 @@ baseline_capabilities := {
 }
 
 deny contains result if {
-	some entry in k8s.containers
-	add := entry.container.securityContext.capabilities.add
+	some entry in data.tollgate.lib.k8s.containers
+	add = entry.container.securityContext.capabilities.add
 	is_array(add)
 	some i, capability in add
 	not capability in baseline_capabilities
-	result := {
-		"msg": sprintf("%s: %s adds capability %v, which is outside the baseline set", [k8s.resource, k8s.container_label(entry), capability]),
+	result = {
+		"msg": sprintf("%s: %s adds capability %v, which is outside the baseline set", [data.tollgate.lib.k8s.resource, k8s.container_label(entry), capability]),
 		"path": array.concat(entry.path, ["securityContext", "capabilities", "add", i]),
 	}
 }

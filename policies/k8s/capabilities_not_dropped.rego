@@ -24,30 +24,30 @@ import rego.v1
 import data.tollgate.lib.k8s
 
 deny contains result if {
-	not k8s.windows_restricted_exempt
-	some entry in k8s.containers
+	not data.tollgate.lib.k8s.windows_restricted_exempt
+	some entry in data.tollgate.lib.k8s.containers
 	not drops_all(entry.container)
-	result := {
-		"msg": sprintf("%s: %s does not drop ALL capabilities", [k8s.resource, k8s.container_label(entry)]),
+	result = {
+		"msg": sprintf("%s: %s does not drop ALL capabilities", [data.tollgate.lib.k8s.resource, k8s.container_label(entry)]),
 		"path": array.concat(entry.path, ["securityContext", "capabilities", "drop"]),
 	}
 }
 
 deny contains result if {
-	not k8s.windows_restricted_exempt
-	some entry in k8s.containers
-	add := entry.container.securityContext.capabilities.add
+	not data.tollgate.lib.k8s.windows_restricted_exempt
+	some entry in data.tollgate.lib.k8s.containers
+	add = entry.container.securityContext.capabilities.add
 	is_array(add)
 	some i, capability in add
 	capability != "NET_BIND_SERVICE"
-	result := {
-		"msg": sprintf("%s: %s adds capability %v (the restricted level allows only NET_BIND_SERVICE)", [k8s.resource, k8s.container_label(entry), capability]),
+	result = {
+		"msg": sprintf("%s: %s adds capability %v (the restricted level allows only NET_BIND_SERVICE)", [data.tollgate.lib.k8s.resource, k8s.container_label(entry), capability]),
 		"path": array.concat(entry.path, ["securityContext", "capabilities", "add", i]),
 	}
 }
 
 drops_all(c) if {
-	drop := c.securityContext.capabilities.drop
+	drop = c.securityContext.capabilities.drop
 	is_array(drop)
 	some capability in drop
 	is_string(capability)

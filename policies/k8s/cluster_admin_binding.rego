@@ -22,17 +22,15 @@ package tollgate.k8s.cluster_admin_binding
 import rego.v1
 
 import data.tollgate.lib.k8s
-import data.tollgate.lib.rbac
-
 allowed := {n | some n in data.tollgate.params.allowed_cluster_admin_bindings}
 
 deny contains result if {
-	input.kind in rbac.binding_kinds
+	input.kind in data.tollgate.lib.rbac.binding_kinds
 	input.roleRef.kind == "ClusterRole"
 	input.roleRef.name == "cluster-admin"
-	not k8s.name(k8s.object_metadata) in allowed
-	result := {
-		"msg": sprintf("%s: grants cluster-admin to its subjects", [k8s.resource]),
+	not k8s.name(data.tollgate.lib.k8s.object_metadata) in allowed
+	result = {
+		"msg": sprintf("%s: grants cluster-admin to its subjects", [data.tollgate.lib.k8s.resource]),
 		"path": ["roleRef", "name"],
 	}
 }

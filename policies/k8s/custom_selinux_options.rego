@@ -27,26 +27,26 @@ import data.tollgate.lib.k8s
 
 allowed_types contains t if some t in {"", "container_t", "container_init_t", "container_kvm_t"}
 
-allowed_types contains "container_engine_t" if k8s.kube_minor >= 31
+allowed_types contains "container_engine_t" if data.tollgate.lib.k8s.kube_minor >= 31
 
 # Every seLinuxOptions object with the path to it and a label for messages.
-options contains {"options": o, "path": array.concat(k8s.pod_spec_path, ["securityContext", "seLinuxOptions"]), "who": "pod"} if {
-	o := k8s.pod_security_context.seLinuxOptions
+options contains {"options": o, "path": array.concat(data.tollgate.lib.k8s.pod_spec_path, ["securityContext", "seLinuxOptions"]), "who": "pod"} if {
+	o = data.tollgate.lib.k8s.pod_security_context.seLinuxOptions
 	is_object(o)
 }
 
 options contains {"options": o, "path": array.concat(entry.path, ["securityContext", "seLinuxOptions"]), "who": k8s.container_label(entry)} if {
-	some entry in k8s.containers
-	o := entry.container.securityContext.seLinuxOptions
+	some entry in data.tollgate.lib.k8s.containers
+	o = entry.container.securityContext.seLinuxOptions
 	is_object(o)
 }
 
 deny contains result if {
 	some opt in options
-	type := opt.options.type
+	type = opt.options.type
 	not type in allowed_types
-	result := {
-		"msg": sprintf("%s: %s sets SELinux type %v (allowed: container_t, container_init_t, container_kvm_t%s)", [k8s.resource, opt.who, type, engine_note]),
+	result = {
+		"msg": sprintf("%s: %s sets SELinux type %v (allowed: container_t, container_init_t, container_kvm_t%s)", [data.tollgate.lib.k8s.resource, opt.who, type, engine_note]),
 		"path": array.concat(opt.path, ["type"]),
 	}
 }
@@ -54,14 +54,14 @@ deny contains result if {
 deny contains result if {
 	some opt in options
 	some field in ["user", "role"]
-	value := opt.options[field]
+	value = opt.options[field]
 	not value in {"", null}
-	result := {
-		"msg": sprintf("%s: %s sets a custom SELinux %s (%v)", [k8s.resource, opt.who, field, value]),
+	result = {
+		"msg": sprintf("%s: %s sets a custom SELinux %s (%v)", [data.tollgate.lib.k8s.resource, opt.who, field, value]),
 		"path": array.concat(opt.path, [field]),
 	}
 }
 
 engine_note := ", container_engine_t" if {
-	k8s.kube_minor >= 31
+	data.tollgate.lib.k8s.kube_minor >= 31
 } else := ""

@@ -28,14 +28,14 @@ dangerous := {
 }
 
 deny contains result if {
-	some entry in k8s.containers
-	add := entry.container.securityContext.capabilities.add
+	some entry in data.tollgate.lib.k8s.containers
+	add = entry.container.securityContext.capabilities.add
 	is_array(add)
 	some i, capability in add
 	is_string(capability)
 	trim_prefix(upper(capability), "CAP_") in dangerous
-	result := {
-		"msg": sprintf("%s: %s adds the dangerous capability %s", [k8s.resource, k8s.container_label(entry), capability]),
+	result = {
+		"msg": sprintf("%s: %s adds the dangerous capability %s", [data.tollgate.lib.k8s.resource, k8s.container_label(entry), capability]),
 		"path": array.concat(entry.path, ["securityContext", "capabilities", "add", i]),
 	}
 }

@@ -17,13 +17,11 @@ package tollgate.k8s.default_namespace
 
 import rego.v1
 
-import data.tollgate.lib.k8s
-
 # Every kind: a cluster-scoped object never sets metadata.namespace, so it is never flagged.
 deny contains result if {
 	input.metadata.namespace == "default"
-	result := {
-		"msg": sprintf("%s: is in the default namespace", [k8s.resource]),
+	result = {
+		"msg": sprintf("%s: is in the default namespace", [data.tollgate.lib.k8s.resource]),
 		"path": ["metadata", "namespace"],
 	}
 }

@@ -19,27 +19,25 @@ package tollgate.k8s.default_service_account
 
 import rego.v1
 
-import data.tollgate.lib.k8s
-
 service_account := sa if {
-	sa := k8s.pod_spec.serviceAccountName
+	sa = data.tollgate.lib.k8s.pod_spec.serviceAccountName
 	not sa in {"", null}
 } else := sa if {
-	sa := k8s.pod_spec.serviceAccount
+	sa = data.tollgate.lib.k8s.pod_spec.serviceAccount
 	not sa in {"", null}
 } else := "default"
 
 deny contains result if {
-	k8s.pod_spec
+	data.tollgate.lib.k8s.pod_spec
 	service_account == "default"
-	result := {
-		"msg": sprintf("%s: pod runs as the namespace's default ServiceAccount", [k8s.resource]),
-		"path": array.concat(k8s.pod_spec_path, [field]),
+	result = {
+		"msg": sprintf("%s: pod runs as the namespace's default ServiceAccount", [data.tollgate.lib.k8s.resource]),
+		"path": array.concat(data.tollgate.lib.k8s.pod_spec_path, [field]),
 	}
 }
 
 # Point at the field that names it, else at the missing serviceAccountName.
 field := "serviceAccount" if {
-	not k8s.pod_spec.serviceAccountName
-	k8s.pod_spec.serviceAccount == "default"
+	not data.tollgate.lib.k8s.pod_spec.serviceAccountName
+	data.tollgate.lib.k8s.pod_spec.serviceAccount == "default"
 } else := "serviceAccountName"

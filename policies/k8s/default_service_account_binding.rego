@@ -18,16 +18,15 @@ package tollgate.k8s.default_service_account_binding
 
 import rego.v1
 
-import data.tollgate.lib.k8s
 import data.tollgate.lib.rbac
 
 deny contains result if {
-	input.kind in rbac.binding_kinds
+	input.kind in data.tollgate.lib.rbac.binding_kinds
 	some k, subject in rbac.list(input, "subjects")
 	subject.kind == "ServiceAccount"
 	subject.name == "default"
-	result := {
-		"msg": sprintf("%s: binds the default ServiceAccount of namespace %v", [k8s.resource, object.get(subject, "namespace", object.get(input, ["metadata", "namespace"], "<unset>"))]),
+	result = {
+		"msg": sprintf("%s: binds the default ServiceAccount of namespace %v", [data.tollgate.lib.k8s.resource, object.get(subject, "namespace", object.get(input, ["metadata", "namespace"], "<unset>"))]),
 		"path": ["subjects", k, "name"],
 	}
 }

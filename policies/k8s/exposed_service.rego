@@ -15,14 +15,12 @@ package tollgate.k8s.exposed_service
 
 import rego.v1
 
-import data.tollgate.lib.k8s
-
 deny contains result if {
 	input.kind == "Service"
-	service_type := input.spec.type
+	service_type = input.spec.type
 	service_type in {"NodePort", "LoadBalancer"}
-	result := {
-		"msg": sprintf("%s: Service type %s exposes the workload outside the cluster", [k8s.resource, service_type]),
+	result = {
+		"msg": sprintf("%s: Service type %s exposes the workload outside the cluster", [data.tollgate.lib.k8s.resource, service_type]),
 		"path": ["spec", "type"],
 	}
 }

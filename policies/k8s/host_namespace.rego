@@ -23,15 +23,13 @@ package tollgate.k8s.host_namespace
 
 import rego.v1
 
-import data.tollgate.lib.k8s
-
 namespaces := {"hostNetwork": "network", "hostPID": "process (PID)", "hostIPC": "IPC"}
 
 deny contains result if {
 	some field, namespace in namespaces
-	k8s.pod_spec[field] == true
-	result := {
-		"msg": sprintf("%s: pod shares the node's %s namespace (%s: true)", [k8s.resource, namespace, field]),
-		"path": array.concat(k8s.pod_spec_path, [field]),
+	data.tollgate.lib.k8s.pod_spec[field] == true
+	result = {
+		"msg": sprintf("%s: pod shares the node's %s namespace (%s: true)", [data.tollgate.lib.k8s.resource, namespace, field]),
+		"path": array.concat(data.tollgate.lib.k8s.pod_spec_path, [field]),
 	}
 }

@@ -22,14 +22,14 @@ import rego.v1
 import data.tollgate.lib.k8s
 
 deny contains result if {
-	volumes := k8s.pod_spec.volumes
+	volumes = data.tollgate.lib.k8s.pod_spec.volumes
 	is_array(volumes)
 	some i, volume in volumes
-	host_path := volume.hostPath
+	host_path = volume.hostPath
 	not host_path in {null, false}
-	result := {
-		"msg": sprintf("%s: volume '%s' mounts %s", [k8s.resource, k8s.name(volume), describe(host_path)]),
-		"path": array.concat(k8s.pod_spec_path, ["volumes", i, "hostPath"]),
+	result = {
+		"msg": sprintf("%s: volume '%s' mounts %s", [data.tollgate.lib.k8s.resource, k8s.name(volume), describe(host_path)]),
+		"path": array.concat(data.tollgate.lib.k8s.pod_spec_path, ["volumes", i, "hostPath"]),
 	}
 }
 

@@ -27,15 +27,15 @@ import data.tollgate.lib.k8s
 allowed_host_ports := {p | some p in data.tollgate.params.allowed_host_ports}
 
 deny contains result if {
-	some entry in k8s.containers
-	ports := entry.container.ports
+	some entry in data.tollgate.lib.k8s.containers
+	ports = entry.container.ports
 	is_array(ports)
 	some i, port in ports
-	host_port := port.hostPort
+	host_port = port.hostPort
 	not host_port in {0, null}
 	not host_port in allowed_host_ports
-	result := {
-		"msg": sprintf("%s: %s binds host port %v", [k8s.resource, k8s.container_label(entry), host_port]),
+	result = {
+		"msg": sprintf("%s: %s binds host port %v", [data.tollgate.lib.k8s.resource, k8s.container_label(entry), host_port]),
 		"path": array.concat(entry.path, ["ports", i, "hostPort"]),
 	}
 }

@@ -22,12 +22,12 @@ import rego.v1
 import data.tollgate.lib.k8s
 
 deny contains result if {
-	some entry in k8s.containers
-	image := entry.container.image
+	some entry in data.tollgate.lib.k8s.containers
+	image = entry.container.image
 	is_string(image)
 	not regex.match(`@sha(256|384|512):[0-9a-fA-F]{32,}$`, image)
-	result := {
-		"msg": sprintf("%s: %s image is not pinned by digest (%s)", [k8s.resource, k8s.container_label(entry), image]),
+	result = {
+		"msg": sprintf("%s: %s image is not pinned by digest (%s)", [data.tollgate.lib.k8s.resource, k8s.container_label(entry), image]),
 		"path": array.concat(entry.path, ["image"]),
 	}
 }

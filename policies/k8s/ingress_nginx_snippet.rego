@@ -20,12 +20,10 @@ package tollgate.k8s.ingress_nginx_snippet
 
 import rego.v1
 
-import data.tollgate.lib.k8s
-
 prefix := "nginx.ingress.kubernetes.io/"
 
 annotations := a if {
-	a := input.metadata.annotations
+	a = input.metadata.annotations
 	is_object(a)
 } else := {}
 
@@ -34,8 +32,8 @@ deny contains result if {
 	some key, _ in annotations
 	startswith(key, prefix)
 	endswith(key, "-snippet")
-	result := {
-		"msg": sprintf("%s: annotation %s injects raw nginx configuration", [k8s.resource, key]),
+	result = {
+		"msg": sprintf("%s: annotation %s injects raw nginx configuration", [data.tollgate.lib.k8s.resource, key]),
 		"path": ["metadata", "annotations", key],
 	}
 }
@@ -47,8 +45,8 @@ deny contains result if {
 	not endswith(key, "-snippet")
 	is_string(value)
 	regex.match(`(?i)(_by_lua|\blua\b|\balias\s|\broot\s|load_module|\binclude\s|[{};])`, value)
-	result := {
-		"msg": sprintf("%s: annotation %s carries nginx directives (%s)", [k8s.resource, key, value]),
+	result = {
+		"msg": sprintf("%s: annotation %s carries nginx directives (%s)", [data.tollgate.lib.k8s.resource, key, value]),
 		"path": ["metadata", "annotations", key],
 	}
 }

@@ -17,15 +17,13 @@ package tollgate.k8s.ingress_without_tls
 
 import rego.v1
 
-import data.tollgate.lib.k8s
-
 tls_hosts := {h | some entry in input.spec.tls; some h in entry.hosts; is_string(h)}
 
 deny contains result if {
 	input.kind == "Ingress"
 	not has_tls
-	result := {
-		"msg": sprintf("%s: has no spec.tls, so it serves plain HTTP", [k8s.resource]),
+	result = {
+		"msg": sprintf("%s: has no spec.tls, so it serves plain HTTP", [data.tollgate.lib.k8s.resource]),
 		"path": ["spec", "tls"],
 	}
 }
@@ -34,11 +32,11 @@ deny contains result if {
 	input.kind == "Ingress"
 	has_tls
 	some i, rule in input.spec.rules
-	host := rule.host
+	host = rule.host
 	is_string(host)
 	not covered(host)
-	result := {
-		"msg": sprintf("%s: host %s is not listed in spec.tls, so it serves plain HTTP", [k8s.resource, host]),
+	result = {
+		"msg": sprintf("%s: host %s is not listed in spec.tls, so it serves plain HTTP", [data.tollgate.lib.k8s.resource, host]),
 		"path": ["spec", "rules", i, "host"],
 	}
 }
@@ -53,6 +51,6 @@ covered(host) if host in tls_hosts
 covered(host) if {
 	some pattern in tls_hosts
 	startswith(pattern, "*.")
-	parts := split(host, ".")
+	parts = split(host, ".")
 	concat(".", array.concat(["*"], array.slice(parts, 1, count(parts)))) == pattern
 }

@@ -25,15 +25,15 @@ import data.tollgate.lib.k8s
 import data.tollgate.lib.secrets
 
 deny contains result if {
-	some entry in k8s.containers
-	env := entry.container.env
+	some entry in data.tollgate.lib.k8s.containers
+	env = entry.container.env
 	is_array(env)
 	some i, var in env
-	value := var.value
+	value = var.value
 	secrets.literal(value)
 	credential(var.name, value)
-	result := {
-		"msg": sprintf("%s: %s sets the environment variable %v to a literal credential", [k8s.resource, k8s.container_label(entry), object.get(var, "name", "<unnamed>")]),
+	result = {
+		"msg": sprintf("%s: %s sets the environment variable %v to a literal credential", [data.tollgate.lib.k8s.resource, k8s.container_label(entry), object.get(var, "name", "<unnamed>")]),
 		"path": array.concat(entry.path, ["env", i, "value"]),
 	}
 }

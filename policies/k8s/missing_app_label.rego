@@ -14,15 +14,13 @@ package tollgate.k8s.missing_app_label
 
 import rego.v1
 
-import data.tollgate.lib.k8s
-
 label := "app.kubernetes.io/name"
 
 deny contains result if {
-	input.kind in (k8s.workload_kinds | {"Service"})
+	input.kind in (data.tollgate.lib.k8s.workload_kinds | {"Service"})
 	not input.metadata.labels[label]
-	result := {
-		"msg": sprintf("%s: missing label %s", [k8s.resource, label]),
+	result = {
+		"msg": sprintf("%s: missing label %s", [data.tollgate.lib.k8s.resource, label]),
 		"path": ["metadata", "labels", label],
 	}
 }

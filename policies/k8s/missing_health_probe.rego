@@ -25,11 +25,11 @@ long_running_kinds := {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "
 
 deny contains result if {
 	input.kind in long_running_kinds
-	some entry in k8s.regular_containers
+	some entry in data.tollgate.lib.k8s.regular_containers
 	some probe in ["livenessProbe", "readinessProbe"]
 	not is_object(entry.container[probe])
-	result := {
-		"msg": sprintf("%s: %s has no %s", [k8s.resource, k8s.container_label(entry), probe]),
+	result = {
+		"msg": sprintf("%s: %s has no %s", [data.tollgate.lib.k8s.resource, k8s.container_label(entry), probe]),
 		"path": array.concat(entry.path, [probe]),
 	}
 }

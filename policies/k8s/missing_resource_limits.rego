@@ -26,11 +26,11 @@ import data.tollgate.lib.k8s
 # Regular containers only: init containers run to completion before the app starts, and ephemeral
 # containers cannot declare resources.
 deny contains result if {
-	some entry in k8s.regular_containers
+	some entry in data.tollgate.lib.k8s.regular_containers
 	some limit in ["cpu", "memory"]
 	not entry.container.resources.limits[limit]
-	result := {
-		"msg": sprintf("%s: %s has no %s limit", [k8s.resource, k8s.container_label(entry), limit]),
+	result = {
+		"msg": sprintf("%s: %s has no %s limit", [data.tollgate.lib.k8s.resource, k8s.container_label(entry), limit]),
 		"path": array.concat(entry.path, ["resources", "limits", limit]),
 	}
 }

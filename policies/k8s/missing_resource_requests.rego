@@ -27,12 +27,12 @@ import data.tollgate.lib.k8s
 # Regular containers only, as for limits: init containers run before the app, ephemeral
 # containers cannot declare resources.
 deny contains result if {
-	some entry in k8s.regular_containers
+	some entry in data.tollgate.lib.k8s.regular_containers
 	some resource in ["cpu", "memory"]
 	not entry.container.resources.requests[resource]
 	not entry.container.resources.limits[resource]
-	result := {
-		"msg": sprintf("%s: %s has no %s request", [k8s.resource, k8s.container_label(entry), resource]),
+	result = {
+		"msg": sprintf("%s: %s has no %s request", [data.tollgate.lib.k8s.resource, k8s.container_label(entry), resource]),
 		"path": array.concat(entry.path, ["resources", "requests", resource]),
 	}
 }

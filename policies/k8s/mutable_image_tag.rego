@@ -20,23 +20,23 @@ import rego.v1
 import data.tollgate.lib.k8s
 
 deny contains result if {
-	some entry in k8s.containers
-	image := entry.container.image
+	some entry in data.tollgate.lib.k8s.containers
+	image = entry.container.image
 	is_string(image)
 	endswith(image, ":latest")
-	result := {
-		"msg": sprintf("%s: %s uses the mutable :latest image tag (%s)", [k8s.resource, k8s.container_label(entry), image]),
+	result = {
+		"msg": sprintf("%s: %s uses the mutable :latest image tag (%s)", [data.tollgate.lib.k8s.resource, k8s.container_label(entry), image]),
 		"path": array.concat(entry.path, ["image"]),
 	}
 }
 
 deny contains result if {
-	some entry in k8s.containers
-	image := entry.container.image
+	some entry in data.tollgate.lib.k8s.containers
+	image = entry.container.image
 	is_string(image)
 	not pinned(image)
-	result := {
-		"msg": sprintf("%s: %s image has no tag or digest, so it means :latest (%s)", [k8s.resource, k8s.container_label(entry), image]),
+	result = {
+		"msg": sprintf("%s: %s image has no tag or digest, so it means :latest (%s)", [data.tollgate.lib.k8s.resource, k8s.container_label(entry), image]),
 		"path": array.concat(entry.path, ["image"]),
 	}
 }
@@ -45,6 +45,6 @@ deny contains result if {
 pinned(image) if contains(image, "@")
 
 pinned(image) if {
-	segments := split(image, "/")
+	segments = split(image, "/")
 	contains(segments[count(segments) - 1], ":")
 }

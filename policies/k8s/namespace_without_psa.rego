@@ -19,20 +19,18 @@ package tollgate.k8s.namespace_without_psa
 
 import rego.v1
 
-import data.tollgate.lib.k8s
-
 label := "pod-security.kubernetes.io/enforce"
 
 deny contains result if {
 	input.kind == "Namespace"
-	level := object.get(input, ["metadata", "labels", label], null)
+	level = object.get(input, ["metadata", "labels", label], null)
 	not level in {"baseline", "restricted"}
-	result := {
+	result = {
 		"msg": message(level),
 		"path": ["metadata", "labels", label],
 	}
 }
 
-message(null) := sprintf("%s: has no %s label, so Pod Security Admission enforces nothing", [k8s.resource, label])
+message(null) := sprintf("%s: has no %s label, so Pod Security Admission enforces nothing", [data.tollgate.lib.k8s.resource, label])
 
-message(level) := sprintf("%s: %s is %v, which enforces nothing", [k8s.resource, label, level]) if level != null
+message(level) := sprintf("%s: %s is %v, which enforces nothing", [data.tollgate.lib.k8s.resource, label, level]) if level != null

@@ -21,22 +21,22 @@ import rego.v1
 import data.tollgate.lib.k8s
 
 deny contains result if {
-	some entry in k8s.containers
+	some entry in data.tollgate.lib.k8s.containers
 	not drops_net_raw(entry.container)
-	result := {
-		"msg": sprintf("%s: %s does not drop NET_RAW (capabilities.drop has neither ALL nor NET_RAW)", [k8s.resource, k8s.container_label(entry)]),
+	result = {
+		"msg": sprintf("%s: %s does not drop NET_RAW (capabilities.drop has neither ALL nor NET_RAW)", [data.tollgate.lib.k8s.resource, k8s.container_label(entry)]),
 		"path": array.concat(entry.path, ["securityContext", "capabilities", "drop"]),
 	}
 }
 
 deny contains result if {
-	some entry in k8s.containers
-	add := entry.container.securityContext.capabilities.add
+	some entry in data.tollgate.lib.k8s.containers
+	add = entry.container.securityContext.capabilities.add
 	is_array(add)
 	some i, capability in add
 	normalize(capability) == "NET_RAW"
-	result := {
-		"msg": sprintf("%s: %s adds the NET_RAW capability", [k8s.resource, k8s.container_label(entry)]),
+	result = {
+		"msg": sprintf("%s: %s adds the NET_RAW capability", [data.tollgate.lib.k8s.resource, k8s.container_label(entry)]),
 		"path": array.concat(entry.path, ["securityContext", "capabilities", "add", i]),
 	}
 }
@@ -44,7 +44,7 @@ deny contains result if {
 normalize(capability) := trim_prefix(upper(capability), "CAP_") if is_string(capability)
 
 drops_net_raw(c) if {
-	drop := c.securityContext.capabilities.drop
+	drop = c.securityContext.capabilities.drop
 	is_array(drop)
 	some capability in drop
 	normalize(capability) in {"ALL", "NET_RAW"}

@@ -31,7 +31,7 @@ allowed_types := {
 ignored_keys := {"name", "hostPath"}
 
 deny contains result if {
-	volumes := k8s.pod_spec.volumes
+	volumes = data.tollgate.lib.k8s.pod_spec.volumes
 	is_array(volumes)
 	some i, volume in volumes
 	is_object(volume)
@@ -39,8 +39,8 @@ deny contains result if {
 	not type in allowed_types
 	not type in ignored_keys
 	source != null
-	result := {
-		"msg": sprintf("%s: volume '%s' has type %s, which is outside the restricted set", [k8s.resource, k8s.name(volume), type]),
-		"path": array.concat(k8s.pod_spec_path, ["volumes", i, type]),
+	result = {
+		"msg": sprintf("%s: volume '%s' has type %s, which is outside the restricted set", [data.tollgate.lib.k8s.resource, k8s.name(volume), type]),
+		"path": array.concat(data.tollgate.lib.k8s.pod_spec_path, ["volumes", i, type]),
 	}
 }

@@ -16,13 +16,11 @@ package tollgate.k8s.pdb_zero_disruptions
 
 import rego.v1
 
-import data.tollgate.lib.k8s
-
 deny contains result if {
 	input.kind == "PodDisruptionBudget"
 	input.spec.maxUnavailable in {0, "0", "0%"}
-	result := {
-		"msg": sprintf("%s: maxUnavailable is %v, so no pod can ever be evicted", [k8s.resource, input.spec.maxUnavailable]),
+	result = {
+		"msg": sprintf("%s: maxUnavailable is %v, so no pod can ever be evicted", [data.tollgate.lib.k8s.resource, input.spec.maxUnavailable]),
 		"path": ["spec", "maxUnavailable"],
 	}
 }
@@ -30,8 +28,8 @@ deny contains result if {
 deny contains result if {
 	input.kind == "PodDisruptionBudget"
 	input.spec.minAvailable == "100%"
-	result := {
-		"msg": sprintf("%s: minAvailable is 100%%, so no pod can ever be evicted", [k8s.resource]),
+	result = {
+		"msg": sprintf("%s: minAvailable is 100%%, so no pod can ever be evicted", [data.tollgate.lib.k8s.resource]),
 		"path": ["spec", "minAvailable"],
 	}
 }

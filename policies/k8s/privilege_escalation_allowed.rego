@@ -23,11 +23,11 @@ import rego.v1
 import data.tollgate.lib.k8s
 
 deny contains result if {
-	not k8s.windows_restricted_exempt
-	some entry in k8s.containers
+	not data.tollgate.lib.k8s.windows_restricted_exempt
+	some entry in data.tollgate.lib.k8s.containers
 	not entry.container.securityContext.allowPrivilegeEscalation == false
-	result := {
-		"msg": sprintf("%s: %s allows privilege escalation (securityContext.allowPrivilegeEscalation is not false)", [k8s.resource, k8s.container_label(entry)]),
+	result = {
+		"msg": sprintf("%s: %s allows privilege escalation (securityContext.allowPrivilegeEscalation is not false)", [data.tollgate.lib.k8s.resource, k8s.container_label(entry)]),
 		"path": array.concat(entry.path, ["securityContext", "allowPrivilegeEscalation"]),
 	}
 }

@@ -22,10 +22,10 @@ import rego.v1
 import data.tollgate.lib.k8s
 
 deny contains result if {
-	some entry in k8s.containers
+	some entry in data.tollgate.lib.k8s.containers
 	entry.container.securityContext.privileged == true
-	result := {
-		"msg": sprintf("%s: %s is privileged", [k8s.resource, k8s.container_label(entry)]),
+	result = {
+		"msg": sprintf("%s: %s is privileged", [data.tollgate.lib.k8s.resource, k8s.container_label(entry)]),
 		"path": array.concat(entry.path, ["securityContext", "privileged"]),
 	}
 }

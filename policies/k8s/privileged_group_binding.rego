@@ -19,17 +19,16 @@ package tollgate.k8s.privileged_group_binding
 
 import rego.v1
 
-import data.tollgate.lib.k8s
 import data.tollgate.lib.rbac
 
 groups := {"system:masters", "system:anonymous", "system:unauthenticated", "system:authenticated"}
 
 deny contains result if {
-	input.kind in rbac.binding_kinds
+	input.kind in data.tollgate.lib.rbac.binding_kinds
 	some k, subject in rbac.list(input, "subjects")
 	flagged(subject)
-	result := {
-		"msg": sprintf("%s: binds %s %s", [k8s.resource, subject.kind, subject.name]),
+	result = {
+		"msg": sprintf("%s: binds %s %s", [data.tollgate.lib.k8s.resource, subject.kind, subject.name]),
 		"path": ["subjects", k, "name"],
 	}
 }

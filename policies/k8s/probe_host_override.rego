@@ -32,15 +32,15 @@ handler_parents := [
 ]
 
 deny contains result if {
-	k8s.kube_minor >= 34
-	some entry in k8s.containers
+	data.tollgate.lib.k8s.kube_minor >= 34
+	some entry in data.tollgate.lib.k8s.containers
 	some [parent, label] in handler_parents
 	some handler in ["httpGet", "tcpSocket"]
-	path := array.concat(parent, [handler, "host"])
-	host := object.get(entry.container, path, "")
+	path = array.concat(parent, [handler, "host"])
+	host = object.get(entry.container, path, "")
 	not host in {"", null}
-	result := {
-		"msg": sprintf("%s: %s %s %s sets host %v", [k8s.resource, k8s.container_label(entry), label, handler, host]),
+	result = {
+		"msg": sprintf("%s: %s %s %s sets host %v", [data.tollgate.lib.k8s.resource, k8s.container_label(entry), label, handler, host]),
 		"path": array.concat(entry.path, path),
 	}
 }

@@ -18,16 +18,15 @@ package tollgate.k8s.rbac_pod_exec
 
 import rego.v1
 
-import data.tollgate.lib.k8s
 import data.tollgate.lib.rbac
 
 deny contains result if {
-	some entry in rbac.rules
+	some entry in data.tollgate.lib.rbac.rules
 	rbac.matches_group(entry.rule, {""})
 	rbac.grants_verb(entry.rule, {"create", "get"})
 	some j in rbac.resource_hits(entry.rule, {"pods/exec", "pods/attach"})
-	result := {
-		"msg": sprintf("%s: rule %d grants %v, a shell in running containers", [k8s.resource, entry.path[1], entry.rule.resources[j]]),
+	result = {
+		"msg": sprintf("%s: rule %d grants %v, a shell in running containers", [data.tollgate.lib.k8s.resource, entry.path[1], entry.rule.resources[j]]),
 		"path": array.concat(entry.path, ["resources", j]),
 	}
 }

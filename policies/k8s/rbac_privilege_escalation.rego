@@ -20,30 +20,29 @@ package tollgate.k8s.rbac_privilege_escalation
 
 import rego.v1
 
-import data.tollgate.lib.k8s
 import data.tollgate.lib.rbac
 
 escalating_verbs := {"bind", "escalate", "impersonate"}
 
 deny contains result if {
-	some entry in rbac.rules
+	some entry in data.tollgate.lib.rbac.rules
 	some j, verb in rbac.list(entry.rule, "verbs")
 	verb in (escalating_verbs | {"*"})
 	# "*" verbs only matter on resources that accept bind/escalate/impersonate.
 	escalating_target(entry.rule, verb)
-	result := {
-		"msg": sprintf("%s: rule %d grants the %s verb", [k8s.resource, entry.path[1], verb]),
+	result = {
+		"msg": sprintf("%s: rule %d grants the %s verb", [data.tollgate.lib.k8s.resource, entry.path[1], verb]),
 		"path": array.concat(entry.path, ["verbs", j]),
 	}
 }
 
 deny contains result if {
-	some entry in rbac.rules
+	some entry in data.tollgate.lib.rbac.rules
 	rbac.matches_group(entry.rule, {"rbac.authorization.k8s.io"})
 	rbac.grants_verb(entry.rule, {"create", "update", "patch"})
 	some j in rbac.resource_hits(entry.rule, {"rolebindings", "clusterrolebindings"})
-	result := {
-		"msg": sprintf("%s: rule %d can write %v", [k8s.resource, entry.path[1], entry.rule.resources[j]]),
+	result = {
+		"msg": sprintf("%s: rule %d can write %v", [data.tollgate.lib.k8s.resource, entry.path[1], entry.rule.resources[j]]),
 		"path": array.concat(entry.path, ["resources", j]),
 	}
 }

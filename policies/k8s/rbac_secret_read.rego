@@ -18,17 +18,16 @@ package tollgate.k8s.rbac_secret_read
 
 import rego.v1
 
-import data.tollgate.lib.k8s
 import data.tollgate.lib.rbac
 
 deny contains result if {
-	some entry in rbac.rules
+	some entry in data.tollgate.lib.rbac.rules
 	rbac.matches_group(entry.rule, {""})
 	rbac.grants_verb(entry.rule, {"get", "list", "watch"})
 	not is_array(entry.rule.resourceNames)
 	some j in rbac.resource_hits(entry.rule, {"secrets"})
-	result := {
-		"msg": sprintf("%s: rule %d grants read access to Secrets", [k8s.resource, entry.path[1]]),
+	result = {
+		"msg": sprintf("%s: rule %d grants read access to Secrets", [data.tollgate.lib.k8s.resource, entry.path[1]]),
 		"path": array.concat(entry.path, ["resources", j]),
 	}
 }

@@ -25,7 +25,6 @@ package tollgate.k8s.rbac_sensitive_permission
 
 import rego.v1
 
-import data.tollgate.lib.k8s
 import data.tollgate.lib.rbac
 
 # [api groups, resources, verbs, what it allows]
@@ -42,15 +41,15 @@ sensitive := [
 ]
 
 deny contains result if {
-	some entry in rbac.rules
+	some entry in data.tollgate.lib.rbac.rules
 	some [groups, resources, verbs, what] in sensitive
 	rbac.matches_group(entry.rule, groups)
 	rbac.grants_verb(entry.rule, verbs)
 	some j in rbac.resource_hits(entry.rule, resources)
 	# A bare "*" resource is reported once by k8s/rbac-wildcard, not once per sensitive permission.
 	entry.rule.resources[j] != "*"
-	result := {
-		"msg": sprintf("%s: rule %d grants %v: %s", [k8s.resource, entry.path[1], entry.rule.resources[j], what]),
+	result = {
+		"msg": sprintf("%s: rule %d grants %v: %s", [data.tollgate.lib.k8s.resource, entry.path[1], entry.rule.resources[j], what]),
 		"path": array.concat(entry.path, ["resources", j]),
 	}
 }

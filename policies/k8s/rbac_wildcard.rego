@@ -22,16 +22,15 @@ package tollgate.k8s.rbac_wildcard
 
 import rego.v1
 
-import data.tollgate.lib.k8s
 import data.tollgate.lib.rbac
 
 deny contains result if {
-	some entry in rbac.rules
+	some entry in data.tollgate.lib.rbac.rules
 	some field in ["apiGroups", "resources", "verbs", "nonResourceURLs"]
 	some j, value in rbac.list(entry.rule, field)
 	value == "*"
-	result := {
-		"msg": sprintf("%s: rule %d grants \"*\" in %s", [k8s.resource, entry.path[1], field]),
+	result = {
+		"msg": sprintf("%s: rule %d grants \"*\" in %s", [data.tollgate.lib.k8s.resource, entry.path[1], field]),
 		"path": array.concat(entry.path, [field, j]),
 	}
 }

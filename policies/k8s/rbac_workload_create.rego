@@ -20,7 +20,6 @@ package tollgate.k8s.rbac_workload_create
 
 import rego.v1
 
-import data.tollgate.lib.k8s
 import data.tollgate.lib.rbac
 
 workload_resources := {
@@ -29,12 +28,12 @@ workload_resources := {
 }
 
 deny contains result if {
-	some entry in rbac.rules
+	some entry in data.tollgate.lib.rbac.rules
 	rbac.matches_group(entry.rule, {"", "apps", "batch", "extensions"})
 	rbac.grants_verb(entry.rule, {"create", "update", "patch"})
 	some j in rbac.resource_hits(entry.rule, workload_resources)
-	result := {
-		"msg": sprintf("%s: rule %d can create or change %v, which run pods", [k8s.resource, entry.path[1], entry.rule.resources[j]]),
+	result = {
+		"msg": sprintf("%s: rule %d can create or change %v, which run pods", [data.tollgate.lib.k8s.resource, entry.path[1], entry.rule.resources[j]]),
 		"path": array.concat(entry.path, ["resources", j]),
 	}
 }

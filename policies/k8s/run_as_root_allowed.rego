@@ -25,10 +25,10 @@ import data.tollgate.lib.k8s
 
 # The container's own setting wins; the pod-level setting applies when the container leaves it unset.
 deny contains result if {
-	not k8s.user_namespace_relaxed
-	some entry in k8s.containers
+	not data.tollgate.lib.k8s.user_namespace_relaxed
+	some entry in data.tollgate.lib.k8s.containers
 	not runs_as_non_root(entry.container)
-	result := {
+	result = {
 		"msg": message(entry),
 		"path": offending_path(entry),
 	}
@@ -38,19 +38,19 @@ runs_as_non_root(c) if c.securityContext.runAsNonRoot == true
 
 runs_as_non_root(c) if {
 	not c.securityContext.runAsNonRoot == false
-	k8s.pod_spec.securityContext.runAsNonRoot == true
+	data.tollgate.lib.k8s.pod_spec.securityContext.runAsNonRoot == true
 }
 
 # Point at the setting that lets the container run as root: the container's own runAsNonRoot when
 # present, else the pod's, else the container's (missing) runAsNonRoot.
 offending_path(entry) := array.concat(entry.path, ["securityContext", "runAsNonRoot"]) if {
 	_ = entry.container.securityContext.runAsNonRoot
-} else := array.concat(k8s.pod_spec_path, ["securityContext", "runAsNonRoot"]) if {
-	_ = k8s.pod_spec.securityContext.runAsNonRoot
+} else := array.concat(data.tollgate.lib.k8s.pod_spec_path, ["securityContext", "runAsNonRoot"]) if {
+	_ = data.tollgate.lib.k8s.pod_spec.securityContext.runAsNonRoot
 } else := array.concat(entry.path, ["securityContext", "runAsNonRoot"])
 
-message(entry) := sprintf("%s: %s may run as root (its securityContext.runAsNonRoot is %v)", [k8s.resource, k8s.container_label(entry), value]) if {
-	value := entry.container.securityContext.runAsNonRoot
-} else := sprintf("%s: %s may run as root (the pod securityContext.runAsNonRoot is %v)", [k8s.resource, k8s.container_label(entry), value]) if {
-	value := k8s.pod_spec.securityContext.runAsNonRoot
-} else := sprintf("%s: %s may run as root (runAsNonRoot is set neither on the container nor on the pod)", [k8s.resource, k8s.container_label(entry)])
+message(entry) := sprintf("%s: %s may run as root (its securityContext.runAsNonRoot is %v)", [data.tollgate.lib.k8s.resource, k8s.container_label(entry), value]) if {
+	value = entry.container.securityContext.runAsNonRoot
+} else := sprintf("%s: %s may run as root (the pod securityContext.runAsNonRoot is %v)", [data.tollgate.lib.k8s.resource, k8s.container_label(entry), value]) if {
+	value = data.tollgate.lib.k8s.pod_spec.securityContext.runAsNonRoot
+} else := sprintf("%s: %s may run as root (runAsNonRoot is set neither on the container nor on the pod)", [data.tollgate.lib.k8s.resource, k8s.container_label(entry)])

@@ -24,29 +24,29 @@ import data.tollgate.lib.k8s
 
 deny contains result if {
 	some field in ["runAsGroup", "fsGroup"]
-	k8s.pod_security_context[field] == 0
-	result := {
-		"msg": sprintf("%s: pod securityContext.%s is 0 (root group)", [k8s.resource, field]),
-		"path": array.concat(k8s.pod_spec_path, ["securityContext", field]),
+	data.tollgate.lib.k8s.pod_security_context[field] == 0
+	result = {
+		"msg": sprintf("%s: pod securityContext.%s is 0 (root group)", [data.tollgate.lib.k8s.resource, field]),
+		"path": array.concat(data.tollgate.lib.k8s.pod_spec_path, ["securityContext", field]),
 	}
 }
 
 deny contains result if {
-	groups := k8s.pod_security_context.supplementalGroups
+	groups = data.tollgate.lib.k8s.pod_security_context.supplementalGroups
 	is_array(groups)
 	some i, gid in groups
 	gid == 0
-	result := {
-		"msg": sprintf("%s: pod securityContext.supplementalGroups contains 0 (root group)", [k8s.resource]),
-		"path": array.concat(k8s.pod_spec_path, ["securityContext", "supplementalGroups", i]),
+	result = {
+		"msg": sprintf("%s: pod securityContext.supplementalGroups contains 0 (root group)", [data.tollgate.lib.k8s.resource]),
+		"path": array.concat(data.tollgate.lib.k8s.pod_spec_path, ["securityContext", "supplementalGroups", i]),
 	}
 }
 
 deny contains result if {
-	some entry in k8s.containers
+	some entry in data.tollgate.lib.k8s.containers
 	entry.container.securityContext.runAsGroup == 0
-	result := {
-		"msg": sprintf("%s: %s securityContext.runAsGroup is 0 (root group)", [k8s.resource, k8s.container_label(entry)]),
+	result = {
+		"msg": sprintf("%s: %s securityContext.runAsGroup is 0 (root group)", [data.tollgate.lib.k8s.resource, k8s.container_label(entry)]),
 		"path": array.concat(entry.path, ["securityContext", "runAsGroup"]),
 	}
 }

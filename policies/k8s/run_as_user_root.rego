@@ -22,18 +22,18 @@ import rego.v1
 import data.tollgate.lib.k8s
 
 deny contains result if {
-	k8s.pod_security_context.runAsUser == 0
-	result := {
-		"msg": sprintf("%s: pod securityContext.runAsUser is 0 (root)", [k8s.resource]),
-		"path": array.concat(k8s.pod_spec_path, ["securityContext", "runAsUser"]),
+	data.tollgate.lib.k8s.pod_security_context.runAsUser == 0
+	result = {
+		"msg": sprintf("%s: pod securityContext.runAsUser is 0 (root)", [data.tollgate.lib.k8s.resource]),
+		"path": array.concat(data.tollgate.lib.k8s.pod_spec_path, ["securityContext", "runAsUser"]),
 	}
 }
 
 deny contains result if {
-	some entry in k8s.containers
+	some entry in data.tollgate.lib.k8s.containers
 	entry.container.securityContext.runAsUser == 0
-	result := {
-		"msg": sprintf("%s: %s securityContext.runAsUser is 0 (root)", [k8s.resource, k8s.container_label(entry)]),
+	result = {
+		"msg": sprintf("%s: %s securityContext.runAsUser is 0 (root)", [data.tollgate.lib.k8s.resource, k8s.container_label(entry)]),
 		"path": array.concat(entry.path, ["securityContext", "runAsUser"]),
 	}
 }

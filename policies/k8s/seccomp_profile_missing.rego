@@ -29,27 +29,27 @@ import data.tollgate.lib.k8s
 profile_set(sc) if not object.get(sc, ["seccompProfile", "type"], null) in {null, ""}
 
 unset_containers contains entry if {
-	not k8s.windows_restricted_exempt
-	not profile_set(k8s.pod_security_context)
-	some entry in k8s.containers
+	not data.tollgate.lib.k8s.windows_restricted_exempt
+	not profile_set(data.tollgate.lib.k8s.pod_security_context)
+	some entry in data.tollgate.lib.k8s.containers
 	not profile_set(object.get(entry.container, "securityContext", {}))
 }
 
 # No container sets one: the pod is the place to fix it.
 deny contains result if {
 	count(unset_containers) > 0
-	count(unset_containers) == count(k8s.containers)
-	result := {
-		"msg": sprintf("%s: no seccomp profile is set, neither on the pod nor on its containers", [k8s.resource]),
-		"path": array.concat(k8s.pod_spec_path, ["securityContext", "seccompProfile"]),
+	count(unset_containers) == count(data.tollgate.lib.k8s.containers)
+	result = {
+		"msg": sprintf("%s: no seccomp profile is set, neither on the pod nor on its containers", [data.tollgate.lib.k8s.resource]),
+		"path": array.concat(data.tollgate.lib.k8s.pod_spec_path, ["securityContext", "seccompProfile"]),
 	}
 }
 
 deny contains result if {
-	count(unset_containers) < count(k8s.containers)
+	count(unset_containers) < count(data.tollgate.lib.k8s.containers)
 	some entry in unset_containers
-	result := {
-		"msg": sprintf("%s: %s has no seccomp profile (set neither on the container nor on the pod)", [k8s.resource, k8s.container_label(entry)]),
+	result = {
+		"msg": sprintf("%s: %s has no seccomp profile (set neither on the container nor on the pod)", [data.tollgate.lib.k8s.resource, k8s.container_label(entry)]),
 		"path": array.concat(entry.path, ["securityContext", "seccompProfile"]),
 	}
 }

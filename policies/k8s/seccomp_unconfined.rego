@@ -28,35 +28,35 @@ import data.tollgate.lib.k8s
 allowed_types := {"RuntimeDefault", "Localhost"}
 
 deny contains result if {
-	k8s.kube_minor >= 19
-	type := k8s.pod_security_context.seccompProfile.type
+	data.tollgate.lib.k8s.kube_minor >= 19
+	type = data.tollgate.lib.k8s.pod_security_context.seccompProfile.type
 	not type in allowed_types
-	result := {
-		"msg": sprintf("%s: pod seccomp profile type is %v (allowed: RuntimeDefault, Localhost)", [k8s.resource, type]),
-		"path": array.concat(k8s.pod_spec_path, ["securityContext", "seccompProfile", "type"]),
+	result = {
+		"msg": sprintf("%s: pod seccomp profile type is %v (allowed: RuntimeDefault, Localhost)", [data.tollgate.lib.k8s.resource, type]),
+		"path": array.concat(data.tollgate.lib.k8s.pod_spec_path, ["securityContext", "seccompProfile", "type"]),
 	}
 }
 
 deny contains result if {
-	k8s.kube_minor >= 19
-	some entry in k8s.containers
-	type := entry.container.securityContext.seccompProfile.type
+	data.tollgate.lib.k8s.kube_minor >= 19
+	some entry in data.tollgate.lib.k8s.containers
+	type = entry.container.securityContext.seccompProfile.type
 	not type in allowed_types
-	result := {
-		"msg": sprintf("%s: %s seccomp profile type is %v (allowed: RuntimeDefault, Localhost)", [k8s.resource, k8s.container_label(entry), type]),
+	result = {
+		"msg": sprintf("%s: %s seccomp profile type is %v (allowed: RuntimeDefault, Localhost)", [data.tollgate.lib.k8s.resource, k8s.container_label(entry), type]),
 		"path": array.concat(entry.path, ["securityContext", "seccompProfile", "type"]),
 	}
 }
 
 # Before 1.19: the alpha annotations.
 deny contains result if {
-	k8s.kube_minor < 19
-	some key, value in k8s.pod_annotations
+	data.tollgate.lib.k8s.kube_minor < 19
+	some key, value in data.tollgate.lib.k8s.pod_annotations
 	legacy_annotation(key)
 	not allowed_annotation(value)
-	result := {
-		"msg": sprintf("%s: annotation %s sets seccomp profile %v (allowed: runtime/default, docker/default, localhost/*)", [k8s.resource, key, value]),
-		"path": array.concat(k8s.pod_metadata_path, ["annotations", key]),
+	result = {
+		"msg": sprintf("%s: annotation %s sets seccomp profile %v (allowed: runtime/default, docker/default, localhost/*)", [data.tollgate.lib.k8s.resource, key, value]),
+		"path": array.concat(data.tollgate.lib.k8s.pod_metadata_path, ["annotations", key]),
 	}
 }
 

@@ -21,27 +21,27 @@ import rego.v1
 import data.tollgate.lib.k8s
 
 deny contains result if {
-	some entry in k8s.containers
-	env := entry.container.env
+	some entry in data.tollgate.lib.k8s.containers
+	env = entry.container.env
 	is_array(env)
 	some i, var in env
-	ref := var.valueFrom.secretKeyRef
+	ref = var.valueFrom.secretKeyRef
 	is_object(ref)
-	result := {
-		"msg": sprintf("%s: %s reads Secret '%s' into the environment variable %v", [k8s.resource, k8s.container_label(entry), k8s.name(ref), object.get(var, "name", "<unnamed>")]),
+	result = {
+		"msg": sprintf("%s: %s reads Secret '%s' into the environment variable %v", [data.tollgate.lib.k8s.resource, k8s.container_label(entry), k8s.name(ref), object.get(var, "name", "<unnamed>")]),
 		"path": array.concat(entry.path, ["env", i, "valueFrom", "secretKeyRef"]),
 	}
 }
 
 deny contains result if {
-	some entry in k8s.containers
-	env_from := entry.container.envFrom
+	some entry in data.tollgate.lib.k8s.containers
+	env_from = entry.container.envFrom
 	is_array(env_from)
 	some i, source in env_from
-	ref := source.secretRef
+	ref = source.secretRef
 	is_object(ref)
-	result := {
-		"msg": sprintf("%s: %s loads every key of Secret '%s' into environment variables", [k8s.resource, k8s.container_label(entry), k8s.name(ref)]),
+	result = {
+		"msg": sprintf("%s: %s loads every key of Secret '%s' into environment variables", [data.tollgate.lib.k8s.resource, k8s.container_label(entry), k8s.name(ref)]),
 		"path": array.concat(entry.path, ["envFrom", i, "secretRef"]),
 	}
 }

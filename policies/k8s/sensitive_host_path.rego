@@ -34,22 +34,22 @@ sensitive_dirs := {
 socket_names := {"docker.sock", "containerd.sock", "crio.sock", "cri-dockerd.sock", "podman.sock"}
 
 deny contains result if {
-	volumes := k8s.pod_spec.volumes
+	volumes = data.tollgate.lib.k8s.pod_spec.volumes
 	is_array(volumes)
 	some i, volume in volumes
-	path := volume.hostPath.path
+	path = volume.hostPath.path
 	is_string(path)
 	sensitive(clean(path))
-	result := {
-		"msg": sprintf("%s: volume '%s' mounts the sensitive host path %s", [k8s.resource, k8s.name(volume), path]),
-		"path": array.concat(k8s.pod_spec_path, ["volumes", i, "hostPath", "path"]),
+	result = {
+		"msg": sprintf("%s: volume '%s' mounts the sensitive host path %s", [data.tollgate.lib.k8s.resource, k8s.name(volume), path]),
+		"path": array.concat(data.tollgate.lib.k8s.pod_spec_path, ["volumes", i, "hostPath", "path"]),
 	}
 }
 
 # Without trailing slashes and duplicate separators ("/" stays "/").
 clean(path) := cleaned if {
-	parts := [p | some p in split(path, "/"); p != ""; p != "."]
-	cleaned := concat("", ["/", concat("/", parts)])
+	parts = [p | some p in split(path, "/"); p != ""; p != "."]
+	cleaned = concat("", ["/", concat("/", parts)])
 }
 
 sensitive(path) if path == "/"
@@ -60,6 +60,6 @@ sensitive(path) if {
 }
 
 sensitive(path) if {
-	parts := split(path, "/")
+	parts = split(path, "/")
 	parts[count(parts) - 1] in socket_names
 }

@@ -24,23 +24,21 @@ package tollgate.k8s.service_account_token_automount
 import rego.v1
 
 import data.tollgate.lib.inventory
-import data.tollgate.lib.k8s
-
 deny contains result if {
-	k8s.pod_spec.automountServiceAccountToken == true
-	result := {
-		"msg": sprintf("%s: pod sets automountServiceAccountToken to true, so its containers get an API token", [k8s.resource]),
-		"path": array.concat(k8s.pod_spec_path, ["automountServiceAccountToken"]),
+	data.tollgate.lib.k8s.pod_spec.automountServiceAccountToken == true
+	result = {
+		"msg": sprintf("%s: pod sets automountServiceAccountToken to true, so its containers get an API token", [data.tollgate.lib.k8s.resource]),
+		"path": array.concat(data.tollgate.lib.k8s.pod_spec_path, ["automountServiceAccountToken"]),
 	}
 }
 
 deny contains result if {
-	k8s.pod_spec
-	not is_boolean(k8s.pod_spec.automountServiceAccountToken)
+	data.tollgate.lib.k8s.pod_spec
+	not is_boolean(data.tollgate.lib.k8s.pod_spec.automountServiceAccountToken)
 	not opted_out
-	result := {
-		"msg": sprintf("%s: pods get an API token: automountServiceAccountToken is unset and %s", [k8s.resource, why]),
-		"path": array.concat(k8s.pod_spec_path, ["automountServiceAccountToken"]),
+	result = {
+		"msg": sprintf("%s: pods get an API token: automountServiceAccountToken is unset and %s", [data.tollgate.lib.k8s.resource, why]),
+		"path": array.concat(data.tollgate.lib.k8s.pod_spec_path, ["automountServiceAccountToken"]),
 	}
 }
 
@@ -51,9 +49,9 @@ opted_out if {
 }
 
 accounts contains sa if {
-	some sa in inventory.named("ServiceAccount", inventory.service_account)
+	some sa in inventory.named("ServiceAccount", data.tollgate.lib.inventory.service_account)
 }
 
-why := sprintf("ServiceAccount '%s' does not set it to false", [inventory.service_account]) if {
+why := sprintf("ServiceAccount '%s' does not set it to false", [data.tollgate.lib.inventory.service_account]) if {
 	count(accounts) > 0
-} else := sprintf("ServiceAccount '%s' is not among the manifests of the commit to set it to false", [inventory.service_account])
+} else := sprintf("ServiceAccount '%s' is not among the manifests of the commit to set it to false", [data.tollgate.lib.inventory.service_account])

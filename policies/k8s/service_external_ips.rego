@@ -17,15 +17,13 @@ package tollgate.k8s.service_external_ips
 
 import rego.v1
 
-import data.tollgate.lib.k8s
-
 deny contains result if {
 	input.kind == "Service"
-	ips := input.spec.externalIPs
+	ips = input.spec.externalIPs
 	is_array(ips)
 	count(ips) > 0
-	result := {
-		"msg": sprintf("%s: sets spec.externalIPs %v (CVE-2020-8554)", [k8s.resource, ips]),
+	result = {
+		"msg": sprintf("%s: sets spec.externalIPs %v (CVE-2020-8554)", [data.tollgate.lib.k8s.resource, ips]),
 		"path": ["spec", "externalIPs"],
 	}
 }

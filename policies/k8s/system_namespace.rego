@@ -22,12 +22,10 @@ package tollgate.k8s.system_namespace
 
 import rego.v1
 
-import data.tollgate.lib.k8s
-
 default_system_namespaces := ["kube-system", "kube-public", "kube-node-lease"]
 
 system_namespaces := {ns | some ns in configured} if {
-	configured := data.tollgate.params.system_namespaces
+	configured = data.tollgate.params.system_namespaces
 	is_collection(configured)
 } else := {ns | some ns in default_system_namespaces}
 
@@ -36,10 +34,10 @@ is_collection(x) if is_array(x)
 is_collection(x) if is_set(x)
 
 deny contains result if {
-	namespace := input.metadata.namespace
+	namespace = input.metadata.namespace
 	namespace in system_namespaces
-	result := {
-		"msg": sprintf("%s: is deployed into the system namespace %s", [k8s.resource, namespace]),
+	result = {
+		"msg": sprintf("%s: is deployed into the system namespace %s", [data.tollgate.lib.k8s.resource, namespace]),
 		"path": ["metadata", "namespace"],
 	}
 }

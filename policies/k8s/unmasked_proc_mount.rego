@@ -26,12 +26,12 @@ import rego.v1
 import data.tollgate.lib.k8s
 
 deny contains result if {
-	not k8s.user_namespace_relaxed
-	some entry in k8s.containers
-	proc_mount := entry.container.securityContext.procMount
+	not data.tollgate.lib.k8s.user_namespace_relaxed
+	some entry in data.tollgate.lib.k8s.containers
+	proc_mount = entry.container.securityContext.procMount
 	not proc_mount in {"Default", "", null}
-	result := {
-		"msg": sprintf("%s: %s sets procMount %v (only Default is allowed)", [k8s.resource, k8s.container_label(entry), proc_mount]),
+	result = {
+		"msg": sprintf("%s: %s sets procMount %v (only Default is allowed)", [data.tollgate.lib.k8s.resource, k8s.container_label(entry), proc_mount]),
 		"path": array.concat(entry.path, ["securityContext", "procMount"]),
 	}
 }

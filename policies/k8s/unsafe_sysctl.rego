@@ -24,8 +24,6 @@ package tollgate.k8s.unsafe_sysctl
 
 import rego.v1
 
-import data.tollgate.lib.k8s
-
 # [name, first minor version where it is safe]
 safe_since := {
 	"kernel.shm_rmid_forced": 0,
@@ -42,17 +40,17 @@ safe_since := {
 	"net.ipv4.tcp_wmem": 32,
 }
 
-safe(name) if safe_since[name] <= k8s.kube_minor
+safe(name) if safe_since[name] <= data.tollgate.lib.k8s.kube_minor
 
 deny contains result if {
-	sysctls := k8s.pod_security_context.sysctls
+	sysctls = data.tollgate.lib.k8s.pod_security_context.sysctls
 	is_array(sysctls)
 	some i, sysctl in sysctls
 	is_object(sysctl)
-	name := object.get(sysctl, "name", "")
+	name = object.get(sysctl, "name", "")
 	not safe(name)
-	result := {
-		"msg": sprintf("%s: pod sets sysctl %v, which is not in the safe set for Kubernetes 1.%d", [k8s.resource, name, k8s.kube_minor]),
-		"path": array.concat(k8s.pod_spec_path, ["securityContext", "sysctls", i, "name"]),
+	result = {
+		"msg": sprintf("%s: pod sets sysctl %v, which is not in the safe set for Kubernetes 1.%d", [data.tollgate.lib.k8s.resource, name, data.tollgate.lib.k8s.kube_minor]),
+		"path": array.concat(data.tollgate.lib.k8s.pod_spec_path, ["securityContext", "sysctls", i, "name"]),
 	}
 }

@@ -27,26 +27,26 @@ allowed := [trim_suffix(r, "/") | some r in data.tollgate.params.allowed_registr
 
 deny contains result if {
 	is_array(data.tollgate.params.allowed_registries)
-	some entry in k8s.containers
-	image := entry.container.image
+	some entry in data.tollgate.lib.k8s.containers
+	image = entry.container.image
 	is_string(image)
-	name := qualified(image)
+	name = qualified(image)
 	not allowed_image(name)
-	result := {
-		"msg": sprintf("%s: %s image %s comes from %s, which is not an allowed registry", [k8s.resource, k8s.container_label(entry), image, registry(image)]),
+	result = {
+		"msg": sprintf("%s: %s image %s comes from %s, which is not an allowed registry", [data.tollgate.lib.k8s.resource, k8s.container_label(entry), image, registry(image)]),
 		"path": array.concat(entry.path, ["image"]),
 	}
 }
 
 # The registry host: the first path segment when it looks like a host, else docker.io.
 registry(image) := host if {
-	host := explicit_host(image)
+	host = explicit_host(image)
 } else := "docker.io"
 
 explicit_host(image) := host if {
-	segments := split(image, "/")
+	segments = split(image, "/")
 	count(segments) > 1
-	host := segments[0]
+	host = segments[0]
 	regex.match(`[.:]|^localhost$`, host)
 }
 

@@ -22,18 +22,18 @@ import rego.v1
 import data.tollgate.lib.k8s
 
 deny contains result if {
-	k8s.pod_security_context.windowsOptions.hostProcess == true
-	result := {
-		"msg": sprintf("%s: pod runs as a Windows HostProcess pod", [k8s.resource]),
-		"path": array.concat(k8s.pod_spec_path, ["securityContext", "windowsOptions", "hostProcess"]),
+	data.tollgate.lib.k8s.pod_security_context.windowsOptions.hostProcess == true
+	result = {
+		"msg": sprintf("%s: pod runs as a Windows HostProcess pod", [data.tollgate.lib.k8s.resource]),
+		"path": array.concat(data.tollgate.lib.k8s.pod_spec_path, ["securityContext", "windowsOptions", "hostProcess"]),
 	}
 }
 
 deny contains result if {
-	some entry in k8s.containers
+	some entry in data.tollgate.lib.k8s.containers
 	entry.container.securityContext.windowsOptions.hostProcess == true
-	result := {
-		"msg": sprintf("%s: %s runs as a Windows HostProcess container", [k8s.resource, k8s.container_label(entry)]),
+	result = {
+		"msg": sprintf("%s: %s runs as a Windows HostProcess container", [data.tollgate.lib.k8s.resource, k8s.container_label(entry)]),
 		"path": array.concat(entry.path, ["securityContext", "windowsOptions", "hostProcess"]),
 	}
 }

@@ -21,10 +21,10 @@ import rego.v1
 import data.tollgate.lib.k8s
 
 deny contains result if {
-	some entry in k8s.containers
+	some entry in data.tollgate.lib.k8s.containers
 	not entry.container.securityContext.readOnlyRootFilesystem == true
-	result := {
-		"msg": sprintf("%s: %s has a writable root filesystem (securityContext.readOnlyRootFilesystem is not true)", [k8s.resource, k8s.container_label(entry)]),
+	result = {
+		"msg": sprintf("%s: %s has a writable root filesystem (securityContext.readOnlyRootFilesystem is not true)", [data.tollgate.lib.k8s.resource, k8s.container_label(entry)]),
 		"path": array.concat(entry.path, ["securityContext", "readOnlyRootFilesystem"]),
 	}
 }

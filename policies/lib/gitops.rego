@@ -25,13 +25,13 @@ argo_spec := object.get(input, argo_spec_path, {})
 
 argo_sources contains {"source": s, "path": array.concat(argo_spec_path, ["source"])} if {
 	argo_app
-	s := argo_spec.source
+	s = argo_spec.source
 	is_object(s)
 }
 
 argo_sources contains {"source": s, "path": array.concat(argo_spec_path, ["sources", i])} if {
 	argo_app
-	sources := argo_spec.sources
+	sources = argo_spec.sources
 	is_array(sources)
 	some i, s in sources
 	is_object(s)

@@ -47,25 +47,25 @@ pod_spec_path := ["template", "spec"] if input.kind == "PodTemplate"
 # The pod spec object; undefined when the document has none (or it is not an object).
 pod_spec := spec if {
 	input.kind == "Pod"
-	spec := input.spec
+	spec = input.spec
 	is_object(spec)
 }
 
 pod_spec := spec if {
 	input.kind in controller_kinds
-	spec := input.spec.template.spec
+	spec = input.spec.template.spec
 	is_object(spec)
 }
 
 pod_spec := spec if {
 	input.kind == "CronJob"
-	spec := input.spec.jobTemplate.spec.template.spec
+	spec = input.spec.jobTemplate.spec.template.spec
 	is_object(spec)
 }
 
 pod_spec := spec if {
 	input.kind == "PodTemplate"
-	spec := input.template.spec
+	spec = input.template.spec
 	is_object(spec)
 }
 
@@ -73,7 +73,7 @@ pod_spec := spec if {
 # {"container": <object>, "path": ["spec", "template", "spec", "containers", 0]}.
 containers contains {"container": c, "path": array.concat(pod_spec_path, [field, i])} if {
 	some field in container_fields
-	list := pod_spec[field]
+	list = pod_spec[field]
 	is_array(list)
 	some i, c in list
 	is_object(c)
@@ -92,23 +92,23 @@ container_field(entry) := entry.path[count(entry.path) - 2]
 resource := sprintf("%s/%s", [object_kind, name(object_metadata)])
 
 object_kind := k if {
-	k := input.kind
+	k = input.kind
 	is_string(k)
 } else := "<unknown kind>"
 
 object_metadata := m if {
-	m := input.metadata
+	m = input.metadata
 	is_object(m)
 } else := {}
 
 # The `name` of an object (a container, a volume, metadata), or "<unnamed>".
 name(obj) := n if {
-	n := obj.name
+	n = obj.name
 	is_string(n)
 } else := n if {
 	# generateName: Pods and Jobs created with a server-generated suffix
 	is_string(obj.generateName)
-	n := sprintf("%s*", [obj.generateName])
+	n = sprintf("%s*", [obj.generateName])
 } else := "<unnamed>"
 
 # "container 'web'", "init container 'setup'" or "ephemeral container 'debug'" for an entry of
@@ -131,19 +131,19 @@ pod_metadata_path := array.concat(array.slice(pod_spec_path, 0, count(pod_spec_p
 }
 
 pod_metadata := m if {
-	m := object.get(input, pod_metadata_path, {})
+	m = object.get(input, pod_metadata_path, {})
 	is_object(m)
 } else := {}
 
 # The pod's annotations ({} when absent or not an object).
 pod_annotations := a if {
-	a := pod_metadata.annotations
+	a = pod_metadata.annotations
 	is_object(a)
 } else := {}
 
 # The pod-level securityContext ({} when absent or not an object).
 pod_security_context := sc if {
-	sc := pod_spec.securityContext
+	sc = pod_spec.securityContext
 	is_object(sc)
 } else := {}
 
@@ -168,8 +168,8 @@ user_namespace_relaxed if {
 latest_minor := 37
 
 kube_minor := to_number(parts[1]) if {
-	v := data.tollgate.params.kube_version
+	v = data.tollgate.params.kube_version
 	is_string(v)
 	regex.match(`^v?1\.[0-9]+(\.[0-9]+)?$`, v)
-	parts := split(trim_prefix(v, "v"), ".")
+	parts = split(trim_prefix(v, "v"), ".")
 } else := latest_minor

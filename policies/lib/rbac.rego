@@ -22,7 +22,7 @@ rules contains {"rule": r, "path": ["rules", i]} if {
 }
 
 list(rule, field) := l if {
-	l := rule[field]
+	l = rule[field]
 	is_array(l)
 } else := []
 
@@ -44,7 +44,7 @@ resource_matches(res, resources) if res in resources
 resource_matches(res, resources) if {
 	is_string(res)
 	endswith(res, "/*")
-	prefix := trim_suffix(res, "*")
+	prefix = trim_suffix(res, "*")
 	some wanted in resources
 	startswith(wanted, prefix)
 }

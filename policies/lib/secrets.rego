@@ -17,7 +17,7 @@ sensitive_words := `(password|passwd|secret|token|api_?key|private_?key|access_?
 reference_suffixes := ["_file", "_path", "_dir", "_ref", "_name", "_id", "_url", "_version"]
 
 sensitive_name(name) if {
-	n := words(name)
+	n = words(name)
 	regex.match(concat("", [`(^|_)`, sensitive_words, `(_|$)`]), n)
 	not reference_name(n)
 }
@@ -48,7 +48,7 @@ secret_value(value) if {
 # empty collection, a boolean, an absolute path or an obvious placeholder.
 literal(value) if {
 	is_string(value)
-	v := trim(trim_space(value), `"'`)
+	v = trim(trim_space(value), `"'`)
 	v != ""
 	not regex.match(`^(\$\([A-Za-z0-9_]+\)|\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|<[^>]*>|\{\{.*\}\}|\[\]|\{\}|null|~|changeme|CHANGEME|xxx+|XXX+)$`, v)
 	# flags such as MYSQL_ALLOW_EMPTY_PASSWORD=yes, and paths such as GOOGLE_APPLICATION_CREDENTIALS

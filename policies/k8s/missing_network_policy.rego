@@ -24,26 +24,23 @@ package tollgate.k8s.missing_network_policy
 import rego.v1
 
 import data.tollgate.lib.inventory
-import data.tollgate.lib.k8s
-
 deny contains result if {
-	k8s.pod_spec
+	data.tollgate.lib.k8s.pod_spec
 	input.kind != "PodTemplate"
-	not k8s.pod_spec.hostNetwork == true
+	not data.tollgate.lib.k8s.pod_spec.hostNetwork == true
 	not selected
-	result := {
-		"msg": sprintf("%s: no NetworkPolicy in namespace '%s' selects its pods", [k8s.resource, inventory.namespace]),
-		"path": array.concat(k8s.pod_metadata_path, ["labels"]),
+	result = {
+		"msg": sprintf("%s: no NetworkPolicy in namespace '%s' selects its pods", [data.tollgate.lib.k8s.resource, data.tollgate.lib.inventory.namespace]),
+		"path": array.concat(data.tollgate.lib.k8s.pod_metadata_path, ["labels"]),
 	}
 }
 
 selected if {
-	some policy in inventory.objects("NetworkPolicy")
-	inventory.selects(pod_selector(policy), inventory.pod_labels)
+	some selector in inventory.selectors("NetworkPolicy")
+	inventory.selects(pod_selector(selector), data.tollgate.lib.inventory.pod_labels)
 }
 
 # An absent podSelector is the empty selector, as the API server stores it.
-pod_selector(policy) := s if {
-	s := policy.pod_selector
-	s != null
+pod_selector(selector) := selector if {
+	selector != null
 } else := {}

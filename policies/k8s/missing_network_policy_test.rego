@@ -12,7 +12,8 @@ deploy(ns, labels, spec) := {
 
 netpol(ns, selector) := {"kind": "NetworkPolicy", "name": "np", "namespace": ns, "pod_selector": selector}
 
-inv(ns, policies) := {"namespaces": {ns: {"NetworkPolicy": policies}}}
+# The inventory's index of NetworkPolicy selectors in a namespace.
+inv(ns, policies) := {"selectors": {ns: {"NetworkPolicy": [p.pod_selector | some p in policies]}}}
 
 finding := {
 	"msg": "Deployment/web: no NetworkPolicy in namespace 'shop' selects its pods",

@@ -22,42 +22,38 @@ package tollgate.k8s.missing_pdb
 import rego.v1
 
 import data.tollgate.lib.inventory
-import data.tollgate.lib.k8s
-
 deny contains result if {
 	input.kind in {"Deployment", "StatefulSet"}
 	count(replica_counts) > 0
-	replicas := max(replica_counts)
+	replicas = max(replica_counts)
 	replicas > 1
 	not budgeted
-	result := {
+	result = {
 		"msg": sprintf(
 			"%s: %v replicas and no PodDisruptionBudget in namespace '%s' selects its pods",
-			[k8s.resource, replicas, inventory.namespace],
+			[data.tollgate.lib.k8s.resource, replicas, data.tollgate.lib.inventory.namespace],
 		),
 		"path": ["spec", "replicas"],
 	}
 }
 
 replica_counts contains n if {
-	n := input.spec.replicas
+	n = input.spec.replicas
 	is_number(n)
 }
 
 # A HorizontalPodAutoscaler sets the replica count of its target (minReplicas defaults to 1).
 replica_counts contains n if {
-	some hpa in inventory.objects("HorizontalPodAutoscaler")
-	hpa.scale_target_ref.kind == input.kind
-	hpa.scale_target_ref.name == input.metadata.name
-	n := min_replicas(hpa)
+	some hpa in data.tollgate.lib.inventory.autoscalers
+	n = min_replicas(hpa)
 }
 
 min_replicas(hpa) := n if {
-	n := hpa.min_replicas
+	n = hpa.min_replicas
 	is_number(n)
 } else := 1
 
 budgeted if {
-	some pdb in inventory.objects("PodDisruptionBudget")
-	inventory.selects(pdb.selector, inventory.pod_labels)
+	some selector in inventory.selectors("PodDisruptionBudget")
+	inventory.selects(selector, data.tollgate.lib.inventory.pod_labels)
 }

@@ -14,19 +14,22 @@ pdb(selector) := {"kind": "PodDisruptionBudget", "name": "web", "namespace": "sh
 
 hpa(kind, name, min) := {"kind": "HorizontalPodAutoscaler", "scale_target_ref": {"kind": kind, "name": name}, "min_replicas": min}
 
-inv(kind, objs) := {"namespaces": {"shop": {kind: objs}}}
+# The inventory's index of PodDisruptionBudget selectors, and of autoscalers by target.
+budgets(objs) := {"selectors": {"shop": {"PodDisruptionBudget": [o.selector | some o in objs]}}}
+
+autoscaled(targets) := {"scale_targets": {"shop": targets}}
 
 test_replicated_without_budget_fails if {
 	findings := missing_pdb.deny with input as deploy("Deployment", 3) with data.tollgate.inventory as {}
 	findings == {{"msg": "Deployment/web: 3 replicas and no PodDisruptionBudget in namespace 'shop' selects its pods", "path": ["spec", "replicas"]}}
 	count(missing_pdb.deny) == 1 with input as deploy("StatefulSet", 2)
-		with data.tollgate.inventory as inv("PodDisruptionBudget", [pdb({"matchLabels": {"app": "db"}}), pdb(null)])
+		with data.tollgate.inventory as budgets([pdb({"matchLabels": {"app": "db"}}), pdb(null)])
 }
 
 test_matching_budget_passes if {
 	count(missing_pdb.deny) == 0 with input as deploy("Deployment", 3)
-		with data.tollgate.inventory as inv("PodDisruptionBudget", [pdb({"matchLabels": {"app": "web"}})])
-	count(missing_pdb.deny) == 0 with input as deploy("StatefulSet", 3) with data.tollgate.inventory as inv("PodDisruptionBudget", [pdb({})])
+		with data.tollgate.inventory as budgets([pdb({"matchLabels": {"app": "web"}})])
+	count(missing_pdb.deny) == 0 with input as deploy("StatefulSet", 3) with data.tollgate.inventory as budgets([pdb({})])
 }
 
 test_single_replica_passes if {
@@ -38,8 +41,11 @@ test_single_replica_passes if {
 
 test_autoscaler_min_replicas_count if {
 	findings := missing_pdb.deny with input as deploy("Deployment", null)
-		with data.tollgate.inventory as inv("HorizontalPodAutoscaler", [hpa("Deployment", "web", 2)])
+		with data.tollgate.inventory as autoscaled({"Deployment": {"web": [hpa("Deployment", "web", 2)]}})
 	findings == {{"msg": "Deployment/web: 2 replicas and no PodDisruptionBudget in namespace 'shop' selects its pods", "path": ["spec", "replicas"]}}
 	count(missing_pdb.deny) == 0 with input as deploy("Deployment", null)
-		with data.tollgate.inventory as inv("HorizontalPodAutoscaler", [hpa("Deployment", "web", null), hpa("StatefulSet", "web", 5), hpa("Deployment", "api", 5)])
+		with data.tollgate.inventory as autoscaled({
+			"Deployment": {"web": [hpa("Deployment", "web", null)], "api": [hpa("Deployment", "api", 5)]},
+			"StatefulSet": {"web": [hpa("StatefulSet", "web", 5)]},
+		})
 }

@@ -5,6 +5,9 @@
 #   data.tollgate.inventory.documents              every document with a kind, in file order
 #   data.tollgate.inventory.namespaces[ns][kind]   the same entries by namespace and kind
 #   data.tollgate.inventory.names[ns][kind][name]  and by name (a lookup: cheaper than a scan)
+#   data.tollgate.inventory.selectors[ns][kind]    distinct selectors of NetworkPolicies (their
+#                                                  pod_selector) and PodDisruptionBudgets (selector)
+#   data.tollgate.inventory.scale_targets[ns][kind][name]  HorizontalPodAutoscalers by target
 #
 # An entry has file, document, apiVersion, kind, name, namespace, labels and annotations, plus
 # per kind: workloads pod_labels, service_account_name, automount_service_account_token (and
@@ -18,6 +21,8 @@
 #   inventory.namespace                  the namespace of `input` (metadata.namespace, else "default")
 #   inventory.objects(kind)              the entries of that kind in input's namespace ([] when none)
 #   inventory.named(kind, name)          the entries of that kind and name there ([] when none)
+#   inventory.selectors(kind)            the distinct selectors of that kind's entries there
+#   inventory.autoscalers                the HorizontalPodAutoscalers there that scale input
 #   inventory.pod_labels                 the labels of input's pod template ({} when none)
 #   inventory.service_account            the ServiceAccount input's pods run as ("default" when unset)
 #   inventory.selects(selector, labels)  whether a label selector object matches the labels:
@@ -27,35 +32,45 @@ package tollgate.lib.inventory
 
 import rego.v1
 
-import data.tollgate.lib.k8s
-
 namespace := ns if {
-	ns := input.metadata.namespace
+	ns = input.metadata.namespace
 	is_string(ns)
 	ns != ""
 } else := "default"
 
 objects(kind) := list if {
-	list := data.tollgate.inventory.namespaces[namespace][kind]
+	list = data.tollgate.inventory.namespaces[namespace][kind]
 	is_array(list)
 } else := []
 
 named(kind, name) := list if {
-	list := data.tollgate.inventory.names[namespace][kind][name]
+	list = data.tollgate.inventory.names[namespace][kind][name]
+	is_array(list)
+} else := []
+
+# The distinct label selectors of the namespace's NetworkPolicies or PodDisruptionBudgets.
+selectors(kind) := list if {
+	list = data.tollgate.inventory.selectors[namespace][kind]
+	is_array(list)
+} else := []
+
+# The HorizontalPodAutoscalers of the namespace that scale this document.
+autoscalers := list if {
+	list = data.tollgate.inventory.scale_targets[namespace][input.kind][input.metadata.name]
 	is_array(list)
 } else := []
 
 pod_labels := labels if {
-	labels := k8s.pod_metadata.labels
+	labels = data.tollgate.lib.k8s.pod_metadata.labels
 	is_object(labels)
 } else := {}
 
 service_account := sa if {
-	sa := k8s.pod_spec.serviceAccountName
+	sa = data.tollgate.lib.k8s.pod_spec.serviceAccountName
 	is_string(sa)
 	sa != ""
 } else := sa if {
-	sa := k8s.pod_spec.serviceAccount
+	sa = data.tollgate.lib.k8s.pod_spec.serviceAccount
 	is_string(sa)
 	sa != ""
 } else := "default"
@@ -73,12 +88,12 @@ selects(selector, labels) if {
 # Absent or null lists mean "no constraint"; any other non-object/non-array value is undefined,
 # so that a malformed selector selects nothing.
 match_labels(selector) := m if {
-	m := selector.matchLabels
+	m = selector.matchLabels
 	is_object(m)
 } else := {} if object.get(selector, "matchLabels", null) == null
 
 match_expressions(selector) := e if {
-	e := selector.matchExpressions
+	e = selector.matchExpressions
 	is_array(e)
 } else := [] if object.get(selector, "matchExpressions", null) == null
 

@@ -6,6 +6,11 @@
 //!   "documents":  [entry, ...],                       every document with a kind, in file order
 //!   "namespaces": {ns: {kind: [entry, ...]}},         the same entries by namespace and kind
 //!   "names":      {ns: {kind: {name: [entry, ...]}}}, and by name (a lookup, not a scan)
+//!   "selectors":  {ns: {kind: [selector, ...]}},      distinct label selectors of NetworkPolicies
+//!                                                     (podSelector) and PodDisruptionBudgets
+//!                                                     (selector), in file order
+//!   "scale_targets": {ns: {kind: {name: [entry, ...]}}}, HorizontalPodAutoscalers by the kind and
+//!                                                     name of their scaleTargetRef
 //! }
 //! entry = {file, document, apiVersion, kind, name, namespace, labels, annotations, ...kind fields}
 //! ```
@@ -18,6 +23,10 @@
 //! PodDisruptionBudget `selector`; ServiceAccount `automount_service_account_token`;
 //! HorizontalPodAutoscaler `scale_target_ref` and `min_replicas`. A field the document does not
 //! set is null. Values are shared with the documents (no deep copy).
+//!
+//! `selectors` and `scale_targets` spare cross-resource checks a scan per workload: a namespace
+//! often holds hundreds of NetworkPolicies sharing a few selectors (a kustomize base copied into
+//! each app, or every document without a namespace filed under `default`).
 
 use std::collections::BTreeMap;
 
@@ -127,6 +136,11 @@ pub fn build<'a>(docs: impl IntoIterator<Item = &'a Document>) -> (Value, Stats)
     // namespace -> kind -> entries, and namespace -> kind -> name -> entries
     let mut by_ns: BTreeMap<String, BTreeMap<String, Vec<Value>>> = BTreeMap::new();
     let mut by_name: BTreeMap<String, BTreeMap<String, BTreeMap<String, Vec<Value>>>> = BTreeMap::new();
+    // namespace -> kind -> (distinct selectors in file order, the set of them)
+    let mut selectors: BTreeMap<String, BTreeMap<String, (Vec<Value>, std::collections::BTreeSet<Value>)>> =
+        BTreeMap::new();
+    // namespace -> target kind -> target name -> HorizontalPodAutoscaler entries
+    let mut scale_targets: BTreeMap<String, BTreeMap<String, BTreeMap<String, Vec<Value>>>> = BTreeMap::new();
     for d in docs {
         let Some(e) = entry(d) else { continue };
         let ns = string_of(&e["namespace"]).filter(|s| !s.is_empty()).unwrap_or("default").to_string();
@@ -134,6 +148,24 @@ pub fn build<'a>(docs: impl IntoIterator<Item = &'a Document>) -> (Value, Stats)
         if let Some(name) = string_of(&e["name"]) {
             let names = by_name.entry(ns.clone()).or_default().entry(kind.clone()).or_default();
             names.entry(name.to_string()).or_default().push(e.clone());
+        }
+        let selector = match kind.as_str() {
+            "NetworkPolicy" => Some(&e["pod_selector"]),
+            "PodDisruptionBudget" => Some(&e["selector"]),
+            _ => None,
+        };
+        if let Some(s) = selector {
+            let (list, seen) = selectors.entry(ns.clone()).or_default().entry(kind.clone()).or_default();
+            if seen.insert(s.clone()) {
+                list.push(s.clone());
+            }
+        }
+        if kind == "HorizontalPodAutoscaler" {
+            let target = &e["scale_target_ref"];
+            if let (Some(k), Some(n)) = (string_of(&target["kind"]), string_of(&target["name"])) {
+                let names = scale_targets.entry(ns.clone()).or_default().entry(k.to_string()).or_default();
+                names.entry(n.to_string()).or_default().push(e.clone());
+            }
         }
         by_ns.entry(ns).or_default().entry(kind).or_default().push(e.clone());
         documents.push(e);
@@ -147,7 +179,26 @@ pub fn build<'a>(docs: impl IntoIterator<Item = &'a Document>) -> (Value, Stats)
             (Value::from(ns), Value::from(kinds))
         })
         .collect();
-    let names: BTreeMap<Value, Value> = by_name
+    let selectors: BTreeMap<Value, Value> = selectors
+        .into_iter()
+        .map(|(ns, kinds)| {
+            let kinds: BTreeMap<Value, Value> =
+                kinds.into_iter().map(|(k, (list, _))| (Value::from(k), Value::from(list))).collect();
+            (Value::from(ns), Value::from(kinds))
+        })
+        .collect();
+    let mut inv = BTreeMap::new();
+    inv.insert(Value::from("documents"), Value::from(documents));
+    inv.insert(Value::from("namespaces"), Value::from(namespaces));
+    inv.insert(Value::from("names"), by_name_value(by_name));
+    inv.insert(Value::from("selectors"), Value::from(selectors));
+    inv.insert(Value::from("scale_targets"), by_name_value(scale_targets));
+    (Value::from(inv), stats)
+}
+
+/// `{ns: {kind: {name: [entry, ...]}}}` as a value.
+fn by_name_value(index: BTreeMap<String, BTreeMap<String, BTreeMap<String, Vec<Value>>>>) -> Value {
+    let outer: BTreeMap<Value, Value> = index
         .into_iter()
         .map(|(ns, kinds)| {
             let kinds: BTreeMap<Value, Value> = kinds
@@ -161,11 +212,7 @@ pub fn build<'a>(docs: impl IntoIterator<Item = &'a Document>) -> (Value, Stats)
             (Value::from(ns), Value::from(kinds))
         })
         .collect();
-    let mut inv = BTreeMap::new();
-    inv.insert(Value::from("documents"), Value::from(documents));
-    inv.insert(Value::from("namespaces"), Value::from(namespaces));
-    inv.insert(Value::from("names"), Value::from(names));
-    (Value::from(inv), stats)
+    Value::from(outer)
 }
 
 /// `{"tollgate": {"inventory": inventory}}`, ready for `Engine::add_data`.
@@ -219,6 +266,33 @@ mod tests {
         assert_eq!(inv["names"]["shop"]["Deployment"]["web"][0]["kind"], Value::from("Deployment"));
         assert_eq!(inv["names"]["shop"]["Deployment"]["api"], Value::Undefined);
         assert_eq!(inv["documents"].as_array().map(|a| a.len()).unwrap_or(0), 3);
+    }
+
+    /// Selectors are listed once per namespace and kind, in file order (null included: a
+    /// NetworkPolicy without podSelector); autoscalers are found by their target.
+    #[test]
+    fn distinct_selectors_and_scale_targets() {
+        let d = docs(
+            "kind: NetworkPolicy\nmetadata: {name: a, namespace: shop}\nspec: {podSelector: {matchLabels: {app: web}}}\n\
+             ---\nkind: NetworkPolicy\nmetadata: {name: b, namespace: shop}\nspec: {podSelector: {}}\n\
+             ---\nkind: NetworkPolicy\nmetadata: {name: c, namespace: shop}\nspec: {podSelector: {matchLabels: {app: web}}}\n\
+             ---\nkind: NetworkPolicy\nmetadata: {name: d, namespace: shop}\nspec: {}\n\
+             ---\nkind: PodDisruptionBudget\nmetadata: {name: p}\nspec: {selector: {matchLabels: {app: web}}}\n\
+             ---\nkind: HorizontalPodAutoscaler\nmetadata: {name: h, namespace: shop}\n\
+             spec: {scaleTargetRef: {kind: Deployment, name: web}, minReplicas: 2}\n\
+             ---\nkind: HorizontalPodAutoscaler\nmetadata: {name: broken, namespace: shop}\nspec: {scaleTargetRef: 3}\n",
+        );
+        let (inv, _) = build(&d);
+        let np = inv["selectors"]["shop"]["NetworkPolicy"].as_array().cloned().unwrap_or_default();
+        assert_eq!(np.len(), 3, "{np:?}");
+        assert_eq!(np[0]["matchLabels"]["app"], Value::from("web"));
+        assert!(matches!(&np[1], Value::Object(o) if o.is_empty()));
+        assert_eq!(np[2], Value::Null);
+        assert_eq!(inv["selectors"]["default"]["PodDisruptionBudget"][0]["matchLabels"]["app"], Value::from("web"));
+        let hpa = &inv["scale_targets"]["shop"]["Deployment"]["web"];
+        assert_eq!(hpa.as_array().map(|a| a.len()).ok(), Some(1));
+        assert_eq!(hpa[0]["min_replicas"], Value::from(2u64));
+        assert_eq!(inv["scale_targets"]["shop"].as_object().map(|o| o.len()).ok(), Some(1));
     }
 
     #[test]

@@ -130,15 +130,17 @@ fn entry(d: &Document) -> Option<Value> {
     Some(Value::from(m))
 }
 
+/// Values in first-seen order, each once.
+type Distinct = (Vec<Value>, std::collections::BTreeSet<Value>);
+
 /// The inventory of the documents, as the value of `data.tollgate.inventory`.
 pub fn build<'a>(docs: impl IntoIterator<Item = &'a Document>) -> (Value, Stats) {
     let mut documents = Vec::new();
     // namespace -> kind -> entries, and namespace -> kind -> name -> entries
     let mut by_ns: BTreeMap<String, BTreeMap<String, Vec<Value>>> = BTreeMap::new();
     let mut by_name: BTreeMap<String, BTreeMap<String, BTreeMap<String, Vec<Value>>>> = BTreeMap::new();
-    // namespace -> kind -> (distinct selectors in file order, the set of them)
-    let mut selectors: BTreeMap<String, BTreeMap<String, (Vec<Value>, std::collections::BTreeSet<Value>)>> =
-        BTreeMap::new();
+    // namespace -> kind -> distinct selectors in file order
+    let mut selectors: BTreeMap<String, BTreeMap<String, Distinct>> = BTreeMap::new();
     // namespace -> target kind -> target name -> HorizontalPodAutoscaler entries
     let mut scale_targets: BTreeMap<String, BTreeMap<String, BTreeMap<String, Vec<Value>>>> = BTreeMap::new();
     for d in docs {

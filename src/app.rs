@@ -369,8 +369,19 @@ fn policy_sources(s: &Settings, cwd: &Path, read: &GateReader<'_>) -> Result<(Ve
             sources.push(PolicySource { path: shown, text, builtin: false });
         }
     }
-    let sel = Selection { namespaces: s.namespace.clone(), all_namespaces: s.all_namespaces, builtin_ids };
+    let sel = Selection {
+        namespaces: s.namespace.clone(),
+        all_namespaces: s.all_namespaces,
+        builtin_ids,
+        builtin_vm: builtin_vm_enabled(std::env::var("TOLLGATE_REGO_VM").ok().as_deref()),
+    };
     Ok((sources, sel))
+}
+
+/// Whether the built-in checks run in regorus's bytecode VM: yes unless `TOLLGATE_REGO_VM` is
+/// `0`, `false` or `off` (then they run in the interpreter, as the user's policies always do).
+fn builtin_vm_enabled(setting: Option<&str>) -> bool {
+    !matches!(setting.map(|s| s.trim().to_ascii_lowercase()).as_deref(), Some("0" | "false" | "off"))
 }
 
 /// `--builtin` values that select built-in checks (`none` selects none).

@@ -256,6 +256,8 @@ struct Run {
     other: Vec<String>,
     /// Anything wrong with the fixture or the invocation itself.
     problems: Vec<String>,
+    /// The JSON report as printed (the built-in checks evaluated in regorus's VM).
+    stdout: Vec<u8>,
 }
 
 fn str_field<'a>(finding: &'a Value, key: &str) -> &'a str {
@@ -275,13 +277,9 @@ fn run_fixture(fixture: &'static Fixture) -> Run {
         _ => {}
     }
 
-    let out = tollgate()
-        .current_dir(root())
-        .args(["check", &fixture.path, "-o", "json", "--builtin", "all", "--fail-on", "never"])
-        .args(fixture_data(fixture))
-        .output()
-        .expect("run tollgate");
-    let mut run = Run { fixture, expected, policy: Vec::new(), other: Vec::new(), problems };
+    let out = check_fixture(fixture).output().expect("run tollgate");
+    let mut run =
+        Run { fixture, expected, policy: Vec::new(), other: Vec::new(), problems, stdout: out.stdout.clone() };
     // Cross-resource findings count only in the fixtures of a cross-resource check.
     let inventory = inventory_ids();
     let whole_namespace = inventory.iter().any(|id| id.split_once('/').is_some_and(|(_, s)| s == fixture.slug));
@@ -325,6 +323,16 @@ fn run_fixture(fixture: &'static Fixture) -> Run {
         run.policy.push(Reported { rule, line, message, pointer });
     }
     run
+}
+
+/// `tollgate check <fixture> -o json --builtin all --fail-on never` (with the slug's data).
+fn check_fixture(fixture: &Fixture) -> Command {
+    let mut cmd = tollgate();
+    cmd.current_dir(root())
+        .env_remove("TOLLGATE_REGO_VM")
+        .args(["check", &fixture.path, "-o", "json", "--builtin", "all", "--fail-on", "never"])
+        .args(fixture_data(fixture));
+    cmd
 }
 
 /// `-d fixtures/policies/<slug>/data.yaml` when the slug has parameters.
@@ -451,6 +459,27 @@ fn fixture_findings_match_expect_comments() {
         runs.len() - fail_files,
         failures.join("\n\n  ")
     );
+}
+
+/// The built-in checks run in regorus's bytecode VM; with `TOLLGATE_REGO_VM=0` they run in the
+/// interpreter, which the VM must agree with byte for byte on every fixture (the library is
+/// written around the VM's known differences: see policies/README.md).
+#[test]
+fn vm_and_interpreter_reports_are_identical() {
+    let runs = runs();
+    let mut differ = Vec::new();
+    for run in runs {
+        let out = check_fixture(run.fixture).env("TOLLGATE_REGO_VM", "0").output().expect("run tollgate");
+        if out.stdout != run.stdout {
+            differ.push(format!(
+                "{}:\n--- VM ---\n{}\n--- interpreter ---\n{}",
+                run.fixture.path,
+                String::from_utf8_lossy(&run.stdout),
+                String::from_utf8_lossy(&out.stdout)
+            ));
+        }
+    }
+    assert!(differ.is_empty(), "{} of {} fixture files differ:\n{}", differ.len(), runs.len(), differ.join("\n"));
 }
 
 #[test]

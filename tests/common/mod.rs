@@ -65,6 +65,7 @@ fn isolate(cmd: &mut Command) {
     }
     cmd.env_remove("NO_COLOR")
         .env_remove("TOLLGATE_TIMINGS")
+        .env_remove("TOLLGATE_REGO_VM")
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_TERMINAL_PROMPT", "0");

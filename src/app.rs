@@ -641,7 +641,7 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
         let _ = writeln!(io.stderr, "print: {p}");
     }
 
-    finding::sort_and_dedup(&mut findings);
+    pool.install(|| finding::sort_and_dedup(&mut findings));
     let outcome = Outcome { findings, files: file_count, documents, texts, fail_on: Some(s.fail_on) };
     // Links point at the commit on GitHub when run in GitHub Actions. In PR mode `-o github`
     // lists the findings on changed lines first.
@@ -663,10 +663,15 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
     });
     for (fmt, path) in &formats {
         let ctx = report::RenderContext { color: color && path.is_none(), ..ctx.clone() };
-        let text = match (&compliance, fmt) {
-            (Some(c), Format::Json) => report::json::render_with(&outcome, Some(&c.json(&outcome.findings))),
-            (Some(c), Format::Human) => report::render(*fmt, &outcome, &ctx) + &c.human(&outcome.findings),
-            _ => report::render(*fmt, &outcome, &ctx),
+        // JSON comes in pieces rendered on the pool (a report of 50,000 findings is 40 MB).
+        let parts: Vec<String> = match (&compliance, fmt) {
+            (Some(c), Format::Json) => {
+                let json = c.json(&outcome.findings);
+                pool.install(|| report::json::render_parts(&outcome, Some(&json)))
+            }
+            (None, Format::Json) => pool.install(|| report::json::render_parts(&outcome, None)),
+            (Some(c), Format::Human) => vec![report::render(*fmt, &outcome, &ctx) + &c.human(&outcome.findings)],
+            _ => vec![pool.install(|| report::render(*fmt, &outcome, &ctx))],
         };
         match path {
             Some(p) => {
@@ -674,9 +679,17 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
                 if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
                     std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
                 }
-                std::fs::write(p, text).map_err(|e| io_err(p, e))?
+                let mut file = std::io::BufWriter::new(std::fs::File::create(p).map_err(|e| io_err(p, e))?);
+                for part in &parts {
+                    file.write_all(part.as_bytes()).map_err(|e| io_err(p, e))?;
+                }
+                file.flush().map_err(|e| io_err(p, e))?
             }
-            None => io.stdout.write_all(text.as_bytes()).map_err(|e| io_err(Path::new("<stdout>"), e))?,
+            None => {
+                for part in &parts {
+                    io.stdout.write_all(part.as_bytes()).map_err(|e| io_err(Path::new("<stdout>"), e))?;
+                }
+            }
         }
     }
     // `-o github` in GitHub Actions: also append a Markdown job summary (other steps add theirs).

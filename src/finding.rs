@@ -248,7 +248,9 @@ impl FailOn {
 
 /// Sort findings deterministically and drop exact duplicates (same fingerprint and region).
 pub fn sort_and_dedup(findings: &mut Vec<Finding>) {
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    use rayon::prelude::*;
+    // Stable, on the caller's rayon pool.
+    findings.par_sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup_by(|a, b| a.fingerprint == b.fingerprint && a.region == b.region);
 }
 

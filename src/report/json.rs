@@ -65,13 +65,101 @@ pub fn render(outcome: &Outcome) -> String {
 
 /// The report with the optional top-level `compliance` object (`check --report`).
 pub fn render_with(outcome: &Outcome, compliance: Option<&serde_json::Value>) -> String {
-    let report = Report {
-        version: 1,
-        summary: outcome.summary(),
-        findings: outcome.findings.iter().map(finding).collect(),
-        compliance,
+    render_parts(outcome, compliance).concat()
+}
+
+/// The report in pieces to be written one after the other (a large report is not copied into one
+/// string first).
+///
+/// The findings are rendered on the rayon pool the caller runs in, in chunks, and spliced into
+/// the rest of the report: the same bytes `to_string_pretty` writes for the whole report (a
+/// finding is an array element two levels deep, indented by four spaces; JSON strings hold no
+/// raw newline, so indenting every line is exact).
+pub fn render_parts(outcome: &Outcome, compliance: Option<&serde_json::Value>) -> Vec<String> {
+    use rayon::prelude::*;
+    let report = Report { version: 1, summary: outcome.summary(), findings: Vec::new(), compliance };
+    let skeleton = serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".into());
+    const EMPTY: &str = "\n  \"findings\": []";
+    let Some((head, tail)) = skeleton.split_once(EMPTY).filter(|_| !outcome.findings.is_empty()) else {
+        return vec![skeleton, "\n".into()];
     };
-    let mut s = serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".into());
-    s.push('\n');
-    s
+    let chunks = outcome.findings.par_chunks(1024).enumerate().map(|(n, chunk)| {
+        let mut out = String::new();
+        for (i, f) in chunk.iter().enumerate() {
+            let text = serde_json::to_string_pretty(&finding(f)).unwrap_or_else(|_| "{}".into());
+            if n > 0 || i > 0 {
+                out.push_str(",\n");
+            }
+            for (j, line) in text.lines().enumerate() {
+                if j > 0 {
+                    out.push('\n');
+                }
+                out.push_str("    ");
+                out.push_str(line);
+            }
+        }
+        out
+    });
+    let mut parts = vec![format!("{head}\n  \"findings\": [\n")];
+    parts.par_extend(chunks);
+    parts.push(format!("\n  ]{tail}\n"));
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{Region, Severity};
+
+    fn outcome(n: usize) -> Outcome {
+        let findings = (0..n)
+            .map(|i| {
+                let region = Region {
+                    line: i as u32 + 1,
+                    column: 3,
+                    end_line: i as u32 + 2,
+                    end_column: 9,
+                    start_byte: 0,
+                    end_byte: 0,
+                };
+                let mut f = Finding::new(
+                    "k8s/x",
+                    Severity::Error,
+                    format!("line one \"{i}\"\nline two\ttab ü"),
+                    Origin::Policy,
+                    Some(format!("apps/{i}.yaml")),
+                    Some(i % 3),
+                    "/spec/containers/0",
+                    (i % 5 != 0).then_some(region),
+                    Some(Resource { kind: Some("Pod".into()), name: Some(format!("p{i}")), ..Default::default() }),
+                );
+                if i % 7 == 0 {
+                    f.suppressed =
+                        Some(Suppression { kind: "waiver".into(), reason: Some("why".into()), expires: None });
+                }
+                f
+            })
+            .collect();
+        Outcome { findings, files: n, documents: n, ..Default::default() }
+    }
+
+    /// The spliced, chunked rendering is byte for byte what serde_json writes for the whole
+    /// report: no findings, fewer than a chunk, several chunks; with and without `compliance`.
+    #[test]
+    fn chunked_rendering_equals_the_whole_report() {
+        let compliance = serde_json::json!({"framework": "cis", "controls": [{"id": "5.2.1", "findings": []}]});
+        for n in [0, 1, 3, 1024, 2500] {
+            let o = outcome(n);
+            for c in [None, Some(&compliance)] {
+                let whole = Report {
+                    version: 1,
+                    summary: o.summary(),
+                    findings: o.findings.iter().map(finding).collect(),
+                    compliance: c,
+                };
+                let expected = serde_json::to_string_pretty(&whole).expect("serializes") + "\n";
+                assert_eq!(render_with(&o, c), expected, "{n} findings, compliance {}", c.is_some());
+            }
+        }
+    }
 }

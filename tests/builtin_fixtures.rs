@@ -256,8 +256,6 @@ struct Run {
     other: Vec<String>,
     /// Anything wrong with the fixture or the invocation itself.
     problems: Vec<String>,
-    /// The JSON report as printed (the built-in checks evaluated in regorus's VM).
-    stdout: Vec<u8>,
 }
 
 fn str_field<'a>(finding: &'a Value, key: &str) -> &'a str {
@@ -278,8 +276,7 @@ fn run_fixture(fixture: &'static Fixture) -> Run {
     }
 
     let out = check_fixture(fixture).output().expect("run tollgate");
-    let mut run =
-        Run { fixture, expected, policy: Vec::new(), other: Vec::new(), problems, stdout: out.stdout.clone() };
+    let mut run = Run { fixture, expected, policy: Vec::new(), other: Vec::new(), problems };
     // Cross-resource findings count only in the fixtures of a cross-resource check.
     let inventory = inventory_ids();
     let whole_namespace = inventory.iter().any(|id| id.split_once('/').is_some_and(|(_, s)| s == fixture.slug));
@@ -345,10 +342,22 @@ fn fixture_data(fixture: &Fixture) -> Vec<String> {
     }
 }
 
-/// Every fixture, run once and shared by the tests below.
+/// Every fixture, run once and shared by the tests below (on as many threads as there are
+/// cores: each run is a process).
 fn runs() -> &'static [Run] {
     static RUNS: OnceLock<Vec<Run>> = OnceLock::new();
-    RUNS.get_or_init(|| fixtures().0.iter().map(run_fixture).collect())
+    RUNS.get_or_init(|| {
+        let all = &fixtures().0;
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
+        let per = all.len().div_ceil(threads).max(1);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = all
+                .chunks(per)
+                .map(|chunk| s.spawn(move || chunk.iter().map(run_fixture).collect::<Vec<_>>()))
+                .collect();
+            handles.into_iter().flat_map(|h| h.join().expect("fixture thread")).collect()
+        })
+    })
 }
 
 fn line_label(line: Option<u64>) -> String {
@@ -463,23 +472,41 @@ fn fixture_findings_match_expect_comments() {
 
 /// The built-in checks run in regorus's bytecode VM; with `TOLLGATE_REGO_VM=0` they run in the
 /// interpreter, which the VM must agree with byte for byte on every fixture (the library is
-/// written around the VM's known differences: see policies/README.md).
+/// written around the VM's known differences: see policies/README.md). One run per engine over
+/// every fixture without parameters, and one per slug with a `data.yaml`.
 #[test]
 fn vm_and_interpreter_reports_are_identical() {
-    let runs = runs();
+    let mut groups: BTreeMap<Vec<String>, Vec<&str>> = BTreeMap::new();
+    for f in &fixtures().0 {
+        groups.entry(fixture_data(f)).or_default().push(&f.path);
+    }
+    assert!(groups.values().map(Vec::len).sum::<usize>() >= MIN_CHECKS, "too few fixtures: {groups:?}");
     let mut differ = Vec::new();
-    for run in runs {
-        let out = check_fixture(run.fixture).env("TOLLGATE_REGO_VM", "0").output().expect("run tollgate");
-        if out.stdout != run.stdout {
+    for (data, paths) in &groups {
+        let run = |vm: &str| {
+            let out = tollgate()
+                .current_dir(root())
+                .env("TOLLGATE_REGO_VM", vm)
+                .arg("check")
+                .args(paths)
+                .args(["-o", "json", "--builtin", "all", "--fail-on", "never"])
+                .args(data)
+                .output()
+                .expect("run tollgate");
+            assert_eq!(out.status.code(), Some(0), "{}", output_text(&out));
+            out.stdout
+        };
+        let (vm, interpreter) = (run("1"), run("0"));
+        if vm != interpreter {
             differ.push(format!(
-                "{}:\n--- VM ---\n{}\n--- interpreter ---\n{}",
-                run.fixture.path,
-                String::from_utf8_lossy(&run.stdout),
-                String::from_utf8_lossy(&out.stdout)
+                "{} files {data:?}:\n--- VM ---\n{}\n--- interpreter ---\n{}",
+                paths.len(),
+                String::from_utf8_lossy(&vm),
+                String::from_utf8_lossy(&interpreter)
             ));
         }
     }
-    assert!(differ.is_empty(), "{} of {} fixture files differ:\n{}", differ.len(), runs.len(), differ.join("\n"));
+    assert!(differ.is_empty(), "the engines differ:\n{}", differ.join("\n"));
 }
 
 #[test]

@@ -518,21 +518,19 @@ fn batches(engine: &mut Engine, checks: &[Check]) -> Result<(Batches, Option<Arc
     engine
         .add_policy("<tollgate batch>".into(), text)
         .map_err(|e| PolicyError::Compile(format!("internal batch module: {e}")))?;
-    let mut vm_paths = Vec::new();
+    // Every part is compiled for the interpreter (the VM's fallback); the VM's program is built
+    // from the compiled policy (it holds every module) with the VM parts as entry points.
+    let mut vm_entries = Vec::new();
+    let mut compiled = None;
     for p in out.groups.iter().flat_map(|b| b.parts.iter()) {
         let path: regorus::Rc<str> = regorus::Rc::from(p.path.as_str());
-        let compiled = engine.compile_with_entrypoint(&path).map_err(|e| PolicyError::Compile(e.to_string()))?;
+        let c = engine.compile_with_entrypoint(&path).map_err(|e| PolicyError::Compile(e.to_string()))?;
         if p.vm {
-            vm_paths.push((p.path.as_str(), compiled));
+            vm_entries.push(p.path.as_str());
+            compiled = Some(c);
         }
     }
-    let program = match vm_paths.last() {
-        None => None,
-        Some((_, compiled)) => {
-            let entries: Vec<&str> = vm_paths.iter().map(|(p, _)| *p).collect();
-            Compiler::compile_from_policy(compiled, &entries).ok()
-        }
-    };
+    let program = compiled.and_then(|c| Compiler::compile_from_policy(&c, &vm_entries).ok());
     if program.is_none() {
         for p in out.groups.iter_mut().flat_map(|b| b.parts.iter_mut()) {
             p.vm = false;

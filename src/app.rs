@@ -671,7 +671,7 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
             }
             (None, Format::Json) => pool.install(|| report::json::render_parts(&outcome, None)),
             (Some(c), Format::Human) => vec![report::render(*fmt, &outcome, &ctx) + &c.human(&outcome.findings)],
-            _ => vec![pool.install(|| report::render(*fmt, &outcome, &ctx))],
+            _ => vec![report::render(*fmt, &outcome, &ctx)],
         };
         match path {
             Some(p) => {

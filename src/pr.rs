@@ -304,10 +304,10 @@ impl Pr {
             lap("base-eval", extra)
         })?;
         settle(&mut head.findings);
-        finding::sort_and_dedup(&mut head.findings);
+        pool.install(|| finding::sort_and_dedup(&mut head.findings));
         let mut base_findings = base.findings;
         settle(&mut base_findings);
-        finding::sort_and_dedup(&mut base_findings);
+        pool.install(|| finding::sort_and_dedup(&mut base_findings));
         let added_waivers = crate::suppress::new_waivers(&head.findings, &base_findings, self.forbid_new_waivers);
         mark_new(&mut head.findings, &base_findings, self.show_existing);
         head.findings.extend(added_waivers);

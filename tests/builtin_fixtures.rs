@@ -275,7 +275,7 @@ fn run_fixture(fixture: &'static Fixture) -> Run {
         _ => {}
     }
 
-    let out = check_fixture(fixture).output().expect("run tollgate");
+    let out = check_cmd(&[&fixture.path], &fixture_data(fixture)).output().expect("run tollgate");
     let mut run = Run { fixture, expected, policy: Vec::new(), other: Vec::new(), problems };
     // Cross-resource findings count only in the fixtures of a cross-resource check.
     let inventory = inventory_ids();
@@ -322,13 +322,16 @@ fn run_fixture(fixture: &'static Fixture) -> Run {
     run
 }
 
-/// `tollgate check <fixture> -o json --builtin all --fail-on never` (with the slug's data).
-fn check_fixture(fixture: &Fixture) -> Command {
+/// `tollgate check <paths> -o json --builtin all --fail-on never <data args>`, built-in checks
+/// in the VM unless the caller sets `TOLLGATE_REGO_VM`.
+fn check_cmd(paths: &[&str], data: &[String]) -> Command {
     let mut cmd = tollgate();
     cmd.current_dir(root())
         .env_remove("TOLLGATE_REGO_VM")
-        .args(["check", &fixture.path, "-o", "json", "--builtin", "all", "--fail-on", "never"])
-        .args(fixture_data(fixture));
+        .arg("check")
+        .args(paths)
+        .args(["-o", "json", "--builtin", "all", "--fail-on", "never"])
+        .args(data);
     cmd
 }
 
@@ -484,15 +487,7 @@ fn vm_and_interpreter_reports_are_identical() {
     let mut differ = Vec::new();
     for (data, paths) in &groups {
         let run = |vm: &str| {
-            let out = tollgate()
-                .current_dir(root())
-                .env("TOLLGATE_REGO_VM", vm)
-                .arg("check")
-                .args(paths)
-                .args(["-o", "json", "--builtin", "all", "--fail-on", "never"])
-                .args(data)
-                .output()
-                .expect("run tollgate");
+            let out = check_cmd(paths, data).env("TOLLGATE_REGO_VM", vm).output().expect("run tollgate");
             assert_eq!(out.status.code(), Some(0), "{}", output_text(&out));
             out.stdout
         };

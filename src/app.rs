@@ -369,19 +369,21 @@ fn policy_sources(s: &Settings, cwd: &Path, read: &GateReader<'_>) -> Result<(Ve
             sources.push(PolicySource { path: shown, text, builtin: false });
         }
     }
-    let sel = Selection {
-        namespaces: s.namespace.clone(),
-        all_namespaces: s.all_namespaces,
-        builtin_ids,
-        builtin_vm: builtin_vm_enabled(std::env::var("TOLLGATE_REGO_VM").ok().as_deref()),
-    };
+    let (vm, user_vm) = vm_setting(std::env::var("TOLLGATE_REGO_VM").ok().as_deref());
+    let sel = Selection { namespaces: s.namespace.clone(), all_namespaces: s.all_namespaces, builtin_ids, vm, user_vm };
     Ok((sources, sel))
 }
 
-/// Whether the built-in checks run in regorus's bytecode VM: yes unless `TOLLGATE_REGO_VM` is
-/// `0`, `false` or `off` (then they run in the interpreter, as the user's policies always do).
-fn builtin_vm_enabled(setting: Option<&str>) -> bool {
-    !matches!(setting.map(|s| s.trim().to_ascii_lowercase()).as_deref(), Some("0" | "false" | "off"))
+/// Which policies run in regorus's bytecode VM, from `TOLLGATE_REGO_VM`: (built-in checks, the
+/// user's policies). By default the built-in checks; `all` adds the user's policies the VM reads
+/// as the interpreter does (their runtime errors are then undefined, as in OPA's default, instead
+/// of findings); `0`, `false` or `off` runs everything in the interpreter.
+fn vm_setting(setting: Option<&str>) -> (bool, bool) {
+    match setting.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
+        Some("0" | "false" | "off") => (false, false),
+        Some("all") => (true, true),
+        _ => (true, false),
+    }
 }
 
 /// `--builtin` values that select built-in checks (`none` selects none).
@@ -564,7 +566,12 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
         data.extend(crate::catalog::params_data(&library, &data).map_err(AppError::Usage)?);
     }
     let policies = PolicySet::new(&sources, data, &sel, s.combine).map_err(|e| gate_err(e.into()))?;
-    t.lap("policies", format!("{} packages", policies.len()));
+    let engine = match (&policies.user_interpreted, policies.uses_vm()) {
+        (Some(why), _) => format!("; user policies in the interpreter: {why}"),
+        (None, true) => "; VM".to_string(),
+        (None, false) => String::new(),
+    };
+    t.lap("policies", format!("{} packages{engine}", policies.len()));
     let read_schema = |rel: &str| match &pr {
         Some(pr) => pr.read_gate_file(rel),
         None => read_schema_file(&args, &root, repo_root.is_some(), rel),

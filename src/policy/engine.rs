@@ -35,9 +35,11 @@ pub struct Selection {
     pub all_namespaces: bool,
     /// Built-in check ids to run (`None`: all built-in checks loaded).
     pub builtin_ids: Option<HashSet<String>>,
-    /// Evaluate the built-in checks with regorus's bytecode VM (see [`Batches`]); the user's
-    /// policies always run in the interpreter.
-    pub builtin_vm: bool,
+    /// Evaluate the built-in checks with regorus's bytecode VM (see [`Batches`]).
+    pub vm: bool,
+    /// The user's policies too, when [`vm_screen`](super::vm_screen) finds nothing in them the VM
+    /// reads differently (opt-in: a runtime error in them is then undefined, not a finding).
+    pub user_vm: bool,
 }
 
 /// Tool failures while loading policies (exit 2).
@@ -70,7 +72,7 @@ pub struct Check {
     pub meta: Metadata,
     pub builtin: bool,
     kinds: Option<HashSet<String>>,
-    /// Evaluated by the VM (a built-in check whose package only holds built-in modules).
+    /// Evaluated by the VM.
     vm: bool,
 }
 
@@ -83,6 +85,8 @@ pub struct PolicySet {
     batches: Batches,
     /// The VM parts of the batches compiled to bytecode (none when no check runs in the VM).
     program: Option<Arc<Program>>,
+    /// Why the user's policies run in the interpreter (`None`: in the VM, or there are none).
+    pub user_interpreted: Option<String>,
 }
 
 /// The checks that apply to a document of each kind, evaluated as one rule of a generated module
@@ -90,14 +94,17 @@ pub struct PolicySet {
 /// helpers of `tollgate.lib.*`) is computed once per document instead of once per check: regorus
 /// forgets every rule value between two `eval_rule` calls.
 ///
-/// Each kind group has up to two parts: the built-in checks, compiled to regorus's bytecode VM
-/// (RVM; about 4x faster than the interpreter on the built-in library), and the user's checks,
-/// evaluated by the interpreter. The VM is used only for the built-in library, whose sources are
-/// written for it (see policies/README.md: regorus 0.14's VM lets `x := <undefined>` succeed,
-/// builds a whole package object on every `alias.rule` reference, and turns some builtin errors
-/// into undefined) and whose fixtures are checked against the interpreter by the test suite. A
-/// worker whose VM cannot take the data (a `--data` key over a rule) evaluates every part in the
-/// interpreter.
+/// Each kind group has up to two parts: the checks compiled to regorus's bytecode VM (RVM; 3-4x
+/// faster than the interpreter) and those evaluated by the interpreter. The built-in library runs
+/// in the VM (its sources are written for it, see policies/README.md, and its fixtures are
+/// checked against the interpreter by the test suite). The user's policies run in the
+/// interpreter unless `TOLLGATE_REGO_VM=all` asks for the VM and [`vm_screen`](super::vm_screen)
+/// finds nothing in them the VM reads differently (they then run as its rewritten texts): one
+/// difference stays, in the VM a runtime error inside a rule body (a builtin given the wrong
+/// type, say) makes that body undefined, as OPA's default non-strict builtin errors do, where the
+/// interpreter reports a `policy/runtime-error` finding on the document. `TOLLGATE_REGO_VM=0`
+/// runs everything in the interpreter. A worker whose VM cannot take the data (a `--data` key
+/// over a rule) evaluates every part in the interpreter.
 #[derive(Clone, Default)]
 struct Batches {
     /// Kind -> index into `groups`; a kind no check names uses `other`.
@@ -184,6 +191,12 @@ fn head_name(rule: &Rule) -> Option<String> {
     }
 }
 
+/// The package a module declares on its `package` line (the library's are one line each).
+fn declared_package(text: &str) -> Option<String> {
+    let line = text.lines().find(|l| l.starts_with("package "))?;
+    Some(line.trim_start_matches("package ").trim().to_string())
+}
+
 /// Add one module: Rego v1 first, v0 when v1 fails and v0 succeeds.
 pub(crate) fn add_module(engine: &mut Engine, src: &PolicySource) -> Result<String, PolicyError> {
     engine.set_rego_v0(false);
@@ -219,6 +232,34 @@ impl PolicySet {
             limit: EVAL_TIME_LIMIT,
             check_interval: CHECK_INTERVAL,
         });
+        // The user's modules run in the VM when the screen finds nothing the VM reads differently,
+        // as the texts it returns (`:=` in bodies as ` =`).
+        let mut rewritten: Vec<PolicySource>;
+        let mut sources = sources;
+        let mut user_vm = false;
+        let mut user_interpreted = None;
+        if sel.vm && !sel.user_vm && sources.iter().any(|s| !s.builtin) {
+            user_interpreted = Some("TOLLGATE_REGO_VM=all not set".to_string());
+        }
+        if sel.vm && sel.user_vm && sources.iter().any(|s| !s.builtin) {
+            let builtin_pkgs: std::collections::BTreeSet<String> =
+                sources.iter().filter(|s| s.builtin).filter_map(|s| declared_package(&s.text)).collect();
+            let user: Vec<&PolicySource> = sources.iter().filter(|s| !s.builtin).collect();
+            match super::vm_screen::screen(&user, &builtin_pkgs) {
+                super::vm_screen::Verdict::Vm(texts) => {
+                    let mut texts = texts.into_iter();
+                    rewritten = sources.to_vec();
+                    for s in rewritten.iter_mut().filter(|s| !s.builtin) {
+                        if let Some(t) = texts.next() {
+                            s.text = t;
+                        }
+                    }
+                    sources = &rewritten;
+                    user_vm = true;
+                }
+                super::vm_screen::Verdict::Interpreter(why) => user_interpreted = Some(why),
+            }
+        }
         // package (without `data.`) -> (builtin, package metadata, rule metadata)
         let mut pkg_meta: BTreeMap<String, (bool, Metadata, HashMap<String, Metadata>)> = BTreeMap::new();
         // Packages the user's modules define: none of them may run in the VM.
@@ -275,7 +316,10 @@ impl PolicySet {
         // A user module inside the library's namespace could change what a built-in check sees
         // (a `tollgate.lib` helper, a rule added to a check's package): then every check runs
         // in the interpreter.
-        let vm = sel.builtin_vm && !user_pkgs.iter().any(|p| p == "tollgate" || p.starts_with("tollgate."));
+        let vm = sel.vm && !user_pkgs.iter().any(|p| p == "tollgate" || p.starts_with("tollgate."));
+        if !vm && user_vm {
+            user_interpreted = Some("a user module is in the library's namespace (tollgate.*)".to_string());
+        }
         let mut checks = Vec::new();
         for (pkg, names) in &rules {
             let Some((builtin, meta, rule_meta)) = pkg_meta.get(pkg) else { continue };
@@ -326,7 +370,7 @@ impl PolicySet {
                 meta: meta.clone(),
                 builtin: *builtin,
                 kinds,
-                vm: vm && *builtin,
+                vm: vm && (*builtin || user_vm),
             });
         }
 
@@ -337,7 +381,10 @@ impl PolicySet {
             engine.compile_with_entrypoint(&path).map_err(|e| PolicyError::Compile(e.to_string()))?;
         }
         let (batches, program) = if combine { (Batches::default(), None) } else { batches(&mut engine, &checks)? };
-        Ok(PolicySet { engine, checks, combine, batches, program })
+        if program.is_none() && user_vm && user_interpreted.is_none() && !combine {
+            user_interpreted = Some("the VM could not compile them".to_string());
+        }
+        Ok(PolicySet { engine, checks, combine, batches, program, user_interpreted })
     }
 
     /// Whether a selected check declares `custom.scope: inventory` (reads the other documents of
@@ -389,10 +436,12 @@ impl PolicySet {
             // The VM's default budget of 25,000 instructions per evaluation is less than the
             // library needs for a large pod spec; the time limit bounds a runaway evaluation.
             vm.set_max_instructions(usize::MAX);
-            // Builtin errors raise, as in the interpreter (the VM's default turns them into
-            // undefined, a silent pass); a failed batch is then evaluated again in the
-            // interpreter, check by check, and the error becomes that check's finding.
-            vm.set_strict_builtin_errors(true);
+            // Not strict: a runtime error inside a rule body makes that body undefined in the VM
+            // whatever this says (regorus 0.14 catches it where the rule is called), and strict
+            // mode would add differences of its own (`1 < "a"` an error instead of Rego's order
+            // of types, a `null` condition false). A batch that fails as a whole (time limit) is
+            // evaluated again in the interpreter, check by check.
+            vm.set_strict_builtin_errors(false);
             // The interpreter's data: `--data`, the checks' parameters, the inventory.
             vm.set_data(self.engine.get_data()).ok()?;
             Some(vm)
@@ -854,18 +903,26 @@ mod tests {
     /// warnings, and a runtime error in one check that must not hide the others.
     #[test]
     fn batched_evaluation_equals_one_rule_at_a_time() {
-        batched_equals_each(false);
+        batched_equals_each(false, false);
     }
 
-    /// The same checks loaded as built-in ones run in the VM, and report what the interpreter
-    /// reports one rule at a time (a runtime error included: the VM's failed batch falls back to
-    /// the interpreter).
+    /// The same checks in the VM, loaded as built-in ones and as the user's, report what the
+    /// interpreter reports one rule at a time, but for the runtime error (see `Batches`).
     #[test]
     fn vm_evaluation_equals_the_interpreter() {
-        batched_equals_each(true);
+        batched_equals_each(true, true);
+        batched_equals_each(false, true);
+        // Without the opt-in the user's checks stay in the interpreter.
+        let src = PolicySource {
+            path: "u.rego".into(),
+            text: "package main\nimport rego.v1\ndeny contains 1 if input.x\n".into(),
+            builtin: false,
+        };
+        let sel = Selection { vm: true, ..Default::default() };
+        assert!(!PolicySet::new(&[src], Vec::new(), &sel, false).expect("compiles").uses_vm());
     }
 
-    fn batched_equals_each(builtin: bool) {
+    fn batched_equals_each(builtin: bool, vm: bool) {
         let src = |path: &str, text: &str| PolicySource { path: path.into(), text: text.into(), builtin };
         let sources = vec![
             src("a.rego", "# METADATA\n# custom:\n#   kinds: [Deployment]\npackage main.a\nimport rego.v1\ndeny contains {\"msg\": \"replicas\", \"path\": [\"spec\", \"replicas\"]} if input.spec.replicas > 1\n"),
@@ -873,9 +930,9 @@ mod tests {
             src("c.rego", "package main.c\nimport rego.v1\ndeny := \"complete\" if input.kind == \"Service\"\n"),
             src("d.rego", "package main.d\nimport rego.v1\ndeny contains \"ratio\" if to_number(input.metadata.annotations.ratio) > 1\n"),
         ];
-        let sel = Selection { namespaces: vec!["main.*".into()], builtin_vm: true, ..Default::default() };
+        let sel = Selection { namespaces: vec!["main.*".into()], vm, user_vm: vm, ..Default::default() };
         let set = PolicySet::new(&sources, Vec::new(), &sel, false).expect("policies compile");
-        assert_eq!(set.uses_vm(), builtin);
+        assert_eq!(set.uses_vm(), vm);
         let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {replicas: 3}\n---\nkind: Service\nmetadata: {labels: {waive: \"yes\"}}\n---\nkind: ConfigMap\nmetadata: {name: x, annotations: {ratio: \"abc\"}}\n---\nkind: Pod\nmetadata: {annotations: {ratio: \"2\"}}\n";
         let file =
             crate::source::SourceFile { path: "m.yaml".into(), bytes: text.as_bytes().to_vec(), too_large: None };
@@ -891,10 +948,10 @@ mod tests {
         }
         let b = summary(&batched);
         let mut e = summary(&each);
-        if builtin {
-            // The VM turns this builtin error into undefined (regorus 0.14: `to_number("abc")`
-            // is undefined in the VM even with strict builtin errors), where the interpreter
-            // raises it; see `Batches`.
+        if vm {
+            // In the VM a runtime error inside a rule body makes the body undefined (regorus 0.14
+            // catches it where the rule is called), where the interpreter raises it; see
+            // `Batches`.
             e.retain(|l| !l.contains("policy/runtime-error"));
         }
         assert_eq!(b, e);
@@ -902,7 +959,7 @@ mod tests {
         assert!(has("main.a.deny /spec/replicas false replicas"), "{b:#?}");
         assert!(has("main.b.deny_latest  true no name"), "{b:#?}");
         assert!(has("main.c.deny  false complete"), "{b:#?}");
-        assert_eq!(has("policy/runtime-error"), !builtin, "{b:#?}");
+        assert_eq!(has("policy/runtime-error"), !vm, "{b:#?}");
         assert!(has("main.d.deny  false ratio"), "{b:#?}");
         // The runtime error of main.d on the ConfigMap does not hide main.b's warning on it.
         assert_eq!(b.iter().filter(|l| l.contains("kind ConfigMap")).count(), 1, "{b:#?}");
@@ -916,11 +973,11 @@ mod tests {
         let sources: Vec<PolicySource> = super::super::builtin::modules()
             .map(|(p, t)| PolicySource { path: p.into(), text: t.into(), builtin: true })
             .collect();
-        let sel = Selection { builtin_vm: true, ..Default::default() };
+        let sel = Selection { vm: true, ..Default::default() };
         let set = PolicySet::new(&sources, Vec::new(), &sel, false).expect("library compiles");
         assert!(set.uses_vm());
         assert!(set.checks.len() >= 60 && set.checks.iter().all(|c| c.vm));
-        let off = Selection { builtin_vm: false, ..Default::default() };
+        let off = Selection { vm: false, ..Default::default() };
         assert!(!PolicySet::new(&sources, Vec::new(), &off, false).expect("library compiles").uses_vm());
         let mut with_user = sources;
         with_user.push(PolicySource {

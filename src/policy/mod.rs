@@ -5,5 +5,6 @@ pub mod builtins;
 pub mod engine;
 pub mod inventory;
 pub mod metadata;
+pub mod vm_screen;
 
 pub use engine::{Evaluation, PolicyError, PolicySet, PolicySource, Selection, Worker};

@@ -81,9 +81,16 @@ pub fn tollgate(dir: &Path, args: &[&str]) -> Run {
 /// test fails when it runs longer than [`TIMEOUT`].
 #[track_caller]
 pub fn tollgate_stdin(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
+    tollgate_env(dir, args, stdin, &[])
+}
+
+/// [`tollgate_stdin`] with these environment variables set.
+#[track_caller]
+pub fn tollgate_env(dir: &Path, args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tollgate"));
     cmd.current_dir(dir).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
     isolate(&mut cmd);
+    cmd.envs(env.iter().copied());
     let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start tollgate: {e}"));
     let input = stdin.map(<[u8]>::to_vec).unwrap_or_default();
     let mut child_in = child.stdin.take().expect("piped stdin");

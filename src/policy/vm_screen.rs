@@ -1,0 +1,632 @@
+//! Whether the user's Rego can run in regorus's bytecode VM, and the one rewrite it needs there.
+//!
+//! regorus 0.14's VM (RVM) runs a policy 3-4x faster than its interpreter but, measured against
+//! the interpreter on regorus's own conformance cases, differs in a few places. The user's
+//! modules run in the VM only when none of these appear in them; otherwise every check runs in
+//! the interpreter, as before:
+//!
+//! - a local assigned with `:=` whose name is also a rule of the package, `input` or `data`, or a
+//!   name of an enclosing scope (the VM reads the rule instead of the new local);
+//! - `k, v in xs` as an expression (the VM gets it wrong for sets);
+//! - an `else` chain whose values are computed (an undefined value ends the chain in the VM
+//!   instead of falling through to the next `else`);
+//! - rule heads with dotted references (`a.b.c := 1`), default functions, `with`, `print`,
+//!   `rand.intn`, a field named like a keyword (`input.x.package`), imports other than
+//!   `rego.v1` and `future.keywords` (functions through imports differ; rules through imports are
+//!   slow in the VM);
+//! - recursion between rules, and references into `data` that could reach a rule dynamically (the
+//!   VM has no recursion check: it would overflow the stack).
+//!
+//! And one rewrite: in a rule body, `x := <undefined>` *succeeds* in the VM, leaving `x`
+//! undefined, while `x = <undefined>` fails as it should. Once the checks above hold (the local is
+//! new), `x := e` and `x = e` mean the same, so every `:=` in a body becomes ` =`: same length, so
+//! every line and column the user sees in a message stays where it was.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use regorus::unstable::{AssignOp, Expr, Literal, Module, Parser, Query, Rule, RuleHead, Source};
+use regorus::Value;
+
+use super::engine::PolicySource;
+
+/// The outcome for the user's modules.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// They can run in the VM, as these texts (one per source, in order).
+    Vm(Vec<String>),
+    /// They stay in the interpreter, for this reason (shown with `--timings`).
+    Interpreter(String),
+}
+
+/// Rego keywords: a field so named is read differently by the VM.
+const KEYWORDS: &[&str] = &[
+    "as", "contains", "default", "else", "every", "false", "if", "import", "in", "not", "null", "package", "some",
+    "true", "with",
+];
+
+/// Decide for the user's sources (all of them: rules of one package may span modules).
+pub fn screen(sources: &[&PolicySource], builtin_packages: &BTreeSet<String>) -> Verdict {
+    let mut parsed = Vec::new();
+    for src in sources {
+        match parse(src) {
+            Some(m) => parsed.push(m),
+            // The compile that follows reports the error; nothing runs in the VM meanwhile.
+            None => return Verdict::Interpreter(format!("{} does not parse", src.path)),
+        }
+    }
+    let mut rules: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (_, m) in &parsed {
+        let set = rules.entry(package_of(m)).or_default();
+        for r in &m.policy {
+            if let Some(name) = rule_name(r) {
+                set.insert(name);
+            }
+        }
+    }
+    let mut packages: BTreeSet<String> = rules.keys().cloned().collect();
+    packages.extend(builtin_packages.iter().cloned());
+    let mut w = Walk {
+        rules: &rules,
+        packages: &packages,
+        pkg: String::new(),
+        current: None,
+        edges: BTreeMap::new(),
+        edits: Vec::new(),
+        refusal: None,
+    };
+    let mut texts = Vec::new();
+    for (src, m) in &parsed {
+        w.pkg = package_of(m);
+        w.edits.clear();
+        for i in &m.imports {
+            let t = i.refr.span().text();
+            if t != "rego.v1" && !t.starts_with("future.keywords") {
+                w.refuse(format!("import {t}"));
+            }
+        }
+        for r in &m.policy {
+            w.rule(r);
+        }
+        if let Some(reason) = w.refusal.take() {
+            return Verdict::Interpreter(format!("{}: {reason}", src.file()));
+        }
+        let mut bytes = src.contents().clone().into_bytes();
+        for &at in &w.edits {
+            if let Some(b) = bytes.get_mut(at) {
+                *b = b' ';
+            }
+        }
+        match String::from_utf8(bytes) {
+            Ok(t) => texts.push(t),
+            Err(_) => return Verdict::Interpreter(format!("{}: cannot rewrite", src.file())),
+        }
+    }
+    if let Some(cycle) = find_cycle(&w.edges) {
+        return Verdict::Interpreter(format!("recursion through {cycle}"));
+    }
+    Verdict::Vm(texts)
+}
+
+/// Parsed as the engine reads it: Rego v1 first, v0 when v1 fails.
+fn parse(src: &PolicySource) -> Option<(Source, Module)> {
+    let source = Source::from_contents(src.path.clone(), src.text.clone()).ok()?;
+    let v1 = Parser::new(&source).ok().and_then(|mut p| {
+        p.enable_rego_v1().ok()?;
+        p.parse().ok()
+    });
+    let module = match v1 {
+        Some(m) => m,
+        None => Parser::new(&source).ok()?.parse().ok()?,
+    };
+    Some((source, module))
+}
+
+fn package_of(m: &Module) -> String {
+    m.package.refr.span().text().split_whitespace().collect()
+}
+
+fn rule_name(r: &Rule) -> Option<String> {
+    let refr = match r {
+        Rule::Spec {
+            head: RuleHead::Compr { refr, .. } | RuleHead::Set { refr, .. } | RuleHead::Func { refr, .. },
+            ..
+        } => refr,
+        Rule::Default { refr, .. } => refr,
+    };
+    let text = refr.span().text();
+    let name: String = text.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    (!name.is_empty()).then_some(name)
+}
+
+fn var_name(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::Var { span, .. } => Some(span.text()),
+        _ => None,
+    }
+}
+
+/// Every variable named in an expression (the names a pattern binds, or a query mentions).
+fn vars_in(e: &Expr, out: &mut HashSet<String>) {
+    match e {
+        Expr::Var { span, .. } => {
+            out.insert(span.text().to_string());
+        }
+        Expr::Array { items, .. } | Expr::Set { items, .. } => items.iter().for_each(|i| vars_in(i, out)),
+        Expr::Object { fields, .. } => fields.iter().for_each(|(_, k, v)| {
+            vars_in(k, out);
+            vars_in(v, out);
+        }),
+        Expr::RefDot { refr, .. } => vars_in(refr, out),
+        Expr::RefBrack { refr, index, .. } => {
+            vars_in(refr, out);
+            vars_in(index, out);
+        }
+        Expr::Call { params, .. } => params.iter().for_each(|p| vars_in(p, out)),
+        Expr::UnaryExpr { expr, .. } => vars_in(expr, out),
+        Expr::BinExpr { lhs, rhs, .. }
+        | Expr::BoolExpr { lhs, rhs, .. }
+        | Expr::ArithExpr { lhs, rhs, .. }
+        | Expr::AssignExpr { lhs, rhs, .. } => {
+            vars_in(lhs, out);
+            vars_in(rhs, out);
+        }
+        Expr::Membership { key, value, collection, .. } => {
+            if let Some(k) = key {
+                vars_in(k, out);
+            }
+            vars_in(value, out);
+            vars_in(collection, out);
+        }
+        _ => {}
+    }
+}
+
+fn query_vars(q: &Query, out: &mut HashSet<String>) {
+    for s in &q.stmts {
+        match &s.literal {
+            Literal::SomeVars { vars, .. } => vars.iter().for_each(|v| {
+                out.insert(v.text().to_string());
+            }),
+            Literal::SomeIn { key, value, collection, .. } => {
+                if let Some(k) = key {
+                    vars_in(k, out);
+                }
+                vars_in(value, out);
+                vars_in(collection, out);
+            }
+            Literal::Expr { expr, .. } | Literal::NotExpr { expr, .. } => vars_in(expr, out),
+            Literal::Every { key, value, domain, .. } => {
+                if let Some(k) = key {
+                    out.insert(k.text().to_string());
+                }
+                out.insert(value.text().to_string());
+                vars_in(domain, out);
+            }
+        }
+    }
+}
+
+/// A value that cannot be undefined (a literal, or a collection of literals).
+fn is_constant(e: &Expr) -> bool {
+    match e {
+        Expr::String { .. } | Expr::RawString { .. } | Expr::Number { .. } | Expr::Bool { .. } | Expr::Null { .. } => {
+            true
+        }
+        Expr::Array { items, .. } | Expr::Set { items, .. } => items.iter().all(|i| is_constant(i)),
+        Expr::Object { fields, .. } => fields.iter().all(|(_, k, v)| is_constant(k) && is_constant(v)),
+        Expr::UnaryExpr { expr, .. } => matches!(expr.as_ref(), Expr::Number { .. }),
+        _ => false,
+    }
+}
+
+type RuleId = (String, String);
+
+struct Walk<'a> {
+    /// User rule and function names per package.
+    rules: &'a BTreeMap<String, BTreeSet<String>>,
+    /// Every package, the user's and the library's (a reference that stops at one reads all its
+    /// rules).
+    packages: &'a BTreeSet<String>,
+    pkg: String,
+    current: Option<RuleId>,
+    /// Which rules each rule refers to (over-approximated: a local named like a rule counts).
+    edges: BTreeMap<RuleId, BTreeSet<RuleId>>,
+    /// Byte offsets of the `:` of each body `:=`.
+    edits: Vec<usize>,
+    refusal: Option<String>,
+}
+
+impl Walk<'_> {
+    fn refuse(&mut self, reason: String) {
+        if self.refusal.is_none() {
+            self.refusal = Some(reason);
+        }
+    }
+
+    fn edge(&mut self, to: RuleId) {
+        if let Some(from) = &self.current {
+            self.edges.entry(from.clone()).or_default().insert(to);
+        }
+    }
+
+    fn is_rule(&self, name: &str) -> bool {
+        self.rules.get(&self.pkg).is_some_and(|s| s.contains(name))
+    }
+
+    fn rule(&mut self, r: &Rule) {
+        let Some(name) = rule_name(r) else { return };
+        self.current = Some((self.pkg.clone(), name.clone()));
+        match r {
+            Rule::Default { args, value, span, .. } => {
+                if !args.is_empty() {
+                    self.refuse(format!("line {}: default function", span.line));
+                }
+                self.expr(value);
+            }
+            Rule::Spec { head, bodies, span } => {
+                let (refr, values) = match head {
+                    RuleHead::Compr { refr, assign, .. } => {
+                        (refr, assign.iter().map(|a| a.value.clone()).collect::<Vec<_>>())
+                    }
+                    RuleHead::Set { refr, key, .. } => (refr, key.iter().cloned().collect()),
+                    RuleHead::Func { refr, assign, .. } => (refr, assign.iter().map(|a| a.value.clone()).collect()),
+                };
+                // A function's arguments are the scope its body's `:=` must not reuse.
+                let mut scope = HashSet::new();
+                if let RuleHead::Func { args, .. } = head {
+                    args.iter().for_each(|a| vars_in(a, &mut scope));
+                }
+                // `name` or `name[key]` (a partial object or set); `a.b.c` and `a.b[k]` are not.
+                let plain = match refr.as_ref() {
+                    Expr::RefBrack { refr: base, .. } => var_name(base).is_some(),
+                    other => var_name(other).is_some(),
+                };
+                if !plain {
+                    self.refuse(format!(
+                        "line {}: rule head `{}` is a dotted reference",
+                        span.line,
+                        refr.span().text()
+                    ));
+                }
+                if bodies.iter().any(|b| b.is_else) {
+                    let all_constant = values.iter().all(|v| is_constant(v))
+                        && bodies.iter().all(|b| b.assign.as_ref().is_none_or(|a| is_constant(&a.value)));
+                    if !all_constant {
+                        self.refuse(format!("line {}: `else` with a computed value", span.line));
+                    }
+                }
+                for v in &values {
+                    self.expr_in(v, &scope);
+                }
+                for b in bodies {
+                    if let Some(a) = &b.assign {
+                        self.expr_in(&a.value, &scope);
+                    }
+                    self.query(&b.query, &scope);
+                }
+            }
+        }
+        self.current = None;
+    }
+
+    /// A query; `outer` holds the names of enclosing scopes (a `:=` may not reuse them).
+    fn query(&mut self, q: &Query, outer: &HashSet<String>) {
+        let mut inner = outer.clone();
+        query_vars(q, &mut inner);
+        for s in &q.stmts {
+            if !s.with_mods.is_empty() {
+                self.refuse(format!("line {}: `with`", s.span.line));
+            }
+            match &s.literal {
+                Literal::SomeVars { .. } => {}
+                Literal::SomeIn { key, value, collection, .. } => {
+                    if let Some(k) = key {
+                        self.expr(k);
+                    }
+                    self.expr(value);
+                    self.nested(collection, &inner);
+                }
+                Literal::Expr { expr, .. } => match expr.as_ref() {
+                    Expr::AssignExpr { op: AssignOp::ColEq, lhs, rhs, span, .. } => {
+                        let mut names = HashSet::new();
+                        vars_in(lhs, &mut names);
+                        for n in names.iter().filter(|n| n.as_str() != "_") {
+                            if n == "input" || n == "data" || self.is_rule(n) || outer.contains(n) {
+                                self.refuse(format!("line {}: `{n} :=` shadows a name already in scope", span.line));
+                            }
+                        }
+                        self.colon_at(lhs, rhs);
+                        self.expr(lhs);
+                        self.nested(rhs, &inner);
+                    }
+                    _ => self.nested(expr, &inner),
+                },
+                Literal::NotExpr { expr, .. } => self.nested(expr, &inner),
+                Literal::Every { domain, query, .. } => {
+                    self.nested(domain, &inner);
+                    self.query(query, &inner);
+                }
+            }
+        }
+    }
+
+    /// The `:` of the `:=` between a pattern and its value.
+    fn colon_at(&mut self, lhs: &Expr, rhs: &Expr) {
+        let (from, to) = (lhs.span().end as usize, rhs.span().start as usize);
+        let text = lhs.span().source.contents();
+        let gap = text.get(from..to).unwrap_or("");
+        // A string value's span starts inside its quotes.
+        let rest = gap.trim_start();
+        let after = rest.strip_prefix(":=").map(|r| r.trim_start().trim_start_matches(['"', '`']));
+        match after {
+            Some("") => self.edits.push(from + (gap.len() - rest.len())),
+            _ => self.refuse(format!("line {}: cannot find `:=`", lhs.span().line)),
+        }
+    }
+
+    /// An expression whose comprehensions see `scope` as their enclosing names.
+    fn nested(&mut self, e: &Expr, scope: &HashSet<String>) {
+        self.expr_in(e, scope);
+    }
+
+    fn expr(&mut self, e: &Expr) {
+        self.expr_in(e, &HashSet::new());
+    }
+
+    fn expr_in(&mut self, e: &Expr, scope: &HashSet<String>) {
+        match e {
+            Expr::Var { span, .. } => {
+                let n = span.text();
+                if self.is_rule(n) {
+                    self.edge((self.pkg.clone(), n.to_string()));
+                }
+            }
+            Expr::RefDot { .. } | Expr::RefBrack { .. } => self.reference(e, scope),
+            Expr::Array { items, .. } | Expr::Set { items, .. } => items.iter().for_each(|i| self.expr_in(i, scope)),
+            Expr::Object { fields, .. } => fields.iter().for_each(|(_, k, v)| {
+                self.expr_in(k, scope);
+                self.expr_in(v, scope);
+            }),
+            Expr::ArrayCompr { term, query, .. } | Expr::SetCompr { term, query, .. } => {
+                self.query(query, scope);
+                self.expr_in(term, scope);
+            }
+            Expr::ObjectCompr { key, value, query, .. } => {
+                self.query(query, scope);
+                self.expr_in(key, scope);
+                self.expr_in(value, scope);
+            }
+            Expr::Call { fcn, params, span, .. } => {
+                let name = fcn.span().text();
+                if name == "print" || name == "rand.intn" {
+                    self.refuse(format!("line {}: `{name}`", span.line));
+                }
+                self.expr_in(fcn, scope);
+                params.iter().for_each(|p| self.expr_in(p, scope));
+            }
+            Expr::UnaryExpr { expr, .. } => self.expr_in(expr, scope),
+            Expr::BinExpr { lhs, rhs, .. }
+            | Expr::BoolExpr { lhs, rhs, .. }
+            | Expr::ArithExpr { lhs, rhs, .. }
+            | Expr::AssignExpr { lhs, rhs, .. } => {
+                self.expr_in(lhs, scope);
+                self.expr_in(rhs, scope);
+            }
+            Expr::Membership { key, value, collection, span, .. } => {
+                if key.is_some() {
+                    self.refuse(format!("line {}: `k, v in` expression", span.line));
+                }
+                self.expr_in(value, scope);
+                self.expr_in(collection, scope);
+            }
+            _ => {}
+        }
+    }
+
+    /// A reference: keyword fields, and what it reaches in `data`.
+    fn reference(&mut self, e: &Expr, scope: &HashSet<String>) {
+        // Flatten `root.a["b"][i]` into its root and steps (None for a computed step).
+        let mut steps: Vec<Option<String>> = Vec::new();
+        let mut cur = e;
+        loop {
+            match cur {
+                Expr::RefDot { refr, field, span, .. } => {
+                    let f = field.0.text();
+                    if KEYWORDS.contains(&f) {
+                        self.refuse(format!("line {}: field `.{f}` is a keyword", span.line));
+                    }
+                    steps.push(Some(f.to_string()));
+                    cur = refr;
+                }
+                Expr::RefBrack { refr, index, .. } => {
+                    match index.as_ref() {
+                        Expr::String { value: Value::String(s), .. }
+                        | Expr::RawString { value: Value::String(s), .. } => steps.push(Some(s.to_string())),
+                        other => {
+                            steps.push(None);
+                            self.expr_in(other, scope);
+                        }
+                    }
+                    cur = refr;
+                }
+                _ => break,
+            }
+        }
+        steps.reverse();
+        if var_name(cur) != Some("data") {
+            self.expr_in(cur, scope);
+            return;
+        }
+        // Under `data`: the longest package the static steps name, then the rule.
+        let mut path = String::new();
+        let mut pkg_end = None;
+        for (i, s) in steps.iter().enumerate() {
+            let Some(s) = s else { break };
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(s);
+            if self.packages.contains(&path) {
+                pkg_end = Some((i, path.clone()));
+            }
+        }
+        match pkg_end {
+            Some((i, pkg)) => match steps.get(i + 1) {
+                Some(Some(rule)) => {
+                    if self.rules.get(&pkg).is_some_and(|s| s.contains(rule)) {
+                        self.edge((pkg, rule.clone()));
+                    }
+                }
+                // The whole package, or a rule chosen at run time.
+                _ => self.refuse(format!(
+                    "line {}: `{}` reads a package's rules as a whole",
+                    e.span().line,
+                    e.span().text()
+                )),
+            },
+            None => {
+                // At or above a package (`data`, `data.x` holding `x.y`, a computed step there):
+                // reads rules as a whole too.
+                let known: Vec<&str> = steps.iter().map_while(|s| s.as_deref()).collect();
+                let above = |p: &String| {
+                    let parts: Vec<&str> = p.split('.').collect();
+                    known.len() < parts.len() && parts.starts_with(&known)
+                };
+                if self.packages.iter().any(above) {
+                    self.refuse(format!(
+                        "line {}: `{}` reads a package's rules as a whole",
+                        e.span().line,
+                        e.span().text()
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// A cycle in the rule graph, shown as `pkg.a -> pkg.b -> pkg.a`.
+fn find_cycle(edges: &BTreeMap<RuleId, BTreeSet<RuleId>>) -> Option<String> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        Open,
+        Done,
+    }
+    let mut marks: BTreeMap<&RuleId, Mark> = BTreeMap::new();
+    for start in edges.keys() {
+        if marks.contains_key(start) {
+            continue;
+        }
+        // Iterative depth-first search: (node, its successors still to visit).
+        let mut stack: Vec<(&RuleId, Vec<&RuleId>)> = vec![(start, edges[start].iter().collect())];
+        marks.insert(start, Mark::Open);
+        while let Some((node, next)) = stack.last_mut() {
+            match next.pop() {
+                Some(n) => match marks.get(n) {
+                    Some(Mark::Open) => {
+                        let from = stack.iter().position(|(m, _)| *m == n).unwrap_or(0);
+                        let mut names: Vec<String> =
+                            stack[from..].iter().map(|(m, _)| format!("{}.{}", m.0, m.1)).collect();
+                        names.push(format!("{}.{}", n.0, n.1));
+                        return Some(names.join(" -> "));
+                    }
+                    Some(Mark::Done) => {}
+                    None => {
+                        marks.insert(n, Mark::Open);
+                        let succ = edges.get(n).map(|s| s.iter().collect()).unwrap_or_default();
+                        stack.push((n, succ));
+                    }
+                },
+                None => {
+                    marks.insert(node, Mark::Done);
+                    stack.pop();
+                }
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(text: &str) -> Verdict {
+        let src = PolicySource { path: "p.rego".into(), text: text.into(), builtin: false };
+        screen(&[&src], &BTreeSet::new())
+    }
+
+    fn refused(text: &str) -> String {
+        match verdict(text) {
+            Verdict::Interpreter(r) => r,
+            Verdict::Vm(_) => panic!("expected the interpreter for:\n{text}"),
+        }
+    }
+
+    #[test]
+    fn body_assignments_become_unifications_of_the_same_length() {
+        let text = "package main\nimport rego.v1\n\nname := input.metadata.name\n\ndeny contains msg if {\n\tc := input.spec.containers[_]\n\tnot c.x\n\tmsg:=sprintf(\"%s\", [c.name])\n}\n\nf(x) := y if { y := x }\n";
+        let Verdict::Vm(texts) = verdict(text) else { panic!("refused") };
+        let want = "package main\nimport rego.v1\n\nname := input.metadata.name\n\ndeny contains msg if {\n\tc  = input.spec.containers[_]\n\tnot c.x\n\tmsg =sprintf(\"%s\", [c.name])\n}\n\nf(x) := y if { y  = x }\n";
+        assert_eq!(texts, vec![want.to_string()]);
+    }
+
+    #[test]
+    fn comprehension_and_every_bodies_are_rewritten() {
+        let text = "package main\nimport rego.v1\n\nnames := [n | some c in input.spec.containers; n := c.name]\n\nok if {\n\tevery c in input.spec.containers {\n\t\tv := c.image\n\t\tv != \"\"\n\t}\n}\n";
+        let Verdict::Vm(texts) = verdict(text) else { panic!("refused") };
+        assert!(texts[0].contains("n  = c.name]") && texts[0].contains("v  = c.image"), "{}", texts[0]);
+        assert!(texts[0].contains("names := ["), "a head's := stays");
+    }
+
+    #[test]
+    fn shadowing_stays_in_the_interpreter() {
+        assert!(refused("package test\nx := 10\ny if {\n  x := 5\n}\n").contains("`x :=` shadows"));
+        assert!(refused("package test\nx if {\n  input := 1\n  input > 0\n}\n").contains("`input :=`"));
+        // A comprehension's local named like one of the enclosing body.
+        let r = refused(
+            "package t\nimport rego.v1\np if {\n\tv := 1\n\txs := [v | some x in [1]; v := x]\n\tcount(xs) > v\n}\n",
+        );
+        assert!(r.contains("`v :=`"), "{r}");
+        // A function argument.
+        assert!(refused("package t\nimport rego.v1\nf(x) := y if {\n\tx := 1\n\ty := x\n}\n").contains("`x :=`"));
+    }
+
+    #[test]
+    fn known_vm_differences_stay_in_the_interpreter() {
+        let cases = [
+            ("package t\nimport rego.v1\nz := [1 | 2, 5 in {5}]\n", "`k, v in`"),
+            ("package t\nimport rego.v1\nx := data.y if { true } else := 2\n", "`else` with a computed value"),
+            ("package t\na.b.c := 1\n", "dotted reference"),
+            ("package t\nimport rego.v1\na.b[k] := 1 if some k in [\"x\"]\n", "dotted reference"),
+            ("package t\nimport rego.v1\ndefault f(_) := 1\n", "default function"),
+            ("package t\nimport rego.v1\np if { input.x == 1 with input as {\"x\": 1} }\n", "`with`"),
+            ("package t\nimport rego.v1\np if { print(1) }\n", "`print`"),
+            ("package t\nimport rego.v1\np if { input.v0.package.format == \"npm\" }\n", "keyword"),
+            ("package t\nimport data.lib.k8s\np if { k8s.x }\n", "import data.lib.k8s"),
+            ("package t\nimport rego.v1\na := b\nb := c\nc := a\n", "recursion"),
+            ("package t\nimport rego.v1\nf(x) := f(x)\n", "recursion"),
+            ("package t\nimport rego.v1\np if { data.t[input.rule] }\n", "as a whole"),
+            ("package t\nimport rego.v1\np if { count(data.t) > 0 }\n", "as a whole"),
+            ("package t\nimport rego.v1\np if { data[input.x] }\n", "as a whole"),
+        ];
+        for (text, why) in cases {
+            let r = refused(text);
+            assert!(r.contains(why), "{text}\n=> {r}");
+        }
+    }
+
+    #[test]
+    fn ordinary_policies_run_in_the_vm() {
+        let ok = [
+            "package main\nimport rego.v1\ndefault allow := false\nallow if input.kind == \"Pod\"\ndeny contains \"x\" if not allow\n",
+            "package main\ndeny[msg] {\n  input.kind == \"Deployment\"\n  msg := \"v0\"\n  raw := `r`\n  raw != msg\n}\n",
+            "package main\nimport rego.v1\nlimits[k] := v if some k, v in input.limits\nnames[n] if some n in input.names\n",
+            "package main\nimport rego.v1\nlevel := \"a\" if { input.x == 1 } else := \"b\"\ndeny contains level\n",
+            "package main\nimport future.keywords.if\nimport future.keywords.in\np if { data.main.q; data.config.limits[input.kind] }\nq := true\n",
+            "package main\nimport rego.v1\ndeny contains m if { some k, v in input.metadata.labels; m := concat(\"=\", [k, v]) }\n",
+        ];
+        for text in ok {
+            assert!(matches!(verdict(text), Verdict::Vm(_)), "{text}: {:?}", verdict(text));
+        }
+    }
+}

@@ -5,8 +5,8 @@
 # end to end and per stage (read, parse+evaluate, report), with peak RSS and documents/second, the
 # same without schema validation (--no-schemas), and PR mode on the same repository
 # (`--base HEAD~1`: HEAD changes ~1% of the files), whose cost follows the size of the change, not
-# of the repository; then the built-in library (default profile, and all profiles) in place of
-# the benchmark policy.
+# of the repository; the benchmark policy in the VM (TOLLGATE_REGO_VM=all); then the built-in
+# library (default profile, and all profiles) in place of the benchmark policy.
 # Usage: bench/run.sh [N_FILES] [RUNS]       (defaults: 10000 files, 5 runs)
 # Needs ../shared/bench (a team checkout); on a user's machine it says it skipped.
 set -euo pipefail
@@ -29,20 +29,20 @@ BIN="$(pwd)/target/release/tollgate"
 POLICY="$SHARED/policy"
 echo "tollgate $("$BIN" --version | cut -d' ' -f2) on $(nproc) cores; repo: $N files ($REPO)"
 python3 - "$BIN" "$POLICY" "$REPO/repo.git" "$RUNS" <<'PY'
-import json, re, statistics, subprocess, sys
+import json, os, re, statistics, subprocess, sys
 bin_, policy, repo, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-def run(args):
+def run(args, env=None):
     # The benchmark policy unless the arguments pick the built-in library.
     pol = [] if "--builtin" in args else ["-p", policy]
     cmd = ["/usr/bin/time", "-f", "TIME %e %M", bin_, "check", "--rev", "HEAD"] + pol + ["-o", "json", "--timings"] + args
-    p = subprocess.run(cmd, cwd=repo, capture_output=True, text=True)
+    p = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, env={**os.environ, **(env or {})})
     if p.returncode not in (0, 1):
         sys.exit(f"tollgate failed ({p.returncode}): {p.stderr}")
     wall, rss = re.search(r"TIME ([\d.]+) (\d+)", p.stderr).groups()
     stages = {m[0]: float(m[1]) for m in re.findall(r"timing: (\S+)\s+([\d.]+) ms", p.stderr)}
     return float(wall), int(rss) / 1024, stages, json.loads(p.stdout)["summary"]
-def report(label, args):
-    rows = [run(args) for _ in range(runs)]
+def report(label, args, env=None):
+    rows = [run(args, env) for _ in range(runs)]
     walls = sorted(r[0] for r in rows)
     med = statistics.median(walls)
     rss = max(r[1] for r in rows)
@@ -54,6 +54,8 @@ def report(label, args):
     print("  stages (median ms): " + ", ".join(f"{k} {v:.0f}" for k, v in stages.items()))
 report("full check, all threads", [])
 report("full check, 1 thread  ", ["-j", "1"])
+# The benchmark policy in regorus's VM (opt-in for user policies: runtime errors become undefined).
+report("full check, TOLLGATE_REGO_VM=all, all threads", [], {"TOLLGATE_REGO_VM": "all"})
 # Schema validation's share: the same runs without it.
 report("full check, no schemas, all threads", ["--no-schemas"])
 report("full check, no schemas, 1 thread  ", ["-j", "1", "--no-schemas"])

@@ -14,6 +14,7 @@ use regorus::utils::limits::ExecutionTimerConfig;
 use regorus::{Engine, Value};
 
 use super::metadata::{self, Metadata, Scope};
+use super::vm_screen;
 use crate::finding::{Finding, Origin, Risk, Severity, Suppression};
 use crate::manifest::span::{parse_pointer, PathSeg};
 use crate::manifest::Document;
@@ -176,18 +177,11 @@ fn exception_name(rule: &str) -> &str {
     rule.strip_prefix("warn_").unwrap_or(rule)
 }
 
+/// The name of a rule that yields a value (not a function, not a `default`).
 fn head_name(rule: &Rule) -> Option<String> {
-    let Rule::Spec { head, .. } = rule else { return None };
-    let refr = match head {
-        RuleHead::Compr { refr, .. } | RuleHead::Set { refr, .. } => refr,
-        RuleHead::Func { .. } => return None,
-    };
-    let text = refr.span().text();
-    let name: String = text.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
-    if name.is_empty() {
-        None
-    } else {
-        Some(name)
+    match rule {
+        Rule::Spec { head: RuleHead::Compr { .. } | RuleHead::Set { .. }, .. } => vm_screen::rule_name(rule),
+        _ => None,
     }
 }
 
@@ -240,13 +234,12 @@ impl PolicySet {
         let mut user_interpreted = None;
         if sel.vm && !sel.user_vm && sources.iter().any(|s| !s.builtin) {
             user_interpreted = Some("TOLLGATE_REGO_VM=all not set".to_string());
-        }
-        if sel.vm && sel.user_vm && sources.iter().any(|s| !s.builtin) {
+        } else if sel.vm && sources.iter().any(|s| !s.builtin) {
             let builtin_pkgs: std::collections::BTreeSet<String> =
                 sources.iter().filter(|s| s.builtin).filter_map(|s| declared_package(&s.text)).collect();
             let user: Vec<&PolicySource> = sources.iter().filter(|s| !s.builtin).collect();
-            match super::vm_screen::screen(&user, &builtin_pkgs) {
-                super::vm_screen::Verdict::Vm(texts) => {
+            match vm_screen::screen(&user, &builtin_pkgs) {
+                vm_screen::Verdict::Vm(texts) => {
                     let mut texts = texts.into_iter();
                     rewritten = sources.to_vec();
                     for s in rewritten.iter_mut().filter(|s| !s.builtin) {
@@ -257,12 +250,12 @@ impl PolicySet {
                     sources = &rewritten;
                     user_vm = true;
                 }
-                super::vm_screen::Verdict::Interpreter(why) => user_interpreted = Some(why),
+                vm_screen::Verdict::Interpreter(why) => user_interpreted = Some(why),
             }
         }
         // package (without `data.`) -> (builtin, package metadata, rule metadata)
         let mut pkg_meta: BTreeMap<String, (bool, Metadata, HashMap<String, Metadata>)> = BTreeMap::new();
-        // Packages the user's modules define: none of them may run in the VM.
+        // Packages the user's modules define (one inside `tollgate.` turns the VM off).
         let mut user_pkgs: HashSet<String> = HashSet::new();
         for src in sources {
             let pkg = add_module(&mut engine, src)?;
@@ -301,8 +294,7 @@ impl PolicySet {
         // Rules per package, from the AST.
         let mut rules: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for m in engine.get_modules().iter() {
-            let pkg_text = m.package.refr.span().text().to_string();
-            let pkg = pkg_text.split_whitespace().collect::<String>();
+            let pkg = vm_screen::package_of(m);
             let list = rules.entry(pkg).or_default();
             for r in &m.policy {
                 if let Some(name) = head_name(r) {

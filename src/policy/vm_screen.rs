@@ -121,11 +121,13 @@ fn parse(src: &PolicySource) -> Option<(Source, Module)> {
     Some((source, module))
 }
 
-fn package_of(m: &Module) -> String {
+/// A module's package without `data.` (`main`, `lib.k8s`).
+pub(super) fn package_of(m: &Module) -> String {
     m.package.refr.span().text().split_whitespace().collect()
 }
 
-fn rule_name(r: &Rule) -> Option<String> {
+/// The name a rule, function or `default` defines (`deny` for `deny contains msg if ...`).
+pub(super) fn rule_name(r: &Rule) -> Option<String> {
     let refr = match r {
         Rule::Spec {
             head: RuleHead::Compr { refr, .. } | RuleHead::Set { refr, .. } | RuleHead::Func { refr, .. },
@@ -324,7 +326,7 @@ impl Walk<'_> {
                         self.expr(k);
                     }
                     self.expr(value);
-                    self.nested(collection, &inner);
+                    self.expr_in(collection, &inner);
                 }
                 Literal::Expr { expr, .. } => match expr.as_ref() {
                     Expr::AssignExpr { op: AssignOp::ColEq, lhs, rhs, span, .. } => {
@@ -337,13 +339,13 @@ impl Walk<'_> {
                         }
                         self.colon_at(lhs, rhs);
                         self.expr(lhs);
-                        self.nested(rhs, &inner);
+                        self.expr_in(rhs, &inner);
                     }
-                    _ => self.nested(expr, &inner),
+                    _ => self.expr_in(expr, &inner),
                 },
-                Literal::NotExpr { expr, .. } => self.nested(expr, &inner),
+                Literal::NotExpr { expr, .. } => self.expr_in(expr, &inner),
                 Literal::Every { domain, query, .. } => {
-                    self.nested(domain, &inner);
+                    self.expr_in(domain, &inner);
                     self.query(query, &inner);
                 }
             }
@@ -364,15 +366,11 @@ impl Walk<'_> {
         }
     }
 
-    /// An expression whose comprehensions see `scope` as their enclosing names.
-    fn nested(&mut self, e: &Expr, scope: &HashSet<String>) {
-        self.expr_in(e, scope);
-    }
-
     fn expr(&mut self, e: &Expr) {
         self.expr_in(e, &HashSet::new());
     }
 
+    /// An expression; its comprehensions see `scope` as their enclosing names.
     fn expr_in(&mut self, e: &Expr, scope: &HashSet<String>) {
         match e {
             Expr::Var { span, .. } => {

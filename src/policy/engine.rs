@@ -122,8 +122,12 @@ struct Batch {
 /// One engine's share of a kind group.
 #[derive(Clone)]
 struct Part {
-    /// `data.tollgate_internal.batch.gN_vm` or `..._rego`.
+    /// `data.tollgate_internal.batch.gN_vm` or `..._rego`; for an interpreted part of one rule
+    /// (one check, one gate rule, no exception: a user's `deny`, say) the rule itself, whose
+    /// value is then the part's only entry (the wrapper costs a sixth of such an evaluation).
     path: String,
+    /// `path` is the rule itself, not a batch of `{x | x := rule}` entries.
+    direct: bool,
     /// The checks it evaluates, in order; each contributes its gate rules, then its exception.
     checks: Vec<usize>,
     vm: bool,
@@ -533,6 +537,12 @@ fn batches(engine: &mut Engine, checks: &[Check]) -> Result<(Batches, Option<Arc
             if part.is_empty() {
                 continue;
             }
+            if let ([i], false) = (part.as_slice(), vm) {
+                if let ([rule], None) = (checks[*i].rules.as_slice(), &checks[*i].exception) {
+                    parts.push(Part { path: rule.path.clone(), checks: part, vm, direct: true });
+                    continue;
+                }
+            }
             let name = format!("g{g}_{}", if vm { "vm" } else { "rego" });
             text.push_str(&format!("\n{name} := [\n"));
             for &i in &part {
@@ -542,7 +552,7 @@ fn batches(engine: &mut Engine, checks: &[Check]) -> Result<(Batches, Option<Arc
                 }
             }
             text.push_str("]\n");
-            parts.push(Part { path: format!("data.{BATCH_PACKAGE}.{name}"), checks: part, vm });
+            parts.push(Part { path: format!("data.{BATCH_PACKAGE}.{name}"), checks: part, vm, direct: false });
         }
         let group = out.groups.len();
         out.groups.push(Batch { parts });
@@ -622,20 +632,24 @@ impl Worker<'_> {
                     self.engine.eval_rule(part.path.clone()).ok()
                 }
             };
-            let Some(Value::Array(values)) = values else {
-                // A runtime error in one check: evaluate them one by one in the interpreter, so
-                // that the error is a finding of that check and the others still report.
-                let each = self.evaluate_each(doc, &part.checks);
-                out.findings.extend(each.findings);
-                out.prints.extend(each.prints);
-                continue;
+            // Each entry's value (undefined where the rule is): a direct part's is its rule's.
+            let entries: Vec<Value> = match values {
+                Some(Value::Array(values)) if !part.direct => values.iter().map(unbatch).collect(),
+                Some(v) if part.direct => vec![v],
+                _ => {
+                    // A runtime error in one check: evaluate them one by one in the interpreter, so
+                    // that the error is a finding of that check and the others still report.
+                    let each = self.evaluate_each(doc, &part.checks);
+                    out.findings.extend(each.findings);
+                    out.prints.extend(each.prints);
+                    continue;
+                }
             };
-            let mut values = values.iter();
+            let mut values = entries.into_iter();
             for &i in &part.checks {
                 let check = &set.checks[i];
-                let rules: Vec<Value> =
-                    check.rules.iter().map(|_| values.next().map_or(Value::Undefined, unbatch)).collect();
-                let exception = check.exception.as_ref().map(|_| values.next().map_or(Value::Undefined, unbatch));
+                let rules: Vec<Value> = check.rules.iter().map(|_| values.next().unwrap_or(Value::Undefined)).collect();
+                let exception = check.exception.as_ref().map(|_| values.next().unwrap_or(Value::Undefined));
                 for (rule, v) in check.rules.iter().zip(&rules) {
                     let excepted = exception.as_ref().and_then(|e| excepted_by(e, check, rule));
                     for r in results_of(v) {
@@ -955,6 +969,30 @@ mod tests {
         assert!(has("main.d.deny  false ratio"), "{b:#?}");
         // The runtime error of main.d on the ConfigMap does not hide main.b's warning on it.
         assert_eq!(b.iter().filter(|l| l.contains("kind ConfigMap")).count(), 1, "{b:#?}");
+    }
+
+    /// A policy of one rule (a user's `deny`) is evaluated as that rule, without the batch
+    /// wrapper, and reports what the one-rule-at-a-time evaluation reports: results with their
+    /// paths, nothing where the rule is empty, and a runtime error as a finding.
+    #[test]
+    fn a_single_rule_is_evaluated_directly() {
+        let text = "package main\nimport rego.v1\ndeny contains {\"msg\": \"ratio\", \"path\": [\"metadata\", \"annotations\", \"ratio\"]} if to_number(input.metadata.annotations.ratio) > 1\n";
+        let src = PolicySource { path: "p.rego".into(), text: text.into(), builtin: false };
+        let set = PolicySet::new(&[src], Vec::new(), &Selection::default(), false).expect("policy compiles");
+        let parts: Vec<&Part> = set.batches.groups.iter().flat_map(|g| g.parts.iter()).collect();
+        assert!(!parts.is_empty() && parts.iter().all(|p| p.direct && p.path == "data.main.deny"));
+        let text = "kind: ConfigMap\nmetadata: {annotations: {ratio: \"abc\"}}\n---\nkind: Pod\nmetadata: {annotations: {ratio: \"2\"}}\n---\nkind: Pod\nmetadata: {annotations: {ratio: \"0\"}}\n";
+        let file =
+            crate::source::SourceFile { path: "m.yaml".into(), bytes: text.as_bytes().to_vec(), too_large: None };
+        let docs = crate::manifest::load(&file, &crate::manifest::Limits::default()).docs;
+        let mut w = set.worker();
+        let all: Vec<usize> = (0..set.checks.len()).collect();
+        let direct: Vec<Vec<String>> = docs.iter().map(|d| summary(&w.evaluate(d))).collect();
+        let each: Vec<Vec<String>> = docs.iter().map(|d| summary(&w.evaluate_each(d, &all))).collect();
+        assert_eq!(direct, each);
+        assert!(direct[0].len() == 1 && direct[0][0].contains("policy/runtime-error"), "{direct:#?}");
+        assert!(direct[1].len() == 1 && direct[1][0].contains("main.deny /metadata/annotations/ratio"), "{direct:#?}");
+        assert!(direct[2].is_empty(), "{direct:#?}");
     }
 
     /// The whole built-in library compiles to the VM: a construct the VM's compiler rejects

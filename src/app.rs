@@ -722,7 +722,13 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
             let _ = writeln!(io.stderr, "{l}");
         }
     }
-    Ok(if outcome.blocks(s.fail_on) { ExitStatus::Blocked } else { ExitStatus::Pass })
+    let status = if outcome.blocks(s.fail_on) { ExitStatus::Blocked } else { ExitStatus::Pass };
+    // The process exits next (`run` is the binary's entry point): freeing what the run built
+    // (findings, file texts, compiled policies and schemas) took 30 to 50 ms of the 10,000-file
+    // benchmark, for memory the exit returns anyway.
+    drop(compliance);
+    std::mem::forget((outcome, policies, schemas));
+    Ok(status)
 }
 
 /// What loading and evaluating a set of files produced (findings not yet sorted).

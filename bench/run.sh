@@ -52,6 +52,9 @@ def report(label, args, env=None):
           f"peak RSS {rss:.0f} MB, {s['documents']/med:,.0f} documents/s "
           f"({s['files']} files, {s['documents']} documents, {s['errors']} errors, {s['warnings']} warnings)")
     print("  stages (median ms): " + ", ".join(f"{k} {v:.0f}" for k, v in stages.items()))
+# One untimed run first (as hyperfine's --warmup): the first run after a build paid for reading
+# the binary and the pack into the page cache, and was the slowest of its row.
+run([])
 report("full check, all threads", [])
 report("full check, 1 thread  ", ["-j", "1"])
 # The benchmark policy in regorus's VM (opt-in for user policies: runtime errors become undefined).

@@ -657,20 +657,20 @@ fn runtime_error_is_a_finding_on_that_document_only() {
             .iter()
             .map(|f| {
                 let m = f["message"].as_str().unwrap_or("?");
-                // Keep the first line of runtime errors (the rest is the Rego snippet).
+                // A runtime error is one line: where in the policy, and what.
                 (
                     f["file"].as_str().unwrap_or("?"),
                     f["document"].as_u64().unwrap_or(99),
                     f["line"].as_u64().unwrap_or(0),
                     f["rule"].as_str().unwrap_or("?"),
-                    m.lines().next().unwrap_or("").to_string(),
+                    m.to_string(),
                 )
             })
             .collect();
         let runtime = |rule: &str| {
             format!(
-                "data.main.{rule} failed on this document: --> policies/runtime/runtime.rego:{}",
-                if rule == "deny" { "7:30" } else { "13:13" }
+                "data.main.{rule} failed on this document: policies/runtime/runtime.rego:{}",
+                if rule == "deny" { "7:30: could not parse string as number" } else { "13:13: divide by zero" }
             )
         };
         assert_eq!(

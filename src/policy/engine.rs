@@ -852,7 +852,7 @@ fn runtime_error(check: &Check, rule: &RuleRef, doc: Option<&Document>, err: &st
     let mut f = Finding::new(
         "policy/runtime-error",
         Severity::Error,
-        format!("data.{}.{} failed on this document: {}", check.package, rule.name, err.trim()),
+        format!("data.{}.{} failed on this document: {}", check.package, rule.name, one_line(err)),
         Origin::Policy,
         file,
         document,
@@ -864,9 +864,30 @@ fn runtime_error(check: &Check, rule: &RuleRef, doc: Option<&Document>, err: &st
     f
 }
 
+/// regorus's error text (`--> file:line:col`, the policy line with a caret under the column,
+/// `error: what`) as one line, `file:line:col: what`: a finding's message is one line (the human
+/// report escapes control characters, so the snippet showed as `\n  |\n4 |`). Text of another
+/// form has its lines joined.
+fn one_line(err: &str) -> String {
+    let lines: Vec<&str> = err.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let at = lines.iter().find_map(|l| l.strip_prefix("--> "));
+    let what: Vec<&str> = lines.iter().filter_map(|l| l.strip_prefix("error: ")).collect();
+    match at {
+        Some(at) if !what.is_empty() => format!("{at}: {}", what.join("; ")),
+        _ => lines.join(" "),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runtime_errors_read_on_one_line() {
+        let err = "--> p.rego:4:14\n  |\n4 |   msg := lowr(input.kind)\n  |              ^\nerror: could not find function lowr\n";
+        assert_eq!(one_line(err), "p.rego:4:14: could not find function lowr");
+        assert_eq!(one_line("time limit exceeded\n  after 30 s"), "time limit exceeded after 30 s");
+    }
 
     #[test]
     fn conftest_rule_names() {

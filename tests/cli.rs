@@ -145,6 +145,19 @@ fn exit_2_rego_syntax_error_names_file_and_line() {
     assert!(!run.stderr.contains("broken.rego:4"), "{}", run.stderr);
 }
 
+/// A call to a function that exists nowhere (a typo) stops the run at load time with its place,
+/// as in OPA, even when no document reaches it (regorus alone would only fail on a document that
+/// does, and pass the others).
+#[test]
+fn exit_2_undefined_function_names_file_line_and_column() {
+    let d = pod_with(&["undefined-function"]);
+    tool_error(
+        d.path(),
+        &["check", "-p", "policies/undefined-function", "pod.yaml"],
+        &["policies/undefined-function/typo.rego:9:10: undefined function lowr"],
+    );
+}
+
 #[test]
 fn exit_2_unknown_builtin_profile() {
     let d = pod_with(&[]);

@@ -52,6 +52,9 @@ fn read(path: &str) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| anyhow!("{path}: {e}"))
 }
 
+/// The names [`register`] adds (a call to one of them is not an undefined function).
+pub const EXTENSIONS: &[&str] = &["parse_config", "parse_config_file", "parse_combined_config_files"];
+
 /// Register the helpers on an engine.
 pub fn register(engine: &mut Engine) -> Result<()> {
     engine.add_extension(

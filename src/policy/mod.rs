@@ -2,6 +2,7 @@
 
 pub mod builtin;
 pub mod builtins;
+pub mod calls;
 pub mod engine;
 pub mod inventory;
 pub mod metadata;

@@ -78,6 +78,8 @@ pub fn run(sources: &[PolicySource], data: Vec<Value>, coverage: bool) -> Result
     for src in sources {
         add_module(&mut engine, src)?;
     }
+    // As in `check` (and `opa test`): a call to a function that exists nowhere does not compile.
+    crate::policy::calls::check(&mut engine, sources)?;
     for d in data {
         engine.add_data(d).map_err(|e| PolicyError::Data(format!("cannot merge --data: {e}")))?;
     }

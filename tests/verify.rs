@@ -103,6 +103,20 @@ fn no_tests_is_an_error() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("no tests found"));
 }
 
+/// A test file that calls a function that exists nowhere does not compile (exit 2, its place),
+/// as with `opa test`, instead of failing only the tests that reach the call.
+#[test]
+fn undefined_function_is_a_compile_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("p.rego"), POLICY).unwrap();
+    let typo = "package main_test\n\nimport rego.v1\n\ntest_typo if {\n\tcontains_host_pid(1)\n}\n";
+    std::fs::write(dir.path().join("p_test.rego"), typo).unwrap();
+    let o = run(dir.path(), &["verify", "-p", "."]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("p_test.rego:6:2: undefined function contains_host_pid"), "{err}");
+}
+
 #[test]
 fn builtin_library_passes_with_coverage() {
     let dir = tempfile::tempdir().unwrap();

@@ -9,6 +9,25 @@
 use std::collections::BTreeSet;
 
 use regorus::unstable::{Expr, Literal, Module, Query, Ref, Rule, RuleHead, BUILTINS};
+use regorus::Engine;
+
+use super::engine::{PolicyError, PolicySource};
+
+/// The check on an engine holding `sources` (and the extensions of
+/// [`builtins::register`](super::builtins::register)): the user's modules must call only what
+/// exists. A compile error listing every such call otherwise.
+pub fn check(engine: &mut Engine, sources: &[PolicySource]) -> Result<(), PolicyError> {
+    let user_files: BTreeSet<String> = sources.iter().filter(|s| !s.builtin).map(|s| s.path.clone()).collect();
+    if user_files.is_empty() {
+        return Ok(());
+    }
+    let found = undefined(engine.get_modules(), &user_files, super::builtins::EXTENSIONS);
+    if found.is_empty() {
+        Ok(())
+    } else {
+        Err(PolicyError::Compile(found.join("\n")))
+    }
+}
 
 /// One message per call in the modules of `files` that resolves to nothing:
 /// `file:line:col: undefined function name`. `modules` is every loaded module (the functions of

@@ -284,14 +284,7 @@ impl PolicySet {
         }
         // A call to a function that exists nowhere is a compile error, as in OPA (regorus would
         // only fail when a document reaches it).
-        let user_files: std::collections::BTreeSet<String> =
-            sources.iter().filter(|s| !s.builtin).map(|s| s.path.clone()).collect();
-        if !user_files.is_empty() {
-            let undefined = super::calls::undefined(engine.get_modules(), &user_files, super::builtins::EXTENSIONS);
-            if !undefined.is_empty() {
-                return Err(PolicyError::Compile(undefined.join("\n")));
-            }
-        }
+        super::calls::check(&mut engine, sources)?;
         for d in data {
             engine.add_data(d).map_err(|e| PolicyError::Data(format!("cannot merge --data: {e}")))?;
         }

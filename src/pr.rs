@@ -279,7 +279,13 @@ impl Pr {
             let base = pool.install(|| git::read_rev(root, &self.merge_base, &filter, max_file_size))?;
             (head, base)
         } else {
-            let changed: Vec<&Change> = changes.iter().filter(|c| filter.matches(&c.path)).collect();
+            // A submodule the change adds or moves is noted whatever its name (see
+            // `PathFilter::submodule_in_scope`).
+            let in_scope = |c: &&Change| match c.new {
+                Some(e) if e.kind == EntryType::Submodule => filter.submodule_in_scope(&c.path),
+                _ => filter.matches(&c.path),
+            };
+            let changed: Vec<&Change> = changes.iter().filter(in_scope).collect();
             // Deleted files have no findings on head, so their merge-base side is not needed.
             let head_side = changed.iter().filter_map(|c| c.new.map(|e| (c.path.clone(), e))).collect();
             let base_side =

@@ -251,6 +251,18 @@ fn only_the_changed_files_are_read() {
     stderr_has(&run, &["2 head + 1 merge-base files"]);
 }
 
+/// A submodule the change adds is noted (its manifests are not checked), whatever its name.
+#[test]
+fn a_submodule_added_by_the_change_is_noted() {
+    let r = setup(&[("apps/a.yaml", clean("a"))]);
+    let head = git(r.path(), &["rev-parse", "HEAD"]);
+    git(r.path(), &["update-index", "--add", "--cacheinfo", &format!("160000,{head},vendor/lib")]);
+    git(r.path(), &["commit", "-q", "--no-verify", "-m", "submodule"]);
+    let run = pr_check(r.path(), &["-p", "policy"]);
+    run.expect_code(0);
+    assert_eq!(rules_files(&run.json()), [("source/skipped-submodule".to_string(), "vendor/lib".to_string())]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // 2. The gate is judged by the base
 

@@ -179,7 +179,9 @@ fn symlinks_and_submodules_are_skipped() {
     std::os::unix::fs::symlink("a.yaml", r.path().join("apps/link.yaml")).expect("symlink");
     std::os::unix::fs::symlink("a.yaml", r.path().join("apps/link.txt")).expect("symlink");
     let head = commit_all(r.path(), "one");
-    // Gitlinks: one whose path matches the default filter, one only an --include glob matches.
+    // Gitlinks: a submodule's manifests are in another repository whatever its name, so each one
+    // under the checked paths is noted, with or without a manifest extension; --exclude and the
+    // paths given still apply.
     git(r.path(), &["update-index", "--add", "--cacheinfo", &format!("160000,{head},charts/sub.yaml")]);
     git(r.path(), &["update-index", "--add", "--cacheinfo", &format!("160000,{head},vendor/lib")]);
     git(r.path(), &["commit", "-q", "--no-verify", "-m", "submodules"]);
@@ -187,12 +189,24 @@ fn symlinks_and_submodules_are_skipped() {
     let expect_default = |d: &Discovered| {
         assert_eq!(paths(d), ["apps/a.yaml"]);
         let skipped: Vec<_> = d.skipped.iter().map(|s| (s.path.as_str(), s.reason)).collect();
-        assert_eq!(skipped, [("apps/link.yaml", SkipReason::Symlink), ("charts/sub.yaml", SkipReason::Submodule)]);
+        assert_eq!(
+            skipped,
+            [
+                ("apps/link.yaml", SkipReason::Symlink),
+                ("charts/sub.yaml", SkipReason::Submodule),
+                ("vendor/lib", SkipReason::Submodule)
+            ]
+        );
     };
     expect_default(&read_rev(r.path(), "HEAD", &all(), NO_CAP).expect("rev"));
     expect_default(&read_index(r.path(), &all(), NO_CAP).expect("index"));
-
-    let vendor = PathFilter::new(&["vendor/*".into()], &[]).expect("filter");
+    let no_vendor = PathFilter::new(&[], &["vendor/**".into()]).expect("filter");
+    let d = read_rev(r.path(), "HEAD", &no_vendor, NO_CAP).expect("rev");
+    assert!(d.skipped.iter().all(|s| s.path != "vendor/lib"), "{:?}", d.skipped);
+    let apps = PathFilter::new(&[], &[]).expect("filter").with_prefixes(vec!["apps".into()]);
+    let d = read_rev(r.path(), "HEAD", &apps, NO_CAP).expect("rev");
+    assert!(d.skipped.iter().all(|s| s.reason != SkipReason::Submodule), "{:?}", d.skipped);
+    let vendor = PathFilter::new(&[], &[]).expect("filter").with_prefixes(vec!["vendor".into()]);
     let d = read_rev(r.path(), "HEAD", &vendor, NO_CAP).expect("rev");
     assert!(d.files.is_empty());
     assert_eq!(d.skipped.len(), 1);

@@ -86,6 +86,13 @@ impl PathFilter {
         self.exclude.is_match(path)
     }
 
+    /// Whether a submodule at `path` is reported as not checked: under the given paths and not
+    /// excluded. The extension and `--include` globs are for files: a submodule's manifests are
+    /// in another repository whatever its own name, so each one in scope gets its note.
+    pub fn submodule_in_scope(&self, path: &str) -> bool {
+        self.dir_in_scope(path) && !self.exclude.is_match(path)
+    }
+
     /// Whether the repo-relative path is checked.
     pub fn matches(&self, path: &str) -> bool {
         // The gate's own settings file at the repository root is not a manifest.

@@ -75,6 +75,12 @@ pub fn read_index(repo: &Path, filter: &PathFilter, max_file_size: u64) -> Resul
             }
             continue;
         }
+        if entry.mode == Mode::COMMIT {
+            if filter.submodule_in_scope(&path) {
+                collector.skip(path.into_owned(), SkipReason::Submodule);
+            }
+            continue;
+        }
         if !filter.matches(&path) {
             continue;
         }
@@ -83,8 +89,6 @@ pub fn read_index(repo: &Path, filter: &PathFilter, max_file_size: u64) -> Resul
             collector.blob(path, entry.id)?;
         } else if entry.mode == Mode::SYMLINK {
             collector.skip(path, SkipReason::Symlink);
-        } else if entry.mode == Mode::COMMIT {
-            collector.skip(path, SkipReason::Submodule);
         }
     }
     collector.finish()
@@ -414,7 +418,7 @@ impl<'a> Collector<'a> {
                         }
                     }
                     EntryKind::Commit => {
-                        if self.filter.matches(&path) {
+                        if self.filter.submodule_in_scope(&path) {
                             self.skip(path, SkipReason::Submodule);
                         }
                     }

@@ -1019,6 +1019,20 @@ mod tests {
         assert!(direct[2].is_empty(), "{direct:#?}");
     }
 
+    /// Case-insensitive patterns work in the regex built-ins (the `regex` features Cargo.toml
+    /// holds for regorus): `(?i)` is an error without `unicode-case`.
+    #[test]
+    fn case_insensitive_regex_patterns_match() {
+        let text = "package main\nimport rego.v1\ndeny contains \"latest\" if regex.match(`(?i)^latest$`, input.tag)\n";
+        let src = PolicySource { path: "p.rego".into(), text: text.into(), builtin: false };
+        let set = PolicySet::new(&[src], Vec::new(), &Selection::default(), false).expect("policy compiles");
+        let file =
+            crate::source::SourceFile { path: "m.yaml".into(), bytes: b"tag: LaTeSt\n".to_vec(), too_large: None };
+        let docs = crate::manifest::load(&file, &crate::manifest::Limits::default()).docs;
+        let found = summary(&set.worker().evaluate(&docs[0]));
+        assert_eq!(found, ["m.yaml main.deny  false latest"], "{found:#?}");
+    }
+
     /// The whole built-in library compiles to the VM: a construct the VM's compiler rejects
     /// would silently send every built-in check back to the slower interpreter. A user module
     /// inside the library's namespace sends them all back on purpose.

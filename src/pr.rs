@@ -279,7 +279,7 @@ impl Pr {
             let base = pool.install(|| git::read_rev(root, &self.merge_base, &filter, max_file_size))?;
             (head, base)
         } else {
-            // A submodule the change adds or moves is noted whatever its name (see
+            // A submodule the change adds or updates is noted whatever its name (see
             // `PathFilter::submodule_in_scope`).
             let in_scope = |c: &&Change| match c.new {
                 Some(e) if e.kind == EntryType::Submodule => filter.submodule_in_scope(&c.path),

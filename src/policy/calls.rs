@@ -76,10 +76,11 @@ pub fn undefined(modules: &[Ref<Module>], files: &BTreeSet<String>, extensions: 
                 defined.contains(&full)
             });
             let full = if path.starts_with("data.") { path.to_string() } else { format!("data.{pkg}.{path}") };
+            // regorus also treats a prefix of a `default` rule's path as one; never flag those.
+            let below = format!("{full}.");
             through_import
                 || defined.contains(&full)
-                // regorus also treats a prefix of a `default` rule's path as one; never flag those.
-                || defined.iter().any(|d| d.starts_with(&format!("{full}.")))
+                || defined.range(below.clone()..).next().is_some_and(|d| d.starts_with(&below))
                 || path == "print"
                 || extensions.contains(&path)
                 || BUILTINS.contains_key(path)

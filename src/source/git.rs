@@ -478,7 +478,7 @@ fn read_capped(
         return Ok(SourceFile { path, bytes: Vec::new(), too_large: Some(size) });
     }
     // Decoded into the worker's buffer, reused from one blob to the next, then copied out at its
-    // size: a fresh decode buffer per blob was grown and zeroed each time (a fifth of the read).
+    // size: a fresh decode buffer per blob was grown and zeroed each time (~15 of ~115 ms).
     use gix::prelude::FindExt;
     let blob = git.objects.find_blob(&id, buf).map_err(|e| object_error(&path, id, &e))?;
     Ok(SourceFile { path, bytes: blob.data.to_vec(), too_large: None })

@@ -176,7 +176,7 @@ fn query_calls(q: &Query, out: &mut Calls) {
 
 fn expr_calls(e: &Expr, out: &mut Calls) {
     match e {
-        Expr::Call { fcn, params, .. } => {
+        Expr::Call { fcn, .. } => {
             // Named where the function's name starts (regorus's span starts at the parenthesis).
             if let Some(path) = path_text(fcn) {
                 let mut root = fcn;
@@ -185,13 +185,7 @@ fn expr_calls(e: &Expr, out: &mut Calls) {
                 }
                 out.push((path, root.span().clone()));
             }
-            params.iter().for_each(|p| expr_calls(p, out));
         }
-        Expr::Array { items, .. } | Expr::Set { items, .. } => items.iter().for_each(|i| expr_calls(i, out)),
-        Expr::Object { fields, .. } => fields.iter().for_each(|(_, k, v)| {
-            expr_calls(k, out);
-            expr_calls(v, out);
-        }),
         Expr::ArrayCompr { term, query, .. } | Expr::SetCompr { term, query, .. } => {
             expr_calls(term, out);
             query_calls(query, out);
@@ -201,26 +195,9 @@ fn expr_calls(e: &Expr, out: &mut Calls) {
             expr_calls(value, out);
             query_calls(query, out);
         }
-        Expr::UnaryExpr { expr, .. } => expr_calls(expr, out),
-        Expr::RefDot { refr, .. } => expr_calls(refr, out),
-        Expr::RefBrack { refr, index, .. } => {
-            expr_calls(refr, out);
-            expr_calls(index, out);
-        }
-        Expr::BinExpr { lhs, rhs, .. }
-        | Expr::BoolExpr { lhs, rhs, .. }
-        | Expr::ArithExpr { lhs, rhs, .. }
-        | Expr::AssignExpr { lhs, rhs, .. } => {
-            expr_calls(lhs, out);
-            expr_calls(rhs, out);
-        }
-        Expr::Membership { key, value, collection, .. } => {
-            key.iter().for_each(|k| expr_calls(k, out));
-            expr_calls(value, out);
-            expr_calls(collection, out);
-        }
         _ => {}
     }
+    super::vm_screen::operands(e).into_iter().for_each(|o| expr_calls(o, out));
 }
 
 #[cfg(test)]

@@ -153,33 +153,29 @@ fn vars_in(e: &Expr, out: &mut HashSet<String>) {
         Expr::Var { span, .. } => {
             out.insert(span.text().to_string());
         }
-        Expr::Array { items, .. } | Expr::Set { items, .. } => items.iter().for_each(|i| vars_in(i, out)),
-        Expr::Object { fields, .. } => fields.iter().for_each(|(_, k, v)| {
-            vars_in(k, out);
-            vars_in(v, out);
-        }),
-        Expr::RefDot { refr, .. } => vars_in(refr, out),
-        Expr::RefBrack { refr, index, .. } => {
-            vars_in(refr, out);
-            vars_in(index, out);
-        }
-        Expr::Call { params, .. } => params.iter().for_each(|p| vars_in(p, out)),
-        Expr::UnaryExpr { expr, .. } => vars_in(expr, out),
+        _ => operands(e).into_iter().for_each(|o| vars_in(o, out)),
+    }
+}
+
+/// The expressions an expression is made of, in its own scope: items, fields, the steps of a
+/// reference, a call's arguments (not the function's name), operands. A comprehension opens a
+/// scope of its own: none of its parts are listed.
+pub(super) fn operands(e: &Expr) -> Vec<&Expr> {
+    match e {
+        Expr::Array { items, .. } | Expr::Set { items, .. } => items.iter().map(|i| &**i).collect(),
+        Expr::Object { fields, .. } => fields.iter().flat_map(|(_, k, v)| [&**k, &**v]).collect(),
+        Expr::RefDot { refr, .. } => vec![refr],
+        Expr::RefBrack { refr, index, .. } => vec![refr, index],
+        Expr::Call { params, .. } => params.iter().map(|p| &**p).collect(),
+        Expr::UnaryExpr { expr, .. } => vec![expr],
         Expr::BinExpr { lhs, rhs, .. }
         | Expr::BoolExpr { lhs, rhs, .. }
         | Expr::ArithExpr { lhs, rhs, .. }
-        | Expr::AssignExpr { lhs, rhs, .. } => {
-            vars_in(lhs, out);
-            vars_in(rhs, out);
-        }
+        | Expr::AssignExpr { lhs, rhs, .. } => vec![lhs, rhs],
         Expr::Membership { key, value, collection, .. } => {
-            if let Some(k) = key {
-                vars_in(k, out);
-            }
-            vars_in(value, out);
-            vars_in(collection, out);
+            key.iter().map(|k| &**k).chain([&**value, &**collection]).collect()
         }
-        _ => {}
+        _ => Vec::new(),
     }
 }
 

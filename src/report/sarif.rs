@@ -437,7 +437,8 @@ pub fn render_with_limits(outcome: &Outcome, limits: Limits) -> String {
             properties,
         }],
     };
-    let mut s = serde_json::to_string_pretty(&log).unwrap_or_else(|_| "{}".into());
+    // Unsafe characters as `\uXXXX`, like the JSON report.
+    let mut s = super::json::to_string_pretty(&log).unwrap_or_else(|_| "{}".into());
     s.push('\n');
     s
 }

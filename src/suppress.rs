@@ -284,7 +284,16 @@ pub fn new_waivers(head: &[Finding], base: &[Finding], forbid: bool) -> Vec<Find
 }
 
 /// Apply `.tollgate.yaml` waivers to every finding; returns gate findings about the waivers.
+/// Each waiver looks only at the findings of its rule (found in one pass over the findings), so
+/// the work grows with findings plus matches, not with waivers times findings.
 pub fn apply_config(waivers: &[ConfigWaiver], findings: &mut [Finding], today: &str) -> Vec<Finding> {
+    let mut by_rule: std::collections::HashMap<&str, Vec<usize>> =
+        waivers.iter().map(|w| (w.rule.as_str(), Vec::new())).collect();
+    for (i, f) in findings.iter().enumerate() {
+        if let Some(v) = by_rule.get_mut(f.rule.as_str()) {
+            v.push(i);
+        }
+    }
     let mut out = Vec::new();
     for w in waivers {
         let region = Some(Region {
@@ -299,7 +308,9 @@ pub fn apply_config(waivers: &[ConfigWaiver], findings: &mut [Finding], today: &
         let resources = if w.resources.is_empty() { None } else { globs(&w.resources) };
         let expired = w.expires.as_str() < today;
         let mut matched = 0;
-        for f in findings.iter_mut().filter(|f| f.rule == w.rule && f.suppressed.is_none()) {
+        let mine = by_rule.get(w.rule.as_str()).map(Vec::as_slice).unwrap_or_default();
+        for &i in mine {
+            let Some(f) = findings.get_mut(i).filter(|f| f.suppressed.is_none()) else { continue };
             if let Some(p) = &paths {
                 if !f.file.as_deref().is_some_and(|file| p.is_match(file)) {
                     continue;

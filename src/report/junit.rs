@@ -1,5 +1,6 @@
 //! `-o junit`: JUnit XML for CI test-report views (GitLab, Jenkins, Azure DevOps, …), written with
-//! `quick-junit` so that escaping is the serializer's job.
+//! `quick-junit`, which escapes markup; control and bidirectional characters are put in their
+//! visible form first ([`xml_text`]), since XML 1.0 cannot carry most of them at all.
 //!
 //! One `<testsuite>` per rule (by id), one `<testcase>` per resource the rule found something on
 //! (file, document, kind, namespace, name). A case with an unsuppressed new error is a `<failure
@@ -215,7 +216,7 @@ mod tests {
                 f("r/a", Severity::Error, "web", "m1\nsecond line"),
                 f("r/a", Severity::Warning, "web", "m2"),
                 sup,
-                f("r/b", Severity::Warning, "web", "w \u{1b}[31mred\u{0} ]]> <x> & \u{FFFF}"),
+                f("r/b", Severity::Warning, "web", "w \u{1b}[31mred\u{0} ]]> <x> & \u{FFFF} \"q\" 'a'"),
                 f("r/c", Severity::Note, "web", "n"),
             ],
             ..Default::default()
@@ -238,7 +239,7 @@ mod tests {
         let b = cases(&suites[1]);
         let fb = b[0].children().find(|n| n.has_tag_name("failure")).unwrap_or_else(|| panic!("{xml}"));
         assert_eq!(fb.attribute("type"), Some("warning"));
-        assert_eq!(fb.attribute("message"), Some("w \\u{1b}[31mred\\u{0} ]]> <x> & \\u{ffff}"));
+        assert_eq!(fb.attribute("message"), Some("w \\u{1b}[31mred\\u{0} ]]> <x> & \\u{ffff} \"q\" 'a'"));
         let c = cases(&suites[2]);
         assert!(c[0].children().all(|n| !n.has_tag_name("failure") && !n.has_tag_name("skipped")));
         assert_eq!(a[0].attribute("name"), Some("a.yaml, document 0: Pod web"));

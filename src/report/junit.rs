@@ -1,6 +1,6 @@
 //! `-o junit`: JUnit XML for CI test-report views (GitLab, Jenkins, Azure DevOps, …), written with
 //! `quick-junit`, which escapes markup; control and bidirectional characters are put in their
-//! visible form first ([`xml_text`]), since XML 1.0 cannot carry most of them at all.
+//! visible form first (`xml_text`), since XML 1.0 cannot carry most of them at all.
 //!
 //! One `<testsuite>` per rule (by id), one `<testcase>` per resource the rule found something on
 //! (file, document, kind, namespace, name). A case with an unsuppressed new error is a `<failure

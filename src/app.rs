@@ -645,7 +645,7 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
     let Evaluated { mut findings, files: file_count, documents, texts, prints } = evaluated;
     findings.extend(location_crd_findings);
     for p in prints {
-        let _ = writeln!(io.stderr, "print: {p}");
+        let _ = writeln!(io.stderr, "print: {}", report::escape::visible(&p));
     }
 
     pool.install(|| finding::sort_and_dedup(&mut findings));

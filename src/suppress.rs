@@ -33,13 +33,35 @@ pub struct ConfigWaiver {
     pub column: u32,
 }
 
-/// Today's date in UTC as `YYYY-MM-DD` (`TOLLGATE_TODAY` overrides it, for tests and replays).
+/// Today's date in UTC as `YYYY-MM-DD` (`TOLLGATE_TODAY` overrides it, for tests and replays,
+/// when it is a date [`valid_date`] accepts; otherwise the clock's date is used).
 pub fn today() -> String {
-    if let Ok(t) = std::env::var("TOLLGATE_TODAY") {
-        if valid_date(&t) {
-            return t;
-        }
+    match today_checked() {
+        Ok(t) => t,
+        Err(_) => clock_date(),
     }
+}
+
+/// Today's date as [`today`], or an error naming `TOLLGATE_TODAY` when it is set to anything but
+/// a calendar date: a replay with a typo (`2027-02-30`) must not silently run on today's date.
+pub fn today_checked() -> Result<String, String> {
+    today_from(std::env::var("TOLLGATE_TODAY"))
+}
+
+/// [`today_checked`] given the variable's value.
+fn today_from(var: Result<String, std::env::VarError>) -> Result<String, String> {
+    match var {
+        Ok(t) if valid_date(&t) => Ok(t),
+        Ok(t) => {
+            Err(format!("TOLLGATE_TODAY=`{}` is not a calendar date (YYYY-MM-DD)", crate::report::escape::visible(&t)))
+        }
+        Err(std::env::VarError::NotUnicode(_)) => Err("TOLLGATE_TODAY is not a calendar date (YYYY-MM-DD)".into()),
+        Err(std::env::VarError::NotPresent) => Ok(clock_date()),
+    }
+}
+
+/// The clock's date in UTC.
+fn clock_date() -> String {
     let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let days = (secs / 86_400) as i64;
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
@@ -55,14 +77,30 @@ pub fn today() -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-/// `YYYY-MM-DD` with a plausible month and day.
+/// `YYYY-MM-DD` naming a day of the (proleptic) Gregorian calendar: four, two and two ASCII
+/// digits, a month from 01 to 12 and a day the month has (February 29 only in a leap year: one
+/// divisible by 4, and by 400 when it is divisible by 100). `2099-02-30` and `2100-02-29` are not
+/// dates. Waiver expiries compare as strings, which this fixed form orders as dates.
 pub fn valid_date(s: &str) -> bool {
     let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+    if b.len() != 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
         return false;
     }
-    let num = |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<u32>().ok());
-    matches!((num(0..4), num(5..7), num(8..10)), (Some(_), Some(m), Some(d)) if (1..=12).contains(&m) && (1..=31).contains(&d))
+    let num = |r: std::ops::Range<usize>| {
+        b.get(r)?.iter().try_fold(0u32, |n, &d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
+    };
+    let (Some(year), Some(month), Some(day)) = (num(0..4), num(5..7), num(8..10)) else {
+        return false;
+    };
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day)
 }
 
 fn gate(
@@ -110,7 +148,7 @@ fn parse_inline(line: &str) -> Result<Inline, String> {
     }
     match &expires {
         None => Err(format!("`{line}`: a waiver needs an expiry date (`; expires=YYYY-MM-DD`)")),
-        Some(d) if !valid_date(d) => Err(format!("`{line}`: `{d}` is not a date (YYYY-MM-DD)")),
+        Some(d) if !valid_date(d) => Err(format!("`{line}`: `{d}` is not a calendar date (YYYY-MM-DD)")),
         _ => Ok(Inline { rule, reason, expires }),
     }
 }
@@ -246,7 +284,16 @@ pub fn new_waivers(head: &[Finding], base: &[Finding], forbid: bool) -> Vec<Find
 }
 
 /// Apply `.tollgate.yaml` waivers to every finding; returns gate findings about the waivers.
+/// Each waiver looks only at the findings of its rule (found in one pass over the findings), so
+/// the work grows with findings plus matches, not with waivers times findings.
 pub fn apply_config(waivers: &[ConfigWaiver], findings: &mut [Finding], today: &str) -> Vec<Finding> {
+    let mut by_rule: std::collections::HashMap<&str, Vec<usize>> =
+        waivers.iter().map(|w| (w.rule.as_str(), Vec::new())).collect();
+    for (i, f) in findings.iter().enumerate() {
+        if let Some(v) = by_rule.get_mut(f.rule.as_str()) {
+            v.push(i);
+        }
+    }
     let mut out = Vec::new();
     for w in waivers {
         let region = Some(Region {
@@ -261,7 +308,9 @@ pub fn apply_config(waivers: &[ConfigWaiver], findings: &mut [Finding], today: &
         let resources = if w.resources.is_empty() { None } else { globs(&w.resources) };
         let expired = w.expires.as_str() < today;
         let mut matched = 0;
-        for f in findings.iter_mut().filter(|f| f.rule == w.rule && f.suppressed.is_none()) {
+        let mine = by_rule.get(w.rule.as_str()).map(Vec::as_slice).unwrap_or_default();
+        for &i in mine {
+            let Some(f) = findings.get_mut(i).filter(|f| f.suppressed.is_none()) else { continue };
             if let Some(p) = &paths {
                 if !f.file.as_deref().is_some_and(|file| p.is_match(file)) {
                     continue;
@@ -319,9 +368,50 @@ mod tests {
         assert!(valid_date("2027-01-31"));
         assert!(!valid_date("2027-13-01"));
         assert!(!valid_date("27-01-01"));
+        // Calendar days: month lengths and Gregorian leap years.
+        for ok in ["2099-02-28", "2096-02-29", "2000-02-29", "2400-02-29", "2027-04-30", "2027-12-31", "0000-02-29"] {
+            assert!(valid_date(ok), "{ok}");
+        }
+        for bad in [
+            "2099-02-30",
+            "2100-02-29",
+            "1900-02-29",
+            "2027-02-29",
+            "2027-04-31",
+            "2027-06-31",
+            "2027-09-31",
+            "2027-11-31",
+            "2027-01-32",
+            "2027-00-10",
+            "2027-01-00",
+            "2027-+1-01",
+            "+027-01-01",
+            "2027-1-011",
+            "2027-01-0١",
+            "2027/01/01",
+            "2027-01-01 ",
+            " 2027-01-01",
+            "2027-01-01\u{1b}",
+            "",
+        ] {
+            assert!(!valid_date(bad), "{bad:?}");
+        }
         let t = today();
         assert!(valid_date(&t), "{t}");
         assert!(t.as_str() > "2024-01-01");
+    }
+
+    #[test]
+    fn today_override_must_be_a_date() {
+        use std::env::VarError;
+        assert_eq!(today_from(Ok("2096-02-29".into())), Ok("2096-02-29".into()));
+        for bad in ["2099-02-30", "2100-02-29", "tomorrow", "2027-01-01\u{1b}[31m"] {
+            let e = today_from(Ok(bad.into())).err().unwrap_or_default();
+            assert!(e.starts_with("TOLLGATE_TODAY=") && e.contains("is not a calendar date"), "{e}");
+            assert!(!e.contains('\u{1b}'), "{e:?}");
+        }
+        assert!(today_from(Err(VarError::NotUnicode("x".into()))).is_err());
+        assert_eq!(today_from(Err(VarError::NotPresent)), Ok(clock_date()));
     }
 
     #[test]
@@ -334,5 +424,9 @@ mod tests {
         assert!(parse_inline("k8s/x=reason").is_err(), "expiry is required");
         assert!(parse_inline("k8s/x=; expires=2027-01-01").is_err(), "reason is required");
         assert!(parse_inline("k8s/x=r; expires=soon").is_err());
+        for bad in ["2099-02-30", "2100-02-29", "2027-04-31"] {
+            let e = parse_inline(&format!("k8s/x=r; expires={bad}")).err().unwrap_or_default();
+            assert!(e.contains("is not a calendar date"), "{bad}: {e}");
+        }
     }
 }

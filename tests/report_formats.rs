@@ -385,8 +385,30 @@ fn parse_annotations(out: &str) -> Vec<Annotation> {
         .collect()
 }
 
+/// How the text outputs show text from a manifest or a policy: a line break (`\n`, `\r\n`) stays,
+/// a tab stays when `tab`, and every other control or bidirectional character is in its visible
+/// form (`\r`, `\t`, `\u{1b}`).
+fn visible(s: &str, tab: bool) -> String {
+    let mut out = String::new();
+    for c in s.replace("\r\n", "\n").chars() {
+        let bidi = matches!(
+            c,
+            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}'
+        );
+        match c {
+            '\n' => out.push(c),
+            '\t' if tab => out.push(c),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() || bidi => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Check `-o github` output against the findings: one command per unsuppressed finding, each
-/// on one line, text decoding back to exactly the finding's.
+/// on one line, text decoding back to exactly the finding's (in its [`visible`] form).
 #[track_caller]
 fn check_github(out: &str, findings: &[Finding]) {
     let live: Vec<&Finding> = findings.iter().filter(|f| f.suppressed.is_none()).collect();
@@ -399,10 +421,11 @@ fn check_github(out: &str, findings: &[Finding]) {
             _ => "notice",
         };
         assert_eq!(a.command, want);
-        assert!(a.data.starts_with(&f.message), "data {:?} does not start with the message {:?}", a.data, f.message);
-        assert!(a.props["title"].starts_with(&f.rule) || (!f.new && a.props["title"].contains(&f.rule)));
+        let (message, rule) = (visible(&f.message, false), visible(&f.rule, false));
+        assert!(a.data.starts_with(&message), "data {:?} does not start with the message {message:?}", a.data);
+        assert!(a.props["title"].starts_with(&rule) || (!f.new && a.props["title"].contains(&rule)));
         match f.file.as_deref() {
-            Some(file) if file != "-" => assert_eq!(a.props.get("file").map(String::as_str), Some(file)),
+            Some(file) if file != "-" => assert_eq!(a.props.get("file"), Some(&visible(file, false))),
             _ => assert!(!a.props.contains_key("file")),
         }
         if let (Some(r), true) = (f.region, f.file.is_some()) {
@@ -453,14 +476,9 @@ fn parse_junit(xml: &str) -> Vec<(String, Vec<(String, String, Option<String>, O
         .collect()
 }
 
-/// What the JUnit text keeps of a message: quick-junit drops ANSI escapes and the control
-/// characters XML cannot carry.
+/// What the JUnit text shows of a message.
 fn junit_kept(s: &str) -> String {
-    s.replace("\u{1b}[31m", "")
-        .chars()
-        .filter(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'))
-        .collect::<String>()
-        .replace("\r\n", "\n")
+    visible(s, true)
 }
 
 #[track_caller]
@@ -512,14 +530,9 @@ fn md_unescape(s: &str) -> String {
     out
 }
 
-/// What a Markdown cell shows of a message.
+/// What a Markdown cell shows of a message (a carriage return is a line break in Markdown).
 fn md_shown(s: &str) -> String {
-    s.replace("\r\n", "\n")
-        .replace('\r', "\n")
-        .replace('\t', " ")
-        .chars()
-        .map(|c| if (c.is_control() && c != '\n') || ('\u{202A}'..='\u{202E}').contains(&c) { '\u{FFFD}' } else { c })
-        .collect()
+    visible(&s.replace("\r\n", "\n").replace('\r', "\n").replace('\t', " "), false)
 }
 
 /// Structural safety of a Markdown body: every line is one the renderer writes itself; table rows
@@ -677,9 +690,10 @@ fn sample_github_commands_cannot_be_injected() {
     assert!(!out.lines().any(|l| l.starts_with("::error::pwned") || l.starts_with("::warning file=x")));
     let anns = parse_annotations(&out);
     let evil = anns.iter().find(|a| a.data.starts_with(INJECTION)).unwrap_or_else(|| panic!("{out}"));
+    let (hostile, multiline) = (visible(HOSTILE, false), visible(MULTILINE, false));
     assert_eq!(evil.props["file"], "apps/odd, name:1.yaml");
-    assert!(anns.iter().any(|a| a.data.starts_with(HOSTILE)));
-    assert!(anns.iter().any(|a| a.data.starts_with(MULTILINE)));
+    assert!(anns.iter().any(|a| a.data.starts_with(&hostile)));
+    assert!(anns.iter().any(|a| a.data.starts_with(&multiline)));
 }
 
 #[test]
@@ -693,10 +707,11 @@ fn sample_github_lists_changed_lines_first() {
     let ctx = RenderContext { changed_lines: Some(changed), ..Default::default() };
     let first: Vec<String> = parse_annotations(&github::render(&o, &ctx)).into_iter().map(|a| a.data).collect();
     assert_eq!(first.len(), usual.len());
-    assert!(first[0].starts_with(MULTILINE) || first[0].starts_with(INJECTION), "{first:?}");
-    assert!(first[1].starts_with(MULTILINE) || first[1].starts_with(INJECTION), "{first:?}");
+    let multiline = visible(MULTILINE, false);
+    assert!(first[0].starts_with(&multiline) || first[0].starts_with(INJECTION), "{first:?}");
+    assert!(first[1].starts_with(&multiline) || first[1].starts_with(INJECTION), "{first:?}");
     // The rest keep the usual order.
-    let rest: Vec<&String> = usual.iter().filter(|d| !d.starts_with(MULTILINE) && !d.starts_with(INJECTION)).collect();
+    let rest: Vec<&String> = usual.iter().filter(|d| !d.starts_with(&multiline) && !d.starts_with(INJECTION)).collect();
     assert_eq!(first[2..].iter().collect::<Vec<_>>(), rest);
     // Without a set, the usual order.
     assert_eq!(

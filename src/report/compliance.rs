@@ -273,9 +273,10 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
-/// Control characters would let a manifest's text move the terminal cursor; show them escaped.
-fn clean(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
+/// Text from a policy's METADATA or a finding, with its control and bidirectional characters in
+/// their visible form (see [`super::escape`]).
+fn clean(s: &str) -> std::borrow::Cow<'_, str> {
+    super::escape::visible(s)
 }
 
 impl Compliance {
@@ -293,8 +294,8 @@ impl Compliance {
             v
         };
         let name = framework_name(&self.framework);
-        let name = if name.is_empty() { self.framework.clone() } else { name.to_string() };
-        let version = if versions.is_empty() { String::new() } else { format!(" v{}", versions.join(", v")) };
+        let name = if name.is_empty() { clean(&self.framework).into_owned() } else { name.to_string() };
+        let version = if versions.is_empty() { String::new() } else { format!(" v{}", clean(&versions.join(", v"))) };
         out.push_str(&format!(
             "\n{name}{version}: {}, {} failed, {} passed\n",
             plural(self.controls.len(), "control"),
@@ -302,31 +303,31 @@ impl Compliance {
             self.controls.len() - self.failed()
         ));
         if self.controls.is_empty() {
-            out.push_str(&format!("  no selected check maps to {}\n", self.framework));
+            out.push_str(&format!("  no selected check maps to {}\n", clean(&self.framework)));
         }
         for c in &self.controls {
             let mark = if c.passed() { "✔" } else { "✖" };
-            let title = c.control.title.as_deref().map(|t| format!("  {t}")).unwrap_or_default();
+            let title = c.control.title.as_deref().map(|t| format!("  {}", clean(t))).unwrap_or_default();
             let failed = c.failed_checks();
             out.push_str(&format!(
                 "\n{mark} {}{title}\n    {}: {} passed, {failed} failed\n",
-                c.control.id,
+                clean(&c.control.id),
                 plural(c.checks.len(), "check"),
                 c.checks.len() - failed
             ));
             for s in &c.checks {
                 let extra = if s.suppressed > 0 { format!(", {} suppressed", s.suppressed) } else { String::new() };
-                out.push_str(&format!("    {} {}: {}{extra}\n", s.status, s.id, plural(s.findings, "finding")));
+                out.push_str(&format!("    {} {}: {}{extra}\n", s.status, clean(&s.id), plural(s.findings, "finding")));
             }
             for i in &c.findings {
                 let Some(f) = findings.get(*i) else { continue };
                 let at = match (&f.file, f.region) {
-                    (Some(file), Some(r)) => format!("{file}:{}:{}", r.line, r.column),
-                    (Some(file), None) => file.clone(),
+                    (Some(file), Some(r)) => format!("{}:{}:{}", clean(file), r.line, r.column),
+                    (Some(file), None) => clean(file).into_owned(),
                     _ => "-".to_string(),
                 };
                 let sup = if f.suppressed.is_some() { " [suppressed]" } else { "" };
-                out.push_str(&format!("      {at}  {}{sup}: {}\n", f.rule, clean(&f.message)));
+                out.push_str(&format!("      {at}  {}{sup}: {}\n", clean(&f.rule), clean(&f.message)));
             }
         }
         out

@@ -2,22 +2,37 @@
 //! `::error file=…,line=…,col=…,endLine=…,endColumn=…,title=…::message` (`::warning`, `::notice`
 //! for notes and for findings that are not new).
 //!
-//! Text is escaped exactly as GitHub's toolkit (`@actions/core`) does, so a manifest can never end
-//! a command early or start a new one: in the message `%`, CR and LF become `%25`, `%0D`, `%0A`;
-//! in property values `:` and `,` also become `%3A` and `%2C`.
+//! Text is escaped as GitHub's toolkit (`@actions/core`) does, so a manifest can never end a
+//! command early or start a new one: in the message `%` and LF become `%25` and `%0A`; in
+//! property values `:` and `,` also become `%3A` and `%2C`. Before that, every other control and
+//! bidirectional character (a CR, ESC, U+009B, U+202E, …) is put in its visible form (`\r`,
+//! `\u{1b}`, see [`super::escape`]): the runner decodes only those five sequences and would pass
+//! the rest raw into the annotation and the log. A line break is `\n` or `\r\n`.
 //!
 //! GitHub shows only the first 10 annotations of each type per step, so with a set of changed lines
 //! (PR mode) the findings on those lines come first; otherwise the report order is kept.
 
-use super::{markdown, Outcome, RenderContext};
+use super::{escape, markdown, Outcome, RenderContext};
 use crate::finding::{Finding, Severity};
 
-/// Escape workflow-command data (the message), as `escapeData` in `@actions/core`.
+/// Escape workflow-command data (the message): unsafe characters but line breaks in their visible
+/// form, then `escapeData` of `@actions/core`.
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    let mut out = String::with_capacity(s.len() + 8);
+    let lines = s.replace("\r\n", "\n");
+    for c in escape::visible_keeping(&lines, |c| c == '\n').chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\n' => out.push_str("%0A"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
-/// Escape a workflow-command property value, as `escapeProperty` in `@actions/core`.
+/// Escape a workflow-command property value: as the message, then `escapeProperty` of
+/// `@actions/core` (`:` and `,` too, so a file name or a rule id cannot end the property or the
+/// property list).
 pub fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
@@ -73,8 +88,8 @@ pub fn annotation(f: &Finding) -> String {
 pub fn render(outcome: &Outcome, ctx: &RenderContext) -> String {
     let mut order: Vec<&Finding> = outcome.findings.iter().filter(|f| f.suppressed.is_none()).collect();
     if ctx.changed_lines.is_some() {
-        // Stable: report order within each group.
-        order.sort_by_key(|f| !ctx.on_changed_line(f));
+        // Stable: report order within each group. Each finding is looked up once.
+        order.sort_by_cached_key(|f| !ctx.on_changed_line(f));
     }
     let mut out = String::new();
     for f in order {
@@ -111,10 +126,21 @@ mod tests {
 
     #[test]
     fn escapes_like_the_toolkit() {
-        assert_eq!(escape_data("a%b\r\nc:d,e"), "a%25b%0D%0Ac:d,e");
-        assert_eq!(escape_property("a%b\r\nc:d,e"), "a%25b%0D%0Ac%3Ad%2Ce");
+        assert_eq!(escape_data("a%b\r\nc:d,e\nf"), "a%25b%0Ac:d,e%0Af");
+        assert_eq!(escape_property("a%b\r\nc:d,e"), "a%25b%0Ac%3Ad%2Ce");
+        assert_eq!(escape_property("a::b"), "a%3A%3Ab");
         // An encoded newline stays text: its `%` is escaped.
         assert_eq!(escape_data("x%0A::error::pwned"), "x%250A::error::pwned");
+    }
+
+    #[test]
+    fn control_characters_are_visible() {
+        let hostile = "a\u{1b}[31mb\u{1b}]8;;http://x\u{7}c\rd\u{9b}2J\u{202e}e\u{0}\u{7f}\u{2028}";
+        let want = "a\\u{1b}[31mb\\u{1b}]8;;http://x\\u{7}c\\rd\\u{9b}2J\\u{202e}e\\u{0}\\u{7f}\\u{2028}";
+        assert_eq!(escape_data(hostile), want);
+        assert_eq!(escape_property(hostile), want.replace(':', "%3A"));
+        let f = finding(hostile, 1, 1, hostile);
+        assert!(!annotation(&f).chars().any(escape::is_unsafe), "{}", annotation(&f));
     }
 
     #[test]

@@ -1,9 +1,19 @@
 //! `-o json`: the report object of DESIGN.md §4, serialized straight from the findings (no
 //! intermediate JSON tree, so memory stays flat on large reports).
+//!
+//! Strings are written by [`to_string_pretty`]: serde_json's pretty printer, with DEL, the C1
+//! controls and the bidirectional and invisible format characters of [`escape::is_unsafe`] also
+//! escaped as `\uXXXX` (serde_json itself escapes only the C0 controls, `"` and `\`). A JSON reader
+//! gets the same text back; a terminal or a log that shows the report gets no raw control
+//! character from a manifest.
 
+use std::io;
+
+use serde::ser::Error as _;
 use serde::Serialize;
+use serde_json::ser::{Formatter, PrettyFormatter};
 
-use super::{Outcome, Summary};
+use super::{escape, Outcome, Summary};
 use crate::finding::{Finding, Origin, Resource, Suppression};
 
 #[derive(Serialize)]
@@ -34,6 +44,68 @@ struct JsonFinding<'a> {
     fingerprint: &'a str,
     new: bool,
     suppressed: Option<&'a Suppression>,
+}
+
+/// serde_json's [`PrettyFormatter`] that writes every unsafe character as a `\uXXXX` escape.
+struct SafeFormatter(PrettyFormatter<'static>);
+
+impl Formatter for SafeFormatter {
+    fn begin_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_array(w)
+    }
+
+    fn end_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array(w)
+    }
+
+    fn begin_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array_value(w)
+    }
+
+    fn begin_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object(w)
+    }
+
+    fn end_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object(w)
+    }
+
+    fn begin_object_key<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object_value(w)
+    }
+
+    /// serde_json hands over the runs of a string that hold no `"`, `\` or C0 control.
+    fn write_string_fragment<W: ?Sized + io::Write>(&mut self, w: &mut W, fragment: &str) -> io::Result<()> {
+        let mut done = 0;
+        for (i, c) in fragment.char_indices().filter(|&(_, c)| escape::is_unsafe(c)) {
+            w.write_all(&fragment.as_bytes()[done..i])?;
+            // Every unsafe character past the C0 range is in the Basic Multilingual Plane.
+            write!(w, "\\u{:04x}", c as u32)?;
+            done = i + c.len_utf8();
+        }
+        w.write_all(&fragment.as_bytes()[done..])
+    }
+}
+
+/// `value` as pretty-printed JSON (two-space indent, as `serde_json::to_string_pretty`) with every
+/// unsafe character escaped.
+pub fn to_string_pretty<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
+    let mut buf = Vec::with_capacity(256);
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, SafeFormatter(PrettyFormatter::new()));
+    value.serialize(&mut ser)?;
+    String::from_utf8(buf).map_err(serde_json::Error::custom)
 }
 
 fn finding(f: &Finding) -> JsonFinding<'_> {
@@ -72,13 +144,13 @@ pub fn render_with(outcome: &Outcome, compliance: Option<&serde_json::Value>) ->
 /// string first).
 ///
 /// The findings are rendered on the rayon pool the caller runs in, in chunks, and spliced into
-/// the rest of the report: the same bytes `to_string_pretty` writes for the whole report (a
+/// the rest of the report: the same bytes [`to_string_pretty`] writes for the whole report (a
 /// finding is an array element two levels deep, indented by four spaces; JSON strings hold no
 /// raw newline, so indenting every line is exact).
 pub fn render_parts(outcome: &Outcome, compliance: Option<&serde_json::Value>) -> Vec<String> {
     use rayon::prelude::*;
     let report = Report { version: 1, summary: outcome.summary(), findings: Vec::new(), compliance };
-    let skeleton = serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".into());
+    let skeleton = to_string_pretty(&report).unwrap_or_else(|_| "{}".into());
     const EMPTY: &str = "\n  \"findings\": []";
     let Some((head, tail)) = skeleton.split_once(EMPTY).filter(|_| !outcome.findings.is_empty()) else {
         return vec![skeleton, "\n".into()];
@@ -86,7 +158,7 @@ pub fn render_parts(outcome: &Outcome, compliance: Option<&serde_json::Value>) -
     let chunks = outcome.findings.par_chunks(1024).enumerate().map(|(n, chunk)| {
         let mut out = String::new();
         for (i, f) in chunk.iter().enumerate() {
-            let text = serde_json::to_string_pretty(&finding(f)).unwrap_or_else(|_| "{}".into());
+            let text = to_string_pretty(&finding(f)).unwrap_or_else(|_| "{}".into());
             if n > 0 || i > 0 {
                 out.push_str(",\n");
             }
@@ -141,6 +213,25 @@ mod tests {
             })
             .collect();
         Outcome { findings, files: n, documents: n, ..Default::default() }
+    }
+
+    /// DEL, C1 and the bidirectional and invisible format characters are `\uXXXX` escapes (C0 ones
+    /// are serde_json's own); the text reads back the same; other text is written as serde_json
+    /// writes it.
+    #[test]
+    fn unsafe_characters_are_escaped() {
+        let hostile = "a\u{1b}[31m\u{7}\r\n\t\u{0}\u{7f}\u{85}\u{9b}\u{202a}\u{202e}\u{2066}\u{2069}\u{200e}\u{200f}\u{61c}\u{2028}\u{2029}\u{feff}ü日👍\u{200d}\"\\";
+        let v = serde_json::json!({ hostile: [hostile, 1, null, {"k": hostile}] });
+        let text = to_string_pretty(&v).expect("serializes");
+        assert!(!text.chars().any(|c| escape::is_unsafe(c) && c != '\n'), "{text}");
+        let want = r#"\u001b[31m\u0007\r\n\t\u0000\u007f\u0085\u009b\u202a\u202e\u2066\u2069\u200e\u200f\u061c\u2028\u2029\ufeffü日👍"#;
+        assert!(text.contains(&format!("{want}\u{200d}\\\"\\\\")), "{text}");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&text).expect("parses"), v);
+        let safe = serde_json::json!({"a": ["ü 日 👍 \" \\ \n \u{1b}", 1.5, true, {}, []], "b": {"c": null}});
+        assert_eq!(
+            to_string_pretty(&safe).expect("serializes"),
+            serde_json::to_string_pretty(&safe).expect("serializes")
+        );
     }
 
     /// The spliced, chunked rendering is byte for byte what serde_json writes for the whole

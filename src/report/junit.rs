@@ -1,5 +1,6 @@
 //! `-o junit`: JUnit XML for CI test-report views (GitLab, Jenkins, Azure DevOps, …), written with
-//! `quick-junit` so that escaping is the serializer's job.
+//! `quick-junit`, which escapes markup; control and bidirectional characters are put in their
+//! visible form first (`xml_text`), since XML 1.0 cannot carry most of them at all.
 //!
 //! One `<testsuite>` per rule (by id), one `<testcase>` per resource the rule found something on
 //! (file, document, kind, namespace, name). A case with an unsuppressed new error is a `<failure
@@ -12,12 +13,24 @@ use std::collections::BTreeMap;
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
-use super::Outcome;
+use super::{escape, Outcome};
 use crate::finding::{Finding, Severity};
 
-/// Remove what XML 1.0 cannot carry at all; quick-junit drops the other control characters.
+/// Text for XML 1.0, which cannot carry most C0 controls or U+FFFE/U+FFFF at all (not even as
+/// character references): line breaks (`\n`, `\r\n`) and tabs stay, every other control,
+/// bidirectional or non-XML character shows in its visible form (`\r`, `\u{1b}`, see
+/// [`super::escape`]), so the report is well-formed and no raw control reaches a CI log or page.
 fn xml_text(s: &str) -> String {
-    s.chars().filter(|c| !matches!(c, '\u{FFFE}' | '\u{FFFF}')).collect()
+    let lines = s.replace("\r\n", "\n");
+    let mut out = String::with_capacity(lines.len());
+    for c in lines.chars() {
+        match c {
+            '\n' | '\t' => out.push(c),
+            c if escape::is_unsafe(c) || matches!(c, '\u{FFFE}' | '\u{FFFF}') => escape::push_visible(&mut out, c),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The same text on one line, for attributes (parsers turn line breaks in attributes into spaces).
@@ -203,7 +216,7 @@ mod tests {
                 f("r/a", Severity::Error, "web", "m1\nsecond line"),
                 f("r/a", Severity::Warning, "web", "m2"),
                 sup,
-                f("r/b", Severity::Warning, "web", "w \u{1b}[31mred\u{0} ]]> <x> & \u{FFFF}"),
+                f("r/b", Severity::Warning, "web", "w \u{1b}[31mred\u{0} ]]> <x> & \u{FFFF} \"q\" 'a'"),
                 f("r/c", Severity::Note, "web", "n"),
             ],
             ..Default::default()
@@ -226,7 +239,7 @@ mod tests {
         let b = cases(&suites[1]);
         let fb = b[0].children().find(|n| n.has_tag_name("failure")).unwrap_or_else(|| panic!("{xml}"));
         assert_eq!(fb.attribute("type"), Some("warning"));
-        assert_eq!(fb.attribute("message"), Some("w red ]]> <x> & "));
+        assert_eq!(fb.attribute("message"), Some("w \\u{1b}[31mred\\u{0} ]]> <x> & \\u{ffff} \"q\" 'a'"));
         let c = cases(&suites[2]);
         assert!(c[0].children().all(|n| !n.has_tag_name("failure") && !n.has_tag_name("skipped")));
         assert_eq!(a[0].attribute("name"), Some("a.yaml, document 0: Pod web"));

@@ -21,8 +21,9 @@ const WJ: char = '\u{2060}';
 
 /// Escape text for inline Markdown (a table cell, a list item, a paragraph): ASCII punctuation
 /// with a meaning in GitHub Flavored Markdown is backslash-escaped; `&`, `<` and `>` become
-/// entities; line breaks become `<br>`; other control characters and bidirectional overrides
-/// become U+FFFD; a word joiner follows `@` and `#` so no mention or issue link is made.
+/// entities; line breaks (`\n`, `\r\n`, `\r`) become `<br>` and tabs spaces; every other control
+/// and bidirectional character shows in its visible form (`\u{1b}`, `\u{202e}`, see
+/// [`super::escape`]); a word joiner follows `@` and `#` so no mention or issue link is made.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     let mut chars = s.chars().peekable();
@@ -34,7 +35,7 @@ pub fn escape(s: &str) -> String {
                 }
                 out.push_str("<br>");
             }
-            '\n' | '\u{2028}' | '\u{2029}' => out.push_str("<br>"),
+            '\n' => out.push_str("<br>"),
             '\t' => out.push(' '),
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
@@ -51,14 +52,33 @@ pub fn escape(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if c.is_control() => out.push('\u{FFFD}'),
-            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}' => {
-                out.push('\u{FFFD}')
+            c if super::escape::is_unsafe(c) => {
+                let mut v = String::new();
+                super::escape::push_visible(&mut v, c);
+                // `\u{1b}` as Markdown: `\\u\{1b\}`.
+                for ch in v.chars() {
+                    if ch.is_ascii_punctuation() {
+                        out.push('\\');
+                    }
+                    out.push(ch);
+                }
             }
             c => out.push(c),
         }
     }
     out
+}
+
+/// Characters of a cell's text shown at most (a longer text ends in `…`): one finding with a long
+/// message must not use up the comment's budget and push the other findings out of it.
+const CELL: usize = 1_000;
+
+/// [`escape`] of the first [`CELL`] characters of `s`.
+fn cell(s: &str) -> String {
+    match s.char_indices().nth(CELL) {
+        Some((i, _)) => escape(&s[..i]) + "…",
+        None => escape(s),
+    }
 }
 
 /// A link destination: only characters that cannot end or break `(…)` in Markdown or an HTML
@@ -99,13 +119,13 @@ fn location(f: &Finding, ctx: &RenderContext) -> String {
     if file == "-" {
         return escape(&format!("stdin{}", f.region.map(|r| format!(":{}", r.line)).unwrap_or_default()));
     }
-    format!("[{}]({})", escape(&text), url(&ctx.link(file, f.region)))
+    format!("[{}]({})", cell(&text), url(&ctx.link(file, f.region)))
 }
 
 fn rule_cell(f: &Finding) -> String {
     match &f.title {
-        Some(t) => format!("{}<br><sub>{}</sub>", escape(&f.rule), escape(t)),
-        None => escape(&f.rule),
+        Some(t) => format!("{}<br><sub>{}</sub>", cell(&f.rule), cell(t)),
+        None => cell(&f.rule),
     }
 }
 
@@ -147,7 +167,7 @@ fn finding_row(f: &Finding, ctx: &RenderContext) -> String {
         rule_cell(f),
         f.risk.map(|r| r.as_str()).unwrap_or("—"),
         location(f, ctx),
-        escape(&f.message)
+        cell(&f.message)
     )
 }
 
@@ -231,9 +251,9 @@ pub fn render(outcome: &Outcome, ctx: &RenderContext) -> String {
                     "| {} | {} | {} | {} | {} |\n",
                     rule_cell(f),
                     location(f, ctx),
-                    s.map(|s| escape(&s.kind)).unwrap_or_default(),
-                    s.and_then(|s| s.reason.as_deref()).map(escape).unwrap_or_else(|| "—".into()),
-                    s.and_then(|s| s.expires.as_deref()).map(escape).unwrap_or_else(|| "—".into()),
+                    s.map(|s| cell(&s.kind)).unwrap_or_default(),
+                    s.and_then(|s| s.reason.as_deref()).map(cell).unwrap_or_else(|| "—".into()),
+                    s.and_then(|s| s.expires.as_deref()).map(cell).unwrap_or_else(|| "—".into()),
                 )
             },
             &mut used,
@@ -254,12 +274,42 @@ mod tests {
         assert_eq!(escape("l1\nl2\r\nl3\rl4"), "l1<br>l2<br>l3<br>l4");
         assert_eq!(escape("@admins #12"), "@\u{2060}admins \\#\u{2060}12");
         assert_eq!(escape("https://x"), "https\\://x");
-        assert_eq!(escape("a\u{7}b\u{202E}c"), "a\u{FFFD}b\u{FFFD}c");
+        assert_eq!(escape("a\u{7}b\u{202E}c\u{9b}"), r"a\\u\{7\}b\\u\{202e\}c\\u\{9b\}");
+        assert!(!escape("\u{1b}]8;;x\u{7}\u{2028}\u{feff}\u{200e}\u{0}\u{7f}")
+            .chars()
+            .any(super::super::escape::is_unsafe));
         assert_eq!(escape("ünïcödé ✓"), "ünïcödé ✓");
         // Nothing that starts a tag, an entity, a cell or a line survives unescaped.
         let hostile = "x | y\n# h\n<img src=x onerror=alert(1)>\n[l](javascript:alert(1)) ![i](u) ]]> `c` *b* _i_";
         let e = escape(hostile);
         assert!(!e.contains('\n') && !e.contains("<img") && !e.contains("](") && !e.contains(" | "));
+    }
+
+    #[test]
+    fn long_cells_are_cut() {
+        let long = "x".repeat(CELL + 5);
+        assert_eq!(cell(&long), "x".repeat(CELL) + "…");
+        assert_eq!(cell("short"), "short");
+        // Rows of findings after one with a huge message are still listed.
+        let f = |msg: String, line: u32| {
+            let r =
+                crate::finding::Region { line, column: 1, end_line: line, end_column: 2, start_byte: 0, end_byte: 0 };
+            Finding::new(
+                "r",
+                Severity::Error,
+                msg,
+                crate::finding::Origin::Policy,
+                Some("a.yaml".into()),
+                Some(0),
+                "",
+                Some(r),
+                None,
+            )
+        };
+        let outcome =
+            Outcome { findings: vec![f("a".repeat(100_000), 1), f("second".into(), 2)], ..Default::default() };
+        let md = render(&outcome, &RenderContext::default());
+        assert!(md.contains("| second |") && !md.contains("more not listed"), "{md}");
     }
 
     #[test]

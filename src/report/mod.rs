@@ -2,6 +2,7 @@
 //! [`RenderContext`] (colour, the lines a pull request changed, where links point).
 
 pub mod compliance;
+pub mod escape;
 pub mod github;
 pub mod human;
 pub mod json;
@@ -81,10 +82,16 @@ pub struct RenderContext {
 
 impl RenderContext {
     /// The link base from GitHub Actions' variables (`GITHUB_SERVER_URL`, `GITHUB_REPOSITORY`,
-    /// `GITHUB_SHA`), when all three are set and non-empty. `var` looks a variable up.
+    /// `GITHUB_SHA`), when all three are set and non-empty and the server is an `http(s)://` URL
+    /// of printable ASCII without white space (no `javascript:` link, nothing to break a Markdown
+    /// link). `var` looks a variable up.
     pub fn from_env(var: impl Fn(&str) -> Option<String>) -> RenderContext {
         let get = |k: &str| var(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-        let link_base = match (get("GITHUB_SERVER_URL"), get("GITHUB_REPOSITORY"), get("GITHUB_SHA")) {
+        let server = get("GITHUB_SERVER_URL").filter(|s| {
+            let lower = s.to_ascii_lowercase();
+            (lower.starts_with("https://") || lower.starts_with("http://")) && s.bytes().all(|b| b.is_ascii_graphic())
+        });
+        let link_base = match (server, get("GITHUB_REPOSITORY"), get("GITHUB_SHA")) {
             (Some(server), Some(repo), Some(sha)) => Some(format!(
                 "{}/{}/blob/{}",
                 server.trim_end_matches('/'),
@@ -212,5 +219,9 @@ mod tests {
             "https://github.com/acme/gitops/blob/0123abc/x.yaml#L3"
         );
         assert!(RenderContext::from_env(|k| (k != "GITHUB_SHA").then(|| "x".to_string())).link_base.is_none());
+        for server in ["javascript:alert(1)//", "https://h/\u{1b}]8;;x", "https://h/a b", "ftp://h"] {
+            let bad = |k: &str| if k == "GITHUB_SERVER_URL" { Some(server.to_string()) } else { env(k) };
+            assert!(RenderContext::from_env(bad).link_base.is_none(), "{server:?}");
+        }
     }
 }

@@ -5,6 +5,9 @@
 //! included with a `suppressions` entry. Within GitHub code scanning's limits (25,000 results and
 //! 1,000 rules per run): when there are more, the most severe are kept and the run says so in
 //! `properties` and in a tool execution notification.
+//!
+//! Strings are written as in the JSON report (control and bidirectional characters as `\uXXXX`,
+//! see [`super::json::to_string_pretty`]); artifact URIs are percent-encoded.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
@@ -437,7 +440,8 @@ pub fn render_with_limits(outcome: &Outcome, limits: Limits) -> String {
             properties,
         }],
     };
-    let mut s = serde_json::to_string_pretty(&log).unwrap_or_else(|_| "{}".into());
+    // Unsafe characters as `\uXXXX`, like the JSON report.
+    let mut s = super::json::to_string_pretty(&log).unwrap_or_else(|_| "{}".into());
     s.push('\n');
     s
 }

@@ -1,0 +1,312 @@
+//! Text from the checked repository reaches no output raw: a manifest whose keys, values, kind,
+//! name and file name, and a policy whose message, title, remediation, rule id and `print()`
+//! output carry terminal escape sequences (CSI, an OSC 8 hyperlink, BEL, CR, the 8-bit CSI
+//! U+009B, NUL, DEL) and Unicode bidirectional and invisible characters (U+202E, U+2066, U+FEFF,
+//! U+2028), run through the real binary in every output format. Each output holds none of those
+//! characters raw, shows them in its documented visible form, and still parses as its format.
+//! Also: a snippet of a file with a very long line stays small (a structural bound, not a time).
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+/// Everything an attacker would put in text, raw (NUL last: it cannot appear raw in a file we
+/// want read as text).
+const HOSTILE: &str = "\u{1b}[31mRED\u{1b}]8;;http://evil/\u{7}LINK\u{1b}]8;;\u{7}\u{7}BEL\rCR\u{9b}2J\u{202e}RTL\u{1}\u{7f}\u{85}\u{2066}\u{feff}\u{2028}\u{200e}\u{0}";
+
+/// The same without what a YAML plain scalar cannot carry raw (CR, NEL and U+2028 are line
+/// breaks, NUL makes the file binary, U+FEFF a byte-order mark).
+const RAW: &str =
+    "\u{1b}[31mRED\u{1b}]8;;http://evil/\u{7}LINK\u{1b}]8;;\u{7}\u{7}BEL\u{9b}2J\u{202e}RTL\u{1}\u{7f}\u{2066}\u{200e}";
+
+/// A file name with the same: git and Linux allow any byte but `/` and NUL.
+const FILE: &str = "apps/ev\u{1b}[31mil\u{1b}]8;;x\u{7}\u{202e}\u{9b}\r.yaml";
+
+/// Whether a character is one no output may carry raw (what the README lists).
+fn unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{FEFF}'
+        )
+}
+
+/// Fail when `out` holds an unsafe character other than those `allowed`, naming where.
+#[track_caller]
+fn assert_no_raw(what: &str, out: &str, allowed: &[char]) {
+    if let Some((i, c)) = out.char_indices().find(|&(_, c)| unsafe_char(c) && !allowed.contains(&c)) {
+        let around: String = out[..i].chars().rev().take(60).collect::<Vec<_>>().into_iter().rev().collect();
+        let after: String = out[i..].chars().take(60).collect();
+        panic!("{what}: raw {c:?} at byte {i}: {around:?} {after:?}");
+    }
+}
+
+/// `s` as a double-quoted YAML (and JSON, and Rego) string, every character outside printable
+/// ASCII as a `\uXXXX` escape.
+fn quoted(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            ' '..='~' => out.push(c),
+            c => {
+                let mut buf = [0u16; 2];
+                for u in c.encode_utf16(&mut buf) {
+                    out.push_str(&format!("\\u{u:04x}"));
+                }
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A repository with the hostile manifest (under [`FILE`]), a hostile YAML syntax error, and a
+/// policy that echoes what it reads into every field of its result and `print()`s it.
+fn hostile_repo() -> tempfile::TempDir {
+    let dir = common::repo();
+    let root = dir.path();
+    let q = quoted(HOSTILE);
+    let manifest = format!(
+        "apiVersion: v1\nkind: {q}\nmetadata:\n  name: {q}\n  annotations:\n    {q}: {q}\n    raw{RAW}: raw{RAW}  # {RAW}\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: {q}\nspec:\n  containers:\n    - name: {q}\n      image: {q}\n      securityContext:\n        privileged: true\n"
+    );
+    common::write(root, FILE, manifest);
+    common::write(root, "apps/broken.yaml", format!("a: 1\nb: [{RAW}\n"));
+    let policy = format!(
+        r#"package main
+
+deny contains {{"msg": sprintf("annotation %s=%s on %s %s", [k, v, input.kind, input.metadata.name]), "path": ["metadata", "annotations", k], "title": {q}, "remediation": {q}, "id": {id}}} if {{
+	some k, v in input.metadata.annotations
+	print("print", k, v)
+}}
+"#,
+        id = quoted("acme/x\u{1b}[1m,y::z\u{202e}")
+    );
+    common::write(root, "policy/p.rego", policy);
+    common::commit_all(root, "hostile");
+    dir
+}
+
+const CHECK: &[&str] = &["check", "-p", "policy", "--builtin", "default", "--no-schemas"];
+
+fn check(root: &Path, extra: &[&str]) -> common::Run {
+    let args = [CHECK, extra].concat();
+    let r = common::tollgate_env(root, &args, None, &[]);
+    assert_eq!(r.code, Some(1), "blocked\n--- stdout\n{}\n--- stderr\n{}", r.stdout, r.stderr);
+    r
+}
+
+#[test]
+fn human_output_and_print_show_control_characters_escaped() {
+    let dir = hostile_repo();
+    let r = check(dir.path(), &["-o", "human", "--color", "never", "--report", "cis"]);
+    assert_no_raw("human stdout", &r.stdout, &['\n']);
+    assert_no_raw("stderr (print)", &r.stderr, &['\n']);
+    // Shown in the visible form (messages are wrapped at 120 columns, source lines are not): the
+    // snippet line, the file name, the rule id.
+    let raw_shown = r"raw\u{1b}[31mRED\u{1b}]8;;http://evil/\u{7}LINK\u{1b}]8;;\u{7}\u{7}BEL\u{9b}2J\u{202e}RTL\u{1}\u{7f}\u{2066}\u{200e}";
+    assert!(r.stdout.contains(&format!("│     {raw_shown}: {raw_shown}  # ")), "the snippet line:\n{}", r.stdout);
+    assert!(r.stdout.contains(r"apps/ev\u{1b}[31mil\u{1b}]8;;x\u{7}\u{202e}\u{9b}\r.yaml"), "{}", r.stdout);
+    assert!(r.stdout.contains(r"acme/x\u{1b}[1m,y::z\u{202e}"), "{}", r.stdout);
+    // The YAML error's snippet too.
+    assert!(r.stdout.contains(r"│ b: [\u{1b}[31mRED"), "{}", r.stdout);
+    // The compliance section (built-in checks on the hostile Pod).
+    assert!(r.stdout.contains("CIS Kubernetes Benchmark"), "{}", r.stdout);
+    // print() output: one line per call, escaped.
+    let prints: Vec<&str> = r.stderr.lines().filter(|l| l.starts_with("print: ")).collect();
+    assert_eq!(prints.len(), 2, "{}", r.stderr);
+    let hostile_shown = r"\u{1b}[31mRED\u{1b}]8;;http://evil/\u{7}LINK\u{1b}]8;;\u{7}\u{7}BEL\rCR\u{9b}2J\u{202e}RTL\u{1}\u{7f}\u{85}\u{2066}\u{feff}\u{2028}\u{200e}\u{0}";
+    assert!(prints.iter().any(|l| l.contains(hostile_shown)), "{}", r.stderr);
+    assert!(prints.iter().any(|l| l.contains(raw_shown)), "{}", r.stderr);
+
+    // With colour, the only escape sequences are the renderer's own SGR colours.
+    let c = check(dir.path(), &["-o", "human", "--color", "always"]);
+    assert_no_raw("human stdout (colour)", &c.stdout.replace('\u{1b}', ""), &['\n']);
+    for (i, _) in c.stdout.match_indices('\u{1b}') {
+        let rest = &c.stdout[i + 1..];
+        let sgr = rest.strip_prefix('[').and_then(|r| r.find('m').map(|m| &r[..m]));
+        assert!(
+            sgr.is_some_and(|p| p.chars().all(|ch| ch.is_ascii_digit() || ch == ';')),
+            "an escape sequence that is not a colour: {:?}",
+            &rest[..rest.len().min(20)]
+        );
+    }
+    assert!(!c.stdout.contains("\u{1b}[31mRED"));
+}
+
+#[test]
+fn json_escapes_every_unsafe_character_and_reads_back_exactly() {
+    let dir = hostile_repo();
+    let r = check(dir.path(), &["-o", "json", "--report", "cis"]);
+    assert_no_raw("json", &r.stdout, &['\n']);
+    assert!(r.stdout.contains(r"\u001b[31mRED\u001b]8;;http://evil/\u0007LINK"), "{}", r.stdout);
+    assert!(r.stdout.contains(r"\u009b2J\u202eRTL\u0001\u007f\u0085\u2066\ufeff\u2028\u200e\u0000"));
+    let report = r.json();
+    // Lossless: the file name and the message come back with their raw characters.
+    let files: Vec<&str> = common::findings(&report).iter().filter_map(|f| f["file"].as_str()).collect();
+    assert!(files.contains(&FILE), "{files:?}");
+    assert!(common::messages(&report).iter().any(|m| m.contains(HOSTILE)), "{:?}", common::messages(&report));
+    assert!(report["compliance"]["controls"].as_array().is_some_and(|c| !c.is_empty()));
+}
+
+#[test]
+fn sarif_escapes_and_stays_valid() {
+    let dir = hostile_repo();
+    let r = check(dir.path(), &["-o", "sarif"]);
+    assert_no_raw("sarif", &r.stdout, &['\n']);
+    let log: Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("not JSON: {e}\n{}", r.stdout));
+    let results = log["runs"][0]["results"].as_array().cloned().unwrap_or_default();
+    assert!(results.iter().any(|x| x["message"]["text"].as_str().is_some_and(|m| m.contains(HOSTILE))));
+    // Artifact URIs are percent-encoded: no control, space or bidirectional character at all.
+    let uris: Vec<&str> = results
+        .iter()
+        .filter_map(|x| x["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str())
+        .collect();
+    assert!(uris.contains(&"apps/ev%1B%5B31mil%1B%5D8%3B%3Bx%07%E2%80%AE%C2%9B%0D.yaml"), "{uris:?}");
+    for uri in &uris {
+        assert!(uri.bytes().all(|b| b.is_ascii_graphic()), "{uri:?}");
+    }
+    validate_sarif(&r.stdout);
+}
+
+#[test]
+fn junit_is_well_formed_and_escaped() {
+    let dir = hostile_repo();
+    let r = check(dir.path(), &["-o", "junit"]);
+    assert_no_raw("junit", &r.stdout, &['\n', '\t']);
+    let doc = roxmltree::Document::parse(&r.stdout).unwrap_or_else(|e| panic!("not XML: {e}\n{}", r.stdout));
+    let text: String = doc.descendants().filter_map(|n| n.text()).collect();
+    let attrs: String = doc.descendants().flat_map(|n| n.attributes().map(|a| a.value().to_string())).collect();
+    // What XML parsers hand on holds no raw control either (no `&#27;` reference slipped through).
+    assert_no_raw("junit text", &text, &['\n', '\t']);
+    assert_no_raw("junit attributes", &attrs, &[]);
+    assert!(text.contains(r"\u{1b}[31mRED\u{1b}]8;;http://evil/\u{7}LINK"), "{text}");
+    assert!(attrs.contains(r"apps/ev\u{1b}[31mil"), "{attrs}");
+}
+
+#[test]
+fn github_commands_are_escaped_beyond_the_toolkit() {
+    let dir = hostile_repo();
+    let r = check(dir.path(), &["-o", "github"]);
+    assert_no_raw("github", &r.stdout, &['\n']);
+    for line in r.stdout.lines() {
+        assert!(
+            line.starts_with("::error ") || line.starts_with("::warning ") || line.starts_with("::notice "),
+            "{line:?}"
+        );
+    }
+    // The rule id in `title=` cannot end the property list or the command.
+    assert!(r.stdout.contains(r"title=acme/x\u{1b}[1m%2Cy%3A%3Az\u{202e}"), "{}", r.stdout);
+    assert!(r.stdout.contains(r"file=apps/ev\u{1b}[31mil\u{1b}]8;;x\u{7}\u{202e}\u{9b}\r.yaml,"), "{}", r.stdout);
+    assert!(r.stdout.contains(r"::annotation \u{1b}[31mRED"), "{}", r.stdout);
+}
+
+#[test]
+fn markdown_is_escaped() {
+    let dir = hostile_repo();
+    let r = check(dir.path(), &["-o", "markdown"]);
+    assert_no_raw("markdown", &r.stdout, &['\n']);
+    // `\u{1b}` written as Markdown, so it shows as `\u{1b}`.
+    assert!(r.stdout.contains(r"\\u\{1b\}\[31mRED"), "{}", r.stdout);
+}
+
+/// The step summary (`-o github` in GitHub Actions) and every output file get the same escaping.
+#[test]
+fn output_files_and_the_step_summary_are_escaped() {
+    let dir = hostile_repo();
+    let root = dir.path();
+    let out = common::tempdir();
+    let o = |name: &str| out.path().join(name).display().to_string();
+    let summary = o("summary.md");
+    let args: Vec<String> = ["json", "sarif", "junit", "markdown", "human"]
+        .iter()
+        .flat_map(|f| ["-o".to_string(), format!("{f}={}", o(f))])
+        .chain(["-o".to_string(), "github".to_string()])
+        .collect();
+    let args: Vec<&str> = CHECK.iter().copied().chain(args.iter().map(String::as_str)).collect();
+    let r = common::tollgate_env(root, &args, None, &[("GITHUB_STEP_SUMMARY", summary.as_str())]);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    for name in ["json", "sarif", "junit", "markdown", "human", "summary.md"] {
+        let text = fs::read_to_string(out.path().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_no_raw(name, &text, &['\n', '\t']);
+        assert!(text.len() > 100, "{name}: {text}");
+    }
+}
+
+/// One JSON manifest on a single 200 KB line with 2,000 findings on it: each snippet shows a
+/// window of the line, so the human report grows with the findings, not with findings × line.
+#[test]
+fn a_long_line_gives_small_snippets() {
+    let dir = common::repo();
+    let root = dir.path();
+    let n = 2_000;
+    let data: Vec<String> = (0..n).map(|i| format!("\"key{i}\": \"{}\"", "v".repeat(90))).collect();
+    let manifest = format!(
+        "{{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", \"metadata\": {{\"name\": \"big\"}}, \"data\": {{{}}}}}",
+        data.join(", ")
+    );
+    assert!(manifest.len() > 200_000 && !manifest.contains('\n'));
+    common::write(root, "cm.json", &manifest);
+    common::write(
+        root,
+        "policy/p.rego",
+        "package main\n\ndeny contains {\"msg\": k, \"path\": [\"data\", k]} if {\n\tsome k, _ in input.data\n}\n",
+    );
+    common::commit_all(root, "long line");
+    let r = common::tollgate_env(root, &["check", "-p", "policy", "--no-schemas", "--color", "never"], None, &[]);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    let shown = r.stdout.matches("╭─[cm.json:1:").count();
+    assert_eq!(shown, n, "a snippet per finding");
+    assert!(r.stdout.len() < n * 1_500, "{} bytes for {n} findings", r.stdout.len());
+    // Each snippet underlines its own key.
+    assert!(r.stdout.contains("\"key1234\": \"vvv"), "{}", &r.stdout[..r.stdout.len().min(3000)]);
+}
+
+/// Validate a SARIF log against the SARIF 2.1.0 schema with Python's `jsonschema` (skipped, loudly,
+/// when it is not installed; required under CI).
+#[track_caller]
+fn validate_sarif(text: &str) {
+    let probe = Command::new("python3")
+        .args(["-c", "import jsonschema"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !probe {
+        assert!(std::env::var_os("CI").is_none(), "SARIF schema validation needs python3 with jsonschema under CI");
+        eprintln!("\n!!!!!!!! SKIPPED: SARIF 2.1.0 schema validation: no python3 jsonschema !!!!!!!!\n");
+        return;
+    }
+    let dir = common::tempdir();
+    let log = dir.path().join("log.sarif");
+    fs::write(&log, text).unwrap_or_else(|e| panic!("{e}"));
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/schemas/sarif-schema-2.1.0.json");
+    let script = "import json, sys, jsonschema\n\
+        schema = json.load(open(sys.argv[1], encoding='utf-8'))\n\
+        log = json.load(open(sys.argv[2], encoding='utf-8'))\n\
+        errors = list(jsonschema.Draft4Validator(schema).iter_errors(log))\n\
+        [print('/'.join(map(str, e.absolute_path)) + ': ' + e.message) for e in errors]\n\
+        sys.exit(1 if errors else 0)\n";
+    let out = Command::new("python3").arg("-c").arg(script).arg(&schema).arg(&log).output();
+    let out = out.unwrap_or_else(|e| panic!("python3: {e}"));
+    assert!(
+        out.status.success(),
+        "SARIF is not valid:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

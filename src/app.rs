@@ -12,6 +12,7 @@ use regorus::Value;
 
 use crate::cli::{CheckArgs, Cli, Command, ParseArgs, VerifyArgs};
 use crate::config::{self, Config};
+use crate::confine::Jail;
 use crate::finding::{self, FailOn, Finding, Origin, Severity};
 use crate::manifest::span::FileText;
 use crate::manifest::{self, Document, Limits};
@@ -565,6 +566,15 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
         }
         data.extend(crate::catalog::params_data(&library, &data).map_err(AppError::Usage)?);
     }
+    // `parse_config_file` in the policies reads inside the repository (in PR mode from the commit
+    // the gate comes from) or under a `-p` directory.
+    policy::builtins::set_scope(policy::builtins::Scope {
+        cwd: cwd.to_path_buf(),
+        jail: Arc::new(Jail::new(&root)),
+        policy_dirs: policy_dirs(&args.policy, cwd),
+        commit: pr.as_ref().map(|pr| pr.trusted_commit().to_string()),
+        max_bytes: s.max_file_size,
+    });
     let policies = PolicySet::new(&sources, data, &sel, s.combine).map_err(|e| gate_err(e.into()))?;
     let engine = match (&policies.user_interpreted, policies.uses_vm()) {
         (Some(why), _) => format!("; user policies in the interpreter: {why}"),
@@ -729,6 +739,16 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
     drop(compliance);
     std::mem::forget((outcome, policies, schemas));
     Ok(status)
+}
+
+/// The `-p` directories of the command line (a file's parent), resolved: `parse_config_file` may
+/// read under them.
+fn policy_dirs(policy: &[PathBuf], cwd: &Path) -> Vec<PathBuf> {
+    policy
+        .iter()
+        .filter_map(|p| cwd.join(p).canonicalize().ok())
+        .filter_map(|p| if p.is_dir() { Some(p) } else { p.parent().map(Path::to_path_buf) })
+        .collect()
 }
 
 /// What loading and evaluating a set of files produced (findings not yet sorted).
@@ -962,6 +982,14 @@ fn verify_cmd(args: VerifyArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatu
         library: Default::default(),
     };
     let data = load_data(&data_settings, cwd)?;
+    let root = git::find_repo_root(cwd).unwrap_or_else(|| cwd.to_path_buf());
+    policy::builtins::set_scope(policy::builtins::Scope {
+        cwd: cwd.to_path_buf(),
+        jail: Arc::new(Jail::new(&root)),
+        policy_dirs: policy_dirs(&args.policy, cwd),
+        commit: None,
+        max_bytes: 10 << 20,
+    });
     let coverage = args.coverage || args.threshold.is_some();
     let mut report = crate::verify::run(&sources, data, coverage)?;
     if !args.run.is_empty() {

@@ -164,6 +164,11 @@ impl Pr {
         }
     }
 
+    /// The commit the gate is read from (full id).
+    pub fn trusted_commit(&self) -> &str {
+        self.trusted()
+    }
+
     /// Add where the gate came from to an error about the gate's files.
     pub fn gate_error(&self, e: AppError) -> AppError {
         let how = match self.trust {

@@ -11,7 +11,7 @@ use std::fs;
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use common::{git, tempdir, tollgate, Run};
+use common::{findings, git, tempdir, tollgate, write, Run};
 use tempfile::TempDir;
 
 /// A repository at `<tmp>/repo` and an empty directory beside it, `<tmp>/outside`, standing for
@@ -32,6 +32,8 @@ fn site() -> Site {
     Site { _tmp: tmp, root, outside }
 }
 
+const CONFIGMAP: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: b\n";
+
 /// The names of the entries of `dir`, sorted.
 fn entries(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> =
@@ -46,6 +48,56 @@ fn refused(run: &Run, wants: &[&str]) {
     for w in wants {
         assert!(run.stderr.contains(w), "stderr lacks {w:?}:\n{}", run.stderr);
     }
+}
+
+/// The policy that reads `path` with `parse_config_file` and reports what it got.
+fn reader_policy(path: &str) -> String {
+    format!(
+        "package main\nimport rego.v1\ndeny contains msg if {{\n  input.kind == \"ConfigMap\"\n  x := parse_config_file({path:?})\n  msg := sprintf(\"got %v\", [x])\n}}\n"
+    )
+}
+
+/// `parse_config_file` reads only inside the repository (not its git directory) or a `-p`
+/// directory, never through a symlink leaving them: a refused path is a runtime error finding
+/// naming the path, and nothing of the file reaches the report.
+#[test]
+fn parse_config_file_reads_only_inside_the_repository() {
+    let s = site();
+    fs::write(s.outside.join("secret.yaml"), "token: hunter2-outside\n").unwrap();
+    write(&s.root, "cm.yaml", CONFIGMAP);
+    write(&s.root, "data/ok.yaml", "token: inside-value\n");
+    symlink("../outside/secret.yaml", s.root.join("link.yaml")).unwrap();
+    git(&s.root, &["config", "remote.origin.url", "https://user:hunter2-git@example.com/r"]);
+    let secret_path = s.outside.join("secret.yaml");
+    let cases = [
+        (secret_path.to_str().unwrap(), "outside the repository and the policy directories"),
+        ("../outside/secret.yaml", "outside the repository and the policy directories"),
+        ("link.yaml", "(through a symbolic link)"),
+        ("data/../../outside/secret.yaml", "outside the repository"),
+        (".git/config", "inside the git directory"),
+    ];
+    for (path, why) in cases {
+        write(&s.root, "policy/read.rego", reader_policy(path));
+        let run = tollgate(&s.root, &["check", "-p", "policy", "-o", "json"]);
+        run.expect_code(1);
+        assert!(!run.stdout.contains("hunter2"), "{path}: {}", run.stdout);
+        let report = run.json();
+        let f = &findings(&report)[0];
+        assert_eq!(f["rule"], "policy/runtime-error", "{path}: {report:#}");
+        let msg = f["message"].as_str().unwrap();
+        assert!(msg.contains(&format!("{path}: not read")) && msg.contains(why), "{path}: {msg}");
+    }
+    write(&s.root, "policy/read.rego", reader_policy("data/ok.yaml"));
+    let run = tollgate(&s.root, &["check", "-p", "policy", "-o", "json"]);
+    assert!(run.stdout.contains("got {\\\"token\\\": \\\"inside-value\\\"}"), "{}", run.stdout);
+
+    // A policy library outside the repository, named on the command line, reads its own files.
+    let lib = s.outside.join("lib");
+    fs::create_dir(&lib).unwrap();
+    fs::write(lib.join("allow.yaml"), "token: library-value\n").unwrap();
+    fs::write(lib.join("read.rego"), reader_policy(lib.join("allow.yaml").to_str().unwrap())).unwrap();
+    let run = tollgate(&s.root, &["check", "-p", lib.to_str().unwrap(), "-o", "json"]);
+    assert!(run.stdout.contains("library-value"), "{}", run.stdout);
 }
 
 /// `tollgate init` never writes through a symbolic link: a `policy` directory that is a link

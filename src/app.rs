@@ -20,6 +20,7 @@ use crate::policy::{self, PolicySet, PolicySource, Selection};
 use crate::pr;
 use crate::report::{self, Format, Outcome};
 use crate::schema::{self, Schemas};
+use crate::source::filter::CONFIG_FILE;
 use crate::source::{self, git, worktree, Discovered, PathFilter, SkipReason, SourceFile};
 
 /// Process exit status (DESIGN.md §4).
@@ -91,19 +92,26 @@ struct Settings {
     include: Vec<String>,
     exclude: Vec<String>,
     output: Vec<String>,
+    /// Where each `output` entry is in a config file that is part of the repository (its path is
+    /// then confined, see [`Jail::create`]); `None` for the command line's.
+    output_at: Vec<Option<String>>,
     fail_on: FailOn,
     jobs: Option<usize>,
     max_file_size: u64,
     waivers: Vec<crate::suppress::ConfigWaiver>,
     /// `.tollgate.yaml` `checks:` and `params:` for the built-in library.
     library: crate::catalog::LibraryConfig,
+    /// The `policy`/`data` paths of a config file that is part of the repository (absolute), with
+    /// where they are in it: read only inside the repository.
+    confined: Vec<(PathBuf, String)>,
 }
 
-/// Schema validation settings; locations with the directory they are relative to (empty: cwd).
+/// Schema validation settings; locations with the directory they are relative to (empty: cwd)
+/// and, for those of a config file that is part of the repository, where they are in it.
 struct SchemaSettings {
     on: bool,
     kubernetes_version: Option<String>,
-    locations: Vec<(String, PathBuf)>,
+    locations: Vec<(String, PathBuf, Option<String>)>,
     strict: bool,
     reject_missing: bool,
     /// `file-schemas` entries (schema paths relative to the repository root).
@@ -118,7 +126,8 @@ fn pick<T>(flag: Vec<T>, cfg: Vec<T>) -> Vec<T> {
     }
 }
 
-fn merge(args: &CheckArgs, cfg: Config, base: &Path) -> Result<Settings, AppError> {
+/// `confined`: the config file is part of the repository.
+fn merge(args: &CheckArgs, cfg: Config, base: &Path, confined: bool) -> Result<Settings, AppError> {
     let fail_on_text = args.fail_on.clone().or(cfg.fail_on).unwrap_or_else(|| "error".into());
     let fail_on = FailOn::parse(&fail_on_text).ok_or_else(|| {
         AppError::Usage(format!(
@@ -127,6 +136,19 @@ fn merge(args: &CheckArgs, cfg: Config, base: &Path) -> Result<Settings, AppErro
     })?;
     // Paths in the config file are relative to the repository root.
     let cfg_paths = |v: Vec<String>| v.into_iter().map(|p| base.join(p)).collect::<Vec<_>>();
+    let output_at = match (args.output.is_empty(), confined) {
+        (true, true) => cfg.output_locations.iter().cloned().map(Some).collect(),
+        _ => vec![None; args.output.len().max(cfg.output.len())],
+    };
+    let from_config = |key: &str, flag: bool| {
+        cfg.paths
+            .iter()
+            .filter(|p| confined && !flag && p.key == key)
+            .map(|p| (base.join(&p.path), p.location.clone()))
+            .collect::<Vec<_>>()
+    };
+    let mut confined_paths = from_config("policy", !args.policy.is_empty());
+    confined_paths.extend(from_config("data", !args.data.is_empty()));
     Ok(Settings {
         policy: pick(args.policy.clone(), cfg_paths(cfg.policy)),
         data: pick(args.data.clone(), cfg_paths(cfg.data)),
@@ -136,24 +158,42 @@ fn merge(args: &CheckArgs, cfg: Config, base: &Path) -> Result<Settings, AppErro
         builtin: args.builtin.clone().or(cfg.builtin),
         include: pick(args.include.clone(), cfg.include),
         exclude: pick(args.exclude.clone(), cfg.exclude),
-        output: pick(args.output.clone(), cfg.output),
+        // A config file's report paths are relative to the repository root too.
+        output: match confined {
+            true => pick(args.output.clone(), cfg.output),
+            false => pick(args.output.clone(), cfg.output.iter().map(|o| rooted_output(o, base)).collect()),
+        },
+        output_at,
         fail_on,
         jobs: args.jobs.or(cfg.jobs),
         max_file_size: args.max_file_size.or(cfg.max_file_size).unwrap_or(10 << 20),
         waivers: cfg.waivers,
         library: cfg.library,
+        confined: confined_paths,
     })
 }
 
+/// `FORMAT=PATH` with a relative PATH made relative to `base`.
+fn rooted_output(o: &str, base: &Path) -> String {
+    match o.split_once('=') {
+        Some((f, p)) => format!("{f}={}", base.join(p).display()),
+        None => o.to_string(),
+    }
+}
+
 /// Schema flags merged over `.tollgate.yaml` (config paths are relative to the repository root).
-fn schema_settings(args: &CheckArgs, cfg: &Config, base: &Path) -> SchemaSettings {
+fn schema_settings(args: &CheckArgs, cfg: &Config, base: &Path, confined: bool) -> SchemaSettings {
+    let at = |l: &String| {
+        let p = cfg.paths.iter().find(|p| p.key == "schema-location" && &p.path == l);
+        p.filter(|_| confined).map(|p| p.location.clone())
+    };
     SchemaSettings {
         on: !args.no_schemas && cfg.schemas.unwrap_or(true),
         kubernetes_version: args.kubernetes_version.clone().or_else(|| cfg.kubernetes_version.clone()),
         locations: if args.schema_location.is_empty() {
-            cfg.schema_location.iter().map(|l| (l.clone(), base.to_path_buf())).collect()
+            cfg.schema_location.iter().map(|l| (l.clone(), base.to_path_buf(), at(l))).collect()
         } else {
-            args.schema_location.iter().map(|l| (l.clone(), PathBuf::new())).collect()
+            args.schema_location.iter().map(|l| (l.clone(), PathBuf::new(), None)).collect()
         },
         strict: if args.no_strict { false } else { args.strict || cfg.strict.unwrap_or(true) },
         reject_missing: args.reject_missing_schemas || cfg.reject_missing_schemas.unwrap_or(false),
@@ -196,7 +236,10 @@ fn load_file_schemas(
                 Err(err) => return Err(io_err(Path::new(rel), err)),
             }
         } else {
-            read(rel)?
+            read(rel).map_err(|err| match err {
+                AppError::Usage(m) => AppError::Usage(format!("{}: file-schemas: {m}", e.location)),
+                other => other,
+            })?
         };
         let bytes = bytes
             .ok_or_else(|| AppError::Usage(format!("{}: file-schemas: schema {rel}: no such file", e.location)))?;
@@ -208,12 +251,22 @@ fn load_file_schemas(
 }
 
 /// [`SchemaReader`] outside PR mode: from the commit when the config came from it (`--rev`
-/// without `--config`), else from disk under the repository root.
-fn read_schema_file(args: &CheckArgs, root: &Path, repo: bool, rel: &str) -> Result<Option<Vec<u8>>, AppError> {
+/// without `--config`), else from disk under the repository root (with `jail`, the config is
+/// part of the repository: only inside it, never through a symbolic link leaving it).
+fn read_schema_file(
+    args: &CheckArgs,
+    root: &Path,
+    repo: bool,
+    jail: Option<&Jail>,
+    rel: &str,
+) -> Result<Option<Vec<u8>>, AppError> {
     if let (Some(rev), true, None) = (&args.rev, repo, &args.config) {
         return Ok(git::read_blob_at(root, rev, rel)?);
     }
     let p = root.join(rel);
+    if let (Some(jail), Ok(_)) = (jail, std::fs::symlink_metadata(&p)) {
+        jail.resolve(&p).map_err(|why| AppError::Usage(format!("schema {rel}: not read: {why}")))?;
+    }
     match std::fs::read(&p) {
         Ok(b) => Ok(Some(b)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -222,20 +275,33 @@ fn read_schema_file(args: &CheckArgs, root: &Path, repo: bool, rel: &str) -> Res
 }
 
 /// The run's schemas (`None` when validation is off), with the CRDs of the schema locations.
+/// In PR mode (`pr`) a location inside the repository is read from the commit the gate comes
+/// from; on disk one inside the repository is confined to it (`jail`), and one a config file of
+/// the repository names must lie in it.
 fn load_schemas(
     s: &SchemaSettings,
     cwd: &Path,
     file_schemas: Vec<Arc<schema::files::FileSchema>>,
+    jail: &Arc<Jail>,
+    pr: Option<&pr::Pr>,
 ) -> Result<Option<Schemas>, AppError> {
     if !s.on {
         return Ok(None);
     }
-    let locations = s
-        .locations
-        .iter()
-        .map(|(raw, base)| schema::Location::parse(raw, &cwd.join(base)))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(AppError::Usage)?;
+    let mut locations = Vec::new();
+    for (raw, base, at) in &s.locations {
+        let open = |dir: &Path| -> Result<Option<schema::location::Files>, String> {
+            if let Some(files) = pr.and_then(|pr| pr.schema_files(dir)) {
+                return files.map(|f| f.map(|f| schema::location::Files::Commit(Arc::new(f))));
+            }
+            schema::location::open_disk(dir, jail, at.is_some())
+        };
+        let loc = schema::Location::parse(raw, &cwd.join(base), &open).map_err(|e| match at {
+            Some(at) => AppError::Usage(format!("{at}: {e}")),
+            None => AppError::Usage(e),
+        });
+        locations.push(loc?);
+    }
     let opts = schema::Options {
         kubernetes_version: s.kubernetes_version.clone(),
         strict: s.strict,
@@ -246,25 +312,52 @@ fn load_schemas(
     Ok(Some(Schemas::new(opts).map_err(AppError::Usage)?))
 }
 
-fn load_config(args: &CheckArgs, cwd: &Path, root: &Path, repo: bool) -> Result<Config, AppError> {
+/// The config of a run, and whether it is part of the checked repository: `.tollgate.yaml`, or a
+/// `--config` file inside the repository. Such a config's paths are confined
+/// ([`Config::confine`]); a `--config` file outside the repository is the user's, like the flags.
+fn load_config(args: &CheckArgs, cwd: &Path, jail: &Jail, repo: bool) -> Result<(Config, bool), AppError> {
+    let root = jail.root();
     if let Some(p) = &args.config {
         let p = cwd.join(p);
         let text = std::fs::read_to_string(&p).map_err(|e| io_err(&p, e))?;
-        return Ok(config::parse(&p.display().to_string(), &text)?);
+        let cfg = config::parse(&p.display().to_string(), &text)?;
+        let inside = jail.holds(&p);
+        if inside {
+            cfg.confine()?;
+        }
+        return Ok((cfg, inside));
     }
-    let name = ".tollgate.yaml";
-    if let (Some(rev), true) = (&args.rev, repo) {
+    let name = CONFIG_FILE;
+    let cfg = if let (Some(rev), true) = (&args.rev, repo) {
         // The gate of a commit is the config committed with it.
-        return match git::read_blob_at(root, rev, name)? {
-            Some(bytes) => Ok(config::parse(name, &String::from_utf8_lossy(&bytes))?),
-            None => Ok(Config::default()),
-        };
-    }
-    let p = root.join(name);
-    match std::fs::read_to_string(&p) {
-        Ok(text) => Ok(config::parse(name, &text)?),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+        match git::read_blob_at(root, rev, name)? {
+            Some(bytes) => config::parse(name, &String::from_utf8_lossy(&bytes))?,
+            None => Config::default(),
+        }
+    } else {
+        match read_repo_config(root)? {
+            Some(text) => config::parse(name, &text)?,
+            None => Config::default(),
+        }
+    };
+    cfg.confine()?;
+    Ok((cfg, true))
+}
+
+/// `.tollgate.yaml` at the top of the work tree `root` (`None`: there is none). A symbolic link is
+/// refused: it could point outside the repository, and `--rev` and PR mode read the commit, where
+/// a link is not its target, so one rule holds everywhere: the config is a regular file.
+fn read_repo_config(root: &Path) -> Result<Option<String>, AppError> {
+    let p = root.join(CONFIG_FILE);
+    match std::fs::symlink_metadata(&p) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(io_err(&p, e)),
+        Ok(m) if m.file_type().is_symlink() => Err(AppError::Usage(format!(
+            "{CONFIG_FILE} is a symbolic link; tollgate reads its config only from a regular file (a link can lead \
+             outside the repository, and --rev and PR mode read the commit, where a link is not a file): commit the \
+             file itself, or name it with --config"
+        ))),
+        Ok(_) => std::fs::read_to_string(&p).map(Some).map_err(|e| io_err(&p, e)),
     }
 }
 
@@ -316,6 +409,28 @@ pub(crate) fn read_disk_files(
 ) -> Result<Vec<(String, Vec<u8>)>, AppError> {
     collect_files(p, exts, skip_suffix)?
         .into_iter()
+        .map(|f| Ok((display_path(&f, cwd), std::fs::read(&f).map_err(|e| io_err(&f, e))?)))
+        .collect()
+}
+
+/// [`read_disk_files`] for a path from a config file that is part of the repository: `p` must
+/// resolve inside the repository, outside its git directory (the error names `at`, where the
+/// config gives it); the files found under it in a git directory are left out.
+fn read_confined_files(
+    p: &Path,
+    cwd: &Path,
+    exts: &[&str],
+    skip_suffix: Option<&str>,
+    jail: &Jail,
+    at: &str,
+) -> Result<Vec<(String, Vec<u8>)>, AppError> {
+    let shown = display_path(p, cwd);
+    if std::fs::symlink_metadata(p).is_ok() {
+        jail.resolve(p).map_err(|why| AppError::Usage(format!("{at}: {shown}: not read: {why}")))?;
+    }
+    collect_files(p, exts, skip_suffix)?
+        .into_iter()
+        .filter(|f| jail.resolve(f).is_ok())
         .map(|f| Ok((display_path(&f, cwd), std::fs::read(&f).map_err(|e| io_err(&f, e))?)))
         .collect()
 }
@@ -497,14 +612,16 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
             root.display()
         )));
     }
+    // Nothing a config file of the repository names is read or written outside it.
+    let jail = Arc::new(Jail::new(&root));
     // PR mode: the gate (config, policies, data) comes from the merge-base commit.
     let mut pr = match &args.base {
         Some(_) => Some(pr::Pr::open(&args, &root)?),
         None => None,
     };
-    let cfg = match &pr {
+    let (cfg, confined) = match &pr {
         Some(pr) => pr.config(&args, cwd)?,
-        None => load_config(&args, cwd, &root, repo_root.is_some())?,
+        None => load_config(&args, cwd, &jail, repo_root.is_some())?,
     };
     if let Some(fw) = args.report.as_deref() {
         if !report::compliance::FRAMEWORKS.contains(&fw) {
@@ -514,17 +631,25 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
             )));
         }
     }
-    let schema_settings = schema_settings(&args, &cfg, &root);
-    let s = merge(&args, cfg, &root)?;
-    let formats: Vec<(Format, Option<PathBuf>)> = if s.output.is_empty() {
+    let schema_settings = schema_settings(&args, &cfg, &root, confined);
+    let s = merge(&args, cfg, &root, confined)?;
+    // A report file: `(path, where a config file of the repository names it)`. Such a path is
+    // relative to the repository root and confined to it (checked now, before any work).
+    let formats: Vec<(Format, Option<ReportFile>)> = if s.output.is_empty() {
         vec![(Format::Human, None)]
     } else {
         s.output
             .iter()
-            .map(|o| {
-                let (f, p) = match o.split_once('=') {
-                    Some((f, p)) => (f, Some(cwd.join(p))),
-                    None => (o.as_str(), None),
+            .zip(&s.output_at)
+            .map(|(o, at)| {
+                let (f, p) = match (o.split_once('='), at) {
+                    (Some((f, p)), Some(at)) => {
+                        jail.check_create(Path::new(p))
+                            .map_err(|why| AppError::Usage(format!("{at}: `output`: {p}: not written: {why}")))?;
+                        (f, Some((PathBuf::from(p), Some(at.clone()))))
+                    }
+                    (Some((f, p)), None) => (f, Some((cwd.join(p), None))),
+                    (None, _) => (o.as_str(), None),
                 };
                 Format::parse(f).map(|f| (f, p)).map_err(AppError::Usage)
             })
@@ -546,9 +671,10 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
         .map_err(|e| AppError::Usage(format!("cannot start worker threads: {e}")))?;
 
     // Policies first: a broken policy is a tool error before any work on manifests.
-    let read_gate = |p: &Path, exts: &[&str], skip: Option<&str>| match &pr {
-        Some(pr) => pr.read_gate(p, cwd, exts, skip),
-        None => read_disk_files(p, cwd, exts, skip),
+    let read_gate = |p: &Path, exts: &[&str], skip: Option<&str>| match (&pr, s.confined.iter().find(|c| c.0 == p)) {
+        (Some(pr), _) => pr.read_gate(p, cwd, exts, skip),
+        (None, Some((_, at))) => read_confined_files(p, cwd, exts, skip, &jail, at),
+        (None, None) => read_disk_files(p, cwd, exts, skip),
     };
     let gate_err = |e: AppError| match &pr {
         Some(pr) => pr.gate_error(e),
@@ -570,7 +696,7 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
     // the gate comes from) or under a `-p` directory.
     policy::builtins::set_scope(policy::builtins::Scope {
         cwd: cwd.to_path_buf(),
-        jail: Arc::new(Jail::new(&root)),
+        jail: jail.clone(),
         policy_dirs: policy_dirs(&args.policy, cwd),
         commit: pr.as_ref().map(|pr| pr.trusted_commit().to_string()),
         max_bytes: s.max_file_size,
@@ -584,13 +710,13 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
     t.lap("policies", format!("{} packages{engine}", policies.len()));
     let read_schema = |rel: &str| match &pr {
         Some(pr) => pr.read_gate_file(rel),
-        None => read_schema_file(&args, &root, repo_root.is_some(), rel),
+        None => read_schema_file(&args, &root, repo_root.is_some(), confined.then_some(&*jail), rel),
     };
     let file_schemas = match schema_settings.on {
         true => load_file_schemas(&schema_settings.file_schemas, &read_schema).map_err(gate_err)?,
         false => Vec::new(),
     };
-    let schemas = load_schemas(&schema_settings, cwd, file_schemas)?;
+    let schemas = load_schemas(&schema_settings, cwd, file_schemas, &jail, pr.as_ref()).map_err(gate_err)?;
     let yaml12 = yaml12_globs(&schema_settings.file_schemas)?;
     let location_crd_findings =
         schemas.as_ref().map(|sc| pool.install(|| sc.register_location_crds())).unwrap_or_default();
@@ -691,7 +817,18 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
             _ => vec![report::render(*fmt, &outcome, &ctx)],
         };
         match path {
-            Some(p) => {
+            Some((p, Some(at))) => {
+                // From the repository's config: created afresh inside the repository only.
+                let file = jail
+                    .create(p)
+                    .map_err(|why| AppError::Usage(format!("{at}: `output`: {}: not written: {why}", p.display())))?;
+                let mut file = std::io::BufWriter::new(file);
+                for part in &parts {
+                    file.write_all(part.as_bytes()).map_err(|e| io_err(p, e))?;
+                }
+                file.flush().map_err(|e| io_err(p, e))?
+            }
+            Some((p, None)) => {
                 // `-o sarif=reports/tollgate.sarif`: the directory is made, as CI steps expect.
                 if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
                     std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
@@ -750,6 +887,10 @@ fn policy_dirs(policy: &[PathBuf], cwd: &Path) -> Vec<PathBuf> {
         .filter_map(|p| if p.is_dir() { Some(p) } else { p.parent().map(Path::to_path_buf) })
         .collect()
 }
+
+/// Where a report goes: its path, and where a config file of the repository names it (then the
+/// path is relative to the repository root and confined to it).
+type ReportFile = (PathBuf, Option<String>);
 
 /// What loading and evaluating a set of files produced (findings not yet sorted).
 pub(crate) struct Evaluated {
@@ -897,12 +1038,11 @@ fn parse_cmd(args: ParseArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus,
     // Files a `file-schemas` entry of the repository's `.tollgate.yaml` names are read as YAML
     // 1.2, as `check` reads them.
     let root = git::find_repo_root(cwd).unwrap_or_else(|| cwd.to_path_buf());
-    let cfg_path = root.join(".tollgate.yaml");
-    let yaml12 = match std::fs::read_to_string(&cfg_path) {
-        Ok(text) => yaml12_globs(&config::parse(".tollgate.yaml", &text)?.file_schemas)?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => globset::GlobSet::empty(),
-        Err(e) => return Err(io_err(&cfg_path, e)),
+    let cfg = match read_repo_config(&root)? {
+        Some(text) => config::parse(CONFIG_FILE, &text)?,
+        None => Config::default(),
     };
+    let yaml12 = yaml12_globs(&cfg.file_schemas)?;
     let mut out = Vec::new();
     let mut status = ExitStatus::Pass;
     for f in &args.files {
@@ -975,11 +1115,13 @@ fn verify_cmd(args: VerifyArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatu
         include: Vec::new(),
         exclude: Vec::new(),
         output: Vec::new(),
+        output_at: Vec::new(),
         fail_on: FailOn::Error,
         jobs: None,
         max_file_size: 10 << 20,
         waivers: Vec::new(),
         library: Default::default(),
+        confined: Vec::new(),
     };
     let data = load_data(&data_settings, cwd)?;
     let root = git::find_repo_root(cwd).unwrap_or_else(|| cwd.to_path_buf());

@@ -97,6 +97,8 @@ struct Settings {
     output_at: Vec<Option<String>>,
     fail_on: FailOn,
     jobs: Option<usize>,
+    /// Why `jobs` was lowered, if it was.
+    jobs_warning: Option<String>,
     max_file_size: u64,
     waivers: Vec<crate::suppress::ConfigWaiver>,
     /// `.tollgate.yaml` `checks:` and `params:` for the built-in library.
@@ -140,6 +142,7 @@ fn merge(args: &CheckArgs, cfg: Config, base: &Path, confined: bool) -> Result<S
         (true, true) => cfg.output_locations.iter().cloned().map(Some).collect(),
         _ => vec![None; args.output.len().max(cfg.output.len())],
     };
+    let (jobs, jobs_warning) = config::jobs(args.jobs, cfg.jobs);
     let from_config = |key: &str, flag: bool| {
         cfg.paths
             .iter()
@@ -165,7 +168,8 @@ fn merge(args: &CheckArgs, cfg: Config, base: &Path, confined: bool) -> Result<S
         },
         output_at,
         fail_on,
-        jobs: args.jobs.or(cfg.jobs),
+        jobs,
+        jobs_warning,
         max_file_size: args.max_file_size.or(cfg.max_file_size).unwrap_or(10 << 20),
         waivers: cfg.waivers,
         library: cfg.library,
@@ -633,6 +637,9 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
     }
     let schema_settings = schema_settings(&args, &cfg, &root, confined);
     let s = merge(&args, cfg, &root, confined)?;
+    if let Some(w) = &s.jobs_warning {
+        let _ = writeln!(io.stderr, "warning: {w}");
+    }
     // A report file: `(path, where a config file of the repository names it)`. Such a path is
     // relative to the repository root and confined to it (checked now, before any work).
     let formats: Vec<(Format, Option<ReportFile>)> = if s.output.is_empty() {
@@ -750,12 +757,8 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
         )?
     } else {
         let discovered = if stdin_mode {
-            let mut buf = Vec::new();
-            io.stdin.read_to_end(&mut buf).map_err(|e| io_err(Path::new("-"), e))?;
-            Discovered {
-                files: vec![SourceFile { path: "-".into(), bytes: buf, too_large: None }],
-                skipped: Vec::new(),
-            }
+            let file = read_stdin(io.stdin, s.max_file_size)?;
+            Discovered { files: vec![file], skipped: Vec::new() }
         } else if let Some(rev) = &args.rev {
             let prefixes: Vec<String> = args.paths.iter().map(|p| repo_relative(p, cwd, &root)).collect();
             // A PATH that names nothing in the commit is a mistake, not a pass.
@@ -886,6 +889,15 @@ fn policy_dirs(policy: &[PathBuf], cwd: &Path) -> Vec<PathBuf> {
         .filter_map(|p| cwd.join(p).canonicalize().ok())
         .filter_map(|p| if p.is_dir() { Some(p) } else { p.parent().map(Path::to_path_buf) })
         .collect()
+}
+
+/// stdin as one file named `-`, read up to `cap` bytes (over it: `too_large`, with the size).
+fn read_stdin(stdin: &mut dyn Read, cap: u64) -> Result<SourceFile, AppError> {
+    let file = |bytes, too_large| SourceFile { path: "-".into(), bytes, too_large };
+    match crate::confine::read_capped(stdin, cap).map_err(|e| io_err(Path::new("-"), e))? {
+        Ok(bytes) => Ok(file(bytes, None)),
+        Err(size) => Ok(file(Vec::new(), Some(size))),
+    }
 }
 
 /// Where a report goes: its path, and where a config file of the repository names it (then the
@@ -1043,22 +1055,27 @@ fn parse_cmd(args: ParseArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus,
         None => Config::default(),
     };
     let yaml12 = yaml12_globs(&cfg.file_schemas)?;
+    let cap = args.max_file_size;
     let mut out = Vec::new();
     let mut status = ExitStatus::Pass;
     for f in &args.files {
-        let (shown, bytes) = if f.as_os_str() == "-" {
-            let mut buf = Vec::new();
-            io.stdin.read_to_end(&mut buf).map_err(|e| io_err(f, e))?;
-            ("-".to_string(), buf)
+        let file = if f.as_os_str() == "-" {
+            read_stdin(io.stdin, cap)?
         } else {
             let p = cwd.join(f);
-            (f.display().to_string(), std::fs::read(&p).map_err(|e| io_err(&p, e))?)
+            let opened = std::fs::File::open(&p).map_err(|e| io_err(&p, e))?;
+            let (bytes, too_large) = match crate::confine::read_capped(opened, cap).map_err(|e| io_err(&p, e))? {
+                Ok(bytes) => (bytes, None),
+                Err(size) => (Vec::new(), Some(size)),
+            };
+            SourceFile { path: f.display().to_string(), bytes, too_large }
         };
+        let shown = file.path.clone();
         let limits = match shown.as_str() {
             "-" => Limits::default(),
             _ => limits_for(&yaml12, &repo_relative(&shown, cwd, &root)),
         };
-        let loaded = manifest::load(&SourceFile { path: shown.clone(), bytes, too_large: None }, &limits);
+        let loaded = manifest::load(&file, &limits);
         for finding in &loaded.findings {
             let at = finding.region.map(|r| format!(":{}:{}", r.line, r.column)).unwrap_or_default();
             let _ = writeln!(
@@ -1118,6 +1135,7 @@ fn verify_cmd(args: VerifyArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatu
         output_at: Vec::new(),
         fail_on: FailOn::Error,
         jobs: None,
+        jobs_warning: None,
         max_file_size: 10 << 20,
         waivers: Vec::new(),
         library: Default::default(),

@@ -53,6 +53,36 @@ pub struct PathSetting {
     pub(crate) order: (u32, u32),
 }
 
+/// Most worker threads a run starts (`--jobs` or `jobs:`); `jobs:` in a config file is also held
+/// to the machine's cores.
+pub const MAX_JOBS: usize = 256;
+
+/// The worker threads of a run from `--jobs` (trusted, up to [`MAX_JOBS`]) over `jobs:` (from the
+/// checked repository: at most the available cores), and a warning when a value was lowered.
+/// `None` or 0: one per core.
+pub fn jobs(flag: Option<usize>, cfg: Option<usize>) -> (Option<usize>, Option<String>) {
+    match (flag, cfg) {
+        (Some(n), _) if n > MAX_JOBS => {
+            (Some(MAX_JOBS), Some(format!("--jobs {n} is more than the maximum of {MAX_JOBS}; using {MAX_JOBS}")))
+        }
+        (Some(n), _) => (Some(n), None),
+        (None, Some(n)) => {
+            let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(MAX_JOBS);
+            match n > cores {
+                true => (
+                    Some(cores),
+                    Some(format!(
+                        "`jobs: {n}` in the config file is more than the {cores} available cores; using {cores} \
+                         (--jobs on the command line can ask for more)"
+                    )),
+                ),
+                false => (Some(n), None),
+            }
+        }
+        (None, None) => (None, None),
+    }
+}
+
 impl Config {
     /// Check the paths of a config file that is part of the checked repository: each must be
     /// relative, without `..`, and outside `.git` (the first that is not is an error at its
@@ -450,6 +480,17 @@ mod tests {
             assert!(parse(".tollgate.yaml", bad).unwrap().confine().is_err(), "{bad}");
         }
         assert!(parse(".tollgate.yaml", "policy: [a, ./b/c]\noutput: json\n").unwrap().confine().is_ok());
+    }
+
+    #[test]
+    fn jobs_are_held_to_bounds() {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(MAX_JOBS);
+        assert_eq!(jobs(None, None), (None, None));
+        assert_eq!(jobs(Some(3), Some(100_000)), (Some(3), None));
+        assert_eq!(jobs(Some(100_000), None).0, Some(MAX_JOBS));
+        assert_eq!(jobs(None, Some(100_000)).0, Some(cores));
+        assert!(jobs(None, Some(100_000)).1.is_some_and(|w| w.contains("`jobs: 100000`")));
+        assert_eq!(jobs(None, Some(1)), (Some(1), None));
     }
 
     #[test]

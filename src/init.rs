@@ -39,6 +39,7 @@ fail-on: error
 # Output formats: human, json, sarif, junit, github, markdown (FORMAT=PATH writes to a file).
 # output:
 #   - human
+# Worker threads (at most the machine's cores) and the size cap of a file.
 # jobs: 4
 # max-file-size: 10485760
 # Schema validation (offline): the Kubernetes minor, extra schema locations, strictness.

@@ -12,7 +12,7 @@ use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{commit_all, findings, git, tempdir, tollgate, write, Run};
+use common::{commit_all, findings, git, tempdir, tollgate, tollgate_stdin, write, Run};
 use tempfile::TempDir;
 
 /// A repository at `<tmp>/repo` and an empty directory beside it, `<tmp>/outside`, standing for
@@ -488,4 +488,44 @@ fn hook_install_never_writes_through_a_committed_symlink() {
     let meta = fs::symlink_metadata(&hook).unwrap();
     assert!(meta.is_file() && meta.permissions().mode() & 0o111 != 0);
     assert!(fs::read_to_string(&hook).unwrap().contains("tollgate check --staged"));
+}
+
+/// stdin has the same size cap as files (`--max-file-size`, or `max-file-size:`), for `check -`
+/// and `parse -`; over it is the usual `parse/file-too-large` finding with the exact size.
+#[test]
+fn stdin_is_capped() {
+    let s = site();
+    let big = format!("{CONFIGMAP}# {}\n", "x".repeat(300));
+    let run = tollgate_stdin(&s.root, &["check", "-", "--max-file-size", "100", "-o", "json"], Some(big.as_bytes()));
+    run.expect_code(1);
+    let report = run.json();
+    let f = &findings(&report)[0];
+    assert_eq!(f["rule"], "parse/file-too-large");
+    assert!(f["message"].as_str().unwrap().contains(&format!("{} bytes", big.len())), "{f:#}");
+    write(&s.root, ".tollgate.yaml", "max-file-size: 100\n");
+    tollgate_stdin(&s.root, &["check", "-"], Some(big.as_bytes())).expect_code(1);
+    tollgate_stdin(&s.root, &["check", "-"], Some(CONFIGMAP.as_bytes())).expect_code(0);
+
+    let run = tollgate_stdin(&s.root, &["parse", "-", "--max-file-size", "100"], Some(big.as_bytes()));
+    run.expect_code(1);
+    assert!(run.stderr.contains("parse/file-too-large"), "{}", run.stderr);
+    let run = tollgate_stdin(&s.root, &["parse", "-"], Some(big.as_bytes()));
+    run.expect_code(0);
+}
+
+/// `jobs:` in the repository's config cannot ask for 100,000 threads: it is held to the cores,
+/// and `--jobs` to a hard maximum, each with a warning.
+#[test]
+fn jobs_are_clamped() {
+    let s = site();
+    write(&s.root, "cm.yaml", CONFIGMAP);
+    write(&s.root, ".tollgate.yaml", "jobs: 100000\n");
+    let run = tollgate(&s.root, &["check"]);
+    run.expect_code(0);
+    assert!(run.stderr.contains("warning: `jobs: 100000` in the config file is more than the"), "{}", run.stderr);
+    let run = tollgate(&s.root, &["check", "-j", "100000"]);
+    run.expect_code(0);
+    assert!(run.stderr.contains("warning: --jobs 100000 is more than the maximum of 256; using 256"), "{}", run.stderr);
+    write(&s.root, ".tollgate.yaml", "jobs: 1\n");
+    assert!(!tollgate(&s.root, &["check"]).stderr.contains("warning"));
 }

@@ -106,6 +106,8 @@ struct Settings {
     /// The `policy`/`data` paths of a config file that is part of the repository (absolute), with
     /// where they are in it: read only inside the repository.
     confined: Vec<(PathBuf, String)>,
+    /// `lfs-pointers: allow`.
+    lfs_allowed: bool,
 }
 
 /// Schema validation settings; locations with the directory they are relative to (empty: cwd)
@@ -174,6 +176,7 @@ fn merge(args: &CheckArgs, cfg: Config, base: &Path, confined: bool) -> Result<S
         waivers: cfg.waivers,
         library: cfg.library,
         confined: confined_paths,
+        lfs_allowed: cfg.lfs_pointers_allowed.unwrap_or(false),
     })
 }
 
@@ -737,6 +740,12 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
     // `.tollgate.yaml` waivers, applied to each evaluated side (in PR mode before the two are
     // compared, so that waiver notes head shares with the merge-base are not new).
     let settle = |findings: &mut Vec<Finding>| {
+        // `lfs-pointers: allow`: LFS files pass unchecked, with a note.
+        if s.lfs_allowed {
+            for f in findings.iter_mut().filter(|f| f.rule == manifest::LFS_POINTER) {
+                f.severity = Severity::Note;
+            }
+        }
         let waiver_findings = crate::suppress::apply_config(&s.waivers, findings, &today);
         findings.extend(waiver_findings);
     };
@@ -1075,7 +1084,12 @@ fn parse_cmd(args: ParseArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus,
             "-" => Limits::default(),
             _ => limits_for(&yaml12, &repo_relative(&shown, cwd, &root)),
         };
-        let loaded = manifest::load(&file, &limits);
+        let mut loaded = manifest::load(&file, &limits);
+        if cfg.lfs_pointers_allowed == Some(true) {
+            for f in loaded.findings.iter_mut().filter(|f| f.rule == manifest::LFS_POINTER) {
+                f.severity = Severity::Note;
+            }
+        }
         for finding in &loaded.findings {
             let at = finding.region.map(|r| format!(":{}:{}", r.line, r.column)).unwrap_or_default();
             let _ = writeln!(
@@ -1140,6 +1154,7 @@ fn verify_cmd(args: VerifyArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatu
         waivers: Vec::new(),
         library: Default::default(),
         confined: Vec::new(),
+        lfs_allowed: false,
     };
     let data = load_data(&data_settings, cwd)?;
     let root = git::find_repo_root(cwd).unwrap_or_else(|| cwd.to_path_buf());

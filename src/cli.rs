@@ -163,7 +163,7 @@ pub struct ParseArgs {
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
 
-    /// Files (and stdin) larger than this many bytes are reported, not read (default 10485760 = 10 MiB).
+    /// Files (and stdin) larger than this many bytes are reported, not read (10 MiB by default).
     #[arg(long, value_name = "BYTES", default_value_t = 10 << 20)]
     pub max_file_size: u64,
 }

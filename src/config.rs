@@ -35,6 +35,9 @@ pub struct Config {
     pub library: crate::catalog::LibraryConfig,
     /// `file-schemas`: JSON Schemas for files that are not Kubernetes objects.
     pub file_schemas: Vec<FileSchemaEntry>,
+    /// `lfs-pointers: allow`: a Git LFS pointer where a manifest should be is a note instead of
+    /// an error.
+    pub lfs_pointers_allowed: Option<bool>,
     /// Where each `output` entry is in the file (`path:line:column`), in the same order.
     pub output_locations: Vec<String>,
     /// Every path the file names (policy, data, schema-location, output, file-schemas), with
@@ -143,6 +146,7 @@ pub const KEYS: &[&str] = &[
     "checks",
     "params",
     "file-schemas",
+    "lfs-pointers",
 ];
 
 /// A config error, with `file:line:column` when known.
@@ -242,6 +246,13 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
                     (!lower.starts_with("http://") && !lower.starts_with("https://")).then(|| l.to_string())
                 };
                 record(&c.schema_location.clone(), &local);
+            }
+            "lfs-pointers" => {
+                c.lfs_pointers_allowed = Some(match v.as_string().map(|s| s.to_string()).as_deref() {
+                    Ok("allow") => true,
+                    Ok("block") => false,
+                    _ => return Err(bad("`allow` or `block`")),
+                })
             }
             "strict" => c.strict = Some(*v.as_bool().map_err(|_| bad("true or false"))?),
             "reject-missing-schemas" => {
@@ -480,6 +491,8 @@ mod tests {
             assert!(parse(".tollgate.yaml", bad).unwrap().confine().is_err(), "{bad}");
         }
         assert!(parse(".tollgate.yaml", "policy: [a, ./b/c]\noutput: json\n").unwrap().confine().is_ok());
+        assert_eq!(parse(".tollgate.yaml", "lfs-pointers: allow\n").unwrap().lfs_pointers_allowed, Some(true));
+        assert!(parse(".tollgate.yaml", "lfs-pointers: yes\n").is_err());
     }
 
     #[test]

@@ -42,6 +42,9 @@ fail-on: error
 # Worker threads (at most the machine's cores) and the size cap of a file.
 # jobs: 4
 # max-file-size: 10485760
+# A Git LFS pointer where a manifest should be blocks (the gate cannot see the content); `allow`
+# makes it a note.
+# lfs-pointers: block
 # Schema validation (offline): the Kubernetes minor, extra schema locations, strictness.
 # kubernetes-version: "1.37"
 # schema-location:

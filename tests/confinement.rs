@@ -529,3 +529,35 @@ fn jobs_are_clamped() {
     write(&s.root, ".tollgate.yaml", "jobs: 1\n");
     assert!(!tollgate(&s.root, &["check"]).stderr.contains("warning"));
 }
+
+const LFS_POINTER: &str = "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n";
+
+/// An LFS pointer where a manifest should be blocks (the gate cannot see the content) unless
+/// `.tollgate.yaml` says `lfs-pointers: allow`; in PR mode the merge-base's config decides.
+#[test]
+fn lfs_pointers_block_unless_allowed() {
+    let s = site();
+    write(&s.root, "cm.yaml", CONFIGMAP);
+    commit_all(&s.root, "base");
+    git(&s.root, &["checkout", "-q", "-b", "pr"]);
+    write(&s.root, "big.yaml", LFS_POINTER);
+    write(&s.root, ".tollgate.yaml", "lfs-pointers: allow\n");
+    commit_all(&s.root, "an LFS file, and a config that lets it pass");
+
+    let run = tollgate(&s.root, &["check", "--base", "main", "-o", "json"]);
+    run.expect_code(1);
+    let report = run.json();
+    let f = findings(&report).iter().find(|f| f["rule"] == "source/lfs-pointer").unwrap();
+    assert_eq!((f["severity"].as_str(), f["file"].as_str()), (Some("error"), Some("big.yaml")));
+
+    let run = tollgate(&s.root, &["check", "--rev", "HEAD", "-o", "json"]);
+    run.expect_code(0);
+    let report = run.json();
+    let f = findings(&report).iter().find(|f| f["rule"] == "source/lfs-pointer").unwrap();
+    assert_eq!(f["severity"], "note");
+    write(&s.root, ".tollgate.yaml", "lfs-pointers: block\n");
+    tollgate(&s.root, &["check"]).expect_code(1);
+    tollgate(&s.root, &["parse", "big.yaml"]).expect_code(1);
+    write(&s.root, ".tollgate.yaml", "lfs-pointers: maybe\n");
+    refused(&tollgate(&s.root, &["check"]), &[".tollgate.yaml:1:1: `lfs-pointers` must be `allow` or `block`"]);
+}

@@ -12,6 +12,7 @@ use regorus::Value;
 
 use crate::cli::{CheckArgs, Cli, Command, ParseArgs, VerifyArgs};
 use crate::config::{self, Config};
+use crate::confine::Jail;
 use crate::finding::{self, FailOn, Finding, Origin, Severity};
 use crate::manifest::span::FileText;
 use crate::manifest::{self, Document, Limits};
@@ -19,6 +20,7 @@ use crate::policy::{self, PolicySet, PolicySource, Selection};
 use crate::pr;
 use crate::report::{self, Format, Outcome};
 use crate::schema::{self, Schemas};
+use crate::source::filter::CONFIG_FILE;
 use crate::source::{self, git, worktree, Discovered, PathFilter, SkipReason, SourceFile};
 
 /// Process exit status (DESIGN.md §4).
@@ -90,19 +92,30 @@ struct Settings {
     include: Vec<String>,
     exclude: Vec<String>,
     output: Vec<String>,
+    /// Where each `output` entry is in a config file that is part of the repository (its path is
+    /// then confined, see [`Jail::create`]); `None` for the command line's.
+    output_at: Vec<Option<String>>,
     fail_on: FailOn,
     jobs: Option<usize>,
+    /// Why `jobs` was lowered, if it was.
+    jobs_warning: Option<String>,
     max_file_size: u64,
     waivers: Vec<crate::suppress::ConfigWaiver>,
     /// `.tollgate.yaml` `checks:` and `params:` for the built-in library.
     library: crate::catalog::LibraryConfig,
+    /// The `policy`/`data` paths of a config file that is part of the repository (absolute), with
+    /// where they are in it: read only inside the repository.
+    confined: Vec<(PathBuf, String)>,
+    /// `lfs-pointers: allow`.
+    lfs_allowed: bool,
 }
 
-/// Schema validation settings; locations with the directory they are relative to (empty: cwd).
+/// Schema validation settings; locations with the directory they are relative to (empty: cwd)
+/// and, for those of a config file that is part of the repository, where they are in it.
 struct SchemaSettings {
     on: bool,
     kubernetes_version: Option<String>,
-    locations: Vec<(String, PathBuf)>,
+    locations: Vec<(String, PathBuf, Option<String>)>,
     strict: bool,
     reject_missing: bool,
     /// `file-schemas` entries (schema paths relative to the repository root).
@@ -117,7 +130,8 @@ fn pick<T>(flag: Vec<T>, cfg: Vec<T>) -> Vec<T> {
     }
 }
 
-fn merge(args: &CheckArgs, cfg: Config, base: &Path) -> Result<Settings, AppError> {
+/// `confined`: the config file is part of the repository.
+fn merge(args: &CheckArgs, cfg: Config, base: &Path, confined: bool) -> Result<Settings, AppError> {
     let fail_on_text = args.fail_on.clone().or(cfg.fail_on).unwrap_or_else(|| "error".into());
     let fail_on = FailOn::parse(&fail_on_text).ok_or_else(|| {
         AppError::Usage(format!(
@@ -126,6 +140,20 @@ fn merge(args: &CheckArgs, cfg: Config, base: &Path) -> Result<Settings, AppErro
     })?;
     // Paths in the config file are relative to the repository root.
     let cfg_paths = |v: Vec<String>| v.into_iter().map(|p| base.join(p)).collect::<Vec<_>>();
+    let output_at = match (args.output.is_empty(), confined) {
+        (true, true) => cfg.output_locations.iter().cloned().map(Some).collect(),
+        _ => vec![None; args.output.len().max(cfg.output.len())],
+    };
+    let (jobs, jobs_warning) = config::jobs(args.jobs, cfg.jobs);
+    let from_config = |key: &str, flag: bool| {
+        cfg.paths
+            .iter()
+            .filter(|p| confined && !flag && p.key == key)
+            .map(|p| (base.join(&p.path), p.location.clone()))
+            .collect::<Vec<_>>()
+    };
+    let mut confined_paths = from_config("policy", !args.policy.is_empty());
+    confined_paths.extend(from_config("data", !args.data.is_empty()));
     Ok(Settings {
         policy: pick(args.policy.clone(), cfg_paths(cfg.policy)),
         data: pick(args.data.clone(), cfg_paths(cfg.data)),
@@ -135,24 +163,44 @@ fn merge(args: &CheckArgs, cfg: Config, base: &Path) -> Result<Settings, AppErro
         builtin: args.builtin.clone().or(cfg.builtin),
         include: pick(args.include.clone(), cfg.include),
         exclude: pick(args.exclude.clone(), cfg.exclude),
-        output: pick(args.output.clone(), cfg.output),
+        // A config file's report paths are relative to the repository root too.
+        output: match confined {
+            true => pick(args.output.clone(), cfg.output),
+            false => pick(args.output.clone(), cfg.output.iter().map(|o| rooted_output(o, base)).collect()),
+        },
+        output_at,
         fail_on,
-        jobs: args.jobs.or(cfg.jobs),
+        jobs,
+        jobs_warning,
         max_file_size: args.max_file_size.or(cfg.max_file_size).unwrap_or(10 << 20),
         waivers: cfg.waivers,
         library: cfg.library,
+        confined: confined_paths,
+        lfs_allowed: cfg.lfs_pointers_allowed.unwrap_or(false),
     })
 }
 
+/// `FORMAT=PATH` with a relative PATH made relative to `base`.
+fn rooted_output(o: &str, base: &Path) -> String {
+    match o.split_once('=') {
+        Some((f, p)) => format!("{f}={}", base.join(p).display()),
+        None => o.to_string(),
+    }
+}
+
 /// Schema flags merged over `.tollgate.yaml` (config paths are relative to the repository root).
-fn schema_settings(args: &CheckArgs, cfg: &Config, base: &Path) -> SchemaSettings {
+fn schema_settings(args: &CheckArgs, cfg: &Config, base: &Path, confined: bool) -> SchemaSettings {
+    let at = |l: &String| {
+        let p = cfg.paths.iter().find(|p| p.key == "schema-location" && &p.path == l);
+        p.filter(|_| confined).map(|p| p.location.clone())
+    };
     SchemaSettings {
         on: !args.no_schemas && cfg.schemas.unwrap_or(true),
         kubernetes_version: args.kubernetes_version.clone().or_else(|| cfg.kubernetes_version.clone()),
         locations: if args.schema_location.is_empty() {
-            cfg.schema_location.iter().map(|l| (l.clone(), base.to_path_buf())).collect()
+            cfg.schema_location.iter().map(|l| (l.clone(), base.to_path_buf(), at(l))).collect()
         } else {
-            args.schema_location.iter().map(|l| (l.clone(), PathBuf::new())).collect()
+            args.schema_location.iter().map(|l| (l.clone(), PathBuf::new(), None)).collect()
         },
         strict: if args.no_strict { false } else { args.strict || cfg.strict.unwrap_or(true) },
         reject_missing: args.reject_missing_schemas || cfg.reject_missing_schemas.unwrap_or(false),
@@ -195,7 +243,10 @@ fn load_file_schemas(
                 Err(err) => return Err(io_err(Path::new(rel), err)),
             }
         } else {
-            read(rel)?
+            read(rel).map_err(|err| match err {
+                AppError::Usage(m) => AppError::Usage(format!("{}: file-schemas: {m}", e.location)),
+                other => other,
+            })?
         };
         let bytes = bytes
             .ok_or_else(|| AppError::Usage(format!("{}: file-schemas: schema {rel}: no such file", e.location)))?;
@@ -207,12 +258,22 @@ fn load_file_schemas(
 }
 
 /// [`SchemaReader`] outside PR mode: from the commit when the config came from it (`--rev`
-/// without `--config`), else from disk under the repository root.
-fn read_schema_file(args: &CheckArgs, root: &Path, repo: bool, rel: &str) -> Result<Option<Vec<u8>>, AppError> {
+/// without `--config`), else from disk under the repository root (with `jail`, the config is
+/// part of the repository: only inside it, never through a symbolic link leaving it).
+fn read_schema_file(
+    args: &CheckArgs,
+    root: &Path,
+    repo: bool,
+    jail: Option<&Jail>,
+    rel: &str,
+) -> Result<Option<Vec<u8>>, AppError> {
     if let (Some(rev), true, None) = (&args.rev, repo, &args.config) {
         return Ok(git::read_blob_at(root, rev, rel)?);
     }
     let p = root.join(rel);
+    if let (Some(jail), Ok(_)) = (jail, std::fs::symlink_metadata(&p)) {
+        jail.resolve(&p).map_err(|why| AppError::Usage(format!("schema {rel}: not read: {why}")))?;
+    }
     match std::fs::read(&p) {
         Ok(b) => Ok(Some(b)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -221,20 +282,33 @@ fn read_schema_file(args: &CheckArgs, root: &Path, repo: bool, rel: &str) -> Res
 }
 
 /// The run's schemas (`None` when validation is off), with the CRDs of the schema locations.
+/// In PR mode (`pr`) a location inside the repository is read from the commit the gate comes
+/// from; on disk one inside the repository is confined to it (`jail`), and one a config file of
+/// the repository names must lie in it.
 fn load_schemas(
     s: &SchemaSettings,
     cwd: &Path,
     file_schemas: Vec<Arc<schema::files::FileSchema>>,
+    jail: &Arc<Jail>,
+    pr: Option<&pr::Pr>,
 ) -> Result<Option<Schemas>, AppError> {
     if !s.on {
         return Ok(None);
     }
-    let locations = s
-        .locations
-        .iter()
-        .map(|(raw, base)| schema::Location::parse(raw, &cwd.join(base)))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(AppError::Usage)?;
+    let mut locations = Vec::new();
+    for (raw, base, at) in &s.locations {
+        let open = |dir: &Path| -> Result<Option<schema::location::Files>, String> {
+            if let Some(files) = pr.and_then(|pr| pr.schema_files(dir)) {
+                return files.map(|f| f.map(|f| schema::location::Files::Commit(Arc::new(f))));
+            }
+            schema::location::open_disk(dir, jail, at.is_some())
+        };
+        let loc = schema::Location::parse(raw, &cwd.join(base), &open).map_err(|e| match at {
+            Some(at) => AppError::Usage(format!("{at}: {e}")),
+            None => AppError::Usage(e),
+        });
+        locations.push(loc?);
+    }
     let opts = schema::Options {
         kubernetes_version: s.kubernetes_version.clone(),
         strict: s.strict,
@@ -245,25 +319,52 @@ fn load_schemas(
     Ok(Some(Schemas::new(opts).map_err(AppError::Usage)?))
 }
 
-fn load_config(args: &CheckArgs, cwd: &Path, root: &Path, repo: bool) -> Result<Config, AppError> {
+/// The config of a run, and whether it is part of the checked repository: `.tollgate.yaml`, or a
+/// `--config` file inside the repository. Such a config's paths are confined
+/// ([`Config::confine`]); a `--config` file outside the repository is the user's, like the flags.
+fn load_config(args: &CheckArgs, cwd: &Path, jail: &Jail, repo: bool) -> Result<(Config, bool), AppError> {
+    let root = jail.root();
     if let Some(p) = &args.config {
         let p = cwd.join(p);
         let text = std::fs::read_to_string(&p).map_err(|e| io_err(&p, e))?;
-        return Ok(config::parse(&p.display().to_string(), &text)?);
+        let cfg = config::parse(&p.display().to_string(), &text)?;
+        let inside = jail.holds(&p);
+        if inside {
+            cfg.confine()?;
+        }
+        return Ok((cfg, inside));
     }
-    let name = ".tollgate.yaml";
-    if let (Some(rev), true) = (&args.rev, repo) {
+    let name = CONFIG_FILE;
+    let cfg = if let (Some(rev), true) = (&args.rev, repo) {
         // The gate of a commit is the config committed with it.
-        return match git::read_blob_at(root, rev, name)? {
-            Some(bytes) => Ok(config::parse(name, &String::from_utf8_lossy(&bytes))?),
-            None => Ok(Config::default()),
-        };
-    }
-    let p = root.join(name);
-    match std::fs::read_to_string(&p) {
-        Ok(text) => Ok(config::parse(name, &text)?),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+        match git::read_blob_at(root, rev, name)? {
+            Some(bytes) => config::parse(name, &String::from_utf8_lossy(&bytes))?,
+            None => Config::default(),
+        }
+    } else {
+        match read_repo_config(root)? {
+            Some(text) => config::parse(name, &text)?,
+            None => Config::default(),
+        }
+    };
+    cfg.confine()?;
+    Ok((cfg, true))
+}
+
+/// `.tollgate.yaml` at the top of the work tree `root` (`None`: there is none). A symbolic link is
+/// refused: it could point outside the repository, and `--rev` and PR mode read the commit, where
+/// a link is not its target, so one rule holds everywhere: the config is a regular file.
+fn read_repo_config(root: &Path) -> Result<Option<String>, AppError> {
+    let p = root.join(CONFIG_FILE);
+    match std::fs::symlink_metadata(&p) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(io_err(&p, e)),
+        Ok(m) if m.file_type().is_symlink() => Err(AppError::Usage(format!(
+            "{CONFIG_FILE} is a symbolic link; tollgate reads its config only from a regular file (a link can lead \
+             outside the repository, and --rev and PR mode read the commit, where a link is not a file): commit the \
+             file itself, or name it with --config"
+        ))),
+        Ok(_) => std::fs::read_to_string(&p).map(Some).map_err(|e| io_err(&p, e)),
     }
 }
 
@@ -315,6 +416,28 @@ pub(crate) fn read_disk_files(
 ) -> Result<Vec<(String, Vec<u8>)>, AppError> {
     collect_files(p, exts, skip_suffix)?
         .into_iter()
+        .map(|f| Ok((display_path(&f, cwd), std::fs::read(&f).map_err(|e| io_err(&f, e))?)))
+        .collect()
+}
+
+/// [`read_disk_files`] for a path from a config file that is part of the repository: `p` must
+/// resolve inside the repository, outside its git directory (the error names `at`, where the
+/// config gives it); the files found under it in a git directory are left out.
+fn read_confined_files(
+    p: &Path,
+    cwd: &Path,
+    exts: &[&str],
+    skip_suffix: Option<&str>,
+    jail: &Jail,
+    at: &str,
+) -> Result<Vec<(String, Vec<u8>)>, AppError> {
+    let shown = display_path(p, cwd);
+    if std::fs::symlink_metadata(p).is_ok() {
+        jail.resolve(p).map_err(|why| AppError::Usage(format!("{at}: {shown}: not read: {why}")))?;
+    }
+    collect_files(p, exts, skip_suffix)?
+        .into_iter()
+        .filter(|f| jail.resolve(f).is_ok())
         .map(|f| Ok((display_path(&f, cwd), std::fs::read(&f).map_err(|e| io_err(&f, e))?)))
         .collect()
 }
@@ -496,14 +619,16 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
             root.display()
         )));
     }
+    // Nothing a config file of the repository names is read or written outside it.
+    let jail = Arc::new(Jail::new(&root));
     // PR mode: the gate (config, policies, data) comes from the merge-base commit.
     let mut pr = match &args.base {
         Some(_) => Some(pr::Pr::open(&args, &root)?),
         None => None,
     };
-    let cfg = match &pr {
+    let (cfg, confined) = match &pr {
         Some(pr) => pr.config(&args, cwd)?,
-        None => load_config(&args, cwd, &root, repo_root.is_some())?,
+        None => load_config(&args, cwd, &jail, repo_root.is_some())?,
     };
     if let Some(fw) = args.report.as_deref() {
         if !report::compliance::FRAMEWORKS.contains(&fw) {
@@ -513,17 +638,28 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
             )));
         }
     }
-    let schema_settings = schema_settings(&args, &cfg, &root);
-    let s = merge(&args, cfg, &root)?;
-    let formats: Vec<(Format, Option<PathBuf>)> = if s.output.is_empty() {
+    let schema_settings = schema_settings(&args, &cfg, &root, confined);
+    let s = merge(&args, cfg, &root, confined)?;
+    if let Some(w) = &s.jobs_warning {
+        let _ = writeln!(io.stderr, "warning: {w}");
+    }
+    // A report file: `(path, where a config file of the repository names it)`. Such a path is
+    // relative to the repository root and confined to it (checked now, before any work).
+    let formats: Vec<(Format, Option<ReportFile>)> = if s.output.is_empty() {
         vec![(Format::Human, None)]
     } else {
         s.output
             .iter()
-            .map(|o| {
-                let (f, p) = match o.split_once('=') {
-                    Some((f, p)) => (f, Some(cwd.join(p))),
-                    None => (o.as_str(), None),
+            .zip(&s.output_at)
+            .map(|(o, at)| {
+                let (f, p) = match (o.split_once('='), at) {
+                    (Some((f, p)), Some(at)) => {
+                        jail.check_create(Path::new(p))
+                            .map_err(|why| AppError::Usage(format!("{at}: `output`: {p}: not written: {why}")))?;
+                        (f, Some((PathBuf::from(p), Some(at.clone()))))
+                    }
+                    (Some((f, p)), None) => (f, Some((cwd.join(p), None))),
+                    (None, _) => (o.as_str(), None),
                 };
                 Format::parse(f).map(|f| (f, p)).map_err(AppError::Usage)
             })
@@ -545,9 +681,10 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
         .map_err(|e| AppError::Usage(format!("cannot start worker threads: {e}")))?;
 
     // Policies first: a broken policy is a tool error before any work on manifests.
-    let read_gate = |p: &Path, exts: &[&str], skip: Option<&str>| match &pr {
-        Some(pr) => pr.read_gate(p, cwd, exts, skip),
-        None => read_disk_files(p, cwd, exts, skip),
+    let read_gate = |p: &Path, exts: &[&str], skip: Option<&str>| match (&pr, s.confined.iter().find(|c| c.0 == p)) {
+        (Some(pr), _) => pr.read_gate(p, cwd, exts, skip),
+        (None, Some((_, at))) => read_confined_files(p, cwd, exts, skip, &jail, at),
+        (None, None) => read_disk_files(p, cwd, exts, skip),
     };
     let gate_err = |e: AppError| match &pr {
         Some(pr) => pr.gate_error(e),
@@ -565,6 +702,15 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
         }
         data.extend(crate::catalog::params_data(&library, &data).map_err(AppError::Usage)?);
     }
+    // `parse_config_file` in the policies reads inside the repository (in PR mode from the commit
+    // the gate comes from) or under a `-p` directory.
+    policy::builtins::set_scope(policy::builtins::Scope {
+        cwd: cwd.to_path_buf(),
+        jail: jail.clone(),
+        policy_dirs: policy_dirs(&args.policy, cwd),
+        commit: pr.as_ref().map(|pr| pr.trusted_commit().to_string()),
+        max_bytes: s.max_file_size,
+    });
     let policies = PolicySet::new(&sources, data, &sel, s.combine).map_err(|e| gate_err(e.into()))?;
     let engine = match (&policies.user_interpreted, policies.uses_vm()) {
         (Some(why), _) => format!("; user policies in the interpreter: {why}"),
@@ -574,13 +720,13 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
     t.lap("policies", format!("{} packages{engine}", policies.len()));
     let read_schema = |rel: &str| match &pr {
         Some(pr) => pr.read_gate_file(rel),
-        None => read_schema_file(&args, &root, repo_root.is_some(), rel),
+        None => read_schema_file(&args, &root, repo_root.is_some(), confined.then_some(&*jail), rel),
     };
     let file_schemas = match schema_settings.on {
         true => load_file_schemas(&schema_settings.file_schemas, &read_schema).map_err(gate_err)?,
         false => Vec::new(),
     };
-    let schemas = load_schemas(&schema_settings, cwd, file_schemas)?;
+    let schemas = load_schemas(&schema_settings, cwd, file_schemas, &jail, pr.as_ref()).map_err(gate_err)?;
     let yaml12 = yaml12_globs(&schema_settings.file_schemas)?;
     let location_crd_findings =
         schemas.as_ref().map(|sc| pool.install(|| sc.register_location_crds())).unwrap_or_default();
@@ -594,6 +740,12 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
     // `.tollgate.yaml` waivers, applied to each evaluated side (in PR mode before the two are
     // compared, so that waiver notes head shares with the merge-base are not new).
     let settle = |findings: &mut Vec<Finding>| {
+        // `lfs-pointers: allow`: LFS files pass unchecked, with a note.
+        if s.lfs_allowed {
+            for f in findings.iter_mut().filter(|f| f.rule == manifest::LFS_POINTER) {
+                f.severity = Severity::Note;
+            }
+        }
         let waiver_findings = crate::suppress::apply_config(&s.waivers, findings, &today);
         findings.extend(waiver_findings);
     };
@@ -614,12 +766,8 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
         )?
     } else {
         let discovered = if stdin_mode {
-            let mut buf = Vec::new();
-            io.stdin.read_to_end(&mut buf).map_err(|e| io_err(Path::new("-"), e))?;
-            Discovered {
-                files: vec![SourceFile { path: "-".into(), bytes: buf, too_large: None }],
-                skipped: Vec::new(),
-            }
+            let file = read_stdin(io.stdin, s.max_file_size)?;
+            Discovered { files: vec![file], skipped: Vec::new() }
         } else if let Some(rev) = &args.rev {
             let prefixes: Vec<String> = args.paths.iter().map(|p| repo_relative(p, cwd, &root)).collect();
             // A PATH that names nothing in the commit is a mistake, not a pass.
@@ -681,7 +829,18 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
             _ => vec![report::render(*fmt, &outcome, &ctx)],
         };
         match path {
-            Some(p) => {
+            Some((p, Some(at))) => {
+                // From the repository's config: created afresh inside the repository only.
+                let file = jail
+                    .create(p)
+                    .map_err(|why| AppError::Usage(format!("{at}: `output`: {}: not written: {why}", p.display())))?;
+                let mut file = std::io::BufWriter::new(file);
+                for part in &parts {
+                    file.write_all(part.as_bytes()).map_err(|e| io_err(p, e))?;
+                }
+                file.flush().map_err(|e| io_err(p, e))?
+            }
+            Some((p, None)) => {
                 // `-o sarif=reports/tollgate.sarif`: the directory is made, as CI steps expect.
                 if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
                     std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
@@ -730,6 +889,29 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
     std::mem::forget((outcome, policies, schemas));
     Ok(status)
 }
+
+/// The `-p` directories of the command line (a file's parent), resolved: `parse_config_file` may
+/// read under them.
+fn policy_dirs(policy: &[PathBuf], cwd: &Path) -> Vec<PathBuf> {
+    policy
+        .iter()
+        .filter_map(|p| cwd.join(p).canonicalize().ok())
+        .filter_map(|p| if p.is_dir() { Some(p) } else { p.parent().map(Path::to_path_buf) })
+        .collect()
+}
+
+/// stdin as one file named `-`, read up to `cap` bytes (over it: `too_large`, with the size).
+fn read_stdin(stdin: &mut dyn Read, cap: u64) -> Result<SourceFile, AppError> {
+    let file = |bytes, too_large| SourceFile { path: "-".into(), bytes, too_large };
+    match crate::confine::read_capped(stdin, cap).map_err(|e| io_err(Path::new("-"), e))? {
+        Ok(bytes) => Ok(file(bytes, None)),
+        Err(size) => Ok(file(Vec::new(), Some(size))),
+    }
+}
+
+/// Where a report goes: its path, and where a config file of the repository names it (then the
+/// path is relative to the repository root and confined to it).
+type ReportFile = (PathBuf, Option<String>);
 
 /// What loading and evaluating a set of files produced (findings not yet sorted).
 pub(crate) struct Evaluated {
@@ -877,28 +1059,37 @@ fn parse_cmd(args: ParseArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus,
     // Files a `file-schemas` entry of the repository's `.tollgate.yaml` names are read as YAML
     // 1.2, as `check` reads them.
     let root = git::find_repo_root(cwd).unwrap_or_else(|| cwd.to_path_buf());
-    let cfg_path = root.join(".tollgate.yaml");
-    let yaml12 = match std::fs::read_to_string(&cfg_path) {
-        Ok(text) => yaml12_globs(&config::parse(".tollgate.yaml", &text)?.file_schemas)?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => globset::GlobSet::empty(),
-        Err(e) => return Err(io_err(&cfg_path, e)),
+    let cfg = match read_repo_config(&root)? {
+        Some(text) => config::parse(CONFIG_FILE, &text)?,
+        None => Config::default(),
     };
+    let yaml12 = yaml12_globs(&cfg.file_schemas)?;
+    let cap = args.max_file_size;
     let mut out = Vec::new();
     let mut status = ExitStatus::Pass;
     for f in &args.files {
-        let (shown, bytes) = if f.as_os_str() == "-" {
-            let mut buf = Vec::new();
-            io.stdin.read_to_end(&mut buf).map_err(|e| io_err(f, e))?;
-            ("-".to_string(), buf)
+        let file = if f.as_os_str() == "-" {
+            read_stdin(io.stdin, cap)?
         } else {
             let p = cwd.join(f);
-            (f.display().to_string(), std::fs::read(&p).map_err(|e| io_err(&p, e))?)
+            let opened = std::fs::File::open(&p).map_err(|e| io_err(&p, e))?;
+            let (bytes, too_large) = match crate::confine::read_capped(opened, cap).map_err(|e| io_err(&p, e))? {
+                Ok(bytes) => (bytes, None),
+                Err(size) => (Vec::new(), Some(size)),
+            };
+            SourceFile { path: f.display().to_string(), bytes, too_large }
         };
+        let shown = file.path.clone();
         let limits = match shown.as_str() {
             "-" => Limits::default(),
             _ => limits_for(&yaml12, &repo_relative(&shown, cwd, &root)),
         };
-        let loaded = manifest::load(&SourceFile { path: shown.clone(), bytes, too_large: None }, &limits);
+        let mut loaded = manifest::load(&file, &limits);
+        if cfg.lfs_pointers_allowed == Some(true) {
+            for f in loaded.findings.iter_mut().filter(|f| f.rule == manifest::LFS_POINTER) {
+                f.severity = Severity::Note;
+            }
+        }
         for finding in &loaded.findings {
             let at = finding.region.map(|r| format!(":{}:{}", r.line, r.column)).unwrap_or_default();
             let _ = writeln!(
@@ -955,13 +1146,25 @@ fn verify_cmd(args: VerifyArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatu
         include: Vec::new(),
         exclude: Vec::new(),
         output: Vec::new(),
+        output_at: Vec::new(),
         fail_on: FailOn::Error,
         jobs: None,
+        jobs_warning: None,
         max_file_size: 10 << 20,
         waivers: Vec::new(),
         library: Default::default(),
+        confined: Vec::new(),
+        lfs_allowed: false,
     };
     let data = load_data(&data_settings, cwd)?;
+    let root = git::find_repo_root(cwd).unwrap_or_else(|| cwd.to_path_buf());
+    policy::builtins::set_scope(policy::builtins::Scope {
+        cwd: cwd.to_path_buf(),
+        jail: Arc::new(Jail::new(&root)),
+        policy_dirs: policy_dirs(&args.policy, cwd),
+        commit: None,
+        max_bytes: 10 << 20,
+    });
     let coverage = args.coverage || args.threshold.is_some();
     let mut report = crate::verify::run(&sources, data, coverage)?;
     if !args.run.is_empty() {

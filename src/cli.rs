@@ -111,11 +111,11 @@ pub struct CheckArgs {
     #[arg(long, value_name = "LEVEL")]
     pub fail_on: Option<String>,
 
-    /// Worker threads (default: one per core).
+    /// Worker threads (default: one per core; at most 256; `jobs:` in .tollgate.yaml at most the cores).
     #[arg(short = 'j', long, value_name = "N")]
     pub jobs: Option<usize>,
 
-    /// Files larger than this many bytes are reported, not read (default 10485760 = 10 MiB).
+    /// Files (and stdin) larger than this many bytes are reported, not read (default 10485760 = 10 MiB).
     #[arg(long, value_name = "BYTES")]
     pub max_file_size: Option<u64>,
 
@@ -162,6 +162,10 @@ pub struct ParseArgs {
     /// Manifest files (`-` for stdin).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+
+    /// Files (and stdin) larger than this many bytes are reported, not read (10 MiB by default).
+    #[arg(long, value_name = "BYTES", default_value_t = 10 << 20)]
+    pub max_file_size: u64,
 }
 
 #[derive(Debug, Args)]

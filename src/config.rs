@@ -35,6 +35,80 @@ pub struct Config {
     pub library: crate::catalog::LibraryConfig,
     /// `file-schemas`: JSON Schemas for files that are not Kubernetes objects.
     pub file_schemas: Vec<FileSchemaEntry>,
+    /// `lfs-pointers: allow`: a Git LFS pointer where a manifest should be is a note instead of
+    /// an error.
+    pub lfs_pointers_allowed: Option<bool>,
+    /// Where each `output` entry is in the file (`path:line:column`), in the same order.
+    pub output_locations: Vec<String>,
+    /// Every path the file names (policy, data, schema-location, output, file-schemas), with
+    /// where: see [`Config::confine`].
+    pub paths: Vec<PathSetting>,
+}
+
+/// A path the config file names, and where.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PathSetting {
+    pub key: String,
+    pub path: String,
+    /// `path:line:column`.
+    pub location: String,
+    /// Line and column, to keep the settings in file order.
+    pub(crate) order: (u32, u32),
+}
+
+/// Most worker threads a run starts (`--jobs` or `jobs:`); `jobs:` in a config file is also held
+/// to the machine's cores.
+pub const MAX_JOBS: usize = 256;
+
+/// The worker threads of a run from `--jobs` (trusted, up to [`MAX_JOBS`]) over `jobs:` (from the
+/// checked repository: at most the available cores), and a warning when a value was lowered.
+/// `None` or 0: one per core.
+pub fn jobs(flag: Option<usize>, cfg: Option<usize>) -> (Option<usize>, Option<String>) {
+    match (flag, cfg) {
+        (Some(n), _) if n > MAX_JOBS => {
+            (Some(MAX_JOBS), Some(format!("--jobs {n} is more than the maximum of {MAX_JOBS}; using {MAX_JOBS}")))
+        }
+        (Some(n), _) => (Some(n), None),
+        (None, Some(n)) => {
+            let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(MAX_JOBS);
+            match n > cores {
+                true => (
+                    Some(cores),
+                    Some(format!(
+                        "`jobs: {n}` in the config file is more than the {cores} available cores; using {cores} \
+                         (--jobs on the command line can ask for more)"
+                    )),
+                ),
+                false => (Some(n), None),
+            }
+        }
+        (None, None) => (None, None),
+    }
+}
+
+impl Config {
+    /// Check the paths of a config file that is part of the checked repository: each must be
+    /// relative, without `..`, and outside `.git` (the first that is not is an error at its
+    /// line). Schema-location URLs are not paths. Whether a path is a symbolic link leaving the
+    /// repository is checked where it is read or written.
+    pub fn confine(&self) -> Result<(), ConfigError> {
+        for p in &self.paths {
+            let path = std::path::Path::new(&p.path);
+            let git = path
+                .components()
+                .any(|c| matches!(c, std::path::Component::Normal(n) if n.eq_ignore_ascii_case(".git")));
+            let why = match crate::confine::relative_inside(path) {
+                Err(why) => why,
+                Ok(()) if git => "a path inside `.git` is not allowed".to_string(),
+                Ok(()) => continue,
+            };
+            return Err(ConfigError {
+                location: p.location.clone(),
+                message: format!("`{}`: {}: {why}", p.key, p.path),
+            });
+        }
+        Ok(())
+    }
 }
 
 /// One `file-schemas` entry: the files (globs over repo-relative paths) and the schema file
@@ -45,6 +119,8 @@ pub struct FileSchemaEntry {
     pub schema: String,
     /// Where the entry is in the config file (`path:line:column`), for errors about it.
     pub location: String,
+    /// Where its `schema` is.
+    pub schema_location: String,
 }
 
 /// Every key the file may hold.
@@ -70,6 +146,7 @@ pub const KEYS: &[&str] = &[
     "checks",
     "params",
     "file-schemas",
+    "lfs-pointers",
 ];
 
 /// A config error, with `file:line:column` when known.
@@ -111,13 +188,42 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
         let loc = doc.locate(&[PathSeg::Key(key.clone())]);
         let where_ = loc.region.map(|r| at(r.line, r.column)).unwrap_or_else(|| path.to_string());
         let bad = |what: &str| ConfigError { location: where_.clone(), message: format!("`{key}` must be {what}") };
+        // Where item `i` of a list (or the single value) is.
+        let item_region = |i: usize| {
+            let seg = [PathSeg::Key(key.clone()), PathSeg::Index(i as u64)];
+            if matches!(v, Value::Array(_)) {
+                doc.locate(&seg).region
+            } else {
+                loc.region
+            }
+        };
+        let item_at = |i: usize| item_region(i).map(|r| at(r.line, r.column)).unwrap_or_else(|| where_.clone());
+        let mut record = |items: &[String], is_path: &dyn Fn(&str) -> Option<String>| {
+            for (i, item) in items.iter().enumerate() {
+                if let Some(path) = is_path(item) {
+                    let order = item_region(i).map(|r| (r.line, r.column)).unwrap_or_default();
+                    c.paths.push(PathSetting { key: key.clone(), path, location: item_at(i), order });
+                }
+            }
+        };
+        let plain = |s: &str| Some(s.to_string());
         match key.as_str() {
-            "policy" => c.policy = strings(v).ok_or_else(|| bad("a path or a list of paths"))?,
-            "data" => c.data = strings(v).ok_or_else(|| bad("a path or a list of paths"))?,
+            "policy" => {
+                c.policy = strings(v).ok_or_else(|| bad("a path or a list of paths"))?;
+                record(&c.policy.clone(), &plain);
+            }
+            "data" => {
+                c.data = strings(v).ok_or_else(|| bad("a path or a list of paths"))?;
+                record(&c.data.clone(), &plain);
+            }
             "namespace" => c.namespace = strings(v).ok_or_else(|| bad("a glob or a list of globs"))?,
             "include" => c.include = strings(v).ok_or_else(|| bad("a glob or a list of globs"))?,
             "exclude" => c.exclude = strings(v).ok_or_else(|| bad("a glob or a list of globs"))?,
-            "output" => c.output = strings(v).ok_or_else(|| bad("a format or a list of formats"))?,
+            "output" => {
+                c.output = strings(v).ok_or_else(|| bad("a format or a list of formats"))?;
+                c.output_locations = (0..c.output.len()).map(item_at).collect();
+                record(&c.output.clone(), &|o: &str| o.split_once('=').map(|(_, p)| p.to_string()));
+            }
             "all-namespaces" => c.all_namespaces = Some(*v.as_bool().map_err(|_| bad("true or false"))?),
             "combine" => c.combine = Some(*v.as_bool().map_err(|_| bad("true or false"))?),
             "builtin" => c.builtin = Some(v.as_string().map_err(|_| bad("a profile name"))?.to_string()),
@@ -134,7 +240,19 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
                 )
             }
             "schema-location" => {
-                c.schema_location = strings(v).ok_or_else(|| bad("a directory or template, or a list of them"))?
+                c.schema_location = strings(v).ok_or_else(|| bad("a directory or template, or a list of them"))?;
+                let local = |l: &str| {
+                    let lower = l.to_ascii_lowercase();
+                    (!lower.starts_with("http://") && !lower.starts_with("https://")).then(|| l.to_string())
+                };
+                record(&c.schema_location.clone(), &local);
+            }
+            "lfs-pointers" => {
+                c.lfs_pointers_allowed = Some(match v.as_string().map(|s| s.to_string()).as_deref() {
+                    Ok("allow") => true,
+                    Ok("block") => false,
+                    _ => return Err(bad("`allow` or `block`")),
+                })
             }
             "strict" => c.strict = Some(*v.as_bool().map_err(|_| bad("true or false"))?),
             "reject-missing-schemas" => {
@@ -143,7 +261,15 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
             "schemas" => c.schemas = Some(*v.as_bool().map_err(|_| bad("true or false"))?),
             "checks" => crate::catalog::parse_checks(path, doc, v, &mut c.library)?,
             "params" => crate::catalog::parse_params(path, doc, v, &mut c.library)?,
-            "file-schemas" => c.file_schemas = file_schemas(path, doc, v)?,
+            "file-schemas" => {
+                c.file_schemas = file_schemas(path, doc, v)?;
+                for (i, e) in c.file_schemas.iter().enumerate() {
+                    let seg = [PathSeg::Key(key.clone()), PathSeg::Index(i as u64), PathSeg::Key("schema".into())];
+                    let order = doc.locate(&seg).region.map(|r| (r.line, r.column)).unwrap_or_default();
+                    let (path, location) = (e.schema.clone(), e.schema_location.clone());
+                    c.paths.push(PathSetting { key: "file-schemas".into(), path, location, order });
+                }
+            }
             _ => {
                 let hint = KEYS
                     .iter()
@@ -157,6 +283,8 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
             }
         }
     }
+    // Keys come sorted by name: the first path reported is the first in the file.
+    c.paths.sort_by_key(|p| p.order);
     Ok(c)
 }
 
@@ -273,7 +401,7 @@ fn file_schemas(path: &str, doc: &crate::manifest::Document, v: &Value) -> Resul
             }
             _ => return Err(err(Some("schema"), "`schema` must be the path of a JSON Schema file".into())),
         };
-        out.push(FileSchemaEntry { files, schema, location: at(None) });
+        out.push(FileSchemaEntry { files, schema, location: at(None), schema_location: at(Some("schema")) });
     }
     Ok(out)
 }
@@ -334,6 +462,48 @@ mod tests {
         assert!(e.message.contains("must be a list"), "{}", e.message);
         let e = parse(".tollgate.yaml", "file-schemas:\n  - files: 3\n    schema: s.json\n").unwrap_err();
         assert_eq!(e.location, ".tollgate.yaml:2:5");
+    }
+
+    #[test]
+    fn paths_are_confined_with_their_location() {
+        let c = parse(
+            ".tollgate.yaml",
+            "policy: p\ndata: [d, ../x]\noutput: [human, json=r.json]\nschema-location: [https://e.x/s, s]\n",
+        )
+        .unwrap();
+        let keys: Vec<(&str, &str, &str)> =
+            c.paths.iter().map(|p| (p.key.as_str(), p.path.as_str(), p.location.as_str())).collect();
+        assert_eq!(
+            keys,
+            [
+                ("policy", "p", ".tollgate.yaml:1:1"),
+                ("data", "d", ".tollgate.yaml:2:8"),
+                ("data", "../x", ".tollgate.yaml:2:11"),
+                ("output", "r.json", ".tollgate.yaml:3:17"),
+                ("schema-location", "s", ".tollgate.yaml:4:34"),
+            ]
+        );
+        assert_eq!(c.output_locations, [".tollgate.yaml:3:10", ".tollgate.yaml:3:17"]);
+        let e = c.confine().unwrap_err();
+        assert_eq!(e.location, ".tollgate.yaml:2:11");
+        assert!(e.message.starts_with("`data`: ../x: `..` is not allowed"), "{}", e.message);
+        for bad in ["output: [sarif=/tmp/x]\n", "policy: .git/hooks\n", "policy: a/.Git/b\n"] {
+            assert!(parse(".tollgate.yaml", bad).unwrap().confine().is_err(), "{bad}");
+        }
+        assert!(parse(".tollgate.yaml", "policy: [a, ./b/c]\noutput: json\n").unwrap().confine().is_ok());
+        assert_eq!(parse(".tollgate.yaml", "lfs-pointers: allow\n").unwrap().lfs_pointers_allowed, Some(true));
+        assert!(parse(".tollgate.yaml", "lfs-pointers: yes\n").is_err());
+    }
+
+    #[test]
+    fn jobs_are_held_to_bounds() {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(MAX_JOBS);
+        assert_eq!(jobs(None, None), (None, None));
+        assert_eq!(jobs(Some(3), Some(100_000)), (Some(3), None));
+        assert_eq!(jobs(Some(100_000), None).0, Some(MAX_JOBS));
+        assert_eq!(jobs(None, Some(100_000)).0, Some(cores));
+        assert!(jobs(None, Some(100_000)).1.is_some_and(|w| w.contains("`jobs: 100000`")));
+        assert_eq!(jobs(None, Some(1)), (Some(1), None));
     }
 
     #[test]

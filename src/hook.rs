@@ -5,6 +5,7 @@
 //! `hooks` directory of the common git directory (shared by all linked worktrees). The hook carries
 //! a marker line; a hook without it belongs to someone else and is only replaced with `--force`.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::app::{AppError, ExitStatus, Io};
@@ -15,12 +16,12 @@ pub const MARKER: &str = "# tollgate-hook: written by `tollgate hook install`; `
 
 /// Run `hook install` / `hook uninstall` in the repository containing `cwd`.
 pub fn run(cmd: HookCommand, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, AppError> {
-    let path = hook_path(cwd)?;
+    let (path, in_tree) = hook_location(cwd)?;
     let shown = shown(&path, cwd);
     let message = match cmd {
         HookCommand::Install { force } => {
             let exe = std::env::current_exe().ok();
-            let replaced = install(&path, exe.as_deref(), force)?;
+            let replaced = install_in(&path, exe.as_deref(), force, in_tree.as_deref())?;
             let what = if replaced { "replaced" } else { "installed" };
             format!("{what} the pre-commit hook {shown}: `git commit` now runs `tollgate check --staged`\n")
         }
@@ -38,6 +39,12 @@ pub fn run(cmd: HookCommand, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, 
 
 /// The pre-commit hook's path for the repository containing `cwd`.
 pub fn hook_path(cwd: &Path) -> Result<PathBuf, AppError> {
+    Ok(hook_location(cwd)?.0)
+}
+
+/// The pre-commit hook's path, and the top of the work tree when the hooks directory lies in the
+/// work tree rather than in the git directory (`core.hooksPath` naming a committed directory).
+fn hook_location(cwd: &Path) -> Result<(PathBuf, Option<PathBuf>), AppError> {
     let cwd = std::path::absolute(cwd).map_err(|e| io_err(cwd, e))?;
     let repo = gix::discover(&cwd).map_err(|e| {
         AppError::Usage(format!("{} is not inside a git repository ({e}); run `git init` first", cwd.display()))
@@ -49,21 +56,30 @@ pub fn hook_path(cwd: &Path) -> Result<PathBuf, AppError> {
         )));
     };
     let workdir = std::path::absolute(&workdir).unwrap_or(workdir);
+    let dir = hooks_dir_of(&repo, &workdir).map_err(AppError::Usage)?;
+    let absolute = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { workdir.join(p) };
+    let in_git = [repo.git_dir(), repo.common_dir()].iter().any(|g| dir.starts_with(absolute(g)));
+    let in_tree = (!in_git && dir.starts_with(&workdir)).then(|| workdir.clone());
+    Ok((dir.join("pre-commit"), in_tree))
+}
+
+/// The hooks directory of `repo` as git finds it: `core.hooksPath` (relative to the top of the work
+/// tree `workdir`), else `hooks` in the common git directory.
+pub(crate) fn hooks_dir_of(repo: &gix::Repository, workdir: &Path) -> Result<PathBuf, String> {
     let configured = repo
         .config_snapshot()
         .trusted_path("core.hooksPath")
-        .map_err(|e| AppError::Usage(format!("core.hooksPath: {e}")))?
+        .map_err(|e| format!("core.hooksPath: {e}"))?
         .filter(|p| !p.as_os_str().is_empty());
-    let dir = match configured {
+    Ok(match configured {
         Some(p) if p.is_absolute() => p,
         Some(p) => workdir.join(p),
         None => {
             let common = repo.common_dir();
-            let common = if common.is_absolute() { common.to_path_buf() } else { cwd.join(common) };
+            let common = if common.is_absolute() { common.to_path_buf() } else { workdir.join(common) };
             common.join("hooks")
         }
-    };
-    Ok(dir.join("pre-commit"))
+    })
 }
 
 /// The hook script: `tollgate` from PATH, else the binary at `exe` (the one that installed it).
@@ -84,8 +100,14 @@ pub fn script(exe: Option<&Path>) -> String {
     )
 }
 
-/// Whether the file at `path` is a hook tollgate wrote. A missing file is not.
+/// Whether the file at `path` is a hook tollgate wrote. A missing file is not; nor is a symbolic
+/// link (tollgate writes none, and what it points to is not read).
 fn is_ours(path: &Path) -> Result<Option<bool>, AppError> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => return Ok(Some(false)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        _ => {}
+    }
     match std::fs::read(path) {
         Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).lines().any(|l| l.trim_end() == MARKER))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -96,6 +118,14 @@ fn is_ours(path: &Path) -> Result<Option<bool>, AppError> {
 /// Write the hook at `path`. A hook tollgate did not write is an error unless `force`. Returns
 /// whether a hook was there before.
 pub fn install(path: &Path, exe: Option<&Path>, force: bool) -> Result<bool, AppError> {
+    install_in(path, exe, force, None)
+}
+
+/// [`install`], for a hook in the work tree `workdir`: a hooks directory inside the work tree
+/// (`core.hooksPath` naming a committed directory) is made of files a commit can plant, so no
+/// directory on the way from the top of the work tree may be a symbolic link. The hook itself is
+/// always created afresh, never written through a link.
+fn install_in(path: &Path, exe: Option<&Path>, force: bool, workdir: Option<&Path>) -> Result<bool, AppError> {
     let existing = is_ours(path)?;
     if existing == Some(false) && !force {
         return Err(AppError::Usage(format!(
@@ -105,18 +135,20 @@ pub fn install(path: &Path, exe: Option<&Path>, force: bool) -> Result<bool, App
         )));
     }
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
+        let in_tree = workdir.and_then(|w| dir.strip_prefix(w).ok().map(|rel| (w, rel)));
+        match in_tree {
+            Some((w, rel)) => {
+                crate::confine::walk_dirs(w, rel, true).map_err(AppError::Usage)?;
+            }
+            None => std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?,
+        }
     }
     if existing.is_some() {
         // Replace the file itself, not what a symlink there points to.
         std::fs::remove_file(path).map_err(|e| io_err(path, e))?;
     }
-    std::fs::write(path, script(exe)).map_err(|e| io_err(path, e))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).map_err(|e| io_err(path, e))?;
-    }
+    let mut f = crate::confine::create_fresh(path, false, 0o755).map_err(|e| io_err(path, e))?;
+    f.write_all(script(exe).as_bytes()).map_err(|e| io_err(path, e))?;
     Ok(existing.is_some())
 }
 

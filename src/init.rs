@@ -1,5 +1,6 @@
 //! `tollgate init`: write a starter `.tollgate.yaml` (every key, the optional ones commented out)
-//! and an example policy with its unit test, at the repository root. Never overwrites a file.
+//! and an example policy with its unit test, at the repository root. Never overwrites a file, and
+//! never writes through a symbolic link (the repository may have been cloned from anyone).
 
 use std::io::Write;
 use std::path::Path;
@@ -38,8 +39,12 @@ fail-on: error
 # Output formats: human, json, sarif, junit, github, markdown (FORMAT=PATH writes to a file).
 # output:
 #   - human
+# Worker threads (at most the machine's cores) and the size cap of a file.
 # jobs: 4
 # max-file-size: 10485760
+# A Git LFS pointer where a manifest should be blocks (the gate cannot see the content); `allow`
+# makes it a note.
+# lfs-pointers: block
 # Schema validation (offline): the Kubernetes minor, extra schema locations, strictness.
 # kubernetes-version: "1.37"
 # schema-location:
@@ -145,21 +150,30 @@ pub fn run(cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, AppError> {
         let p = root.join(rel);
         p.strip_prefix(cwd).map(Path::to_path_buf).unwrap_or(p).display().to_string()
     };
-    let existing: Vec<String> =
-        FILES.iter().filter(|(rel, _)| root.join(rel).exists()).map(|(rel, _)| shown(rel)).collect();
+    // A dangling link counts as existing: it is a name `init` would have to write through.
+    let existing: Vec<String> = FILES
+        .iter()
+        .filter(|(rel, _)| std::fs::symlink_metadata(root.join(rel)).is_ok())
+        .map(|(rel, _)| shown(rel))
+        .collect();
     if !existing.is_empty() {
         return Err(AppError::Usage(format!(
             "not overwriting {}; nothing was written (move them away to start over)",
             existing.join(", ")
         )));
     }
+    // Every directory on the way is checked before anything is written.
+    for (rel, _) in FILES {
+        let dir = Path::new(rel).parent().unwrap_or(Path::new(""));
+        crate::confine::walk_dirs(&root, dir, false)
+            .map_err(|why| AppError::Usage(format!("not writing {}: {why}; nothing was written", shown(rel))))?;
+    }
     let mut written = String::new();
     for (rel, content) in FILES {
         let p = root.join(rel);
-        if let Some(dir) = p.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
-        }
-        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&p).map_err(|e| io_err(&p, e))?;
+        let dir = Path::new(rel).parent().unwrap_or(Path::new(""));
+        crate::confine::walk_dirs(&root, dir, true).map_err(AppError::Usage)?;
+        let mut f = crate::confine::create_fresh(&p, false, 0o644).map_err(|e| io_err(&p, e))?;
         f.write_all(content.as_bytes()).map_err(|e| io_err(&p, e))?;
         written.push_str(&format!("wrote {}\n", shown(rel)));
     }

@@ -12,6 +12,7 @@ pub mod app;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod confine;
 pub mod finding;
 pub mod hook;
 pub mod init;

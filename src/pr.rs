@@ -23,6 +23,7 @@ use crate::config::{self, Config};
 use crate::finding::{self, Finding, Origin, Severity};
 use crate::policy::PolicySet;
 use crate::report::ChangedLines;
+use crate::schema::location::Snapshot;
 use crate::source::filter::CONFIG_FILE;
 use crate::source::git::{self, Change, EntryType};
 use crate::source::{PathFilter, SourceError, SourceFile};
@@ -175,10 +176,11 @@ impl Pr {
         AppError::Usage(format!("{e}\n  note: read from {}; {how}", self.trusted_name()))
     }
 
-    /// `.tollgate.yaml` (or `--config FILE`) from the trusted commit. A missing `.tollgate.yaml`
-    /// means defaults (a base that predates it); a missing `--config FILE` is an error. A config file
-    /// outside the repository is read from disk.
-    pub fn config(&self, args: &CheckArgs, cwd: &Path) -> Result<Config, AppError> {
+    /// `.tollgate.yaml` (or `--config FILE`) from the trusted commit, and whether it is part of
+    /// the repository (its paths are then confined, see [`Config::confine`]). A missing
+    /// `.tollgate.yaml` means defaults (a base that predates it); a missing `--config FILE` is an
+    /// error. A config file outside the repository is read from disk.
+    pub fn config(&self, args: &CheckArgs, cwd: &Path) -> Result<(Config, bool), AppError> {
         let (rel, explicit) = match &args.config {
             None => (CONFIG_FILE.to_string(), false),
             Some(p) => {
@@ -188,21 +190,49 @@ impl Pr {
                     None => {
                         let text = std::fs::read_to_string(&abs)
                             .map_err(|e| AppError::Io { path: abs.display().to_string(), message: e.to_string() })?;
-                        return Ok(config::parse(&abs.display().to_string(), &text)?);
+                        return Ok((config::parse(&abs.display().to_string(), &text)?, false));
                     }
                 }
             }
         };
         self.track(GatePath { kind: "config", path: rel.clone(), exts: Vec::new(), skip: None });
         let bytes = git::read_blob_at(&self.root, self.trusted(), &rel).map_err(|e| self.gate_error(e.into()))?;
-        match bytes {
-            Some(b) => config::parse(&rel, &String::from_utf8_lossy(&b)).map_err(|e| self.gate_error(e.into())),
+        let cfg = match bytes {
+            Some(b) => config::parse(&rel, &String::from_utf8_lossy(&b)).map_err(|e| self.gate_error(e.into()))?,
             None if explicit => {
-                Err(self
+                return Err(self
                     .gate_error(AppError::Usage(format!("--config {rel}: no such file in {}", self.trusted_short()))))
             }
-            None => Ok(Config::default()),
-        }
+            None => Config::default(),
+        };
+        cfg.confine().map_err(|e| self.gate_error(e.into()))?;
+        Ok((cfg, true))
+    }
+
+    /// The commit the gate is read from (full id).
+    pub fn trusted_commit(&self) -> &str {
+        self.trusted()
+    }
+
+    /// The files of a schema location directory `dir` (absolute) inside the repository, from the
+    /// trusted commit: the JSON and YAML files under it, by absolute path (`Ok(None)`: the commit
+    /// has no such directory). `None` for a location outside the repository: it is in no commit
+    /// (and out of the change's reach), so it is read from disk.
+    pub fn schema_files(&self, dir: &Path) -> Option<Result<Option<Snapshot>, String>> {
+        let rel = self.in_repo(dir)?;
+        let g = GatePath {
+            kind: "schema",
+            path: rel,
+            exts: ["json", "yaml", "yml"].iter().map(|x| x.to_string()).collect(),
+            skip: None,
+        };
+        let files = match git::read_files_under(&self.root, self.trusted(), &g.path, &|f| g.keeps(f)) {
+            Ok(Some(files)) => files,
+            Ok(None) => return Some(Ok(None)),
+            Err(e) => return Some(Err(format!("{e} (read from {})", self.trusted_name()))),
+        };
+        self.track(g);
+        Some(Ok(Some(files.into_iter().map(|(p, b)| (self.root.join(p), b)).collect())))
     }
 
     /// [`app::GateReader`] for PR mode: a path inside the repository is read from the trusted

@@ -311,6 +311,8 @@ fn symlinks_and_lfs_pointers_are_notes() {
         "apps/model.yaml",
         "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n",
     );
+    // LFS pointers block unless the config lets them pass (tests/confinement.rs).
+    write(r.path(), ".tollgate.yaml", "lfs-pointers: allow\n");
     commit_all(r.path(), "one");
     for args in [&[][..], &["--rev", "HEAD"][..], &["--staged"][..]] {
         let (code, rep) = check(r.path(), &pol, args);

@@ -219,19 +219,28 @@ fn with_rev_the_schema_is_read_from_the_commit_like_the_config() {
     assert!(run.json()["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "schema/wrong-type"));
     tollgate(r.path(), &["check", "--builtin", "none"]).expect_code(2);
 
-    // An absolute schema path is outside any commit: read from disk in every mode.
+    // An absolute schema path is outside the repository: the repository's config may not name
+    // one (tests/confinement.rs); a config file outside the repository may, read from disk in
+    // every mode.
     let outside = tempdir();
     fs::copy(schema_fixtures().join("file-schemas/schemas/workflow.schema.json"), outside.path().join("workflow.json"))
         .unwrap();
     let abs = outside.path().join("workflow.json");
-    write(
-        r.path(),
-        ".tollgate.yaml",
-        format!("file-schemas:\n  - files: .github/workflows/*.yml\n    schema: {}\n", abs.display()),
-    );
+    let config = format!("file-schemas:\n  - files: .github/workflows/*.yml\n    schema: {}\n", abs.display());
+    write(r.path(), ".tollgate.yaml", &config);
     commit_all(r.path(), "absolute schema path");
     for args in [&["check"][..], &["check", "--rev", "HEAD"][..]] {
         let run = tollgate(r.path(), &[args, &["-o", "json", "--builtin", "none", ".github"][..]].concat());
+        run.expect_code(2);
+        assert!(run.stderr.contains(".tollgate.yaml:3:5: `file-schemas`:"), "{}", run.stderr);
+    }
+    fs::write(outside.path().join("gate.yaml"), &config).unwrap();
+    let gate = outside.path().join("gate.yaml").display().to_string();
+    for args in [&["check"][..], &["check", "--rev", "HEAD"][..]] {
+        let run = tollgate(
+            r.path(),
+            &[args, &["-o", "json", "--builtin", "none", "--config", &gate, ".github"][..]].concat(),
+        );
         run.expect_code(1);
         finding(&run.json(), "schema/wrong-type", "jobs.build.timeout-minutes: expected number, found string \"ten\"");
     }

@@ -146,6 +146,9 @@ fn file_finding(
 }
 
 const LFS_PREFIX: &[u8] = b"version https://git-lfs.github.com/spec/v1";
+/// A Git LFS pointer where a manifest should be: an error, since the gate cannot see the content
+/// (`lfs-pointers: allow` in `.tollgate.yaml` makes it a note; see `app`).
+pub const LFS_POINTER: &str = "source/lfs-pointer";
 
 /// Decode bytes to text: strip a UTF-8 BOM, decode UTF-16 with a BOM, reject invalid UTF-8 with
 /// the line of the first bad byte.
@@ -203,11 +206,14 @@ pub fn load(file: &SourceFile, limits: &Limits) -> Loaded {
     if bytes.starts_with(LFS_PREFIX) {
         out.findings.push(file_finding(
             path,
-            "source/lfs-pointer",
-            Severity::Note,
+            LFS_POINTER,
+            Severity::Error,
             "Git LFS pointer file: the manifest itself is not in git, so it was not checked".into(),
             None,
-            None,
+            Some(
+                "check the working tree after `git lfs pull`, or set `lfs-pointers: allow` in .tollgate.yaml to let \
+                 LFS files pass unchecked (a note)",
+            ),
         ));
         return out;
     }

@@ -88,7 +88,8 @@ enum SchemaSource {
     Crd {
         schema: Arc<Json>,
     },
-    File(PathBuf),
+    /// A file of a schema location, as read (or why it could not be).
+    File(PathBuf, Result<Arc<Vec<u8>>, String>),
     /// Fetched from a remote location (or its disk cache).
     Remote {
         url: String,
@@ -226,11 +227,6 @@ impl Schemas {
         self.minor
     }
 
-    /// Directories of the schema locations to search for CRDs.
-    pub fn crd_dirs(&self) -> Vec<PathBuf> {
-        self.locations.iter().filter_map(Location::crd_dir).collect()
-    }
-
     /// How many apiVersion/kinds CRDs registered.
     pub fn crd_count(&self) -> usize {
         self.crds.read().map(|c| c.len()).unwrap_or(0)
@@ -308,8 +304,8 @@ impl Schemas {
                 }
             }
             for p in loc.candidates(api_version, kind, self.minor, self.strict) {
-                if p.is_file() {
-                    return Some(SchemaSource::File(p));
+                if let Some(read) = loc.read(&p) {
+                    return Some(SchemaSource::File(p, read.map(Arc::new)));
                 }
             }
         }
@@ -343,12 +339,12 @@ impl Schemas {
                 let base = format!("tollgate:///crd/{api_version}/{kind}");
                 ((*schema).clone(), schema, base)
             }
-            SchemaSource::File(p) => {
-                let text = match std::fs::read_to_string(&p) {
+            SchemaSource::File(p, read) => {
+                let text = match read {
                     Ok(t) => t,
                     Err(e) => return Lookup::Unusable(format!("{}: {e}", p.display())),
                 };
-                let v = match location_schema(text.as_bytes()) {
+                let v = match location_schema(&text) {
                     Ok(v) => v,
                     Err(e) => return Lookup::Unusable(format!("{}: {e}", p.display())),
                 };
@@ -667,11 +663,9 @@ impl Schemas {
     /// skipped: they are not the checked files).
     pub fn register_location_crds(&self) -> Vec<Finding> {
         let mut files = Vec::new();
-        for dir in self.crd_dirs() {
-            for p in yaml_files(&dir) {
-                if let Ok(bytes) = std::fs::read(&p) {
-                    files.push(SourceFile { path: p.display().to_string(), bytes, too_large: None });
-                }
+        for loc in &self.locations {
+            for (path, bytes) in loc.crd_files() {
+                files.push(SourceFile { path, bytes, too_large: None });
             }
         }
         self.register_crds_in(&files)

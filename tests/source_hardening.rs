@@ -338,8 +338,8 @@ fn mktree(dir: &Path, entries: &[(&str, &[u8], &str)]) -> String {
     git(dir, &["hash-object", "-t", "tree", "-w", "--literally", &file])
 }
 
-/// A crafted commit whose tree holds `..`, `.git` (any spelling) or a name with `/` cannot be
-/// checked out by git; the gate does not guess what such a path means. Each entry is a blocking
+/// A crafted commit whose tree holds `..`, `.git` (any spelling), a name with `/` or a name
+/// listed twice cannot be checked out by git; the gate does not guess what such a path means. Each entry is a blocking
 /// error, and nothing under it is read.
 #[test]
 fn tree_entries_git_refuses_block() {
@@ -363,6 +363,8 @@ fn tree_entries_git_refuses_block() {
             ("40000", b".GIT", &inner),
             ("40000", b".git", &inner),
             ("100644", b"a/b.yaml", &hidden),
+            ("100644", b"dup.yaml", &ok),
+            ("100644", b"dup.yaml", &hidden),
             ("100644", b"ok.yaml", &ok),
             ("40000", b"policy", &policy_tree),
         ],
@@ -375,11 +377,15 @@ fn tree_entries_git_refuses_block() {
         let got = seen(&rep);
         let invalid: BTreeSet<&str> =
             got.iter().filter(|f| f.1 == "source/invalid-path").map(|f| f.0.as_str()).collect();
-        let want = BTreeSet::from(["../x.yaml", ".GIT/x.yaml", ".git/x.yaml", "a\\x2fb.yaml"]);
+        let want = BTreeSet::from(["../x.yaml", ".GIT/x.yaml", ".git/x.yaml", "a\\x2fb.yaml", "dup.yaml"]);
         assert_eq!(invalid, want, "{args:?}: {got:#?}");
         assert!(got.iter().all(|f| f.1 != "source/invalid-path" || f.2.contains("git refuses")), "{got:#?}");
         let f = findings(&rep).iter().find(|f| f["rule"] == "source/invalid-path").unwrap_or_else(|| panic!("none"));
         assert_eq!(f["severity"], "error");
         assert!(!stdout.contains("under-invalid-name"), "{args:?}: {stdout}");
+        // The rest of the commit is still checked.
+        if args.len() == 2 {
+            assert!(got.contains(&t("ok.yaml", "main.deny", "ok=fine")), "{got:#?}");
+        }
     }
 }

@@ -337,7 +337,7 @@ pub fn changed_paths(repo: &Path, old: &str, new: &str) -> Result<Vec<Change>, S
             let mut why = refused.or_else(|| invalid_name(name));
             if is.len() > 1 {
                 // What a checkout makes of a name listed twice is not the gate's to guess.
-                why = why.or(Some("a name listed twice in one directory"));
+                why = why.or(Some(LISTED_TWICE));
             }
             let subtree = |side: &[&RawEntry]| side.iter().find(|e| e.mode.kind() == EntryKind::Tree).map(|e| e.id);
             let leaf = |side: &[&RawEntry], root: ObjectId| {
@@ -382,6 +382,22 @@ pub fn changed_paths(repo: &Path, old: &str, new: &str) -> Result<Vec<Change>, S
         }
     }
     Ok(by_path.into_values().collect())
+}
+
+/// Why a name that appears twice in one tree object is refused.
+const LISTED_TWICE: &str = "a name listed twice in one directory";
+
+/// The names the tree lists more than once (only a crafted tree does; usually none).
+fn names_listed_twice(tree: &gix::Tree<'_>, id: ObjectId, dir: &str) -> Result<Vec<Vec<u8>>, SourceError> {
+    let mut names = Vec::new();
+    for entry in tree.iter() {
+        let entry = entry.map_err(|e| SourceError::Git(format!("tree {id} ({dir}/): {}", describe(&e))))?;
+        names.push(entry.inner.filename.as_bytes());
+    }
+    names.sort_unstable();
+    let mut twice: Vec<Vec<u8>> = names.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0].to_vec()).collect();
+    twice.dedup();
+    Ok(twice)
 }
 
 /// One entry of a tree object, owned.
@@ -755,13 +771,17 @@ impl<'a> Collector<'a> {
         let mut pending = vec![(id, prefix, parts, None)];
         while let Some((id, dir, parts, refused)) = pending.pop() {
             let tree = self.git.find_tree(id).map_err(|e| object_error(&dir, id, &e))?;
+            let twice = names_listed_twice(&tree, id, &dir)?;
             for entry in tree.iter() {
                 let entry = entry.map_err(|e| SourceError::Git(format!("tree {id} ({dir}/): {}", describe(&e))))?;
                 let name = entry.inner.filename;
                 let path = join(&dir, name);
-                // `..`, `.git`, a `/` inside a name: git refuses to check such a path out, and
-                // what it would mean is not the gate's to guess. What lies under it is an error.
-                let why = refused.or_else(|| invalid_name(name));
+                // `..`, `.git`, a `/` inside a name, a name listed twice: git refuses to check
+                // such a path out, and what it would mean is not the gate's to guess. What lies
+                // under it is an error.
+                let why = refused
+                    .or_else(|| invalid_name(name))
+                    .or_else(|| twice.iter().any(|n| n.as_slice() == name.as_bytes()).then_some(LISTED_TWICE));
                 let oid = entry.inner.oid.to_owned();
                 match entry.inner.mode.kind() {
                     EntryKind::Tree => {

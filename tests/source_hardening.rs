@@ -164,6 +164,10 @@ fn symlinks_inside_the_repository_are_read_through() {
     // Named on the command line, the same.
     let (_, rep, _) = check(r.path(), &["apps/web.yaml"]);
     assert_eq!(seen(&rep), want[4..]);
+    // A link to a directory named on the command line is that directory, at its real path.
+    write(r.path(), "stash/extra.yaml", cm("extra", "behind-a-dir-link"));
+    let (_, rep, _) = check(r.path(), &["apps/shared"]);
+    assert_eq!(seen(&rep), [t("stash/extra.yaml", "main.deny", "extra=behind-a-dir-link")]);
 }
 
 /// Links that leave the repository, dangle, loop, or name a directory, `.git` or a submodule:

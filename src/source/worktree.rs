@@ -60,7 +60,12 @@ pub fn read_worktree(
         } else if filter.is_excluded(&rel) || !filter.in_scope(&rel) {
             continue;
         } else if meta.file_type().is_symlink() {
-            read_link(&root, rel, &parts, max_file_size, &mut out)?;
+            // Named on the command line, a link to a directory inside the root is that directory.
+            let dir = fs::metadata(&abs).is_ok_and(|m| m.is_dir()).then(|| fs::canonicalize(&abs).ok()).flatten();
+            match dir.filter(|d| raw_parts(&root, d).is_some()) {
+                Some(dir) => walk_roots.push(dir),
+                None => read_link(&root, rel, &parts, max_file_size, &mut out)?,
+            }
         } else if meta.is_file() {
             out.files.push(read_file(&real, rel, max_file_size)?);
         } else {

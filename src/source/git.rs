@@ -140,7 +140,18 @@ pub(crate) struct WorktreeIndex {
 impl WorktreeIndex {
     /// `None` when `root` is not the work tree of a repository, or nothing was ever staged.
     pub(crate) fn open(root: &Path) -> Result<Option<Self>, SourceError> {
-        let Ok(git) = gix::open(root) else { return Ok(None) };
+        let git = match gix::open(root) {
+            Ok(git) => git,
+            // Not knowing what git tracks would let ignore rules hide tracked files: fail closed.
+            Err(e) if root.join(".git").exists() => {
+                return Err(SourceError::Git(format!(
+                    "{}: cannot open the repository to find the tracked files: {}",
+                    root.display(),
+                    describe(&e)
+                )))
+            }
+            Err(_) => return Ok(None),
+        };
         let same = git.workdir().and_then(|w| w.canonicalize().ok()).is_some_and(|w| w == root);
         let index_path = git.index_path();
         if !same || !index_path.exists() {

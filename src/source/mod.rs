@@ -73,10 +73,10 @@ impl Skipped {
                 format!("symbolic link to `{target}`: checked with that file's content (lines and columns are in it)")
             }
             SkipReason::BadSymlink { why } => {
-                format!("{why}; not checked, and it blocks: kubectl and Argo CD would read through it, the gate cannot")
+                format!("{why}; not followed, and blocking: content the gate cannot see does not pass")
             }
             SkipReason::InvalidPath { why } => {
-                format!("{why}: git refuses to check out such a path, so nothing under it was checked, and it blocks")
+                format!("{why}: git refuses to check out such a path; not read, and blocking")
             }
         }
     }

@@ -21,7 +21,7 @@ use crate::pr;
 use crate::report::{self, Format, Outcome};
 use crate::schema::{self, Schemas};
 use crate::source::filter::CONFIG_FILE;
-use crate::source::{self, git, worktree, Discovered, PathFilter, SkipReason, SourceFile};
+use crate::source::{self, git, worktree, Discovered, PathFilter, SourceFile};
 
 /// Process exit status (DESIGN.md §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -566,13 +566,8 @@ fn skipped_findings(d: &Discovered) -> Vec<Finding> {
     d.skipped
         .iter()
         .map(|s| {
-            let (rule, what) = match s.reason {
-                SkipReason::Submodule => {
-                    ("source/skipped-submodule", "submodule: its files live in another repository; not checked")
-                }
-                SkipReason::Symlink => ("source/skipped-symlink", "symbolic link: not followed; not checked"),
-            };
-            Finding::new(rule, Severity::Note, what, Origin::Gate, Some(s.path.clone()), None, "", None, None)
+            let severity = if s.is_error() { Severity::Error } else { Severity::Note };
+            Finding::new(s.rule(), severity, s.message(), Origin::Gate, Some(s.path.clone()), None, "", None, None)
         })
         .collect()
 }

@@ -1147,7 +1147,8 @@ fn human_output_escapes_control_characters_from_file_names_and_messages() {
     run.expect_code(1);
     let out = &run.stdout;
     assert!(out.contains("bad name a\\n::warning::from-a-value"), "{out}");
-    assert!(out.contains("evil\\n::error file=x::injected.yaml"), "{out}");
+    // File names are escaped where they are read (`\xNN` per byte, see the README).
+    assert!(out.contains("evil\\x0a::error file=x::injected.yaml"), "{out}");
     assert!(!out.contains('\u{1b}'), "{out}");
     for line in out.lines() {
         assert!(!line.trim_start().starts_with("::"), "a line starts a workflow command: {line:?}\n{out}");

@@ -299,7 +299,7 @@ fn config_is_read_from_the_commit_and_flags_override_it() {
 }
 
 #[test]
-fn symlinks_and_lfs_pointers_are_notes() {
+fn symlinks_read_through_and_lfs_pointers_noted() {
     let r = repo_with_policy();
     let pol = r.path().join("policy");
     write(r.path(), "apps/real.yaml", cm("real", "x"));
@@ -327,9 +327,11 @@ fn symlinks_and_lfs_pointers_are_notes() {
                 )
             })
             .collect();
+        // A link inside the repository is read through; one leaving it blocks.
         let want: Vec<(String, String, String)> = [
-            ("apps/escape.yaml", "source/skipped-symlink", "note"),
-            ("apps/link.yaml", "source/skipped-symlink", "note"),
+            ("apps/escape.yaml", "source/bad-symlink", "error"),
+            ("apps/link.yaml", "source/symlink", "note"),
+            ("apps/link.yaml", "main.deny", "error"),
             ("apps/model.yaml", "source/lfs-pointer", "note"),
             ("apps/real.yaml", "main.deny", "error"),
         ]
@@ -337,11 +339,14 @@ fn symlinks_and_lfs_pointers_are_notes() {
         .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
         .collect();
         assert_eq!(got, want, "{args:?}");
-        assert_eq!(summary(&rep)[2..5], [1, 0, 3], "{args:?}");
+        assert_eq!(summary(&rep)[2..5], [3, 0, 2], "{args:?}");
     }
     // Notes alone do not block.
-    std::fs::remove_file(r.path().join("apps/real.yaml")).unwrap_or_else(|e| panic!("rm: {e}"));
+    for f in ["apps/real.yaml", "apps/escape.yaml"] {
+        std::fs::remove_file(r.path().join(f)).unwrap_or_else(|e| panic!("rm: {e}"));
+    }
+    std::fs::write(r.path().join("apps/real.yaml"), "a: 1\n").unwrap_or_else(|e| panic!("write: {e}"));
     let (code, rep) = check(r.path(), &pol, &[]);
     assert_eq!(code, Some(0));
-    assert_eq!(summary(&rep)[2..5], [0, 0, 3]);
+    assert_eq!(summary(&rep)[2..5], [0, 0, 2]);
 }

@@ -676,7 +676,9 @@ fn file_names_with_newlines_and_workflow_commands() {
     run.expect_code(1);
     let rep = run.json();
     let files: Vec<String> = seen(&rep).into_iter().map(|x| x.1).collect();
-    assert_eq!(files, [names[0], names[1]]);
+    // A control character in a name is reported escaped.
+    let escaped = "apps/y\\x0a::error file=z,line=1::pwned.yaml";
+    assert_eq!(files, [names[0], escaped]);
 
     // Renamed again within the change: still exactly those names.
     git(r.path(), &["mv", names[0], "apps/%0A::moved.yaml"]);
@@ -684,7 +686,7 @@ fn file_names_with_newlines_and_workflow_commands() {
     let run = pr_check(r.path(), &["-p", "policy"]);
     run.expect_code(1);
     let files: Vec<String> = seen(&run.json()).into_iter().map(|x| x.1).collect();
-    assert_eq!(files, ["apps/%0A::moved.yaml", names[1]]);
+    assert_eq!(files, ["apps/%0A::moved.yaml", escaped]);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -173,7 +173,7 @@ fn detached_head() {
 
 #[cfg(unix)]
 #[test]
-fn symlinks_and_submodules_are_skipped() {
+fn symlinks_are_read_through_and_submodules_noted() {
     let r = repo();
     write(r.path(), "apps/a.yaml", "a: 1\n");
     std::os::unix::fs::symlink("a.yaml", r.path().join("apps/link.yaml")).expect("symlink");
@@ -186,13 +186,16 @@ fn symlinks_and_submodules_are_skipped() {
     git(r.path(), &["update-index", "--add", "--cacheinfo", &format!("160000,{head},vendor/lib")]);
     git(r.path(), &["commit", "-q", "--no-verify", "-m", "submodules"]);
 
+    // A link whose path matches is read through (its target's content under its own path).
+    let link = || SkipReason::Symlink { target: "apps/a.yaml".into() };
     let expect_default = |d: &Discovered| {
-        assert_eq!(paths(d), ["apps/a.yaml"]);
-        let skipped: Vec<_> = d.skipped.iter().map(|s| (s.path.as_str(), s.reason)).collect();
+        assert_eq!(paths(d), ["apps/a.yaml", "apps/link.yaml"]);
+        assert_eq!(content(d, "apps/link.yaml"), "a: 1\n");
+        let skipped: Vec<_> = d.skipped.iter().map(|s| (s.path.as_str(), s.reason.clone())).collect();
         assert_eq!(
             skipped,
             [
-                ("apps/link.yaml", SkipReason::Symlink),
+                ("apps/link.yaml", link()),
                 ("charts/sub.yaml", SkipReason::Submodule),
                 ("vendor/lib", SkipReason::Submodule)
             ]
@@ -210,16 +213,16 @@ fn symlinks_and_submodules_are_skipped() {
     let d = read_rev(r.path(), "HEAD", &vendor, NO_CAP).expect("rev");
     assert!(d.files.is_empty());
     assert_eq!(d.skipped.len(), 1);
-    assert_eq!((d.skipped[0].path.as_str(), d.skipped[0].reason), ("vendor/lib", SkipReason::Submodule));
+    assert_eq!((d.skipped[0].path.as_str(), &d.skipped[0].reason), ("vendor/lib", &SkipReason::Submodule));
 
-    // The working tree has the symlink too; it is reported, not followed.
+    // The working tree has the symlink too; it is read through on disk.
     let d = read_worktree(r.path(), &[], &all(), NO_CAP).expect("worktree");
-    assert_eq!(paths(&d), ["apps/a.yaml"]);
-    let skipped: Vec<_> = d.skipped.iter().map(|s| (s.path.as_str(), s.reason)).collect();
-    assert_eq!(skipped, [("apps/link.yaml", SkipReason::Symlink)]);
-    // Named explicitly, still not followed.
+    assert_eq!(paths(&d), ["apps/a.yaml", "apps/link.yaml"]);
+    let skipped: Vec<_> = d.skipped.iter().map(|s| (s.path.as_str(), s.reason.clone())).collect();
+    assert_eq!(skipped, [("apps/link.yaml", link())]);
+    // Named explicitly, the same.
     let d = read_worktree(r.path(), &[r.path().join("apps/link.yaml")], &all(), NO_CAP).expect("worktree");
-    assert!(d.files.is_empty());
+    assert_eq!(paths(&d), ["apps/link.yaml"]);
     assert_eq!(d.skipped.len(), 1);
 }
 

@@ -90,6 +90,12 @@ impl PathFilter {
     /// excluded. The extension and `--include` globs are for files: a submodule's manifests are
     /// in another repository whatever its own name, so each one in scope gets its note.
     pub fn submodule_in_scope(&self, path: &str) -> bool {
+        self.entry_in_scope(path)
+    }
+
+    /// Whether an entry at `path` of any kind is under the given paths and not excluded, whatever
+    /// its name (a submodule, or a name git cannot check out: both need a finding of their own).
+    pub fn entry_in_scope(&self, path: &str) -> bool {
         self.dir_in_scope(path) && !self.exclude.is_match(path)
     }
 

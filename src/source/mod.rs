@@ -1,11 +1,16 @@
 //! Discover: the files a check looks at, read from the working tree, a git commit, the index or stdin.
 //!
-//! Every source yields the same thing: repo-relative paths (always `/`-separated) with their raw
-//! bytes, plus notes for entries that were skipped on purpose (submodules, symlinks). Parsing is
-//! the next stage's job; nothing here interprets file contents.
+//! Every source yields the same thing: repo-relative paths (always `/`-separated, escaped as
+//! [`path::escape_name`] says) with their raw bytes, plus [`Skipped`] entries for paths that need
+//! a finding of their own: a submodule or a symlink (notes), a symlink the gate cannot follow or
+//! a name git cannot check out (blocking errors). Symlinks whose path matches the filter are read
+//! through, inside the repository only ([`link`]). Parsing is the next stage's job; nothing here
+//! interprets file contents.
 
 pub mod filter;
 pub mod git;
+pub(crate) mod link;
+pub mod path;
 pub mod worktree;
 
 pub use filter::PathFilter;
@@ -21,20 +26,60 @@ pub struct SourceFile {
     pub too_large: Option<u64>,
 }
 
-/// Why a path that matched the filter was not read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// Why a path that matched the filter gets a finding of its own.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum SkipReason {
-    /// A gitlink (submodule commit); its contents live in another repository.
+    /// A gitlink (submodule commit); its contents live in another repository. A note.
     Submodule,
-    /// A symbolic link; following it could leave the repository.
-    Symlink,
+    /// A symbolic link followed inside the repository: the file was read with the content of
+    /// `target` (escaped repo-relative path). A note saying where its lines are.
+    Symlink { target: String },
+    /// A symbolic link that does not lead to a file inside the repository (it leaves it, dangles,
+    /// loops, or names a directory or submodule). Blocking: what it would apply is unseen.
+    BadSymlink { why: String },
+    /// A tree or index entry whose name git refuses to check out (`..`, `.git`, a `/` inside).
+    /// Blocking: nothing under it was read.
+    InvalidPath { why: &'static str },
 }
 
-/// A path that matched the filter but was skipped, reported as a note.
+/// A path that matched the filter and needs a finding of its own (see [`SkipReason`]).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Skipped {
     pub path: String,
     pub reason: SkipReason,
+}
+
+impl Skipped {
+    /// The finding's rule id.
+    pub fn rule(&self) -> &'static str {
+        match self.reason {
+            SkipReason::Submodule => "source/skipped-submodule",
+            SkipReason::Symlink { .. } => "source/symlink",
+            SkipReason::BadSymlink { .. } => "source/bad-symlink",
+            SkipReason::InvalidPath { .. } => "source/invalid-path",
+        }
+    }
+
+    /// Whether the finding is an error (it blocks) rather than a note.
+    pub fn is_error(&self) -> bool {
+        matches!(self.reason, SkipReason::BadSymlink { .. } | SkipReason::InvalidPath { .. })
+    }
+
+    /// The finding's message.
+    pub fn message(&self) -> String {
+        match &self.reason {
+            SkipReason::Submodule => "submodule: its files live in another repository; not checked".into(),
+            SkipReason::Symlink { target } => {
+                format!("symbolic link to `{target}`: checked with that file's content (lines and columns are in it)")
+            }
+            SkipReason::BadSymlink { why } => {
+                format!("{why}; not followed, and blocking: content the gate cannot see does not pass")
+            }
+            SkipReason::InvalidPath { why } => {
+                format!("{why}: git refuses to check out such a path; not read, and blocking")
+            }
+        }
+    }
 }
 
 /// What a source produced.

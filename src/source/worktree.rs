@@ -1,17 +1,27 @@
 //! Read files from the working tree (the default source of `check`), skipping what git ignores.
 //!
 //! Ignore rules are git's: `.gitignore` files, `.git/info/exclude` and the global excludes file,
-//! applied only inside a git repository. Hidden files are read like any other; the `.git`
-//! directory never is. Symlinks are not followed: one that matches the filter is reported as
-//! skipped. A file named explicitly on the command line is read even when git ignores it or it
-//! lacks a manifest extension (as ripgrep does), unless an `--exclude` glob matches it.
+//! applied only inside a git repository and, as in git, only to untracked files: every path the
+//! index tracks is read whatever the ignore rules say (a committed `.gitignore` listing `*.yaml`
+//! must not hide the manifests Argo CD applies). A tracked file absent from disk because of a
+//! sparse checkout (skip-worktree) is read from the index, which git takes as its content; one
+//! simply deleted is not there to check. Hidden files are read like any other; the `.git`
+//! directory never is. A symlink whose path matches the filter is read through, resolved on disk
+//! inside the root only (see [`super::link`]); symlinked directories are not walked, as kubectl's
+//! `-R` and Argo CD do not. A file named explicitly on the command line is read even when git
+//! ignores it or it lacks a manifest extension (as ripgrep does), unless an `--exclude` glob
+//! matches it. Names are kept byte-exact ([`super::path`]).
 
+use std::collections::HashSet;
 use std::fs;
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
 use ignore::WalkBuilder;
 
+use super::git::{TrackedKind, WorktreeIndex};
+use super::link::{self, Node, Outcome, Tree};
+use super::path::{escape_name, escape_path, invalid_path};
 use super::{Discovered, PathFilter, SkipReason, Skipped, SourceError, SourceFile};
 
 /// The files under `root` (the repository root, or the current directory outside a repository)
@@ -38,18 +48,24 @@ pub fn read_worktree(
         let abs = cwd.join(given);
         let meta = fs::symlink_metadata(&abs).map_err(|e| io_error(given, &e))?;
         let real = canonical_keeping_link(&abs, meta.file_type().is_symlink()).map_err(|e| io_error(given, &e))?;
-        let Some(rel) = relative(&root, &real) else {
+        let Some(parts) = raw_parts(&root, &real) else {
             return Err(SourceError::Io {
                 path: given.display().to_string(),
                 message: format!("not inside {}", root.display()),
             });
         };
+        let rel = escape_path(&parts.join(&b'/'));
         if meta.is_dir() {
             walk_roots.push(real);
         } else if filter.is_excluded(&rel) || !filter.in_scope(&rel) {
             continue;
         } else if meta.file_type().is_symlink() {
-            out.skipped.push(Skipped { path: rel, reason: SkipReason::Symlink });
+            // Named on the command line, a link to a directory inside the root is that directory.
+            let dir = fs::metadata(&abs).is_ok_and(|m| m.is_dir()).then(|| fs::canonicalize(&abs).ok()).flatten();
+            match dir.filter(|d| raw_parts(&root, d).is_some()) {
+                Some(dir) => walk_roots.push(dir),
+                None => read_link(&root, rel, &parts, max_file_size, &mut out)?,
+            }
         } else if meta.is_file() {
             out.files.push(read_file(&real, rel, max_file_size)?);
         } else {
@@ -57,6 +73,8 @@ pub fn read_worktree(
         }
     }
 
+    // Repo-relative paths the walk looked at, so that tracked files it skipped can be told apart.
+    let mut seen: HashSet<String> = HashSet::new();
     if let Some((first, rest)) = walk_roots.split_first() {
         let mut builder = WalkBuilder::new(first);
         for dir in rest {
@@ -88,17 +106,25 @@ pub fn read_worktree(
             if file_type.is_dir() {
                 continue;
             }
-            let Some(rel) = relative(&root, entry.path()) else { continue };
+            let Some(parts) = raw_parts(&root, entry.path()) else { continue };
+            let rel = escape_path(&parts.join(&b'/'));
             if !filter.matches(&rel) {
                 continue;
             }
             if file_type.is_symlink() {
-                out.skipped.push(Skipped { path: rel, reason: SkipReason::Symlink });
+                read_link(&root, rel.clone(), &parts, max_file_size, &mut out)?;
             } else if file_type.is_file() {
-                out.files.push(read_file(entry.path(), rel, max_file_size)?);
+                out.files.push(read_file(entry.path(), rel.clone(), max_file_size)?);
             }
             // Sockets, FIFOs and devices are never manifests; reading a FIFO would block.
+            seen.insert(rel);
         }
+    }
+
+    if let Some(index) = WorktreeIndex::open(&root)? {
+        let scopes: Vec<Vec<u8>> =
+            walk_roots.iter().filter_map(|d| raw_parts(&root, d)).map(|p| p.join(&b'/')).collect();
+        tracked_files(&root, &index, &scopes, &seen, filter, max_file_size, &mut out)?;
     }
 
     out.files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -106,6 +132,177 @@ pub fn read_worktree(
     out.skipped.sort();
     out.skipped.dedup();
     Ok(out)
+}
+
+/// Add the tracked files under `scopes` (raw repo-relative directories; empty = the root) that
+/// match the filter and that the walk did not look at: git ignore rules skip only untracked files.
+/// Each is read from disk when it is there (a file, or a link resolved on disk); a sparse-checkout
+/// entry that is not on disk is read from the index.
+fn tracked_files(
+    root: &Path,
+    index: &WorktreeIndex,
+    scopes: &[Vec<u8>],
+    seen: &HashSet<String>,
+    filter: &PathFilter,
+    max_file_size: u64,
+    out: &mut Discovered,
+) -> Result<(), SourceError> {
+    let under = |raw: &[u8], dir: &[u8]| {
+        dir.is_empty() || raw == dir || (raw.starts_with(dir) && raw.get(dir.len()) == Some(&b'/'))
+    };
+    let mut from_index = Vec::new();
+    for t in index.tracked() {
+        if t.kind == TrackedKind::Submodule {
+            continue;
+        }
+        // A sparse directory is in scope when a scope lies inside it, too.
+        let in_scope =
+            scopes.iter().any(|d| under(&t.raw, d) || (t.kind == TrackedKind::SparseDir && under(d, &t.raw)));
+        if !in_scope {
+            continue;
+        }
+        let rel = escape_path(&t.raw);
+        if let Some(why) = invalid_path(&t.raw) {
+            let in_scope = match t.kind {
+                TrackedKind::File | TrackedKind::Link => filter.matches(&rel),
+                _ => filter.entry_in_scope(&rel),
+            };
+            if in_scope {
+                out.skipped.push(Skipped { path: rel, reason: SkipReason::InvalidPath { why } });
+            }
+            continue;
+        }
+        if t.kind == TrackedKind::SparseDir {
+            if filter.dir_in_scope(&rel) {
+                from_index.push(t);
+            }
+            continue;
+        }
+        if seen.contains(&rel) || !filter.matches(&rel) {
+            continue;
+        }
+        let parts: Vec<Vec<u8>> = t.raw.split(|&b| b == b'/').map(<[u8]>::to_vec).collect();
+        // Looked up component by component, so a directory replaced by a symlink on disk is
+        // never read through.
+        let node = Disk { root }.lookup_plain(&parts)?;
+        match node {
+            Node::File(path) => out.files.push(read_file(&path, rel, max_file_size)?),
+            Node::Link(_) | Node::LongLink(_) => read_link(root, rel, &parts, max_file_size, out)?,
+            Node::Missing if t.skip_worktree => from_index.push(t),
+            // Deleted (or replaced by a directory) in the working tree: not there to check.
+            _ => {}
+        }
+    }
+    if !from_index.is_empty() {
+        // A sparse directory is walked within the PATH arguments only.
+        let scoped = if scopes.iter().any(Vec::is_empty) {
+            filter.clone()
+        } else {
+            filter.clone().with_prefixes(scopes.iter().map(|d| escape_path(d)).collect())
+        };
+        let d = index.read(from_index, &scoped, max_file_size)?;
+        out.files.extend(d.files.into_iter().filter(|f| filter.in_scope(&f.path)));
+        out.skipped.extend(d.skipped.into_iter().filter(|s| filter.in_scope(&s.path)));
+    }
+    Ok(())
+}
+
+/// Resolve the symlink at `parts` (under `root`) on disk, inside `root` only: the file it leads
+/// to is read under the link's own path `rel`, with a note naming the target; anything else is a
+/// blocking skip.
+fn read_link(
+    root: &Path,
+    rel: String,
+    parts: &[Vec<u8>],
+    max_file_size: u64,
+    out: &mut Discovered,
+) -> Result<(), SourceError> {
+    let mut disk = Disk { root };
+    let outcome = match disk.lookup(parts)? {
+        Node::Link(target) => link::resolve(&mut disk, parts, &target)?,
+        Node::LongLink(size) => Outcome::Bad(link::too_long(size)),
+        // Replaced since the walk saw it.
+        _ => return Ok(()),
+    };
+    match outcome {
+        Outcome::File { target, file } => {
+            out.files.push(read_file(&file, rel.clone(), max_file_size)?);
+            out.skipped.push(Skipped { path: rel, reason: SkipReason::Symlink { target } });
+        }
+        Outcome::Bad(why) => out.skipped.push(Skipped { path: rel, reason: SkipReason::BadSymlink { why } }),
+    }
+    Ok(())
+}
+
+/// The working tree under `root`, to resolve links in.
+struct Disk<'a> {
+    root: &'a Path,
+}
+
+impl Disk<'_> {
+    /// What is at `parts` when every directory on the way is a real one (not a link), else
+    /// [`Node::Missing`].
+    fn lookup_plain(&mut self, parts: &[Vec<u8>]) -> Result<Node<PathBuf>, SourceError> {
+        for i in 1..parts.len() {
+            if !matches!(self.lookup(&parts[..i])?, Node::Dir) {
+                return Ok(Node::Missing);
+            }
+        }
+        self.lookup(parts)
+    }
+}
+
+impl Tree for Disk<'_> {
+    type File = PathBuf;
+
+    fn lookup(&mut self, parts: &[Vec<u8>]) -> Result<Node<PathBuf>, SourceError> {
+        let mut path = self.root.to_path_buf();
+        for part in parts {
+            path.push(os_name(part));
+        }
+        let meta = match fs::symlink_metadata(&path) {
+            Ok(meta) => meta,
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory) => {
+                return Ok(Node::Missing)
+            }
+            Err(e) => return Err(io_error(Path::new(&escape_path(&parts.join(&b'/'))), &e)),
+        };
+        let kind = meta.file_type();
+        Ok(if kind.is_symlink() {
+            if meta.len() > link::MAX_TARGET {
+                return Ok(Node::LongLink(meta.len()));
+            }
+            let target = fs::read_link(&path).map_err(|e| io_error(Path::new(&escape_path(&parts.join(&b'/'))), &e))?;
+            Node::Link(os_bytes(target.as_os_str()).into_owned())
+        } else if kind.is_dir() {
+            Node::Dir
+        } else if kind.is_file() {
+            Node::File(path)
+        } else {
+            Node::Special
+        })
+    }
+}
+
+#[cfg(unix)]
+fn os_name(raw: &[u8]) -> &std::ffi::OsStr {
+    std::os::unix::ffi::OsStrExt::from_bytes(raw)
+}
+
+#[cfg(not(unix))]
+fn os_name(raw: &[u8]) -> std::ffi::OsString {
+    String::from_utf8_lossy(raw).into_owned().into()
+}
+
+#[cfg(unix)]
+fn os_bytes(name: &std::ffi::OsStr) -> std::borrow::Cow<'_, [u8]> {
+    std::borrow::Cow::Borrowed(std::os::unix::ffi::OsStrExt::as_bytes(name))
+}
+
+#[cfg(not(unix))]
+fn os_bytes(name: &std::ffi::OsStr) -> std::borrow::Cow<'_, [u8]> {
+    // Windows link targets use `\`; the resolver splits on `/`.
+    std::borrow::Cow::Owned(name.to_string_lossy().replace('\\', "/").into_bytes())
 }
 
 /// Read a file unless it is over the cap. The cap is enforced on the bytes actually read, too, so
@@ -133,21 +330,30 @@ fn canonical_keeping_link(path: &Path, is_symlink: bool) -> std::io::Result<Path
     }
 }
 
-/// `path` relative to `root` with `/` separators (empty for `root` itself); `None` when outside.
-fn relative(root: &Path, path: &Path) -> Option<String> {
+/// The raw components of `path` relative to `root` (none for `root` itself); `None` when outside.
+fn raw_parts(root: &Path, path: &Path) -> Option<Vec<Vec<u8>>> {
     let rest = path.strip_prefix(root).ok()?;
-    let mut out = String::new();
+    let mut out = Vec::new();
     for component in rest.components() {
         match component {
-            Component::Normal(name) => {
-                if !out.is_empty() {
-                    out.push('/');
-                }
-                out.push_str(&name.to_string_lossy());
-            }
+            Component::Normal(name) => out.push(os_bytes(name).into_owned()),
             Component::CurDir => {}
             _ => return None,
         }
+    }
+    Some(out)
+}
+
+/// `path` relative to `root`, escaped, with `/` separators (empty for `root` itself); `None` when
+/// outside.
+fn relative(root: &Path, path: &Path) -> Option<String> {
+    let parts = raw_parts(root, path)?;
+    let mut out = String::new();
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        out.push_str(&escape_name(part));
     }
     Some(out)
 }

@@ -7,7 +7,10 @@
 #   empty podSelector selects every pod of its namespace; other selectors are matched against
 #   the pod template's labels (matchLabels; matchExpressions In, NotIn, Exists, DoesNotExist).
 #   Pods on the host network are exempt: NetworkPolicy does not apply to them. A manifest without
-#   metadata.namespace counts as being in "default".
+#   metadata.namespace counts as being in "default". When more than 100 distinct podSelectors of
+#   the namespace could select the pods (each asks for one of their labels or keys, or for none)
+#   and none of those asking for none does, the check reports that it cannot tell instead of
+#   matching them all (a bound on the work per workload).
 # custom:
 #   id: k8s/missing-network-policy
 #   severity: medium
@@ -28,19 +31,30 @@ deny contains result if {
 	data.tollgate.lib.k8s.pod_spec
 	input.kind != "PodTemplate"
 	not data.tollgate.lib.k8s.pod_spec.hostNetwork == true
-	not selected
+	data.tollgate.k8s.missing_network_policy.selection == "unselected"
 	result = {
 		"msg": sprintf("%s: no NetworkPolicy in namespace '%s' selects its pods", [data.tollgate.lib.k8s.resource, data.tollgate.lib.inventory.namespace]),
 		"path": array.concat(data.tollgate.lib.k8s.pod_metadata_path, ["labels"]),
 	}
 }
 
-selected if {
-	some selector in inventory.selectors("NetworkPolicy")
-	inventory.selects(pod_selector(selector), data.tollgate.lib.inventory.pod_labels)
+deny contains result if {
+	data.tollgate.lib.k8s.pod_spec
+	input.kind != "PodTemplate"
+	not data.tollgate.lib.k8s.pod_spec.hostNetwork == true
+	data.tollgate.k8s.missing_network_policy.selection == "undecided"
+	result = {
+		"msg": sprintf(
+			"%s: cannot tell whether a NetworkPolicy in namespace '%s' selects its pods: %d distinct podSelectors there could, more than the %d tollgate matches against one workload",
+			[
+				data.tollgate.lib.k8s.resource, data.tollgate.lib.inventory.namespace,
+				inventory.candidate_count("NetworkPolicy", data.tollgate.lib.inventory.pod_labels),
+				data.tollgate.lib.inventory.max_candidates,
+			],
+		),
+		"path": array.concat(data.tollgate.lib.k8s.pod_metadata_path, ["labels"]),
+	}
 }
 
 # An absent podSelector is the empty selector, as the API server stores it.
-pod_selector(selector) := selector if {
-	selector != null
-} else := {}
+selection := inventory.selection("NetworkPolicy", data.tollgate.lib.inventory.pod_labels, {})

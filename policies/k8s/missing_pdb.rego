@@ -8,7 +8,9 @@
 #   node drain or cluster upgrade may evict every replica at once. An unset spec.replicas (one
 #   replica) without such an autoscaler is not flagged. PodDisruptionBudget selectors follow
 #   policy/v1: `{}` selects every pod of the namespace, a missing selector none. A manifest
-#   without metadata.namespace counts as being in "default".
+#   without metadata.namespace counts as being in "default". When more than 100 distinct
+#   selectors of the namespace could select the pods, the check reports that it cannot tell
+#   instead of matching them all (a bound on the work per workload).
 # custom:
 #   id: k8s/missing-pdb
 #   severity: medium
@@ -27,11 +29,30 @@ deny contains result if {
 	count(replica_counts) > 0
 	replicas = max(replica_counts)
 	replicas > 1
-	not budgeted
+	data.tollgate.k8s.missing_pdb.selection == "unselected"
 	result = {
 		"msg": sprintf(
 			"%s: %v replicas and no PodDisruptionBudget in namespace '%s' selects its pods",
 			[data.tollgate.lib.k8s.resource, replicas, data.tollgate.lib.inventory.namespace],
+		),
+		"path": ["spec", "replicas"],
+	}
+}
+
+deny contains result if {
+	input.kind in {"Deployment", "StatefulSet"}
+	count(replica_counts) > 0
+	replicas = max(replica_counts)
+	replicas > 1
+	data.tollgate.k8s.missing_pdb.selection == "undecided"
+	result = {
+		"msg": sprintf(
+			"%s: %v replicas and tollgate cannot tell whether a PodDisruptionBudget in namespace '%s' selects its pods: %d distinct selectors there could, more than the %d it matches against one workload",
+			[
+				data.tollgate.lib.k8s.resource, replicas, data.tollgate.lib.inventory.namespace,
+				inventory.candidate_count("PodDisruptionBudget", data.tollgate.lib.inventory.pod_labels),
+				data.tollgate.lib.inventory.max_candidates,
+			],
 		),
 		"path": ["spec", "replicas"],
 	}
@@ -42,18 +63,11 @@ replica_counts contains n if {
 	is_number(n)
 }
 
-# A HorizontalPodAutoscaler sets the replica count of its target (minReplicas defaults to 1).
+# The HorizontalPodAutoscalers that target it set its replica count (the inventory keeps the
+# largest minReplicas among them; minReplicas defaults to 1).
 replica_counts contains n if {
-	some hpa in data.tollgate.lib.inventory.autoscalers
-	n = min_replicas(hpa)
+	n = data.tollgate.lib.inventory.autoscaler_min_replicas
 }
 
-min_replicas(hpa) := n if {
-	n = hpa.min_replicas
-	is_number(n)
-} else := 1
-
-budgeted if {
-	some selector in inventory.selectors("PodDisruptionBudget")
-	inventory.selects(selector, data.tollgate.lib.inventory.pod_labels)
-}
+# policy/v1: a null selector selects nothing.
+selection := inventory.selection("PodDisruptionBudget", data.tollgate.lib.inventory.pod_labels, null)

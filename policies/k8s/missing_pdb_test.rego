@@ -12,12 +12,11 @@ deploy(kind, replicas) := {
 
 pdb(selector) := {"kind": "PodDisruptionBudget", "name": "web", "namespace": "shop", "selector": selector}
 
-hpa(kind, name, min) := {"kind": "HorizontalPodAutoscaler", "scale_target_ref": {"kind": kind, "name": name}, "min_replicas": min}
+# The inventory's index of PodDisruptionBudget selectors (every one in "all"), and the largest
+# minReplicas of the autoscalers by target.
+budgets(objs) := {"selector_index": {"shop": {"PodDisruptionBudget": {"all": [o.selector | some o in objs]}}}}
 
-# The inventory's index of PodDisruptionBudget selectors, and of autoscalers by target.
-budgets(objs) := {"selectors": {"shop": {"PodDisruptionBudget": [o.selector | some o in objs]}}}
-
-autoscaled(targets) := {"scale_targets": {"shop": targets}}
+autoscaled(targets) := {"min_replicas": {"shop": targets}}
 
 test_replicated_without_budget_fails if {
 	findings := missing_pdb.deny with input as deploy("Deployment", 3) with data.tollgate.inventory as {}
@@ -41,11 +40,24 @@ test_single_replica_passes if {
 
 test_autoscaler_min_replicas_count if {
 	findings := missing_pdb.deny with input as deploy("Deployment", null)
-		with data.tollgate.inventory as autoscaled({"Deployment": {"web": [hpa("Deployment", "web", 2)]}})
+		with data.tollgate.inventory as autoscaled({"Deployment": {"web": 2}})
 	findings == {{"msg": "Deployment/web: 2 replicas and no PodDisruptionBudget in namespace 'shop' selects its pods", "path": ["spec", "replicas"]}}
 	count(missing_pdb.deny) == 0 with input as deploy("Deployment", null)
-		with data.tollgate.inventory as autoscaled({
-			"Deployment": {"web": [hpa("Deployment", "web", null)], "api": [hpa("Deployment", "api", 5)]},
-			"StatefulSet": {"web": [hpa("StatefulSet", "web", 5)]},
-		})
+		with data.tollgate.inventory as autoscaled({"Deployment": {"web": 1, "api": 5}, "StatefulSet": {"web": 5}})
+	# The larger of spec.replicas and the autoscalers' count.
+	findings_max := missing_pdb.deny with input as deploy("Deployment", 3)
+		with data.tollgate.inventory as autoscaled({"Deployment": {"web": 7}})
+	findings_max == {{"msg": "Deployment/web: 7 replicas and no PodDisruptionBudget in namespace 'shop' selects its pods", "path": ["spec", "replicas"]}}
+}
+
+test_more_candidates_than_the_bound_is_undecided if {
+	decoys := [{"matchLabels": {"app": "web", "decoy": sprintf("d%d", [i])}} | some i in numbers.range(1, 101)]
+	findings := missing_pdb.deny with input as deploy("Deployment", 3)
+		with data.tollgate.inventory as {"selector_index": {"shop": {"PodDisruptionBudget": {"labels": {"app": {"web": decoys}}}}}}
+	findings == {{
+		"msg": "Deployment/web: 3 replicas and tollgate cannot tell whether a PodDisruptionBudget in namespace 'shop' selects its pods: 101 distinct selectors there could, more than the 100 it matches against one workload",
+		"path": ["spec", "replicas"],
+	}}
+	count(missing_pdb.deny) == 0 with input as deploy("Deployment", 3)
+		with data.tollgate.inventory as {"selector_index": {"shop": {"PodDisruptionBudget": {"labels": {"app": {"web": decoys}}, "all": [{}]}}}}
 }

@@ -42,16 +42,10 @@ deny contains result if {
 	}
 }
 
-# The pods' ServiceAccount turns the token off.
-opted_out if {
-	some sa in accounts
-	sa.automount_service_account_token == false
-}
-
-accounts contains sa if {
-	some sa in inventory.named("ServiceAccount", data.tollgate.lib.inventory.service_account)
-}
+# The pods' ServiceAccount turns the token off (one of the ServiceAccounts of that name, if the
+# commit holds several: a lookup, however many there are).
+opted_out if inventory.automount_disabled(data.tollgate.lib.inventory.service_account)
 
 why := sprintf("ServiceAccount '%s' does not set it to false", [data.tollgate.lib.inventory.service_account]) if {
-	count(accounts) > 0
+	count(inventory.named("ServiceAccount", data.tollgate.lib.inventory.service_account)) > 0
 } else := sprintf("ServiceAccount '%s' is not among the manifests of the commit to set it to false", [data.tollgate.lib.inventory.service_account])

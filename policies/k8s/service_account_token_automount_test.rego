@@ -8,10 +8,18 @@ job(spec) := {"kind": "Job", "metadata": {"name": "j", "namespace": "ops"}, "spe
 
 sa(name, automount) := {"kind": "ServiceAccount", "name": name, "automount_service_account_token": automount}
 
-inv(accounts) := {"names": {"ops": {"ServiceAccount": {name: [a] |
-	some a in accounts
-	name := a.name
-}}}}
+# The inventory's ServiceAccounts by name, and whether one of each name turns the token off.
+inv(accounts) := {
+	"names": {"ops": {"ServiceAccount": {name: [a | some a in accounts; a.name == name] |
+		some b in accounts
+		name := b.name
+	}}},
+	"automount_disabled": {"ops": {name: off |
+		some b in accounts
+		name := b.name
+		off := count([a | some a in accounts; a.name == name; a.automount_service_account_token == false]) > 0
+	}},
+}
 
 path := ["spec", "template", "spec", "automountServiceAccountToken"]
 
@@ -46,4 +54,9 @@ test_account_not_in_commit_fails if {
 		"msg": "Pod/p: pods get an API token: automountServiceAccountToken is unset and ServiceAccount 'default' is not among the manifests of the commit to set it to false",
 		"path": ["spec", "automountServiceAccountToken"],
 	}}
+}
+
+test_one_opt_out_among_same_named_accounts_passes if {
+	count(service_account_token_automount.deny) == 0 with input as job({"serviceAccountName": "runner"})
+		with data.tollgate.inventory as inv([sa("runner", null), sa("runner", false)])
 }

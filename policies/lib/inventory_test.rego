@@ -69,3 +69,41 @@ test_selector_expressions if {
 	not inventory.selects({"matchExpressions": [{"key": "app", "operator": "Gt", "values": ["1"]}]}, labels)
 	inventory.selects({"matchLabels": {"app": "web"}, "matchExpressions": [{"key": "tier", "operator": "In", "values": ["front"]}]}, labels)
 }
+
+index := {"selector_index": {"shop": {"NetworkPolicy": {
+	"all": [{"matchExpressions": [{"key": "app", "operator": "NotIn", "values": ["web"]}]}],
+	"labels": {"app": {"web": [{"matchLabels": {"app": "web", "zone": "a"}}], "api": [{}]}},
+	"keys": {"tier": [{"matchExpressions": [{"key": "tier", "operator": "Exists"}]}]},
+}}}}
+
+test_candidates_are_the_lists_of_the_labels_and_keys if {
+	inventory.candidate_count("NetworkPolicy", {"app": "web"}) == 2 with input as deploy("shop", {}) with data.tollgate.inventory as index
+	inventory.candidate_count("NetworkPolicy", {"app": "web", "tier": "x"}) == 3 with input as deploy("shop", {}) with data.tollgate.inventory as index
+	inventory.candidate_count("NetworkPolicy", {"app": "db"}) == 1 with input as deploy("shop", {}) with data.tollgate.inventory as index
+	inventory.candidate_count("NetworkPolicy", {"app": "web"}) == 0 with input as deploy("other", {}) with data.tollgate.inventory as index
+	inventory.candidate_count("PodDisruptionBudget", {"app": "web"}) == 0 with input as deploy("shop", {}) with data.tollgate.inventory as index
+}
+
+test_selection_matches_the_candidates if {
+	inventory.selection("NetworkPolicy", {"app": "web"}, {}) == "unselected" with input as deploy("shop", {}) with data.tollgate.inventory as index
+	inventory.selection("NetworkPolicy", {"app": "web", "zone": "a"}, {}) == "selected" with input as deploy("shop", {}) with data.tollgate.inventory as index
+	inventory.selection("NetworkPolicy", {"app": "web", "tier": "x"}, {}) == "selected" with input as deploy("shop", {}) with data.tollgate.inventory as index
+	inventory.selection("NetworkPolicy", {"app": "db"}, {}) == "selected" with input as deploy("shop", {}) with data.tollgate.inventory as index
+	inventory.selection("NetworkPolicy", {"app": "web"}, {}) == "unselected" with input as deploy("shop", {}) with data.tollgate.inventory as {}
+	# A null selector means what the check says it means.
+	nulls := {"selector_index": {"shop": {"PodDisruptionBudget": {"all": [null]}}}}
+	inventory.selection("PodDisruptionBudget", {"app": "web"}, {}) == "selected" with input as deploy("shop", {}) with data.tollgate.inventory as nulls
+	inventory.selection("PodDisruptionBudget", {"app": "web"}, null) == "unselected" with input as deploy("shop", {}) with data.tollgate.inventory as nulls
+}
+
+test_autoscalers_and_accounts_by_name if {
+	by_name := {
+		"min_replicas": {"shop": {"Deployment": {"web": 4}}},
+		"automount_disabled": {"shop": {"web": true, "api": false}},
+	}
+	inventory.autoscaler_min_replicas == 4 with input as deploy("shop", {}) with data.tollgate.inventory as by_name
+	not inventory.autoscaler_min_replicas with input as deploy("other", {}) with data.tollgate.inventory as by_name
+	inventory.automount_disabled("web") with input as deploy("shop", {}) with data.tollgate.inventory as by_name
+	not inventory.automount_disabled("api") with input as deploy("shop", {}) with data.tollgate.inventory as by_name
+	not inventory.automount_disabled("web") with input as deploy("other", {}) with data.tollgate.inventory as by_name
+}

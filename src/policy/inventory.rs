@@ -9,8 +9,16 @@
 //!   "selectors":  {ns: {kind: [selector, ...]}},      distinct label selectors of NetworkPolicies
 //!                                                     (podSelector) and PodDisruptionBudgets
 //!                                                     (selector), in file order
+//!   "selector_index": {ns: {kind: {                   the same selectors, each in one list:
+//!       "all":    [selector, ...],                    those that require no label or key,
+//!       "labels": {key: {value: [selector, ...]}},    those that require the label key=value
+//!       "keys":   {key: [selector, ...]}}}},          (matchLabels, or In), or the key (Exists)
 //!   "scale_targets": {ns: {kind: {name: [entry, ...]}}}, HorizontalPodAutoscalers by the kind and
 //!                                                     name of their scaleTargetRef
+//!   "min_replicas": {ns: {kind: {name: n}}},          the largest minReplicas among them (1 for
+//!                                                     one that sets no number)
+//!   "automount_disabled": {ns: {name: bool}},         whether a ServiceAccount of that name sets
+//!                                                     automountServiceAccountToken to false
 //! }
 //! entry = {file, document, apiVersion, kind, name, namespace, labels, annotations, ...kind fields}
 //! ```
@@ -24,11 +32,16 @@
 //! HorizontalPodAutoscaler `scale_target_ref` and `min_replicas`. A field the document does not
 //! set is null. Values are shared with the documents (no deep copy).
 //!
-//! `selectors` and `scale_targets` spare cross-resource checks a scan per workload: a namespace
-//! often holds hundreds of NetworkPolicies sharing a few selectors (a kustomize base copied into
-//! each app, or every document without a namespace filed under `default`).
+//! The indexes keep the cross-resource checks near-linear in the number of documents: a check
+//! evaluates once per workload, so anything it scans (every selector of the namespace, every
+//! ServiceAccount or autoscaler sharing a name) makes the run quadratic, and a pull request
+//! chooses those numbers. `selector_index` files each distinct selector under the one
+//! requirement (a label of matchLabels, an In set, an Exists key) that the fewest workloads of its
+//! namespace meet, so a workload looks up the lists of its own labels and keys instead of
+//! matching every selector; `min_replicas` and `automount_disabled` fold the entries sharing a
+//! name into the one value the checks read.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use regorus::Value;
 
@@ -133,16 +146,23 @@ fn entry(d: &Document) -> Option<Value> {
 /// Values in first-seen order, each once.
 type Distinct = (Vec<Value>, std::collections::BTreeSet<Value>);
 
+/// `ns -> kind -> name -> T`
+type ByName<T> = BTreeMap<String, BTreeMap<String, BTreeMap<String, T>>>;
+
 /// The inventory of the documents, as the value of `data.tollgate.inventory`.
 pub fn build<'a>(docs: impl IntoIterator<Item = &'a Document>) -> (Value, Stats) {
     let mut documents = Vec::new();
     // namespace -> kind -> entries, and namespace -> kind -> name -> entries
     let mut by_ns: BTreeMap<String, BTreeMap<String, Vec<Value>>> = BTreeMap::new();
-    let mut by_name: BTreeMap<String, BTreeMap<String, BTreeMap<String, Vec<Value>>>> = BTreeMap::new();
+    let mut by_name: ByName<Vec<Value>> = BTreeMap::new();
     // namespace -> kind -> distinct selectors in file order
     let mut selectors: BTreeMap<String, BTreeMap<String, Distinct>> = BTreeMap::new();
-    // namespace -> target kind -> target name -> HorizontalPodAutoscaler entries
-    let mut scale_targets: BTreeMap<String, BTreeMap<String, BTreeMap<String, Vec<Value>>>> = BTreeMap::new();
+    // namespace -> target kind -> target name -> HorizontalPodAutoscaler entries, and the
+    // largest minReplicas among them
+    let mut scale_targets: ByName<Vec<Value>> = BTreeMap::new();
+    let mut min_replicas: ByName<Value> = BTreeMap::new();
+    // namespace -> ServiceAccount name -> one of them sets automountServiceAccountToken: false
+    let mut automount_disabled: BTreeMap<String, BTreeMap<String, bool>> = BTreeMap::new();
     for d in docs {
         let Some(e) = entry(d) else { continue };
         let ns = string_of(&e["namespace"]).filter(|s| !s.is_empty()).unwrap_or("default").to_string();
@@ -150,6 +170,10 @@ pub fn build<'a>(docs: impl IntoIterator<Item = &'a Document>) -> (Value, Stats)
         if let Some(name) = string_of(&e["name"]) {
             let names = by_name.entry(ns.clone()).or_default().entry(kind.clone()).or_default();
             names.entry(name.to_string()).or_default().push(e.clone());
+            if kind == "ServiceAccount" {
+                let off = automount_disabled.entry(ns.clone()).or_default().entry(name.to_string()).or_default();
+                *off |= e["automount_service_account_token"] == Value::Bool(false);
+            }
         }
         let selector = match kind.as_str() {
             "NetworkPolicy" => Some(&e["pod_selector"]),
@@ -167,12 +191,37 @@ pub fn build<'a>(docs: impl IntoIterator<Item = &'a Document>) -> (Value, Stats)
             if let (Some(k), Some(n)) = (string_of(&target["kind"]), string_of(&target["name"])) {
                 let names = scale_targets.entry(ns.clone()).or_default().entry(k.to_string()).or_default();
                 names.entry(n.to_string()).or_default().push(e.clone());
+                // minReplicas defaults to 1 in the API; what the checks read is the largest.
+                let n_min = match &e["min_replicas"] {
+                    v @ Value::Number(_) => v.clone(),
+                    _ => Value::from(1u64),
+                };
+                let names = min_replicas.entry(ns.clone()).or_default().entry(k.to_string()).or_default();
+                match names.entry(n.to_string()) {
+                    std::collections::btree_map::Entry::Vacant(v) => {
+                        v.insert(n_min);
+                    }
+                    std::collections::btree_map::Entry::Occupied(mut o) => {
+                        if n_min > *o.get() {
+                            o.insert(n_min);
+                        }
+                    }
+                }
             }
         }
         by_ns.entry(ns).or_default().entry(kind).or_default().push(e.clone());
         documents.push(e);
     }
     let stats = Stats { documents: documents.len(), namespaces: by_ns.len() };
+    let selector_index: BTreeMap<Value, Value> = selectors
+        .iter()
+        .map(|(ns, kinds)| {
+            let counts = by_ns.get(ns).map(LabelCounts::of).unwrap_or_default();
+            let kinds: BTreeMap<Value, Value> =
+                kinds.iter().map(|(k, (list, _))| (Value::from(k.as_str()), index_selectors(list, &counts))).collect();
+            (Value::from(ns.as_str()), Value::from(kinds))
+        })
+        .collect();
     let namespaces: BTreeMap<Value, Value> = by_ns
         .into_iter()
         .map(|(ns, kinds)| {
@@ -189,17 +238,156 @@ pub fn build<'a>(docs: impl IntoIterator<Item = &'a Document>) -> (Value, Stats)
             (Value::from(ns), Value::from(kinds))
         })
         .collect();
+    let automount_disabled: BTreeMap<Value, Value> = automount_disabled
+        .into_iter()
+        .map(|(ns, names)| {
+            let names: BTreeMap<Value, Value> =
+                names.into_iter().map(|(n, off)| (Value::from(n), Value::Bool(off))).collect();
+            (Value::from(ns), Value::from(names))
+        })
+        .collect();
     let mut inv = BTreeMap::new();
     inv.insert(Value::from("documents"), Value::from(documents));
     inv.insert(Value::from("namespaces"), Value::from(namespaces));
-    inv.insert(Value::from("names"), by_name_value(by_name));
+    inv.insert(Value::from("names"), by_name_value(by_name, Value::from));
     inv.insert(Value::from("selectors"), Value::from(selectors));
-    inv.insert(Value::from("scale_targets"), by_name_value(scale_targets));
+    inv.insert(Value::from("selector_index"), Value::from(selector_index));
+    inv.insert(Value::from("scale_targets"), by_name_value(scale_targets, Value::from));
+    inv.insert(Value::from("min_replicas"), by_name_value(min_replicas, |v| v));
+    inv.insert(Value::from("automount_disabled"), Value::from(automount_disabled));
     (Value::from(inv), stats)
 }
 
-/// `{ns: {kind: {name: [entry, ...]}}}` as a value.
-fn by_name_value(index: BTreeMap<String, BTreeMap<String, BTreeMap<String, Vec<Value>>>>) -> Value {
+/// How many workloads of a namespace carry each label (key and value both strings) and each
+/// label key: the cost of filing a selector under that requirement.
+#[derive(Default)]
+struct LabelCounts {
+    pairs: HashMap<(String, String), usize>,
+    keys: HashMap<String, usize>,
+}
+
+impl LabelCounts {
+    fn of(kinds: &BTreeMap<String, Vec<Value>>) -> Self {
+        let mut c = LabelCounts::default();
+        for e in kinds.values().flatten() {
+            let Value::Object(labels) = &e["pod_labels"] else { continue };
+            for (k, v) in labels.iter() {
+                let Some(k) = string_of(k) else { continue };
+                *c.keys.entry(k.to_string()).or_default() += 1;
+                if let Some(v) = string_of(v) {
+                    *c.pairs.entry((k.to_string(), v.to_string())).or_default() += 1;
+                }
+            }
+        }
+        c
+    }
+
+    fn pair(&self, k: &str, v: &str) -> usize {
+        self.pairs.get(&(k.to_string(), v.to_string())).copied().unwrap_or(0)
+    }
+
+    fn key(&self, k: &str) -> usize {
+        self.keys.get(k).copied().unwrap_or(0)
+    }
+}
+
+/// Where a selector is filed in `selector_index`.
+enum Anchor<'a> {
+    /// It may select pods whatever their labels (no matchLabels, In or Exists; null).
+    All,
+    /// Every pod it selects has this label.
+    Label(&'a str, &'a str),
+    /// Every pod it selects has one of these values (distinct) for the key.
+    In(&'a str, Vec<&'a str>),
+    /// Every pod it selects has the key.
+    Key(&'a str),
+    /// It selects nothing (not an object, and not null).
+    Nothing,
+}
+
+/// The requirement of `selector` that the fewest workloads meet (the first such, in matchLabels'
+/// key order then matchExpressions' order). Each must hold for `tollgate.lib.inventory.selects`
+/// to hold: a label of an object matchLabels (`labels[key] == value`), an In expression whose
+/// values are strings (`labels[key] in values`), an Exists expression (`key in
+/// object.keys(labels)`); only string keys and values are filed, which a lookup by the pod's own
+/// string labels finds. Anything else leaves the selector in `all`, where every pod meets it.
+fn anchor<'a>(selector: &'a Value, counts: &LabelCounts) -> Anchor<'a> {
+    if !matches!(selector, Value::Object(_)) {
+        return if *selector == Value::Null { Anchor::All } else { Anchor::Nothing };
+    }
+    let mut best: Option<(usize, Anchor<'a>)> = None;
+    let mut consider = |cost: usize, a: Anchor<'a>| {
+        if best.as_ref().is_none_or(|(c, _)| cost < *c) {
+            best = Some((cost, a));
+        }
+    };
+    if let Value::Object(labels) = &selector["matchLabels"] {
+        for (k, v) in labels.iter() {
+            if let (Some(k), Some(v)) = (string_of(k), string_of(v)) {
+                consider(counts.pair(k, v), Anchor::Label(k, v));
+            }
+        }
+    }
+    if let Value::Array(exprs) = &selector["matchExpressions"] {
+        for e in exprs.iter() {
+            let (Some(key), Some(op)) = (string_of(&e["key"]), string_of(&e["operator"])) else { continue };
+            match (op, &e["values"]) {
+                ("In", Value::Array(values)) => {
+                    let Some(mut values) = values.iter().map(string_of).collect::<Option<Vec<&str>>>() else {
+                        continue;
+                    };
+                    values.sort_unstable();
+                    values.dedup();
+                    consider(values.iter().map(|v| counts.pair(key, v)).sum(), Anchor::In(key, values));
+                }
+                ("Exists", _) => consider(counts.key(key), Anchor::Key(key)),
+                _ => {}
+            }
+        }
+    }
+    best.map_or(Anchor::All, |(_, a)| a)
+}
+
+/// `{"all": [...], "labels": {key: {value: [...]}}, "keys": {key: [...]}}` of distinct selectors:
+/// every selector that can select a pod is in `all`, in the list of one of the pod's labels, or in
+/// the list of one of its keys, and in at most one of those lists for a given pod (an In set files
+/// it under several values of one key).
+fn index_selectors(selectors: &[Value], counts: &LabelCounts) -> Value {
+    let mut all = Vec::new();
+    let mut labels: BTreeMap<&str, BTreeMap<&str, Vec<Value>>> = BTreeMap::new();
+    let mut keys: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+    for s in selectors {
+        match anchor(s, counts) {
+            Anchor::All => all.push(s.clone()),
+            Anchor::Label(k, v) => labels.entry(k).or_default().entry(v).or_default().push(s.clone()),
+            Anchor::In(k, values) => {
+                let by_value = labels.entry(k).or_default();
+                for v in values {
+                    by_value.entry(v).or_default().push(s.clone());
+                }
+            }
+            Anchor::Key(k) => keys.entry(k).or_default().push(s.clone()),
+            Anchor::Nothing => {}
+        }
+    }
+    let labels: BTreeMap<Value, Value> = labels
+        .into_iter()
+        .map(|(k, values)| {
+            let values: BTreeMap<Value, Value> =
+                values.into_iter().map(|(v, list)| (Value::from(v), Value::from(list))).collect();
+            (Value::from(k), Value::from(values))
+        })
+        .collect();
+    let keys: BTreeMap<Value, Value> = keys.into_iter().map(|(k, list)| (Value::from(k), Value::from(list))).collect();
+    let mut index = BTreeMap::new();
+    index.insert(Value::from("all"), Value::from(all));
+    index.insert(Value::from("labels"), Value::from(labels));
+    index.insert(Value::from("keys"), Value::from(keys));
+    Value::from(index)
+}
+
+/// `{ns: {kind: {name: T}}}` as a value.
+fn by_name_value<T>(index: ByName<T>, value: impl Fn(T) -> Value) -> Value {
     let outer: BTreeMap<Value, Value> = index
         .into_iter()
         .map(|(ns, kinds)| {
@@ -207,7 +395,7 @@ fn by_name_value(index: BTreeMap<String, BTreeMap<String, BTreeMap<String, Vec<V
                 .into_iter()
                 .map(|(k, names)| {
                     let names: BTreeMap<Value, Value> =
-                        names.into_iter().map(|(n, list)| (Value::from(n), Value::from(list))).collect();
+                        names.into_iter().map(|(n, x)| (Value::from(n), value(x))).collect();
                     (Value::from(k), Value::from(names))
                 })
                 .collect();
@@ -306,5 +494,224 @@ mod tests {
         assert_eq!(e["name"], Value::Null);
         assert!(matches!(&e["pod_labels"], Value::Object(o) if o.is_empty()));
         assert_eq!(e["replicas"], Value::from("many"));
+    }
+
+    /// The selectors of `index` (a `selector_index[ns][kind]` value) that are candidates for a
+    /// pod with these labels, as `tollgate.lib.inventory` looks them up.
+    fn candidates(index: &Value, labels: &Value) -> Vec<Value> {
+        let list = |v: &Value| -> Vec<Value> { v.as_array().map(|a| a.iter().cloned().collect()).unwrap_or_default() };
+        let mut out = list(&index["all"]);
+        if let Value::Object(labels) = labels {
+            for (k, v) in labels.iter() {
+                out.extend(list(&index["labels"][k][v]));
+                out.extend(list(&index["keys"][k]));
+            }
+        }
+        out
+    }
+
+    fn json(text: &str) -> Value {
+        Value::from_json_str(text).unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    /// Each selector is filed under the requirement the fewest workloads meet; what no lookup by
+    /// label can find goes to `all`, what selects nothing is left out.
+    #[test]
+    fn selectors_are_filed_under_their_rarest_requirement() {
+        let mut text = String::new();
+        for (i, labels) in ["{team: a, app: web}", "{team: a, app: api}", "{team: a, tier: db}"].iter().enumerate() {
+            text.push_str(&format!(
+                "kind: Deployment\nmetadata: {{name: d{i}, namespace: shop}}\n\
+                 spec: {{template: {{metadata: {{labels: {labels}}}}}}}\n---\n"
+            ));
+        }
+        let selectors = [
+            "{matchLabels: {team: a, app: web}}",
+            "{matchLabels: {team: a}, matchExpressions: [{key: app, operator: In, values: [web, api, web]}]}",
+            "{matchExpressions: [{key: tier, operator: Exists}, {key: team, operator: In, values: [a]}]}",
+            "{matchExpressions: [{key: app, operator: NotIn, values: [x]}]}",
+            "{}",
+            "null",
+            "garbage",
+            "{matchLabels: {num: 1}}",
+            "{matchExpressions: [{key: app, operator: In, values: [web, 3]}, {key: zone, operator: In, values: []}]}",
+        ];
+        for (i, s) in selectors.iter().enumerate() {
+            text.push_str(&format!(
+                "kind: NetworkPolicy\nmetadata: {{name: n{i}, namespace: shop}}\nspec: {{podSelector: {s}}}\n---\n"
+            ));
+        }
+        let (inv, _) = build(&docs(&text));
+        let index = &inv["selector_index"]["shop"]["NetworkPolicy"];
+        let names = |v: &Value| -> Vec<String> {
+            v.as_array().map(|a| a.iter().map(|s| s.to_json_str().unwrap_or_default()).collect()).unwrap_or_default()
+        };
+        // team=a: 3 workloads; app=web, app=api, tier (key): 1 each; zone In []: none.
+        assert_eq!(names(&index["labels"]["app"]["web"]).len(), 2, "{index}");
+        assert_eq!(
+            names(&index["labels"]["app"]["api"]),
+            names(&Value::from(vec![json(
+                r#"{"matchExpressions": [{"key": "app", "operator": "In", "values": ["web", "api", "web"]}], "matchLabels": {"team": "a"}}"#
+            )]))
+        );
+        assert_eq!(index["keys"]["tier"].as_array().map(|a| a.len()).ok(), Some(1));
+        assert_eq!(index["labels"]["team"], Value::Undefined, "team=a is the most common requirement");
+        assert_eq!(
+            index["labels"]["zone"],
+            Value::Object(Default::default()),
+            "an empty In set has no value to file under"
+        );
+        // NotIn only, {}, null and a matchLabels with a number: every pod is a candidate.
+        assert_eq!(index["all"].as_array().map(|a| a.len()).ok(), Some(4), "{index}");
+        let filed = candidates(index, &json(r#"{"app": "web", "tier": "x"}"#)).len()
+            + candidates(index, &json(r#"{"app": "api"}"#)).len()
+            - 2 * candidates(index, &json("{}")).len();
+        assert_eq!(filed, 4, "{index}: `garbage` is in no list");
+    }
+
+    /// The index's promise, checked against the library's own `selects` in regorus: a selector
+    /// that selects a pod is among that pod's candidates, over selectors and labels of every
+    /// shape (malformed ones included).
+    #[test]
+    fn a_selector_that_selects_a_pod_is_among_its_candidates() {
+        let keys = ["a", "b"];
+        let mut requirements: Vec<String> = vec![String::new()];
+        for k in keys {
+            for v in ["x", "y"] {
+                requirements.push(format!(r#""matchLabels": {{"{k}": "{v}"}}"#));
+            }
+            requirements.push(format!(r#""matchLabels": {{"{k}": 1}}"#));
+            for (op, values) in [
+                ("In", r#"["x"]"#),
+                ("In", r#"["x", "y"]"#),
+                ("In", r#"["x", 1]"#),
+                ("In", "[]"),
+                ("In", r#""x""#),
+                ("NotIn", r#"["x"]"#),
+                ("Exists", "null"),
+                ("DoesNotExist", "null"),
+                ("Gt", r#"["1"]"#),
+            ] {
+                requirements
+                    .push(format!(r#""matchExpressions": [{{"key": "{k}", "operator": "{op}", "values": {values}}}]"#));
+            }
+        }
+        requirements.push(r#""matchLabels": "a=x""#.into());
+        requirements.push(r#""matchExpressions": null, "matchLabels": null"#.into());
+        // Selectors of one requirement, and of two whose kinds differ (a label and an expression).
+        let mut selectors: Vec<Value> = vec![Value::Null, json(r#""a=x""#), json("[]")];
+        for (i, r) in requirements.iter().enumerate() {
+            selectors.push(json(&format!("{{{r}}}")));
+            for r2 in &requirements[i + 1..] {
+                let (l1, l2) = (r.contains("matchLabels"), r2.contains("matchLabels"));
+                if !r.is_empty() && !r2.is_empty() && l1 != l2 {
+                    selectors.push(json(&format!("{{{r}, {r2}}}")));
+                }
+            }
+        }
+        // As in the inventory, each distinct selector once.
+        let mut seen = std::collections::BTreeSet::new();
+        selectors.retain(|s| seen.insert(s.clone()));
+        let mut labelings = Vec::new();
+        for a in [None, Some(r#""x""#), Some(r#""y""#), Some("1")] {
+            for b in [None, Some(r#""x""#), Some("null")] {
+                let fields: Vec<String> =
+                    [("a", a), ("b", b)].iter().filter_map(|(k, v)| v.map(|v| format!(r#""{k}": {v}"#))).collect();
+                labelings.push(json(&format!("{{{}}}", fields.join(", "))));
+            }
+        }
+        // The workloads that weigh the requirements: some carry a=x, more carry b=x.
+        let mut counts = LabelCounts::default();
+        counts.pairs.insert(("a".into(), "x".into()), 2);
+        counts.pairs.insert(("b".into(), "x".into()), 5);
+        counts.keys.insert("a".into(), 3);
+        counts.keys.insert("b".into(), 5);
+        let index = index_selectors(&selectors, &counts);
+
+        let mut engine = regorus::Engine::new();
+        for (path, text) in crate::policy::builtin::modules().filter(|(p, _)| p.starts_with("policies/lib/")) {
+            engine.add_policy(path.to_string(), text.to_string()).unwrap_or_else(|e| panic!("{path}: {e}"));
+        }
+        engine
+            .add_policy(
+                "pairs.rego".into(),
+                "package pairs\nimport rego.v1\nselected := [[i, j] | some i, s in input.selectors; some j, l in input.labels; data.tollgate.lib.inventory.selects(s, l)]\n".into(),
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut input = BTreeMap::new();
+        input.insert(Value::from("selectors"), Value::from(selectors.clone()));
+        input.insert(Value::from("labels"), Value::from(labelings.clone()));
+        engine.set_input(Value::from(input));
+        let selected = engine.eval_rule("data.pairs.selected".into()).unwrap_or_else(|e| panic!("{e}"));
+        let pairs = selected.as_array().cloned().unwrap_or_default();
+        assert!(selectors.len() > 150 && pairs.len() > 150, "{} selectors, {} matches", selectors.len(), pairs.len());
+        for pair in &pairs {
+            let (i, j) = (pair[0].as_u64().unwrap_or(0) as usize, pair[1].as_u64().unwrap_or(0) as usize);
+            let (s, l) = (&selectors[i], &labelings[j]);
+            assert!(candidates(&index, l).contains(s), "{s} selects {l} but is not among its candidates\n{index}");
+        }
+        // Nothing is filed twice for one pod, and the lookups spare most of a scan.
+        let mut looked_at = 0;
+        for l in &labelings {
+            let c = candidates(&index, l);
+            let distinct: std::collections::BTreeSet<&Value> = c.iter().collect();
+            assert_eq!(distinct.len(), c.len(), "{l}");
+            looked_at += c.len();
+        }
+        let scan = selectors.len() * labelings.len();
+        assert!(looked_at * 2 < scan, "{looked_at} candidates of {scan} pairs");
+    }
+
+    /// Autoscalers and ServiceAccounts sharing a name fold into the one value the checks read.
+    #[test]
+    fn same_named_autoscalers_and_accounts_fold() {
+        let mut text = String::new();
+        for min in ["3", "7", "null", "\"x\"", "2"] {
+            text.push_str(&format!(
+                "kind: HorizontalPodAutoscaler\nmetadata: {{name: h, namespace: shop}}\n\
+                 spec: {{scaleTargetRef: {{kind: Deployment, name: web}}, minReplicas: {min}}}\n---\n"
+            ));
+        }
+        text.push_str("kind: HorizontalPodAutoscaler\nmetadata: {name: h}\nspec: {scaleTargetRef: {kind: StatefulSet, name: db}}\n---\n");
+        for (name, automount) in
+            [("web", "true"), ("web", "false"), ("web", "null"), ("api", "true"), ("api", "\"false\"")]
+        {
+            text.push_str(&format!(
+                "kind: ServiceAccount\nmetadata: {{name: {name}, namespace: shop}}\nautomountServiceAccountToken: {automount}\n---\n"
+            ));
+        }
+        let (inv, _) = build(&docs(&text));
+        assert_eq!(inv["min_replicas"]["shop"]["Deployment"]["web"], Value::from(7u64));
+        assert_eq!(inv["min_replicas"]["default"]["StatefulSet"]["db"], Value::from(1u64), "minReplicas defaults to 1");
+        assert_eq!(inv["automount_disabled"]["shop"]["web"], Value::Bool(true));
+        assert_eq!(inv["automount_disabled"]["shop"]["api"], Value::Bool(false), "only the boolean false turns it off");
+        assert_eq!(inv["automount_disabled"]["default"], Value::Undefined);
+    }
+
+    /// The shape of the attack (thousands of workloads and selectors with labels of their own, in
+    /// one namespace): each workload has a constant number of candidates, however many there are.
+    #[test]
+    fn distinct_selectors_give_each_workload_few_candidates() {
+        let n = 300;
+        let mut text = String::new();
+        for j in 0..n {
+            text.push_str(&format!(
+                "kind: Deployment\nmetadata: {{name: app-{j}, namespace: shop}}\n\
+                 spec: {{template: {{metadata: {{labels: {{app: app-{j}, release: r-{j}, team: shop, track: stable}}}}}}}}\n---\n"
+            ));
+            let selector = match j % 4 {
+                0 => format!("{{matchLabels: {{app: app-{j}}}}}"),
+                1 => format!("{{matchExpressions: [{{key: app, operator: In, values: [app-{j}-canary, app-{j}]}}]}}"),
+                2 => format!("{{matchLabels: {{team: shop, release: r-{j}-old}}}}"),
+                _ => format!("{{matchExpressions: [{{key: release-{j}, operator: Exists}}, {{key: track, operator: NotIn, values: [x]}}]}}"),
+            };
+            text.push_str(&format!("kind: NetworkPolicy\nmetadata: {{name: np-{j}, namespace: shop}}\nspec: {{podSelector: {selector}}}\n---\n"));
+        }
+        let (inv, _) = build(&docs(&text));
+        let index = &inv["selector_index"]["shop"]["NetworkPolicy"];
+        let workloads = inv["namespaces"]["shop"]["Deployment"].as_array().cloned().unwrap_or_default();
+        assert_eq!(workloads.len(), n);
+        let most = workloads.iter().map(|w| candidates(index, &w["pod_labels"]).len()).max();
+        assert_eq!(most, Some(1), "{index}");
     }
 }

@@ -480,21 +480,19 @@ impl PolicySet {
                 let excepted = is_excepted(&mut engine, check, rule);
                 match engine.eval_rule(rule.path.clone()) {
                     Ok(v) => {
-                        for r in results_of(&v) {
-                            // A combined result locates itself with a path whose first step is
-                            // the index into `input` (then `contents`).
-                            let (doc, rest) = match &r.path {
-                                Some(p) => match p.split_first() {
-                                    Some((PathSeg::Index(i), rest)) => (docs.get(*i as usize), strip_contents(rest)),
-                                    Some((PathSeg::Key(k), rest)) => {
-                                        (k.parse::<usize>().ok().and_then(|i| docs.get(i)), strip_contents(rest))
-                                    }
-                                    None => (None, Vec::new()),
-                                },
+                        // A combined result locates itself with a path whose first step is the
+                        // index into `input` (then `contents`).
+                        let locate = |r: &PolicyResult| match &r.path {
+                            Some(p) => match p.split_first() {
+                                Some((PathSeg::Index(i), rest)) => (docs.get(*i as usize), strip_contents(rest)),
+                                Some((PathSeg::Key(k), rest)) => {
+                                    (k.parse::<usize>().ok().and_then(|i| docs.get(i)), strip_contents(rest))
+                                }
                                 None => (None, Vec::new()),
-                            };
-                            out.findings.push(make_finding(check, rule, &r, doc, &rest, excepted.clone()));
-                        }
+                            },
+                            None => (None, Vec::new()),
+                        };
+                        push_results(&mut out.findings, check, rule, &v, None, excepted, locate);
                     }
                     Err(e) => out.findings.push(runtime_error(check, rule, None, &e.to_string())),
                 }
@@ -655,10 +653,7 @@ impl Worker<'_> {
                 let exception = check.exception.as_ref().map(|_| values.next().unwrap_or(Value::Undefined));
                 for (rule, v) in check.rules.iter().zip(&rules) {
                     let excepted = exception.as_ref().and_then(|e| excepted_by(e, check, rule));
-                    for r in results_of(v) {
-                        let path = r.path.clone().unwrap_or_default();
-                        out.findings.push(make_finding(check, rule, &r, Some(doc), &path, excepted.clone()));
-                    }
+                    push_results(&mut out.findings, check, rule, v, Some(doc), excepted, in_document(doc));
                 }
             }
         }
@@ -736,13 +731,36 @@ fn eval_check(engine: &mut Engine, check: &Check, doc: &Document, out: &mut Vec<
     for rule in &check.rules {
         let excepted = is_excepted(engine, check, rule);
         match engine.eval_rule(rule.path.clone()) {
-            Ok(v) => {
-                for r in results_of(&v) {
-                    let path = r.path.clone().unwrap_or_default();
-                    out.push(make_finding(check, rule, &r, Some(doc), &path, excepted.clone()));
-                }
-            }
+            Ok(v) => push_results(out, check, rule, &v, Some(doc), excepted, in_document(doc)),
             Err(e) => out.push(runtime_error(check, rule, Some(doc), &e.to_string())),
+        }
+    }
+}
+
+/// Where a result of an evaluation on one document is: its `path` inside that document.
+fn in_document<'d>(doc: &'d Document) -> impl Fn(&PolicyResult) -> (Option<&'d Document>, Vec<PathSeg>) + 'd {
+    move |r| (Some(doc), r.path.clone().unwrap_or_default())
+}
+
+/// The findings of one gate rule's value: one per result, located by `locate`; a result that is
+/// neither a string nor an object with a string `msg` is a `policy/invalid-result` error on `at`
+/// (the evaluated document; none with `--combine`).
+fn push_results<'d>(
+    out: &mut Vec<Finding>,
+    check: &Check,
+    rule: &RuleRef,
+    v: &Value,
+    at: Option<&Document>,
+    excepted: Option<Suppression>,
+    locate: impl Fn(&PolicyResult) -> (Option<&'d Document>, Vec<PathSeg>),
+) {
+    for r in results_of(v) {
+        match r {
+            Ok(r) => {
+                let (doc, path) = locate(&r);
+                out.push(make_finding(check, rule, &r, doc, &path, excepted.clone()));
+            }
+            Err(bad) => out.push(invalid_result(check, rule, at, &bad)),
         }
     }
 }
@@ -777,32 +795,40 @@ fn path_of(v: &Value) -> Option<Vec<PathSeg>> {
     }
 }
 
-fn decode(v: &Value) -> Option<PolicyResult> {
+/// A result as conftest reads it: a string (the message), or an object whose `msg` is a string.
+/// `Err` holds anything else (`42`, `null`, an array inside a set, an object without a string
+/// `msg`): such a result is reported as `policy/invalid-result`, never dropped.
+fn decode(v: &Value) -> Result<PolicyResult, Value> {
     let s = |x: &Value| match x {
         Value::String(s) => Some(s.to_string()),
         _ => None,
     };
     match v {
-        Value::String(m) => Some(PolicyResult { msg: m.to_string(), ..Default::default() }),
-        Value::Object(_) => Some(PolicyResult {
-            msg: s(&v["msg"]).unwrap_or_else(|| format!("(result without a `msg`: {v})")),
-            id: s(&v["id"]),
-            severity: s(&v["severity"]).and_then(|x| Risk::parse(&x)),
-            path: path_of(&v["path"]),
-            title: s(&v["title"]),
-            remediation: s(&v["remediation"]),
-        }),
-        Value::Bool(true) => Some(PolicyResult { msg: "rule is true".into(), ..Default::default() }),
-        _ => None,
+        Value::String(m) => Ok(PolicyResult { msg: m.to_string(), ..Default::default() }),
+        Value::Object(_) => match &v["msg"] {
+            Value::String(m) => Ok(PolicyResult {
+                msg: m.to_string(),
+                id: s(&v["id"]),
+                severity: s(&v["severity"]).and_then(|x| Risk::parse(&x)),
+                path: path_of(&v["path"]),
+                title: s(&v["title"]),
+                remediation: s(&v["remediation"]),
+            }),
+            _ => Err(v.clone()),
+        },
+        Value::Bool(true) => Ok(PolicyResult { msg: "rule is true".into(), ..Default::default() }),
+        other => Err(other.clone()),
     }
 }
 
-fn results_of(v: &Value) -> Vec<PolicyResult> {
+/// The results of a gate rule's value: each member of a set (a partial rule) or an array, or the
+/// value itself (a complete rule). Undefined, `false` and an empty collection are no result.
+fn results_of(v: &Value) -> Vec<Result<PolicyResult, Value>> {
     match v {
-        Value::Set(s) => s.iter().filter_map(decode).collect(),
-        Value::Array(a) => a.iter().filter_map(decode).collect(),
-        Value::Undefined | Value::Null | Value::Bool(false) => Vec::new(),
-        other => decode(other).into_iter().collect(),
+        Value::Set(s) => s.iter().map(decode).collect(),
+        Value::Array(a) => a.iter().map(decode).collect(),
+        Value::Undefined | Value::Bool(false) => Vec::new(),
+        other => vec![decode(other)],
     }
 }
 
@@ -847,24 +873,72 @@ fn make_finding(
     f
 }
 
-fn runtime_error(check: &Check, rule: &RuleRef, doc: Option<&Document>, err: &str) -> Finding {
+/// A blocking finding about the policy itself (not about the document), on the document it was
+/// evaluated on.
+fn policy_problem(rule: &str, doc: Option<&Document>, message: String, help: &str) -> Finding {
     let (file, document, region, resource) = match doc {
         Some(d) => (Some(d.file.path.clone()), Some(d.index), d.locate(&[]).region, Some(d.resource.clone())),
         None => (None, None, None, None),
     };
-    let mut f = Finding::new(
-        "policy/runtime-error",
-        Severity::Error,
-        format!("data.{}.{} failed on this document: {}", check.package, rule.name, one_line(err)),
-        Origin::Policy,
-        file,
-        document,
-        "",
-        region,
-        resource,
-    );
-    f.help = Some("fix the policy, or guard the expression against this input".into());
+    let mut f = Finding::new(rule, Severity::Error, message, Origin::Policy, file, document, "", region, resource);
+    f.help = Some(help.into());
     f
+}
+
+fn runtime_error(check: &Check, rule: &RuleRef, doc: Option<&Document>, err: &str) -> Finding {
+    policy_problem(
+        "policy/runtime-error",
+        doc,
+        format!("data.{}.{} failed on this document: {}", check.package, rule.name, one_line(err)),
+        "fix the policy, or guard the expression against this input",
+    )
+}
+
+/// Longest excerpt of an invalid result shown in its finding.
+const SHOWN_VALUE_CHARS: usize = 200;
+
+fn invalid_result(check: &Check, rule: &RuleRef, doc: Option<&Document>, v: &Value) -> Finding {
+    policy_problem(
+        "policy/invalid-result",
+        doc,
+        format!(
+            "data.{}.{} produced a result that is neither a string nor an object with a string `msg`: {}",
+            check.package,
+            rule.name,
+            excerpt(v, SHOWN_VALUE_CHARS)
+        ),
+        "make the rule produce a message string or an object such as {\"msg\": \"...\"}",
+    )
+}
+
+/// A value as compact JSON, cut after `max` characters (with `…`). The formatting stops there, so a
+/// result of a million elements costs no more than a short one.
+fn excerpt(v: &Value, max: usize) -> String {
+    struct Bounded {
+        text: String,
+        chars: usize,
+        max: usize,
+        cut: bool,
+    }
+    impl std::fmt::Write for Bounded {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            for c in s.chars() {
+                if self.chars == self.max {
+                    self.cut = true;
+                    return Err(std::fmt::Error);
+                }
+                self.text.push(c);
+                self.chars += 1;
+            }
+            Ok(())
+        }
+    }
+    let mut b = Bounded { text: String::new(), chars: 0, max, cut: false };
+    let _ = std::fmt::write(&mut b, format_args!("{v}"));
+    if b.cut {
+        b.text.push('…');
+    }
+    b.text
 }
 
 /// regorus's error text (`--> file:line:col`, the policy line with a caret under the column,
@@ -1017,6 +1091,34 @@ mod tests {
         assert!(direct[0].len() == 1 && direct[0][0].contains("policy/runtime-error"), "{direct:#?}");
         assert!(direct[1].len() == 1 && direct[1][0].contains("main.deny /metadata/annotations/ratio"), "{direct:#?}");
         assert!(direct[2].is_empty(), "{direct:#?}");
+    }
+
+    /// A built-in check's result that is not a message is a finding too, in the VM and in the
+    /// interpreter, batched with a valid check.
+    #[test]
+    fn invalid_results_of_builtin_checks_are_findings() {
+        let src = |path: &str, text: &str| PolicySource { path: path.into(), text: text.into(), builtin: true };
+        let sources = vec![
+            src("a.rego", "package tollgate.k8s.a\nimport rego.v1\ndeny contains 42 if input.kind\ndeny contains {\"id\": \"x\"} if input.kind\n"),
+            src("b.rego", "package tollgate.k8s.b\nimport rego.v1\ndeny contains \"fine\" if input.kind\n"),
+        ];
+        let file = crate::source::SourceFile { path: "m.yaml".into(), bytes: b"kind: Pod\n".to_vec(), too_large: None };
+        let docs = crate::manifest::load(&file, &crate::manifest::Limits::default()).docs;
+        for vm in [true, false] {
+            let sel = Selection { vm, ..Default::default() };
+            let set = PolicySet::new(&sources, Vec::new(), &sel, false).expect("policies compile");
+            assert_eq!(set.uses_vm(), vm);
+            let found = summary(&set.worker().evaluate(&docs[0]));
+            assert_eq!(
+                found,
+                [
+                    "m.yaml policy/invalid-result  false data.tollgate.k8s.a.deny produced a result that is neither a string nor an object with a string `msg`: 42",
+                    "m.yaml policy/invalid-result  false data.tollgate.k8s.a.deny produced a result that is neither a string nor an object with a string `msg`: {\"id\":\"x\"}",
+                    "m.yaml tollgate.k8s.b.deny  false fine",
+                ],
+                "vm: {vm}"
+            );
+        }
     }
 
     /// Case-insensitive patterns work in the regex built-ins (the `regex` features Cargo.toml

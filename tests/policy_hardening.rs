@@ -1,0 +1,89 @@
+//! A policy can neither crash, stall, exhaust memory nor silently drop results: hostile and broken
+//! policies run through the real binary (`check` and `verify`), each attack reproduced as written.
+
+mod common;
+
+use std::path::Path;
+
+use common::{commit_all, copy_tree, repo, tollgate_env, write};
+use serde_json::Value;
+
+const CONFIGMAP: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n";
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/policy-hardening").join(name)
+}
+
+/// A repository holding one ConfigMap and the fixture policy directory `name` as `pol/`.
+fn repo_with(name: &str) -> tempfile::TempDir {
+    let dir = repo();
+    write(dir.path(), "cm.yaml", CONFIGMAP);
+    copy_tree(&fixture(name), &dir.path().join("pol"));
+    commit_all(dir.path(), "init");
+    dir
+}
+
+/// `(rule, message)` of every finding, sorted.
+fn findings(report: &Value) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = report["findings"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|f| {
+                    (f["rule"].as_str().unwrap_or("").to_string(), f["message"].as_str().unwrap_or("").to_string())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// Every result a gate rule produces that is not a message (a number, `null`, an array, an object
+/// without a string `msg`) is a blocking `policy/invalid-result` finding that names the rule and
+/// shows the value, in deny, warn and violation rules, in the interpreter, in the VM and with
+/// `--combine`.
+#[test]
+fn results_that_are_not_messages_are_findings() {
+    let dir = repo_with("invalid-results");
+    let want_invalid = [
+        ("data.main.deny", "42"),
+        ("data.main.deny", "null"),
+        ("data.main.deny", "[1,2]"),
+        ("data.main.deny", "{\"message\":\"no msg key\"}"),
+        ("data.main.deny", "{\"msg\":7}"),
+        ("data.main.warn", "3.5"),
+        ("data.main.violation", "{\"msg\":[\"a\"]}"),
+        ("data.main.deny_complete", "{\"code\":1}"),
+    ];
+    for (args, env) in [(vec![], vec![]), (vec!["--combine"], vec![]), (vec![], vec![("TOLLGATE_REGO_VM", "all")])] {
+        let mut all = vec!["check", "-p", "pol", "--builtin", "none", "-o", "json"];
+        all.extend(args.iter().copied());
+        let run = tollgate_env(dir.path(), &all, None, &env);
+        run.expect_code(1);
+        let report = run.json();
+        let found = findings(&report);
+        for (rule, shown) in want_invalid {
+            let want =
+                format!("{rule} produced a result that is neither a string nor an object with a string `msg`: {shown}");
+            assert!(
+                found.iter().any(|(r, m)| r == "policy/invalid-result" && *m == want),
+                "{args:?} {env:?}: no finding `{want}` in {found:#?}"
+            );
+        }
+        assert!(found.iter().any(|(r, m)| r == "main.deny" && m == "a real message"), "{found:#?}");
+        // The 500-element array is shown cut, not whole.
+        let long = found
+            .iter()
+            .find(|(_, m)| m.contains("[1,2,3,4,5"))
+            .unwrap_or_else(|| panic!("no finding for the long array: {found:#?}"));
+        assert!(long.1.ends_with('…') && long.1.chars().count() < 400, "{long:?}");
+        // Every invalid result blocks, the warn rule's included.
+        for f in report["findings"].as_array().into_iter().flatten() {
+            if f["rule"] == "policy/invalid-result" {
+                assert_eq!(f["severity"], "error", "{f}");
+            }
+        }
+        assert_eq!(found.iter().filter(|(r, _)| r == "policy/invalid-result").count(), 9, "{found:#?}");
+    }
+}

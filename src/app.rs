@@ -362,10 +362,8 @@ fn policy_sources(s: &Settings, cwd: &Path, read: &GateReader<'_>) -> Result<(Ve
             return Err(AppError::Usage(format!("no Rego policies (*.rego) found in {}", display_path(&p, cwd))));
         }
         for (shown, bytes) in files {
-            let text = String::from_utf8(bytes).map_err(|_| AppError::Io {
-                path: shown.clone(),
-                message: "stream did not contain valid UTF-8".into(),
-            })?;
+            // A NUL byte or invalid UTF-8 is a compile error naming file:line:col.
+            let text = policy::screen::decode(&shown, bytes)?;
             sources.push(PolicySource { path: shown, text, builtin: false });
         }
     }
@@ -941,8 +939,9 @@ fn verify_cmd(args: VerifyArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatu
             return Err(AppError::Usage(format!("no Rego files (*.rego) found in {}", display_path(&p, cwd))));
         }
         for f in files {
-            let text = std::fs::read_to_string(&f).map_err(|e| io_err(&f, e))?;
-            sources.push(PolicySource { path: display_path(&f, cwd), text, builtin: false });
+            let shown = display_path(&f, cwd);
+            let text = policy::screen::decode(&shown, std::fs::read(&f).map_err(|e| io_err(&f, e))?)?;
+            sources.push(PolicySource { path: shown, text, builtin: false });
         }
     }
     let data_settings = Settings {

@@ -72,6 +72,7 @@ fn test_name(rule: &Rule) -> Option<String> {
 
 /// Load every source (tests included), run each `test_*` rule once, and collect coverage when asked.
 pub fn run(sources: &[PolicySource], data: Vec<Value>, coverage: bool) -> Result<VerifyReport, PolicyError> {
+    crate::policy::screen::screen(sources)?;
     let mut engine = Engine::new();
     engine.set_gather_prints(true);
     crate::policy::builtins::register(&mut engine).map_err(|e| PolicyError::Compile(e.to_string()))?;

@@ -87,3 +87,49 @@ fn results_that_are_not_messages_are_findings() {
         assert_eq!(found.iter().filter(|(r, _)| r == "policy/invalid-result").count(), 9, "{found:#?}");
     }
 }
+
+/// Run `tollgate check` and `tollgate verify` on a repository whose `pol/p.rego` holds `rego`
+/// (with a test beside it for verify); both must exit 2 with `want` in the error.
+#[track_caller]
+fn both_refuse(rego: &[u8], want: &str) {
+    let dir = repo();
+    write(dir.path(), "cm.yaml", CONFIGMAP);
+    write(dir.path(), "pol/p.rego", rego);
+    write(dir.path(), "pol/p_test.rego", "package main\nimport rego.v1\ntest_ok if true\n");
+    commit_all(dir.path(), "init");
+    for args in [&["check", "-p", "pol", "--builtin", "none"][..], &["verify", "-p", "pol"][..]] {
+        let run = tollgate_env(dir.path(), args, None, &[]);
+        run.expect_code(2);
+        assert!(run.stderr.contains(want), "{args:?}: `{want}` not in\n{}", run.stderr);
+    }
+}
+
+/// A NUL byte made regorus stop reading the file there: every rule after it was dropped and the
+/// gate passed. Invalid UTF-8 was an error without a place. Both are compile errors at
+/// file:line:col, in check and verify.
+#[test]
+fn nul_bytes_and_invalid_utf8_in_a_policy_are_compile_errors_with_their_place() {
+    both_refuse(
+        b"package main\nimport rego.v1\ndeny contains \"a\" if false\n\0\ndeny contains \"b\" if true\n",
+        "pol/p.rego:4:1: NUL byte",
+    );
+    both_refuse(
+        b"package main\nimport rego.v1\n# caf\xc3\xa9 \xff\ndeny contains \"b\" if true\n",
+        "pol/p.rego:3:8: invalid UTF-8",
+    );
+}
+
+/// A 30-level nested array literal never finished compiling (regorus's parser reads each level
+/// twice); 5,000 nested calls and a 19,000-term sum overflowed the stack (exit 134). Each is a
+/// compile error naming where, before regorus parses the file.
+#[test]
+fn deep_or_long_policy_source_is_refused_before_compiling() {
+    let head = "package main\nimport rego.v1\n";
+    let nested = format!("{head}x := {}1{}\ndeny contains \"a\" if count(x) > 0\n", "[".repeat(30), "]".repeat(30));
+    both_refuse(nested.as_bytes(), "pol/p.rego:3:27: too costly to parse");
+    let calls = format!("{head}x := {}1{}\ndeny contains \"a\" if x > 0\n", "abs(\n".repeat(5000), ")".repeat(5000));
+    both_refuse(calls.as_bytes(), "pol/p.rego:35:4: brackets nested more than 32 deep");
+    let sum = format!("{head}x := 1{}\ndeny contains \"a\" if x > 0\n", " + 1".repeat(19_000))
+        .replace(" + 1 + 1 + 1 + 1", " + 1 + 1 + 1 + 1\n");
+    both_refuse(sum.as_bytes(), "more than 64 operators in one chain");
+}

@@ -223,6 +223,7 @@ impl PolicySet {
         sel: &Selection,
         combine: bool,
     ) -> Result<PolicySet, PolicyError> {
+        super::screen::screen(sources)?;
         let mut engine = Engine::new();
         engine.set_gather_prints(true);
         super::builtins::register(&mut engine).map_err(|e| PolicyError::Compile(e.to_string()))?;

@@ -6,6 +6,7 @@ pub mod calls;
 pub mod engine;
 pub mod inventory;
 pub mod metadata;
+pub mod screen;
 pub mod vm_screen;
 
 pub use engine::{Evaluation, PolicyError, PolicySet, PolicySource, Selection, Worker};

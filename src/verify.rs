@@ -81,6 +81,8 @@ pub fn run(sources: &[PolicySource], data: Vec<Value>, coverage: bool) -> Result
     }
     // As in `check` (and `opa test`): a call to a function that exists nowhere does not compile.
     crate::policy::calls::check(&mut engine, sources)?;
+    // No recursion, a bounded evaluation depth and compile work, as in `check`.
+    crate::policy::graph::check(engine.get_modules())?;
     for d in data {
         engine.add_data(d).map_err(|e| PolicyError::Data(format!("cannot merge --data: {e}")))?;
     }

@@ -133,3 +133,48 @@ fn deep_or_long_policy_source_is_refused_before_compiling() {
         .replace(" + 1 + 1 + 1 + 1", " + 1 + 1 + 1 + 1\n");
     both_refuse(sum.as_bytes(), "more than 64 operators in one chain");
 }
+
+/// `f(x) := y if { y := f(x) }` aborted the process (stack overflow, exit 134); OPA refuses
+/// recursion at compile time, and so does tollgate, naming the cycle. A chain of 2,000 rules
+/// overflowed the stack without any recursion, and a body of 4,000 statements took seconds to
+/// compile (20 s for 8,000): both are compile errors too.
+#[test]
+fn recursion_deep_chains_and_costly_bodies_are_compile_errors() {
+    let head = "package main\nimport rego.v1\n";
+    let f = format!("{head}f(x) := y if {{ y := f(x) }}\ndeny contains \"r\" if f(1)\n");
+    both_refuse(f.as_bytes(), "pol/p.rego:3:1: data.main.f is recursive: data.main.f -> data.main.f");
+    let fg = format!("{head}f(x) := g(x)\ng(x) := f(x)\ndeny contains \"r\" if f(1)\n");
+    both_refuse(
+        fg.as_bytes(),
+        "pol/p.rego:3:1: data.main.f is recursive: data.main.f -> data.main.g (pol/p.rego:4:1) -> data.main.f",
+    );
+    let mut chain = format!("{head}r0 := 0\n");
+    for i in 0..2000 {
+        chain.push_str(&format!("r{} := r{i} + 1\n", i + 1));
+    }
+    chain.push_str("deny contains \"r\" if r2000 > 0\n");
+    both_refuse(
+        chain.as_bytes(),
+        "pol/p.rego:2004:1: evaluating data.main.deny could nest 14015 levels deep, over the limit of 5000",
+    );
+    let body: String = (0..4000).map(|i| format!("  x{i} := {i}\n")).collect();
+    let long = format!("{head}deny contains \"r\" if {{\n{body}  false\n}}\n");
+    both_refuse(long.as_bytes(), "pol/p.rego:3:1: data.main.deny is too costly to compile");
+}
+
+/// Recursion between rules was a runtime error on each document in the interpreter (and would have
+/// overflowed the VM's stack): it is a compile error whichever engine would run it.
+#[test]
+fn recursion_between_rules_is_a_compile_error_in_either_engine() {
+    let dir = repo_with("recursion");
+    for vm in ["0", "all", ""] {
+        let run =
+            tollgate_env(dir.path(), &["check", "-p", "pol", "--builtin", "none"], None, &[("TOLLGATE_REGO_VM", vm)]);
+        run.expect_code(2);
+        assert!(
+            run.stderr.contains("pol/recursive.rego:7:1: data.main.a is recursive: data.main.a -> data.main.b (pol/recursive.rego:9:1) -> data.main.a"),
+            "{vm}: {}",
+            run.stderr
+        );
+    }
+}

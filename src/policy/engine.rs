@@ -286,6 +286,7 @@ impl PolicySet {
         // A call to a function that exists nowhere is a compile error, as in OPA (regorus would
         // only fail when a document reaches it).
         super::calls::check(&mut engine, sources)?;
+        super::graph::check(engine.get_modules())?;
         for d in data {
             engine.add_data(d).map_err(|e| PolicyError::Data(format!("cannot merge --data: {e}")))?;
         }

@@ -368,7 +368,14 @@ fn policy_sources(s: &Settings, cwd: &Path, read: &GateReader<'_>) -> Result<(Ve
         }
     }
     let (vm, user_vm) = vm_setting(std::env::var("TOLLGATE_REGO_VM").ok().as_deref());
-    let sel = Selection { namespaces: s.namespace.clone(), all_namespaces: s.all_namespaces, builtin_ids, vm, user_vm };
+    let sel = Selection {
+        namespaces: s.namespace.clone(),
+        all_namespaces: s.all_namespaces,
+        builtin_ids,
+        vm,
+        user_vm,
+        limits: Default::default(),
+    };
     Ok((sources, sel))
 }
 
@@ -539,6 +546,8 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(s.jobs.unwrap_or(0))
+        // Policies are evaluated on these threads: see policy::limits.
+        .stack_size(policy::limits::EVAL_STACK)
         .build()
         .map_err(|e| AppError::Usage(format!("cannot start worker threads: {e}")))?;
 
@@ -551,7 +560,10 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
         Some(pr) => pr.gate_error(e),
         None => e,
     };
-    let (sources, sel) = policy_sources(&s, cwd, &read_gate).map_err(gate_err)?;
+    let (sources, mut sel) = policy_sources(&s, cwd, &read_gate).map_err(gate_err)?;
+    // Flags only: `.tollgate.yaml` is the pull request's to change.
+    sel.limits = policy::limits::Limits::from_flags(args.policy_timeout, args.policy_run_timeout, args.policy_memory)
+        .map_err(AppError::Usage)?;
     let mut data = load_data_from(&s, cwd, &read_gate).map_err(gate_err)?;
     // Parameters of the built-in checks (METADATA defaults, then `.tollgate.yaml` `params:`).
     // `--kubernetes-version` (or `kubernetes-version:`) is also the version-dependent checks'

@@ -5,9 +5,15 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+// Counted per thread while a policy is evaluated: the memory ceiling of policy::limits.
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: tollgate::policy::limits::Metered<mimalloc::MiMalloc> =
+    tollgate::policy::limits::Metered(mimalloc::MiMalloc);
+#[cfg(not(feature = "mimalloc"))]
+#[global_allocator]
+static GLOBAL: tollgate::policy::limits::Metered<std::alloc::System> =
+    tollgate::policy::limits::Metered(std::alloc::System);
 
 fn main() -> ExitCode {
     // regorus builds `anyhow` errors on its hot path and drops them (a reference that is not a
@@ -18,6 +24,16 @@ fn main() -> ExitCode {
     if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {
         std::env::set_var("RUST_LIB_BACKTRACE", "0");
     }
+    // A policy evaluation that cannot be stopped (see policy::limits): the run ends, exit 2. The
+    // message goes straight to file descriptor 2: `run` holds the stderr lock throughout.
+    tollgate::policy::limits::on_stuck(|message| {
+        use std::io::Write;
+        use std::os::fd::FromRawFd;
+        // SAFETY: descriptor 2 stays open for the life of the process; ManuallyDrop never closes it.
+        let mut fd2 = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(2) });
+        let _ = writeln!(fd2, "error: {message}");
+        std::process::exit(2);
+    });
     let cli = tollgate::cli::Cli::parse();
     let cwd = match std::env::current_dir() {
         Ok(d) => d,

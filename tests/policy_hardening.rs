@@ -178,3 +178,169 @@ fn recursion_between_rules_is_a_compile_error_in_either_engine() {
         );
     }
 }
+
+/// The findings of the report whose rule is `rule`, as (file, document, message).
+fn findings_of(report: &Value, rule: &str) -> Vec<(String, u64, String)> {
+    let mut v: Vec<(String, u64, String)> = report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["rule"] == rule)
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap_or("").to_string(),
+                f["document"].as_u64().unwrap_or(u64::MAX),
+                f["message"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// `count(numbers.range(1, 1000000000))` grew memory at ~1 GB/s without bound, and a bound near
+/// 2^63 panicked the process (exit 101): both are a `policy/resource-limit` finding on the
+/// document, and a failed test in verify.
+#[test]
+fn a_policy_that_would_exhaust_memory_is_stopped_with_a_finding() {
+    let dir = repo_with("range");
+    let run = tollgate_env(dir.path(), &["check", "-p", "pol", "--builtin", "none", "-o", "json"], None, &[]);
+    run.expect_code(1);
+    let report = run.json();
+    assert_eq!(
+        findings_of(&report, "policy/resource-limit"),
+        [(
+            "cm.yaml".to_string(),
+            0,
+            "policy evaluation of this document was stopped: it went over the memory ceiling of one evaluation, 512 MiB (--policy-memory)".to_string()
+        )],
+        "{report:#}"
+    );
+    let run = tollgate_env(dir.path(), &["verify", "-p", "pol"], None, &[]);
+    run.expect_code(1);
+    assert!(run.stdout.contains("FAIL pol/range_test.rego: data.main.test_billion"), "{}", run.stdout);
+    assert!(run.stdout.contains("stopped: over the memory ceiling of one evaluation, 512 MiB"), "{}", run.stdout);
+}
+
+/// A value grown a step at a time (a comprehension) is stopped by the memory ceiling too.
+#[test]
+fn a_growing_value_is_stopped_at_the_memory_ceiling() {
+    let dir = repo_with("grow");
+    let args =
+        ["check", "-p", "pol", "--builtin", "none", "-o", "json", "--policy-memory", "16", "--policy-timeout", "3"];
+    let run = tollgate_env(dir.path(), &args, None, &[]);
+    run.expect_code(1);
+    let found = findings_of(&run.json(), "policy/resource-limit");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].2.ends_with("it went over the memory ceiling of one evaluation, 16 MiB (--policy-memory)"),
+        "{found:#?}"
+    );
+}
+
+/// The time budget is per document and applies once: a document that runs out of it gets one
+/// `policy/resource-limit` finding (no second evaluation by the fallback, no runtime error), and
+/// the next document gets its own budget.
+#[test]
+fn each_document_has_one_time_budget() {
+    let dir = repo_with("loop");
+    write(dir.path(), "two.yaml", format!("{CONFIGMAP}---\n{CONFIGMAP}"));
+    commit_all(dir.path(), "two");
+    let args = ["check", "-p", "pol", "--builtin", "none", "-o", "json", "--policy-timeout", "0.5"];
+    let run = tollgate_env(dir.path(), &args, None, &[]);
+    run.expect_code(1);
+    let report = run.json();
+    let msg = "policy evaluation of this document was stopped: it took longer than the time budget of one document, 500 ms (--policy-timeout)";
+    assert_eq!(
+        findings_of(&report, "policy/resource-limit"),
+        [("cm.yaml".into(), 0, msg.into()), ("two.yaml".into(), 0, msg.into()), ("two.yaml".into(), 1, msg.into())],
+        "{report:#}"
+    );
+    assert_eq!(report["summary"]["errors"], 3, "{report:#}");
+}
+
+/// The run's budget: once spent, the documents left are not evaluated but each gets a finding,
+/// and the run ends (in check, and with --combine).
+#[test]
+fn the_run_has_one_time_budget() {
+    let dir = repo_with("loop");
+    for i in 0..3 {
+        write(dir.path(), &format!("more/{i}.yaml"), CONFIGMAP);
+    }
+    commit_all(dir.path(), "more");
+    let args = [
+        "check",
+        "-p",
+        "pol",
+        "--builtin",
+        "none",
+        "-o",
+        "json",
+        "-j",
+        "1",
+        "--policy-timeout",
+        "30",
+        "--policy-run-timeout",
+        "1",
+    ];
+    let run = tollgate_env(dir.path(), &args, None, &[]);
+    run.expect_code(1);
+    let report = run.json();
+    let found = findings_of(&report, "policy/resource-limit");
+    assert_eq!(found.len(), 4, "one finding per document: {found:#?}");
+    let ran_out = found.iter().filter(|f| f.2 == "policy evaluation of this document was stopped: the run's policy time budget of 1 s (--policy-run-timeout) ran out").count();
+    let skipped = found.iter().filter(|f| f.2 == "not evaluated: the run's policy time budget of 1 s (--policy-run-timeout) ran out before this document").count();
+    assert_eq!((ran_out, skipped), (1, 3), "{found:#?}");
+    let mut combined = args.to_vec();
+    combined.push("--combine");
+    let run = tollgate_env(dir.path(), &combined, None, &[]);
+    run.expect_code(1);
+    let found = findings_of(&run.json(), "policy/resource-limit");
+    assert_eq!(
+        found,
+        [(String::new(), u64::MAX, "policy evaluation of the combined documents was stopped: the run's policy time budget of 1 s (--policy-run-timeout) ran out".into())],
+    );
+}
+
+/// One built-in call that builds a huge value never reaches regorus's timer: the memory ceiling
+/// holds the thread and the watchdog ends the run with exit 2, naming the document (never an
+/// out-of-memory kill or a hang).
+#[test]
+fn an_evaluation_that_cannot_be_stopped_ends_the_run() {
+    let dir = repo_with("doubling");
+    let args = ["check", "-p", "pol", "--builtin", "none", "--policy-memory", "8", "--policy-timeout", "0.5"];
+    let run = tollgate_env(dir.path(), &args, None, &[]);
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains(
+            "error: policy evaluation of cm.yaml (document 0) did not stop within its time budget and 10 s more"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+/// A chain of 700 rules, just inside the depth limit, overflowed the stack before (550 in a
+/// release build): it now evaluates, on a document, with --combine and in verify.
+#[test]
+fn a_deep_evaluation_inside_the_limit_runs() {
+    let mut chain = String::from("package main\nimport rego.v1\nr0 := 0\n");
+    for i in 0..700 {
+        chain.push_str(&format!("r{} := r{i} + 1\n", i + 1));
+    }
+    chain.push_str("deny contains sprintf(\"depth %d\", [r700]) if r700 > 0\n");
+    let dir = repo();
+    write(dir.path(), "cm.yaml", CONFIGMAP);
+    write(dir.path(), "pol/chain.rego", &chain);
+    write(dir.path(), "pol/chain_test.rego", "package main\nimport rego.v1\ntest_depth if r700 == 700\n");
+    commit_all(dir.path(), "init");
+    for extra in [None, Some("--combine")] {
+        let mut args = vec!["check", "-p", "pol", "--builtin", "none", "-o", "json"];
+        args.extend(extra);
+        let run = tollgate_env(dir.path(), &args, None, &[]);
+        run.expect_code(1);
+        assert_eq!(findings(&run.json()), [("main.deny".to_string(), "depth 700".to_string())], "{extra:?}");
+    }
+    let run = tollgate_env(dir.path(), &["verify", "-p", "pol"], None, &[]);
+    run.expect_code(0);
+}

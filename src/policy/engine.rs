@@ -2,17 +2,17 @@
 //! over documents in parallel (one engine clone per rayon worker).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::num::NonZeroU32;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::Instant;
 
 use rayon::prelude::*;
 use regorus::languages::rego::compiler::Compiler;
 use regorus::rvm::{Program, RegoVM};
 use regorus::unstable::{Rule, RuleHead};
-use regorus::utils::limits::ExecutionTimerConfig;
 use regorus::{Engine, Value};
 
+use super::limits::{self, Limits, Stop};
 use super::metadata::{self, Metadata, Scope};
 use super::vm_screen;
 use crate::finding::{Finding, Origin, Risk, Severity, Suppression};
@@ -41,6 +41,8 @@ pub struct Selection {
     /// The user's policies too, when [`vm_screen`](super::vm_screen) finds nothing in them the VM
     /// reads differently (opt-in: a runtime error in them is then undefined, not a finding).
     pub user_vm: bool,
+    /// Time and memory budgets of evaluation.
+    pub limits: Limits,
 }
 
 /// Tool failures while loading policies (exit 2).
@@ -88,6 +90,9 @@ pub struct PolicySet {
     program: Option<Arc<Program>>,
     /// Why the user's policies run in the interpreter (`None`: in the VM, or there are none).
     pub user_interpreted: Option<String>,
+    limits: Limits,
+    /// When the run's evaluation budget ends: [`Limits::run_time`] after the policies compiled.
+    run_deadline: Instant,
 }
 
 /// The checks that apply to a document of each kind, evaluated as one rule of a generated module
@@ -134,10 +139,6 @@ struct Part {
 }
 
 const BATCH_PACKAGE: &str = "tollgate_internal.batch";
-
-/// Wall-clock budget of one evaluation (a document's batch), in the interpreter and the VM.
-const EVAL_TIME_LIMIT: Duration = Duration::from_secs(30);
-const CHECK_INTERVAL: NonZeroU32 = NonZeroU32::MIN.saturating_add(999);
 
 /// What evaluation produced.
 #[derive(Debug, Default)]
@@ -216,8 +217,19 @@ pub(crate) fn add_module(engine: &mut Engine, src: &PolicySource) -> Result<Stri
 }
 
 impl PolicySet {
-    /// Compile every source, merge `data`, and select the packages that run.
+    /// Compile every source, merge `data`, and select the packages that run. Compiled on a thread
+    /// with [`limits::EVAL_STACK`]: regorus's passes over a module recurse as deep as its
+    /// expressions nest (bounded by [`super::screen`]).
     pub fn new(
+        sources: &[PolicySource],
+        data: Vec<Value>,
+        sel: &Selection,
+        combine: bool,
+    ) -> Result<PolicySet, PolicyError> {
+        limits::on_big_stack(|| PolicySet::compile(sources, data, sel, combine))
+    }
+
+    fn compile(
         sources: &[PolicySource],
         data: Vec<Value>,
         sel: &Selection,
@@ -227,10 +239,7 @@ impl PolicySet {
         let mut engine = Engine::new();
         engine.set_gather_prints(true);
         super::builtins::register(&mut engine).map_err(|e| PolicyError::Compile(e.to_string()))?;
-        engine.set_execution_timer_config(ExecutionTimerConfig {
-            limit: EVAL_TIME_LIMIT,
-            check_interval: CHECK_INTERVAL,
-        });
+        super::guards::register(&mut engine).map_err(|e| PolicyError::Compile(e.to_string()))?;
         // The user's modules run in the VM when the screen finds nothing the VM reads differently,
         // as the texts it returns (`:=` in bodies as ` =`).
         let mut rewritten: Vec<PolicySource>;
@@ -385,7 +394,16 @@ impl PolicySet {
         if program.is_none() && user_vm && user_interpreted.is_none() && !combine {
             user_interpreted = Some("the VM could not compile them".to_string());
         }
-        Ok(PolicySet { engine, checks, combine, batches, program, user_interpreted })
+        Ok(PolicySet {
+            engine,
+            checks,
+            combine,
+            batches,
+            program,
+            user_interpreted,
+            limits: sel.limits,
+            run_deadline: Instant::now() + sel.limits.run_time,
+        })
     }
 
     /// Whether a selected check declares `custom.scope: inventory` (reads the other documents of
@@ -427,27 +445,26 @@ impl PolicySet {
     /// A per-thread evaluator: an engine clone (cheap, shares the compiled modules) and, when
     /// built-in checks run in the VM, a VM holding the shared program and the same data.
     pub fn worker(&self) -> Worker<'_> {
-        let vm = self.program.as_ref().and_then(|program| {
+        Worker { set: self, engine: self.engine.clone(), vm: self.vm(), slot: limits::Slot::new() }
+    }
+
+    fn vm(&self) -> Option<RegoVM> {
+        self.program.as_ref().and_then(|program| {
             let mut vm = RegoVM::new();
             vm.load_program(program.clone());
-            vm.set_execution_timer_config(Some(ExecutionTimerConfig {
-                limit: EVAL_TIME_LIMIT,
-                check_interval: CHECK_INTERVAL,
-            }));
             // The VM's default budget of 25,000 instructions per evaluation is less than the
             // library needs for a large pod spec; the time limit bounds a runaway evaluation.
             vm.set_max_instructions(usize::MAX);
             // Not strict: a runtime error inside a rule body makes that body undefined in the VM
             // whatever this says (regorus 0.14 catches it where the rule is called), and strict
             // mode would add differences of its own (`1 < "a"` an error instead of Rego's order
-            // of types, a `null` condition false). A batch that fails as a whole (time limit) is
-            // evaluated again in the interpreter, check by check.
+            // of types, a `null` condition false). A batch that fails as a whole is evaluated
+            // again in the interpreter, check by check.
             vm.set_strict_builtin_errors(false);
             // The interpreter's data: `--data`, the checks' parameters, the inventory.
             vm.set_data(self.engine.get_data()).ok()?;
             Some(vm)
-        });
-        Worker { set: self, engine: self.engine.clone(), vm }
+        })
     }
 
     /// Evaluate every selected check over the documents (in parallel unless `--combine`).
@@ -464,7 +481,30 @@ impl PolicySet {
         out
     }
 
+    /// `--combine`: one evaluation of every rule over all documents, on a thread with
+    /// [`limits::EVAL_STACK`], within the run's budget.
     fn evaluate_combined(&self, docs: &[Document]) -> Evaluation {
+        limits::on_big_stack(|| {
+            let slot = limits::Slot::new();
+            let deadline = self.run_deadline;
+            let _watching = slot.watch(|| format!("the {} combined documents (--combine)", docs.len()), deadline);
+            let meter = limits::meter(self.limits.memory, deadline);
+            let caught = std::panic::catch_unwind(AssertUnwindSafe(|| self.combined_within(docs, deadline)));
+            let exceeded = meter.exceeded();
+            drop(meter);
+            match caught {
+                Ok((mut out, stop)) => {
+                    if let Some(stop) = if exceeded { Some(Stop::Memory) } else { stop } {
+                        out.findings.push(stopped(None, stop, &self.limits, true));
+                    }
+                    out
+                }
+                Err(panic) => Evaluation { findings: vec![panicked(None, &*panic)], prints: Vec::new() },
+            }
+        })
+    }
+
+    fn combined_within(&self, docs: &[Document], deadline: Instant) -> (Evaluation, Option<Stop>) {
         let mut engine = self.engine.clone();
         let input: Vec<Value> = docs
             .iter()
@@ -477,10 +517,17 @@ impl PolicySet {
             .collect();
         engine.set_input(Value::from(input));
         let mut out = Evaluation::default();
-        for check in &self.checks {
+        let mut stop = None;
+        'checks: for check in &self.checks {
             for rule in &check.rules {
-                let excepted = is_excepted(&mut engine, check, rule);
-                match engine.eval_rule(rule.path.clone()) {
+                let excepted = is_excepted(&mut engine, check, rule, deadline);
+                engine.set_execution_timer_config(limits::timer_until(deadline));
+                let result = engine.eval_rule(rule.path.clone());
+                if let Some(s) = spent(deadline) {
+                    stop = Some(s);
+                    break 'checks;
+                }
+                match result {
                     Ok(v) => {
                         // A combined result locates itself with a path whose first step is the
                         // index into `input` (then `contents`).
@@ -501,7 +548,20 @@ impl PolicySet {
             }
         }
         out.prints.extend(engine.take_prints().unwrap_or_default());
-        out
+        (out, stop)
+    }
+}
+
+/// Whether an evaluation that was due at `deadline` must stop: its time is up, or it went over
+/// its memory ceiling. Its results so far stand (they are findings all the same), but rules the
+/// timer cut short may be missing, so a stopped evaluation is itself a blocking finding.
+fn spent(deadline: Instant) -> Option<Stop> {
+    if limits::exceeded() {
+        Some(Stop::Memory)
+    } else if Instant::now() >= deadline {
+        Some(Stop::Time)
+    } else {
+        None
     }
 }
 
@@ -606,11 +666,47 @@ pub struct Worker<'a> {
     set: &'a PolicySet,
     engine: Engine,
     vm: Option<RegoVM>,
+    /// What the watchdog sees of this worker.
+    slot: Arc<limits::Slot>,
 }
 
 impl Worker<'_> {
-    /// All selected checks over one document.
+    /// All selected checks over one document, within its budgets: [`Limits::document_time`] from
+    /// now (once, the fallback evaluations included), the run's deadline, the memory ceiling. A
+    /// budget reached is a `policy/resource-limit` finding on the document; a document reached
+    /// after the run's deadline is not evaluated but reported. A panic inside regorus is a
+    /// `policy/runtime-error` finding, and the worker starts again from the compiled policies.
     pub fn evaluate(&mut self, doc: &Document) -> Evaluation {
+        let set = self.set;
+        let start = Instant::now();
+        if start >= set.run_deadline {
+            return Evaluation { findings: vec![not_evaluated(doc, &set.limits)], prints: Vec::new() };
+        }
+        let by_run = start + set.limits.document_time >= set.run_deadline;
+        let deadline = if by_run { set.run_deadline } else { start + set.limits.document_time };
+        let slot = self.slot.clone();
+        let _watching = slot.watch(|| format!("{} (document {})", doc.file.path, doc.index), deadline);
+        let meter = limits::meter(set.limits.memory, deadline);
+        let caught = std::panic::catch_unwind(AssertUnwindSafe(|| self.evaluate_within(doc, deadline)));
+        let exceeded = meter.exceeded();
+        drop(meter);
+        match caught {
+            Ok((mut out, stop)) => {
+                if let Some(stop) = if exceeded { Some(Stop::Memory) } else { stop } {
+                    out.findings.push(stopped(Some(doc), stop, &set.limits, by_run));
+                }
+                out
+            }
+            Err(panic) => {
+                // regorus's state may be half updated: start again from the compiled policies.
+                self.engine = set.engine.clone();
+                self.vm = set.vm();
+                Evaluation { findings: vec![panicked(Some(doc), &*panic)], prints: Vec::new() }
+            }
+        }
+    }
+
+    fn evaluate_within(&mut self, doc: &Document, deadline: Instant) -> (Evaluation, Option<Stop>) {
         let set = self.set;
         let b = &set.batches;
         let group = match &doc.resource.kind {
@@ -619,32 +715,42 @@ impl Worker<'_> {
         };
         let Some(group) = group.and_then(|g| b.groups.get(g)) else {
             let all: Vec<usize> = (0..set.checks.len()).collect();
-            return self.evaluate_each(doc, &all);
+            return self.each_within(doc, &all, deadline);
         };
         let mut out = Evaluation::default();
         let mut interpreted = false;
+        let mut stop = None;
         for part in &group.parts {
             let values = match (part.vm, self.vm.as_mut()) {
                 (true, Some(vm)) => {
                     vm.set_input(doc.value.clone());
+                    vm.set_execution_timer_config(Some(limits::timer_until(deadline)));
                     vm.execute_entry_point_by_name(&part.path).ok()
                 }
                 _ => {
                     interpreted = true;
                     self.engine.set_input(doc.value.clone());
+                    self.engine.set_execution_timer_config(limits::timer_until(deadline));
                     self.engine.eval_rule(part.path.clone()).ok()
                 }
             };
+            // Out of budget: no fallback; the values are kept if there are any.
+            stop = spent(deadline);
             // Each entry's value (undefined where the rule is): a direct part's is its rule's.
             let entries: Vec<Value> = match values {
                 Some(Value::Array(values)) if !part.direct => values.iter().map(unbatch).collect(),
                 Some(v) if part.direct => vec![v],
+                _ if stop.is_some() => break,
                 _ => {
                     // A runtime error in one check: evaluate them one by one in the interpreter, so
                     // that the error is a finding of that check and the others still report.
-                    let each = self.evaluate_each(doc, &part.checks);
+                    let (each, each_stop) = self.each_within(doc, &part.checks, deadline);
                     out.findings.extend(each.findings);
                     out.prints.extend(each.prints);
+                    if each_stop.is_some() {
+                        stop = each_stop;
+                        break;
+                    }
                     continue;
                 }
             };
@@ -658,20 +764,30 @@ impl Worker<'_> {
                     push_results(&mut out.findings, check, rule, v, Some(doc), excepted, in_document(doc));
                 }
             }
+            if stop.is_some() {
+                break;
+            }
         }
         if interpreted {
             if let Ok(prints) = self.engine.take_prints() {
                 out.prints.extend(prints.into_iter().map(|p| format!("{}: {p}", doc.file.path)));
             }
         }
-        out
+        (out, stop)
+    }
+
+    /// The given checks one at a time, as the fallback does, without budgets (for the tests).
+    #[cfg(test)]
+    fn evaluate_each(&mut self, doc: &Document, checks: &[usize]) -> Evaluation {
+        self.each_within(doc, checks, Instant::now() + std::time::Duration::from_secs(3600)).0
     }
 
     /// The given checks one `eval_rule` at a time in the interpreter (the fallback when a batch
-    /// fails).
-    fn evaluate_each(&mut self, doc: &Document, checks: &[usize]) -> Evaluation {
+    /// fails), until `deadline`.
+    fn each_within(&mut self, doc: &Document, checks: &[usize], deadline: Instant) -> (Evaluation, Option<Stop>) {
         let mut out = Evaluation::default();
         let mut input_set = false;
+        let mut stop = None;
         for check in checks.iter().filter_map(|&i| self.set.checks.get(i)) {
             if let Some(kinds) = &check.kinds {
                 match &doc.resource.kind {
@@ -683,14 +799,17 @@ impl Worker<'_> {
                 self.engine.set_input(doc.value.clone());
                 input_set = true;
             }
-            eval_check(&mut self.engine, check, doc, &mut out.findings);
+            stop = eval_check(&mut self.engine, check, doc, &mut out.findings, deadline);
+            if stop.is_some() {
+                break;
+            }
         }
         if input_set {
             if let Ok(prints) = self.engine.take_prints() {
                 out.prints.extend(prints.into_iter().map(|p| format!("{}: {p}", doc.file.path)));
             }
         }
-        out
+        (out, stop)
     }
 }
 
@@ -701,8 +820,9 @@ fn strip_contents(rest: &[PathSeg]) -> Vec<PathSeg> {
     }
 }
 
-fn is_excepted(engine: &mut Engine, check: &Check, rule: &RuleRef) -> Option<Suppression> {
+fn is_excepted(engine: &mut Engine, check: &Check, rule: &RuleRef, deadline: Instant) -> Option<Suppression> {
     let path = check.exception.as_ref()?;
+    engine.set_execution_timer_config(limits::timer_until(deadline));
     let v = engine.eval_rule(path.clone()).ok()?;
     excepted_by(&v, check, rule)
 }
@@ -729,14 +849,30 @@ fn excepted_by(v: &Value, check: &Check, rule: &RuleRef) -> Option<Suppression> 
     })
 }
 
-fn eval_check(engine: &mut Engine, check: &Check, doc: &Document, out: &mut Vec<Finding>) {
+/// One check's rules on one document, until `deadline`; whether the budget stopped it.
+fn eval_check(
+    engine: &mut Engine,
+    check: &Check,
+    doc: &Document,
+    out: &mut Vec<Finding>,
+    deadline: Instant,
+) -> Option<Stop> {
     for rule in &check.rules {
-        let excepted = is_excepted(engine, check, rule);
-        match engine.eval_rule(rule.path.clone()) {
+        let excepted = is_excepted(engine, check, rule, deadline);
+        engine.set_execution_timer_config(limits::timer_until(deadline));
+        let result = engine.eval_rule(rule.path.clone());
+        if let Some(stop) = spent(deadline) {
+            if let Ok(v) = result {
+                push_results(out, check, rule, &v, Some(doc), excepted, in_document(doc));
+            }
+            return Some(stop);
+        }
+        match result {
             Ok(v) => push_results(out, check, rule, &v, Some(doc), excepted, in_document(doc)),
             Err(e) => out.push(runtime_error(check, rule, Some(doc), &e.to_string())),
         }
     }
+    None
 }
 
 /// Where a result of an evaluation on one document is: its `path` inside that document.
@@ -893,6 +1029,58 @@ fn runtime_error(check: &Check, rule: &RuleRef, doc: Option<&Document>, err: &st
         doc,
         format!("data.{}.{} failed on this document: {}", check.package, rule.name, one_line(err)),
         "fix the policy, or guard the expression against this input",
+    )
+}
+
+const RESOURCE_HELP: &str = "the policy loops, recurses or builds large values on this document: fix it, or \
+     raise the limit with the flag the message names if the document really needs it";
+
+/// An evaluation stopped by a budget (on `doc`; none with `--combine`). `by_run`: the run's
+/// deadline came before the document's own.
+pub(crate) fn stopped(doc: Option<&Document>, stop: Stop, l: &Limits, by_run: bool) -> Finding {
+    let on = if doc.is_some() { "this document" } else { "the combined documents" };
+    let why = match (stop, by_run) {
+        (Stop::Memory, _) => format!(
+            "it went over the memory ceiling of one evaluation, {} (--policy-memory)",
+            limits::show_memory(l.memory)
+        ),
+        (Stop::Time, false) => format!(
+            "it took longer than the time budget of one document, {} (--policy-timeout)",
+            limits::show_duration(l.document_time)
+        ),
+        (Stop::Time, true) => format!(
+            "the run's policy time budget of {} (--policy-run-timeout) ran out",
+            limits::show_duration(l.run_time)
+        ),
+    };
+    policy_problem("policy/resource-limit", doc, format!("policy evaluation of {on} was stopped: {why}"), RESOURCE_HELP)
+}
+
+/// A document reached after the run's budget ran out.
+fn not_evaluated(doc: &Document, l: &Limits) -> Finding {
+    policy_problem(
+        "policy/resource-limit",
+        Some(doc),
+        format!(
+            "not evaluated: the run's policy time budget of {} (--policy-run-timeout) ran out before this document",
+            limits::show_duration(l.run_time)
+        ),
+        RESOURCE_HELP,
+    )
+}
+
+/// regorus panicked evaluating a document (a bug in it, reached by the policy).
+fn panicked(doc: Option<&Document>, panic: &(dyn std::any::Any + Send)) -> Finding {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    policy_problem(
+        "policy/runtime-error",
+        doc,
+        format!("policy evaluation failed inside regorus: {}", one_line(&what)),
+        "the policy reaches a defect of the Rego engine; change the expression it fails on",
     )
 }
 
@@ -1120,6 +1308,39 @@ mod tests {
                 ],
                 "vm: {vm}"
             );
+        }
+    }
+
+    /// A check that runs out of its document's time budget, in the VM and in the interpreter, is
+    /// one `policy/resource-limit` finding: the batch is not evaluated again check by check (that
+    /// fallback used to spend the budget a second time), and the next document has its own.
+    #[test]
+    fn a_batch_out_of_time_is_one_finding_and_not_retried() {
+        let src = |path: &str, text: &str| PolicySource { path: path.into(), text: text.into(), builtin: true };
+        let sources = vec![
+            src("a.rego", "package tollgate.k8s.a\nimport rego.v1\ndeny contains \"never\" if { some x in data.big; some y in data.big; x == y + 1000000 }\n"),
+            src("b.rego", "package tollgate.k8s.b\nimport rego.v1\ndeny contains \"fine\" if input.kind\n"),
+        ];
+        let big: Vec<Value> = (0..20_000).map(Value::from).collect();
+        let mut data = BTreeMap::new();
+        data.insert(Value::from("big"), Value::from(big));
+        let file = crate::source::SourceFile {
+            path: "m.yaml".into(),
+            bytes: b"kind: Pod\n---\nkind: Pod\n".to_vec(),
+            too_large: None,
+        };
+        let docs = crate::manifest::load(&file, &crate::manifest::Limits::default()).docs;
+        let limits = Limits { document_time: std::time::Duration::from_millis(300), ..Limits::default() };
+        for vm in [true, false] {
+            let sel = Selection { vm, limits, ..Default::default() };
+            let set = PolicySet::new(&sources, vec![Value::from(data.clone())], &sel, false).expect("policies compile");
+            assert_eq!(set.uses_vm(), vm);
+            let mut w = set.worker();
+            for d in &docs {
+                let found = summary(&w.evaluate(d));
+                let stop = "m.yaml policy/resource-limit  false policy evaluation of this document was stopped: it took longer than the time budget of one document, 300 ms (--policy-timeout)";
+                assert!(found.iter().filter(|f| f.contains("policy/")).eq([stop].iter()), "vm {vm}: {found:#?}");
+            }
         }
     }
 

@@ -139,6 +139,11 @@ struct Part {
 }
 
 const BATCH_PACKAGE: &str = "tollgate_internal.batch";
+/// Kinds times checks past which checks are not grouped (the library: about 2,500).
+const MAX_GROUPING: usize = 200_000;
+/// regorus's limits on one module, for the generated one.
+const MAX_BATCH_BYTES: usize = 1 << 20;
+const MAX_BATCH_LINES: usize = 20_000;
 
 /// What evaluation produced.
 #[derive(Debug, Default)]
@@ -309,14 +314,15 @@ impl PolicySet {
             b.build().map_err(|e| PolicyError::Glob(e.to_string()))?
         };
 
-        // Rules per package, from the AST.
+        // Rules per package, from the AST, in source order.
         let mut rules: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut seen: HashSet<(String, String)> = HashSet::new();
         for m in engine.get_modules().iter() {
             let pkg = vm_screen::package_of(m);
-            let list = rules.entry(pkg).or_default();
+            let list = rules.entry(pkg.clone()).or_default();
             for r in &m.policy {
                 if let Some(name) = head_name(r) {
-                    if !list.contains(&name) {
+                    if seen.insert((pkg.clone(), name.clone())) {
                         list.push(name);
                     }
                 }
@@ -384,9 +390,10 @@ impl PolicySet {
             });
         }
 
-        // Prepare once and compile every gate rule (surfaces static errors such as unknown
-        // functions before any document is read), so that every clone starts prepared.
-        for rule in checks.iter().flat_map(|c| c.rules.iter()) {
+        // Prepare once (regorus's analysis surfaces static errors before any document is read),
+        // so that every clone starts prepared. Once: each call re-runs regorus's loop hoisting
+        // over every module, and one per gate rule made 16,000 rules take ten minutes.
+        if let Some(rule) = checks.iter().flat_map(|c| c.rules.iter()).next() {
             let path: regorus::Rc<str> = regorus::Rc::from(rule.path.as_str());
             engine.compile_with_entrypoint(&path).map_err(|e| PolicyError::Compile(e.to_string()))?;
         }
@@ -576,6 +583,11 @@ fn batches(engine: &mut Engine, checks: &[Check]) -> Result<(Batches, Option<Arc
         return Ok((out, None));
     }
     let kinds: std::collections::BTreeSet<&String> = checks.iter().filter_map(|c| c.kinds.as_ref()).flatten().collect();
+    // Grouping costs kinds times checks: past a bound (thousands of checks each naming its own
+    // kinds), every check is evaluated on its own instead.
+    if (kinds.len() + 1).saturating_mul(checks.len()) > MAX_GROUPING {
+        return Ok((out, None));
+    }
     let applies = |c: &Check, kind: Option<&str>| match (&c.kinds, kind) {
         (None, _) => true,
         (Some(ks), Some(k)) => ks.contains(k),
@@ -629,22 +641,30 @@ fn batches(engine: &mut Engine, checks: &[Check]) -> Result<(Batches, Option<Arc
         }
     }
     engine.set_rego_v0(false);
+    // regorus refuses a module over 1 MiB or 20,000 lines: then no batches either.
+    if text.len() > MAX_BATCH_BYTES || text.lines().count() > MAX_BATCH_LINES {
+        return Ok((Batches::default(), None));
+    }
     engine
         .add_policy("<tollgate batch>".into(), text)
         .map_err(|e| PolicyError::Compile(format!("internal batch module: {e}")))?;
-    // Every part is compiled for the interpreter (the VM's fallback); the VM's program is built
-    // from the compiled policy (it holds every module) with the VM parts as entry points.
-    let mut vm_entries = Vec::new();
-    let mut compiled = None;
-    for p in out.groups.iter().flat_map(|b| b.parts.iter()) {
-        let path: regorus::Rc<str> = regorus::Rc::from(p.path.as_str());
-        let c = engine.compile_with_entrypoint(&path).map_err(|e| PolicyError::Compile(e.to_string()))?;
-        if p.vm {
-            vm_entries.push(p.path.as_str());
-            compiled = Some(c);
-        }
-    }
-    let program = compiled.and_then(|c| Compiler::compile_from_policy(&c, &vm_entries).ok());
+    // Compiled once, for the interpreter (the VM's fallback) and as the policy the VM's program is
+    // built from (it holds every module), with the VM parts as entry points.
+    let vm_entries: Vec<&str> =
+        out.groups.iter().flat_map(|b| b.parts.iter()).filter(|p| p.vm).map(|p| p.path.as_str()).collect();
+    let Some(entry) = vm_entries
+        .first()
+        .copied()
+        .or_else(|| out.groups.iter().flat_map(|b| b.parts.iter()).map(|p| p.path.as_str()).next())
+    else {
+        return Ok((out, None));
+    };
+    let compiled =
+        engine.compile_with_entrypoint(&regorus::Rc::from(entry)).map_err(|e| PolicyError::Compile(e.to_string()))?;
+    let program = match vm_entries.is_empty() {
+        true => None,
+        false => Compiler::compile_from_policy(&compiled, &vm_entries).ok(),
+    };
     if program.is_none() {
         for p in out.groups.iter_mut().flat_map(|b| b.parts.iter_mut()) {
             p.vm = false;

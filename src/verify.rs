@@ -106,13 +106,15 @@ fn run_here(
     engine.set_enable_coverage(coverage);
     // (file, package, test) in source order.
     let mut tests: Vec<(String, String, String)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for m in engine.get_modules().iter() {
         let pkg: String = m.package.refr.span().text().split_whitespace().collect();
         let file = m.package.span.source.get_path().to_string();
         for r in &m.policy {
             if let Some(n) = test_name(r) {
-                if !tests.iter().any(|(f, p, t)| *f == file && *p == pkg && *t == n) {
-                    tests.push((file.clone(), pkg.clone(), n));
+                let test = (file.clone(), pkg.clone(), n);
+                if seen.insert(test.clone()) {
+                    tests.push(test);
                 }
             }
         }

@@ -18,7 +18,7 @@
 //! `some`, `every`, a function's arguments) in the same or an enclosing query; a reference that
 //! stops at a package, or takes a computed step into it, depends on all of its rules.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use regorus::unstable::{AssignOp, Expr, Literal, Module, Query, Ref, Rule, RuleHead, Span};
 use regorus::Value;
@@ -53,12 +53,15 @@ pub fn check(modules: &[Ref<Module>]) -> Result<(), PolicyError> {
     let mut index: BTreeMap<Vec<String>, usize> = BTreeMap::new();
     let mut nodes: Vec<Node> = Vec::new();
     let mut defs: Vec<(usize, usize, usize)> = Vec::new();
+    // Package -> the first step of each of its rule paths.
+    let mut roots: HashMap<Vec<&str>, HashSet<String>> = HashMap::new();
     for (mi, m) in modules.iter().enumerate() {
         let Some(pkg) = components(&m.package.refr) else { continue };
         for (ri, r) in m.policy.iter().enumerate() {
             let Some(name) = head_path(r) else { continue };
+            roots.entry(pkg.clone()).or_default().extend(name.first().cloned());
             let mut path = vec!["data".to_string()];
-            path.extend(pkg.iter().cloned());
+            path.extend(pkg.iter().map(|s| s.to_string()));
             path.extend(name);
             let id = *index.entry(path.clone()).or_insert_with(|| {
                 nodes.push(Node { path, span: rule_span(r).clone(), weight: 0 });
@@ -73,9 +76,12 @@ pub fn check(modules: &[Ref<Module>]) -> Result<(), PolicyError> {
         let (Some(m), Some(r)) = (modules.get(mi), modules.get(mi).and_then(|m| m.policy.get(ri))) else {
             continue;
         };
+        let pkg = components(&m.package.refr).unwrap_or_default();
+        let none = HashSet::new();
         let mut w = Walker {
             index: &index,
-            pkg: components(&m.package.refr).unwrap_or_default(),
+            roots: roots.get(&pkg).unwrap_or(&none),
+            pkg,
             imports: imports(m),
             from: id,
             edges: &mut edges,
@@ -152,10 +158,10 @@ fn rule_span(r: &Rule) -> &Span {
 
 /// The static steps of a reference: `a.b["c"]` is `[a, b, c]`; `None` when it does not start with
 /// a name or has a computed step.
-fn components(e: &Expr) -> Option<Vec<String>> {
+fn components(e: &Expr) -> Option<Vec<&str>> {
     let (root, steps) = flatten(e);
     let Expr::Var { span, .. } = root else { return None };
-    let mut out = vec![span.text().to_string()];
+    let mut out = vec![span.text()];
     for s in steps {
         out.push(s?);
     }
@@ -163,19 +169,19 @@ fn components(e: &Expr) -> Option<Vec<String>> {
 }
 
 /// A reference as its root and its steps (`None` for a computed one), outermost last.
-fn flatten(e: &Expr) -> (&Expr, Vec<Option<String>>) {
+fn flatten(e: &Expr) -> (&Expr, Vec<Option<&str>>) {
     let mut steps = Vec::new();
     let mut cur = e;
     loop {
         match cur {
             Expr::RefDot { refr, field, .. } => {
-                steps.push(Some(field.0.text().to_string()));
+                steps.push(Some(field.0.text()));
                 cur = refr;
             }
             Expr::RefBrack { refr, index, .. } => {
                 steps.push(match index.as_ref() {
                     Expr::String { value: Value::String(s), .. } | Expr::RawString { value: Value::String(s), .. } => {
-                        Some(s.to_string())
+                        Some(s.as_ref())
                     }
                     _ => None,
                 });
@@ -200,43 +206,49 @@ fn head_path(r: &Rule) -> Option<Vec<String>> {
     let (root, steps) = flatten(refr);
     let Expr::Var { span, .. } = root else { return None };
     let mut out = vec![span.text().to_string()];
-    out.extend(steps.into_iter().map_while(|s| s));
+    out.extend(steps.into_iter().map_while(|s| s.map(str::to_string)));
     Some(out)
 }
 
 /// A module's import aliases and their targets under `data` (`k8s` -> `data.lib.k8s`).
-fn imports(m: &Module) -> Vec<(String, Vec<String>)> {
+fn imports(m: &Module) -> Vec<(&str, Vec<&str>)> {
     m.imports
         .iter()
         .filter_map(|i| {
             let target = components(&i.refr)?;
-            if target.first().map(String::as_str) != Some("data") {
+            if target.first() != Some(&"data") {
                 return None;
             }
             let alias = match &i.r#as {
-                Some(a) => a.text().to_string(),
-                None => target.last()?.clone(),
+                Some(a) => a.text(),
+                None => target.last()?,
             };
             Some((alias, target))
         })
         .collect()
 }
 
-struct Walker<'a> {
+/// Names borrowed from the syntax tree (`'m`).
+type Names<'m> = HashSet<&'m str>;
+
+struct Walker<'a, 'm> {
     index: &'a BTreeMap<Vec<String>, usize>,
+    /// The first step of every rule path of the module's package (`deny`, `a` for `a.b.c`): a name
+    /// that is none of these, an import or `data` reaches no rule.
+    roots: &'a HashSet<String>,
     /// The module's package, without `data`.
-    pkg: Vec<String>,
-    imports: Vec<(String, Vec<String>)>,
+    pkg: Vec<&'m str>,
+    imports: Vec<(&'m str, Vec<&'m str>)>,
     from: usize,
     edges: &'a mut Vec<BTreeSet<usize>>,
     compile_work: u64,
     /// The names each open query mentions and the comprehensions in it (innermost last).
-    mentioned: Vec<(HashSet<String>, u64)>,
+    mentioned: Vec<(Names<'m>, u64)>,
 }
 
-impl Walker<'_> {
+impl<'m> Walker<'_, 'm> {
     /// A rule's estimated evaluation depth; records its references.
-    fn rule(&mut self, r: &Rule) -> u64 {
+    fn rule(&mut self, r: &'m Rule) -> u64 {
         match r {
             Rule::Default { value, .. } => 1 + self.expr(value, &HashSet::new()),
             Rule::Spec { head, bodies, .. } => {
@@ -274,7 +286,7 @@ impl Walker<'_> {
 
     /// A query: its estimated depth (each statement nests the ones after it) and the names
     /// declared once it has run.
-    fn query(&mut self, q: &Query, outer: &HashSet<String>) -> (u64, HashSet<String>) {
+    fn query(&mut self, q: &'m Query, outer: &Names<'m>) -> (u64, Names<'m>) {
         let mut scope = outer.clone();
         self.mentioned.push((HashSet::new(), 0));
         let mut deepest = 0;
@@ -284,7 +296,7 @@ impl Walker<'_> {
                 d = d.max(self.expr(&m.r#as, &scope));
             }
             match &s.literal {
-                Literal::SomeVars { vars, .. } => scope.extend(vars.iter().map(|v| v.text().to_string())),
+                Literal::SomeVars { vars, .. } => scope.extend(vars.iter().map(|v| v.text())),
                 Literal::SomeIn { key, value, collection, .. } => {
                     d = d.max(self.expr(collection, &scope));
                     let mut names = HashSet::new();
@@ -305,7 +317,7 @@ impl Walker<'_> {
                 Literal::Every { key, value, domain, query, .. } => {
                     d = d.max(self.expr(domain, &scope));
                     let mut inner = scope.clone();
-                    inner.extend(key.iter().chain([value]).map(|v| v.text().to_string()));
+                    inner.extend(key.iter().chain([value]).map(|v| v.text()));
                     d = d.max(self.query(query, &inner).0);
                 }
             }
@@ -321,12 +333,12 @@ impl Walker<'_> {
     }
 
     /// An expression's depth; records the rules it refers to.
-    fn expr(&mut self, e: &Expr, scope: &HashSet<String>) -> u64 {
+    fn expr(&mut self, e: &'m Expr, scope: &Names<'m>) -> u64 {
         match e {
             Expr::Var { span, .. } => {
                 let name = span.text();
                 if let Some((m, _)) = self.mentioned.last_mut() {
-                    m.insert(name.to_string());
+                    m.insert(name);
                 }
                 if !scope.contains(name) {
                     self.refer(name, &[]);
@@ -348,10 +360,10 @@ impl Walker<'_> {
                     Expr::Var { span, .. } => {
                         let name = span.text();
                         if let Some((m, _)) = self.mentioned.last_mut() {
-                            m.insert(name.to_string());
+                            m.insert(name);
                         }
                         if !scope.contains(name) {
-                            let known: Vec<String> = steps.into_iter().map_while(|s| s).collect();
+                            let known: Vec<&str> = steps.into_iter().map_while(|s| s).collect();
                             self.refer(name, &known);
                         }
                         depth + 1
@@ -388,20 +400,21 @@ impl Walker<'_> {
     }
 
     /// A name not declared locally, with the static steps after it: the rules it reaches.
-    fn refer(&mut self, root: &str, steps: &[String]) {
+    fn refer(&mut self, root: &str, steps: &[&str]) {
         let mut path: Vec<String> = if root == "data" {
             vec!["data".into()]
-        } else if let Some((_, target)) = self.imports.iter().find(|(a, _)| a == root) {
-            target.clone()
-        } else if root == "input" {
+        } else if let Some((_, target)) = self.imports.iter().find(|(a, _)| *a == root) {
+            target.iter().map(|s| s.to_string()).collect()
+        } else if !self.roots.contains(root) {
+            // Not a rule of the package (a local, `input`, a built-in's name).
             return;
         } else {
             let mut p = vec!["data".to_string()];
-            p.extend(self.pkg.iter().cloned());
+            p.extend(self.pkg.iter().map(|s| s.to_string()));
             p.push(root.to_string());
             p
         };
-        path.extend(steps.iter().cloned());
+        path.extend(steps.iter().map(|s| s.to_string()));
         let mut to: Vec<usize> = Vec::new();
         // Rules whose path starts the reference (`data.main.r.x` reads `data.main.r`)…
         for k in 1..=path.len() {
@@ -418,10 +431,10 @@ impl Walker<'_> {
 }
 
 /// Every name an expression mentions (the names a pattern declares).
-fn vars_in(e: &Expr, out: &mut HashSet<String>) {
+fn vars_in<'m>(e: &'m Expr, out: &mut Names<'m>) {
     match e {
         Expr::Var { span, .. } => {
-            out.insert(span.text().to_string());
+            out.insert(span.text());
         }
         _ => super::vm_screen::operands(e).into_iter().for_each(|o| vars_in(o, out)),
     }

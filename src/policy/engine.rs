@@ -428,9 +428,11 @@ impl PolicySet {
         })?;
         // New data unprepares the engine: prepare it once here, not once per worker clone (every
         // rule already compiled in `new`).
+        // On a large stack, as in `new`: regorus's analysis recurses as deep as the expressions.
         if let Some(rule) = set.checks.iter().flat_map(|c| c.rules.iter()).next() {
             let path: regorus::Rc<str> = regorus::Rc::from(rule.path.as_str());
-            set.engine.compile_with_entrypoint(&path).map_err(|e| PolicyError::Compile(e.to_string()))?;
+            limits::on_big_stack(|| set.engine.compile_with_entrypoint(&path).map(|_| ()))
+                .map_err(|e| PolicyError::Compile(e.to_string()))?;
         }
         Ok(set)
     }

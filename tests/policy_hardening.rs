@@ -372,3 +372,25 @@ fn many_rules_and_packages_compile_in_proportion() {
     run.expect_code(1);
     assert_eq!(findings(&run.json()), [("main.deny".to_string(), "hit".to_string())]);
 }
+
+/// What a policy produces is kept for the report, so it is bounded per document: 1,000 results
+/// per rule (the rest counted in one more finding of the rule's severity), messages of 4,000
+/// characters, 1,000 lines of print() output.
+#[test]
+fn policy_output_is_bounded_per_document() {
+    let dir = repo_with("flood");
+    let run = tollgate_env(dir.path(), &["check", "-p", "pol", "--builtin", "none", "-o", "json"], None, &[]);
+    run.expect_code(1);
+    let report = run.json();
+    let found = findings(&report);
+    assert_eq!(found.iter().filter(|(r, m)| r == "main.deny" && m.starts_with("result ")).count(), 1000);
+    assert!(found.contains(&(
+        "policy/resource-limit".to_string(),
+        "data.main.deny produced 5000 results on this document; only the first 1000 are reported".to_string()
+    )));
+    let long = found.iter().find(|(r, _)| r == "main.warn").expect("the warning");
+    assert_eq!(long.1.chars().count(), 4001, "cut after 4,000 characters and …");
+    let printed: Vec<&str> = run.stderr.lines().filter(|l| l.contains("cm.yaml: ")).collect();
+    assert_eq!(printed.len(), 1001, "{:?}", &printed[printed.len().saturating_sub(3)..]);
+    assert!(printed[1000].ends_with("… 4000 more lines of print() output not shown"), "{}", printed[1000]);
+}

@@ -550,13 +550,13 @@ impl PolicySet {
                             },
                             None => (None, Vec::new()),
                         };
-                        push_results(&mut out.findings, check, rule, &v, None, excepted, locate);
+                        push_results(&mut out.findings, check, rule, &v, On::Combined(docs.len()), excepted, locate);
                     }
                     Err(e) => out.findings.push(runtime_error(check, rule, None, &e.to_string())),
                 }
             }
         }
-        out.prints.extend(engine.take_prints().unwrap_or_default());
+        out.prints.extend(bounded_prints(engine.take_prints().unwrap_or_default(), ""));
         (out, stop)
     }
 }
@@ -783,7 +783,7 @@ impl Worker<'_> {
                 let exception = check.exception.as_ref().map(|_| values.next().unwrap_or(Value::Undefined));
                 for (rule, v) in check.rules.iter().zip(&rules) {
                     let excepted = exception.as_ref().and_then(|e| excepted_by(e, check, rule));
-                    push_results(&mut out.findings, check, rule, v, Some(doc), excepted, in_document(doc));
+                    push_results(&mut out.findings, check, rule, v, On::Document(doc), excepted, in_document(doc));
                 }
             }
             if stop.is_some() {
@@ -792,7 +792,7 @@ impl Worker<'_> {
         }
         if interpreted {
             if let Ok(prints) = self.engine.take_prints() {
-                out.prints.extend(prints.into_iter().map(|p| format!("{}: {p}", doc.file.path)));
+                out.prints.extend(bounded_prints(prints, &format!("{}: ", doc.file.path)));
             }
         }
         (out, stop)
@@ -828,7 +828,7 @@ impl Worker<'_> {
         }
         if input_set {
             if let Ok(prints) = self.engine.take_prints() {
-                out.prints.extend(prints.into_iter().map(|p| format!("{}: {p}", doc.file.path)));
+                out.prints.extend(bounded_prints(prints, &format!("{}: ", doc.file.path)));
             }
         }
         (out, stop)
@@ -885,12 +885,12 @@ fn eval_check(
         let result = engine.eval_rule(rule.path.clone());
         if let Some(stop) = spent(deadline) {
             if let Ok(v) = result {
-                push_results(out, check, rule, &v, Some(doc), excepted, in_document(doc));
+                push_results(out, check, rule, &v, On::Document(doc), excepted, in_document(doc));
             }
             return Some(stop);
         }
         match result {
-            Ok(v) => push_results(out, check, rule, &v, Some(doc), excepted, in_document(doc)),
+            Ok(v) => push_results(out, check, rule, &v, On::Document(doc), excepted, in_document(doc)),
             Err(e) => out.push(runtime_error(check, rule, Some(doc), &e.to_string())),
         }
     }
@@ -904,25 +904,87 @@ fn in_document<'d>(doc: &'d Document) -> impl Fn(&PolicyResult) -> (Option<&'d D
 
 /// The findings of one gate rule's value: one per result, located by `locate`; a result that is
 /// neither a string nor an object with a string `msg` is a `policy/invalid-result` error on `at`
-/// (the evaluated document; none with `--combine`).
+/// (the evaluated document; none with `--combine`). At most [`MAX_RESULTS`] per document (with
+/// `--combine`, per document of the run); the rest are counted in one more finding.
 fn push_results<'d>(
     out: &mut Vec<Finding>,
     check: &Check,
     rule: &RuleRef,
     v: &Value,
-    at: Option<&Document>,
+    on: On<'_>,
     excepted: Option<Suppression>,
     locate: impl Fn(&PolicyResult) -> (Option<&'d Document>, Vec<PathSeg>),
 ) {
-    for r in results_of(v) {
+    let (at, max) = match on {
+        On::Document(d) => (Some(d), MAX_RESULTS),
+        On::Combined(n) => (None, MAX_RESULTS.saturating_mul(n.max(1))),
+    };
+    let (total, shown) = results_of(v, max);
+    for r in shown {
         match r {
-            Ok(r) => {
+            Ok(mut r) => {
+                r.msg = excerpt_text(&r.msg, MAX_MESSAGE_CHARS);
                 let (doc, path) = locate(&r);
                 out.push(make_finding(check, rule, &r, doc, &path, excepted.clone()));
             }
             Err(bad) => out.push(invalid_result(check, rule, at, &bad)),
         }
     }
+    if total > max {
+        // The findings are kept for the report: their number is bounded per rule and document.
+        let mut f = policy_problem(
+            "policy/resource-limit",
+            at,
+            format!(
+                "data.{}.{} produced {total} results on {}; only the first {max} are reported",
+                check.package,
+                rule.name,
+                if at.is_some() { "this document" } else { "the combined documents" }
+            ),
+            RESOURCE_HELP,
+        );
+        f.severity = rule.severity;
+        f.suppressed = excepted;
+        out.push(f);
+    }
+}
+
+/// What an evaluation ran on.
+#[derive(Clone, Copy)]
+enum On<'a> {
+    Document(&'a Document),
+    /// `--combine`: this many documents.
+    Combined(usize),
+}
+
+/// Results of one gate rule reported per document (or per combined evaluation).
+const MAX_RESULTS: usize = 1000;
+/// Longest message of a finding from a policy (the rest is cut, with `…`).
+const MAX_MESSAGE_CHARS: usize = 4000;
+/// `print()` output kept per evaluation: lines, and characters per line.
+const MAX_PRINT_LINES: usize = 1000;
+
+/// `text` cut after `max` characters, with `…`.
+fn excerpt_text(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
+}
+
+/// `print()` output of one evaluation, bounded: at most [`MAX_PRINT_LINES`] lines of at most
+/// [`MAX_MESSAGE_CHARS`] characters, each prefixed with `prefix`.
+fn bounded_prints(prints: Vec<String>, prefix: &str) -> Vec<String> {
+    let total = prints.len();
+    let mut out: Vec<String> = prints
+        .into_iter()
+        .take(MAX_PRINT_LINES)
+        .map(|p| format!("{prefix}{}", excerpt_text(&p, MAX_MESSAGE_CHARS)))
+        .collect();
+    if total > MAX_PRINT_LINES {
+        out.push(format!("{prefix}… {} more lines of print() output not shown", total - MAX_PRINT_LINES));
+    }
+    out
 }
 
 /// One decoded policy result.
@@ -983,12 +1045,13 @@ fn decode(v: &Value) -> Result<PolicyResult, Value> {
 
 /// The results of a gate rule's value: each member of a set (a partial rule) or an array, or the
 /// value itself (a complete rule). Undefined, `false` and an empty collection are no result.
-fn results_of(v: &Value) -> Vec<Result<PolicyResult, Value>> {
+/// Only the first `max` are decoded; the count is of all of them.
+fn results_of(v: &Value, max: usize) -> (usize, Vec<Result<PolicyResult, Value>>) {
     match v {
-        Value::Set(s) => s.iter().map(decode).collect(),
-        Value::Array(a) => a.iter().map(decode).collect(),
-        Value::Undefined | Value::Bool(false) => Vec::new(),
-        other => vec![decode(other)],
+        Value::Set(s) => (s.len(), s.iter().take(max).map(decode).collect()),
+        Value::Array(a) => (a.len(), a.iter().take(max).map(decode).collect()),
+        Value::Undefined | Value::Bool(false) => (0, Vec::new()),
+        other => (1, vec![decode(other)]),
     }
 }
 

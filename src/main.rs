@@ -25,7 +25,7 @@ fn main() -> ExitCode {
         std::env::set_var("RUST_LIB_BACKTRACE", "0");
     }
     // A policy evaluation that cannot be stopped (see policy::limits): the run ends, exit 2. The
-    // message goes straight to file descriptor 2: `run` holds the stderr lock throughout.
+    // message goes straight to file descriptor 2, whoever holds the stderr lock.
     tollgate::policy::limits::on_stuck(|message| {
         use std::io::Write;
         use std::os::fd::FromRawFd;
@@ -42,10 +42,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let stdout = std::io::stdout();
-    let stdout_tty = stdout.is_terminal();
-    let mut out = stdout.lock();
-    let mut err = std::io::stderr().lock();
+    // stdout and stderr are not locked for the whole run: regorus writes warnings to stderr
+    // (`eprintln!`) from the threads that compile and evaluate policies, which would wait forever
+    // for a lock this thread held while it waits for them.
+    let mut out = std::io::stdout();
+    let stdout_tty = out.is_terminal();
+    let mut err = std::io::stderr();
     let mut input = std::io::stdin().lock();
     let mut io = tollgate::app::Io { stdout: &mut out, stderr: &mut err, stdin: &mut input, stdout_tty };
     let status = tollgate::app::run(cli, &cwd, &mut io);

@@ -394,3 +394,10 @@ fn policy_output_is_bounded_per_document() {
     assert_eq!(printed.len(), 1001, "{:?}", &printed[printed.len().saturating_sub(3)..]);
     assert!(printed[1000].ends_with("… 4000 more lines of print() output not shown"), "{}", printed[1000]);
 }
+
+/// regorus prints warnings (`if` without `import future.keywords.if`) from the thread that
+/// compiles the policies; the run must not wait forever on the output it is writing to.
+#[test]
+fn regorus_warnings_from_the_compiling_thread_do_not_block_the_run() {
+    both_refuse(b"package main\n\ndeny contains x if {\n", "pol/p.rego:4:1");
+}

@@ -112,10 +112,10 @@ pub(crate) fn show_memory(bytes: u64) -> String {
 
 // ---- Memory ----------------------------------------------------------------------------------
 
-/// The meter of one thread: active while the thread evaluates.
+/// The meter of one thread: active while the thread evaluates, that is while `limit` is not
+/// `i64::MAX` (one compare on the allocator's path instead of a flag and a compare).
 struct Meter {
-    active: Cell<bool>,
-    /// Bytes allocated minus bytes freed since the evaluation started.
+    /// Bytes allocated minus bytes freed since the evaluation started (meaningless otherwise).
     used: Cell<i64>,
     limit: Cell<i64>,
     deadline: Cell<Option<Instant>>,
@@ -126,7 +126,6 @@ thread_local! {
     // Const-initialised and without a destructor: usable from inside the allocator.
     static METER: Meter = const {
         Meter {
-            active: Cell::new(false),
             used: Cell::new(0),
             limit: Cell::new(i64::MAX),
             deadline: Cell::new(None),
@@ -172,12 +171,12 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Metered<A> {
 #[inline]
 fn charge(bytes: i64) {
     let _ = METER.try_with(|m| {
-        if !m.active.get() {
-            return;
-        }
-        let used = m.used.get().saturating_add(bytes);
+        // Wrapping: an unmetered thread's count may drift anywhere; it is reset when metering
+        // starts, and compared only against a real limit.
+        let used = m.used.get().wrapping_add(bytes);
         m.used.set(used);
-        if bytes > 0 && used > m.limit.get() {
+        // Never true when unmetered: nothing exceeds `i64::MAX`.
+        if used > m.limit.get() && bytes > 0 {
             over(m, used);
         }
     });
@@ -212,10 +211,9 @@ pub(crate) struct MeterGuard {
 pub(crate) fn meter(limit: u64, deadline: Instant) -> MeterGuard {
     let _ = METER.try_with(|m| {
         m.used.set(0);
-        m.limit.set(i64::try_from(limit).unwrap_or(i64::MAX));
         m.deadline.set(Some(deadline));
         m.exceeded.set(false);
-        m.active.set(true);
+        m.limit.set(i64::try_from(limit).unwrap_or(i64::MAX - 1).min(i64::MAX - 1));
     });
     MeterGuard { _not_send: std::marker::PhantomData }
 }
@@ -236,9 +234,9 @@ pub(crate) fn exceeded() -> bool {
 /// none is metered, as in the library's own tests).
 pub(crate) fn headroom() -> u64 {
     METER
-        .try_with(|m| match m.active.get() {
-            true => u64::try_from(m.limit.get().saturating_sub(m.used.get())).unwrap_or(0),
-            false => DEFAULT_MEMORY,
+        .try_with(|m| match m.limit.get() {
+            i64::MAX => DEFAULT_MEMORY,
+            limit => u64::try_from(limit.saturating_sub(m.used.get())).unwrap_or(0),
         })
         .unwrap_or(DEFAULT_MEMORY)
 }
@@ -252,7 +250,7 @@ pub(crate) fn refuse() {
 impl Drop for MeterGuard {
     fn drop(&mut self) {
         let _ = METER.try_with(|m| {
-            m.active.set(false);
+            m.limit.set(i64::MAX);
             m.deadline.set(None);
         });
     }

@@ -31,8 +31,9 @@ use std::time::{Duration, Instant};
 use regorus::utils::limits::ExecutionTimerConfig;
 
 /// Stack of every thread that compiles or evaluates policies. Reserved, not used: the pages are
-/// only touched as deep as an evaluation goes (at most a few MiB for the deepest evaluation
-/// [`super::graph::MAX_EVAL_DEPTH`] lets through in a release build, some 45 MiB in a debug build).
+/// only touched as deep as an evaluation goes. A policy at [`super::graph::MAX_EVAL_DEPTH`]
+/// (24 chained rules of 195 nested `some` each) raised the whole process's memory by 40 MiB in a
+/// release build, 75 MiB in a debug build, heap included.
 pub const EVAL_STACK: usize = 256 << 20;
 /// Default wall-clock budget of one document's evaluation (real policies take milliseconds).
 pub const DEFAULT_DOCUMENT_TIME: Duration = Duration::from_secs(10);

@@ -401,3 +401,21 @@ fn policy_output_is_bounded_per_document() {
 fn regorus_warnings_from_the_compiling_thread_do_not_block_the_run() {
     both_refuse(b"package main\n\ndeny contains x if {\n", "pol/p.rego:4:1");
 }
+
+/// PR mode compares findings by fingerprint: a policy that stops on a document both in the
+/// merge-base and in the change must not let an edit of that document through as "not new".
+#[test]
+fn a_stopped_evaluation_of_an_edited_document_is_new_in_pr_mode() {
+    let dir = repo_with("loop");
+    common::git(dir.path(), &["checkout", "-q", "-b", "change"]);
+    write(dir.path(), "cm.yaml", format!("{CONFIGMAP}  privileged: \"true\"\n"));
+    commit_all(dir.path(), "edit the document");
+    let args = ["check", "--base", "main", "-p", "pol", "--builtin", "none", "-o", "json", "--policy-timeout", "0.3"];
+    let run = tollgate_env(dir.path(), &args, None, &[]);
+    run.expect_code(1);
+    let report = run.json();
+    let stopped: Vec<&Value> =
+        report["findings"].as_array().into_iter().flatten().filter(|f| f["rule"] == "policy/resource-limit").collect();
+    assert_eq!(stopped.len(), 1, "{report:#}");
+    assert_eq!(stopped[0]["new"], true, "{report:#}");
+}

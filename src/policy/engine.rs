@@ -1097,7 +1097,9 @@ fn make_finding(
 }
 
 /// A blocking finding about the policy itself (not about the document), on the document it was
-/// evaluated on.
+/// evaluated on. Its fingerprint also covers the document's content: in PR mode a document the
+/// change edits is then never hidden behind the same failure on its merge-base version (a policy
+/// that stops on both would otherwise let any edit of it through as "not new").
 fn policy_problem(rule: &str, doc: Option<&Document>, message: String, help: &str) -> Finding {
     let (file, document, region, resource) = match doc {
         Some(d) => (Some(d.file.path.clone()), Some(d.index), d.locate(&[]).region, Some(d.resource.clone())),
@@ -1105,6 +1107,13 @@ fn policy_problem(rule: &str, doc: Option<&Document>, message: String, help: &st
     };
     let mut f = Finding::new(rule, Severity::Error, message, Origin::Policy, file, document, "", region, resource);
     f.help = Some(help.into());
+    if let Some(d) = doc {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(f.fingerprint.as_bytes());
+        h.update(serde_json::to_vec(&d.value).unwrap_or_default());
+        f.fingerprint = h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect();
+    }
     f
 }
 

@@ -485,15 +485,20 @@ fn policy_sources(s: &Settings, cwd: &Path, read: &GateReader<'_>) -> Result<(Ve
             return Err(AppError::Usage(format!("no Rego policies (*.rego) found in {}", display_path(&p, cwd))));
         }
         for (shown, bytes) in files {
-            let text = String::from_utf8(bytes).map_err(|_| AppError::Io {
-                path: shown.clone(),
-                message: "stream did not contain valid UTF-8".into(),
-            })?;
+            // A NUL byte or invalid UTF-8 is a compile error naming file:line:col.
+            let text = policy::screen::decode(&shown, bytes)?;
             sources.push(PolicySource { path: shown, text, builtin: false });
         }
     }
     let (vm, user_vm) = vm_setting(std::env::var("TOLLGATE_REGO_VM").ok().as_deref());
-    let sel = Selection { namespaces: s.namespace.clone(), all_namespaces: s.all_namespaces, builtin_ids, vm, user_vm };
+    let sel = Selection {
+        namespaces: s.namespace.clone(),
+        all_namespaces: s.all_namespaces,
+        builtin_ids,
+        vm,
+        user_vm,
+        limits: Default::default(),
+    };
     Ok((sources, sel))
 }
 
@@ -672,6 +677,8 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(s.jobs.unwrap_or(0))
+        // Policies are evaluated on these threads: see policy::limits.
+        .stack_size(policy::limits::EVAL_STACK)
         .build()
         .map_err(|e| AppError::Usage(format!("cannot start worker threads: {e}")))?;
 
@@ -685,7 +692,10 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
         Some(pr) => pr.gate_error(e),
         None => e,
     };
-    let (sources, sel) = policy_sources(&s, cwd, &read_gate).map_err(gate_err)?;
+    let (sources, mut sel) = policy_sources(&s, cwd, &read_gate).map_err(gate_err)?;
+    // Flags only: `.tollgate.yaml` is the pull request's to change.
+    sel.limits = policy::limits::Limits::from_flags(args.policy_timeout, args.policy_run_timeout, args.policy_memory)
+        .map_err(AppError::Usage)?;
     let mut data = load_data_from(&s, cwd, &read_gate).map_err(gate_err)?;
     // Parameters of the built-in checks (METADATA defaults, then `.tollgate.yaml` `params:`).
     // `--kubernetes-version` (or `kubernetes-version:`) is also the version-dependent checks'
@@ -1127,8 +1137,9 @@ fn verify_cmd(args: VerifyArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatu
             return Err(AppError::Usage(format!("no Rego files (*.rego) found in {}", display_path(&p, cwd))));
         }
         for f in files {
-            let text = std::fs::read_to_string(&f).map_err(|e| io_err(&f, e))?;
-            sources.push(PolicySource { path: display_path(&f, cwd), text, builtin: false });
+            let shown = display_path(&f, cwd);
+            let text = policy::screen::decode(&shown, std::fs::read(&f).map_err(|e| io_err(&f, e))?)?;
+            sources.push(PolicySource { path: shown, text, builtin: false });
         }
     }
     let data_settings = Settings {

@@ -119,6 +119,18 @@ pub struct CheckArgs {
     #[arg(long, value_name = "BYTES")]
     pub max_file_size: Option<u64>,
 
+    /// Wall-clock budget of the policy evaluation of one document, in seconds (default 10).
+    #[arg(long, value_name = "SECONDS")]
+    pub policy_timeout: Option<f64>,
+
+    /// Wall-clock budget of all policy evaluation of the run, in seconds (default 300).
+    #[arg(long, value_name = "SECONDS")]
+    pub policy_run_timeout: Option<f64>,
+
+    /// Memory ceiling of one policy evaluation, in MiB (default 512).
+    #[arg(long, value_name = "MIB")]
+    pub policy_memory: Option<u64>,
+
     /// Kubernetes minor to validate against (embedded schemas: 1.33 to 1.37; default: the newest).
     #[arg(long, value_name = "X.Y")]
     pub kubernetes_version: Option<String>,

@@ -91,17 +91,12 @@ pub fn undefined(modules: &[Ref<Module>], files: &BTreeSet<String>, extensions: 
         }
         for (path, span) in calls {
             if !resolves(&path) {
-                // The column in characters (regorus counts a tab as four).
-                let text = span.source.contents();
-                let start = (span.start as usize).min(text.len());
-                let line_start = text.get(..start).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
-                let col = text.get(line_start..start).map_or(span.col as usize, |t| t.chars().count() + 1);
                 let hint = DEPRECATED
                     .iter()
                     .find(|(name, _)| *name == path)
                     .map(|(_, instead)| format!(" (deprecated in OPA; use {instead})"))
                     .unwrap_or_default();
-                out.push(format!("{}:{}:{col}: undefined function {path}{hint}", span.source.file(), span.line));
+                out.push(format!("{}: undefined function {path}{hint}", place(&span)));
             }
         }
     }
@@ -124,8 +119,18 @@ const DEPRECATED: &[(&str, &str)] = &[
     ("cast_object", "`is_object(v)`"),
 ];
 
+/// `file:line:col` of where a span starts, the column in characters (regorus counts a tab as
+/// four).
+pub(super) fn place(span: &regorus::unstable::Span) -> String {
+    let text = span.source.contents();
+    let start = (span.start as usize).min(text.len());
+    let line_start = text.get(..start).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
+    let col = text.get(line_start..start).map_or(span.col as usize, |t| t.chars().count() + 1);
+    format!("{}:{}:{col}", span.source.file(), span.line)
+}
+
 /// `a.b.c` for a chain of names and dotted fields (with `data.` where written), else `None`.
-fn path_text(e: &Expr) -> Option<String> {
+pub(super) fn path_text(e: &Expr) -> Option<String> {
     match e {
         Expr::Var { span, .. } => Some(span.text().to_string()),
         Expr::RefDot { refr, field, .. } => Some(format!("{}.{}", path_text(refr)?, field.0.text())),

@@ -2,17 +2,17 @@
 //! over documents in parallel (one engine clone per rayon worker).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::num::NonZeroU32;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::Instant;
 
 use rayon::prelude::*;
 use regorus::languages::rego::compiler::Compiler;
 use regorus::rvm::{Program, RegoVM};
 use regorus::unstable::{Rule, RuleHead};
-use regorus::utils::limits::ExecutionTimerConfig;
 use regorus::{Engine, Value};
 
+use super::limits::{self, Limits, Stop};
 use super::metadata::{self, Metadata, Scope};
 use super::vm_screen;
 use crate::finding::{Finding, Origin, Risk, Severity, Suppression};
@@ -41,6 +41,8 @@ pub struct Selection {
     /// The user's policies too, when [`vm_screen`](super::vm_screen) finds nothing in them the VM
     /// reads differently (opt-in: a runtime error in them is then undefined, not a finding).
     pub user_vm: bool,
+    /// Time and memory budgets of evaluation.
+    pub limits: Limits,
 }
 
 /// Tool failures while loading policies (exit 2).
@@ -88,6 +90,9 @@ pub struct PolicySet {
     program: Option<Arc<Program>>,
     /// Why the user's policies run in the interpreter (`None`: in the VM, or there are none).
     pub user_interpreted: Option<String>,
+    limits: Limits,
+    /// When the run's evaluation budget ends: [`Limits::run_time`] after the policies compiled.
+    run_deadline: Instant,
 }
 
 /// The checks that apply to a document of each kind, evaluated as one rule of a generated module
@@ -134,10 +139,11 @@ struct Part {
 }
 
 const BATCH_PACKAGE: &str = "tollgate_internal.batch";
-
-/// Wall-clock budget of one evaluation (a document's batch), in the interpreter and the VM.
-const EVAL_TIME_LIMIT: Duration = Duration::from_secs(30);
-const CHECK_INTERVAL: NonZeroU32 = NonZeroU32::MIN.saturating_add(999);
+/// Kinds times checks past which checks are not grouped (the library: about 2,500).
+const MAX_GROUPING: usize = 200_000;
+/// regorus's limits on one module, for the generated one.
+const MAX_BATCH_BYTES: usize = 1 << 20;
+const MAX_BATCH_LINES: usize = 20_000;
 
 /// What evaluation produced.
 #[derive(Debug, Default)]
@@ -216,20 +222,29 @@ pub(crate) fn add_module(engine: &mut Engine, src: &PolicySource) -> Result<Stri
 }
 
 impl PolicySet {
-    /// Compile every source, merge `data`, and select the packages that run.
+    /// Compile every source, merge `data`, and select the packages that run. Compiled on a thread
+    /// with [`limits::EVAL_STACK`]: regorus's passes over a module recurse as deep as its
+    /// expressions nest (bounded by [`super::screen`]).
     pub fn new(
         sources: &[PolicySource],
         data: Vec<Value>,
         sel: &Selection,
         combine: bool,
     ) -> Result<PolicySet, PolicyError> {
+        limits::on_big_stack(|| PolicySet::compile(sources, data, sel, combine))
+    }
+
+    fn compile(
+        sources: &[PolicySource],
+        data: Vec<Value>,
+        sel: &Selection,
+        combine: bool,
+    ) -> Result<PolicySet, PolicyError> {
+        super::screen::screen(sources)?;
         let mut engine = Engine::new();
         engine.set_gather_prints(true);
         super::builtins::register(&mut engine).map_err(|e| PolicyError::Compile(e.to_string()))?;
-        engine.set_execution_timer_config(ExecutionTimerConfig {
-            limit: EVAL_TIME_LIMIT,
-            check_interval: CHECK_INTERVAL,
-        });
+        super::guards::register(&mut engine).map_err(|e| PolicyError::Compile(e.to_string()))?;
         // The user's modules run in the VM when the screen finds nothing the VM reads differently,
         // as the texts it returns (`:=` in bodies as ` =`).
         let mut rewritten: Vec<PolicySource>;
@@ -285,6 +300,7 @@ impl PolicySet {
         // A call to a function that exists nowhere is a compile error, as in OPA (regorus would
         // only fail when a document reaches it).
         super::calls::check(&mut engine, sources)?;
+        super::graph::check(engine.get_modules())?;
         for d in data {
             engine.add_data(d).map_err(|e| PolicyError::Data(format!("cannot merge --data: {e}")))?;
         }
@@ -298,14 +314,15 @@ impl PolicySet {
             b.build().map_err(|e| PolicyError::Glob(e.to_string()))?
         };
 
-        // Rules per package, from the AST.
+        // Rules per package, from the AST, in source order.
         let mut rules: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut seen: HashSet<(String, String)> = HashSet::new();
         for m in engine.get_modules().iter() {
             let pkg = vm_screen::package_of(m);
-            let list = rules.entry(pkg).or_default();
+            let list = rules.entry(pkg.clone()).or_default();
             for r in &m.policy {
                 if let Some(name) = head_name(r) {
-                    if !list.contains(&name) {
+                    if seen.insert((pkg.clone(), name.clone())) {
                         list.push(name);
                     }
                 }
@@ -373,9 +390,10 @@ impl PolicySet {
             });
         }
 
-        // Prepare once and compile every gate rule (surfaces static errors such as unknown
-        // functions before any document is read), so that every clone starts prepared.
-        for rule in checks.iter().flat_map(|c| c.rules.iter()) {
+        // Prepare once (regorus's analysis surfaces static errors before any document is read),
+        // so that every clone starts prepared. Once: each call re-runs regorus's loop hoisting
+        // over every module, and one per gate rule made 16,000 rules take ten minutes.
+        if let Some(rule) = checks.iter().flat_map(|c| c.rules.iter()).next() {
             let path: regorus::Rc<str> = regorus::Rc::from(rule.path.as_str());
             engine.compile_with_entrypoint(&path).map_err(|e| PolicyError::Compile(e.to_string()))?;
         }
@@ -383,7 +401,16 @@ impl PolicySet {
         if program.is_none() && user_vm && user_interpreted.is_none() && !combine {
             user_interpreted = Some("the VM could not compile them".to_string());
         }
-        Ok(PolicySet { engine, checks, combine, batches, program, user_interpreted })
+        Ok(PolicySet {
+            engine,
+            checks,
+            combine,
+            batches,
+            program,
+            user_interpreted,
+            limits: sel.limits,
+            run_deadline: Instant::now() + sel.limits.run_time,
+        })
     }
 
     /// Whether a selected check declares `custom.scope: inventory` (reads the other documents of
@@ -401,9 +428,11 @@ impl PolicySet {
         })?;
         // New data unprepares the engine: prepare it once here, not once per worker clone (every
         // rule already compiled in `new`).
+        // On a large stack, as in `new`: regorus's analysis recurses as deep as the expressions.
         if let Some(rule) = set.checks.iter().flat_map(|c| c.rules.iter()).next() {
             let path: regorus::Rc<str> = regorus::Rc::from(rule.path.as_str());
-            set.engine.compile_with_entrypoint(&path).map_err(|e| PolicyError::Compile(e.to_string()))?;
+            limits::on_big_stack(|| set.engine.compile_with_entrypoint(&path).map(|_| ()))
+                .map_err(|e| PolicyError::Compile(e.to_string()))?;
         }
         Ok(set)
     }
@@ -425,27 +454,26 @@ impl PolicySet {
     /// A per-thread evaluator: an engine clone (cheap, shares the compiled modules) and, when
     /// built-in checks run in the VM, a VM holding the shared program and the same data.
     pub fn worker(&self) -> Worker<'_> {
-        let vm = self.program.as_ref().and_then(|program| {
+        Worker { set: self, engine: self.engine.clone(), vm: self.vm(), slot: limits::Slot::new() }
+    }
+
+    fn vm(&self) -> Option<RegoVM> {
+        self.program.as_ref().and_then(|program| {
             let mut vm = RegoVM::new();
             vm.load_program(program.clone());
-            vm.set_execution_timer_config(Some(ExecutionTimerConfig {
-                limit: EVAL_TIME_LIMIT,
-                check_interval: CHECK_INTERVAL,
-            }));
             // The VM's default budget of 25,000 instructions per evaluation is less than the
             // library needs for a large pod spec; the time limit bounds a runaway evaluation.
             vm.set_max_instructions(usize::MAX);
             // Not strict: a runtime error inside a rule body makes that body undefined in the VM
             // whatever this says (regorus 0.14 catches it where the rule is called), and strict
             // mode would add differences of its own (`1 < "a"` an error instead of Rego's order
-            // of types, a `null` condition false). A batch that fails as a whole (time limit) is
-            // evaluated again in the interpreter, check by check.
+            // of types, a `null` condition false). A batch that fails as a whole is evaluated
+            // again in the interpreter, check by check.
             vm.set_strict_builtin_errors(false);
             // The interpreter's data: `--data`, the checks' parameters, the inventory.
             vm.set_data(self.engine.get_data()).ok()?;
             Some(vm)
-        });
-        Worker { set: self, engine: self.engine.clone(), vm }
+        })
     }
 
     /// Evaluate every selected check over the documents (in parallel unless `--combine`).
@@ -462,7 +490,30 @@ impl PolicySet {
         out
     }
 
+    /// `--combine`: one evaluation of every rule over all documents, on a thread with
+    /// [`limits::EVAL_STACK`], within the run's budget.
     fn evaluate_combined(&self, docs: &[Document]) -> Evaluation {
+        limits::on_big_stack(|| {
+            let slot = limits::Slot::new();
+            let deadline = self.run_deadline;
+            let _watching = slot.watch(|| format!("the {} combined documents (--combine)", docs.len()), deadline);
+            let meter = limits::meter(self.limits.memory, deadline);
+            let caught = std::panic::catch_unwind(AssertUnwindSafe(|| self.combined_within(docs, deadline)));
+            let exceeded = meter.exceeded();
+            drop(meter);
+            match caught {
+                Ok((mut out, stop)) => {
+                    if let Some(stop) = if exceeded { Some(Stop::Memory) } else { stop } {
+                        out.findings.push(stopped(None, stop, &self.limits, true));
+                    }
+                    out
+                }
+                Err(panic) => Evaluation { findings: vec![panicked(None, &*panic)], prints: Vec::new() },
+            }
+        })
+    }
+
+    fn combined_within(&self, docs: &[Document], deadline: Instant) -> (Evaluation, Option<Stop>) {
         let mut engine = self.engine.clone();
         let input: Vec<Value> = docs
             .iter()
@@ -475,33 +526,51 @@ impl PolicySet {
             .collect();
         engine.set_input(Value::from(input));
         let mut out = Evaluation::default();
-        for check in &self.checks {
+        let mut stop = None;
+        'checks: for check in &self.checks {
             for rule in &check.rules {
-                let excepted = is_excepted(&mut engine, check, rule);
-                match engine.eval_rule(rule.path.clone()) {
+                let excepted = is_excepted(&mut engine, check, rule, deadline);
+                engine.set_execution_timer_config(limits::timer_until(deadline));
+                let result = engine.eval_rule(rule.path.clone());
+                if let Some(s) = spent(deadline) {
+                    stop = Some(s);
+                    break 'checks;
+                }
+                match result {
                     Ok(v) => {
-                        for r in results_of(&v) {
-                            // A combined result locates itself with a path whose first step is
-                            // the index into `input` (then `contents`).
-                            let (doc, rest) = match &r.path {
-                                Some(p) => match p.split_first() {
-                                    Some((PathSeg::Index(i), rest)) => (docs.get(*i as usize), strip_contents(rest)),
-                                    Some((PathSeg::Key(k), rest)) => {
-                                        (k.parse::<usize>().ok().and_then(|i| docs.get(i)), strip_contents(rest))
-                                    }
-                                    None => (None, Vec::new()),
-                                },
+                        // A combined result locates itself with a path whose first step is the
+                        // index into `input` (then `contents`).
+                        let locate = |r: &PolicyResult| match &r.path {
+                            Some(p) => match p.split_first() {
+                                Some((PathSeg::Index(i), rest)) => (docs.get(*i as usize), strip_contents(rest)),
+                                Some((PathSeg::Key(k), rest)) => {
+                                    (k.parse::<usize>().ok().and_then(|i| docs.get(i)), strip_contents(rest))
+                                }
                                 None => (None, Vec::new()),
-                            };
-                            out.findings.push(make_finding(check, rule, &r, doc, &rest, excepted.clone()));
-                        }
+                            },
+                            None => (None, Vec::new()),
+                        };
+                        push_results(&mut out.findings, check, rule, &v, On::Combined(docs.len()), excepted, locate);
                     }
                     Err(e) => out.findings.push(runtime_error(check, rule, None, &e.to_string())),
                 }
             }
         }
-        out.prints.extend(engine.take_prints().unwrap_or_default());
-        out
+        out.prints.extend(bounded_prints(engine.take_prints().unwrap_or_default(), ""));
+        (out, stop)
+    }
+}
+
+/// Whether an evaluation that was due at `deadline` must stop: its time is up, or it went over
+/// its memory ceiling. Its results so far stand (they are findings all the same), but rules the
+/// timer cut short may be missing, so a stopped evaluation is itself a blocking finding.
+fn spent(deadline: Instant) -> Option<Stop> {
+    if limits::exceeded() {
+        Some(Stop::Memory)
+    } else if Instant::now() >= deadline {
+        Some(Stop::Time)
+    } else {
+        None
     }
 }
 
@@ -516,6 +585,11 @@ fn batches(engine: &mut Engine, checks: &[Check]) -> Result<(Batches, Option<Arc
         return Ok((out, None));
     }
     let kinds: std::collections::BTreeSet<&String> = checks.iter().filter_map(|c| c.kinds.as_ref()).flatten().collect();
+    // Grouping costs kinds times checks: past a bound (thousands of checks each naming its own
+    // kinds), every check is evaluated on its own instead.
+    if (kinds.len() + 1).saturating_mul(checks.len()) > MAX_GROUPING {
+        return Ok((out, None));
+    }
     let applies = |c: &Check, kind: Option<&str>| match (&c.kinds, kind) {
         (None, _) => true,
         (Some(ks), Some(k)) => ks.contains(k),
@@ -569,22 +643,30 @@ fn batches(engine: &mut Engine, checks: &[Check]) -> Result<(Batches, Option<Arc
         }
     }
     engine.set_rego_v0(false);
+    // regorus refuses a module over 1 MiB or 20,000 lines: then no batches either.
+    if text.len() > MAX_BATCH_BYTES || text.lines().count() > MAX_BATCH_LINES {
+        return Ok((Batches::default(), None));
+    }
     engine
         .add_policy("<tollgate batch>".into(), text)
         .map_err(|e| PolicyError::Compile(format!("internal batch module: {e}")))?;
-    // Every part is compiled for the interpreter (the VM's fallback); the VM's program is built
-    // from the compiled policy (it holds every module) with the VM parts as entry points.
-    let mut vm_entries = Vec::new();
-    let mut compiled = None;
-    for p in out.groups.iter().flat_map(|b| b.parts.iter()) {
-        let path: regorus::Rc<str> = regorus::Rc::from(p.path.as_str());
-        let c = engine.compile_with_entrypoint(&path).map_err(|e| PolicyError::Compile(e.to_string()))?;
-        if p.vm {
-            vm_entries.push(p.path.as_str());
-            compiled = Some(c);
-        }
-    }
-    let program = compiled.and_then(|c| Compiler::compile_from_policy(&c, &vm_entries).ok());
+    // Compiled once, for the interpreter (the VM's fallback) and as the policy the VM's program is
+    // built from (it holds every module), with the VM parts as entry points.
+    let vm_entries: Vec<&str> =
+        out.groups.iter().flat_map(|b| b.parts.iter()).filter(|p| p.vm).map(|p| p.path.as_str()).collect();
+    let Some(entry) = vm_entries
+        .first()
+        .copied()
+        .or_else(|| out.groups.iter().flat_map(|b| b.parts.iter()).map(|p| p.path.as_str()).next())
+    else {
+        return Ok((out, None));
+    };
+    let compiled =
+        engine.compile_with_entrypoint(&regorus::Rc::from(entry)).map_err(|e| PolicyError::Compile(e.to_string()))?;
+    let program = match vm_entries.is_empty() {
+        true => None,
+        false => Compiler::compile_from_policy(&compiled, &vm_entries).ok(),
+    };
     if program.is_none() {
         for p in out.groups.iter_mut().flat_map(|b| b.parts.iter_mut()) {
             p.vm = false;
@@ -606,11 +688,47 @@ pub struct Worker<'a> {
     set: &'a PolicySet,
     engine: Engine,
     vm: Option<RegoVM>,
+    /// What the watchdog sees of this worker.
+    slot: Arc<limits::Slot>,
 }
 
 impl Worker<'_> {
-    /// All selected checks over one document.
+    /// All selected checks over one document, within its budgets: [`Limits::document_time`] from
+    /// now (once, the fallback evaluations included), the run's deadline, the memory ceiling. A
+    /// budget reached is a `policy/resource-limit` finding on the document; a document reached
+    /// after the run's deadline is not evaluated but reported. A panic inside regorus is a
+    /// `policy/runtime-error` finding, and the worker starts again from the compiled policies.
     pub fn evaluate(&mut self, doc: &Document) -> Evaluation {
+        let set = self.set;
+        let start = Instant::now();
+        if start >= set.run_deadline {
+            return Evaluation { findings: vec![not_evaluated(doc, &set.limits)], prints: Vec::new() };
+        }
+        let by_run = start + set.limits.document_time >= set.run_deadline;
+        let deadline = if by_run { set.run_deadline } else { start + set.limits.document_time };
+        let slot = self.slot.clone();
+        let _watching = slot.watch(|| format!("{} (document {})", doc.file.path, doc.index), deadline);
+        let meter = limits::meter(set.limits.memory, deadline);
+        let caught = std::panic::catch_unwind(AssertUnwindSafe(|| self.evaluate_within(doc, deadline)));
+        let exceeded = meter.exceeded();
+        drop(meter);
+        match caught {
+            Ok((mut out, stop)) => {
+                if let Some(stop) = if exceeded { Some(Stop::Memory) } else { stop } {
+                    out.findings.push(stopped(Some(doc), stop, &set.limits, by_run));
+                }
+                out
+            }
+            Err(panic) => {
+                // regorus's state may be half updated: start again from the compiled policies.
+                self.engine = set.engine.clone();
+                self.vm = set.vm();
+                Evaluation { findings: vec![panicked(Some(doc), &*panic)], prints: Vec::new() }
+            }
+        }
+    }
+
+    fn evaluate_within(&mut self, doc: &Document, deadline: Instant) -> (Evaluation, Option<Stop>) {
         let set = self.set;
         let b = &set.batches;
         let group = match &doc.resource.kind {
@@ -619,32 +737,42 @@ impl Worker<'_> {
         };
         let Some(group) = group.and_then(|g| b.groups.get(g)) else {
             let all: Vec<usize> = (0..set.checks.len()).collect();
-            return self.evaluate_each(doc, &all);
+            return self.each_within(doc, &all, deadline);
         };
         let mut out = Evaluation::default();
         let mut interpreted = false;
+        let mut stop = None;
         for part in &group.parts {
             let values = match (part.vm, self.vm.as_mut()) {
                 (true, Some(vm)) => {
                     vm.set_input(doc.value.clone());
+                    vm.set_execution_timer_config(Some(limits::timer_until(deadline)));
                     vm.execute_entry_point_by_name(&part.path).ok()
                 }
                 _ => {
                     interpreted = true;
                     self.engine.set_input(doc.value.clone());
+                    self.engine.set_execution_timer_config(limits::timer_until(deadline));
                     self.engine.eval_rule(part.path.clone()).ok()
                 }
             };
+            // Out of budget: no fallback; the values are kept if there are any.
+            stop = spent(deadline);
             // Each entry's value (undefined where the rule is): a direct part's is its rule's.
             let entries: Vec<Value> = match values {
                 Some(Value::Array(values)) if !part.direct => values.iter().map(unbatch).collect(),
                 Some(v) if part.direct => vec![v],
+                _ if stop.is_some() => break,
                 _ => {
                     // A runtime error in one check: evaluate them one by one in the interpreter, so
                     // that the error is a finding of that check and the others still report.
-                    let each = self.evaluate_each(doc, &part.checks);
+                    let (each, each_stop) = self.each_within(doc, &part.checks, deadline);
                     out.findings.extend(each.findings);
                     out.prints.extend(each.prints);
+                    if each_stop.is_some() {
+                        stop = each_stop;
+                        break;
+                    }
                     continue;
                 }
             };
@@ -655,26 +783,33 @@ impl Worker<'_> {
                 let exception = check.exception.as_ref().map(|_| values.next().unwrap_or(Value::Undefined));
                 for (rule, v) in check.rules.iter().zip(&rules) {
                     let excepted = exception.as_ref().and_then(|e| excepted_by(e, check, rule));
-                    for r in results_of(v) {
-                        let path = r.path.clone().unwrap_or_default();
-                        out.findings.push(make_finding(check, rule, &r, Some(doc), &path, excepted.clone()));
-                    }
+                    push_results(&mut out.findings, check, rule, v, On::Document(doc), excepted, in_document(doc));
                 }
+            }
+            if stop.is_some() {
+                break;
             }
         }
         if interpreted {
             if let Ok(prints) = self.engine.take_prints() {
-                out.prints.extend(prints.into_iter().map(|p| format!("{}: {p}", doc.file.path)));
+                out.prints.extend(bounded_prints(prints, &format!("{}: ", doc.file.path)));
             }
         }
-        out
+        (out, stop)
+    }
+
+    /// The given checks one at a time, as the fallback does, without budgets (for the tests).
+    #[cfg(test)]
+    fn evaluate_each(&mut self, doc: &Document, checks: &[usize]) -> Evaluation {
+        self.each_within(doc, checks, Instant::now() + std::time::Duration::from_secs(3600)).0
     }
 
     /// The given checks one `eval_rule` at a time in the interpreter (the fallback when a batch
-    /// fails).
-    fn evaluate_each(&mut self, doc: &Document, checks: &[usize]) -> Evaluation {
+    /// fails), until `deadline`.
+    fn each_within(&mut self, doc: &Document, checks: &[usize], deadline: Instant) -> (Evaluation, Option<Stop>) {
         let mut out = Evaluation::default();
         let mut input_set = false;
+        let mut stop = None;
         for check in checks.iter().filter_map(|&i| self.set.checks.get(i)) {
             if let Some(kinds) = &check.kinds {
                 match &doc.resource.kind {
@@ -686,14 +821,17 @@ impl Worker<'_> {
                 self.engine.set_input(doc.value.clone());
                 input_set = true;
             }
-            eval_check(&mut self.engine, check, doc, &mut out.findings);
+            stop = eval_check(&mut self.engine, check, doc, &mut out.findings, deadline);
+            if stop.is_some() {
+                break;
+            }
         }
         if input_set {
             if let Ok(prints) = self.engine.take_prints() {
-                out.prints.extend(prints.into_iter().map(|p| format!("{}: {p}", doc.file.path)));
+                out.prints.extend(bounded_prints(prints, &format!("{}: ", doc.file.path)));
             }
         }
-        out
+        (out, stop)
     }
 }
 
@@ -704,8 +842,9 @@ fn strip_contents(rest: &[PathSeg]) -> Vec<PathSeg> {
     }
 }
 
-fn is_excepted(engine: &mut Engine, check: &Check, rule: &RuleRef) -> Option<Suppression> {
+fn is_excepted(engine: &mut Engine, check: &Check, rule: &RuleRef, deadline: Instant) -> Option<Suppression> {
     let path = check.exception.as_ref()?;
+    engine.set_execution_timer_config(limits::timer_until(deadline));
     let v = engine.eval_rule(path.clone()).ok()?;
     excepted_by(&v, check, rule)
 }
@@ -732,19 +871,120 @@ fn excepted_by(v: &Value, check: &Check, rule: &RuleRef) -> Option<Suppression> 
     })
 }
 
-fn eval_check(engine: &mut Engine, check: &Check, doc: &Document, out: &mut Vec<Finding>) {
+/// One check's rules on one document, until `deadline`; whether the budget stopped it.
+fn eval_check(
+    engine: &mut Engine,
+    check: &Check,
+    doc: &Document,
+    out: &mut Vec<Finding>,
+    deadline: Instant,
+) -> Option<Stop> {
     for rule in &check.rules {
-        let excepted = is_excepted(engine, check, rule);
-        match engine.eval_rule(rule.path.clone()) {
-            Ok(v) => {
-                for r in results_of(&v) {
-                    let path = r.path.clone().unwrap_or_default();
-                    out.push(make_finding(check, rule, &r, Some(doc), &path, excepted.clone()));
-                }
+        let excepted = is_excepted(engine, check, rule, deadline);
+        engine.set_execution_timer_config(limits::timer_until(deadline));
+        let result = engine.eval_rule(rule.path.clone());
+        if let Some(stop) = spent(deadline) {
+            if let Ok(v) = result {
+                push_results(out, check, rule, &v, On::Document(doc), excepted, in_document(doc));
             }
+            return Some(stop);
+        }
+        match result {
+            Ok(v) => push_results(out, check, rule, &v, On::Document(doc), excepted, in_document(doc)),
             Err(e) => out.push(runtime_error(check, rule, Some(doc), &e.to_string())),
         }
     }
+    None
+}
+
+/// Where a result of an evaluation on one document is: its `path` inside that document.
+fn in_document<'d>(doc: &'d Document) -> impl Fn(&PolicyResult) -> (Option<&'d Document>, Vec<PathSeg>) + 'd {
+    move |r| (Some(doc), r.path.clone().unwrap_or_default())
+}
+
+/// The findings of one gate rule's value: one per result, located by `locate`; a result that is
+/// neither a string nor an object with a string `msg` is a `policy/invalid-result` error on `at`
+/// (the evaluated document; none with `--combine`). At most [`MAX_RESULTS`] per document (with
+/// `--combine`, per document of the run); the rest are counted in one more finding.
+fn push_results<'d>(
+    out: &mut Vec<Finding>,
+    check: &Check,
+    rule: &RuleRef,
+    v: &Value,
+    on: On<'_>,
+    excepted: Option<Suppression>,
+    locate: impl Fn(&PolicyResult) -> (Option<&'d Document>, Vec<PathSeg>),
+) {
+    let (at, max) = match on {
+        On::Document(d) => (Some(d), MAX_RESULTS),
+        On::Combined(n) => (None, MAX_RESULTS.saturating_mul(n.max(1))),
+    };
+    let (total, shown) = results_of(v, max);
+    for r in shown {
+        match r {
+            Ok(mut r) => {
+                r.msg = excerpt_text(&r.msg, MAX_MESSAGE_CHARS);
+                let (doc, path) = locate(&r);
+                out.push(make_finding(check, rule, &r, doc, &path, excepted.clone()));
+            }
+            Err(bad) => out.push(invalid_result(check, rule, at, &bad)),
+        }
+    }
+    if total > max {
+        // The findings are kept for the report: their number is bounded per rule and document.
+        let mut f = policy_problem(
+            "policy/resource-limit",
+            at,
+            format!(
+                "data.{}.{} produced {total} results on {}; only the first {max} are reported",
+                check.package,
+                rule.name,
+                if at.is_some() { "this document" } else { "the combined documents" }
+            ),
+            RESOURCE_HELP,
+        );
+        f.severity = rule.severity;
+        f.suppressed = excepted;
+        out.push(f);
+    }
+}
+
+/// What an evaluation ran on.
+#[derive(Clone, Copy)]
+enum On<'a> {
+    Document(&'a Document),
+    /// `--combine`: this many documents.
+    Combined(usize),
+}
+
+/// Results of one gate rule reported per document (or per combined evaluation).
+const MAX_RESULTS: usize = 1000;
+/// Longest message of a finding from a policy (the rest is cut, with `…`).
+const MAX_MESSAGE_CHARS: usize = 4000;
+/// `print()` output kept per evaluation: lines, and characters per line.
+const MAX_PRINT_LINES: usize = 1000;
+
+/// `text` cut after `max` characters, with `…`.
+fn excerpt_text(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
+}
+
+/// `print()` output of one evaluation, bounded: at most [`MAX_PRINT_LINES`] lines of at most
+/// [`MAX_MESSAGE_CHARS`] characters, each prefixed with `prefix`.
+fn bounded_prints(prints: Vec<String>, prefix: &str) -> Vec<String> {
+    let total = prints.len();
+    let mut out: Vec<String> = prints
+        .into_iter()
+        .take(MAX_PRINT_LINES)
+        .map(|p| format!("{prefix}{}", excerpt_text(&p, MAX_MESSAGE_CHARS)))
+        .collect();
+    if total > MAX_PRINT_LINES {
+        out.push(format!("{prefix}… {} more lines of print() output not shown", total - MAX_PRINT_LINES));
+    }
+    out
 }
 
 /// One decoded policy result.
@@ -777,32 +1017,41 @@ fn path_of(v: &Value) -> Option<Vec<PathSeg>> {
     }
 }
 
-fn decode(v: &Value) -> Option<PolicyResult> {
+/// A result as conftest reads it: a string (the message), or an object whose `msg` is a string.
+/// `Err` holds anything else (`42`, `null`, an array inside a set, an object without a string
+/// `msg`): such a result is reported as `policy/invalid-result`, never dropped.
+fn decode(v: &Value) -> Result<PolicyResult, Value> {
     let s = |x: &Value| match x {
         Value::String(s) => Some(s.to_string()),
         _ => None,
     };
     match v {
-        Value::String(m) => Some(PolicyResult { msg: m.to_string(), ..Default::default() }),
-        Value::Object(_) => Some(PolicyResult {
-            msg: s(&v["msg"]).unwrap_or_else(|| format!("(result without a `msg`: {v})")),
-            id: s(&v["id"]),
-            severity: s(&v["severity"]).and_then(|x| Risk::parse(&x)),
-            path: path_of(&v["path"]),
-            title: s(&v["title"]),
-            remediation: s(&v["remediation"]),
-        }),
-        Value::Bool(true) => Some(PolicyResult { msg: "rule is true".into(), ..Default::default() }),
-        _ => None,
+        Value::String(m) => Ok(PolicyResult { msg: m.to_string(), ..Default::default() }),
+        Value::Object(_) => match &v["msg"] {
+            Value::String(m) => Ok(PolicyResult {
+                msg: m.to_string(),
+                id: s(&v["id"]),
+                severity: s(&v["severity"]).and_then(|x| Risk::parse(&x)),
+                path: path_of(&v["path"]),
+                title: s(&v["title"]),
+                remediation: s(&v["remediation"]),
+            }),
+            _ => Err(v.clone()),
+        },
+        Value::Bool(true) => Ok(PolicyResult { msg: "rule is true".into(), ..Default::default() }),
+        other => Err(other.clone()),
     }
 }
 
-fn results_of(v: &Value) -> Vec<PolicyResult> {
+/// The results of a gate rule's value: each member of a set (a partial rule) or an array, or the
+/// value itself (a complete rule). Undefined, `false` and an empty collection are no result.
+/// Only the first `max` are decoded; the count is of all of them.
+fn results_of(v: &Value, max: usize) -> (usize, Vec<Result<PolicyResult, Value>>) {
     match v {
-        Value::Set(s) => s.iter().filter_map(decode).collect(),
-        Value::Array(a) => a.iter().filter_map(decode).collect(),
-        Value::Undefined | Value::Null | Value::Bool(false) => Vec::new(),
-        other => decode(other).into_iter().collect(),
+        Value::Set(s) => (s.len(), s.iter().take(max).map(decode).collect()),
+        Value::Array(a) => (a.len(), a.iter().take(max).map(decode).collect()),
+        Value::Undefined | Value::Bool(false) => (0, Vec::new()),
+        other => (1, vec![decode(other)]),
     }
 }
 
@@ -847,24 +1096,133 @@ fn make_finding(
     f
 }
 
-fn runtime_error(check: &Check, rule: &RuleRef, doc: Option<&Document>, err: &str) -> Finding {
+/// A blocking finding about the policy itself (not about the document), on the document it was
+/// evaluated on. Its fingerprint also covers the document's content: in PR mode a document the
+/// change edits is then never hidden behind the same failure on its merge-base version (a policy
+/// that stops on both would otherwise let any edit of it through as "not new").
+fn policy_problem(rule: &str, doc: Option<&Document>, message: String, help: &str) -> Finding {
     let (file, document, region, resource) = match doc {
         Some(d) => (Some(d.file.path.clone()), Some(d.index), d.locate(&[]).region, Some(d.resource.clone())),
         None => (None, None, None, None),
     };
-    let mut f = Finding::new(
-        "policy/runtime-error",
-        Severity::Error,
-        format!("data.{}.{} failed on this document: {}", check.package, rule.name, one_line(err)),
-        Origin::Policy,
-        file,
-        document,
-        "",
-        region,
-        resource,
-    );
-    f.help = Some("fix the policy, or guard the expression against this input".into());
+    let mut f = Finding::new(rule, Severity::Error, message, Origin::Policy, file, document, "", region, resource);
+    f.help = Some(help.into());
+    if let Some(d) = doc {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(f.fingerprint.as_bytes());
+        h.update(serde_json::to_vec(&d.value).unwrap_or_default());
+        f.fingerprint = h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect();
+    }
     f
+}
+
+fn runtime_error(check: &Check, rule: &RuleRef, doc: Option<&Document>, err: &str) -> Finding {
+    policy_problem(
+        "policy/runtime-error",
+        doc,
+        format!("data.{}.{} failed on this document: {}", check.package, rule.name, one_line(err)),
+        "fix the policy, or guard the expression against this input",
+    )
+}
+
+const RESOURCE_HELP: &str = "the policy loops, recurses or builds large values on this document: fix it, or \
+     raise the limit with the flag the message names if the document really needs it";
+
+/// An evaluation stopped by a budget (on `doc`; none with `--combine`). `by_run`: the run's
+/// deadline came before the document's own.
+pub(crate) fn stopped(doc: Option<&Document>, stop: Stop, l: &Limits, by_run: bool) -> Finding {
+    let on = if doc.is_some() { "this document" } else { "the combined documents" };
+    let why = match (stop, by_run) {
+        (Stop::Memory, _) => format!(
+            "it went over the memory ceiling of one evaluation, {} (--policy-memory)",
+            limits::show_memory(l.memory)
+        ),
+        (Stop::Time, false) => format!(
+            "it took longer than the time budget of one document, {} (--policy-timeout)",
+            limits::show_duration(l.document_time)
+        ),
+        (Stop::Time, true) => format!(
+            "the run's policy time budget of {} (--policy-run-timeout) ran out",
+            limits::show_duration(l.run_time)
+        ),
+    };
+    policy_problem("policy/resource-limit", doc, format!("policy evaluation of {on} was stopped: {why}"), RESOURCE_HELP)
+}
+
+/// A document reached after the run's budget ran out.
+fn not_evaluated(doc: &Document, l: &Limits) -> Finding {
+    policy_problem(
+        "policy/resource-limit",
+        Some(doc),
+        format!(
+            "not evaluated: the run's policy time budget of {} (--policy-run-timeout) ran out before this document",
+            limits::show_duration(l.run_time)
+        ),
+        RESOURCE_HELP,
+    )
+}
+
+/// regorus panicked evaluating a document (a bug in it, reached by the policy).
+fn panicked(doc: Option<&Document>, panic: &(dyn std::any::Any + Send)) -> Finding {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    policy_problem(
+        "policy/runtime-error",
+        doc,
+        format!("policy evaluation failed inside regorus: {}", one_line(&what)),
+        "the policy reaches a defect of the Rego engine; change the expression it fails on",
+    )
+}
+
+/// Longest excerpt of an invalid result shown in its finding.
+const SHOWN_VALUE_CHARS: usize = 200;
+
+fn invalid_result(check: &Check, rule: &RuleRef, doc: Option<&Document>, v: &Value) -> Finding {
+    policy_problem(
+        "policy/invalid-result",
+        doc,
+        format!(
+            "data.{}.{} produced a result that is neither a string nor an object with a string `msg`: {}",
+            check.package,
+            rule.name,
+            excerpt(v, SHOWN_VALUE_CHARS)
+        ),
+        "make the rule produce a message string or an object such as {\"msg\": \"...\"}",
+    )
+}
+
+/// A value as compact JSON, cut after `max` characters (with `…`). The formatting stops there, so a
+/// result of a million elements costs no more than a short one.
+fn excerpt(v: &Value, max: usize) -> String {
+    struct Bounded {
+        text: String,
+        chars: usize,
+        max: usize,
+        cut: bool,
+    }
+    impl std::fmt::Write for Bounded {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            for c in s.chars() {
+                if self.chars == self.max {
+                    self.cut = true;
+                    return Err(std::fmt::Error);
+                }
+                self.text.push(c);
+                self.chars += 1;
+            }
+            Ok(())
+        }
+    }
+    let mut b = Bounded { text: String::new(), chars: 0, max, cut: false };
+    let _ = std::fmt::write(&mut b, format_args!("{v}"));
+    if b.cut {
+        b.text.push('…');
+    }
+    b.text
 }
 
 /// regorus's error text (`--> file:line:col`, the policy line with a caret under the column,
@@ -1017,6 +1375,67 @@ mod tests {
         assert!(direct[0].len() == 1 && direct[0][0].contains("policy/runtime-error"), "{direct:#?}");
         assert!(direct[1].len() == 1 && direct[1][0].contains("main.deny /metadata/annotations/ratio"), "{direct:#?}");
         assert!(direct[2].is_empty(), "{direct:#?}");
+    }
+
+    /// A built-in check's result that is not a message is a finding too, in the VM and in the
+    /// interpreter, batched with a valid check.
+    #[test]
+    fn invalid_results_of_builtin_checks_are_findings() {
+        let src = |path: &str, text: &str| PolicySource { path: path.into(), text: text.into(), builtin: true };
+        let sources = vec![
+            src("a.rego", "package tollgate.k8s.a\nimport rego.v1\ndeny contains 42 if input.kind\ndeny contains {\"id\": \"x\"} if input.kind\n"),
+            src("b.rego", "package tollgate.k8s.b\nimport rego.v1\ndeny contains \"fine\" if input.kind\n"),
+        ];
+        let file = crate::source::SourceFile { path: "m.yaml".into(), bytes: b"kind: Pod\n".to_vec(), too_large: None };
+        let docs = crate::manifest::load(&file, &crate::manifest::Limits::default()).docs;
+        for vm in [true, false] {
+            let sel = Selection { vm, ..Default::default() };
+            let set = PolicySet::new(&sources, Vec::new(), &sel, false).expect("policies compile");
+            assert_eq!(set.uses_vm(), vm);
+            let found = summary(&set.worker().evaluate(&docs[0]));
+            assert_eq!(
+                found,
+                [
+                    "m.yaml policy/invalid-result  false data.tollgate.k8s.a.deny produced a result that is neither a string nor an object with a string `msg`: 42",
+                    "m.yaml policy/invalid-result  false data.tollgate.k8s.a.deny produced a result that is neither a string nor an object with a string `msg`: {\"id\":\"x\"}",
+                    "m.yaml tollgate.k8s.b.deny  false fine",
+                ],
+                "vm: {vm}"
+            );
+        }
+    }
+
+    /// A check that runs out of its document's time budget, in the VM and in the interpreter, is
+    /// one `policy/resource-limit` finding: the batch is not evaluated again check by check (that
+    /// fallback used to spend the budget a second time), and the next document has its own.
+    #[test]
+    fn a_batch_out_of_time_is_one_finding_and_not_retried() {
+        let src = |path: &str, text: &str| PolicySource { path: path.into(), text: text.into(), builtin: true };
+        let sources = vec![
+            src("a.rego", "package tollgate.k8s.a\nimport rego.v1\ndeny contains \"never\" if { some x in data.big; some y in data.big; x == y + 1000000 }\n"),
+            src("b.rego", "package tollgate.k8s.b\nimport rego.v1\ndeny contains \"fine\" if input.kind\n"),
+        ];
+        let big: Vec<Value> = (0..20_000).map(Value::from).collect();
+        let mut data = BTreeMap::new();
+        data.insert(Value::from("big"), Value::from(big));
+        let file = crate::source::SourceFile {
+            path: "m.yaml".into(),
+            bytes: b"kind: Pod\n---\nkind: Pod\n".to_vec(),
+            too_large: None,
+        };
+        let docs = crate::manifest::load(&file, &crate::manifest::Limits::default()).docs;
+        let limits = Limits { document_time: std::time::Duration::from_millis(300), ..Limits::default() };
+        for vm in [true, false] {
+            let sel = Selection { vm, limits, ..Default::default() };
+            let set = PolicySet::new(&sources, vec![Value::from(data.clone())], &sel, false).expect("policies compile");
+            assert_eq!(set.uses_vm(), vm);
+            let mut w = set.worker();
+            for d in &docs {
+                let found = summary(&w.evaluate(d));
+                let stop = "m.yaml policy/resource-limit  false policy evaluation of this document was stopped: it took longer than the time budget of one document, 300 ms (--policy-timeout)";
+                assert!(found.iter().filter(|f| f.contains("policy/")).eq([stop].iter()), "vm {vm}: {found:#?}");
+            }
+        }
     }
 
     /// Case-insensitive patterns work in the regex built-ins (the `regex` features Cargo.toml

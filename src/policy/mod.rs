@@ -4,8 +4,12 @@ pub mod builtin;
 pub mod builtins;
 pub mod calls;
 pub mod engine;
+pub mod graph;
+pub mod guards;
 pub mod inventory;
+pub mod limits;
 pub mod metadata;
+pub mod screen;
 pub mod vm_screen;
 
 pub use engine::{Evaluation, PolicyError, PolicySet, PolicySource, Selection, Worker};

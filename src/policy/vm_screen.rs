@@ -11,7 +11,7 @@
 //! - an `else` chain whose values are computed (an undefined value ends the chain in the VM
 //!   instead of falling through to the next `else`);
 //! - rule heads with dotted references (`a.b.c := 1`), default functions, `with`, `print`,
-//!   `rand.intn`, a field named like a keyword (`input.x.package`), imports other than
+//!   `rand.intn`, `numbers.range` and `numbers.range_step` (guarded in the interpreter), a field named like a keyword (`input.x.package`), imports other than
 //!   `rego.v1` and `future.keywords` (functions through imports differ; rules through imports are
 //!   slow in the VM);
 //! - recursion between rules, and references into `data` that could reach a rule dynamically (the
@@ -392,7 +392,8 @@ impl Walk<'_> {
             }
             Expr::Call { fcn, params, span, .. } => {
                 let name = fcn.span().text();
-                if name == "print" || name == "rand.intn" {
+                // The guarded built-ins (see `guards`) are extensions, which the VM does not run.
+                if name == "print" || name == "rand.intn" || super::guards::GUARDED.contains(&name) {
                     self.refuse(format!("line {}: `{name}`", span.line));
                 }
                 self.expr_in(fcn, scope);

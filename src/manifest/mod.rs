@@ -2,8 +2,11 @@
 //! and bad input into findings with file and line.
 
 pub mod json;
+mod parser;
 pub mod scalar;
+mod scanner;
 pub mod span;
+pub mod stream;
 pub mod yaml;
 
 use std::sync::Arc;
@@ -98,9 +101,9 @@ impl Document {
         match self.spans.resolve(&full) {
             Some((entry, matched)) => {
                 let e = &self.spans.entries[entry];
-                let start = e.key.unwrap_or(e.start);
+                let start = if e.key == span::NO_KEY { e.start } else { e.key };
                 // The document itself (no path): start at its first key.
-                let region = self.file.region(start, e.end);
+                let region = self.file.region(start as usize, e.end as usize);
                 Located { pointer: span::to_pointer(&full[..matched]), region: Some(region) }
             }
             None => Located { pointer: span::to_pointer(&full), region: None },
@@ -147,13 +150,15 @@ fn file_finding(
 
 const LFS_PREFIX: &[u8] = b"version https://git-lfs.github.com/spec/v1";
 
-/// Decode bytes to text: strip a UTF-8 BOM, decode UTF-16 with a BOM, reject invalid UTF-8 with
-/// the line of the first bad byte.
-fn decode(bytes: &[u8]) -> Result<String, (String, u32)> {
-    if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
-        return decode(rest);
-    }
-    let utf16 = |le: bool, b: &[u8]| -> Result<String, (String, u32)> {
+/// Why bytes could not be decoded: (message, line).
+type DecodeError = (String, u32);
+
+/// Decode bytes to text as kubectl's file reader does before reading any YAML: strip a UTF-8
+/// BOM, decode UTF-16 with a BOM; reject invalid UTF-8 with the line of the first bad byte.
+fn decode(bytes: &[u8]) -> Result<String, DecodeError> {
+    // One byte order mark only: a second one is text (which the YAML reader refuses).
+    let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    let utf16 = |le: bool, b: &[u8]| -> Result<String, DecodeError> {
         let units = b.chunks(2).map(|c| {
             let (x, y) = (c[0] as u16, c.get(1).copied().unwrap_or(0) as u16);
             if le {
@@ -239,13 +244,36 @@ pub fn load(file: &SourceFile, limits: &Limits) -> Loaded {
             return out;
         }
     };
+    if text.len() > u32::MAX as usize {
+        out.findings.push(file_finding(
+            path,
+            "parse/file-too-large",
+            Severity::Error,
+            format!("file is {} bytes, over the 4 GiB tollgate can locate findings in; it was not checked", text.len()),
+            None,
+            None,
+        ));
+        return out;
+    }
     let ft = Arc::new(FileText::new(path.to_string(), Arc::from(text)));
     out.text = Some(ft.clone());
-    let json = is_json_path(path);
-    let parsed = if json { json::parse(&ft.text, limits) } else { yaml::parse(&ft.text, limits) };
+    // kubectl reads a stream whose first bytes, after white space, are `{` as JSON values, one
+    // document each, whatever the file's name (not files that are no Kubernetes objects).
+    let sniffed_json = stream::looks_like_json(ft.text.as_bytes());
+    let parsed = if sniffed_json && (!limits.yaml12 || is_json_path(path)) {
+        json::parse_stream(&ft.text, limits)
+    } else if is_json_path(path) {
+        json::parse(&ft.text, limits)
+    } else {
+        yaml::parse(&ft.text, limits)
+    };
 
-    if parsed.fatal && ft.text.contains("{{") {
-        // A Helm (or other Go) template: not YAML until rendered.
+    // A Helm (or other Go) template: not YAML until rendered. Only when kubectl could not read the
+    // file either: a construct kubectl reads but tollgate refuses (or a limit) stays an error,
+    // whatever `{{` a comment holds.
+    let kubectl_rejects =
+        parsed.issues.last().is_some_and(|i| matches!(i.rule, "parse/invalid-yaml" | "parse/invalid-json"));
+    if parsed.fatal && kubectl_rejects && ft.text.contains("{{") {
         out.findings.push(file_finding(
             path,
             "parse/helm-template",

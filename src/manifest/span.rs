@@ -12,29 +12,49 @@ pub struct Pos {
     pub col: u32,
 }
 
-/// How a node hangs off its parent.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Seg {
-    Root,
-    Key(regorus::Rc<str>),
-    Index(u32),
-}
+/// How a node hangs off its parent, packed in a `u32`: an index into its sequence, a key (an index
+/// into the table's names, with the top bit set), or the root.
+pub const ROOT: u32 = u32::MAX;
+const KEY_BIT: u32 = 1 << 31;
+/// `SpanEntry::key` of a node that is no mapping member.
+pub const NO_KEY: u32 = u32::MAX;
 
-/// One node: its own span, its key's start (for mapping members), and where its subtree ends in
-/// the table (entries of a subtree are contiguous, so children are found by skipping subtrees).
-#[derive(Debug, Clone)]
+/// One node: byte offsets of its own span and of its key (for mapping members), and where its
+/// subtree ends in the table (entries of a subtree are contiguous, so children are found by
+/// skipping subtrees). 20 bytes: documents can have millions of nodes.
+#[derive(Debug, Clone, Copy)]
 pub struct SpanEntry {
-    pub seg: Seg,
-    pub key: Option<Pos>,
-    pub start: Pos,
-    pub end: Pos,
+    pub seg: u32,
+    pub key: u32,
+    pub start: u32,
+    pub end: u32,
     pub subtree_end: u32,
 }
 
-/// All nodes of one document; entry 0 is the document root.
+/// All nodes of one document; entry 0 is the document root. `names` holds the keys (shared with
+/// the document's value, so they cost no copy).
 #[derive(Debug, Clone, Default)]
 pub struct SpanTable {
     pub entries: Vec<SpanEntry>,
+    pub names: Vec<regorus::Rc<str>>,
+}
+
+/// A node's place under its parent, as read from the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seg<'a> {
+    Root,
+    Key(&'a str),
+    Index(u32),
+}
+
+/// Pack a key name's index.
+pub fn key_seg(name_index: usize) -> u32 {
+    KEY_BIT | (name_index as u32 & !KEY_BIT)
+}
+
+/// Pack a sequence index.
+pub fn index_seg(i: usize) -> u32 {
+    (i as u32) & !KEY_BIT
 }
 
 /// One step of a path into a document.
@@ -72,24 +92,40 @@ pub fn to_pointer(segs: &[PathSeg]) -> String {
 }
 
 impl SpanTable {
+    pub fn seg(&self, e: &SpanEntry) -> Seg<'_> {
+        if e.seg == ROOT {
+            Seg::Root
+        } else if e.seg & KEY_BIT != 0 {
+            match self.names.get((e.seg & !KEY_BIT) as usize) {
+                Some(n) => Seg::Key(n),
+                None => Seg::Root,
+            }
+        } else {
+            Seg::Index(e.seg)
+        }
+    }
+
+    /// The child of `parent` that `seg` names. A key set twice (an explicit key over a merged one)
+    /// has an entry for each; the later one holds the value, so the last match wins.
     fn child(&self, parent: usize, seg: &PathSeg) -> Option<usize> {
         let end = self.entries.get(parent)?.subtree_end as usize;
         let mut j = parent + 1;
+        let mut found = None;
         while j < end {
             let e = self.entries.get(j)?;
-            let hit = match (&e.seg, seg) {
-                (Seg::Key(k), PathSeg::Key(s)) => **k == **s,
-                (Seg::Index(i), PathSeg::Index(s)) => u64::from(*i) == *s,
-                (Seg::Index(i), PathSeg::Key(s)) => s.parse::<u64>().ok() == Some(u64::from(*i)),
-                (Seg::Key(k), PathSeg::Index(s)) => **k == *s.to_string(),
+            let hit = match (self.seg(e), seg) {
+                (Seg::Key(k), PathSeg::Key(s)) => k == s,
+                (Seg::Index(i), PathSeg::Index(s)) => u64::from(i) == *s,
+                (Seg::Index(i), PathSeg::Key(s)) => s.parse::<u64>().ok() == Some(u64::from(i)),
+                (Seg::Key(k), PathSeg::Index(s)) => k == s.to_string(),
                 _ => false,
             };
             if hit {
-                return Some(j);
+                found = Some(j);
             }
             j = (e.subtree_end as usize).max(j + 1);
         }
-        None
+        found
     }
 
     /// Resolve a path to the deepest existing node: its entry index and how many segments matched.
@@ -170,11 +206,11 @@ impl FileText {
         (line as u32 + 1, col as u32 + 1)
     }
 
-    /// The region from `start` to `end`, with trailing white space and line breaks trimmed off the
-    /// end (block scalars and block collections end where the next token begins).
-    pub fn region(&self, start: Pos, end: Pos) -> Region {
-        let sb = self.byte_of(start);
-        let mut eb = self.byte_of(end).max(sb);
+    /// The region from byte `start` to byte `end`, with trailing white space and line breaks trimmed
+    /// off the end (block scalars and block collections end where the next token begins).
+    pub fn region(&self, start: usize, end: usize) -> Region {
+        let sb = start.min(self.text.len());
+        let mut eb = end.min(self.text.len()).max(sb);
         let bytes = self.text.as_bytes();
         while eb > sb && matches!(bytes.get(eb - 1), Some(b' ' | b'\t' | b'\n' | b'\r')) {
             eb -= 1;
@@ -214,7 +250,7 @@ mod tests {
         let b = f.byte_of(p);
         assert_eq!(&f.text[b..b + 2], "ü");
         assert_eq!(f.line_col(b), (2, 5));
-        let r = f.region(Pos { line: 1, col: 0 }, Pos { line: 2, col: 0 });
+        let r = f.region(0, f.byte_of(Pos { line: 2, col: 0 }));
         assert_eq!((r.line, r.column, r.end_line, r.end_column), (1, 1, 1, 5));
     }
 }

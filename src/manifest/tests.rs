@@ -203,6 +203,11 @@ fn bad_input_is_a_finding() {
     assert_eq!(rules(&l)[0].0, "parse/helm-template");
     assert_eq!(l.findings[0].severity, Severity::Note);
 
+    // A comment with `{{` does not turn a refused construct kubectl reads into a skipped template.
+    let l = load_str("t2.yaml", "# {{ x }}\nspec:\n  a: b\u{2028}privileged: true\n");
+    assert_eq!(rules(&l)[0].0, "yaml/unsupported-construct");
+    assert_eq!(l.findings[0].severity, Severity::Error);
+
     let l = load_str("lfs.yaml", "version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 12\n");
     assert_eq!(rules(&l)[0].0, "source/lfs-pointer");
 

@@ -20,6 +20,8 @@ struct P<'a> {
     names: Vec<regorus::Rc<str>>,
     issues: Vec<ParseIssue>,
     doc: usize,
+    /// Key names of the file, each stored once.
+    interned: std::collections::HashSet<regorus::Rc<str>>,
 }
 
 type R<T> = Result<T, (String, Pos, &'static str)>;
@@ -27,6 +29,18 @@ type R<T> = Result<T, (String, Pos, &'static str)>;
 impl<'a> P<'a> {
     fn pos(&self) -> Pos {
         Pos { line: self.line, col: self.col }
+    }
+
+    fn intern(&mut self, s: &str) -> regorus::Rc<str> {
+        if s.len() > 64 {
+            return regorus::Rc::from(s);
+        }
+        if let Some(r) = self.interned.get(s) {
+            return r.clone();
+        }
+        let r: regorus::Rc<str> = regorus::Rc::from(s);
+        self.interned.insert(r.clone());
+        r
     }
 
     fn bump(&mut self) {
@@ -107,7 +121,7 @@ impl<'a> P<'a> {
                         self.ws();
                         self.expect(b':')?;
                         self.ws();
-                        let name: regorus::Rc<str> = regorus::Rc::from(k.as_str());
+                        let name = self.intern(&k);
                         self.names.push(name.clone());
                         let v = self.value(key_seg(self.names.len() - 1), kbyte, depth + 1)?;
                         if map.insert(Value::String(name), v).is_some() {
@@ -345,6 +359,7 @@ fn parse_values(text: &str, limits: &Limits, stream: bool) -> ParsedStream {
         names: Vec::new(),
         issues: Vec::new(),
         doc: 0,
+        interned: std::collections::HashSet::new(),
     };
     let mut out = ParsedStream::default();
     loop {

@@ -154,11 +154,12 @@ const LFS_PREFIX: &[u8] = b"version https://git-lfs.github.com/spec/v1";
 type DecodeError = (String, u32);
 
 /// Decode bytes to text as kubectl's file reader does before reading any YAML: strip a UTF-8
-/// BOM, decode UTF-16 with a BOM; reject invalid UTF-8 with the line of the first bad byte.
-fn decode(bytes: &[u8]) -> Result<String, DecodeError> {
+/// BOM, decode UTF-16 with a BOM; reject invalid UTF-8 with the line of the first bad byte. The
+/// text is copied once, into the buffer every document of the file points into.
+fn decode(bytes: &[u8]) -> Result<Arc<str>, DecodeError> {
     // One byte order mark only: a second one is text (which the YAML reader refuses).
     let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
-    let utf16 = |le: bool, b: &[u8]| -> Result<String, DecodeError> {
+    let utf16 = |le: bool, b: &[u8]| -> Result<Arc<str>, DecodeError> {
         let units = b.chunks(2).map(|c| {
             let (x, y) = (c[0] as u16, c.get(1).copied().unwrap_or(0) as u16);
             if le {
@@ -167,7 +168,9 @@ fn decode(bytes: &[u8]) -> Result<String, DecodeError> {
                 (x << 8) | y
             }
         });
-        char::decode_utf16(units).collect::<Result<String, _>>().map_err(|_| ("invalid UTF-16".to_string(), 1))
+        let text =
+            char::decode_utf16(units).collect::<Result<String, _>>().map_err(|_| ("invalid UTF-16".to_string(), 1))?;
+        Ok(Arc::from(text))
     };
     if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
         return utf16(true, rest);
@@ -176,7 +179,7 @@ fn decode(bytes: &[u8]) -> Result<String, DecodeError> {
         return utf16(false, rest);
     }
     match std::str::from_utf8(bytes) {
-        Ok(s) => Ok(s.to_string()),
+        Ok(s) => Ok(Arc::from(s)),
         Err(e) => {
             let good = e.valid_up_to();
             let line = bytes[..good].iter().filter(|&&c| c == b'\n').count() as u32 + 1;
@@ -255,7 +258,7 @@ pub fn load(file: &SourceFile, limits: &Limits) -> Loaded {
         ));
         return out;
     }
-    let ft = Arc::new(FileText::new(path.to_string(), Arc::from(text)));
+    let ft = Arc::new(FileText::new(path.to_string(), text));
     out.text = Some(ft.clone());
     // kubectl reads a stream whose first bytes, after white space, are `{` as JSON values, one
     // document each, whatever the file's name (not files that are no Kubernetes objects).

@@ -178,6 +178,13 @@ fn bad_input_is_a_finding() {
     let l = load_str("bomb.yaml", bomb);
     assert_eq!(rules(&l)[0].0, "parse/alias-budget");
 
+    // A few bytes of alias each, a big node behind every one: limited in bytes, not only nodes.
+    let big = format!("a: &a \"{}\"\nb: [{}]\n", "x".repeat(100_000), vec!["*a"; 300].join(", "));
+    let l = load_str("bytes.yaml", &big);
+    assert_eq!(rules(&l)[0].0, "parse/alias-budget", "{:?}", l.findings[0].message);
+    let fine = format!("a: &a \"{}\"\nb: [{}]\n", "x".repeat(100_000), vec!["*a"; 100].join(", "));
+    assert!(load_str("bytes.yaml", &fine).findings.is_empty());
+
     let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
     let l = load_str("deep.yaml", &deep);
     assert_eq!(rules(&l)[0].0, "parse/too-deep");

@@ -28,6 +28,11 @@ use crate::finding::Severity;
 const TAG_PREFIX: &str = "tag:yaml.org,2002:";
 const UNSUPPORTED: &str = "yaml/unsupported-construct";
 const INVALID: &str = "parse/invalid-yaml";
+/// What aliases may add to a file, as JSON: this many times its size, and at least the floor.
+/// Every consumer of a document (schema validation, policies, reports) may expand aliases, and
+/// an alias costs a few bytes of text however big the node it names (go-yaml counts nodes only).
+const ALIAS_BYTES_PER_BYTE: u64 = 4;
+const ALIAS_BYTES_FLOOR: u64 = 16 << 20;
 
 /// Parse a YAML stream into documents. Documents before a fatal error are kept; the error is
 /// reported at its position.
@@ -224,6 +229,8 @@ struct Node {
     kind: Kind,
     /// Decode operations go-yaml spends on it (for the alias ratio).
     units: u64,
+    /// Roughly its size as JSON, aliases expanded (for the alias byte budget).
+    size: u64,
     /// Collection levels in it (a scalar has none).
     height: u32,
     ids: Option<Rc<Ids>>,
@@ -265,6 +272,7 @@ struct Frame<'a> {
     anchor: Option<(&'a str, u32)>,
     flow: bool,
     units: u64,
+    size: u64,
     height: u32,
     body: Body,
 }
@@ -276,6 +284,7 @@ struct Anchored {
     end: usize,
     kind: Kind,
     units: u64,
+    size: u64,
     height: u32,
     ids: Option<Rc<Ids>>,
     /// For a scalar: what it is as a mapping key.
@@ -322,6 +331,9 @@ struct Builder<'a> {
     doc_index: usize,
     in_doc: bool,
     alias_nodes: usize,
+    alias_bytes: u64,
+    /// Key names of the file, each stored once (most keys repeat: `name`, `image`, ...).
+    interned: HashSet<Rc<str>>,
     docs: Vec<RawDoc>,
     issues: Vec<ParseIssue>,
 }
@@ -357,9 +369,23 @@ impl<'a> Builder<'a> {
             doc_index: 0,
             in_doc: false,
             alias_nodes: 0,
+            alias_bytes: 0,
+            interned: HashSet::new(),
             docs: Vec::new(),
             issues: Vec::new(),
         }
+    }
+
+    fn intern(&mut self, s: &str) -> Rc<str> {
+        if s.len() > 64 {
+            return Rc::from(s);
+        }
+        if let Some(r) = self.interned.get(s) {
+            return r.clone();
+        }
+        let r: Rc<str> = Rc::from(s);
+        self.interned.insert(r.clone());
+        r
     }
 
     fn byte(&self, m: Mark) -> u32 {
@@ -547,6 +573,7 @@ impl<'a> Builder<'a> {
                 self.count(Op::Node, start)?;
                 let e = self.push_entry(start, end);
                 self.entries[e].subtree_end = (e + 1) as u32;
+                let size = json_size(&v);
                 if let Some(name) = anchor {
                     self.generation += 1;
                     let key = Some(self.key_of(&value, style, tag, plain_implicit));
@@ -556,6 +583,7 @@ impl<'a> Builder<'a> {
                         end: e + 1,
                         kind: Kind::Scalar,
                         units: 1,
+                        size,
                         height: 0,
                         ids: None,
                         key,
@@ -564,7 +592,16 @@ impl<'a> Builder<'a> {
                         .insert(name, Anchor { generation: self.generation, state: AnchorState::Done(Rc::new(done)) });
                 }
                 self.attach(
-                    Node { value: v, entry: e, kind: Kind::Scalar, units: 1, height: 0, ids: None, merge_items: None },
+                    Node {
+                        value: v,
+                        entry: e,
+                        kind: Kind::Scalar,
+                        units: 1,
+                        size,
+                        height: 0,
+                        ids: None,
+                        merge_items: None,
+                    },
                     start,
                 )
             }
@@ -595,7 +632,7 @@ impl<'a> Builder<'a> {
                 } else {
                     Body::Map(MapState::default())
                 };
-                self.stack.push(Frame { entry: e, anchor, flow, units: u64::from(!merge), height: 0, body });
+                self.stack.push(Frame { entry: e, anchor, flow, units: u64::from(!merge), size: 2, height: 0, body });
                 Ok(())
             }
             Ev::SeqEnd | Ev::MapEnd => {
@@ -624,12 +661,16 @@ impl<'a> Builder<'a> {
                         end: end_entry,
                         kind,
                         units: frame.units,
+                        size: frame.size,
                         height,
                         ids: ids.clone(),
                         key: None,
                     },
                 );
-                self.attach(Node { value, entry: e, kind, units: frame.units, height, ids, merge_items }, start)
+                self.attach(
+                    Node { value, entry: e, kind, units: frame.units, size: frame.size, height, ids, merge_items },
+                    start,
+                )
             }
             Ev::Alias(name) => self.alias(name, start, end),
             Ev::StreamStart | Ev::StreamEnd | Ev::DocStart | Ev::DocEnd => Ok(()),
@@ -680,8 +721,9 @@ impl<'a> Builder<'a> {
                 Some(Ok(k)) => k.clone(),
             };
             self.count(Op::Alias(target.units), start)?;
-            if let Some(Frame { units, body: Body::Map(ms), .. }) = self.stack.last_mut() {
+            if let Some(Frame { units, size, body: Body::Map(ms), .. }) = self.stack.last_mut() {
                 *units += 1 + target.units;
+                *size += key.0.len() as u64 + 3;
                 ms.key = Some(PendingKey { name: key.0, id: key.1, at: start, merge: false });
             }
             return Ok(());
@@ -696,6 +738,21 @@ impl<'a> Builder<'a> {
                 ),
                 start,
                 Some("write the repeated content out, or use fewer nested aliases"),
+            ));
+        }
+        self.alias_bytes += target.size;
+        let byte_budget = ALIAS_BYTES_FLOOR.max(ALIAS_BYTES_PER_BYTE * self.text.len() as u64);
+        if self.alias_bytes > byte_budget {
+            return Err(self.stop(
+                "parse/alias-budget",
+                format!(
+                    "aliases expand to more than {} MiB of data ({} times the file, at least {} MiB)",
+                    byte_budget >> 20,
+                    ALIAS_BYTES_PER_BYTE,
+                    ALIAS_BYTES_FLOOR >> 20
+                ),
+                start,
+                Some("write the repeated content out, or alias smaller nodes"),
             ));
         }
         if target.height > 0 {
@@ -718,6 +775,7 @@ impl<'a> Builder<'a> {
                 entry: root,
                 kind: target.kind,
                 units: 1 + target.units,
+                size: target.size,
                 height: target.height,
                 ids: target.ids.clone(),
                 merge_items: None,
@@ -769,6 +827,7 @@ impl<'a> Builder<'a> {
             return Ok(());
         };
         frame.units += node.units;
+        frame.size += node.size + 1;
         frame.height = frame.height.max(node.height);
         match &mut frame.body {
             Body::Seq { items, merge } => {
@@ -955,8 +1014,9 @@ impl<'a> Builder<'a> {
             let key = Some(self.key_of(text, style, tag, plain_implicit));
             self.generation += 1;
             if let Ok(value) = value {
+                let size = json_size(&value);
                 let done =
-                    Anchored { value, first: 0, end: 0, kind: Kind::Scalar, units: 1, height: 0, ids: None, key };
+                    Anchored { value, first: 0, end: 0, kind: Kind::Scalar, units: 1, size, height: 0, ids: None, key };
                 self.anchors
                     .insert(name, Anchor { generation: self.generation, state: AnchorState::Done(Rc::new(done)) });
             }
@@ -994,15 +1054,16 @@ impl<'a> Builder<'a> {
             }
         }
         self.count(Op::Node, at)?;
-        if let Some(Frame { units, body: Body::Map(ms), .. }) = self.stack.last_mut() {
+        if let Some(Frame { units, size, body: Body::Map(ms), .. }) = self.stack.last_mut() {
             *units += 1;
+            *size += name.len() as u64 + 3;
             ms.key = Some(PendingKey { name, id, at, merge: false });
         }
         Ok(())
     }
 
     /// What a scalar is as a mapping key once sigs.k8s.io/yaml made it a string.
-    fn key_of(&self, text: &str, style: Style, tag: Option<&str>, plain_implicit: bool) -> KeyResult {
+    fn key_of(&mut self, text: &str, style: Style, tag: Option<&str>, plain_implicit: bool) -> KeyResult {
         if self.limits.yaml12 {
             // Not read by kubectl: keys as YAML 1.2 tools read them.
             let name = match (plain_implicit && tag.is_none(), scalar::resolve_yaml12(text)) {
@@ -1010,17 +1071,17 @@ impl<'a> Builder<'a> {
                 (true, Scalar::Null) if text.is_empty() || text == "~" => "null".to_string(),
                 _ => text.to_string(),
             };
-            return Ok((Rc::from(name.as_str()), KeyId::Str));
+            return Ok((self.intern(&name), KeyId::Str));
         }
         match resolve(text, style, tag, plain_implicit, false) {
             Err(e) => Err(e),
-            Ok(Resolved::Str) => Ok((Rc::from(text), KeyId::Str)),
-            Ok(Resolved::Binary(s)) => Ok((Rc::from(s.as_str()), KeyId::Str)),
+            Ok(Resolved::Str) => Ok((self.intern(text), KeyId::Str)),
+            Ok(Resolved::Binary(s)) => Ok((self.intern(&s), KeyId::Str)),
             Ok(Resolved::Scalar(s)) => match s {
-                Scalar::Str => Ok((Rc::from(text), KeyId::Str)),
+                Scalar::Str => Ok((self.intern(text), KeyId::Str)),
                 Scalar::Null => Err((INVALID, format!("a null key (`{text}`): kubectl rejects it (\"unsupported map key\")"))),
-                Scalar::Bool(b) => Ok((Rc::from(if b { "true" } else { "false" }), KeyId::Bool(b))),
-                Scalar::Int(i) => Ok((Rc::from(i.to_string().as_str()), KeyId::Int(i))),
+                Scalar::Bool(b) => Ok((self.intern(if b { "true" } else { "false" }), KeyId::Bool(b))),
+                Scalar::Int(i) => Ok((self.intern(&i.to_string()), KeyId::Int(i))),
                 Scalar::UInt(_) => Err((
                     INVALID,
                     format!("an integer key over 9223372036854775807 (`{text}`): kubectl rejects it (\"unsupported map key\")"),
@@ -1029,7 +1090,7 @@ impl<'a> Builder<'a> {
                     UNSUPPORTED,
                     format!("the key `{text}` is negative zero, which kubectl's reader treats as the same key as 0"),
                 )),
-                Scalar::Float(f) => Ok((Rc::from(scalar::go_float_key(f).as_str()), KeyId::Float(f))),
+                Scalar::Float(f) => Ok((self.intern(&scalar::go_float_key(f)), KeyId::Float(f))),
             },
         }
     }
@@ -1079,6 +1140,14 @@ impl<'a> Builder<'a> {
             }
             s => Ok(scalar_to_value(s, text)),
         }
+    }
+}
+
+/// A scalar's size as JSON, roughly.
+fn json_size(v: &Value) -> u64 {
+    match v {
+        Value::String(s) => s.len() as u64 + 2,
+        _ => 8,
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use regorus::Value;
 
-use super::span::{index_seg, key_seg, Pos, SpanEntry, SpanTable, NO_KEY, ROOT};
+use super::span::{index_seg, key_seg, Blocks, Pos, SpanEntry, SpanTable, NO_KEY, ROOT};
 use super::{Limits, ParseIssue, ParsedStream, RawDoc};
 use crate::finding::Severity;
 
@@ -16,7 +16,7 @@ struct P<'a> {
     line: u32,
     col: u32,
     limits: &'a Limits,
-    entries: Vec<SpanEntry>,
+    entries: Blocks<SpanEntry>,
     names: Vec<regorus::Rc<str>>,
     issues: Vec<ParseIssue>,
     doc: usize,
@@ -355,7 +355,7 @@ fn parse_values(text: &str, limits: &Limits, stream: bool) -> ParsedStream {
         line: 1,
         col: 0,
         limits,
-        entries: Vec::new(),
+        entries: Blocks::default(),
         names: Vec::new(),
         issues: Vec::new(),
         doc: 0,
@@ -387,8 +387,7 @@ fn parse_values(text: &str, limits: &Limits, stream: bool) -> ParsedStream {
         out.issues.append(&mut p.issues);
         match res {
             Ok(value) => {
-                let mut spans =
-                    SpanTable { entries: std::mem::take(&mut p.entries), names: std::mem::take(&mut p.names) };
+                let mut spans = SpanTable::new(std::mem::take(&mut p.entries), std::mem::take(&mut p.names));
                 spans.entries.shrink_to_fit();
                 spans.names.shrink_to_fit();
                 out.docs.push(RawDoc { index: p.doc, value, spans });

@@ -1,6 +1,8 @@
 //! Where every node of a document is: a flat span table in pre-order, JSON pointer resolution to
 //! the nearest existing node, and conversion of positions to 1-based line/column and byte ranges.
 
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::sync::{Arc, OnceLock};
 
 use crate::finding::Region;
@@ -35,8 +37,107 @@ pub struct SpanEntry {
 /// the document's value, so they cost no copy).
 #[derive(Debug, Clone, Default)]
 pub struct SpanTable {
-    pub entries: Vec<SpanEntry>,
+    pub entries: Blocks<SpanEntry>,
     pub names: Vec<regorus::Rc<str>>,
+    /// Children of the nodes that have many, built on the first lookup in a big table (finding
+    /// each of thousands of findings among thousands of siblings was quadratic).
+    index: OnceLock<HashMap<u32, Kids>>,
+}
+
+/// Tables smaller than this are searched child by child.
+const INDEXED_TABLE: usize = 1024;
+/// Nodes with at least this many children get an index.
+const INDEXED_CHILDREN: usize = 32;
+
+/// A node's children by sequence index, and by hash of key name (the last one of a name).
+#[derive(Debug, Clone, Default)]
+struct Kids {
+    by_index: Vec<u32>,
+    by_key: HashMap<u64, u32>,
+}
+
+fn name_hash(s: &str) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    s.hash(&mut h);
+    h.finish()
+}
+
+const BLOCK: usize = 1 << 16;
+
+/// A growable array kept in blocks of at most 65,536 items. A `Vec` that grows copies all of
+/// itself and holds both copies for a moment: for a document of millions of nodes that doubled
+/// the table's peak memory. Growing this copies one block at most.
+#[derive(Debug, Clone)]
+pub struct Blocks<T> {
+    blocks: Vec<Vec<T>>,
+    len: usize,
+}
+
+impl<T> Default for Blocks<T> {
+    fn default() -> Self {
+        Blocks { blocks: Vec::new(), len: 0 }
+    }
+}
+
+impl<T: Copy> Blocks<T> {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn push(&mut self, v: T) {
+        match self.blocks.last_mut() {
+            Some(b) if b.len() < BLOCK => b.push(v),
+            _ => {
+                let mut b = Vec::with_capacity(if self.blocks.is_empty() { 16 } else { BLOCK });
+                b.push(v);
+                self.blocks.push(b);
+            }
+        }
+        self.len += 1;
+    }
+
+    pub fn get(&self, i: usize) -> Option<&T> {
+        self.blocks.get(i / BLOCK)?.get(i % BLOCK)
+    }
+
+    pub fn get_mut(&mut self, i: usize) -> Option<&mut T> {
+        self.blocks.get_mut(i / BLOCK)?.get_mut(i % BLOCK)
+    }
+
+    pub fn truncate(&mut self, n: usize) {
+        if n >= self.len {
+            return;
+        }
+        self.blocks.truncate(n.div_ceil(BLOCK));
+        if let Some(b) = self.blocks.last_mut() {
+            b.truncate(n - (n.div_ceil(BLOCK) - 1) * BLOCK);
+        }
+        self.len = n;
+    }
+
+    pub fn shrink_to_fit(&mut self) {
+        if let Some(b) = self.blocks.last_mut() {
+            b.shrink_to_fit();
+        }
+        self.blocks.shrink_to_fit();
+    }
+}
+
+impl<T: Copy> std::ops::Index<usize> for Blocks<T> {
+    type Output = T;
+    fn index(&self, i: usize) -> &T {
+        &self.blocks[i / BLOCK][i % BLOCK]
+    }
+}
+
+impl<T: Copy> std::ops::IndexMut<usize> for Blocks<T> {
+    fn index_mut(&mut self, i: usize) -> &mut T {
+        &mut self.blocks[i / BLOCK][i % BLOCK]
+    }
 }
 
 /// A node's place under its parent, as read from the table.
@@ -105,9 +206,79 @@ impl SpanTable {
         }
     }
 
+    /// Build with `entries` and `names`.
+    pub fn new(entries: Blocks<SpanEntry>, names: Vec<regorus::Rc<str>>) -> SpanTable {
+        SpanTable { entries, names, index: OnceLock::new() }
+    }
+
+    fn direct_children(&self, parent: usize) -> impl Iterator<Item = usize> + '_ {
+        let end = self.entries.get(parent).map_or(0, |e| e.subtree_end as usize);
+        let mut j = parent + 1;
+        std::iter::from_fn(move || {
+            if j >= end {
+                return None;
+            }
+            let cur = j;
+            j = self.entries.get(j).map_or(end, |e| (e.subtree_end as usize).max(j + 1));
+            Some(cur)
+        })
+    }
+
+    fn build_index(&self) -> HashMap<u32, Kids> {
+        let mut index = HashMap::new();
+        for p in 0..self.entries.len() {
+            if self.entries[p].subtree_end as usize <= p + INDEXED_CHILDREN {
+                continue; // too few entries below it to have that many children
+            }
+            if self.direct_children(p).nth(INDEXED_CHILDREN - 1).is_none() {
+                continue;
+            }
+            let mut kids = Kids::default();
+            for c in self.direct_children(p) {
+                match self.seg(&self.entries[c]) {
+                    Seg::Key(k) => {
+                        kids.by_key.insert(name_hash(k), c as u32);
+                    }
+                    Seg::Index(i) => {
+                        if i as usize == kids.by_index.len() {
+                            kids.by_index.push(c as u32);
+                        }
+                    }
+                    Seg::Root => {}
+                }
+            }
+            index.insert(p as u32, kids);
+        }
+        index
+    }
+
+    /// The child of `parent` that `seg` names through the index: `Some(answer)` when the index
+    /// knows, `None` to search.
+    fn indexed_child(&self, parent: usize, seg: &PathSeg) -> Option<Option<usize>> {
+        if self.entries.len() < INDEXED_TABLE {
+            return None;
+        }
+        let kids = self.index.get_or_init(|| self.build_index()).get(&(parent as u32))?;
+        let (name, position) = match seg {
+            PathSeg::Key(s) => (s.clone(), s.parse::<u64>().ok()),
+            PathSeg::Index(i) => (i.to_string(), Some(*i)),
+        };
+        if let Some(&c) = kids.by_key.get(&name_hash(&name)) {
+            return (self.seg(&self.entries[c as usize]) == Seg::Key(&name)).then_some(Some(c as usize));
+        }
+        if let Some(&c) = position.and_then(|i| kids.by_index.get(i as usize)) {
+            return Some(Some(c as usize));
+        }
+        // Not among the children (a hash collision would have been found above and searched).
+        Some(None)
+    }
+
     /// The child of `parent` that `seg` names. A key set twice (an explicit key over a merged one)
     /// has an entry for each; the later one holds the value, so the last match wins.
     fn child(&self, parent: usize, seg: &PathSeg) -> Option<usize> {
+        if let Some(answer) = self.indexed_child(parent, seg) {
+            return answer;
+        }
         let end = self.entries.get(parent)?.subtree_end as usize;
         let mut j = parent + 1;
         let mut found = None;
@@ -234,6 +405,27 @@ impl FileText {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blocks() {
+        let mut b = Blocks::default();
+        for i in 0..(2 * BLOCK + 5) {
+            b.push(i);
+        }
+        assert_eq!(
+            (b.len(), b[BLOCK + 3], b.get(2 * BLOCK + 4), b.get(2 * BLOCK + 5)),
+            (2 * BLOCK + 5, BLOCK + 3, Some(&(2 * BLOCK + 4)), None)
+        );
+        b.truncate(BLOCK + 1);
+        assert_eq!((b.len(), b.get(BLOCK), b.get(BLOCK + 1)), (BLOCK + 1, Some(&BLOCK), None));
+        b.push(7);
+        assert_eq!(b[BLOCK + 1], 7);
+        b.truncate(BLOCK);
+        b.push(8);
+        assert_eq!((b.len(), b[BLOCK]), (BLOCK + 1, 8));
+        b.truncate(0);
+        assert!(b.is_empty());
+    }
 
     #[test]
     fn pointer_roundtrip() {

@@ -259,3 +259,26 @@ fn quoted_scalar_ends_at_its_closing_quote() {
     assert_eq!(at(d, "/d"), ("/d".into(), 5, 1, 6, 7));
     assert_eq!(d.value["d"], regorus::Value::from("one two"));
 }
+
+#[test]
+fn locations_in_big_documents() {
+    // Big enough for the child index: every key and item is still found at its line, the last
+    // of a repeated key wins, a missing one resolves to its parent.
+    let mut text = String::from("base: &b {k7: merged}\nm:\n");
+    for i in 0..2000 {
+        text.push_str(&format!("  k{i}: {i}\n"));
+    }
+    text.push_str("  <<: *b\n  k5: again\ns:\n");
+    for i in 0..2000 {
+        text.push_str(&format!("- {i}\n"));
+    }
+    let l = load_str("big.yaml", &text);
+    let d = &l.docs[0];
+    assert_eq!(at(d, "/m/k1999").1, 2002);
+    assert_eq!(at(d, "/m/k7").1, 1, "the merged value's definition");
+    assert_eq!(d.value["m"]["k7"], Value::from("merged"));
+    assert_eq!(at(d, "/m/k5").1, 2004, "the later of a repeated key");
+    assert_eq!(at(d, "/m/nope"), ("/m".into(), 2, 1, 2004, 12));
+    assert_eq!(at(d, "/s/1500").1, 2006 + 1500);
+    assert_eq!(at(d, "/s/2000").0, "/s");
+}

@@ -20,7 +20,7 @@ use regorus::{Rc, Value};
 use super::parser::{Ev, Event, Parser};
 use super::scalar::{self, Scalar};
 use super::scanner::{ErrKind, Mark, Scanner, Style, YamlError};
-use super::span::{index_seg, key_seg, Pos, SpanEntry, SpanTable, NO_KEY, ROOT};
+use super::span::{index_seg, key_seg, Blocks, Pos, SpanEntry, SpanTable, NO_KEY, ROOT};
 use super::stream::{self, Part};
 use super::{Limits, ParseIssue, ParsedStream, RawDoc};
 use crate::finding::Severity;
@@ -319,7 +319,7 @@ struct Trace {
 struct Builder<'a> {
     text: &'a str,
     limits: &'a Limits,
-    entries: Vec<SpanEntry>,
+    entries: Blocks<SpanEntry>,
     names: Vec<Rc<str>>,
     stack: Vec<Frame<'a>>,
     anchors: HashMap<&'a str, Anchor>,
@@ -357,7 +357,7 @@ impl<'a> Builder<'a> {
         Builder {
             text,
             limits,
-            entries: Vec::new(),
+            entries: Blocks::default(),
             names: Vec::new(),
             stack: Vec::new(),
             anchors: HashMap::new(),
@@ -437,7 +437,7 @@ impl<'a> Builder<'a> {
     }
 
     fn start_document(&mut self) {
-        self.entries = Vec::new();
+        self.entries = Blocks::default();
         self.names = Vec::new();
         self.stack.clear();
         self.anchors.clear();
@@ -458,7 +458,7 @@ impl<'a> Builder<'a> {
         entries.shrink_to_fit();
         names.shrink_to_fit();
         if let Some(value) = self.root.take() {
-            self.docs.push(RawDoc { index: self.doc_index, value, spans: SpanTable { entries, names } });
+            self.docs.push(RawDoc { index: self.doc_index, value, spans: SpanTable::new(entries, names) });
         }
     }
 
@@ -942,10 +942,10 @@ impl<'a> Builder<'a> {
         }
         self.entries.truncate(node.entry);
         let base = self.entries.len() as u32;
-        self.entries.extend(moved.into_iter().map(|mut e| {
+        for mut e in moved {
             e.subtree_end += base;
-            e
-        }));
+            self.entries.push(e);
+        }
         let Some(ms) = self.map_state() else {
             return Ok(());
         };

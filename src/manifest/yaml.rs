@@ -61,21 +61,16 @@ pub fn parse(text: &str, limits: &Limits) -> ParsedStream {
     // Document indexes count `---` lines, but a first part with no document in it (comments
     // only, or nothing before the first `---`) is no document.
     let mut offset: Option<usize> = None;
-    let mut stream_index = 0usize;
     for part in parts {
-        let index = if !first_only {
-            stream_index
-        } else {
-            let off = match offset {
-                Some(o) => o,
-                None if part.region > 0 => {
-                    offset = Some(1);
-                    1
-                }
-                None => 0,
-            };
-            part.region.saturating_sub(off)
+        let off = match offset {
+            Some(o) => o,
+            None if part.region > 0 => {
+                offset = Some(1);
+                1
+            }
+            None => 0,
         };
+        let index = part.region.saturating_sub(off);
         let scanner = Scanner::new(text, part.start, part.end, part.newline_at_end, part.line);
         let mut parser = Parser::new(scanner);
         let mut docs_here = 0usize;
@@ -91,7 +86,7 @@ pub fn parse(text: &str, limits: &Limits) -> ParsedStream {
                 Err(e) => {
                     out.issues.append(&mut b.issues);
                     out.docs.append(&mut b.docs);
-                    out.issues.push(error_issue(&e, b.doc_index));
+                    out.issues.push(error_issue(&e, b.doc_index, text));
                     out.fatal = true;
                     return out;
                 }
@@ -104,15 +99,13 @@ pub fn parse(text: &str, limits: &Limits) -> ParsedStream {
                         b.extra_document(event.start);
                         break;
                     }
-                    b.doc_index = index + if first_only { 0 } else { docs_here };
+                    // A plain YAML stream (one part) counts its documents.
+                    b.doc_index = if first_only { index } else { docs_here };
                     b.start_document();
                 }
                 Ev::DocEnd => {
                     b.end_document();
                     docs_here += 1;
-                    if !first_only {
-                        stream_index += 1;
-                    }
                 }
                 _ => {
                     if let Err(Stop(issue)) = b.on_event(event) {
@@ -125,7 +118,7 @@ pub fn parse(text: &str, limits: &Limits) -> ParsedStream {
                 }
             }
         }
-        if first_only && offset.is_none() {
+        if offset.is_none() {
             offset = Some(if docs_here > 0 { 0 } else { 1 });
         }
     }
@@ -153,7 +146,7 @@ fn pos(m: Mark) -> Pos {
     Pos { line: m.line, col: m.col }
 }
 
-fn error_issue(e: &YamlError, doc: usize) -> ParseIssue {
+fn error_issue(e: &YamlError, doc: usize, text: &str) -> ParseIssue {
     let (rule, message, help) = match e.kind {
         ErrKind::Directive => (
             INVALID,
@@ -164,10 +157,11 @@ fn error_issue(e: &YamlError, doc: usize) -> ParseIssue {
         ),
         ErrKind::Syntax => {
             let mut m = format!("invalid YAML: {}", e.problem);
-            if let Some((context, at)) = e.context {
+            if let Some((context, at)) = e.context.filter(|(_, at)| (at.line, at.col) != (e.at.line, e.at.col)) {
                 m.push_str(&format!(" ({context} at line {}, column {})", at.line, at.col + 1));
             }
-            let help = e.problem.contains("tab").then(|| "YAML does not allow tabs for indentation".to_string());
+            let tab = e.problem.contains("tab") || text.as_bytes().get(e.at.byte) == Some(&b'\t');
+            let help = tab.then(|| "YAML does not allow tabs for indentation".to_string());
             (INVALID, m, help)
         }
     };
@@ -529,8 +523,10 @@ impl<'a> Builder<'a> {
         )
     }
 
-    fn check_depth(&self, extra: u32, at: Mark) -> Result<(), Stop> {
-        if self.stack.len() + extra as usize >= self.limits.max_depth + usize::from(extra > 0) {
+    /// Stop when a node of `levels` collection levels (1 for a collection that starts here, an
+    /// alias's height for an alias) would nest deeper than the limit.
+    fn check_depth(&self, levels: u32, at: Mark) -> Result<(), Stop> {
+        if self.stack.len() + levels as usize > self.limits.max_depth {
             return Err(self.stop(
                 "parse/too-deep",
                 format!("nesting deeper than {} levels", self.limits.max_depth),
@@ -618,7 +614,7 @@ impl<'a> Builder<'a> {
                         None,
                     ));
                 }
-                self.check_depth(0, start)?;
+                self.check_depth(1, start)?;
                 let merge = is_seq && self.pending_merge();
                 if merge {
                     self.traces.push(Trace::default());

@@ -216,3 +216,44 @@ fn tollgate_reads_yaml_as_kubectl_does_or_refuses() {
         cases.len() - same_count
     );
 }
+
+/// The attacks of issue 14 through the gate, on a real repository (`check --rev HEAD`, built-in
+/// checks): a container made privileged behind U+2028 line breaks (one string to YAML 1.2 tools,
+/// `privileged: true` to kubectl) is refused; one made privileged by a merge after the explicit
+/// `privileged: false` (kubectl reads `true`) is judged privileged, and the second `<<` of a
+/// mapping is a duplicate key.
+#[test]
+fn the_gate_judges_what_kubectl_applies() {
+    let dir = common::repo();
+    let root = dir.path();
+    let pod = |name: &str, container: &str| {
+        format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  namespace: web\nspec:\n  containers:\n  - name: app\n{container}")
+    };
+    common::write(
+        root,
+        "apps/line-separator.yaml",
+        pod("ls", "    image: nginx:1\u{2028}    securityContext:\u{2028}      privileged:\u{2028}        true\n"),
+    );
+    common::write(
+        root,
+        "apps/merge.yaml",
+        pod("merge", "    image: nginx:1\n    securityContext:\n      privileged: false\n      <<: {privileged: true}\n"),
+    );
+    common::write(
+        root,
+        "apps/two-merges.yaml",
+        pod("two", "    image: nginx:1\n    securityContext:\n      <<: {privileged: false}\n      <<: {privileged: true}\n"),
+    );
+    common::commit_all(root, "attack");
+    let run = common::tollgate(root, &["check", "--rev", "HEAD", "-o", "json"]);
+    run.expect_code(1);
+    let found: Vec<(String, String, u64)> = common::rule_file_line(&run.json())
+        .into_iter()
+        .filter(|(rule, ..)| rule.starts_with("yaml/") || rule.starts_with("parse/") || rule == "k8s/privileged-container")
+        .collect();
+    assert!(found.contains(&("yaml/unsupported-construct".into(), "apps/line-separator.yaml".into(), 9)), "{found:?}");
+    // Located where the value kubectl applies comes from: the merge, not the overridden key.
+    assert!(found.contains(&("k8s/privileged-container".into(), "apps/merge.yaml".into(), 12)), "{found:?}");
+    assert!(found.contains(&("k8s/privileged-container".into(), "apps/two-merges.yaml".into(), 12)), "{found:?}");
+    assert!(found.contains(&("parse/duplicate-key".into(), "apps/two-merges.yaml".into(), 12)), "{found:?}");
+}

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use regorus::Value;
 
 use super::span::{index_seg, key_seg, Blocks, Pos, SpanEntry, SpanTable, NO_KEY, ROOT};
-use super::{Limits, ParseIssue, ParsedStream, RawDoc};
+use super::{Issues, Limits, ParseIssue, ParsedStream, RawDoc};
 use crate::finding::Severity;
 
 struct P<'a> {
@@ -18,7 +18,7 @@ struct P<'a> {
     limits: &'a Limits,
     entries: Blocks<SpanEntry>,
     names: Vec<regorus::Rc<str>>,
-    issues: Vec<ParseIssue>,
+    issues: Issues,
     doc: usize,
     /// Key names of the file, each stored once.
     interned: std::collections::HashSet<regorus::Rc<str>>,
@@ -357,7 +357,7 @@ fn parse_values(text: &str, limits: &Limits, stream: bool) -> ParsedStream {
         limits,
         entries: Blocks::default(),
         names: Vec::new(),
-        issues: Vec::new(),
+        issues: Issues::default(),
         doc: 0,
         interned: std::collections::HashSet::new(),
     };
@@ -369,8 +369,8 @@ fn parse_values(text: &str, limits: &Limits, stream: bool) -> ParsedStream {
         }
         if p.doc > 0 && !stream {
             let err: R<()> = p.err(format!("unexpected content after the JSON value{}", p.found()));
+            out.issues = std::mem::take(&mut p.issues).finish();
             if let Err((message, at, rule)) = err {
-                out.issues.append(&mut p.issues);
                 out.issues.push(ParseIssue {
                     rule,
                     severity: Severity::Error,
@@ -384,7 +384,6 @@ fn parse_values(text: &str, limits: &Limits, stream: bool) -> ParsedStream {
             return out;
         }
         let res = p.value(ROOT, NO_KEY, 0);
-        out.issues.append(&mut p.issues);
         match res {
             Ok(value) => {
                 let mut spans = SpanTable::new(std::mem::take(&mut p.entries), std::mem::take(&mut p.names));
@@ -394,6 +393,7 @@ fn parse_values(text: &str, limits: &Limits, stream: bool) -> ParsedStream {
                 p.doc += 1;
             }
             Err((message, at, rule)) => {
+                out.issues = std::mem::take(&mut p.issues).finish();
                 out.issues.push(ParseIssue {
                     rule,
                     severity: Severity::Error,
@@ -407,5 +407,6 @@ fn parse_values(text: &str, limits: &Limits, stream: bool) -> ParsedStream {
             }
         }
     }
+    out.issues = p.issues.finish();
     out
 }

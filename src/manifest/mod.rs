@@ -56,6 +56,54 @@ pub struct ParseIssue {
     pub help: Option<String>,
 }
 
+/// Issues of one rule listed per file; one more issue says how many were left out. A file with a
+/// million duplicate keys made a million findings (1.7 GB); it blocks just the same with 100.
+pub const ISSUES_PER_RULE: usize = 100;
+
+/// The issues of one file, at most `ISSUES_PER_RULE` of each rule.
+#[derive(Debug, Default)]
+pub struct Issues {
+    list: Vec<ParseIssue>,
+    /// Per rule: how many were seen, and the first one left out.
+    seen: Vec<(&'static str, usize, Option<ParseIssue>)>,
+}
+
+impl Issues {
+    pub fn push(&mut self, issue: ParseIssue) {
+        let i = match self.seen.iter().position(|(r, ..)| *r == issue.rule) {
+            Some(i) => i,
+            None => {
+                self.seen.push((issue.rule, 0, None));
+                self.seen.len() - 1
+            }
+        };
+        let entry = &mut self.seen[i];
+        entry.1 += 1;
+        if entry.1 <= ISSUES_PER_RULE {
+            self.list.push(issue);
+        } else if entry.2.is_none() {
+            entry.2 = Some(issue);
+        }
+    }
+
+    /// The issues, with one per rule that had more, at the first one left out.
+    pub fn finish(self) -> Vec<ParseIssue> {
+        let mut list = self.list;
+        for (rule, n, first) in self.seen {
+            if let Some(mut issue) = first {
+                issue.message = format!(
+                    "{} more `{rule}` findings in this file are not listed (the first {ISSUES_PER_RULE} are); the \
+                     next one: {}",
+                    n - ISSUES_PER_RULE,
+                    issue.message
+                );
+                list.push(issue);
+            }
+        }
+        list
+    }
+}
+
 /// A document as parsed, before List expansion.
 #[derive(Debug)]
 pub struct RawDoc {

@@ -167,6 +167,19 @@ fn bad_input_is_a_finding() {
     assert_eq!(rules(&l), vec![("parse/duplicate-key".into(), Some(3))]);
     assert_eq!(l.docs[0].value["a"], Value::from(3i64), "last wins, as in Kubernetes");
 
+    // A million duplicate keys are not a million findings: the first 100 and a count.
+    let many = format!("a: 1\n{}", "a: 2\n".repeat(5000));
+    let l = load_str("dups.yaml", &many);
+    assert_eq!(l.findings.len(), ISSUES_PER_RULE + 1);
+    assert!(
+        l.findings[ISSUES_PER_RULE].message.starts_with("4900 more `parse/duplicate-key` findings"),
+        "{}",
+        l.findings[100].message
+    );
+    assert_eq!(l.findings[ISSUES_PER_RULE].region.map(|r| r.line), Some(102));
+    let many = format!("{{\"a\": 1{}}}", ", \"a\": 2".repeat(300));
+    assert_eq!(load_str("dups.json", &many).findings.len(), ISSUES_PER_RULE + 1);
+
     let l = load_str("dup2.yaml", "a: 1\n\"a\": 2\n");
     assert_eq!(rules(&l), vec![("parse/duplicate-key".into(), Some(2))], "keys compare by value, not spelling");
 

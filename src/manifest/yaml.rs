@@ -22,7 +22,7 @@ use super::scalar::{self, Scalar};
 use super::scanner::{ErrKind, Mark, Scanner, Style, YamlError};
 use super::span::{index_seg, key_seg, Blocks, Pos, SpanEntry, SpanTable, NO_KEY, ROOT};
 use super::stream::{self, Part};
-use super::{Limits, ParseIssue, ParsedStream, RawDoc};
+use super::{Issues, Limits, ParseIssue, ParsedStream, RawDoc};
 use crate::finding::Severity;
 
 const TAG_PREFIX: &str = "tag:yaml.org,2002:";
@@ -84,7 +84,7 @@ pub fn parse(text: &str, limits: &Limits) -> ParsedStream {
                     break;
                 }
                 Err(e) => {
-                    out.issues.append(&mut b.issues);
+                    out.issues.extend(std::mem::take(&mut b.issues).finish());
                     out.docs.append(&mut b.docs);
                     out.issues.push(error_issue(&e, b.doc_index, text));
                     out.fatal = true;
@@ -109,7 +109,7 @@ pub fn parse(text: &str, limits: &Limits) -> ParsedStream {
                 }
                 _ => {
                     if let Err(Stop(issue)) = b.on_event(event) {
-                        out.issues.append(&mut b.issues);
+                        out.issues.extend(std::mem::take(&mut b.issues).finish());
                         out.docs.append(&mut b.docs);
                         out.issues.push(issue);
                         out.fatal = true;
@@ -122,7 +122,7 @@ pub fn parse(text: &str, limits: &Limits) -> ParsedStream {
             offset = Some(if docs_here > 0 { 0 } else { 1 });
         }
     }
-    out.issues.append(&mut b.issues);
+    out.issues.extend(std::mem::take(&mut b.issues).finish());
     out.docs.append(&mut b.docs);
     if let Some(bad) = bad_separator {
         out.issues.push(ParseIssue {
@@ -329,7 +329,7 @@ struct Builder<'a> {
     /// Key names of the file, each stored once (most keys repeat: `name`, `image`, ...).
     interned: HashSet<Rc<str>>,
     docs: Vec<RawDoc>,
-    issues: Vec<ParseIssue>,
+    issues: Issues,
 }
 
 /// go-yaml's allowed share of decode operations that come from aliases (`allowedAliasRatio`).
@@ -366,7 +366,7 @@ impl<'a> Builder<'a> {
             alias_bytes: 0,
             interned: HashSet::new(),
             docs: Vec::new(),
-            issues: Vec::new(),
+            issues: Issues::default(),
         }
     }
 

@@ -326,12 +326,17 @@ pub struct FileText {
     pub text: Arc<str>,
     ascii: bool,
     line_starts: OnceLock<Vec<usize>>,
+    /// For text that is not ASCII: characters before every `CHAR_MARK`-th byte, so a column costs
+    /// no count from the start of a long line (a minified file is one line).
+    char_marks: OnceLock<Vec<usize>>,
 }
+
+const CHAR_MARK: usize = 1024;
 
 impl FileText {
     pub fn new(path: String, text: Arc<str>) -> FileText {
         let ascii = text.is_ascii();
-        FileText { path, text, ascii, line_starts: OnceLock::new() }
+        FileText { path, text, ascii, line_starts: OnceLock::new(), char_marks: OnceLock::new() }
     }
 
     fn starts(&self) -> &[usize] {
@@ -346,6 +351,24 @@ impl FileText {
             }
             v
         })
+    }
+
+    /// Characters before byte `b` (counted from the text's start).
+    fn chars_before(&self, b: usize) -> usize {
+        let bytes = self.text.as_bytes();
+        let b = b.min(bytes.len());
+        let lead = |c: &&u8| **c & 0xC0 != 0x80;
+        let marks = self.char_marks.get_or_init(|| {
+            let mut marks = Vec::with_capacity(bytes.len() / CHAR_MARK + 1);
+            let mut n = 0;
+            for chunk in bytes.chunks(CHAR_MARK) {
+                marks.push(n);
+                n += chunk.iter().filter(lead).count();
+            }
+            marks
+        });
+        let k = b / CHAR_MARK;
+        marks.get(k).copied().unwrap_or(0) + bytes[(k * CHAR_MARK).min(b)..b].iter().filter(lead).count()
     }
 
     /// Byte offset of a parser position.
@@ -373,7 +396,8 @@ impl FileText {
             Err(i) => i.saturating_sub(1),
         };
         let ls = starts.get(line).copied().unwrap_or(0);
-        let col = if self.ascii { byte - ls } else { self.text.get(ls..byte).map(|s| s.chars().count()).unwrap_or(0) };
+        let byte = byte.min(self.text.len());
+        let col = if self.ascii { byte.saturating_sub(ls) } else { self.chars_before(byte) - self.chars_before(ls) };
         (line as u32 + 1, col as u32 + 1)
     }
 
@@ -433,6 +457,17 @@ mod tests {
         assert_eq!(segs[2], PathSeg::Key("a/b~c".into()));
         assert_eq!(to_pointer(&segs), "/metadata/annotations/a~1b~0c");
         assert!(parse_pointer("").is_empty());
+    }
+
+    #[test]
+    fn columns_on_long_non_ascii_lines() {
+        let text = "é".repeat(3000) + "x";
+        let f = FileText::new("x".into(), Arc::from(text.as_str()));
+        assert_eq!(f.line_col(6000), (1, 3001));
+        assert_eq!(f.line_col(2), (1, 2));
+        let text = format!("ü\n{}y", "ä".repeat(1500));
+        let f = FileText::new("x".into(), Arc::from(text.as_str()));
+        assert_eq!(f.line_col(3 + 3000), (2, 1501));
     }
 
     #[test]

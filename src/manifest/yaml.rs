@@ -160,9 +160,10 @@ fn error_issue(e: &YamlError, doc: usize, text: &str) -> ParseIssue {
             if let Some((context, at)) = e.context.filter(|(_, at)| (at.line, at.col) != (e.at.line, e.at.col)) {
                 m.push_str(&format!(" ({context} at line {}, column {})", at.line, at.col + 1));
             }
-            let tab = e.problem.contains("tab") || text.as_bytes().get(e.at.byte) == Some(&b'\t');
-            let help = tab.then(|| "YAML does not allow tabs for indentation".to_string());
-            (INVALID, m, help)
+            if text.as_bytes().get(e.at.byte) == Some(&b'\t') || e.problem.contains("tab") {
+                m.push_str(" (YAML does not allow tabs for indentation)");
+            }
+            (INVALID, m, None)
         }
     };
     ParseIssue { rule, severity: Severity::Error, message, at: pos(e.at), document: Some(doc), help }

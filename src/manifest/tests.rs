@@ -102,6 +102,16 @@ fn merge_keys_and_aliases() {
     assert_eq!(at(d, "/obj/a").1, 2);
     assert_eq!(at(d, "/obj/b").1, 6);
     assert_eq!(at(d, "/ref").1, 7);
+
+    // An anchored key used as a value and as a key: its value is the key's scalar, located at
+    // each use.
+    let l = load_str("k.yaml", "m:\n  &k yes: 1\nz: *k\nq:\n  *k : 2\n");
+    let d = &l.docs[0];
+    assert_eq!(d.value["z"], Value::from(true));
+    assert_eq!(d.value["q"]["true"], Value::from(2i64));
+    assert_eq!(at(d, "/z"), ("/z".into(), 3, 1, 3, 6));
+    assert_eq!(at(d, "/q/true").1, 5);
+    assert_eq!(l.findings.len(), 1, "one warning, for the key: {:?}", l.findings);
 }
 
 #[test]

@@ -566,7 +566,7 @@ impl<'a> Builder<'a> {
                 if self.expecting_key() {
                     return self.scalar_key(&value, style, tag, plain_implicit, anchor, start);
                 }
-                let v = self.scalar_value(&value, style, tag, plain_implicit, start)?;
+                let v = self.scalar_value(&value, style, tag, plain_implicit, start, true)?;
                 self.count(Op::Node, start)?;
                 let e = self.push_entry(start, end);
                 self.entries[e].subtree_end = (e + 1) as u32;
@@ -756,16 +756,23 @@ impl<'a> Builder<'a> {
             self.check_depth(target.height, start)?;
         }
         self.count(Op::Alias(target.units), start)?;
-        let (seg, key) = self.placement();
-        let root = self.copy_subtree(target.first, target.end);
-        // The alias node itself is located at its use site; its children keep the positions of
-        // the anchored definition.
-        let (s, e) = (self.byte(start), self.byte(end));
-        let r = &mut self.entries[root];
-        r.seg = seg;
-        r.key = key;
-        r.start = s;
-        r.end = e;
+        let root = if target.kind == Kind::Scalar {
+            let e = self.push_entry(start, end);
+            self.entries[e].subtree_end = (e + 1) as u32;
+            e
+        } else {
+            // The alias node itself is located at its use site; its children keep the positions
+            // of the anchored definition.
+            let (seg, key) = self.placement();
+            let root = self.copy_subtree(target.first, target.end);
+            let (s, e) = (self.byte(start), self.byte(end));
+            let r = &mut self.entries[root];
+            r.seg = seg;
+            r.key = key;
+            r.start = s;
+            r.end = e;
+            root
+        };
         self.attach(
             Node {
                 value: target.value.clone(),
@@ -781,13 +788,12 @@ impl<'a> Builder<'a> {
         )
     }
 
-    /// Copy the entries of a subtree to the end of the table; returns the new root index.
+    /// Copy the entries of a (finished) subtree to the end of the table; returns the new root.
     fn copy_subtree(&mut self, first: usize, end: usize) -> usize {
         let base = self.entries.len();
-        let end = end.max(first + 1).min(base);
-        for i in first..end {
+        for i in first..end.min(base) {
             let mut e = self.entries[i];
-            e.subtree_end = (e.subtree_end as usize - first + base) as u32;
+            e.subtree_end = (e.subtree_end as usize).saturating_sub(first) as u32 + base as u32;
             self.entries.push(e);
         }
         if self.entries.len() == base {
@@ -1007,7 +1013,7 @@ impl<'a> Builder<'a> {
         let merge = text == "<<" && (plain_implicit || tag == Some("tag:yaml.org,2002:merge"));
         if let Some(name) = anchor {
             // An anchored key can be used as a value or a key elsewhere.
-            let value = self.scalar_value(text, style, tag, plain_implicit, at);
+            let value = self.scalar_value(text, style, tag, plain_implicit, at, false);
             let key = Some(self.key_of(text, style, tag, plain_implicit));
             self.generation += 1;
             if let Ok(value) = value {
@@ -1092,6 +1098,7 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// A scalar's value; `lint`: warn where YAML 1.1 and 1.2 read it differently.
     fn scalar_value(
         &mut self,
         text: &str,
@@ -1099,6 +1106,7 @@ impl<'a> Builder<'a> {
         tag: Option<&str>,
         plain_implicit: bool,
         at: Mark,
+        lint: bool,
     ) -> Result<Value, Stop> {
         let resolved = match resolve(text, style, tag, plain_implicit, self.limits.yaml12) {
             Ok(r) => r,
@@ -1109,7 +1117,7 @@ impl<'a> Builder<'a> {
             Resolved::Binary(s) => return Ok(Value::from(s.as_str())),
             Resolved::Scalar(s) => s,
         };
-        if plain_implicit && tag.is_none() && !self.limits.yaml12 && self.limits.lint_ambiguous {
+        if lint && plain_implicit && tag.is_none() && !self.limits.yaml12 && self.limits.lint_ambiguous {
             if let Some((k8s, y12)) = scalar::ambiguity(text) {
                 self.warn(
                     format!(

@@ -237,19 +237,27 @@ fn the_gate_judges_what_kubectl_applies() {
     common::write(
         root,
         "apps/merge.yaml",
-        pod("merge", "    image: nginx:1\n    securityContext:\n      privileged: false\n      <<: {privileged: true}\n"),
+        pod(
+            "merge",
+            "    image: nginx:1\n    securityContext:\n      privileged: false\n      <<: {privileged: true}\n",
+        ),
     );
     common::write(
         root,
         "apps/two-merges.yaml",
-        pod("two", "    image: nginx:1\n    securityContext:\n      <<: {privileged: false}\n      <<: {privileged: true}\n"),
+        pod(
+            "two",
+            "    image: nginx:1\n    securityContext:\n      <<: {privileged: false}\n      <<: {privileged: true}\n",
+        ),
     );
     common::commit_all(root, "attack");
     let run = common::tollgate(root, &["check", "--rev", "HEAD", "-o", "json"]);
     run.expect_code(1);
     let found: Vec<(String, String, u64)> = common::rule_file_line(&run.json())
         .into_iter()
-        .filter(|(rule, ..)| rule.starts_with("yaml/") || rule.starts_with("parse/") || rule == "k8s/privileged-container")
+        .filter(|(rule, ..)| {
+            rule.starts_with("yaml/") || rule.starts_with("parse/") || rule == "k8s/privileged-container"
+        })
         .collect();
     assert!(found.contains(&("yaml/unsupported-construct".into(), "apps/line-separator.yaml".into(), 9)), "{found:?}");
     // Located where the value kubectl applies comes from: the merge, not the overridden key.

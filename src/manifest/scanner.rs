@@ -11,7 +11,7 @@
 //! columns counted in characters.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 /// A position.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -232,7 +232,9 @@ pub struct Scanner<'a> {
     indents: Vec<i64>,
     allowed: bool,
     keys: Vec<SimpleKey>,
-    keys_by_tok: BTreeMap<usize, usize>,
+    /// go-yaml's `simple_keys_by_tok`: (token number, level) of possible simple keys, in token
+    /// order (numbers only grow, so a deque sorted by insertion).
+    keys_by_tok: VecDeque<(usize, usize)>,
     flow: usize,
 }
 
@@ -253,7 +255,7 @@ impl<'a> Scanner<'a> {
             indents: Vec::new(),
             allowed: false,
             keys: Vec::new(),
-            keys_by_tok: BTreeMap::new(),
+            keys_by_tok: VecDeque::new(),
             flow: 0,
         }
     }
@@ -292,6 +294,7 @@ impl<'a> Scanner<'a> {
         self.at(self.mark.byte)
     }
 
+    #[inline]
     fn is_break(&self, i: usize) -> bool {
         match self.at(i) {
             b'\r' | b'\n' => true,
@@ -301,22 +304,27 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    #[inline]
     fn is_breakz(&self, i: usize) -> bool {
         self.at(i) == 0 || self.is_break(i)
     }
 
+    #[inline]
     fn is_blank(&self, i: usize) -> bool {
         matches!(self.at(i), b' ' | b'\t')
     }
 
+    #[inline]
     fn is_blankz(&self, i: usize) -> bool {
         self.is_blank(i) || self.is_breakz(i)
     }
 
+    #[inline]
     fn is_alpha(&self, i: usize) -> bool {
         matches!(self.at(i), b'0'..=b'9' | b'A'..=b'Z' | b'a'..=b'z' | b'_' | b'-')
     }
 
+    #[inline]
     fn skip(&mut self) {
         self.mark.byte += width(self.cur());
         self.mark.ch += 1;
@@ -338,6 +346,7 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    #[inline]
     fn read(&mut self, s: &mut Buf) {
         let a = self.mark.byte;
         self.skip();
@@ -390,19 +399,16 @@ impl<'a> Scanner<'a> {
         loop {
             if !self.tokens.is_empty() {
                 // Entries for tokens already handed out are never looked up again.
-                while let Some((&n, _)) = self.keys_by_tok.first_key_value() {
-                    if n >= self.parsed {
-                        break;
-                    }
-                    self.keys_by_tok.pop_first();
+                while self.keys_by_tok.front().is_some_and(|&(n, _)| n < self.parsed) {
+                    self.keys_by_tok.pop_front();
                 }
-                match self.keys_by_tok.get(&self.parsed).copied() {
-                    None => break,
-                    Some(i) => {
+                match self.keys_by_tok.front().copied() {
+                    Some((n, i)) if n == self.parsed => {
                         if !self.key_valid(i)? {
                             break;
                         }
                     }
+                    _ => break,
                 }
             }
             self.fetch_next()?;
@@ -511,6 +517,19 @@ impl<'a> Scanner<'a> {
         Ok(true)
     }
 
+    fn key_by_tok_insert(&mut self, number: usize, level: usize) {
+        match self.keys_by_tok.binary_search_by_key(&number, |&(n, _)| n) {
+            Ok(at) => self.keys_by_tok[at] = (number, level),
+            Err(at) => self.keys_by_tok.insert(at, (number, level)),
+        }
+    }
+
+    fn key_by_tok_remove(&mut self, number: usize) {
+        if let Ok(at) = self.keys_by_tok.binary_search_by_key(&number, |&(n, _)| n) {
+            self.keys_by_tok.remove(at);
+        }
+    }
+
     fn save_key(&mut self) -> Result<(), YamlError> {
         let required = self.flow == 0 && self.indent == self.mark.col as i64;
         if self.allowed {
@@ -518,7 +537,7 @@ impl<'a> Scanner<'a> {
             self.remove_key()?;
             let last = self.keys.len() - 1;
             self.keys[last] = key;
-            self.keys_by_tok.insert(key.number, last);
+            self.key_by_tok_insert(key.number, last);
         }
         Ok(())
     }
@@ -534,7 +553,7 @@ impl<'a> Scanner<'a> {
             }
             k.possible = false;
             let n = k.number;
-            self.keys_by_tok.remove(&n);
+            self.key_by_tok_remove(n);
         }
         Ok(())
     }
@@ -558,7 +577,7 @@ impl<'a> Scanner<'a> {
             self.flow -= 1;
             // go-yaml forgets the key of this token number even when another level saved it.
             if let Some(k) = self.keys.pop() {
-                self.keys_by_tok.remove(&k.number);
+                self.key_by_tok_remove(k.number);
             }
         }
     }
@@ -678,7 +697,7 @@ impl<'a> Scanner<'a> {
             self.insert(Some(k.number), Token { tok: Tok::Key, start: k.mark, end: k.mark });
             self.roll_indent(k.mark.col as i64, Some(k.number), Tok::BlockMapStart, k.mark)?;
             self.keys[i].possible = false;
-            self.keys_by_tok.remove(&k.number);
+            self.key_by_tok_remove(k.number);
             self.allowed = false;
         } else {
             if self.flow == 0 {

@@ -46,26 +46,26 @@ pub fn cut(text: &str) -> (Vec<Part>, Option<BadSeparator>) {
     let b = text.as_bytes();
     let mut parts = Vec::new();
     let (mut region_start, mut region_line, mut region) = (0usize, 1u32, 0usize);
-    let (mut pos, mut line) = (0usize, 1u32);
-    while pos < b.len() {
+    // Lines are counted up to `counted` (where line `line` starts) as separators are found.
+    let (mut counted, mut line) = (0usize, 1u32);
+    let mut from = 0usize;
+    while let Some(pos) = next_dashes(text, from) {
+        line += b[counted..pos].iter().filter(|&&c| c == b'\n').count() as u32;
+        counted = pos;
         let le = b[pos..].iter().position(|&c| c == b'\n').map_or(b.len(), |i| pos + i);
         let next = (le + 1).min(b.len());
-        let content = text.get(pos..le).unwrap_or("");
-        if let Some(rest) = content.strip_prefix("---") {
-            let rest = rest.trim();
-            if !rest.is_empty() && !rest.starts_with('#') {
-                let col = content.chars().take_while(|c| *c == '-').count() as u32;
-                return (parts, Some(BadSeparator { at: Pos { line, col }, found: rest.to_string() }));
-            }
-            if region_start < pos {
-                parts.push(Part { start: region_start, end: pos, line: region_line, region, newline_at_end: false });
-            }
-            region += 1;
-            region_start = next;
-            region_line = line + 1;
+        let rest = text.get(pos + 3..le).unwrap_or("").trim();
+        if !rest.is_empty() && !rest.starts_with('#') {
+            let col = text.get(pos..le).unwrap_or("").chars().take_while(|c| *c == '-').count() as u32;
+            return (parts, Some(BadSeparator { at: Pos { line, col }, found: rest.to_string() }));
         }
-        pos = if le < b.len() { le + 1 } else { b.len() };
-        line += 1;
+        if region_start < pos {
+            parts.push(Part { start: region_start, end: pos, line: region_line, region, newline_at_end: false });
+        }
+        region += 1;
+        region_start = next;
+        region_line = line + 1;
+        from = next;
     }
     if region_start < b.len() {
         parts.push(Part {
@@ -77,6 +77,15 @@ pub fn cut(text: &str) -> (Vec<Part>, Option<BadSeparator>) {
         });
     }
     (parts, None)
+}
+
+/// Where the next line at or after `from` (a line start) begins with `---`.
+fn next_dashes(text: &str, from: usize) -> Option<usize> {
+    let rest = text.get(from..)?;
+    if rest.starts_with("---") {
+        return Some(from);
+    }
+    rest.find("\n---").map(|i| from + i + 1)
 }
 
 /// A character kubectl's reader refuses, or reads differently from every other tool.
@@ -127,39 +136,33 @@ impl BadChar {
 /// buffer happens to start with it).
 pub fn check_chars(text: &str) -> Option<BadChar> {
     let b = text.as_bytes();
-    let (mut line, mut line_start) = (1u32, 0usize);
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
-        if c < 0x80 {
-            let bad = match c {
-                b'\n' => {
-                    line += 1;
-                    line_start = i + 1;
-                    false
-                }
-                b'\t' => false,
-                b'\r' => b.get(i + 1) != Some(&b'\n'),
-                0x00..=0x1F | 0x7F => true,
-                _ => false,
-            };
-            if bad {
-                return Some(bad_char(text, line, line_start, i, c as char));
-            }
+        if (0x20..0x7F).contains(&c) || c == b'\n' || c == b'\t' {
             i += 1;
             continue;
         }
+        if c == b'\r' && b.get(i + 1) == Some(&b'\n') {
+            i += 2;
+            continue;
+        }
+        if c < 0x80 {
+            return Some(bad_char(text, i, c as char));
+        }
         let ch = text.get(i..).and_then(|s| s.chars().next()).unwrap_or('\u{FFFD}');
-        let bad = matches!(ch, '\u{80}'..='\u{9F}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}' | '\u{FFFE}' | '\u{FFFF}');
-        if bad {
-            return Some(bad_char(text, line, line_start, i, ch));
+        if matches!(ch, '\u{80}'..='\u{9F}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}' | '\u{FFFE}' | '\u{FFFF}') {
+            return Some(bad_char(text, i, ch));
         }
         i += ch.len_utf8();
     }
     None
 }
 
-fn bad_char(text: &str, line: u32, line_start: usize, i: usize, ch: char) -> BadChar {
+fn bad_char(text: &str, i: usize, ch: char) -> BadChar {
+    let before = text.get(..i).unwrap_or("");
+    let line = before.bytes().filter(|&c| c == b'\n').count() as u32 + 1;
+    let line_start = before.rfind('\n').map_or(0, |p| p + 1);
     let col = text.get(line_start..i).map_or(0, |s| s.chars().count()) as u32;
     let rejected = !matches!(ch, '\r' | '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}');
     BadChar { at: Pos { line, col }, ch, rejected }

@@ -257,22 +257,21 @@ fn documents_before_an_error_are_kept() {
 #[test]
 fn indentation_kubectl_accepts() {
     // A closing `]` at the key's indentation, and a quoted scalar whose continuation lines sit
-    // left of its key: libyaml (kubectl) reads both; saphyr alone rejects them.
+    // left of its key: libyaml (kubectl) reads both; YAML 1.2 readers reject them.
     let text = "spec:\n  containers:\n    - name: a\n      args: [\n          \"-x\", \"1\",\n      ]\n      env: ok\nmetadata:\n  annotations:\n    j: '[\n  {\"a\": 1}\n  ]'\n";
     let l = load_str("lenient.yaml", text);
     assert!(l.findings.is_empty(), "{:?}", rules(&l));
     let v = &l.docs[0].value;
     assert_eq!(v["spec"]["containers"][0]["args"][1], Value::from("1"));
     assert_eq!(v["metadata"]["annotations"]["j"], Value::from("[ {\"a\": 1} ]"));
-    // Positions on the re-indented lines still point into the original text.
     assert_eq!(at(&l.docs[0], "/spec/containers/0/args/0"), ("/spec/containers/0/args/0".into(), 5, 11, 5, 15));
     assert_eq!(at(&l.docs[0], "/spec/containers/0/env"), ("/spec/containers/0/env".into(), 7, 7, 7, 14));
 }
 
 #[test]
 fn quoted_scalar_ends_at_its_closing_quote() {
-    // saphyr's span runs on over the blanks and comment after a quoted scalar; the region
-    // must stop at the closing quote (multi-byte text before it, escapes, multi-line values).
+    // The region stops at the closing quote, not at the blanks and comment after it (multi-byte
+    // text before it, escapes, multi-line values).
     let text = "x: \"ä\" # ü\na: \"x \\\" y\" # comment\nb: 'it''s'   # c\nc: plain # c\nd: \"one\n  two\" # c\n";
     let d = &load_str("q.yaml", text).docs[0];
     assert_eq!(at(d, "/x"), ("/x".into(), 1, 1, 1, 7));

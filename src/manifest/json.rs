@@ -1,12 +1,13 @@
 //! JSON files to documents: a small strict parser (RFC 8259) that records the position of every
-//! node, so JSON manifests get the same exact locations as YAML ones.
+//! node, so JSON manifests get the same exact locations as YAML ones. A stream of JSON values one
+//! after the other is read as one document each, as kubectl reads a stream that starts with `{`.
 
 use std::collections::BTreeMap;
 
 use regorus::Value;
 
-use super::span::{Pos, Seg, SpanEntry, SpanTable};
-use super::{Limits, ParseIssue, ParsedStream, RawDoc};
+use super::span::{index_seg, key_seg, Blocks, Pos, SpanEntry, SpanTable, NO_KEY, ROOT};
+use super::{Issues, Limits, ParseIssue, ParsedStream, RawDoc};
 use crate::finding::Severity;
 
 struct P<'a> {
@@ -15,8 +16,12 @@ struct P<'a> {
     line: u32,
     col: u32,
     limits: &'a Limits,
-    entries: Vec<SpanEntry>,
-    issues: Vec<ParseIssue>,
+    entries: Blocks<SpanEntry>,
+    names: Vec<regorus::Rc<str>>,
+    issues: Issues,
+    doc: usize,
+    /// Key names of the file, each stored once.
+    interned: std::collections::HashSet<regorus::Rc<str>>,
 }
 
 type R<T> = Result<T, (String, Pos, &'static str)>;
@@ -24,6 +29,18 @@ type R<T> = Result<T, (String, Pos, &'static str)>;
 impl<'a> P<'a> {
     fn pos(&self) -> Pos {
         Pos { line: self.line, col: self.col }
+    }
+
+    fn intern(&mut self, s: &str) -> regorus::Rc<str> {
+        if s.len() > 64 {
+            return regorus::Rc::from(s);
+        }
+        if let Some(r) = self.interned.get(s) {
+            return r.clone();
+        }
+        let r: regorus::Rc<str> = regorus::Rc::from(s);
+        self.interned.insert(r.clone());
+        r
     }
 
     fn bump(&mut self) {
@@ -74,7 +91,7 @@ impl<'a> P<'a> {
         }
     }
 
-    fn value(&mut self, seg: Seg, key: Option<Pos>, depth: usize) -> R<Value> {
+    fn value(&mut self, seg: u32, key: u32, depth: usize) -> R<Value> {
         if depth > self.limits.max_depth {
             return Err((
                 format!("nesting deeper than {} levels", self.limits.max_depth),
@@ -82,7 +99,7 @@ impl<'a> P<'a> {
                 "parse/too-deep",
             ));
         }
-        let start = self.pos();
+        let start = self.i as u32;
         let idx = self.entries.len();
         self.entries.push(SpanEntry { seg, key, start, end: start, subtree_end: 0 });
         let v = match self.b.get(self.i) {
@@ -96,6 +113,7 @@ impl<'a> P<'a> {
                     loop {
                         self.ws();
                         let kpos = self.pos();
+                        let kbyte = self.i as u32;
                         if self.b.get(self.i) != Some(&b'"') {
                             return self.err(format!("expected a string key{}", self.found()));
                         }
@@ -103,8 +121,9 @@ impl<'a> P<'a> {
                         self.ws();
                         self.expect(b':')?;
                         self.ws();
-                        let name: regorus::Rc<str> = regorus::Rc::from(k.as_str());
-                        let v = self.value(Seg::Key(name.clone()), Some(kpos), depth + 1)?;
+                        let name = self.intern(&k);
+                        self.names.push(name.clone());
+                        let v = self.value(key_seg(self.names.len() - 1), kbyte, depth + 1)?;
                         if map.insert(Value::String(name), v).is_some() {
                             self.issues.push(ParseIssue {
                                 rule: "parse/duplicate-key",
@@ -113,7 +132,7 @@ impl<'a> P<'a> {
                                     "duplicate key `{k}`: Kubernetes keeps the last value, other tools the first"
                                 ),
                                 at: kpos,
-                                document: Some(0),
+                                document: Some(self.doc),
                                 help: None,
                             });
                         }
@@ -139,7 +158,7 @@ impl<'a> P<'a> {
                 } else {
                     loop {
                         self.ws();
-                        let v = self.value(Seg::Index(items.len() as u32), None, depth + 1)?;
+                        let v = self.value(index_seg(items.len()), NO_KEY, depth + 1)?;
                         items.push(v);
                         self.ws();
                         match self.b.get(self.i) {
@@ -152,6 +171,7 @@ impl<'a> P<'a> {
                         }
                     }
                 }
+                items.shrink_to_fit();
                 Value::from(items)
             }
             Some(b'"') => Value::from(self.string()?.as_str()),
@@ -161,7 +181,7 @@ impl<'a> P<'a> {
             Some(b'-' | b'0'..=b'9') => self.number()?,
             _ => return self.err(format!("expected a value{}", self.found())),
         };
-        let end = self.pos();
+        let end = self.i as u32;
         let n = self.entries.len() as u32;
         let e = &mut self.entries[idx];
         e.end = end;
@@ -218,12 +238,11 @@ impl<'a> P<'a> {
             }
         }
         let text = std::str::from_utf8(&self.b[st..self.i]).unwrap_or("0");
+        // kubectl decodes a number to an int64 when it is one, else to a float64 (so integers
+        // beyond int64 lose their last digits there too).
         if !float {
             if let Ok(i) = text.parse::<i64>() {
                 return Ok(Value::from(i));
-            }
-            if let Ok(u) = text.parse::<u64>() {
-                return Ok(Value::from(u));
             }
         }
         match text.parse::<f64>() {
@@ -286,13 +305,20 @@ impl<'a> P<'a> {
                 }
                 0..=0x1F => return self.err("control character in string (escape it)"),
                 _ => {
-                    // Copy one UTF-8 character.
-                    let rest = std::str::from_utf8(&self.b[self.i..]).unwrap_or("");
-                    let ch = rest.chars().next().unwrap_or('\u{FFFD}');
-                    s.push(ch);
-                    for _ in 0..ch.len_utf8() {
-                        self.bump();
+                    // Copy the run of plain characters up to the next quote, backslash or control
+                    // character at once (the text is valid UTF-8 and the run ends at an ASCII byte).
+                    let st = self.i;
+                    let mut j = st;
+                    while let Some(&c) = self.b.get(j) {
+                        if c == b'"' || c == b'\\' || c < 0x20 {
+                            break;
+                        }
+                        j += 1;
                     }
+                    s.push_str(std::str::from_utf8(&self.b[st..j]).unwrap_or("\u{FFFD}"));
+                    let chars = self.b[st..j].iter().filter(|&&c| c & 0xC0 != 0x80).count();
+                    self.i = j;
+                    self.col += chars as u32;
                 }
             }
         }
@@ -313,34 +339,74 @@ impl<'a> P<'a> {
 
 /// Parse a JSON file into one document.
 pub fn parse(text: &str, limits: &Limits) -> ParsedStream {
-    let mut p = P { b: text.as_bytes(), i: 0, line: 1, col: 0, limits, entries: Vec::new(), issues: Vec::new() };
+    parse_values(text, limits, false)
+}
+
+/// Parse a stream of JSON values (white space between them), one document each, as kubectl reads a
+/// stream that starts with `{`.
+pub fn parse_stream(text: &str, limits: &Limits) -> ParsedStream {
+    parse_values(text, limits, true)
+}
+
+fn parse_values(text: &str, limits: &Limits, stream: bool) -> ParsedStream {
+    let mut p = P {
+        b: text.as_bytes(),
+        i: 0,
+        line: 1,
+        col: 0,
+        limits,
+        entries: Blocks::default(),
+        names: Vec::new(),
+        issues: Issues::default(),
+        doc: 0,
+        interned: std::collections::HashSet::new(),
+    };
     let mut out = ParsedStream::default();
-    p.ws();
-    if p.i >= p.b.len() {
-        return out; // an empty file has no documents
-    }
-    let res = p.value(Seg::Root, None, 0).and_then(|v| {
+    loop {
         p.ws();
-        if p.i < p.b.len() {
-            p.err(format!("unexpected content after the JSON value{}", p.found()))
-        } else {
-            Ok(v)
+        if p.i >= p.b.len() {
+            break;
         }
-    });
-    out.issues.append(&mut p.issues);
-    match res {
-        Ok(value) => out.docs.push(RawDoc { index: 0, value, spans: SpanTable { entries: p.entries } }),
-        Err((message, at, rule)) => {
-            out.issues.push(ParseIssue {
-                rule,
-                severity: Severity::Error,
-                message: if rule == "parse/invalid-json" { format!("invalid JSON: {message}") } else { message },
-                at,
-                document: Some(0),
-                help: None,
-            });
+        if p.doc > 0 && !stream {
+            let err: R<()> = p.err(format!("unexpected content after the JSON value{}", p.found()));
+            out.issues = std::mem::take(&mut p.issues).finish();
+            if let Err((message, at, rule)) = err {
+                out.issues.push(ParseIssue {
+                    rule,
+                    severity: Severity::Error,
+                    message: format!("invalid JSON: {message}"),
+                    at,
+                    document: Some(0),
+                    help: None,
+                });
+            }
             out.fatal = true;
+            return out;
+        }
+        let res = p.value(ROOT, NO_KEY, 0);
+        match res {
+            Ok(value) => {
+                let mut spans = SpanTable::new(std::mem::take(&mut p.entries), std::mem::take(&mut p.names));
+                spans.entries.shrink_to_fit();
+                spans.names.shrink_to_fit();
+                out.docs.push(RawDoc { index: p.doc, value, spans });
+                p.doc += 1;
+            }
+            Err((message, at, rule)) => {
+                out.issues = std::mem::take(&mut p.issues).finish();
+                out.issues.push(ParseIssue {
+                    rule,
+                    severity: Severity::Error,
+                    message: if rule == "parse/invalid-json" { format!("invalid JSON: {message}") } else { message },
+                    at,
+                    document: Some(p.doc),
+                    help: None,
+                });
+                out.fatal = true;
+                return out;
+            }
         }
     }
+    out.issues = p.issues.finish();
     out
 }

@@ -2,8 +2,11 @@
 //! and bad input into findings with file and line.
 
 pub mod json;
+mod parser;
 pub mod scalar;
+mod scanner;
 pub mod span;
+pub mod stream;
 pub mod yaml;
 
 use std::sync::Arc;
@@ -53,6 +56,54 @@ pub struct ParseIssue {
     pub help: Option<String>,
 }
 
+/// Issues of one rule listed per file; one more issue says how many were left out. A file with a
+/// million duplicate keys made a million findings (1.7 GB); it blocks just the same with 100.
+pub const ISSUES_PER_RULE: usize = 100;
+
+/// The issues of one file, at most `ISSUES_PER_RULE` of each rule.
+#[derive(Debug, Default)]
+pub struct Issues {
+    list: Vec<ParseIssue>,
+    /// Per rule: how many were seen, and the first one left out.
+    seen: Vec<(&'static str, usize, Option<ParseIssue>)>,
+}
+
+impl Issues {
+    pub fn push(&mut self, issue: ParseIssue) {
+        let i = match self.seen.iter().position(|(r, ..)| *r == issue.rule) {
+            Some(i) => i,
+            None => {
+                self.seen.push((issue.rule, 0, None));
+                self.seen.len() - 1
+            }
+        };
+        let entry = &mut self.seen[i];
+        entry.1 += 1;
+        if entry.1 <= ISSUES_PER_RULE {
+            self.list.push(issue);
+        } else if entry.2.is_none() {
+            entry.2 = Some(issue);
+        }
+    }
+
+    /// The issues, with one per rule that had more, at the first one left out.
+    pub fn finish(self) -> Vec<ParseIssue> {
+        let mut list = self.list;
+        for (rule, n, first) in self.seen {
+            if let Some(mut issue) = first {
+                issue.message = format!(
+                    "{} more `{rule}` findings in this file are not listed (the first {ISSUES_PER_RULE} are); the \
+                     next one: {}",
+                    n - ISSUES_PER_RULE,
+                    issue.message
+                );
+                list.push(issue);
+            }
+        }
+        list
+    }
+}
+
 /// A document as parsed, before List expansion.
 #[derive(Debug)]
 pub struct RawDoc {
@@ -98,9 +149,9 @@ impl Document {
         match self.spans.resolve(&full) {
             Some((entry, matched)) => {
                 let e = &self.spans.entries[entry];
-                let start = e.key.unwrap_or(e.start);
+                let start = if e.key == span::NO_KEY { e.start } else { e.key };
                 // The document itself (no path): start at its first key.
-                let region = self.file.region(start, e.end);
+                let region = self.file.region(start as usize, e.end as usize);
                 Located { pointer: span::to_pointer(&full[..matched]), region: Some(region) }
             }
             None => Located { pointer: span::to_pointer(&full), region: None },
@@ -150,13 +201,16 @@ const LFS_PREFIX: &[u8] = b"version https://git-lfs.github.com/spec/v1";
 /// (`lfs-pointers: allow` in `.tollgate.yaml` makes it a note; see `app`).
 pub const LFS_POINTER: &str = "source/lfs-pointer";
 
-/// Decode bytes to text: strip a UTF-8 BOM, decode UTF-16 with a BOM, reject invalid UTF-8 with
-/// the line of the first bad byte.
-fn decode(bytes: &[u8]) -> Result<String, (String, u32)> {
-    if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
-        return decode(rest);
-    }
-    let utf16 = |le: bool, b: &[u8]| -> Result<String, (String, u32)> {
+/// Why bytes could not be decoded: (message, line).
+type DecodeError = (String, u32);
+
+/// Decode bytes to text as kubectl's file reader does before reading any YAML: strip a UTF-8
+/// BOM, decode UTF-16 with a BOM; reject invalid UTF-8 with the line of the first bad byte. The
+/// text is copied once, into the buffer every document of the file points into.
+fn decode(bytes: &[u8]) -> Result<Arc<str>, DecodeError> {
+    // One byte order mark only: a second one is text (which the YAML reader refuses).
+    let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    let utf16 = |le: bool, b: &[u8]| -> Result<Arc<str>, DecodeError> {
         let units = b.chunks(2).map(|c| {
             let (x, y) = (c[0] as u16, c.get(1).copied().unwrap_or(0) as u16);
             if le {
@@ -165,7 +219,9 @@ fn decode(bytes: &[u8]) -> Result<String, (String, u32)> {
                 (x << 8) | y
             }
         });
-        char::decode_utf16(units).collect::<Result<String, _>>().map_err(|_| ("invalid UTF-16".to_string(), 1))
+        let text =
+            char::decode_utf16(units).collect::<Result<String, _>>().map_err(|_| ("invalid UTF-16".to_string(), 1))?;
+        Ok(Arc::from(text))
     };
     if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
         return utf16(true, rest);
@@ -174,7 +230,7 @@ fn decode(bytes: &[u8]) -> Result<String, (String, u32)> {
         return utf16(false, rest);
     }
     match std::str::from_utf8(bytes) {
-        Ok(s) => Ok(s.to_string()),
+        Ok(s) => Ok(Arc::from(s)),
         Err(e) => {
             let good = e.valid_up_to();
             let line = bytes[..good].iter().filter(|&&c| c == b'\n').count() as u32 + 1;
@@ -245,13 +301,36 @@ pub fn load(file: &SourceFile, limits: &Limits) -> Loaded {
             return out;
         }
     };
-    let ft = Arc::new(FileText::new(path.to_string(), Arc::from(text)));
+    if text.len() > u32::MAX as usize {
+        out.findings.push(file_finding(
+            path,
+            "parse/file-too-large",
+            Severity::Error,
+            format!("file is {} bytes, over the 4 GiB tollgate can locate findings in; it was not checked", text.len()),
+            None,
+            None,
+        ));
+        return out;
+    }
+    let ft = Arc::new(FileText::new(path.to_string(), text));
     out.text = Some(ft.clone());
-    let json = is_json_path(path);
-    let parsed = if json { json::parse(&ft.text, limits) } else { yaml::parse(&ft.text, limits) };
+    // kubectl reads a stream whose first bytes, after white space, are `{` as JSON values, one
+    // document each, whatever the file's name (not files that are no Kubernetes objects).
+    let sniffed_json = stream::looks_like_json(ft.text.as_bytes());
+    let parsed = if sniffed_json && (!limits.yaml12 || is_json_path(path)) {
+        json::parse_stream(&ft.text, limits)
+    } else if is_json_path(path) {
+        json::parse(&ft.text, limits)
+    } else {
+        yaml::parse(&ft.text, limits)
+    };
 
-    if parsed.fatal && ft.text.contains("{{") {
-        // A Helm (or other Go) template: not YAML until rendered.
+    // A Helm (or other Go) template: not YAML until rendered. Only when kubectl could not read the
+    // file either: a construct kubectl reads but tollgate refuses (or a limit) stays an error,
+    // whatever `{{` a comment holds.
+    let kubectl_rejects =
+        parsed.issues.last().is_some_and(|i| matches!(i.rule, "parse/invalid-yaml" | "parse/invalid-json"));
+    if parsed.fatal && kubectl_rejects && ft.text.contains("{{") {
         out.findings.push(file_finding(
             path,
             "parse/helm-template",

@@ -102,6 +102,16 @@ fn merge_keys_and_aliases() {
     assert_eq!(at(d, "/obj/a").1, 2);
     assert_eq!(at(d, "/obj/b").1, 6);
     assert_eq!(at(d, "/ref").1, 7);
+
+    // An anchored key used as a value and as a key: its value is the key's scalar, located at
+    // each use.
+    let l = load_str("k.yaml", "m:\n  &k yes: 1\nz: *k\nq:\n  *k : 2\n");
+    let d = &l.docs[0];
+    assert_eq!(d.value["z"], Value::from(true));
+    assert_eq!(d.value["q"]["true"], Value::from(2i64));
+    assert_eq!(at(d, "/z"), ("/z".into(), 3, 1, 3, 6));
+    assert_eq!(at(d, "/q/true").1, 5);
+    assert_eq!(l.findings.len(), 1, "one warning, for the key: {:?}", l.findings);
 }
 
 #[test]
@@ -167,6 +177,19 @@ fn bad_input_is_a_finding() {
     assert_eq!(rules(&l), vec![("parse/duplicate-key".into(), Some(3))]);
     assert_eq!(l.docs[0].value["a"], Value::from(3i64), "last wins, as in Kubernetes");
 
+    // A million duplicate keys are not a million findings: the first 100 and a count.
+    let many = format!("a: 1\n{}", "a: 2\n".repeat(5000));
+    let l = load_str("dups.yaml", &many);
+    assert_eq!(l.findings.len(), ISSUES_PER_RULE + 1);
+    assert!(
+        l.findings[ISSUES_PER_RULE].message.starts_with("4900 more `parse/duplicate-key` findings"),
+        "{}",
+        l.findings[100].message
+    );
+    assert_eq!(l.findings[ISSUES_PER_RULE].region.map(|r| r.line), Some(102));
+    let many = format!("{{\"a\": 1{}}}", ", \"a\": 2".repeat(300));
+    assert_eq!(load_str("dups.json", &many).findings.len(), ISSUES_PER_RULE + 1);
+
     let l = load_str("dup2.yaml", "a: 1\n\"a\": 2\n");
     assert_eq!(rules(&l), vec![("parse/duplicate-key".into(), Some(2))], "keys compare by value, not spelling");
 
@@ -177,6 +200,13 @@ fn bad_input_is_a_finding() {
     let bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\ng: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n";
     let l = load_str("bomb.yaml", bomb);
     assert_eq!(rules(&l)[0].0, "parse/alias-budget");
+
+    // A few bytes of alias each, a big node behind every one: limited in bytes, not only nodes.
+    let big = format!("a: &a \"{}\"\nb: [{}]\n", "x".repeat(100_000), vec!["*a"; 300].join(", "));
+    let l = load_str("bytes.yaml", &big);
+    assert_eq!(rules(&l)[0].0, "parse/alias-budget", "{:?}", l.findings[0].message);
+    let fine = format!("a: &a \"{}\"\nb: [{}]\n", "x".repeat(100_000), vec!["*a"; 100].join(", "));
+    assert!(load_str("bytes.yaml", &fine).findings.is_empty());
 
     let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
     let l = load_str("deep.yaml", &deep);
@@ -203,6 +233,11 @@ fn bad_input_is_a_finding() {
     assert_eq!(rules(&l)[0].0, "parse/helm-template");
     assert_eq!(l.findings[0].severity, Severity::Note);
 
+    // A comment with `{{` does not turn a refused construct kubectl reads into a skipped template.
+    let l = load_str("t2.yaml", "# {{ x }}\nspec:\n  a: b\u{2028}privileged: true\n");
+    assert_eq!(rules(&l)[0].0, "yaml/unsupported-construct");
+    assert_eq!(l.findings[0].severity, Severity::Error);
+
     let l = load_str("lfs.yaml", "version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 12\n");
     assert_eq!(rules(&l)[0].0, "source/lfs-pointer");
 
@@ -222,22 +257,21 @@ fn documents_before_an_error_are_kept() {
 #[test]
 fn indentation_kubectl_accepts() {
     // A closing `]` at the key's indentation, and a quoted scalar whose continuation lines sit
-    // left of its key: libyaml (kubectl) reads both; saphyr alone rejects them.
+    // left of its key: libyaml (kubectl) reads both; YAML 1.2 readers reject them.
     let text = "spec:\n  containers:\n    - name: a\n      args: [\n          \"-x\", \"1\",\n      ]\n      env: ok\nmetadata:\n  annotations:\n    j: '[\n  {\"a\": 1}\n  ]'\n";
     let l = load_str("lenient.yaml", text);
     assert!(l.findings.is_empty(), "{:?}", rules(&l));
     let v = &l.docs[0].value;
     assert_eq!(v["spec"]["containers"][0]["args"][1], Value::from("1"));
     assert_eq!(v["metadata"]["annotations"]["j"], Value::from("[ {\"a\": 1} ]"));
-    // Positions on the re-indented lines still point into the original text.
     assert_eq!(at(&l.docs[0], "/spec/containers/0/args/0"), ("/spec/containers/0/args/0".into(), 5, 11, 5, 15));
     assert_eq!(at(&l.docs[0], "/spec/containers/0/env"), ("/spec/containers/0/env".into(), 7, 7, 7, 14));
 }
 
 #[test]
 fn quoted_scalar_ends_at_its_closing_quote() {
-    // saphyr's span runs on over the blanks and comment after a quoted scalar; the region
-    // must stop at the closing quote (multi-byte text before it, escapes, multi-line values).
+    // The region stops at the closing quote, not at the blanks and comment after it (multi-byte
+    // text before it, escapes, multi-line values).
     let text = "x: \"ä\" # ü\na: \"x \\\" y\" # comment\nb: 'it''s'   # c\nc: plain # c\nd: \"one\n  two\" # c\n";
     let d = &load_str("q.yaml", text).docs[0];
     assert_eq!(at(d, "/x"), ("/x".into(), 1, 1, 1, 7));
@@ -246,4 +280,27 @@ fn quoted_scalar_ends_at_its_closing_quote() {
     assert_eq!(at(d, "/c"), ("/c".into(), 4, 1, 4, 9));
     assert_eq!(at(d, "/d"), ("/d".into(), 5, 1, 6, 7));
     assert_eq!(d.value["d"], regorus::Value::from("one two"));
+}
+
+#[test]
+fn locations_in_big_documents() {
+    // Big enough for the child index: every key and item is still found at its line, the last
+    // of a repeated key wins, a missing one resolves to its parent.
+    let mut text = String::from("base: &b {k7: merged}\nm:\n");
+    for i in 0..2000 {
+        text.push_str(&format!("  k{i}: {i}\n"));
+    }
+    text.push_str("  <<: *b\n  k5: again\ns:\n");
+    for i in 0..2000 {
+        text.push_str(&format!("- {i}\n"));
+    }
+    let l = load_str("big.yaml", &text);
+    let d = &l.docs[0];
+    assert_eq!(at(d, "/m/k1999").1, 2002);
+    assert_eq!(at(d, "/m/k7").1, 1, "the merged value's definition");
+    assert_eq!(d.value["m"]["k7"], Value::from("merged"));
+    assert_eq!(at(d, "/m/k5").1, 2004, "the later of a repeated key");
+    assert_eq!(at(d, "/m/nope"), ("/m".into(), 2, 1, 2004, 12));
+    assert_eq!(at(d, "/s/1500").1, 2006 + 1500);
+    assert_eq!(at(d, "/s/2000").0, "/s");
 }

@@ -12,7 +12,7 @@ use regorus::Value;
 
 use crate::cli::{CheckArgs, Cli, Command, ParseArgs, VerifyArgs};
 use crate::config::{self, Config};
-use crate::confine::Jail;
+use crate::confine::{GitFiles, GitIndex, Jail};
 use crate::finding::{self, FailOn, Finding, Origin, Severity};
 use crate::manifest::span::FileText;
 use crate::manifest::{self, Document, Limits};
@@ -257,18 +257,18 @@ fn load_file_schemas(
     Ok(out)
 }
 
-/// [`SchemaReader`] outside PR mode: from the commit when the config came from it (`--rev`
-/// without `--config`), else from disk under the repository root (with `jail`, the config is
-/// part of the repository: only inside it, never through a symbolic link leaving it).
+/// [`SchemaReader`] outside PR mode: from git objects when the config came from them (`git`:
+/// the commit of `--rev`, the index of `--staged`), else from disk under the repository root
+/// (with `jail`, the config is part of the repository: only inside it, never through a symbolic
+/// link leaving it).
 fn read_schema_file(
-    args: &CheckArgs,
+    git: Option<&GitFiles>,
     root: &Path,
-    repo: bool,
     jail: Option<&Jail>,
     rel: &str,
 ) -> Result<Option<Vec<u8>>, AppError> {
-    if let (Some(rev), true, None) = (&args.rev, repo, &args.config) {
-        return Ok(git::read_blob_at(root, rev, rel)?);
+    if let Some(files) = git {
+        return files.file(rel).map_err(AppError::Usage);
     }
     let p = root.join(rel);
     if let (Some(jail), Ok(_)) = (jail, std::fs::symlink_metadata(&p)) {
@@ -283,14 +283,16 @@ fn read_schema_file(
 
 /// The run's schemas (`None` when validation is off), with the CRDs of the schema locations.
 /// In PR mode (`pr`) a location inside the repository is read from the commit the gate comes
-/// from; on disk one inside the repository is confined to it (`jail`), and one a config file of
-/// the repository names must lie in it.
+/// from, and one the config names from the git objects the config came from (`git`: `--rev`,
+/// `--staged`); on disk one inside the repository is confined to it (`jail`), and one a config
+/// file of the repository names must lie in it.
 fn load_schemas(
     s: &SchemaSettings,
     cwd: &Path,
     file_schemas: Vec<Arc<schema::files::FileSchema>>,
     jail: &Arc<Jail>,
     pr: Option<&pr::Pr>,
+    git: Option<&GitFiles>,
 ) -> Result<Option<Schemas>, AppError> {
     if !s.on {
         return Ok(None);
@@ -300,6 +302,13 @@ fn load_schemas(
         let open = |dir: &Path| -> Result<Option<schema::location::Files>, String> {
             if let Some(files) = pr.and_then(|pr| pr.schema_files(dir)) {
                 return files.map(|f| f.map(|f| schema::location::Files::Commit(Arc::new(f))));
+            }
+            if let (Some(files), Some(rel), Some(_)) = (git, jail.relative(dir), at) {
+                let keep = |f: &str| keeps(f, &["json", "yaml", "yml"], None);
+                let found = files.files_under(&rel, &keep)?;
+                let snapshot =
+                    |v: Vec<(String, Vec<u8>)>| v.into_iter().map(|(p, b)| (jail.root().join(p), b)).collect();
+                return Ok(found.map(|v| schema::location::Files::Commit(Arc::new(snapshot(v)))));
             }
             schema::location::open_disk(dir, jail, at.is_some())
         };
@@ -319,10 +328,18 @@ fn load_schemas(
     Ok(Some(Schemas::new(opts).map_err(AppError::Usage)?))
 }
 
-/// The config of a run, and whether it is part of the checked repository: `.tollgate.yaml`, or a
-/// `--config` file inside the repository. Such a config's paths are confined
-/// ([`Config::confine`]); a `--config` file outside the repository is the user's, like the flags.
-fn load_config(args: &CheckArgs, cwd: &Path, jail: &Jail, repo: bool) -> Result<(Config, bool), AppError> {
+/// The config of a run, whether it is part of the checked repository (`.tollgate.yaml`, or a
+/// `--config` file inside the repository), and whether it came from git objects. Such a config's
+/// paths are confined ([`Config::confine`]); a `--config` file outside the repository is the
+/// user's, like the flags. With `git` (`--rev`: its commit, `--staged`: the index),
+/// `.tollgate.yaml` is read from there: the gate of a commit is the config committed with it, and
+/// the gate of a commit about to be made the config staged with it.
+fn load_config(
+    args: &CheckArgs,
+    cwd: &Path,
+    jail: &Jail,
+    git: Option<&GitFiles>,
+) -> Result<(Config, bool, bool), AppError> {
     let root = jail.root();
     if let Some(p) = &args.config {
         let p = cwd.join(p);
@@ -332,23 +349,19 @@ fn load_config(args: &CheckArgs, cwd: &Path, jail: &Jail, repo: bool) -> Result<
         if inside {
             cfg.confine()?;
         }
-        return Ok((cfg, inside));
+        return Ok((cfg, inside, false));
     }
     let name = CONFIG_FILE;
-    let cfg = if let (Some(rev), true) = (&args.rev, repo) {
-        // The gate of a commit is the config committed with it.
-        match git::read_blob_at(root, rev, name)? {
-            Some(bytes) => config::parse(name, &String::from_utf8_lossy(&bytes))?,
-            None => Config::default(),
-        }
-    } else {
-        match read_repo_config(root)? {
-            Some(text) => config::parse(name, &text)?,
-            None => Config::default(),
-        }
+    let text = match git {
+        Some(files) => files.file(name).map_err(AppError::Usage)?.map(|b| String::from_utf8_lossy(&b).into_owned()),
+        None => read_repo_config(root)?,
+    };
+    let cfg = match text {
+        Some(text) => config::parse(name, &text)?,
+        None => Config::default(),
     };
     cfg.confine()?;
-    Ok((cfg, true))
+    Ok((cfg, true, git.is_some()))
 }
 
 /// `.tollgate.yaml` at the top of the work tree `root` (`None`: there is none). A symbolic link is
@@ -440,6 +453,34 @@ fn read_confined_files(
         .filter(|f| jail.resolve(f).is_ok())
         .map(|f| Ok((display_path(&f, cwd), std::fs::read(&f).map_err(|e| io_err(&f, e))?)))
         .collect()
+}
+
+/// Whether a file under a gate directory is read: one of the extensions (any case), not ending with
+/// `skip` (as [`collect_files`] decides on disk).
+fn keeps(p: &str, exts: &[&str], skip: Option<&str>) -> bool {
+    let name = p.rsplit('/').next().unwrap_or(p);
+    let lower = name.to_ascii_lowercase();
+    exts.iter().any(|x| lower.ends_with(&format!(".{x}"))) && !skip.is_some_and(|s| name.ends_with(s))
+}
+
+/// [`GateReader`] for a path that a config read from git objects names (`--rev`: the commit,
+/// `--staged`: the index): read from the same objects, not the disk, as PR mode reads the
+/// merge-base. Missing there is an error naming `at`, where the config gives the path.
+fn read_git_files(
+    files: &GitFiles,
+    jail: &Jail,
+    p: &Path,
+    exts: &[&str],
+    skip: Option<&str>,
+    at: &str,
+) -> Result<Vec<(String, Vec<u8>)>, AppError> {
+    let rel =
+        jail.relative(p).ok_or_else(|| AppError::Usage(format!("{at}: {}: outside the repository", p.display())))?;
+    let keep = |f: &str| keeps(f, exts, skip);
+    files
+        .files_under(&rel, &keep)
+        .map_err(|e| AppError::Usage(format!("{at}: {e}")))?
+        .ok_or_else(|| AppError::Usage(format!("{at}: {rel}: no such file or directory in {}", files.name())))
 }
 
 /// Built-in plus user policy sources, and the selection.
@@ -621,15 +662,34 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
     }
     // Nothing a config file of the repository names is read or written outside it.
     let jail = Arc::new(Jail::new(&root));
+    // What git tracks in the index (read when first needed).
+    let index = repo_root.as_ref().map(|_| Arc::new(GitIndex::new(&root)));
     // PR mode: the gate (config, policies, data) comes from the merge-base commit.
     let mut pr = match &args.base {
         Some(_) => Some(pr::Pr::open(&args, &root)?),
         None => None,
     };
-    let (cfg, confined) = match &pr {
-        Some(pr) => pr.config(&args, cwd)?,
-        None => load_config(&args, cwd, &jail, repo_root.is_some())?,
+    // `--rev` is resolved once, so that the config, the gate files it names and the manifests all
+    // come from one commit.
+    let rev_id = match (&args.rev, &pr) {
+        (Some(rev), None) => Some(git::resolve_commit(&root, rev)?),
+        _ => None,
     };
+    // Where `--rev` and `--staged` read the repository: git objects, not the disk.
+    let git_files = match (&rev_id, &args.rev, &index) {
+        (Some(id), Some(rev), _) => Some(GitFiles::Commit { root: root.clone(), id: id.clone(), name: rev.clone() }),
+        (None, _, Some(index)) if args.staged => Some(GitFiles::Index(index.clone())),
+        _ => None,
+    };
+    let (cfg, confined, cfg_from_git) = match &pr {
+        Some(pr) => {
+            let (cfg, confined) = pr.config(&args, cwd)?;
+            (cfg, confined, false)
+        }
+        None => load_config(&args, cwd, &jail, git_files.as_ref())?,
+    };
+    // The git objects the repository's config came from: the gate files it names come from them too.
+    let cfg_git = git_files.as_ref().filter(|_| cfg_from_git);
     if let Some(fw) = args.report.as_deref() {
         if !report::compliance::FRAMEWORKS.contains(&fw) {
             return Err(AppError::Usage(format!(
@@ -683,7 +743,10 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
     // Policies first: a broken policy is a tool error before any work on manifests.
     let read_gate = |p: &Path, exts: &[&str], skip: Option<&str>| match (&pr, s.confined.iter().find(|c| c.0 == p)) {
         (Some(pr), _) => pr.read_gate(p, cwd, exts, skip),
-        (None, Some((_, at))) => read_confined_files(p, cwd, exts, skip, &jail, at),
+        (None, Some((_, at))) => match cfg_git {
+            Some(files) => read_git_files(files, &jail, p, exts, skip, at),
+            None => read_confined_files(p, cwd, exts, skip, &jail, at),
+        },
         (None, None) => read_disk_files(p, cwd, exts, skip),
     };
     let gate_err = |e: AppError| match &pr {
@@ -702,13 +765,24 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
         }
         data.extend(crate::catalog::params_data(&library, &data).map_err(AppError::Usage)?);
     }
-    // `parse_config_file` in the policies reads inside the repository (in PR mode from the commit
-    // the gate comes from) or under a `-p` directory.
+    // `parse_config_file` in the policies reads the repository's tracked files (from git objects
+    // with `--rev` and `--staged`; in PR mode from the commit the gate comes from) or files under
+    // a `-p` directory (in PR mode one outside the repository: the others are in the commit).
+    let repo_reads = match (&pr, &git_files, &index) {
+        (Some(pr), _, _) => policy::builtins::RepoReads::Git(GitFiles::Commit {
+            root: root.clone(),
+            id: pr.trusted_commit().to_string(),
+            name: format!("the commit the gate is read from ({})", pr.trusted_commit()),
+        }),
+        (None, Some(files), _) => policy::builtins::RepoReads::Git(files.clone()),
+        (None, None, Some(index)) => policy::builtins::RepoReads::Tracked(index.clone()),
+        (None, None, None) => policy::builtins::RepoReads::Disk,
+    };
     policy::builtins::set_scope(policy::builtins::Scope {
         cwd: cwd.to_path_buf(),
         jail: jail.clone(),
-        policy_dirs: policy_dirs(&args.policy, cwd),
-        commit: pr.as_ref().map(|pr| pr.trusted_commit().to_string()),
+        policy_dirs: policy_dirs(&args.policy, cwd).into_iter().filter(|d| pr.is_none() || !jail.contains(d)).collect(),
+        repo: repo_reads,
         max_bytes: s.max_file_size,
     });
     let policies = PolicySet::new(&sources, data, &sel, s.combine).map_err(|e| gate_err(e.into()))?;
@@ -720,13 +794,13 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
     t.lap("policies", format!("{} packages{engine}", policies.len()));
     let read_schema = |rel: &str| match &pr {
         Some(pr) => pr.read_gate_file(rel),
-        None => read_schema_file(&args, &root, repo_root.is_some(), confined.then_some(&*jail), rel),
+        None => read_schema_file(cfg_git, &root, confined.then_some(&*jail), rel),
     };
     let file_schemas = match schema_settings.on {
         true => load_file_schemas(&schema_settings.file_schemas, &read_schema).map_err(gate_err)?,
         false => Vec::new(),
     };
-    let schemas = load_schemas(&schema_settings, cwd, file_schemas, &jail, pr.as_ref()).map_err(gate_err)?;
+    let schemas = load_schemas(&schema_settings, cwd, file_schemas, &jail, pr.as_ref(), cfg_git).map_err(gate_err)?;
     let yaml12 = yaml12_globs(&schema_settings.file_schemas)?;
     let location_crd_findings =
         schemas.as_ref().map(|sc| pool.install(|| sc.register_location_crds())).unwrap_or_default();
@@ -768,15 +842,15 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
         let discovered = if stdin_mode {
             let file = read_stdin(io.stdin, s.max_file_size)?;
             Discovered { files: vec![file], skipped: Vec::new() }
-        } else if let Some(rev) = &args.rev {
+        } else if let (Some(rev), Some(id)) = (&args.rev, &rev_id) {
             let prefixes: Vec<String> = args.paths.iter().map(|p| repo_relative(p, cwd, &root)).collect();
             // A PATH that names nothing in the commit is a mistake, not a pass.
             for p in prefixes.iter().filter_map(|p| crate::source::filter::scoped_prefix(p)) {
-                if let Ok(None) = git::read_blob_at(&root, rev, p) {
+                if let Ok(None) = git::read_blob_at(&root, id, p) {
                     return Err(AppError::Usage(format!("{p}: no such file or directory in {rev}")));
                 }
             }
-            pool.install(|| git::read_rev(&root, rev, &filter.with_prefixes(prefixes), s.max_file_size))?
+            pool.install(|| git::read_rev(&root, id, &filter.with_prefixes(prefixes), s.max_file_size))?
         } else if args.staged {
             let prefixes = args.paths.iter().map(|p| repo_relative(p, cwd, &root)).collect();
             pool.install(|| git::read_index(&root, &filter.with_prefixes(prefixes), s.max_file_size))?
@@ -1157,12 +1231,18 @@ fn verify_cmd(args: VerifyArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatu
         lfs_allowed: false,
     };
     let data = load_data(&data_settings, cwd)?;
-    let root = git::find_repo_root(cwd).unwrap_or_else(|| cwd.to_path_buf());
+    let repo_root = git::find_repo_root(cwd);
+    let root = repo_root.clone().unwrap_or_else(|| cwd.to_path_buf());
+    // `parse_config_file` in the tests reads the files git tracks, or under a `-p` directory.
+    let repo = match &repo_root {
+        Some(r) => policy::builtins::RepoReads::Tracked(Arc::new(GitIndex::new(r))),
+        None => policy::builtins::RepoReads::Disk,
+    };
     policy::builtins::set_scope(policy::builtins::Scope {
         cwd: cwd.to_path_buf(),
         jail: Arc::new(Jail::new(&root)),
         policy_dirs: policy_dirs(&args.policy, cwd),
-        commit: None,
+        repo,
         max_bytes: 10 << 20,
     });
     let coverage = args.coverage || args.threshold.is_some();

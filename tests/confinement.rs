@@ -246,11 +246,16 @@ fn symlinked_config_is_refused() {
     fs::write(s.outside.join("cfg.yaml"), "secret-token-123: x\n").unwrap();
     symlink("../outside/cfg.yaml", s.root.join(".tollgate.yaml")).unwrap();
     write(&s.root, "cm.yaml", CONFIGMAP);
-    for args in [&["check"][..], &["check", "--staged"], &["parse", "cm.yaml"]] {
+    for args in [&["check"][..], &["parse", "cm.yaml"]] {
         let run = tollgate(&s.root, args);
         refused(&run, &[".tollgate.yaml is a symbolic link"]);
         assert!(!run.stderr.contains("secret-token-123"), "{}", run.stderr);
     }
+    // `--staged` reads the config from the index, where the link is a link.
+    git(&s.root, &["add", "-A"]);
+    let run = tollgate(&s.root, &["check", "--staged"]);
+    refused(&run, &[".tollgate.yaml in the index is a symbolic link"]);
+    assert!(!run.stderr.contains("secret-token-123"), "{}", run.stderr);
     commit_all(&s.root, "linked config");
     let run = tollgate(&s.root, &["check", "--rev", "HEAD"]);
     refused(&run, &[".tollgate.yaml in HEAD is a symbolic link"]);
@@ -295,6 +300,7 @@ fn parse_config_file_reads_only_inside_the_repository() {
         assert!(msg.contains(&format!("{path}: not read")) && msg.contains(why), "{path}: {msg}");
     }
     write(&s.root, "policy/read.rego", reader_policy("data/ok.yaml"));
+    git(&s.root, &["add", "data/ok.yaml"]);
     let run = tollgate(&s.root, &["check", "-p", "policy", "-o", "json"]);
     assert!(run.stdout.contains("got {\\\"token\\\": \\\"inside-value\\\"}"), "{}", run.stdout);
 
@@ -560,4 +566,173 @@ fn lfs_pointers_block_unless_allowed() {
     tollgate(&s.root, &["parse", "big.yaml"]).expect_code(1);
     write(&s.root, ".tollgate.yaml", "lfs-pointers: maybe\n");
     refused(&tollgate(&s.root, &["check"]), &[".tollgate.yaml:1:1: `lfs-pointers` must be `allow` or `block`"]);
+}
+
+/// A policy that reads `path` with `parse_config_file` and reports what it got or why not.
+fn reporting_reader(path: &str) -> String {
+    format!(
+        "package main\nimport rego.v1\ndeny contains msg if {{\n  input.kind == \"ConfigMap\"\n  x := parse_config_file({path:?})\n  msg := sprintf(\"got %v\", [x])\n}}\n"
+    )
+}
+
+/// The one finding of a run of [`reporting_reader`]: its rule and message.
+#[track_caller]
+fn read_result(run: &Run) -> (String, String) {
+    let report = run.json();
+    let f = findings(&report).iter().find(|f| f["source"] == "policy").unwrap_or_else(|| panic!("{report:#}"));
+    (f["rule"].as_str().unwrap().to_string(), f["message"].as_str().unwrap().to_string())
+}
+
+/// `parse_config_file` reads only files git tracks: an untracked `.env` or the `gha-creds-*.json`
+/// a CI auth step writes into the checkout is nobody's commit, and a policy from the repository
+/// used to put it into the report. Worktree mode reads tracked files (from disk), `--rev` the
+/// commit and `--staged` the index (never the disk); a `-p` directory of the command line is the
+/// user's. A refused read is a `policy/runtime-error` naming the path.
+#[test]
+fn parse_config_file_reads_only_what_git_tracks() {
+    let s = site();
+    write(&s.root, "cm.yaml", CONFIGMAP);
+    write(&s.root, "conf/app.yaml", "token: committed\n");
+    write(&s.root, ".gitignore", ".env\ngha-creds-*.json\n");
+    commit_all(&s.root, "base");
+    write(&s.root, ".env", "token: hunter2-env\n");
+    write(&s.root, "gha-creds-4f2a.json", "{\"token\": \"hunter2-creds\"}\n");
+    write(&s.root, "untracked.yaml", "token: hunter2-untracked\n");
+    symlink(".env", s.root.join("env-link.yaml")).unwrap();
+    git(&s.root, &["add", "-f", "env-link.yaml"]);
+
+    let pol = s.outside.join("pol");
+    fs::create_dir(&pol).unwrap();
+    let pol_arg = pol.to_str().unwrap();
+    for path in [".env", "gha-creds-4f2a.json", "untracked.yaml", "./conf/../.env"] {
+        fs::write(pol.join("read.rego"), reporting_reader(path)).unwrap();
+        let run = tollgate(&s.root, &["check", "--builtin", "none", "-p", pol_arg, "-o", "json"]);
+        run.expect_code(1);
+        assert!(!run.stdout.contains("hunter2"), "{path}: {}", run.stdout);
+        let (rule, msg) = read_result(&run);
+        assert_eq!(rule, "policy/runtime-error", "{path}");
+        assert!(msg.contains(&format!("{path}: not read: git does not track it")), "{path}: {msg}");
+    }
+    // A tracked link to an untracked file is refused: the file read is the link's target.
+    fs::write(pol.join("read.rego"), reporting_reader("env-link.yaml")).unwrap();
+    let run = tollgate(&s.root, &["check", "--builtin", "none", "-p", pol_arg, "-o", "json"]);
+    assert!(!run.stdout.contains("hunter2"), "{}", run.stdout);
+    assert!(read_result(&run).1.contains("git does not track it (.env, through a symbolic link)"));
+    git(&s.root, &["rm", "-q", "--cached", "env-link.yaml"]);
+
+    // Tracked: read from disk in worktree mode (a local edit shows), from the commit with --rev
+    // and from the index with --staged.
+    fs::write(pol.join("read.rego"), reporting_reader("conf/app.yaml")).unwrap();
+    let check = |extra: &[&str]| {
+        let args = [&["check", "--builtin", "none", "-p", pol_arg, "-o", "json"][..], extra].concat();
+        read_result(&tollgate(&s.root, &args)).1
+    };
+    write(&s.root, "conf/app.yaml", "token: staged\n");
+    git(&s.root, &["add", "conf/app.yaml"]);
+    write(&s.root, "conf/app.yaml", "token: on-disk\n");
+    assert_eq!(check(&[]), "got {\"token\": \"on-disk\"}");
+    assert_eq!(check(&["--rev", "HEAD"]), "got {\"token\": \"committed\"}");
+    assert_eq!(check(&["--staged"]), "got {\"token\": \"staged\"}");
+    // Untracked files are in no commit and not in the index.
+    fs::write(pol.join("read.rego"), reporting_reader("untracked.yaml")).unwrap();
+    assert!(
+        check(&["--rev", "HEAD"]).contains("untracked.yaml: no such file in HEAD"),
+        "{}",
+        check(&["--rev", "HEAD"])
+    );
+    assert!(check(&["--staged"]).contains("untracked.yaml: no such file in the index"));
+
+    // Under a `-p` directory named on the command line, untracked files are the user's.
+    write(&s.root, "policy/read.rego", reporting_reader("policy/local.yaml"));
+    write(&s.root, "policy/local.yaml", "token: library\n");
+    for mode in [&[][..], &["--rev", "HEAD"], &["--staged"]] {
+        let args = [&["check", "--builtin", "none", "-p", "policy", "-o", "json"][..], mode].concat();
+        assert_eq!(read_result(&tollgate(&s.root, &args)).1, "got {\"token\": \"library\"}", "{mode:?}");
+    }
+    // Outside a git repository the directory's files are read as before.
+    let plain = tempdir();
+    write(plain.path(), "cm.yaml", CONFIGMAP);
+    write(plain.path(), "local.yaml", "token: plain\n");
+    fs::write(pol.join("read.rego"), reporting_reader("local.yaml")).unwrap();
+    let run = tollgate(plain.path(), &["check", "--builtin", "none", "-p", pol_arg, "-o", "json"]);
+    assert_eq!(read_result(&run).1, "got {\"token\": \"plain\"}");
+}
+
+const DENY_NAMED: &str = "package main\nimport rego.v1\ndeny contains msg if {\n  input.kind == \"ConfigMap\"\n  input.metadata.name in data.denied\n  msg := sprintf(\"%s is denied\", [input.metadata.name])\n}\n";
+
+/// With `--rev` the repository's config comes from the commit, and so do the `policy:`, `data:`
+/// and `schema-location:` directories it names (they used to be read from the working tree, so a
+/// checkout other than the commit, or local edits, changed the gate of the commit); with
+/// `--staged` the config and those directories come from the index. `-p`/`-d` on the command
+/// line stay disk paths.
+#[test]
+fn rev_and_staged_read_the_gate_the_config_names_from_git() {
+    let s = site();
+    write(&s.root, ".tollgate.yaml", "policy: [policy]\ndata: [data]\nschema-location: [schemas]\nbuiltin: none\n");
+    write(&s.root, "policy/deny.rego", DENY_NAMED);
+    write(&s.root, "data/d.yaml", "denied: [c]\n");
+    write(&s.root, "schemas/widget-example-v1.json", WIDGET_SCHEMA);
+    write(&s.root, "apps/cm.yaml", CONFIGMAP);
+    write(&s.root, "apps/w.yaml", "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {}\n");
+    commit_all(&s.root, "gate");
+    let rules = |run: &Run| -> Vec<String> {
+        let report = run.json();
+        let mut v: Vec<String> = findings(&report).iter().map(|f| f["rule"].as_str().unwrap().to_string()).collect();
+        v.sort();
+        v
+    };
+    let want = ["main.deny", "schema/missing-required"];
+    let run = tollgate(&s.root, &["check", "-o", "json"]);
+    run.expect_code(1);
+    assert_eq!(rules(&run), want);
+
+    // The working tree weakens every gate input (and adds an untracked policy that would not
+    // even compile), and the config to match.
+    write(&s.root, "policy/deny.rego", "package main\nimport rego.v1\ndeny contains \"never\" if false\n");
+    write(&s.root, "policy/extra.rego", "package main\ndeny[x] {\n");
+    write(&s.root, "data/d.yaml", "denied: []\n");
+    write(&s.root, "schemas/widget-example-v1.json", "{}");
+    let run = tollgate(&s.root, &["check", "-o", "json"]);
+    refused(&run, &["policy/extra.rego"]);
+    let run = tollgate(&s.root, &["check", "--rev", "HEAD", "-o", "json"]);
+    run.expect_code(1);
+    assert_eq!(rules(&run), want, "--rev HEAD judged by the working tree's gate");
+    let run = tollgate(&s.root, &["check", "--staged", "-o", "json"]);
+    run.expect_code(1);
+    assert_eq!(rules(&run), want, "--staged judged by the working tree's gate");
+
+    // The config too: a local `fail-on: never` neither changes --rev nor --staged; staging it
+    // changes --staged.
+    write(
+        &s.root,
+        ".tollgate.yaml",
+        "policy: [policy]\ndata: [data]\nschema-location: [schemas]\nbuiltin: none\nfail-on: never\n",
+    );
+    tollgate(&s.root, &["check", "--rev", "HEAD", "-o", "json"]).expect_code(1);
+    tollgate(&s.root, &["check", "--staged", "-o", "json"]).expect_code(1);
+    fs::remove_file(s.root.join("policy/extra.rego")).unwrap();
+    git(&s.root, &["add", "-A"]);
+    tollgate(&s.root, &["check", "--staged", "-o", "json"]).expect_code(0);
+    tollgate(&s.root, &["check", "--rev", "HEAD", "-o", "json"]).expect_code(1);
+
+    // A directory the config names that the commit lacks is an error, even when it is on disk.
+    git(&s.root, &["reset", "-q", "--hard"]);
+    write(&s.root, ".tollgate.yaml", "policy: [policy, more]\nbuiltin: none\n");
+    write(&s.root, "more/m.rego", DENY_NAMED);
+    commit_all(&s.root, "config names more");
+    git(&s.root, &["rm", "-q", "-r", "--cached", "more"]);
+    git(&s.root, &["commit", "-q", "--no-verify", "-m", "more is local only"]);
+    refused(
+        &tollgate(&s.root, &["check", "--rev", "HEAD"]),
+        &[".tollgate.yaml:1:18: more: no such file or directory in HEAD"],
+    );
+    refused(
+        &tollgate(&s.root, &["check", "--staged"]),
+        &[".tollgate.yaml:1:18: more: no such file or directory in the index"],
+    );
+
+    // On the command line, -p and -d are disk paths in every mode.
+    write(&s.root, "policy/deny.rego", "package main\nimport rego.v1\ndeny contains \"never\" if false\n");
+    let args = ["check", "--rev", "HEAD", "--config", "/dev/null", "--builtin", "none", "-p", "policy", "-d", "data"];
+    tollgate(&s.root, &args).expect_code(0);
 }

@@ -483,6 +483,32 @@ fn read_git_files(
         .ok_or_else(|| AppError::Usage(format!("{at}: {rel}: no such file or directory in {}", files.name())))
 }
 
+/// A report file a config of the repository names (`rel`, relative to the repository root, at
+/// `at` in the config), checked before any work: it is created only inside the repository (see
+/// [`Jail::check_create`]), its name fits its format ([`confine::check_report_extension`]), and it
+/// is no file git tracks in the index, `HEAD` or the commits checked (`index`: in a repository),
+/// so that a report cannot replace a file of the repository or the user's edits to one.
+fn check_config_report(
+    jail: &Jail,
+    index: Option<&GitIndex>,
+    commits: &[&str],
+    format: &str,
+    rel: &str,
+    at: &str,
+) -> Result<(), AppError> {
+    let refuse = |why: String| AppError::Usage(format!("{at}: `output`: {rel}: not written: {why}"));
+    jail.check_create(Path::new(rel)).map_err(refuse)?;
+    crate::confine::check_report_extension(format, Path::new(rel)).map_err(refuse)?;
+    if let Some(index) = index {
+        if let Some(where_) = crate::confine::tracked_anywhere(index, rel, commits).map_err(refuse)? {
+            return Err(refuse(format!(
+                "git tracks it ({where_}); a report named in the config file never replaces a file of the repository"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Built-in plus user policy sources, and the selection.
 fn policy_sources(s: &Settings, cwd: &Path, read: &GateReader<'_>) -> Result<(Vec<PolicySource>, Selection), AppError> {
     let profile = match s.builtin.as_deref() {
@@ -714,8 +740,9 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
             .map(|(o, at)| {
                 let (f, p) = match (o.split_once('='), at) {
                     (Some((f, p)), Some(at)) => {
-                        jail.check_create(Path::new(p))
-                            .map_err(|why| AppError::Usage(format!("{at}: `output`: {p}: not written: {why}")))?;
+                        Format::parse(f).map_err(AppError::Usage)?;
+                        let commits: Vec<&str> = rev_id.iter().map(String::as_str).collect();
+                        check_config_report(&jail, index.as_deref(), &commits, f, p, at)?;
                         (f, Some((PathBuf::from(p), Some(at.clone()))))
                     }
                     (Some((f, p)), None) => (f, Some((cwd.join(p), None))),

@@ -2,7 +2,9 @@
 //! (`.tollgate.yaml`, a schema location's contents, a policy's `parse_config_file`) rather than
 //! from the command line. Every file of the checked source may be written by a hostile pull
 //! request, so such a path stays inside the repository, never under its git directory (hooks,
-//! config, credentials) and never through a symbolic link that leaves it. Paths typed on the
+//! config, credentials) and never through a symbolic link that leaves it. Inside a git repository
+//! `parse_config_file` reads only files git tracks (or the git objects of the commit or index
+//! checked), and a report the config names never replaces a tracked file. Paths typed on the
 //! command line are the user's and stay free.
 
 use std::collections::BTreeMap;
@@ -517,6 +519,96 @@ impl GitFiles {
 fn under(p: &str, dir: &str) -> bool {
     p.len() > dir.len() && p.starts_with(dir) && p.as_bytes()[dir.len()] == b'/'
 }
+
+/// Where git tracks `rel` (repo-relative) under any ASCII case (a case-insensitive file system
+/// writes `PACKAGE.JSON` over `package.json`): the index of `index`, `HEAD`, or one of the
+/// `commits` (full ids). `None`: nowhere. A path below a tracked entry counts.
+pub fn tracked_anywhere(index: &GitIndex, rel: &str, commits: &[&str]) -> Result<Option<String>, String> {
+    let rel = normalize(Path::new(rel)).to_string_lossy().replace('\\', "/");
+    let same = |p: &str| {
+        p.eq_ignore_ascii_case(&rel)
+            || (rel.len() > p.len() && rel.as_bytes()[p.len()] == b'/' && rel[..p.len()].eq_ignore_ascii_case(p))
+    };
+    let snap = index.get()?;
+    if snap.entries.keys().any(|p| same(p)) {
+        return Ok(Some("in the index".to_string()));
+    }
+    let repo = snap.repo.to_thread_local();
+    let mut trees: Vec<(String, ObjectId)> = Vec::new();
+    if let Ok(id) = repo.head_tree_id() {
+        trees.push(("in HEAD".to_string(), id.detach()));
+    }
+    for c in commits {
+        let id = ObjectId::from_hex(c.as_bytes()).map_err(|e| format!("{c}: {e}"))?;
+        let commit = repo.find_commit(id).map_err(|e| format!("commit {c}: {e}"))?;
+        let tree = commit.tree_id().map_err(|e| format!("commit {c}: {e}"))?;
+        trees.push((format!("in commit {}", &c[..c.len().min(12)]), tree.detach()));
+    }
+    for (where_, tree) in trees {
+        if tree_has_any_case(&repo, tree, &rel)? {
+            return Ok(Some(where_));
+        }
+    }
+    Ok(None)
+}
+
+/// Whether the tree `id` has an entry at `rel` or above it, comparing names without ASCII case.
+fn tree_has_any_case(repo: &gix::Repository, id: ObjectId, rel: &str) -> Result<bool, String> {
+    let mut level = vec![id];
+    for part in rel.split('/').filter(|c| !c.is_empty()) {
+        let mut next = Vec::new();
+        for id in level {
+            let tree = repo.find_tree(id).map_err(|e| format!("tree {id}: {e}"))?;
+            for entry in tree.iter() {
+                let entry = entry.map_err(|e| format!("tree {id}: {e}"))?;
+                if !entry.inner.filename.eq_ignore_ascii_case(part.as_bytes()) {
+                    continue;
+                }
+                match entry.inner.mode.kind() {
+                    EntryKind::Tree => next.push(entry.inner.oid.to_owned()),
+                    // A file (or link, or submodule) where the path or one of its directories is.
+                    _ => return Ok(true),
+                }
+            }
+        }
+        if next.is_empty() {
+            return Ok(false);
+        }
+        level = next;
+    }
+    // `rel` names a tracked directory.
+    Ok(true)
+}
+
+/// The file name endings a report file named in a config of the repository may have, per format:
+/// the content fits the name, so no report can pose as a script, a Makefile or a tool's config
+/// that runs commands (`.envrc`, `package.json` is refused as tracked).
+pub fn report_extensions(format: &str) -> &'static [&'static str] {
+    match format {
+        "json" => &[".json"],
+        "sarif" => &[".sarif", ".sarif.json"],
+        "junit" => &[".xml"],
+        "markdown" => &[".md", ".markdown"],
+        "human" | "github" => &[".txt", ".log"],
+        _ => &[],
+    }
+}
+
+/// Whether the report file `rel` of `format` has one of its [`report_extensions`] (any ASCII
+/// case, after a non-empty name). The error says which it may have.
+pub fn check_report_extension(format: &str, rel: &Path) -> Result<(), String> {
+    let name = rel.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    let exts = report_extensions(format);
+    if exts.iter().any(|x| name.len() > x.len() && name.ends_with(x)) {
+        return Ok(());
+    }
+    Err(format!(
+        "a `{format}` report from the config file must be named *{} (a report cannot stand in for a script or a tool's \
+         config; -o on the command line can name any file)",
+        exts.join(" or *")
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

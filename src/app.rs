@@ -739,6 +739,8 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
     }
     // Nothing a config file of the repository names is read or written outside it.
     let jail = Arc::new(Jail::new(&root));
+    // Waivers need today's date: a `TOLLGATE_TODAY` that is not one is an error before any work.
+    let today = crate::suppress::today_checked().map_err(AppError::Usage)?;
     // What git tracks in the index (read when first needed).
     let index = repo_root.as_ref().map(|_| Arc::new(GitIndex::new(&root)));
     // PR mode: the gate (config, policies, data) comes from the merge-base commit.
@@ -887,7 +889,6 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
     let filter = PathFilter::new(&s.include, &s.exclude).map_err(AppError::Usage)?;
     let stdin_mode = args.paths.len() == 1 && args.paths[0] == "-";
     let want_snippets = formats.iter().any(|(f, _)| *f == Format::Human);
-    let today = crate::suppress::today();
     let mut lap = |stage: &str, extra: String| t.lap(stage, extra);
     // `.tollgate.yaml` waivers, applied to each evaluated side (in PR mode before the two are
     // compared, so that waiver notes head shares with the merge-base are not new).
@@ -1092,7 +1093,7 @@ pub(crate) fn evaluate_files(
     lap: &mut dyn FnMut(&str, String),
 ) -> Result<Evaluated, AppError> {
     let limits_for = |path: &str| limits_for(yaml12, path);
-    let today = crate::suppress::today();
+    let today = crate::suppress::today_checked().map_err(AppError::Usage)?;
     let mut findings = skipped_findings(&discovered);
     // Schemas: every CRD among the files registers before any document is validated (a cheap
     // first pass: only files that name CustomResourceDefinition are parsed; the main pass reuses
@@ -1160,10 +1161,8 @@ pub(crate) fn evaluate_files(
         for d in &docs {
             findings.extend(validate(d));
         }
-        for d in &docs {
-            let waiver_findings = crate::suppress::apply_inline(d, &mut findings, &today);
-            findings.extend(waiver_findings);
-        }
+        let waiver_findings = apply_inline_by_document(&docs, &mut findings, &today);
+        findings.extend(waiver_findings);
         prints = eval.prints;
     } else {
         let per_file: Vec<FileResult> = pool.install(|| {
@@ -1206,6 +1205,47 @@ pub(crate) fn evaluate_files(
         lap("parse+eval", format!("{documents} documents"));
     }
     Ok(Evaluated { findings, files: file_count, documents, prints, texts })
+}
+
+/// Apply each document's waiver annotation to its own findings, those with its file and index
+/// (as without `--combine`), and return the waivers' own findings in document order. The findings
+/// are grouped by document first, so the cost is linear in documents plus findings (applying each
+/// document to every finding was documents × findings).
+fn apply_inline_by_document(docs: &[Document], findings: &mut Vec<Finding>, today: &str) -> Vec<Finding> {
+    // Only documents with the annotation have anything to apply (most have none: then nothing
+    // moves).
+    let annotated =
+        |d: &Document| matches!(&d.value["metadata"]["annotations"][crate::suppress::ANNOTATION], Value::String(_));
+    let by_doc: std::collections::HashMap<(&str, usize), usize> = docs
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| annotated(d))
+        .map(|(i, d)| ((d.file.path.as_str(), d.index), i))
+        .collect();
+    if by_doc.is_empty() {
+        return Vec::new();
+    }
+    let mut groups: Vec<Vec<usize>> = vec![Vec::new(); docs.len()];
+    for (i, f) in findings.iter().enumerate() {
+        if let (Some(file), Some(doc)) = (&f.file, f.document) {
+            if let Some(&d) = by_doc.get(&(file.as_str(), doc)) {
+                groups[d].push(i);
+            }
+        }
+    }
+    // Each document's findings are moved out next to each other and back to their places, so the
+    // order of the findings (which the stable sort keeps among equals) does not change.
+    let mut slots: Vec<Option<Finding>> = std::mem::take(findings).into_iter().map(Some).collect();
+    let mut out = Vec::new();
+    for (d, idx) in docs.iter().zip(&groups).filter(|(d, _)| annotated(d)) {
+        let mut own: Vec<Finding> = idx.iter().filter_map(|&i| slots[i].take()).collect();
+        out.extend(crate::suppress::apply_inline(d, &mut own, today));
+        for (&i, f) in idx.iter().zip(own) {
+            slots[i] = Some(f);
+        }
+    }
+    *findings = slots.into_iter().flatten().collect();
+    out
 }
 
 fn parse_cmd(args: ParseArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, AppError> {

@@ -389,7 +389,8 @@ fn tree_files(
         let tree = repo.find_tree(id).map_err(|e| format!("{dir}: tree {id}: {e}"))?;
         for entry in tree.iter() {
             let entry = entry.map_err(|e| format!("{dir}: tree {id}: {e}"))?;
-            let p = format!("{dir}/{}", entry.inner.filename.to_str_lossy());
+            let name = entry.inner.filename.to_str_lossy();
+            let p = if dir.is_empty() { name.into_owned() } else { format!("{dir}/{name}") };
             match tree_kind(entry.inner.mode.kind()) {
                 Kind::SparseDir => pending.push((entry.inner.oid.to_owned(), p)),
                 Kind::File if keep(&p) => out.push((p, entry.inner.oid.to_owned())),
@@ -447,23 +448,12 @@ impl GitFiles {
         };
         let snap = idx.get()?;
         let repo = snap.repo.to_thread_local();
-        let found = match snap.entries.get(rel) {
-            Some(e) => Some(*e),
-            None => match sparse_parent(&snap.entries, rel) {
-                Some((dir, id)) => tree_lookup(&repo, id, &rel[dir + 1..])?,
-                None => None,
-            },
-        };
-        let what = match found {
-            Some((Kind::File, id)) => return blob(&repo, rel, id).map(Some),
-            Some((Kind::Link, _)) => "a symbolic link",
-            Some((Kind::Submodule, _)) => "a submodule",
-            Some((Kind::SparseDir, _)) => "a directory",
-            Some((Kind::Conflict, _)) => "in conflict (unresolved merge)",
-            None if snap.entries.range(format!("{rel}/")..).next().is_some_and(|(p, _)| under(p, rel)) => "a directory",
-            None => return Ok(None),
-        };
-        Err(format!("{rel} in the index is {what}, not a file"))
+        match snap.entry(&repo, rel)? {
+            Some((Kind::File, id)) => blob(&repo, rel, id).map(Some),
+            Some((kind, _)) => Err(not_a_file(rel, kind)),
+            None if snap.has_under(rel) => Err(not_a_file(rel, Kind::SparseDir)),
+            None => Ok(None),
+        }
     }
 
     /// The files at `rel` (repo-relative; empty or `.` for the top): `rel` itself when it is a
@@ -474,45 +464,65 @@ impl GitFiles {
         rel: &str,
         keep: &dyn Fn(&str) -> bool,
     ) -> Result<Option<crate::source::git::NamedBlobs>, String> {
-        let rel = crate::confine::normalize(Path::new(rel)).to_string_lossy().replace('\\', "/");
+        let rel = normalize(Path::new(rel)).to_string_lossy().replace('\\', "/");
         let idx = match self {
             GitFiles::Commit { root, id, .. } => {
                 return crate::source::git::read_files_under(root, id, &rel, keep).map_err(|e| self.git_error(e))
             }
             GitFiles::Index(idx) => idx,
         };
-        if let Some(b) =
-            self.file(&rel).or_else(|e| if e.ends_with("is a directory, not a file") { Ok(None) } else { Err(e) })?
-        {
-            return Ok(Some(vec![(rel, b)]));
-        }
         let snap = idx.get()?;
         let repo = snap.repo.to_thread_local();
         let mut found: Vec<(String, ObjectId)> = Vec::new();
-        let mut any = false;
-        if let Some((dir, id)) = sparse_parent(&snap.entries, &rel) {
-            match tree_lookup(&repo, id, &rel[dir + 1..])? {
-                Some((Kind::SparseDir, sub)) => {
-                    any = true;
-                    tree_files(&repo, sub, &rel, keep, &mut found)?;
+        match snap.entry(&repo, &rel)? {
+            Some((Kind::File, id)) => return Ok(Some(vec![(rel.clone(), blob(&repo, &rel, id)?)])),
+            // A directory a sparse index keeps as one entry: its files are in its tree.
+            Some((Kind::SparseDir, id)) => tree_files(&repo, id, &rel, keep, &mut found)?,
+            Some((kind, _)) => return Err(not_a_file(&rel, kind)),
+            None if !snap.has_under(&rel) => return Ok(None),
+            None => {
+                for (p, (kind, id)) in snap.entries.iter().filter(|(p, _)| rel.is_empty() || under(p, &rel)) {
+                    match kind {
+                        Kind::File if keep(p) => found.push((p.clone(), *id)),
+                        Kind::SparseDir => tree_files(&repo, *id, p, keep, &mut found)?,
+                        _ => {}
+                    }
                 }
-                _ => return Ok(None),
             }
-        }
-        for (p, (kind, id)) in snap.entries.iter().filter(|(p, _)| rel.is_empty() || under(p, &rel)) {
-            any = true;
-            match kind {
-                Kind::File if keep(p) => found.push((p.clone(), *id)),
-                Kind::SparseDir => tree_files(&repo, *id, p, keep, &mut found)?,
-                _ => {}
-            }
-        }
-        if !any {
-            return Ok(None);
         }
         found.sort();
         found.into_iter().map(|(p, id)| blob(&repo, &p, id).map(|b| (p, b))).collect::<Result<Vec<_>, _>>().map(Some)
     }
+}
+
+impl IndexSnapshot {
+    /// The entry at `rel`: in the index, or in the tree of a sparse directory above it.
+    fn entry(&self, repo: &gix::Repository, rel: &str) -> Result<Option<(Kind, ObjectId)>, String> {
+        if let Some(e) = self.entries.get(rel) {
+            return Ok(Some(*e));
+        }
+        match sparse_parent(&self.entries, rel) {
+            Some((dir, id)) => tree_lookup(repo, id, &rel[dir + 1..]),
+            None => Ok(None),
+        }
+    }
+
+    /// Whether the index has entries below the directory `rel` (every entry for the top).
+    fn has_under(&self, rel: &str) -> bool {
+        rel.is_empty() || self.entries.range(format!("{rel}/")..).next().is_some_and(|(p, _)| under(p, rel))
+    }
+}
+
+/// Why `rel` in the index is not a file.
+fn not_a_file(rel: &str, kind: Kind) -> String {
+    let what = match kind {
+        Kind::File => "a file",
+        Kind::Link => "a symbolic link",
+        Kind::Submodule => "a submodule",
+        Kind::SparseDir => "a directory",
+        Kind::Conflict => "in conflict (unresolved merge)",
+    };
+    format!("{rel} in the index is {what}, not a file")
 }
 
 /// Whether the repo-relative path `p` lies below the directory `dir`.

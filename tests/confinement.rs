@@ -834,3 +834,29 @@ fn rev_and_staged_read_the_gate_the_config_names_from_git() {
     let args = ["check", "--rev", "HEAD", "--config", "/dev/null", "--builtin", "none", "-p", "policy", "-d", "data"];
     tollgate(&s.root, &args).expect_code(0);
 }
+
+/// In a sparse checkout with a sparse index, a directory outside the cone is one index entry (its
+/// files are neither on disk nor listed in the index): `--staged` reads the gate files the config
+/// names there, and `parse_config_file`'s files, from the tree that entry names.
+#[test]
+fn staged_reads_the_gate_from_a_sparse_index() {
+    let s = site();
+    write(&s.root, "apps/cm.yaml", CONFIGMAP);
+    write(&s.root, "policy/sub/p.rego", DENY_NAMED.replace("data.denied", "data.sparse.denied"));
+    write(&s.root, "policy/read.rego", reporting_reader("conf/sub/app.yaml").replace("deny contains", "warn contains"));
+    write(&s.root, "data/d.yaml", "sparse: {denied: [c]}\n");
+    write(&s.root, "conf/sub/app.yaml", "token: from-the-tree\n");
+    write(&s.root, ".tollgate.yaml", "policy: [policy]\ndata: [data/d.yaml]\nbuiltin: none\nschemas: false\n");
+    commit_all(&s.root, "base");
+    git(&s.root, &["sparse-checkout", "init", "--cone", "--sparse-index"]);
+    git(&s.root, &["sparse-checkout", "set", "apps"]);
+    let listed = git(&s.root, &["ls-files", "--sparse", "-s"]);
+    assert!(listed.contains("040000") && !s.root.join("policy").exists(), "not a sparse index:\n{listed}");
+
+    let run = tollgate(&s.root, &["check", "--staged", "-o", "json"]);
+    run.expect_code(1);
+    let report = run.json();
+    let messages: Vec<&str> = findings(&report).iter().filter_map(|f| f["message"].as_str()).collect();
+    assert!(messages.contains(&"c is denied"), "{messages:?}");
+    assert!(messages.contains(&"got {\"token\": \"from-the-tree\"}"), "{messages:?}");
+}

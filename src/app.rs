@@ -12,7 +12,7 @@ use regorus::Value;
 
 use crate::cli::{CheckArgs, Cli, Command, ParseArgs, VerifyArgs};
 use crate::config::{self, Config};
-use crate::confine::Jail;
+use crate::confine::{GitFiles, GitIndex, Jail};
 use crate::finding::{self, FailOn, Finding, Origin, Severity};
 use crate::manifest::span::FileText;
 use crate::manifest::{self, Document, Limits};
@@ -56,6 +56,50 @@ pub enum AppError {
     Usage(String),
     #[error("{path}: {message}")]
     Io { path: String, message: String },
+    /// An error about the gate's own files, and where they were read from (PR mode).
+    #[error("{error}\n  note: {note}")]
+    Gate { error: Box<AppError>, note: String },
+}
+
+impl AppError {
+    /// The message as shown on stderr: every control, bidirectional and invisible character in
+    /// its visible form (config values, file names and policy text are anyone's), line breaks
+    /// included, except those of the layouts made of several lines on purpose (a Rego compile
+    /// error, the note on where the gate was read). A line break inside a value could otherwise
+    /// start a line of its own, such as a `::` workflow command in a GitHub Actions log.
+    pub fn shown(&self) -> String {
+        use crate::report::escape::visible;
+        match self {
+            AppError::Gate { error, note } => format!("{}\n  note: {}", error.shown(), visible(note)),
+            AppError::Policy(e @ policy::PolicyError::Compile(_)) => visible_lines(&e.to_string()),
+            other => visible(&other.to_string()).into_owned(),
+        }
+    }
+}
+
+/// `text` with its lines kept and every other unsafe character in its visible form, for the
+/// messages made of several lines on purpose (a Rego error: position, source line, caret,
+/// message). What such a message quotes can carry line breaks of its own (regorus puts a value
+/// into some errors raw), so a line that would read as a GitHub Actions workflow command
+/// (`::name::…` after leading spaces, which the runner skips) shows its first `:` as `\u{3a}`.
+pub fn visible_lines(text: &str) -> String {
+    let text = crate::report::escape::visible_keeping(text, |c| c == '\n');
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let body = line.trim_start();
+        match body.strip_prefix(':').filter(|rest| rest.starts_with(':')) {
+            Some(rest) => {
+                out.push_str(&line[..line.len() - body.len()]);
+                out.push_str("\\u{3a}");
+                out.push_str(rest);
+            }
+            None => out.push_str(line),
+        }
+    }
+    out
 }
 
 fn io_err(path: &Path, e: std::io::Error) -> AppError {
@@ -75,7 +119,7 @@ pub fn run(cli: Cli, cwd: &Path, io: &mut Io<'_>) -> ExitStatus {
     match res {
         Ok(s) => s,
         Err(e) => {
-            let _ = writeln!(io.stderr, "error: {e}");
+            let _ = writeln!(io.stderr, "error: {}", e.shown());
             ExitStatus::Error
         }
     }
@@ -257,18 +301,18 @@ fn load_file_schemas(
     Ok(out)
 }
 
-/// [`SchemaReader`] outside PR mode: from the commit when the config came from it (`--rev`
-/// without `--config`), else from disk under the repository root (with `jail`, the config is
-/// part of the repository: only inside it, never through a symbolic link leaving it).
+/// [`SchemaReader`] outside PR mode: from git objects when the config came from them (`git`:
+/// the commit of `--rev`, the index of `--staged`), else from disk under the repository root
+/// (with `jail`, the config is part of the repository: only inside it, never through a symbolic
+/// link leaving it).
 fn read_schema_file(
-    args: &CheckArgs,
+    git: Option<&GitFiles>,
     root: &Path,
-    repo: bool,
     jail: Option<&Jail>,
     rel: &str,
 ) -> Result<Option<Vec<u8>>, AppError> {
-    if let (Some(rev), true, None) = (&args.rev, repo, &args.config) {
-        return Ok(git::read_blob_at(root, rev, rel)?);
+    if let Some(files) = git {
+        return files.file(rel).map_err(AppError::Usage);
     }
     let p = root.join(rel);
     if let (Some(jail), Ok(_)) = (jail, std::fs::symlink_metadata(&p)) {
@@ -283,14 +327,16 @@ fn read_schema_file(
 
 /// The run's schemas (`None` when validation is off), with the CRDs of the schema locations.
 /// In PR mode (`pr`) a location inside the repository is read from the commit the gate comes
-/// from; on disk one inside the repository is confined to it (`jail`), and one a config file of
-/// the repository names must lie in it.
+/// from, and one the config names from the git objects the config came from (`git`: `--rev`,
+/// `--staged`); on disk one inside the repository is confined to it (`jail`), and one a config
+/// file of the repository names must lie in it.
 fn load_schemas(
     s: &SchemaSettings,
     cwd: &Path,
     file_schemas: Vec<Arc<schema::files::FileSchema>>,
     jail: &Arc<Jail>,
     pr: Option<&pr::Pr>,
+    git: Option<&GitFiles>,
 ) -> Result<Option<Schemas>, AppError> {
     if !s.on {
         return Ok(None);
@@ -300,6 +346,13 @@ fn load_schemas(
         let open = |dir: &Path| -> Result<Option<schema::location::Files>, String> {
             if let Some(files) = pr.and_then(|pr| pr.schema_files(dir)) {
                 return files.map(|f| f.map(|f| schema::location::Files::Commit(Arc::new(f))));
+            }
+            if let (Some(files), Some(rel), Some(_)) = (git, jail.relative(dir), at) {
+                let keep = |f: &str| keeps(f, &["json", "yaml", "yml"], None);
+                let found = files.files_under(&rel, &keep)?;
+                let snapshot =
+                    |v: Vec<(String, Vec<u8>)>| v.into_iter().map(|(p, b)| (jail.root().join(p), b)).collect();
+                return Ok(found.map(|v| schema::location::Files::Commit(Arc::new(snapshot(v)))));
             }
             schema::location::open_disk(dir, jail, at.is_some())
         };
@@ -319,10 +372,18 @@ fn load_schemas(
     Ok(Some(Schemas::new(opts).map_err(AppError::Usage)?))
 }
 
-/// The config of a run, and whether it is part of the checked repository: `.tollgate.yaml`, or a
-/// `--config` file inside the repository. Such a config's paths are confined
-/// ([`Config::confine`]); a `--config` file outside the repository is the user's, like the flags.
-fn load_config(args: &CheckArgs, cwd: &Path, jail: &Jail, repo: bool) -> Result<(Config, bool), AppError> {
+/// The config of a run, whether it is part of the checked repository (`.tollgate.yaml`, or a
+/// `--config` file inside the repository), and whether it came from git objects. Such a config's
+/// paths are confined ([`Config::confine`]); a `--config` file outside the repository is the
+/// user's, like the flags. With `git` (`--rev`: its commit, `--staged`: the index),
+/// `.tollgate.yaml` is read from there: the gate of a commit is the config committed with it, and
+/// the gate of a commit about to be made the config staged with it.
+fn load_config(
+    args: &CheckArgs,
+    cwd: &Path,
+    jail: &Jail,
+    git: Option<&GitFiles>,
+) -> Result<(Config, bool, bool), AppError> {
     let root = jail.root();
     if let Some(p) = &args.config {
         let p = cwd.join(p);
@@ -332,23 +393,19 @@ fn load_config(args: &CheckArgs, cwd: &Path, jail: &Jail, repo: bool) -> Result<
         if inside {
             cfg.confine()?;
         }
-        return Ok((cfg, inside));
+        return Ok((cfg, inside, false));
     }
     let name = CONFIG_FILE;
-    let cfg = if let (Some(rev), true) = (&args.rev, repo) {
-        // The gate of a commit is the config committed with it.
-        match git::read_blob_at(root, rev, name)? {
-            Some(bytes) => config::parse(name, &String::from_utf8_lossy(&bytes))?,
-            None => Config::default(),
-        }
-    } else {
-        match read_repo_config(root)? {
-            Some(text) => config::parse(name, &text)?,
-            None => Config::default(),
-        }
+    let text = match git {
+        Some(files) => files.file(name).map_err(AppError::Usage)?.map(|b| String::from_utf8_lossy(&b).into_owned()),
+        None => read_repo_config(root)?,
+    };
+    let cfg = match text {
+        Some(text) => config::parse(name, &text)?,
+        None => Config::default(),
     };
     cfg.confine()?;
-    Ok((cfg, true))
+    Ok((cfg, true, git.is_some()))
 }
 
 /// `.tollgate.yaml` at the top of the work tree `root` (`None`: there is none). A symbolic link is
@@ -442,6 +499,60 @@ fn read_confined_files(
         .collect()
 }
 
+/// Whether a file under a gate directory is read: one of the extensions (any case), not ending with
+/// `skip` (as [`collect_files`] decides on disk).
+fn keeps(p: &str, exts: &[&str], skip: Option<&str>) -> bool {
+    let name = p.rsplit('/').next().unwrap_or(p);
+    let lower = name.to_ascii_lowercase();
+    exts.iter().any(|x| lower.ends_with(&format!(".{x}"))) && !skip.is_some_and(|s| name.ends_with(s))
+}
+
+/// [`GateReader`] for a path that a config read from git objects names (`--rev`: the commit,
+/// `--staged`: the index): read from the same objects, not the disk, as PR mode reads the
+/// merge-base. Missing there is an error naming `at`, where the config gives the path.
+fn read_git_files(
+    files: &GitFiles,
+    jail: &Jail,
+    p: &Path,
+    exts: &[&str],
+    skip: Option<&str>,
+    at: &str,
+) -> Result<Vec<(String, Vec<u8>)>, AppError> {
+    let rel =
+        jail.relative(p).ok_or_else(|| AppError::Usage(format!("{at}: {}: outside the repository", p.display())))?;
+    let keep = |f: &str| keeps(f, exts, skip);
+    files
+        .files_under(&rel, &keep)
+        .map_err(|e| AppError::Usage(format!("{at}: {e}")))?
+        .ok_or_else(|| AppError::Usage(format!("{at}: {rel}: no such file or directory in {}", files.name())))
+}
+
+/// A report file a config of the repository names (`rel`, relative to the repository root, at
+/// `at` in the config), checked before any work: it is created only inside the repository (see
+/// [`Jail::check_create`]), its name fits its format ([`confine::check_report_extension`]), and it
+/// is no file git tracks in the index, `HEAD` or the commits checked (`index`: in a repository),
+/// so that a report cannot replace a file of the repository or the user's edits to one.
+fn check_config_report(
+    jail: &Jail,
+    index: Option<&GitIndex>,
+    commits: &[&str],
+    format: &str,
+    rel: &str,
+    at: &str,
+) -> Result<(), AppError> {
+    let refuse = |why: String| AppError::Usage(format!("{at}: `output`: {rel}: not written: {why}"));
+    jail.check_create(Path::new(rel)).map_err(refuse)?;
+    crate::confine::check_report_extension(format, Path::new(rel)).map_err(refuse)?;
+    if let Some(index) = index {
+        if let Some(where_) = crate::confine::tracked_anywhere(index, rel, commits).map_err(refuse)? {
+            return Err(refuse(format!(
+                "git tracks it ({where_}); a report named in the config file never replaces a file of the repository"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Built-in plus user policy sources, and the selection.
 fn policy_sources(s: &Settings, cwd: &Path, read: &GateReader<'_>) -> Result<(Vec<PolicySource>, Selection), AppError> {
     let profile = match s.builtin.as_deref() {
@@ -485,6 +596,13 @@ fn policy_sources(s: &Settings, cwd: &Path, read: &GateReader<'_>) -> Result<(Ve
             return Err(AppError::Usage(format!("no Rego policies (*.rego) found in {}", display_path(&p, cwd))));
         }
         for (shown, bytes) in files {
+            // Compile errors keep their lines (see [`AppError::shown`]): a line break in a file
+            // name would start a line of its own in them.
+            if shown.chars().any(crate::report::escape::is_unsafe) {
+                return Err(AppError::Usage(format!(
+                    "{shown}: a policy file name may not hold control or bidirectional characters"
+                )));
+            }
             // A NUL byte or invalid UTF-8 is a compile error naming file:line:col.
             let text = policy::screen::decode(&shown, bytes)?;
             sources.push(PolicySource { path: shown, text, builtin: false });
@@ -621,15 +739,36 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
     }
     // Nothing a config file of the repository names is read or written outside it.
     let jail = Arc::new(Jail::new(&root));
+    // Waivers need today's date: a `TOLLGATE_TODAY` that is not one is an error before any work.
+    let today = crate::suppress::today_checked().map_err(AppError::Usage)?;
+    // What git tracks in the index (read when first needed).
+    let index = repo_root.as_ref().map(|_| Arc::new(GitIndex::new(&root)));
     // PR mode: the gate (config, policies, data) comes from the merge-base commit.
     let mut pr = match &args.base {
         Some(_) => Some(pr::Pr::open(&args, &root)?),
         None => None,
     };
-    let (cfg, confined) = match &pr {
-        Some(pr) => pr.config(&args, cwd)?,
-        None => load_config(&args, cwd, &jail, repo_root.is_some())?,
+    // `--rev` is resolved once, so that the config, the gate files it names and the manifests all
+    // come from one commit.
+    let rev_id = match (&args.rev, &pr) {
+        (Some(rev), None) => Some(git::resolve_commit(&root, rev)?),
+        _ => None,
     };
+    // Where `--rev` and `--staged` read the repository: git objects, not the disk.
+    let git_files = match (&rev_id, &args.rev, &index) {
+        (Some(id), Some(rev), _) => Some(GitFiles::Commit { root: root.clone(), id: id.clone(), name: rev.clone() }),
+        (None, _, Some(index)) if args.staged => Some(GitFiles::Index(index.clone())),
+        _ => None,
+    };
+    let (cfg, confined, cfg_from_git) = match &pr {
+        Some(pr) => {
+            let (cfg, confined) = pr.config(&args, cwd)?;
+            (cfg, confined, false)
+        }
+        None => load_config(&args, cwd, &jail, git_files.as_ref())?,
+    };
+    // The git objects the repository's config came from: the gate files it names come from them too.
+    let cfg_git = git_files.as_ref().filter(|_| cfg_from_git);
     if let Some(fw) = args.report.as_deref() {
         if !report::compliance::FRAMEWORKS.contains(&fw) {
             return Err(AppError::Usage(format!(
@@ -641,7 +780,7 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
     let schema_settings = schema_settings(&args, &cfg, &root, confined);
     let s = merge(&args, cfg, &root, confined)?;
     if let Some(w) = &s.jobs_warning {
-        let _ = writeln!(io.stderr, "warning: {w}");
+        let _ = writeln!(io.stderr, "warning: {}", report::escape::visible(w));
     }
     // A report file: `(path, where a config file of the repository names it)`. Such a path is
     // relative to the repository root and confined to it (checked now, before any work).
@@ -654,8 +793,9 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
             .map(|(o, at)| {
                 let (f, p) = match (o.split_once('='), at) {
                     (Some((f, p)), Some(at)) => {
-                        jail.check_create(Path::new(p))
-                            .map_err(|why| AppError::Usage(format!("{at}: `output`: {p}: not written: {why}")))?;
+                        Format::parse(f).map_err(AppError::Usage)?;
+                        let commits: Vec<&str> = rev_id.iter().map(String::as_str).collect();
+                        check_config_report(&jail, index.as_deref(), &commits, f, p, at)?;
                         (f, Some((PathBuf::from(p), Some(at.clone()))))
                     }
                     (Some((f, p)), None) => (f, Some((cwd.join(p), None))),
@@ -685,7 +825,10 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
     // Policies first: a broken policy is a tool error before any work on manifests.
     let read_gate = |p: &Path, exts: &[&str], skip: Option<&str>| match (&pr, s.confined.iter().find(|c| c.0 == p)) {
         (Some(pr), _) => pr.read_gate(p, cwd, exts, skip),
-        (None, Some((_, at))) => read_confined_files(p, cwd, exts, skip, &jail, at),
+        (None, Some((_, at))) => match cfg_git {
+            Some(files) => read_git_files(files, &jail, p, exts, skip, at),
+            None => read_confined_files(p, cwd, exts, skip, &jail, at),
+        },
         (None, None) => read_disk_files(p, cwd, exts, skip),
     };
     let gate_err = |e: AppError| match &pr {
@@ -707,13 +850,24 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
         }
         data.extend(crate::catalog::params_data(&library, &data).map_err(AppError::Usage)?);
     }
-    // `parse_config_file` in the policies reads inside the repository (in PR mode from the commit
-    // the gate comes from) or under a `-p` directory.
+    // `parse_config_file` in the policies reads the repository's tracked files (from git objects
+    // with `--rev` and `--staged`; in PR mode from the commit the gate comes from) or files under
+    // a `-p` directory (in PR mode one outside the repository: the others are in the commit).
+    let repo_reads = match (&pr, &git_files, &index) {
+        (Some(pr), _, _) => policy::builtins::RepoReads::Git(GitFiles::Commit {
+            root: root.clone(),
+            id: pr.trusted_commit().to_string(),
+            name: format!("the commit the gate is read from ({})", pr.trusted_commit()),
+        }),
+        (None, Some(files), _) => policy::builtins::RepoReads::Git(files.clone()),
+        (None, None, Some(index)) => policy::builtins::RepoReads::Tracked(index.clone()),
+        (None, None, None) => policy::builtins::RepoReads::Disk,
+    };
     policy::builtins::set_scope(policy::builtins::Scope {
         cwd: cwd.to_path_buf(),
         jail: jail.clone(),
-        policy_dirs: policy_dirs(&args.policy, cwd),
-        commit: pr.as_ref().map(|pr| pr.trusted_commit().to_string()),
+        policy_dirs: policy_dirs(&args.policy, cwd).into_iter().filter(|d| pr.is_none() || !jail.contains(d)).collect(),
+        repo: repo_reads,
         max_bytes: s.max_file_size,
     });
     let policies = PolicySet::new(&sources, data, &sel, s.combine).map_err(|e| gate_err(e.into()))?;
@@ -725,13 +879,13 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
     t.lap("policies", format!("{} packages{engine}", policies.len()));
     let read_schema = |rel: &str| match &pr {
         Some(pr) => pr.read_gate_file(rel),
-        None => read_schema_file(&args, &root, repo_root.is_some(), confined.then_some(&*jail), rel),
+        None => read_schema_file(cfg_git, &root, confined.then_some(&*jail), rel),
     };
     let file_schemas = match schema_settings.on {
         true => load_file_schemas(&schema_settings.file_schemas, &read_schema).map_err(gate_err)?,
         false => Vec::new(),
     };
-    let schemas = load_schemas(&schema_settings, cwd, file_schemas, &jail, pr.as_ref()).map_err(gate_err)?;
+    let schemas = load_schemas(&schema_settings, cwd, file_schemas, &jail, pr.as_ref(), cfg_git).map_err(gate_err)?;
     let yaml12 = yaml12_globs(&schema_settings.file_schemas)?;
     let location_crd_findings =
         schemas.as_ref().map(|sc| pool.install(|| sc.register_location_crds())).unwrap_or_default();
@@ -740,7 +894,6 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
     let filter = PathFilter::new(&s.include, &s.exclude).map_err(AppError::Usage)?;
     let stdin_mode = args.paths.len() == 1 && args.paths[0] == "-";
     let want_snippets = formats.iter().any(|(f, _)| *f == Format::Human);
-    let today = crate::suppress::today();
     let mut lap = |stage: &str, extra: String| t.lap(stage, extra);
     // `.tollgate.yaml` waivers, applied to each evaluated side (in PR mode before the two are
     // compared, so that waiver notes head shares with the merge-base are not new).
@@ -773,15 +926,15 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
         let discovered = if stdin_mode {
             let file = read_stdin(io.stdin, s.max_file_size)?;
             Discovered { files: vec![file], skipped: Vec::new() }
-        } else if let Some(rev) = &args.rev {
+        } else if let (Some(rev), Some(id)) = (&args.rev, &rev_id) {
             let prefixes: Vec<String> = args.paths.iter().map(|p| repo_relative(p, cwd, &root)).collect();
             // A PATH that names nothing in the commit is a mistake, not a pass.
             for p in prefixes.iter().filter_map(|p| crate::source::filter::scoped_prefix(p)) {
-                if let Ok(None) = git::read_blob_at(&root, rev, p) {
+                if let Ok(None) = git::read_blob_at(&root, id, p) {
                     return Err(AppError::Usage(format!("{p}: no such file or directory in {rev}")));
                 }
             }
-            pool.install(|| git::read_rev(&root, rev, &filter.with_prefixes(prefixes), s.max_file_size))?
+            pool.install(|| git::read_rev(&root, id, &filter.with_prefixes(prefixes), s.max_file_size))?
         } else if args.staged {
             let prefixes = args.paths.iter().map(|p| repo_relative(p, cwd, &root)).collect();
             pool.install(|| git::read_index(&root, &filter.with_prefixes(prefixes), s.max_file_size))?
@@ -875,7 +1028,8 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
             .open(&p)
             .and_then(|mut f| f.write_all(summary.as_bytes()));
         if let Err(e) = written {
-            let _ = writeln!(io.stderr, "warning: cannot write the job summary to {}: {e}", p.display());
+            let warning = format!("cannot write the job summary to {}: {e}", p.display());
+            let _ = writeln!(io.stderr, "warning: {}", report::escape::visible(&warning));
         }
     }
     t.lap("report", format!("{} findings", outcome.findings.len()));
@@ -944,7 +1098,7 @@ pub(crate) fn evaluate_files(
     lap: &mut dyn FnMut(&str, String),
 ) -> Result<Evaluated, AppError> {
     let limits_for = |path: &str| limits_for(yaml12, path);
-    let today = crate::suppress::today();
+    let today = crate::suppress::today_checked().map_err(AppError::Usage)?;
     let mut findings = skipped_findings(&discovered);
     // Schemas: every CRD among the files registers before any document is validated (a cheap
     // first pass: only files that name CustomResourceDefinition are parsed; the main pass reuses
@@ -1012,10 +1166,8 @@ pub(crate) fn evaluate_files(
         for d in &docs {
             findings.extend(validate(d));
         }
-        for d in &docs {
-            let waiver_findings = crate::suppress::apply_inline(d, &mut findings, &today);
-            findings.extend(waiver_findings);
-        }
+        let waiver_findings = apply_inline_by_document(&docs, &mut findings, &today);
+        findings.extend(waiver_findings);
         prints = eval.prints;
     } else {
         let per_file: Vec<FileResult> = pool.install(|| {
@@ -1060,6 +1212,47 @@ pub(crate) fn evaluate_files(
     Ok(Evaluated { findings, files: file_count, documents, prints, texts })
 }
 
+/// Apply each document's waiver annotation to its own findings, those with its file and index
+/// (as without `--combine`), and return the waivers' own findings in document order. The findings
+/// are grouped by document first, so the cost is linear in documents plus findings (applying each
+/// document to every finding was documents × findings).
+fn apply_inline_by_document(docs: &[Document], findings: &mut Vec<Finding>, today: &str) -> Vec<Finding> {
+    // Only documents with the annotation have anything to apply (most have none: then nothing
+    // moves).
+    let annotated =
+        |d: &Document| matches!(&d.value["metadata"]["annotations"][crate::suppress::ANNOTATION], Value::String(_));
+    let by_doc: std::collections::HashMap<(&str, usize), usize> = docs
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| annotated(d))
+        .map(|(i, d)| ((d.file.path.as_str(), d.index), i))
+        .collect();
+    if by_doc.is_empty() {
+        return Vec::new();
+    }
+    let mut groups: Vec<Vec<usize>> = vec![Vec::new(); docs.len()];
+    for (i, f) in findings.iter().enumerate() {
+        if let (Some(file), Some(doc)) = (&f.file, f.document) {
+            if let Some(&d) = by_doc.get(&(file.as_str(), doc)) {
+                groups[d].push(i);
+            }
+        }
+    }
+    // Each document's findings are moved out next to each other and back to their places, so the
+    // order of the findings (which the stable sort keeps among equals) does not change.
+    let mut slots: Vec<Option<Finding>> = std::mem::take(findings).into_iter().map(Some).collect();
+    let mut out = Vec::new();
+    for (d, idx) in docs.iter().zip(&groups).filter(|(d, _)| annotated(d)) {
+        let mut own: Vec<Finding> = idx.iter().filter_map(|&i| slots[i].take()).collect();
+        out.extend(crate::suppress::apply_inline(d, &mut own, today));
+        for (&i, f) in idx.iter().zip(own) {
+            slots[i] = Some(f);
+        }
+    }
+    *findings = slots.into_iter().flatten().collect();
+    out
+}
+
 fn parse_cmd(args: ParseArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, AppError> {
     // Files a `file-schemas` entry of the repository's `.tollgate.yaml` names are read as YAML
     // 1.2, as `check` reads them.
@@ -1097,13 +1290,10 @@ fn parse_cmd(args: ParseArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus,
         }
         for finding in &loaded.findings {
             let at = finding.region.map(|r| format!(":{}:{}", r.line, r.column)).unwrap_or_default();
-            let _ = writeln!(
-                io.stderr,
-                "{}: {shown}{at}: {} [{}]",
-                finding.severity.as_str(),
-                finding.message,
-                finding.rule
-            );
+            // One line per finding; the file name and the message (which may quote the document)
+            // in their visible form.
+            let line = format!("{shown}{at}: {} [{}]", finding.message, finding.rule);
+            let _ = writeln!(io.stderr, "{}: {}", finding.severity.as_str(), report::escape::visible(&line));
             if finding.severity == Severity::Error {
                 status = ExitStatus::Blocked;
             }
@@ -1117,7 +1307,9 @@ fn parse_cmd(args: ParseArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus,
             }));
         }
     }
-    let text = serde_json::to_string_pretty(&out).unwrap_or_else(|_| "[]".into());
+    // The JSON escape for every control, bidirectional and invisible character (serde_json's own
+    // leaves DEL, the C1 controls and U+202E raw).
+    let text = report::json::to_string_pretty(&out).unwrap_or_else(|_| "[]".into());
     io.stdout.write_all(text.as_bytes()).map_err(|e| io_err(Path::new("<stdout>"), e))?;
     let _ = io.stdout.write_all(b"\n");
     Ok(status)
@@ -1138,6 +1330,12 @@ fn verify_cmd(args: VerifyArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatu
         }
         for f in files {
             let shown = display_path(&f, cwd);
+            // As in `check` (see `policy_sources`): a compile error keeps its lines.
+            if shown.chars().any(report::escape::is_unsafe) {
+                return Err(AppError::Usage(format!(
+                    "{shown}: a policy file name may not hold control or bidirectional characters"
+                )));
+            }
             let text = policy::screen::decode(&shown, std::fs::read(&f).map_err(|e| io_err(&f, e))?)?;
             sources.push(PolicySource { path: shown, text, builtin: false });
         }
@@ -1163,12 +1361,18 @@ fn verify_cmd(args: VerifyArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatu
         lfs_allowed: false,
     };
     let data = load_data(&data_settings, cwd)?;
-    let root = git::find_repo_root(cwd).unwrap_or_else(|| cwd.to_path_buf());
+    let repo_root = git::find_repo_root(cwd);
+    let root = repo_root.clone().unwrap_or_else(|| cwd.to_path_buf());
+    // `parse_config_file` in the tests reads the files git tracks, or under a `-p` directory.
+    let repo = match &repo_root {
+        Some(r) => policy::builtins::RepoReads::Tracked(Arc::new(GitIndex::new(r))),
+        None => policy::builtins::RepoReads::Disk,
+    };
     policy::builtins::set_scope(policy::builtins::Scope {
         cwd: cwd.to_path_buf(),
         jail: Arc::new(Jail::new(&root)),
         policy_dirs: policy_dirs(&args.policy, cwd),
-        commit: None,
+        repo,
         max_bytes: 10 << 20,
     });
     let coverage = args.coverage || args.threshold.is_some();
@@ -1198,15 +1402,19 @@ fn verify_cmd(args: VerifyArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatu
                 "passed": passed,
                 "failed": report.failed(),
             });
-            serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
+            report::json::to_string_pretty(&v).unwrap_or_default() + "\n"
         }
         "text" => {
+            // Test names, files and failure details come from the policies (anyone's in a pull
+            // request): each in its visible form. A detail keeps its lines (a Rego error's layout,
+            // see `visible_lines`), each one indented under its test.
+            let shown = |t: &str| report::escape::visible(t).into_owned();
             let mut t = String::new();
             for r in &report.tests {
                 let mark = if r.passed { "PASS" } else { "FAIL" };
-                t.push_str(&format!("{mark} {}: data.{}.{}\n", r.file, r.package, r.name));
+                t.push_str(&format!("{mark} {}: data.{}.{}\n", shown(&r.file), shown(&r.package), shown(&r.name)));
                 if let Some(d) = &r.detail {
-                    for line in d.lines() {
+                    for line in visible_lines(d).lines() {
                         t.push_str(&format!("     {line}\n"));
                     }
                 }
@@ -1222,7 +1430,7 @@ fn verify_cmd(args: VerifyArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatu
                     t.push_str(&format!(
                         "coverage {:>5.1}% {} ({}/{} lines{missing})\n",
                         c.percent(),
-                        c.file,
+                        shown(&c.file),
                         c.covered,
                         c.lines
                     ));
@@ -1255,4 +1463,20 @@ pub fn builtin_catalog() -> Result<Vec<(String, policy::metadata::Metadata)>, Ap
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_lines_never_read_as_workflow_commands() {
+        assert_eq!(visible_lines("a\n  |\n2 | x\u{1b}[1m"), "a\n  |\n2 | x\\u{1b}[1m");
+        assert_eq!(
+            visible_lines("error: bad\n::error::x\n   ::set-output name=a::b"),
+            "error: bad\n\\u{3a}:error::x\n   \\u{3a}:set-output name=a::b"
+        );
+        assert_eq!(visible_lines(":: not\n: x\n::"), "\\u{3a}: not\n: x\n\\u{3a}:");
+        assert_eq!(visible_lines("x\r\n::a"), "x\\r\n\\u{3a}:a");
+    }
 }

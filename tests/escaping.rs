@@ -317,3 +317,160 @@ fn validate_sarif(text: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// No line of `out` is, after leading spaces, a GitHub Actions workflow command (`::name::`): a
+/// line break that a value carries must not start a line of its own.
+#[track_caller]
+fn assert_no_command_line(what: &str, out: &str) {
+    for line in out.lines() {
+        assert!(!line.trim_start().starts_with("::"), "{what}: a line that is a workflow command: {line:?}\n{out}");
+    }
+}
+
+/// Text outside the reports reaches the terminal escaped too. The `error:` line of a config value
+/// (`expires: "2027-01-01\e[31m"` used to echo ESC to stderr) shows it in its visible form, and a
+/// line break inside a value stays on the error's line instead of starting a `::error::` command
+/// of its own; the lines of a multi-line error (PR mode's note) stay lines.
+#[test]
+fn error_lines_are_escaped() {
+    let dir = common::repo();
+    let root = dir.path();
+    common::write(root, "cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n");
+    let expires = quoted("2027-01-01\u{1b}[31m\u{7}\u{202e}\n::error file=x::pwned");
+    let config = format!("waivers:\n  - rule: r\n    reason: because\n    expires: {expires}\n");
+    common::write(root, ".tollgate.yaml", &config);
+    let r = common::tollgate(root, &["check"]);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert_no_raw("stderr", &r.stderr, &['\n']);
+    assert_no_command_line("stderr", &r.stderr);
+    assert!(
+        r.stderr.contains(
+            r"error: .tollgate.yaml:4:5: `2027-01-01\u{1b}[31m\u{7}\u{202e}\n::error file=x::pwned` is not a date"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+
+    // An unknown key (the key is echoed) and a path in the config, the same.
+    common::write(root, ".tollgate.yaml", format!("{}: 1\n", quoted("k\u{1b}]8;;http://x/\u{7}\n::warning::x")));
+    let r = common::tollgate(root, &["check"]);
+    assert_eq!(r.code, Some(2));
+    assert_no_raw("stderr", &r.stderr, &['\n']);
+    assert_no_command_line("stderr", &r.stderr);
+    assert!(r.stderr.contains(r"unknown key `k\u{1b}]8;;http://x/\u{7}\n::warning::x`"), "{}", r.stderr);
+    common::write(root, ".tollgate.yaml", format!("policy: [{}]\n", quoted("pol\u{1b}[2J\n::error::x")));
+    let r = common::tollgate(root, &["check"]);
+    assert_eq!(r.code, Some(2));
+    assert_no_raw("stderr", &r.stderr, &['\n']);
+    assert_no_command_line("stderr", &r.stderr);
+
+    // PR mode: the merge-base's broken config, with the note on where it was read on its line.
+    common::write(root, ".tollgate.yaml", &config);
+    common::commit_all(root, "base");
+    common::git(root, &["checkout", "-q", "-b", "pr"]);
+    common::write(root, "cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\n");
+    common::commit_all(root, "change");
+    let r = common::tollgate(root, &["check", "--base", "main"]);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert_no_raw("stderr", &r.stderr, &['\n']);
+    assert_no_command_line("stderr", &r.stderr);
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", r.stderr);
+    assert!(lines[1].starts_with("  note: read from the merge-base"), "{}", r.stderr);
+
+    // A policy file whose name would break a compile error's lines is refused, its name escaped.
+    common::write(root, "policy/x\u{1b}[31m\n::error::y.rego", "package main\ndeny[x] {\n");
+    for args in [&["check", "--config", "/dev/null", "-p", "policy"][..], &["verify", "-p", "policy"]] {
+        let r = common::tollgate(root, args);
+        assert_eq!(r.code, Some(2), "{args:?}: {}", r.stderr);
+        assert_no_raw("stderr", &r.stderr, &['\n']);
+        assert_no_command_line("stderr", &r.stderr);
+        assert!(r.stderr.contains("a policy file name may not hold control"), "{}", r.stderr);
+    }
+}
+
+/// `tollgate parse`: its stderr lines (file name and message, which quotes the document) and its
+/// JSON (every unsafe character as a JSON escape, as `-o json` writes it; serde's own left DEL,
+/// the C1 controls and U+202E raw).
+#[test]
+fn parse_output_is_escaped() {
+    let dir = common::repo();
+    let root = dir.path();
+    let name = "d\u{1b}[1m\u{202e}.yaml";
+    let key = quoted("k\u{1b}[31m\u{7}\u{202e}\n::error::x");
+    common::write(root, name, format!("a: {}\n{key}: 1\n{key}: 2\n", quoted("\u{9b}2J\u{202e}\u{7f}")));
+    let r = common::tollgate(root, &["parse", name]);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert_no_raw("stderr", &r.stderr, &['\n']);
+    assert_no_command_line("stderr", &r.stderr);
+    assert!(
+        r.stderr.contains(r"error: d\u{1b}[1m\u{202e}.yaml:3:1: duplicate key `k\u{1b}[31m\u{7}\u{202e}\n::error::x`"),
+        "{}",
+        r.stderr
+    );
+    assert_no_raw("stdout", &r.stdout, &['\n']);
+    assert!(r.stdout.contains(r#""a": "\u009b2J\u202e\u007f""#), "{}", r.stdout);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stdout));
+    assert_eq!(v[0]["file"], name);
+}
+
+/// `policies list` and `explain` (the catalogue is built in, but an id the user types is echoed)
+/// and `verify` (test names and failure details come from the policies) print nothing raw.
+#[test]
+fn policies_and_verify_output_is_escaped() {
+    let dir = common::repo();
+    let root = dir.path();
+    for args in [
+        &["policies", "list"][..],
+        &["policies", "list", "-o", "json"],
+        &["policies", "explain", "k8s/privileged-container"],
+    ] {
+        let r = common::tollgate(root, args);
+        assert_eq!(r.code, Some(0), "{args:?}: {}", r.stderr);
+        assert_no_raw("policies", &r.stdout, &['\n']);
+    }
+    let r = common::tollgate(root, &["policies", "explain", "k8s/\u{1b}[31mx\u{202e}\n::error::y"]);
+    assert_eq!(r.code, Some(2));
+    assert_no_raw("stderr", &r.stderr, &['\n']);
+    assert_no_command_line("stderr", &r.stderr);
+    assert!(r.stderr.contains(r"k8s/\u{1b}[31mx\u{202e}\n::error::y"), "{}", r.stderr);
+
+    common::write(
+        root,
+        "policy/t_test.rego",
+        "package t\nimport rego.v1\ntest_str := \"\\u001b[31mred\\u202e\\u009b\\u0007\"\n\
+         test_err if { to_number(\"x\\u001b[2J\\u202e\\n::error::pwn\") }\n\
+         test_value if { net.cidr_contains(\"\\n::error file=a::pwned\\u001b[2J\", \"x\") }\ntest_ok if true\n",
+    );
+    let r = common::tollgate(root, &["verify", "-p", "policy"]);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert_no_raw("verify", &r.stdout, &['\n']);
+    // regorus puts the value into that error raw, line break included: the line it starts is shown
+    // with its first `:` escaped.
+    assert_no_command_line("verify", &r.stdout);
+    assert!(r.stdout.contains(r"     \u{3a}:error file=a::pwned\u{1b}[2J"), "{}", r.stdout);
+    assert!(r.stdout.contains("FAIL policy/t_test.rego: data.t.test_str"), "{}", r.stdout);
+    assert!(r.stdout.contains(r"\u{202e}"), "{}", r.stdout);
+    assert!(r.stdout.contains("1 passed, 3 failed"), "{}", r.stdout);
+    let r = common::tollgate(root, &["verify", "-p", "policy", "-o", "json"]);
+    assert_no_raw("verify json", &r.stdout, &['\n']);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stdout));
+    assert_eq!(v["failed"], 3);
+}
+
+/// Warnings: a job summary that cannot be written names its path in the visible form.
+#[test]
+fn warnings_are_escaped() {
+    let dir = common::repo();
+    let root = dir.path();
+    common::write(root, "cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n");
+    let summary = root.join("no\u{1b}[31m\u{202e}\n::error::x/summary.md");
+    let summary = summary.to_str().unwrap_or_default();
+    let r = common::tollgate_env(root, &["check", "-o", "github"], None, &[("GITHUB_STEP_SUMMARY", summary)]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(r.stderr.contains(r"warning: cannot write the job summary to"), "{}", r.stderr);
+    assert!(r.stderr.contains(r"no\u{1b}[31m\u{202e}\n::error::x/summary.md"), "{}", r.stderr);
+    assert_no_raw("stderr", &r.stderr, &['\n']);
+    assert_no_command_line("stderr", &r.stderr);
+}

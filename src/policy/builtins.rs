@@ -2,8 +2,8 @@
 //! and `parse_combined_config_files`, read with tollgate's own loader (Kubernetes typing).
 //!
 //! A policy may come from the checked repository, so the files these read are confined (see
-//! [`Scope`]): a path that leaves the repository and the policy directories is a runtime error
-//! naming it, never a read.
+//! [`Scope`]): a path that leaves the repository and the policy directories, or names a file git
+//! does not track, is a runtime error naming it, never a read.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -54,22 +54,35 @@ fn parser_for(path: &str) -> &'static str {
     }
 }
 
-/// Where `parse_config_file` and `parse_combined_config_files` read: files inside the repository
-/// (never in its git directory) or under a policy directory named on the command line, never
-/// through a symbolic link that leaves them. In PR mode the repository's files come from the
-/// commit the gate is read from (the merge-base), like the policies themselves.
+/// Where `parse_config_file` and `parse_combined_config_files` read: files of the repository as
+/// the run sees them (see [`RepoReads`]), never in its git directory, or files under a policy
+/// directory named on the command line, never through a symbolic link that leaves them.
 #[derive(Debug, Clone)]
 pub struct Scope {
     /// Relative paths are resolved against it (the current directory, as conftest does).
     pub cwd: PathBuf,
     pub jail: Arc<crate::confine::Jail>,
-    /// `-p` directories (a file's parent), resolved: a policy library outside the repository may
-    /// read its own files.
+    /// `-p` directories (a file's parent), resolved: a policy library may read its own files. In
+    /// PR mode only those outside the repository (the others are read from the commit).
     pub policy_dirs: Vec<PathBuf>,
-    /// PR mode: the commit the repository's files are read from.
-    pub commit: Option<String>,
+    /// Where the repository's files are read.
+    pub repo: RepoReads,
     /// Largest file read.
     pub max_bytes: u64,
+}
+
+/// Where the files of the repository are read. Inside a git repository only what git tracks: a
+/// file nobody committed (a local `.env`, the `gha-creds-*.json` a CI step writes) is not the
+/// repository's, and a policy may come from the repository.
+#[derive(Debug, Clone)]
+pub enum RepoReads {
+    /// Not in a git repository: from disk, inside the directory.
+    Disk,
+    /// The working tree: from disk, files the index tracks only.
+    Tracked(Arc<crate::confine::GitIndex>),
+    /// Git objects: the index (`--staged`), the commit checked (`--rev`) or the commit the gate
+    /// comes from (PR mode).
+    Git(crate::confine::GitFiles),
 }
 
 /// The scope engines built from now on use (`None`: the repository of the current directory).
@@ -87,12 +100,16 @@ fn current_scope() -> Arc<Scope> {
         return s;
     }
     let cwd = std::env::current_dir().unwrap_or_default();
-    let root = crate::source::git::find_repo_root(&cwd).unwrap_or_else(|| cwd.clone());
+    let root = crate::source::git::find_repo_root(&cwd);
+    let repo = match &root {
+        Some(r) => RepoReads::Tracked(Arc::new(crate::confine::GitIndex::new(r))),
+        None => RepoReads::Disk,
+    };
     Arc::new(Scope {
-        jail: Arc::new(crate::confine::Jail::new(&root)),
+        jail: Arc::new(crate::confine::Jail::new(root.as_deref().unwrap_or(&cwd))),
         cwd,
         policy_dirs: Vec::new(),
-        commit: None,
+        repo,
         max_bytes: 10 << 20,
     })
 }
@@ -102,41 +119,70 @@ impl Scope {
     fn read(&self, path: &str) -> Result<Vec<u8>> {
         let abs = crate::confine::normalize(&self.cwd.join(path));
         let jail = &self.jail;
-        if let Some(commit) = &self.commit {
-            let rel = [jail.root().to_path_buf(), jail.root().canonicalize().unwrap_or_default()]
-                .iter()
-                .find_map(|r| abs.strip_prefix(r).ok().map(Path::to_path_buf));
-            if let Some(rel) = rel {
-                if rel.components().any(|c| c.as_os_str().eq_ignore_ascii_case(".git")) {
-                    bail!("{path}: not read: it is inside the git directory");
-                }
-                let rel = rel.to_string_lossy().replace('\\', "/");
-                return match crate::source::git::read_blob_at(jail.root(), commit, &rel) {
-                    Ok(Some(b)) if b.len() as u64 > self.max_bytes => {
-                        bail!("{path}: not read: larger than {} bytes", self.max_bytes)
+        let real = abs.canonicalize();
+        // Under a `-p` directory: the user's, from disk (a git directory in it excepted).
+        if let Ok(real) = &real {
+            if self.policy_dirs.iter().any(|d| real.starts_with(d)) {
+                if jail.contains(real) {
+                    if let Err(why) = jail.resolve(&abs) {
+                        bail!("{path}: not read: {why}");
                     }
-                    Ok(Some(b)) => Ok(b),
-                    Ok(None) => bail!("{path}: no such file in the commit the gate is read from ({commit})"),
-                    Err(e) => bail!("{path}: {e}"),
-                };
+                }
+                return self.read_disk(path, real);
             }
         }
-        let real = abs.canonicalize().map_err(|e| anyhow!("{path}: {e}"))?;
-        let allowed = if jail.contains(&real) {
-            jail.resolve(&abs).map(|_| ())
-        } else if self.policy_dirs.iter().any(|d| real.starts_with(d)) {
-            Ok(())
-        } else {
-            Err(format!(
-                "it resolves to {}, outside the repository and the policy directories{}",
+        if let (RepoReads::Git(files), Some(rel)) = (&self.repo, jail.relative(&abs)) {
+            if rel.split('/').any(|c| c.eq_ignore_ascii_case(".git")) {
+                bail!("{path}: not read: it is inside the git directory");
+            }
+            return match files.file(&rel) {
+                Ok(Some(b)) if b.len() as u64 > self.max_bytes => {
+                    bail!("{path}: not read: {} bytes, larger than {} bytes", b.len(), self.max_bytes)
+                }
+                Ok(Some(b)) => Ok(b),
+                Ok(None) => bail!("{path}: no such file in {} (where this run reads the repository)", files.name()),
+                Err(e) => bail!("{path}: not read: {e}"),
+            };
+        }
+        let real = real.map_err(|e| anyhow!("{path}: {e}"))?;
+        if !jail.contains(&real) {
+            bail!(
+                "{path}: not read: it resolves to {}, outside the repository and the policy directories{}",
                 real.display(),
                 if real != abs { " (through a symbolic link)" } else { "" }
-            ))
-        };
-        if let Err(why) = allowed {
+            );
+        }
+        if let Err(why) = jail.resolve(&abs) {
             bail!("{path}: not read: {why}");
         }
-        let file = std::fs::File::open(&real).map_err(|e| anyhow!("{path}: {e}"))?;
+        match &self.repo {
+            RepoReads::Disk => {}
+            RepoReads::Tracked(index) => {
+                let rel = jail.relative(&real).unwrap_or_default();
+                let tracked = index.has_file(&rel).map_err(|e| anyhow!("{path}: {e}"))?;
+                if !tracked {
+                    let via = if real != abs { format!(" ({rel}, through a symbolic link)") } else { String::new() };
+                    bail!(
+                        "{path}: not read: git does not track it{via}; only committed or staged files of the \
+                         repository are read (`git add` it, or name its directory with -p)"
+                    );
+                }
+            }
+            // Spelt outside the repository, resolving into it: the run reads the repository from
+            // git objects, not from this disk.
+            RepoReads::Git(files) => bail!(
+                "{path}: not read: it resolves to {} inside the repository through a symbolic link; this run reads \
+                 the repository from {}",
+                real.display(),
+                files.name()
+            ),
+        }
+        self.read_disk(path, &real)
+    }
+
+    /// The file at `real` (resolved) from disk, within the size cap.
+    fn read_disk(&self, path: &str, real: &Path) -> Result<Vec<u8>> {
+        let file = std::fs::File::open(real).map_err(|e| anyhow!("{path}: {e}"))?;
         match crate::confine::read_capped(file, self.max_bytes).map_err(|e| anyhow!("{path}: {e}"))? {
             Ok(b) => Ok(b),
             Err(size) => bail!("{path}: not read: {size} bytes, larger than {} bytes", self.max_bytes),

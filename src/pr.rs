@@ -14,12 +14,13 @@
 //! no commit (and out of the change's reach): they are read from disk.
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use crate::app::{self, AppError, Evaluated};
 use crate::cli::CheckArgs;
 use crate::config::{self, Config};
+use crate::confine::normalize;
 use crate::finding::{self, Finding, Origin, Severity};
 use crate::policy::PolicySet;
 use crate::report::ChangedLines;
@@ -506,21 +507,6 @@ fn unknown_rev_hint(e: SourceError, base_rev: &str) -> AppError {
 /// The first 12 hex digits of a commit id.
 fn short(id: &str) -> &str {
     &id[..id.len().min(12)]
-}
-
-/// `p` without `.` and `..` components (without touching the file system).
-fn normalize(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -365,6 +365,9 @@ impl FileText {
                 marks.push(n);
                 n += chunk.iter().filter(lead).count();
             }
+            // The count at the end of the text too: a text whose length is a multiple of
+            // CHAR_MARK has no chunk starting there.
+            marks.push(n);
             marks
         });
         let k = b / CHAR_MARK;
@@ -449,6 +452,18 @@ mod tests {
         assert_eq!((b.len(), b[BLOCK]), (BLOCK + 1, 8));
         b.truncate(0);
         assert!(b.is_empty());
+    }
+
+    /// The end of a non-ASCII text whose length is a multiple of the character checkpoints'
+    /// spacing (found by the fuzzer: the column was computed from a missing checkpoint and the
+    /// subtraction overflowed).
+    #[test]
+    fn end_of_a_text_on_a_checkpoint() {
+        let text = format!("é\n{}", "a".repeat(CHAR_MARK - 3));
+        assert_eq!(text.len(), CHAR_MARK);
+        let t = FileText::new("f".into(), text.into());
+        assert_eq!(t.line_col(CHAR_MARK), (2, CHAR_MARK as u32 - 3 + 1));
+        assert_eq!(t.line_col(2), (1, 2));
     }
 
     #[test]

@@ -13,6 +13,7 @@ use regorus::Value;
 use crate::cli::{CheckArgs, Cli, Command, ParseArgs, VerifyArgs};
 use crate::config::{self, Config};
 use crate::confine::{GitFiles, GitIndex, Jail};
+pub use crate::error::{Error, ExitStatus, Io};
 use crate::finding::{self, FailOn, Finding, Origin, Severity};
 use crate::manifest::span::FileText;
 use crate::manifest::{self, Document, Limits};
@@ -23,87 +24,8 @@ use crate::schema::{self, Schemas};
 use crate::source::filter::CONFIG_FILE;
 use crate::source::{self, git, worktree, Discovered, PathFilter, SourceFile};
 
-/// Process exit status (DESIGN.md §4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExitStatus {
-    /// Nothing blocks.
-    Pass = 0,
-    /// Blocking findings.
-    Blocked = 1,
-    /// The tool could not do its job.
-    Error = 2,
-}
-
-/// Where a run reads and writes.
-pub struct Io<'a> {
-    pub stdout: &'a mut dyn Write,
-    pub stderr: &'a mut dyn Write,
-    pub stdin: &'a mut dyn Read,
-    /// Whether stdout is a terminal (colour in `auto` mode).
-    pub stdout_tty: bool,
-}
-
-/// A tool failure: printed as `error: …`, exit 2.
-#[derive(Debug, thiserror::Error)]
-pub enum AppError {
-    #[error(transparent)]
-    Source(#[from] source::SourceError),
-    #[error(transparent)]
-    Policy(#[from] policy::PolicyError),
-    #[error(transparent)]
-    Config(#[from] config::ConfigError),
-    #[error("{0}")]
-    Usage(String),
-    #[error("{path}: {message}")]
-    Io { path: String, message: String },
-    /// An error about the gate's own files, and where they were read from (PR mode).
-    #[error("{error}\n  note: {note}")]
-    Gate { error: Box<AppError>, note: String },
-}
-
-impl AppError {
-    /// The message as shown on stderr: every control, bidirectional and invisible character in
-    /// its visible form (config values, file names and policy text are anyone's), line breaks
-    /// included, except those of the layouts made of several lines on purpose (a Rego compile
-    /// error, the note on where the gate was read). A line break inside a value could otherwise
-    /// start a line of its own, such as a `::` workflow command in a GitHub Actions log.
-    pub fn shown(&self) -> String {
-        use crate::report::escape::visible;
-        match self {
-            AppError::Gate { error, note } => format!("{}\n  note: {}", error.shown(), visible(note)),
-            AppError::Policy(e @ policy::PolicyError::Compile(_)) => visible_lines(&e.to_string()),
-            other => visible(&other.to_string()).into_owned(),
-        }
-    }
-}
-
-/// `text` with its lines kept and every other unsafe character in its visible form, for the
-/// messages made of several lines on purpose (a Rego error: position, source line, caret,
-/// message). What such a message quotes can carry line breaks of its own (regorus puts a value
-/// into some errors raw), so a line that would read as a GitHub Actions workflow command
-/// (`::name::…` after leading spaces, which the runner skips) shows its first `:` as `\u{3a}`.
-pub fn visible_lines(text: &str) -> String {
-    let text = crate::report::escape::visible_keeping(text, |c| c == '\n');
-    let mut out = String::with_capacity(text.len());
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        let body = line.trim_start();
-        match body.strip_prefix(':').filter(|rest| rest.starts_with(':')) {
-            Some(rest) => {
-                out.push_str(&line[..line.len() - body.len()]);
-                out.push_str("\\u{3a}");
-                out.push_str(rest);
-            }
-            None => out.push_str(line),
-        }
-    }
-    out
-}
-
-fn io_err(path: &Path, e: std::io::Error) -> AppError {
-    AppError::Io { path: path.display().to_string(), message: e.to_string() }
+fn io_err(path: &Path, e: std::io::Error) -> Error {
+    Error::Io { path: path.display().to_string(), message: e.to_string() }
 }
 
 /// Run a command line.
@@ -175,10 +97,10 @@ fn pick<T>(flag: Vec<T>, cfg: Vec<T>) -> Vec<T> {
 }
 
 /// `confined`: the config file is part of the repository.
-fn merge(args: &CheckArgs, cfg: Config, base: &Path, confined: bool) -> Result<Settings, AppError> {
+fn merge(args: &CheckArgs, cfg: Config, base: &Path, confined: bool) -> Result<Settings, Error> {
     let fail_on_text = args.fail_on.clone().or(cfg.fail_on).unwrap_or_else(|| "error".into());
     let fail_on = FailOn::parse(&fail_on_text).ok_or_else(|| {
-        AppError::Usage(format!(
+        Error::Usage(format!(
             "invalid --fail-on `{fail_on_text}` (error, warning, never, or a risk: critical, high, medium, low, info)"
         ))
     })?;
@@ -253,13 +175,13 @@ fn schema_settings(args: &CheckArgs, cfg: &Config, base: &Path, confined: bool) 
 }
 
 /// Reads a `file-schemas` schema file by its repo-relative path: `None` when it does not exist.
-type SchemaReader<'a> = dyn Fn(&str) -> Result<Option<Vec<u8>>, AppError> + 'a;
+type SchemaReader<'a> = dyn Fn(&str) -> Result<Option<Vec<u8>>, Error> + 'a;
 
 /// The globs of every `file-schemas` entry: their files are not Kubernetes objects and are read as
 /// YAML 1.2 (see [`Limits::for_non_kubernetes`]).
-fn yaml12_globs(entries: &[config::FileSchemaEntry]) -> Result<globset::GlobSet, AppError> {
+fn yaml12_globs(entries: &[config::FileSchemaEntry]) -> Result<globset::GlobSet, Error> {
     let globs: Vec<String> = entries.iter().flat_map(|e| e.files.iter().cloned()).collect();
-    schema::files::glob_set(&globs).map_err(AppError::Usage)
+    schema::files::glob_set(&globs).map_err(Error::Usage)
 }
 
 /// How the file at `path` is read: YAML 1.2 when a `file-schemas` glob (`yaml12`) names it.
@@ -275,7 +197,7 @@ fn limits_for(yaml12: &globset::GlobSet, path: &str) -> Limits {
 fn load_file_schemas(
     entries: &[config::FileSchemaEntry],
     read: &SchemaReader<'_>,
-) -> Result<Vec<Arc<schema::files::FileSchema>>, AppError> {
+) -> Result<Vec<Arc<schema::files::FileSchema>>, Error> {
     let mut out = Vec::new();
     for e in entries {
         let rel = e.schema.trim_start_matches("./");
@@ -288,14 +210,14 @@ fn load_file_schemas(
             }
         } else {
             read(rel).map_err(|err| match err {
-                AppError::Usage(m) => AppError::Usage(format!("{}: file-schemas: {m}", e.location)),
+                Error::Usage(m) => Error::Usage(format!("{}: file-schemas: {m}", e.location)),
                 other => other,
             })?
         };
-        let bytes = bytes
-            .ok_or_else(|| AppError::Usage(format!("{}: file-schemas: schema {rel}: no such file", e.location)))?;
+        let bytes =
+            bytes.ok_or_else(|| Error::Usage(format!("{}: file-schemas: schema {rel}: no such file", e.location)))?;
         let compiled = schema::files::FileSchema::new(&e.files, rel, &bytes)
-            .map_err(|m| AppError::Usage(format!("{}: file-schemas: {m}", e.location)))?;
+            .map_err(|m| Error::Usage(format!("{}: file-schemas: {m}", e.location)))?;
         out.push(Arc::new(compiled));
     }
     Ok(out)
@@ -310,13 +232,13 @@ fn read_schema_file(
     root: &Path,
     jail: Option<&Jail>,
     rel: &str,
-) -> Result<Option<Vec<u8>>, AppError> {
+) -> Result<Option<Vec<u8>>, Error> {
     if let Some(files) = git {
-        return files.file(rel).map_err(AppError::Usage);
+        return files.file(rel).map_err(Error::Usage);
     }
     let p = root.join(rel);
     if let (Some(jail), Ok(_)) = (jail, std::fs::symlink_metadata(&p)) {
-        jail.resolve(&p).map_err(|why| AppError::Usage(format!("schema {rel}: not read: {why}")))?;
+        jail.resolve(&p).map_err(|why| Error::Usage(format!("schema {rel}: not read: {why}")))?;
     }
     match std::fs::read(&p) {
         Ok(b) => Ok(Some(b)),
@@ -337,7 +259,7 @@ fn load_schemas(
     jail: &Arc<Jail>,
     pr: Option<&pr::Pr>,
     git: Option<&GitFiles>,
-) -> Result<Option<Schemas>, AppError> {
+) -> Result<Option<Schemas>, Error> {
     if !s.on {
         return Ok(None);
     }
@@ -357,8 +279,8 @@ fn load_schemas(
             schema::location::open_disk(dir, jail, at.is_some())
         };
         let loc = schema::Location::parse(raw, &cwd.join(base), &open).map_err(|e| match at {
-            Some(at) => AppError::Usage(format!("{at}: {e}")),
-            None => AppError::Usage(e),
+            Some(at) => Error::Usage(format!("{at}: {e}")),
+            None => Error::Usage(e),
         });
         locations.push(loc?);
     }
@@ -369,7 +291,7 @@ fn load_schemas(
         locations,
         file_schemas,
     };
-    Ok(Some(Schemas::new(opts).map_err(AppError::Usage)?))
+    Ok(Some(Schemas::new(opts).map_err(Error::Usage)?))
 }
 
 /// The config of a run, whether it is part of the checked repository (`.tollgate.yaml`, or a
@@ -383,7 +305,7 @@ fn load_config(
     cwd: &Path,
     jail: &Jail,
     git: Option<&GitFiles>,
-) -> Result<(Config, bool, bool), AppError> {
+) -> Result<(Config, bool, bool), Error> {
     let root = jail.root();
     if let Some(p) = &args.config {
         let p = cwd.join(p);
@@ -397,7 +319,7 @@ fn load_config(
     }
     let name = CONFIG_FILE;
     let text = match git {
-        Some(files) => files.file(name).map_err(AppError::Usage)?.map(|b| String::from_utf8_lossy(&b).into_owned()),
+        Some(files) => files.file(name).map_err(Error::Usage)?.map(|b| String::from_utf8_lossy(&b).into_owned()),
         None => read_repo_config(root)?,
     };
     let cfg = match text {
@@ -411,12 +333,12 @@ fn load_config(
 /// `.tollgate.yaml` at the top of the work tree `root` (`None`: there is none). A symbolic link is
 /// refused: it could point outside the repository, and `--rev` and PR mode read the commit, where
 /// a link is not its target, so one rule holds everywhere: the config is a regular file.
-fn read_repo_config(root: &Path) -> Result<Option<String>, AppError> {
+fn read_repo_config(root: &Path) -> Result<Option<String>, Error> {
     let p = root.join(CONFIG_FILE);
     match std::fs::symlink_metadata(&p) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(io_err(&p, e)),
-        Ok(m) if m.file_type().is_symlink() => Err(AppError::Usage(format!(
+        Ok(m) if m.file_type().is_symlink() => Err(Error::Usage(format!(
             "{CONFIG_FILE} is a symbolic link; tollgate reads its config only from a regular file (a link can lead \
              outside the repository, and --rev and PR mode read the commit, where a link is not a file): commit the \
              file itself, or name it with --config"
@@ -426,7 +348,7 @@ fn read_repo_config(root: &Path) -> Result<Option<String>, AppError> {
 }
 
 /// Files under `p` with one of the extensions, sorted; a file is taken as given.
-fn collect_files(p: &Path, exts: &[&str], skip_suffix: Option<&str>) -> Result<Vec<PathBuf>, AppError> {
+fn collect_files(p: &Path, exts: &[&str], skip_suffix: Option<&str>) -> Result<Vec<PathBuf>, Error> {
     let meta = std::fs::metadata(p).map_err(|e| io_err(p, e))?;
     if meta.is_file() {
         return Ok(vec![p.to_path_buf()]);
@@ -462,7 +384,7 @@ fn display_path(p: &Path, cwd: &Path) -> String {
 /// Reads the gate's own files under a policy or data PATH (absolute): `(path shown in messages,
 /// bytes)` of the files with one of the extensions (minus those ending with the suffix), sorted;
 /// a file is taken as given. The working tree by default; the merge-base commit in PR mode.
-pub(crate) type GateReader<'a> = dyn Fn(&Path, &[&str], Option<&str>) -> Result<Vec<(String, Vec<u8>)>, AppError> + 'a;
+pub(crate) type GateReader<'a> = dyn Fn(&Path, &[&str], Option<&str>) -> Result<Vec<(String, Vec<u8>)>, Error> + 'a;
 
 /// [`GateReader`] over the file system; paths are shown relative to `cwd`.
 pub(crate) fn read_disk_files(
@@ -470,7 +392,7 @@ pub(crate) fn read_disk_files(
     cwd: &Path,
     exts: &[&str],
     skip_suffix: Option<&str>,
-) -> Result<Vec<(String, Vec<u8>)>, AppError> {
+) -> Result<Vec<(String, Vec<u8>)>, Error> {
     collect_files(p, exts, skip_suffix)?
         .into_iter()
         .map(|f| Ok((display_path(&f, cwd), std::fs::read(&f).map_err(|e| io_err(&f, e))?)))
@@ -487,10 +409,10 @@ fn read_confined_files(
     skip_suffix: Option<&str>,
     jail: &Jail,
     at: &str,
-) -> Result<Vec<(String, Vec<u8>)>, AppError> {
+) -> Result<Vec<(String, Vec<u8>)>, Error> {
     let shown = display_path(p, cwd);
     if std::fs::symlink_metadata(p).is_ok() {
-        jail.resolve(p).map_err(|why| AppError::Usage(format!("{at}: {shown}: not read: {why}")))?;
+        jail.resolve(p).map_err(|why| Error::Usage(format!("{at}: {shown}: not read: {why}")))?;
     }
     collect_files(p, exts, skip_suffix)?
         .into_iter()
@@ -517,14 +439,13 @@ fn read_git_files(
     exts: &[&str],
     skip: Option<&str>,
     at: &str,
-) -> Result<Vec<(String, Vec<u8>)>, AppError> {
-    let rel =
-        jail.relative(p).ok_or_else(|| AppError::Usage(format!("{at}: {}: outside the repository", p.display())))?;
+) -> Result<Vec<(String, Vec<u8>)>, Error> {
+    let rel = jail.relative(p).ok_or_else(|| Error::Usage(format!("{at}: {}: outside the repository", p.display())))?;
     let keep = |f: &str| keeps(f, exts, skip);
     files
         .files_under(&rel, &keep)
-        .map_err(|e| AppError::Usage(format!("{at}: {e}")))?
-        .ok_or_else(|| AppError::Usage(format!("{at}: {rel}: no such file or directory in {}", files.name())))
+        .map_err(|e| Error::Usage(format!("{at}: {e}")))?
+        .ok_or_else(|| Error::Usage(format!("{at}: {rel}: no such file or directory in {}", files.name())))
 }
 
 /// A report file a config of the repository names (`rel`, relative to the repository root, at
@@ -539,8 +460,8 @@ fn check_config_report(
     format: &str,
     rel: &str,
     at: &str,
-) -> Result<(), AppError> {
-    let refuse = |why: String| AppError::Usage(format!("{at}: `output`: {rel}: not written: {why}"));
+) -> Result<(), Error> {
+    let refuse = |why: String| Error::Usage(format!("{at}: `output`: {rel}: not written: {why}"));
     jail.check_create(Path::new(rel)).map_err(refuse)?;
     crate::confine::check_report_extension(format, Path::new(rel)).map_err(refuse)?;
     if let Some(index) = index {
@@ -554,13 +475,13 @@ fn check_config_report(
 }
 
 /// Built-in plus user policy sources, and the selection.
-fn policy_sources(s: &Settings, cwd: &Path, read: &GateReader<'_>) -> Result<(Vec<PolicySource>, Selection), AppError> {
+fn policy_sources(s: &Settings, cwd: &Path, read: &GateReader<'_>) -> Result<(Vec<PolicySource>, Selection), Error> {
     let profile = match s.builtin.as_deref() {
         None | Some("auto") => s.policy.is_empty().then_some("default"),
         Some("none") => None,
         Some(p) if BUILTIN_PROFILES.contains(&p) => Some(p),
         Some(other) => {
-            return Err(AppError::Usage(format!(
+            return Err(Error::Usage(format!(
                 "unknown --builtin profile `{other}` (available: {}, none)",
                 BUILTIN_PROFILES.join(", ")
             )))
@@ -572,10 +493,10 @@ fn policy_sources(s: &Settings, cwd: &Path, read: &GateReader<'_>) -> Result<(Ve
     };
     // `.tollgate.yaml` `checks:` enable/disable, layered over the profile.
     let (builtin_on, builtin_ids) =
-        crate::catalog::layer(profile.is_some(), profile_ids, &s.library).map_err(AppError::Usage)?;
+        crate::catalog::layer(profile.is_some(), profile_ids, &s.library).map_err(Error::Usage)?;
     let mut sources = Vec::new();
     if builtin_on {
-        let catalog = crate::catalog::Catalog::builtin().map_err(AppError::Usage)?;
+        let catalog = crate::catalog::Catalog::builtin().map_err(Error::Usage)?;
         for (path, text) in policy::builtin::modules() {
             // A check the selection leaves out is not loaded at all: regorus walks every module
             // on each `data.` reference, so unused modules slow every document down. Modules
@@ -593,13 +514,13 @@ fn policy_sources(s: &Settings, cwd: &Path, read: &GateReader<'_>) -> Result<(Ve
         let files = read(&p, &["rego"], Some("_test.rego"))?;
         if files.is_empty() {
             // As conftest does: a policy path without policies is a mistake, not a pass.
-            return Err(AppError::Usage(format!("no Rego policies (*.rego) found in {}", display_path(&p, cwd))));
+            return Err(Error::Usage(format!("no Rego policies (*.rego) found in {}", display_path(&p, cwd))));
         }
         for (shown, bytes) in files {
-            // Compile errors keep their lines (see [`AppError::shown`]): a line break in a file
+            // Compile errors keep their lines (see [`Error::shown`]): a line break in a file
             // name would start a line of its own in them.
-            if shown.chars().any(crate::report::escape::is_unsafe) {
-                return Err(AppError::Usage(format!(
+            if shown.chars().any(crate::escape::is_unsafe) {
+                return Err(Error::Usage(format!(
                     "{shown}: a policy file name may not hold control or bidirectional characters"
                 )));
             }
@@ -638,7 +559,7 @@ pub const BUILTIN_PROFILES: [&str; 6] = ["default", "baseline", "restricted", "g
 /// Ids of the built-in checks in a profile, from their METADATA `custom.profiles`. `default` is
 /// the low-noise profile: `baseline` plus `gitops` (a hardened workload passes it with zero
 /// findings); `all` is every check.
-pub fn builtin_profile_ids(profile: &str) -> Result<std::collections::HashSet<String>, AppError> {
+pub fn builtin_profile_ids(profile: &str) -> Result<std::collections::HashSet<String>, Error> {
     let wanted: Vec<&str> = match profile {
         "default" => vec!["baseline", "gitops"],
         p => vec![p],
@@ -650,12 +571,12 @@ pub fn builtin_profile_ids(profile: &str) -> Result<std::collections::HashSet<St
         .collect())
 }
 
-fn load_data(s: &Settings, cwd: &Path) -> Result<Vec<Value>, AppError> {
+fn load_data(s: &Settings, cwd: &Path) -> Result<Vec<Value>, Error> {
     load_data_from(s, cwd, &|p: &Path, exts: &[&str], skip: Option<&str>| read_disk_files(p, cwd, exts, skip))
 }
 
 /// `--data` files through `read` (PR mode: from the merge-base commit).
-fn load_data_from(s: &Settings, cwd: &Path, read: &GateReader<'_>) -> Result<Vec<Value>, AppError> {
+fn load_data_from(s: &Settings, cwd: &Path, read: &GateReader<'_>) -> Result<Vec<Value>, Error> {
     let mut out = Vec::new();
     for p in &s.data {
         let p = cwd.join(p);
@@ -666,7 +587,7 @@ fn load_data_from(s: &Settings, cwd: &Path, read: &GateReader<'_>) -> Result<Vec
             );
             if let Some(bad) = loaded.findings.iter().find(|f| f.severity == Severity::Error) {
                 let at = bad.region.map(|r| format!(":{}:{}", r.line, r.column)).unwrap_or_default();
-                return Err(AppError::Usage(format!("--data {shown}{at}: {}", bad.message)));
+                return Err(Error::Usage(format!("--data {shown}{at}: {}", bad.message)));
             }
             out.extend(loaded.docs.into_iter().map(|d| d.value));
         }
@@ -716,7 +637,7 @@ impl Timer {
     }
 }
 
-fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, AppError> {
+fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
     let mut t = Timer {
         on: args.timings || std::env::var_os("TOLLGATE_TIMINGS").is_some(),
         start: Instant::now(),
@@ -732,7 +653,7 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
         .as_ref()
         .is_some_and(|r| r.join("HEAD").is_file() && r.join("objects").is_dir() && !r.join(".git").exists());
     if bare && args.rev.is_none() && args.base.is_none() {
-        return Err(AppError::Usage(format!(
+        return Err(Error::Usage(format!(
             "{} is a bare repository: it has no working tree; use --rev REV",
             root.display()
         )));
@@ -740,7 +661,7 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
     // Nothing a config file of the repository names is read or written outside it.
     let jail = Arc::new(Jail::new(&root));
     // Waivers need today's date: a `TOLLGATE_TODAY` that is not one is an error before any work.
-    let today = crate::suppress::today_checked().map_err(AppError::Usage)?;
+    let today = crate::suppress::today_checked().map_err(Error::Usage)?;
     // What git tracks in the index (read when first needed).
     let index = repo_root.as_ref().map(|_| Arc::new(GitIndex::new(&root)));
     // PR mode: the gate (config, policies, data) comes from the merge-base commit.
@@ -771,7 +692,7 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
     let cfg_git = git_files.as_ref().filter(|_| cfg_from_git);
     if let Some(fw) = args.report.as_deref() {
         if !report::compliance::FRAMEWORKS.contains(&fw) {
-            return Err(AppError::Usage(format!(
+            return Err(Error::Usage(format!(
                 "unknown --report framework `{fw}` ({})",
                 report::compliance::FRAMEWORKS.join(", ")
             )));
@@ -780,7 +701,7 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
     let schema_settings = schema_settings(&args, &cfg, &root, confined);
     let s = merge(&args, cfg, &root, confined)?;
     if let Some(w) = &s.jobs_warning {
-        let _ = writeln!(io.stderr, "warning: {}", report::escape::visible(w));
+        let _ = writeln!(io.stderr, "warning: {}", crate::escape::visible(w));
     }
     // A report file: `(path, where a config file of the repository names it)`. Such a path is
     // relative to the repository root and confined to it (checked now, before any work).
@@ -793,7 +714,7 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
             .map(|(o, at)| {
                 let (f, p) = match (o.split_once('='), at) {
                     (Some((f, p)), Some(at)) => {
-                        Format::parse(f).map_err(AppError::Usage)?;
+                        Format::parse(f).map_err(Error::Usage)?;
                         let commits: Vec<&str> = rev_id.iter().map(String::as_str).collect();
                         check_config_report(&jail, index.as_deref(), &commits, f, p, at)?;
                         (f, Some((PathBuf::from(p), Some(at.clone()))))
@@ -801,7 +722,7 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
                     (Some((f, p)), None) => (f, Some((cwd.join(p), None))),
                     (None, _) => (o.as_str(), None),
                 };
-                Format::parse(f).map(|f| (f, p)).map_err(AppError::Usage)
+                Format::parse(f).map(|f| (f, p)).map_err(Error::Usage)
             })
             .collect::<Result<_, _>>()?
     };
@@ -813,14 +734,14 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
         "always" => true,
         "never" => false,
         "auto" => io.stdout_tty && std::env::var_os("NO_COLOR").is_none(),
-        other => return Err(AppError::Usage(format!("invalid --color `{other}` (auto, always, never)"))),
+        other => return Err(Error::Usage(format!("invalid --color `{other}` (auto, always, never)"))),
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(s.jobs.unwrap_or(0))
         // Policies are evaluated on these threads: see policy::limits.
         .stack_size(policy::limits::EVAL_STACK)
         .build()
-        .map_err(|e| AppError::Usage(format!("cannot start worker threads: {e}")))?;
+        .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
 
     // Policies first: a broken policy is a tool error before any work on manifests.
     let read_gate = |p: &Path, exts: &[&str], skip: Option<&str>| match (&pr, s.confined.iter().find(|c| c.0 == p)) {
@@ -831,14 +752,14 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
         },
         (None, None) => read_disk_files(p, cwd, exts, skip),
     };
-    let gate_err = |e: AppError| match &pr {
+    let gate_err = |e: Error| match &pr {
         Some(pr) => pr.gate_error(e),
         None => e,
     };
     let (sources, mut sel) = policy_sources(&s, cwd, &read_gate).map_err(gate_err)?;
     // Flags only: `.tollgate.yaml` is the pull request's to change.
     sel.limits = policy::limits::Limits::from_flags(args.policy_timeout, args.policy_run_timeout, args.policy_memory)
-        .map_err(AppError::Usage)?;
+        .map_err(Error::Usage)?;
     let mut data = load_data_from(&s, cwd, &read_gate).map_err(gate_err)?;
     // Parameters of the built-in checks (METADATA defaults, then `.tollgate.yaml` `params:`).
     // `--kubernetes-version` (or `kubernetes-version:`) is also the version-dependent checks'
@@ -848,7 +769,7 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
         if let Some(v) = &schema_settings.kubernetes_version {
             library.params.entry("kube_version".into()).or_insert_with(|| regorus::Value::from(v.as_str()));
         }
-        data.extend(crate::catalog::params_data(&library, &data).map_err(AppError::Usage)?);
+        data.extend(crate::catalog::params_data(&library, &data).map_err(Error::Usage)?);
     }
     // `parse_config_file` in the policies reads the repository's tracked files (from git objects
     // with `--rev` and `--staged`; in PR mode from the commit the gate comes from) or files under
@@ -891,7 +812,7 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
         schemas.as_ref().map(|sc| pool.install(|| sc.register_location_crds())).unwrap_or_default();
 
     // Discover (blobs are read on the worker threads).
-    let filter = PathFilter::new(&s.include, &s.exclude).map_err(AppError::Usage)?;
+    let filter = PathFilter::new(&s.include, &s.exclude).map_err(Error::Usage)?;
     let stdin_mode = args.paths.len() == 1 && args.paths[0] == "-";
     let want_snippets = formats.iter().any(|(f, _)| *f == Format::Human);
     let mut lap = |stage: &str, extra: String| t.lap(stage, extra);
@@ -931,7 +852,7 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
             // A PATH that names nothing in the commit is a mistake, not a pass.
             for p in prefixes.iter().filter_map(|p| crate::source::filter::scoped_prefix(p)) {
                 if let Ok(None) = git::read_blob_at(&root, id, p) {
-                    return Err(AppError::Usage(format!("{p}: no such file or directory in {rev}")));
+                    return Err(Error::Usage(format!("{p}: no such file or directory in {rev}")));
                 }
             }
             pool.install(|| git::read_rev(&root, id, &filter.with_prefixes(prefixes), s.max_file_size))?
@@ -951,7 +872,7 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
     let Evaluated { mut findings, files: file_count, documents, texts, prints } = evaluated;
     findings.extend(location_crd_findings);
     for p in prints {
-        let _ = writeln!(io.stderr, "print: {}", report::escape::visible(&p));
+        let _ = writeln!(io.stderr, "print: {}", crate::escape::visible(&p));
     }
 
     pool.install(|| finding::sort_and_dedup(&mut findings));
@@ -991,7 +912,7 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
                 // From the repository's config: created afresh inside the repository only.
                 let file = jail
                     .create(p)
-                    .map_err(|why| AppError::Usage(format!("{at}: `output`: {}: not written: {why}", p.display())))?;
+                    .map_err(|why| Error::Usage(format!("{at}: `output`: {}: not written: {why}", p.display())))?;
                 let mut file = std::io::BufWriter::new(file);
                 for part in &parts {
                     file.write_all(part.as_bytes()).map_err(|e| io_err(p, e))?;
@@ -1029,7 +950,7 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, App
             .and_then(|mut f| f.write_all(summary.as_bytes()));
         if let Err(e) = written {
             let warning = format!("cannot write the job summary to {}: {e}", p.display());
-            let _ = writeln!(io.stderr, "warning: {}", report::escape::visible(&warning));
+            let _ = writeln!(io.stderr, "warning: {}", crate::escape::visible(&warning));
         }
     }
     t.lap("report", format!("{} findings", outcome.findings.len()));
@@ -1060,7 +981,7 @@ fn policy_dirs(policy: &[PathBuf], cwd: &Path) -> Vec<PathBuf> {
 }
 
 /// stdin as one file named `-`, read up to `cap` bytes (over it: `too_large`, with the size).
-fn read_stdin(stdin: &mut dyn Read, cap: u64) -> Result<SourceFile, AppError> {
+fn read_stdin(stdin: &mut dyn Read, cap: u64) -> Result<SourceFile, Error> {
     let file = |bytes, too_large| SourceFile { path: "-".into(), bytes, too_large };
     match crate::confine::read_capped(stdin, cap).map_err(|e| io_err(Path::new("-"), e))? {
         Ok(bytes) => Ok(file(bytes, None)),
@@ -1096,9 +1017,9 @@ pub(crate) fn evaluate_files(
     pool: &rayon::ThreadPool,
     want_snippets: bool,
     lap: &mut dyn FnMut(&str, String),
-) -> Result<Evaluated, AppError> {
+) -> Result<Evaluated, Error> {
     let limits_for = |path: &str| limits_for(yaml12, path);
-    let today = crate::suppress::today_checked().map_err(AppError::Usage)?;
+    let today = crate::suppress::today_checked().map_err(Error::Usage)?;
     let mut findings = skipped_findings(&discovered);
     // Schemas: every CRD among the files registers before any document is validated (a cheap
     // first pass: only files that name CustomResourceDefinition are parsed; the main pass reuses
@@ -1253,7 +1174,7 @@ fn apply_inline_by_document(docs: &[Document], findings: &mut Vec<Finding>, toda
     out
 }
 
-fn parse_cmd(args: ParseArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, AppError> {
+fn parse_cmd(args: ParseArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
     // Files a `file-schemas` entry of the repository's `.tollgate.yaml` names are read as YAML
     // 1.2, as `check` reads them.
     let root = git::find_repo_root(cwd).unwrap_or_else(|| cwd.to_path_buf());
@@ -1293,7 +1214,7 @@ fn parse_cmd(args: ParseArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus,
             // One line per finding; the file name and the message (which may quote the document)
             // in their visible form.
             let line = format!("{shown}{at}: {} [{}]", finding.message, finding.rule);
-            let _ = writeln!(io.stderr, "{}: {}", finding.severity.as_str(), report::escape::visible(&line));
+            let _ = writeln!(io.stderr, "{}: {}", finding.severity.as_str(), crate::escape::visible(&line));
             if finding.severity == Severity::Error {
                 status = ExitStatus::Blocked;
             }
@@ -1315,7 +1236,7 @@ fn parse_cmd(args: ParseArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus,
     Ok(status)
 }
 
-fn verify_cmd(args: VerifyArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, AppError> {
+fn verify_cmd(args: VerifyArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
     let mut sources = Vec::new();
     if args.policy.is_empty() {
         for (path, text) in policy::builtin::files() {
@@ -1326,13 +1247,13 @@ fn verify_cmd(args: VerifyArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatu
         let p = cwd.join(p);
         let files = collect_files(&p, &["rego"], None)?;
         if files.is_empty() {
-            return Err(AppError::Usage(format!("no Rego files (*.rego) found in {}", display_path(&p, cwd))));
+            return Err(Error::Usage(format!("no Rego files (*.rego) found in {}", display_path(&p, cwd))));
         }
         for f in files {
             let shown = display_path(&f, cwd);
             // As in `check` (see `policy_sources`): a compile error keeps its lines.
-            if shown.chars().any(report::escape::is_unsafe) {
-                return Err(AppError::Usage(format!(
+            if shown.chars().any(crate::escape::is_unsafe) {
+                return Err(Error::Usage(format!(
                     "{shown}: a policy file name may not hold control or bidirectional characters"
                 )));
             }
@@ -1380,13 +1301,13 @@ fn verify_cmd(args: VerifyArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatu
     if !args.run.is_empty() {
         let mut b = globset::GlobSetBuilder::new();
         for g in &args.run {
-            b.add(globset::Glob::new(g).map_err(|e| AppError::Usage(format!("invalid --run glob `{g}`: {e}")))?);
+            b.add(globset::Glob::new(g).map_err(|e| Error::Usage(format!("invalid --run glob `{g}`: {e}")))?);
         }
-        let set = b.build().map_err(|e| AppError::Usage(e.to_string()))?;
+        let set = b.build().map_err(|e| Error::Usage(e.to_string()))?;
         report.tests.retain(|t| set.is_match(format!("{}.{}", t.package, t.name)));
     }
     if report.tests.is_empty() {
-        return Err(AppError::Usage("no tests found: tests are rules named test_* (e.g. in *_test.rego files)".into()));
+        return Err(Error::Usage("no tests found: tests are rules named test_* (e.g. in *_test.rego files)".into()));
     }
     let passed = report.tests.len() - report.failed();
     let below = args.threshold.is_some_and(|t| report.total_coverage() < t);
@@ -1408,13 +1329,13 @@ fn verify_cmd(args: VerifyArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatu
             // Test names, files and failure details come from the policies (anyone's in a pull
             // request): each in its visible form. A detail keeps its lines (a Rego error's layout,
             // see `visible_lines`), each one indented under its test.
-            let shown = |t: &str| report::escape::visible(t).into_owned();
+            let shown = |t: &str| crate::escape::visible(t).into_owned();
             let mut t = String::new();
             for r in &report.tests {
                 let mark = if r.passed { "PASS" } else { "FAIL" };
                 t.push_str(&format!("{mark} {}: data.{}.{}\n", shown(&r.file), shown(&r.package), shown(&r.name)));
                 if let Some(d) = &r.detail {
-                    for line in visible_lines(d).lines() {
+                    for line in crate::escape::visible_lines(d).lines() {
                         t.push_str(&format!("     {line}\n"));
                     }
                 }
@@ -1443,18 +1364,18 @@ fn verify_cmd(args: VerifyArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatu
             t.push_str(&format!("{passed} passed, {} failed\n", report.failed()));
             t
         }
-        other => return Err(AppError::Usage(format!("unknown output `{other}` (text, json)"))),
+        other => return Err(Error::Usage(format!("unknown output `{other}` (text, json)"))),
     };
     io.stdout.write_all(text.as_bytes()).map_err(|e| io_err(Path::new("<stdout>"), e))?;
     Ok(if report.failed() > 0 || below { ExitStatus::Blocked } else { ExitStatus::Pass })
 }
 
 /// Metadata of every built-in check, sorted by id.
-pub fn builtin_catalog() -> Result<Vec<(String, policy::metadata::Metadata)>, AppError> {
+pub fn builtin_catalog() -> Result<Vec<(String, policy::metadata::Metadata)>, Error> {
     let mut out = Vec::new();
     for (path, text) in policy::builtin::modules() {
         let blocks = policy::metadata::parse_blocks(text)
-            .map_err(|(line, message)| AppError::Usage(format!("{path}:{line}: {message}")))?;
+            .map_err(|(line, message)| Error::Usage(format!("{path}:{line}: {message}")))?;
         for b in blocks {
             if let (policy::metadata::Scope::Package, Some(id)) = (&b.scope, &b.meta.id) {
                 out.push((id.clone(), b.meta.clone()));
@@ -1463,20 +1384,4 @@ pub fn builtin_catalog() -> Result<Vec<(String, policy::metadata::Metadata)>, Ap
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn kept_lines_never_read_as_workflow_commands() {
-        assert_eq!(visible_lines("a\n  |\n2 | x\u{1b}[1m"), "a\n  |\n2 | x\\u{1b}[1m");
-        assert_eq!(
-            visible_lines("error: bad\n::error::x\n   ::set-output name=a::b"),
-            "error: bad\n\\u{3a}:error::x\n   \\u{3a}:set-output name=a::b"
-        );
-        assert_eq!(visible_lines(":: not\n: x\n::"), "\\u{3a}: not\n: x\n\\u{3a}:");
-        assert_eq!(visible_lines("x\r\n::a"), "x\\r\n\\u{3a}:a");
-    }
 }

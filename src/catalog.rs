@@ -7,9 +7,9 @@ use std::sync::OnceLock;
 
 use serde_json::{json, Value as Json};
 
-use crate::app::{AppError, ExitStatus, Io};
 use crate::cli::PoliciesCommand;
 use crate::config::ConfigError;
+use crate::error::{Error, ExitStatus, Io};
 use crate::finding::Risk;
 use crate::manifest::span::PathSeg;
 use crate::manifest::Document;
@@ -447,9 +447,9 @@ pub fn explain_text(e: &Entry) -> String {
 }
 
 /// `tollgate policies [list|explain]`.
-pub(crate) fn run(cmd: Option<PoliciesCommand>, io: &mut Io<'_>) -> Result<ExitStatus, AppError> {
-    let catalog = Catalog::builtin().map_err(AppError::Usage)?;
-    let bad_output = |o: &str| AppError::Usage(format!("unknown output `{o}` (text, json)"));
+pub(crate) fn run(cmd: Option<PoliciesCommand>, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
+    let catalog = Catalog::builtin().map_err(Error::Usage)?;
+    let bad_output = |o: &str| Error::Usage(format!("unknown output `{o}` (text, json)"));
     let text = match cmd.unwrap_or(PoliciesCommand::List {
         profile: None,
         framework: None,
@@ -459,7 +459,7 @@ pub(crate) fn run(cmd: Option<PoliciesCommand>, io: &mut Io<'_>) -> Result<ExitS
         PoliciesCommand::List { profile, framework, severity, output } => {
             if let Some(p) = &profile {
                 if !crate::app::BUILTIN_PROFILES.contains(&p.as_str()) {
-                    return Err(AppError::Usage(format!(
+                    return Err(Error::Usage(format!(
                         "unknown --profile `{p}` ({})",
                         crate::app::BUILTIN_PROFILES.join(", ")
                     )));
@@ -467,7 +467,7 @@ pub(crate) fn run(cmd: Option<PoliciesCommand>, io: &mut Io<'_>) -> Result<ExitS
             }
             if let Some(f) = &framework {
                 if !compliance::FRAMEWORKS.contains(&f.as_str()) {
-                    return Err(AppError::Usage(format!(
+                    return Err(Error::Usage(format!(
                         "unknown --framework `{f}` ({})",
                         compliance::FRAMEWORKS.join(", ")
                     )));
@@ -475,7 +475,7 @@ pub(crate) fn run(cmd: Option<PoliciesCommand>, io: &mut Io<'_>) -> Result<ExitS
             }
             let severity = match severity {
                 Some(s) => Some(Risk::parse(&s).ok_or_else(|| {
-                    AppError::Usage(format!("unknown --severity `{s}` (critical, high, medium, low, info)"))
+                    Error::Usage(format!("unknown --severity `{s}` (critical, high, medium, low, info)"))
                 })?),
                 None => None,
             };
@@ -491,7 +491,7 @@ pub(crate) fn run(cmd: Option<PoliciesCommand>, io: &mut Io<'_>) -> Result<ExitS
             }
         }
         PoliciesCommand::Explain { id, output } => {
-            let e = catalog.resolve(&id).map_err(|l| AppError::Usage(l.to_string()))?;
+            let e = catalog.resolve(&id).map_err(|l| Error::Usage(l.to_string()))?;
             match output.as_str() {
                 "json" => {
                     crate::report::json::to_string_pretty(&e.explain_json()).unwrap_or_else(|_| "{}".into()) + "\n"
@@ -504,10 +504,8 @@ pub(crate) fn run(cmd: Option<PoliciesCommand>, io: &mut Io<'_>) -> Result<ExitS
     // The catalogue is built in, but its text reaches a terminal as every output does: any control
     // or bidirectional character in its visible form, the line breaks of the layout kept (JSON
     // has the JSON escape).
-    let text = crate::report::escape::visible_keeping(&text, |c| c == '\n');
-    io.stdout
-        .write_all(text.as_bytes())
-        .map_err(|e| AppError::Io { path: "<stdout>".into(), message: e.to_string() })?;
+    let text = crate::escape::visible_keeping(&text, |c| c == '\n');
+    io.stdout.write_all(text.as_bytes()).map_err(|e| Error::Io { path: "<stdout>".into(), message: e.to_string() })?;
     Ok(ExitStatus::Pass)
 }
 

@@ -149,13 +149,7 @@ pub const KEYS: &[&str] = &[
     "lfs-pointers",
 ];
 
-/// A config error, with `file:line:column` when known.
-#[derive(Debug, thiserror::Error)]
-#[error("{location}: {message}")]
-pub struct ConfigError {
-    pub location: String,
-    pub message: String,
-}
+pub use crate::error::ConfigError;
 
 fn strings(v: &Value) -> Option<Vec<String>> {
     match v {

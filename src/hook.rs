@@ -8,14 +8,14 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::app::{AppError, ExitStatus, Io};
 use crate::cli::HookCommand;
+use crate::error::{Error, ExitStatus, Io};
 
 /// The line that marks a hook as written by tollgate.
 pub const MARKER: &str = "# tollgate-hook: written by `tollgate hook install`; `tollgate hook uninstall` removes it";
 
 /// Run `hook install` / `hook uninstall` in the repository containing `cwd`.
-pub fn run(cmd: HookCommand, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, AppError> {
+pub fn run(cmd: HookCommand, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
     let (path, in_tree) = hook_location(cwd)?;
     let shown = shown(&path, cwd);
     let message = match cmd {
@@ -38,25 +38,25 @@ pub fn run(cmd: HookCommand, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, 
 }
 
 /// The pre-commit hook's path for the repository containing `cwd`.
-pub fn hook_path(cwd: &Path) -> Result<PathBuf, AppError> {
+pub fn hook_path(cwd: &Path) -> Result<PathBuf, Error> {
     Ok(hook_location(cwd)?.0)
 }
 
 /// The pre-commit hook's path, and the top of the work tree when the hooks directory lies in the
 /// work tree rather than in the git directory (`core.hooksPath` naming a committed directory).
-fn hook_location(cwd: &Path) -> Result<(PathBuf, Option<PathBuf>), AppError> {
+fn hook_location(cwd: &Path) -> Result<(PathBuf, Option<PathBuf>), Error> {
     let cwd = std::path::absolute(cwd).map_err(|e| io_err(cwd, e))?;
     let repo = gix::discover(&cwd).map_err(|e| {
-        AppError::Usage(format!("{} is not inside a git repository ({e}); run `git init` first", cwd.display()))
+        Error::Usage(format!("{} is not inside a git repository ({e}); run `git init` first", cwd.display()))
     })?;
     let Some(workdir) = repo.workdir().map(Path::to_path_buf) else {
-        return Err(AppError::Usage(format!(
+        return Err(Error::Usage(format!(
             "{} is a bare repository: nobody commits there, so a pre-commit hook would never run",
             repo.git_dir().display()
         )));
     };
     let workdir = std::path::absolute(&workdir).unwrap_or(workdir);
-    let dir = hooks_dir_of(&repo, &workdir).map_err(AppError::Usage)?;
+    let dir = hooks_dir_of(&repo, &workdir).map_err(Error::Usage)?;
     let absolute = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { workdir.join(p) };
     let in_git = [repo.git_dir(), repo.common_dir()].iter().any(|g| dir.starts_with(absolute(g)));
     let in_tree = (!in_git && dir.starts_with(&workdir)).then(|| workdir.clone());
@@ -102,7 +102,7 @@ pub fn script(exe: Option<&Path>) -> String {
 
 /// Whether the file at `path` is a hook tollgate wrote. A missing file is not; nor is a symbolic
 /// link (tollgate writes none, and what it points to is not read).
-fn is_ours(path: &Path) -> Result<Option<bool>, AppError> {
+fn is_ours(path: &Path) -> Result<Option<bool>, Error> {
     match std::fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_symlink() => return Ok(Some(false)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -117,7 +117,7 @@ fn is_ours(path: &Path) -> Result<Option<bool>, AppError> {
 
 /// Write the hook at `path`. A hook tollgate did not write is an error unless `force`. Returns
 /// whether a hook was there before.
-pub fn install(path: &Path, exe: Option<&Path>, force: bool) -> Result<bool, AppError> {
+pub fn install(path: &Path, exe: Option<&Path>, force: bool) -> Result<bool, Error> {
     install_in(path, exe, force, None)
 }
 
@@ -125,10 +125,10 @@ pub fn install(path: &Path, exe: Option<&Path>, force: bool) -> Result<bool, App
 /// (`core.hooksPath` naming a committed directory) is made of files a commit can plant, so no
 /// directory on the way from the top of the work tree may be a symbolic link. The hook itself is
 /// always created afresh, never written through a link.
-fn install_in(path: &Path, exe: Option<&Path>, force: bool, workdir: Option<&Path>) -> Result<bool, AppError> {
+fn install_in(path: &Path, exe: Option<&Path>, force: bool, workdir: Option<&Path>) -> Result<bool, Error> {
     let existing = is_ours(path)?;
     if existing == Some(false) && !force {
-        return Err(AppError::Usage(format!(
+        return Err(Error::Usage(format!(
             "{} exists and was not written by tollgate; not overwriting it. Add `tollgate check --staged` to it \
              yourself, or rerun with --force to replace it",
             path.display()
@@ -138,7 +138,7 @@ fn install_in(path: &Path, exe: Option<&Path>, force: bool, workdir: Option<&Pat
         let in_tree = workdir.and_then(|w| dir.strip_prefix(w).ok().map(|rel| (w, rel)));
         match in_tree {
             Some((w, rel)) => {
-                crate::confine::walk_dirs(w, rel, true).map_err(AppError::Usage)?;
+                crate::confine::walk_dirs(w, rel, true).map_err(Error::Usage)?;
             }
             None => std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?,
         }
@@ -154,12 +154,10 @@ fn install_in(path: &Path, exe: Option<&Path>, force: bool, workdir: Option<&Pat
 
 /// Remove the hook at `path` if tollgate wrote it. Returns whether there was one; a hook someone
 /// else wrote is an error and stays.
-pub fn uninstall(path: &Path) -> Result<bool, AppError> {
+pub fn uninstall(path: &Path) -> Result<bool, Error> {
     match is_ours(path)? {
         None => Ok(false),
-        Some(false) => {
-            Err(AppError::Usage(format!("{} was not written by tollgate; leaving it alone", path.display())))
-        }
+        Some(false) => Err(Error::Usage(format!("{} was not written by tollgate; leaving it alone", path.display()))),
         Some(true) => {
             std::fs::remove_file(path).map_err(|e| io_err(path, e))?;
             Ok(true)
@@ -176,8 +174,8 @@ fn shown(p: &Path, cwd: &Path) -> String {
     p.strip_prefix(cwd).unwrap_or(p).display().to_string()
 }
 
-fn io_err(path: &Path, e: std::io::Error) -> AppError {
-    AppError::Io { path: path.display().to_string(), message: e.to_string() }
+fn io_err(path: &Path, e: std::io::Error) -> Error {
+    Error::Io { path: path.display().to_string(), message: e.to_string() }
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::app::{AppError, ExitStatus, Io};
+use crate::error::{Error, ExitStatus, Io};
 
 /// The starter config. Settings that are commented out show the key and an example value.
 pub const CONFIG: &str = r#"# tollgate configuration (written by `tollgate init`). Command-line flags override these keys.
@@ -141,10 +141,10 @@ pub const FILES: [(&str, &str); 3] =
 
 /// Write the starter files at the root of the repository containing `cwd` (or in `cwd` outside a
 /// repository). Nothing is written when any of them exists.
-pub fn run(cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, AppError> {
+pub fn run(cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
     let root = crate::source::git::find_repo_root(cwd).unwrap_or_else(|| cwd.to_path_buf());
     if root.join("HEAD").is_file() && root.join("objects").is_dir() && !root.join(".git").exists() {
-        return Err(AppError::Usage(format!("{} is a bare repository: it has no working tree", root.display())));
+        return Err(Error::Usage(format!("{} is a bare repository: it has no working tree", root.display())));
     }
     let shown = |rel: &str| {
         let p = root.join(rel);
@@ -157,7 +157,7 @@ pub fn run(cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, AppError> {
         .map(|(rel, _)| shown(rel))
         .collect();
     if !existing.is_empty() {
-        return Err(AppError::Usage(format!(
+        return Err(Error::Usage(format!(
             "not overwriting {}; nothing was written (move them away to start over)",
             existing.join(", ")
         )));
@@ -166,13 +166,13 @@ pub fn run(cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, AppError> {
     for (rel, _) in FILES {
         let dir = Path::new(rel).parent().unwrap_or(Path::new(""));
         crate::confine::walk_dirs(&root, dir, false)
-            .map_err(|why| AppError::Usage(format!("not writing {}: {why}; nothing was written", shown(rel))))?;
+            .map_err(|why| Error::Usage(format!("not writing {}: {why}; nothing was written", shown(rel))))?;
     }
     let mut written = String::new();
     for (rel, content) in FILES {
         let p = root.join(rel);
         let dir = Path::new(rel).parent().unwrap_or(Path::new(""));
-        crate::confine::walk_dirs(&root, dir, true).map_err(AppError::Usage)?;
+        crate::confine::walk_dirs(&root, dir, true).map_err(Error::Usage)?;
         let mut f = crate::confine::create_fresh(&p, false, 0o644).map_err(|e| io_err(&p, e))?;
         f.write_all(content.as_bytes()).map_err(|e| io_err(&p, e))?;
         written.push_str(&format!("wrote {}\n", shown(rel)));
@@ -185,8 +185,8 @@ pub fn run(cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, AppError> {
     Ok(ExitStatus::Pass)
 }
 
-fn io_err(path: &Path, e: std::io::Error) -> AppError {
-    AppError::Io { path: path.display().to_string(), message: e.to_string() }
+fn io_err(path: &Path, e: std::io::Error) -> Error {
+    Error::Io { path: path.display().to_string(), message: e.to_string() }
 }
 
 #[cfg(test)]

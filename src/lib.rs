@@ -13,6 +13,8 @@ pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod confine;
+pub mod error;
+pub mod escape;
 pub mod finding;
 pub mod hook;
 pub mod init;

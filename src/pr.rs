@@ -17,10 +17,11 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::app::{self, AppError, Evaluated};
+use crate::app::{self, Evaluated};
 use crate::cli::CheckArgs;
 use crate::config::{self, Config};
 use crate::confine::normalize;
+use crate::error::Error;
 use crate::finding::{self, Finding, Origin, Severity};
 use crate::policy::PolicySet;
 use crate::report::ChangedLines;
@@ -98,10 +99,10 @@ pub(crate) struct Pr {
 impl Pr {
     /// Resolve head and `--base` in the repository at `root` and find their merge-base. Unknown
     /// revisions, unrelated histories and a shallow clone that lacks the merge-base are errors.
-    pub fn open(args: &CheckArgs, root: &Path) -> Result<Pr, AppError> {
+    pub fn open(args: &CheckArgs, root: &Path) -> Result<Pr, Error> {
         let base_rev = args.base.clone().unwrap_or_default();
         if args.paths.iter().any(|p| p == "-") {
-            return Err(AppError::Usage("--base compares two commits; it cannot check `-` (stdin)".into()));
+            return Err(Error::Usage("--base compares two commits; it cannot check `-` (stdin)".into()));
         }
         let head_rev = args.rev.clone().unwrap_or_else(|| "HEAD".into());
         let merge_base = git::merge_base(root, &base_rev, &head_rev).map_err(|e| unknown_rev_hint(e, &base_rev))?;
@@ -167,21 +168,21 @@ impl Pr {
     }
 
     /// Add where the gate came from to an error about the gate's files.
-    pub fn gate_error(&self, e: AppError) -> AppError {
+    pub fn gate_error(&self, e: Error) -> Error {
         let how = match self.trust {
             Trust::MergeBase => "in PR mode the policies, data and config inside the repository are read from the merge-base, \
                                  so that a change cannot weaken the gate that judges it; commit them to the base branch first, \
                                  or pass --policy-from head to read them from head's commit",
             Trust::Head => "--policy-from head: the policies, data and config inside the repository are read from head's commit",
         };
-        AppError::Gate { error: Box::new(e), note: format!("read from {}; {how}", self.trusted_name()) }
+        Error::Gate { error: Box::new(e), note: format!("read from {}; {how}", self.trusted_name()) }
     }
 
     /// `.tollgate.yaml` (or `--config FILE`) from the trusted commit, and whether it is part of
     /// the repository (its paths are then confined, see [`Config::confine`]). A missing
     /// `.tollgate.yaml` means defaults (a base that predates it); a missing `--config FILE` is an
     /// error. A config file outside the repository is read from disk.
-    pub fn config(&self, args: &CheckArgs, cwd: &Path) -> Result<(Config, bool), AppError> {
+    pub fn config(&self, args: &CheckArgs, cwd: &Path) -> Result<(Config, bool), Error> {
         let (rel, explicit) = match &args.config {
             None => (CONFIG_FILE.to_string(), false),
             Some(p) => {
@@ -190,7 +191,7 @@ impl Pr {
                     Some(rel) => (rel, true),
                     None => {
                         let text = std::fs::read_to_string(&abs)
-                            .map_err(|e| AppError::Io { path: abs.display().to_string(), message: e.to_string() })?;
+                            .map_err(|e| Error::Io { path: abs.display().to_string(), message: e.to_string() })?;
                         return Ok((config::parse(&abs.display().to_string(), &text)?, false));
                     }
                 }
@@ -201,8 +202,9 @@ impl Pr {
         let cfg = match bytes {
             Some(b) => config::parse(&rel, &String::from_utf8_lossy(&b)).map_err(|e| self.gate_error(e.into()))?,
             None if explicit => {
-                return Err(self
-                    .gate_error(AppError::Usage(format!("--config {rel}: no such file in {}", self.trusted_short()))))
+                return Err(
+                    self.gate_error(Error::Usage(format!("--config {rel}: no such file in {}", self.trusted_short())))
+                )
             }
             None => Config::default(),
         };
@@ -244,7 +246,7 @@ impl Pr {
         cwd: &Path,
         exts: &[&str],
         skip: Option<&str>,
-    ) -> Result<Vec<(String, Vec<u8>)>, AppError> {
+    ) -> Result<Vec<(String, Vec<u8>)>, Error> {
         let Some(rel) = self.in_repo(p) else { return app::read_disk_files(p, cwd, exts, skip) };
         let kind = if exts.contains(&"rego") { "policy" } else { "data" };
         let g = GatePath {
@@ -258,12 +260,12 @@ impl Pr {
         files.ok_or_else(|| {
             let flag = if kind == "policy" { "-p" } else { "--data" };
             let shown = p.strip_prefix(cwd).unwrap_or(p).display().to_string();
-            AppError::Usage(format!("{flag} {shown}: no such file or directory in {}", self.trusted_short()))
+            Error::Usage(format!("{flag} {shown}: no such file or directory in {}", self.trusted_short()))
         })
     }
 
     /// A `file-schemas` schema file (repo-relative) from the trusted commit (`None`: not there).
-    pub fn read_gate_file(&self, rel: &str) -> Result<Option<Vec<u8>>, AppError> {
+    pub fn read_gate_file(&self, rel: &str) -> Result<Option<Vec<u8>>, Error> {
         self.track(GatePath { kind: "schema", path: rel.to_string(), exts: Vec::new(), skip: None });
         Ok(git::read_blob_at(&self.root, self.trusted(), rel)?)
     }
@@ -286,14 +288,14 @@ impl Pr {
         want_snippets: bool,
         settle: &dyn Fn(&mut Vec<Finding>),
         lap: &mut dyn FnMut(&str, String),
-    ) -> Result<Evaluated, AppError> {
+    ) -> Result<Evaluated, Error> {
         let root = &self.root;
         // A PATH that names nothing on either side is a mistake, not a pass.
         // (`.` or the root itself is the whole tree.)
         for p in prefixes.iter().filter_map(|p| crate::source::filter::scoped_prefix(p)) {
             let missing = |rev: &str| matches!(git::read_blob_at(root, rev, p), Ok(None));
             if missing(&self.head) && missing(&self.merge_base) {
-                return Err(AppError::Usage(format!(
+                return Err(Error::Usage(format!(
                     "{p}: no such file or directory in `{}` or its merge-base",
                     self.head_rev
                 )));
@@ -493,13 +495,13 @@ fn split_lines(b: &[u8]) -> Vec<&[u8]> {
 }
 
 /// `--base` that names nothing: say which flag, and that CI checkouts often lack the base branch.
-fn unknown_rev_hint(e: SourceError, base_rev: &str) -> AppError {
+fn unknown_rev_hint(e: SourceError, base_rev: &str) -> Error {
     match e {
-        SourceError::UnknownRev { rev, message } if rev == base_rev => AppError::Usage(format!(
+        SourceError::UnknownRev { rev, message } if rev == base_rev => Error::Usage(format!(
             "--base: unknown revision `{rev}`: {message}; is the base branch fetched? (in CI: `git fetch origin <branch>`, \
              or `fetch-depth: 0` in actions/checkout)"
         )),
-        SourceError::UnknownRev { rev, message } => AppError::Usage(format!("--rev: unknown revision `{rev}`: {message}")),
+        SourceError::UnknownRev { rev, message } => Error::Usage(format!("--rev: unknown revision `{rev}`: {message}")),
         other => other.into(),
     }
 }

@@ -52,9 +52,7 @@ pub fn today_checked() -> Result<String, String> {
 fn today_from(var: Result<String, std::env::VarError>) -> Result<String, String> {
     match var {
         Ok(t) if valid_date(&t) => Ok(t),
-        Ok(t) => {
-            Err(format!("TOLLGATE_TODAY=`{}` is not a calendar date (YYYY-MM-DD)", crate::report::escape::visible(&t)))
-        }
+        Ok(t) => Err(format!("TOLLGATE_TODAY=`{}` is not a calendar date (YYYY-MM-DD)", crate::escape::visible(&t))),
         Err(std::env::VarError::NotUnicode(_)) => Err("TOLLGATE_TODAY is not a calendar date (YYYY-MM-DD)".into()),
         Err(std::env::VarError::NotPresent) => Ok(clock_date()),
     }

@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use regorus::Value;
+use tollgate::escape;
 use tollgate::finding::{Finding, Origin, Severity};
 use tollgate::manifest::span::PathSeg;
 use tollgate::manifest::{self, Limits};
-use tollgate::report::{self, escape, Format, Outcome, RenderContext};
+use tollgate::report::{self, Format, Outcome, RenderContext};
 use tollgate::source::SourceFile;
 
 /// Nodes of one document whose locations are checked (a bound, so a huge input stays fast).

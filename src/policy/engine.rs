@@ -45,18 +45,7 @@ pub struct Selection {
     pub limits: Limits,
 }
 
-/// Tool failures while loading policies (exit 2).
-#[derive(Debug, thiserror::Error)]
-pub enum PolicyError {
-    #[error("Rego compile error:\n{0}")]
-    Compile(String),
-    #[error("{path}:{line}: {message}")]
-    Metadata { path: String, line: usize, message: String },
-    #[error("invalid --namespace glob: {0}")]
-    Glob(String),
-    #[error("{0}")]
-    Data(String),
-}
+pub use crate::error::PolicyError;
 
 #[derive(Debug, Clone)]
 struct RuleRef {

@@ -274,9 +274,9 @@ fn plural(n: usize, word: &str) -> String {
 }
 
 /// Text from a policy's METADATA or a finding, with its control and bidirectional characters in
-/// their visible form (see [`super::escape`]).
+/// their visible form (see [`crate::escape`]).
 fn clean(s: &str) -> std::borrow::Cow<'_, str> {
-    super::escape::visible(s)
+    crate::escape::visible(s)
 }
 
 impl Compliance {

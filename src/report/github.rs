@@ -6,13 +6,14 @@
 //! command early or start a new one: in the message `%` and LF become `%25` and `%0A`; in
 //! property values `:` and `,` also become `%3A` and `%2C`. Before that, every other control and
 //! bidirectional character (a CR, ESC, U+009B, U+202E, …) is put in its visible form (`\r`,
-//! `\u{1b}`, see [`super::escape`]): the runner decodes only those five sequences and would pass
+//! `\u{1b}`, see [`crate::escape`]): the runner decodes only those five sequences and would pass
 //! the rest raw into the annotation and the log. A line break is `\n` or `\r\n`.
 //!
 //! GitHub shows only the first 10 annotations of each type per step, so with a set of changed lines
 //! (PR mode) the findings on those lines come first; otherwise the report order is kept.
 
-use super::{escape, markdown, Outcome, RenderContext};
+use super::{markdown, Outcome, RenderContext};
+use crate::escape;
 use crate::finding::{Finding, Severity};
 
 /// Escape workflow-command data (the message): unsafe characters but line breaks in their visible

@@ -16,8 +16,8 @@ use miette::{
     SourceSpan, SpanContents,
 };
 
-use super::escape;
 use super::Outcome;
+use crate::escape;
 use crate::finding::{Finding, Region, Severity};
 use crate::manifest::span::FileText;
 

@@ -13,7 +13,8 @@ use serde::ser::Error as _;
 use serde::Serialize;
 use serde_json::ser::{Formatter, PrettyFormatter};
 
-use super::{escape, Outcome, Summary};
+use super::{Outcome, Summary};
+use crate::escape;
 use crate::finding::{Finding, Origin, Resource, Suppression};
 
 #[derive(Serialize)]

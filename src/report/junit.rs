@@ -13,13 +13,14 @@ use std::collections::BTreeMap;
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
-use super::{escape, Outcome};
+use super::Outcome;
+use crate::escape;
 use crate::finding::{Finding, Severity};
 
 /// Text for XML 1.0, which cannot carry most C0 controls or U+FFFE/U+FFFF at all (not even as
 /// character references): line breaks (`\n`, `\r\n`) and tabs stay, every other control,
 /// bidirectional or non-XML character shows in its visible form (`\r`, `\u{1b}`, see
-/// [`super::escape`]), so the report is well-formed and no raw control reaches a CI log or page.
+/// [`crate::escape`]), so the report is well-formed and no raw control reaches a CI log or page.
 fn xml_text(s: &str) -> String {
     let lines = s.replace("\r\n", "\n");
     let mut out = String::with_capacity(lines.len());

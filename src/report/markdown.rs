@@ -23,7 +23,7 @@ const WJ: char = '\u{2060}';
 /// with a meaning in GitHub Flavored Markdown is backslash-escaped; `&`, `<` and `>` become
 /// entities; line breaks (`\n`, `\r\n`, `\r`) become `<br>` and tabs spaces; every other control
 /// and bidirectional character shows in its visible form (`\u{1b}`, `\u{202e}`, see
-/// [`super::escape`]); a word joiner follows `@` and `#` so no mention or issue link is made.
+/// [`crate::escape`]); a word joiner follows `@` and `#` so no mention or issue link is made.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     let mut chars = s.chars().peekable();
@@ -52,9 +52,9 @@ pub fn escape(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if super::escape::is_unsafe(c) => {
+            c if crate::escape::is_unsafe(c) => {
                 let mut v = String::new();
-                super::escape::push_visible(&mut v, c);
+                crate::escape::push_visible(&mut v, c);
                 // `\u{1b}` as Markdown: `\\u\{1b\}`.
                 for ch in v.chars() {
                     if ch.is_ascii_punctuation() {
@@ -275,9 +275,7 @@ mod tests {
         assert_eq!(escape("@admins #12"), "@\u{2060}admins \\#\u{2060}12");
         assert_eq!(escape("https://x"), "https\\://x");
         assert_eq!(escape("a\u{7}b\u{202E}c\u{9b}"), r"a\\u\{7\}b\\u\{202e\}c\\u\{9b\}");
-        assert!(!escape("\u{1b}]8;;x\u{7}\u{2028}\u{feff}\u{200e}\u{0}\u{7f}")
-            .chars()
-            .any(super::super::escape::is_unsafe));
+        assert!(!escape("\u{1b}]8;;x\u{7}\u{2028}\u{feff}\u{200e}\u{0}\u{7f}").chars().any(crate::escape::is_unsafe));
         assert_eq!(escape("ünïcödé ✓"), "ünïcödé ✓");
         // Nothing that starts a tag, an entity, a cell or a line survives unescaped.
         let hostile = "x | y\n# h\n<img src=x onerror=alert(1)>\n[l](javascript:alert(1)) ![i](u) ]]> `c` *b* _i_";

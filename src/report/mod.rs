@@ -2,7 +2,6 @@
 //! [`RenderContext`] (colour, the lines a pull request changed, where links point).
 
 pub mod compliance;
-pub mod escape;
 pub mod github;
 pub mod human;
 pub mod json;

@@ -89,19 +89,4 @@ pub struct Discovered {
     pub skipped: Vec<Skipped>,
 }
 
-/// Tool failures while discovering (not findings): unknown rev, not a repository, I/O.
-#[derive(Debug, thiserror::Error)]
-pub enum SourceError {
-    #[error("not a git repository (or any parent up to the filesystem root): {0}")]
-    NotARepository(String),
-    #[error("unknown revision `{rev}`: {message}")]
-    UnknownRev { rev: String, message: String },
-    #[error("git error: {0}")]
-    Git(String),
-    /// PR mode: the two commits have no common ancestor in this repository (a shallow clone, or
-    /// unrelated histories); the message says which and what to do.
-    #[error("{0}")]
-    NoMergeBase(String),
-    #[error("{path}: {message}")]
-    Io { path: String, message: String },
-}
+pub use crate::error::SourceError;

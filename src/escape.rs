@@ -11,7 +11,7 @@
 //!   writes, `\n`, `\r`, `\t` or `\u{1b}` (Rust's notation; `\u{202e}` for the right-to-left
 //!   override), keeping only the line breaks and tabs the format itself uses;
 //! - `-o json`, `-o sarif`: the JSON escape `\u001b` (lossless: a JSON reader gets the text
-//!   back), see [`crate::report::json::to_string_pretty`].
+//!   back), see `report::json::to_string_pretty`.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -72,6 +72,31 @@ pub fn visible_keeping(s: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `text` with its lines kept and every other unsafe character in its visible form, for the
+/// messages made of several lines on purpose (a Rego error: position, source line, caret,
+/// message). What such a message quotes can carry line breaks of its own (regorus puts a value
+/// into some errors raw), so a line that would read as a GitHub Actions workflow command
+/// (`::name::…` after leading spaces, which the runner skips) shows its first `:` as `\u{3a}`.
+pub fn visible_lines(text: &str) -> String {
+    let text = visible_keeping(text, |c| c == '\n');
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let body = line.trim_start();
+        match body.strip_prefix(':').filter(|rest| rest.starts_with(':')) {
+            Some(rest) => {
+                out.push_str(&line[..line.len() - body.len()]);
+                out.push_str("\\u{3a}");
+                out.push_str(rest);
+            }
+            None => out.push_str(line),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,5 +129,16 @@ mod tests {
         // No unsafe character survives any input.
         let all: String = (0u32..0x3000).filter_map(char::from_u32).chain(['\u{FEFF}']).collect();
         assert!(!visible(&all).chars().any(is_unsafe));
+    }
+
+    #[test]
+    fn kept_lines_never_read_as_workflow_commands() {
+        assert_eq!(visible_lines("a\n  |\n2 | x\u{1b}[1m"), "a\n  |\n2 | x\\u{1b}[1m");
+        assert_eq!(
+            visible_lines("error: bad\n::error::x\n   ::set-output name=a::b"),
+            "error: bad\n\\u{3a}:error::x\n   \\u{3a}:set-output name=a::b"
+        );
+        assert_eq!(visible_lines(":: not\n: x\n::"), "\\u{3a}: not\n: x\n\\u{3a}:");
+        assert_eq!(visible_lines("x\r\n::a"), "x\\r\n\\u{3a}:a");
     }
 }

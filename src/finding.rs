@@ -105,9 +105,47 @@ pub struct Region {
 /// Why a finding does not block.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Suppression {
-    pub kind: String,
+    pub kind: SuppressionKind,
     pub reason: Option<String>,
     pub expires: Option<String>,
+}
+
+/// Where a suppression is written. The reports name both waivers `waiver` (DESIGN.md §4); SARIF
+/// tells them apart (`inSource` for the annotation, `external` for the rest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SuppressionKind {
+    /// A `tollgate.dev/waive` annotation on the resource itself.
+    InlineWaiver,
+    /// A `waivers:` entry of `.tollgate.yaml`.
+    ConfigWaiver,
+    /// A policy's `exception` rule (conftest's convention).
+    Exception,
+}
+
+impl SuppressionKind {
+    /// The `kind` of the reports: `waiver` or `exception`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuppressionKind::InlineWaiver | SuppressionKind::ConfigWaiver => "waiver",
+            SuppressionKind::Exception => "exception",
+        }
+    }
+
+    pub fn is_waiver(self) -> bool {
+        matches!(self, SuppressionKind::InlineWaiver | SuppressionKind::ConfigWaiver)
+    }
+}
+
+impl std::fmt::Display for SuppressionKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for SuppressionKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }
 
 /// One finding.

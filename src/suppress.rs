@@ -8,7 +8,7 @@
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regorus::Value;
 
-use crate::finding::{Finding, Origin, Region, Severity, Suppression};
+use crate::finding::{Finding, Origin, Region, Severity, Suppression, SuppressionKind};
 use crate::manifest::span::PathSeg;
 use crate::manifest::Document;
 
@@ -193,7 +193,7 @@ pub fn apply_inline(doc: &Document, findings: &mut [Finding], today: &str) -> Ve
             matched += 1;
             if !expired {
                 f.suppressed = Some(Suppression {
-                    kind: "waiver".into(),
+                    kind: SuppressionKind::InlineWaiver,
                     reason: Some(w.reason.clone()),
                     expires: w.expires.clone(),
                 });
@@ -249,14 +249,20 @@ fn resource_names(f: &Finding) -> Vec<String> {
 /// does not have for the same finding (same fingerprint, reason and expiry): the change adds a
 /// waiver, renews one or waives a finding it introduces. A warning, or an error with `forbid`.
 pub fn new_waivers(head: &[Finding], base: &[Finding], forbid: bool) -> Vec<Finding> {
-    let waived = |f: &Finding| f.suppressed.as_ref().filter(|s| s.kind == "waiver").cloned();
-    let known: std::collections::HashSet<(&str, Suppression)> =
-        base.iter().filter_map(|f| waived(f).map(|s| (f.fingerprint.as_str(), s))).collect();
+    fn waived(f: &Finding) -> Option<&Suppression> {
+        f.suppressed.as_ref().filter(|s| s.kind.is_waiver())
+    }
+    // A waiver moved between the annotation and `.tollgate.yaml` with its reason and expiry is
+    // not a new one.
+    fn key<'a>(f: &'a Finding, s: &'a Suppression) -> (&'a str, Option<&'a str>, Option<&'a str>) {
+        (f.fingerprint.as_str(), s.reason.as_deref(), s.expires.as_deref())
+    }
+    let known: std::collections::HashSet<_> = base.iter().filter_map(|f| waived(f).map(|s| key(f, s))).collect();
     let severity = if forbid { Severity::Error } else { Severity::Warning };
     let mut out = Vec::new();
     for f in head {
         let Some(s) = waived(f) else { continue };
-        if known.contains(&(f.fingerprint.as_str(), s.clone())) {
+        if known.contains(&key(f, s)) {
             continue;
         }
         let expires = s.expires.as_deref().map(|e| format!(", expires {e}")).unwrap_or_default();
@@ -322,7 +328,7 @@ pub fn apply_config(waivers: &[ConfigWaiver], findings: &mut [Finding], today: &
             matched += 1;
             if !expired {
                 f.suppressed = Some(Suppression {
-                    kind: "waiver".into(),
+                    kind: SuppressionKind::ConfigWaiver,
                     reason: Some(w.reason.clone()),
                     expires: Some(w.expires.clone()),
                 });

@@ -18,7 +18,9 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tollgate::finding::{self, FailOn, Finding, Origin, Region, Resource, Risk, Severity, Suppression};
+use tollgate::finding::{
+    self, FailOn, Finding, Origin, Region, Resource, Risk, Severity, Suppression, SuppressionKind,
+};
 use tollgate::report::{self, github, markdown, sarif, Format, Outcome, RenderContext};
 
 // ---------------------------------------------------------------------------------------------
@@ -94,7 +96,7 @@ fn sample() -> Outcome {
         None,
     );
     suppressed.suppressed = Some(Suppression {
-        kind: "waiver".into(),
+        kind: SuppressionKind::ConfigWaiver,
         reason: Some("ticket ]]> <b>SEC-1</b> | ok".into()),
         expires: Some("2030-01-01".into()),
     });
@@ -947,7 +949,11 @@ fn findings_of(report: &Value) -> Vec<Finding> {
             g.risk = f["risk"].as_str().and_then(Risk::parse);
             g.new = f["new"].as_bool().unwrap_or(true);
             g.suppressed = f["suppressed"].as_object().map(|o| Suppression {
-                kind: o.get("kind").and_then(Value::as_str).unwrap_or("").into(),
+                // The JSON report names both waivers `waiver`; these runs have no annotation waiver.
+                kind: match o.get("kind").and_then(Value::as_str) {
+                    Some("exception") => SuppressionKind::Exception,
+                    _ => SuppressionKind::ConfigWaiver,
+                },
                 reason: o.get("reason").and_then(Value::as_str).map(String::from),
                 expires: o.get("expires").and_then(Value::as_str).map(String::from),
             });

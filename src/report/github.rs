@@ -172,7 +172,11 @@ mod tests {
         let mut c = finding("b.yaml", 1, 1, "b1");
         c.severity = Severity::Warning;
         let mut d = finding("b.yaml", 2, 2, "b2");
-        d.suppressed = Some(crate::finding::Suppression { kind: "exception".into(), reason: None, expires: None });
+        d.suppressed = Some(crate::finding::Suppression {
+            kind: crate::finding::SuppressionKind::Exception,
+            reason: None,
+            expires: None,
+        });
         let outcome = Outcome { findings: vec![a, b, c, d], ..Default::default() };
         let msgs = |ctx: &RenderContext| -> Vec<String> {
             render(&outcome, ctx).lines().map(|l| l.rsplit("::").next().unwrap_or("").to_string()).collect()

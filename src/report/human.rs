@@ -224,7 +224,7 @@ impl Diagnostic for Diag<'_> {
             code.push_str(&format!(" ({})", r.as_str()));
         }
         if let Some(s) = &self.f.suppressed {
-            code.push_str(&format!(" [suppressed: {}]", clean(&s.kind)));
+            code.push_str(&format!(" [suppressed: {}]", clean(s.kind.as_str())));
         }
         Some(Box::new(code))
     }

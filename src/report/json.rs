@@ -182,7 +182,7 @@ pub fn render_parts(outcome: &Outcome, compliance: Option<&serde_json::Value>) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Region, Severity};
+    use crate::finding::{Region, Severity, SuppressionKind};
 
     fn outcome(n: usize) -> Outcome {
         let findings = (0..n)
@@ -207,8 +207,11 @@ mod tests {
                     Some(Resource { kind: Some("Pod".into()), name: Some(format!("p{i}")), ..Default::default() }),
                 );
                 if i % 7 == 0 {
-                    f.suppressed =
-                        Some(Suppression { kind: "waiver".into(), reason: Some("why".into()), expires: None });
+                    f.suppressed = Some(Suppression {
+                        kind: SuppressionKind::ConfigWaiver,
+                        reason: Some("why".into()),
+                        expires: None,
+                    });
                 }
                 f
             })

@@ -251,7 +251,7 @@ pub fn render(outcome: &Outcome, ctx: &RenderContext) -> String {
                     "| {} | {} | {} | {} | {} |\n",
                     rule_cell(f),
                     location(f, ctx),
-                    s.map(|s| cell(&s.kind)).unwrap_or_default(),
+                    s.map(|s| cell(s.kind.as_str())).unwrap_or_default(),
                     s.and_then(|s| s.reason.as_deref()).map(cell).unwrap_or_else(|| "—".into()),
                     s.and_then(|s| s.expires.as_deref()).map(cell).unwrap_or_else(|| "—".into()),
                 )

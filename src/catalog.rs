@@ -16,6 +16,7 @@ use crate::manifest::Document;
 use crate::policy::builtin;
 use crate::policy::metadata::{self, Metadata, Scope};
 use crate::report::compliance::{self, ControlRef};
+use crate::text::edit_distance;
 
 /// A parameter a check reads from `data.tollgate.params.<name>`.
 #[derive(Debug, Clone)]
@@ -176,22 +177,6 @@ fn strings(v: &Json) -> Vec<String> {
     }
 }
 
-/// Edit distance (insertions, deletions, substitutions), for "did you mean" on check ids and
-/// `.tollgate.yaml` keys.
-pub(crate) fn levenshtein(a: &str, b: &str) -> usize {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for i in 1..=a.len() {
-        let mut cur = vec![i; b.len() + 1];
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 impl Catalog {
     /// The embedded library's catalogue (parsed once). An invalid METADATA block in the library
     /// is a build defect; it is reported as an error, not a panic.
@@ -277,7 +262,7 @@ impl Catalog {
         let mut scored: Vec<(usize, &str)> = self
             .entries
             .iter()
-            .map(|e| (levenshtein(&q, &norm(&e.id)).min(levenshtein(&q, &norm(e.slug()))), e.id.as_str()))
+            .map(|e| (edit_distance(&q, &norm(&e.id)).min(edit_distance(&q, &norm(e.slug()))), e.id.as_str()))
             .collect();
         scored.sort();
         // Within half the query's length, and no further than two edits beyond the best.

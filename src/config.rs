@@ -267,7 +267,7 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
             _ => {
                 let hint = KEYS
                     .iter()
-                    .find(|k| crate::catalog::levenshtein(k, &key) <= 2)
+                    .find(|k| crate::text::edit_distance(k, &key) <= 2)
                     .map(|k| format!(" (did you mean `{k}`?)"))
                     .unwrap_or_default();
                 return Err(ConfigError {

@@ -611,7 +611,7 @@ fn skipped_findings(d: &Discovered) -> Vec<Finding> {
         .iter()
         .map(|s| {
             let severity = if s.is_error() { Severity::Error } else { Severity::Note };
-            Finding::new(s.rule(), severity, s.message(), Origin::Gate, Some(s.path.clone()), None, "", None, None)
+            Finding::builder(s.rule(), severity, s.message(), Origin::Gate).file(s.path.clone()).build()
         })
         .collect()
 }

@@ -8,7 +8,7 @@
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regorus::Value;
 
-use crate::finding::{Finding, Origin, Region, Severity, Suppression, SuppressionKind};
+use crate::finding::{Finding, FindingBuilder, Origin, Region, Severity, Suppression, SuppressionKind};
 use crate::manifest::span::PathSeg;
 use crate::manifest::Document;
 
@@ -110,16 +110,33 @@ fn gate(
     resource: Option<crate::finding::Resource>,
     pointer: &str,
 ) -> Finding {
-    let mut f = Finding::new(rule, severity, message, Origin::Gate, file, None, pointer, region, resource);
-    f.help = Some(match rule {
-        "gate/expired-waiver" => "fix the finding, or renew the waiver with a new reason and expiry date".into(),
-        "gate/unused-waiver" => "remove the waiver: nothing it names is reported any more".into(),
+    gate_builder(rule, severity, message, file, region, resource, pointer).build()
+}
+
+/// A gate finding about a waiver, with the help its rule gives.
+fn gate_builder(
+    rule: &str,
+    severity: Severity,
+    message: String,
+    file: Option<String>,
+    region: Option<Region>,
+    resource: Option<crate::finding::Resource>,
+    pointer: &str,
+) -> FindingBuilder {
+    let help = match rule {
+        "gate/expired-waiver" => "fix the finding, or renew the waiver with a new reason and expiry date",
+        "gate/unused-waiver" => "remove the waiver: nothing it names is reported any more",
         "gate/new-waiver" => {
-            "a waiver added by a change is reviewed like a change to the gate: fix the finding instead, or have the waiver approved".into()
+            "a waiver added by a change is reviewed like a change to the gate: fix the finding instead, or have the waiver approved"
         }
-        _ => "write waivers as `<rule>=<reason>; expires=YYYY-MM-DD`".into(),
-    });
-    f
+        _ => "write waivers as `<rule>=<reason>; expires=YYYY-MM-DD`",
+    };
+    Finding::builder(rule, severity, message, Origin::Gate)
+        .file(file)
+        .pointer(pointer)
+        .region(region)
+        .resource(resource)
+        .help(help.to_string())
 }
 
 /// One parsed annotation line.
@@ -266,7 +283,7 @@ pub fn new_waivers(head: &[Finding], base: &[Finding], forbid: bool) -> Vec<Find
             continue;
         }
         let expires = s.expires.as_deref().map(|e| format!(", expires {e}")).unwrap_or_default();
-        let mut g = gate(
+        let mut g = gate_builder(
             "gate/new-waiver",
             severity,
             format!(
@@ -279,9 +296,11 @@ pub fn new_waivers(head: &[Finding], base: &[Finding], forbid: bool) -> Vec<Find
             f.region,
             f.resource.clone(),
             &f.pointer,
-        );
+        )
+        .title("Waiver added by this change".to_string())
+        .build();
+        // Placed on the waived finding's document, which was left out of the fingerprint.
         g.document = f.document;
-        g.title = Some("Waiver added by this change".into());
         out.push(g);
     }
     out

@@ -55,9 +55,14 @@ fn mk(
     res: Option<Resource>,
     risk: Option<Risk>,
 ) -> Finding {
-    let mut f = Finding::new(rule, sev, msg, Origin::Policy, file.map(String::from), doc, "/spec", reg, res);
-    f.risk = risk;
-    f
+    Finding::builder(rule, sev, msg, Origin::Policy)
+        .file(file.map(String::from))
+        .document(doc)
+        .pointer("/spec")
+        .region(reg)
+        .resource(res)
+        .risk(risk)
+        .build()
 }
 
 fn sample() -> Outcome {
@@ -934,17 +939,18 @@ fn findings_of(report: &Value) -> Vec<Finding> {
                 Some("warning") => Severity::Warning,
                 _ => Severity::Note,
             };
-            let mut g = Finding::new(
+            let mut g = Finding::builder(
                 f["rule"].as_str().unwrap_or(""),
                 sev,
                 f["message"].as_str().unwrap_or(""),
                 Origin::Policy,
-                s("file"),
-                f["document"].as_u64().map(|d| d as usize),
-                f["pointer"].as_str().unwrap_or(""),
-                reg,
-                res,
-            );
+            )
+            .file(s("file"))
+            .document(f["document"].as_u64().map(|d| d as usize))
+            .pointer(f["pointer"].as_str().unwrap_or(""))
+            .region(reg)
+            .resource(res)
+            .build();
             g.fingerprint = s("fingerprint").unwrap_or_default();
             g.risk = f["risk"].as_str().and_then(Risk::parse);
             g.new = f["new"].as_bool().unwrap_or(true);

@@ -389,7 +389,7 @@ mod tests {
     fn build_counts_checks_and_suppressed_findings() {
         use crate::finding::{Severity, Suppression, SuppressionKind};
         let finding = |rule: &str, msg: &str| {
-            Finding::new(rule, Severity::Error, msg, Origin::Policy, Some("a.yaml".into()), Some(0), "", None, None)
+            Finding::builder(rule, Severity::Error, msg, Origin::Policy).file("a.yaml".to_string()).document(0).build()
         };
         let mut waived = finding("k8s/b", "waived");
         waived.suppressed = Some(Suppression { kind: SuppressionKind::ConfigWaiver, reason: None, expires: None });

@@ -112,17 +112,12 @@ mod tests {
 
     fn finding(file: &str, line: u32, end_line: u32, message: &str) -> Finding {
         let region = Region { line, column: 5, end_line, end_column: 12, start_byte: 0, end_byte: 0 };
-        Finding::new(
-            "acme/x",
-            Severity::Error,
-            message,
-            Origin::Policy,
-            Some(file.into()),
-            Some(0),
-            "/spec",
-            Some(region),
-            None,
-        )
+        Finding::builder("acme/x", Severity::Error, message, Origin::Policy)
+            .file(file.to_string())
+            .document(0)
+            .pointer("/spec")
+            .region(region)
+            .build()
     }
 
     #[test]

@@ -194,17 +194,13 @@ mod tests {
     fn f(rule: &str, sev: Severity, name: &str, message: &str) -> Finding {
         let region = Region { line: 4, column: 3, end_line: 4, end_column: 9, start_byte: 0, end_byte: 0 };
         let res = Resource { kind: Some("Pod".into()), name: Some(name.into()), ..Default::default() };
-        Finding::new(
-            rule,
-            sev,
-            message,
-            Origin::Policy,
-            Some("a.yaml".into()),
-            Some(0),
-            "/spec",
-            Some(region),
-            Some(res),
-        )
+        Finding::builder(rule, sev, message, Origin::Policy)
+            .file("a.yaml".to_string())
+            .document(0)
+            .pointer("/spec")
+            .region(region)
+            .resource(res)
+            .build()
     }
 
     #[test]

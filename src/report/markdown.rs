@@ -292,17 +292,11 @@ mod tests {
         let f = |msg: String, line: u32| {
             let r =
                 crate::finding::Region { line, column: 1, end_line: line, end_column: 2, start_byte: 0, end_byte: 0 };
-            Finding::new(
-                "r",
-                Severity::Error,
-                msg,
-                crate::finding::Origin::Policy,
-                Some("a.yaml".into()),
-                Some(0),
-                "",
-                Some(r),
-                None,
-            )
+            Finding::builder("r", Severity::Error, msg, crate::finding::Origin::Policy)
+                .file("a.yaml".to_string())
+                .document(0)
+                .region(r)
+                .build()
         };
         let outcome =
             Outcome { findings: vec![f("a".repeat(100_000), 1), f("second".into(), 2)], ..Default::default() };

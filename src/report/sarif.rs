@@ -453,10 +453,13 @@ mod tests {
 
     fn f(rule: &str, sev: Severity, risk: Option<Risk>, line: u32) -> Finding {
         let region = Region { line, column: 3, end_line: line, end_column: 9, start_byte: 0, end_byte: 0 };
-        let mut f =
-            Finding::new(rule, sev, "m", Origin::Policy, Some("a.yaml".into()), Some(0), "/spec", Some(region), None);
-        f.risk = risk;
-        f
+        Finding::builder(rule, sev, "m", Origin::Policy)
+            .file("a.yaml".to_string())
+            .document(0)
+            .pointer("/spec")
+            .region(region)
+            .risk(risk)
+            .build()
     }
 
     fn parse(s: &str) -> serde_json::Value {

@@ -18,7 +18,9 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tollgate::finding::{self, FailOn, Finding, Origin, Region, Resource, Risk, Severity, Suppression};
+use tollgate::finding::{
+    self, FailOn, Finding, Origin, Region, Resource, Risk, Severity, Suppression, SuppressionKind,
+};
 use tollgate::report::{self, github, markdown, sarif, Format, Outcome, RenderContext};
 
 // ---------------------------------------------------------------------------------------------
@@ -53,9 +55,14 @@ fn mk(
     res: Option<Resource>,
     risk: Option<Risk>,
 ) -> Finding {
-    let mut f = Finding::new(rule, sev, msg, Origin::Policy, file.map(String::from), doc, "/spec", reg, res);
-    f.risk = risk;
-    f
+    Finding::builder(rule, sev, msg, Origin::Policy)
+        .file(file.map(String::from))
+        .document(doc)
+        .pointer("/spec")
+        .region(reg)
+        .resource(res)
+        .risk(risk)
+        .build()
 }
 
 fn sample() -> Outcome {
@@ -94,7 +101,7 @@ fn sample() -> Outcome {
         None,
     );
     suppressed.suppressed = Some(Suppression {
-        kind: "waiver".into(),
+        kind: SuppressionKind::ConfigWaiver,
         reason: Some("ticket ]]> <b>SEC-1</b> | ok".into()),
         expires: Some("2030-01-01".into()),
     });
@@ -932,22 +939,27 @@ fn findings_of(report: &Value) -> Vec<Finding> {
                 Some("warning") => Severity::Warning,
                 _ => Severity::Note,
             };
-            let mut g = Finding::new(
+            let mut g = Finding::builder(
                 f["rule"].as_str().unwrap_or(""),
                 sev,
                 f["message"].as_str().unwrap_or(""),
                 Origin::Policy,
-                s("file"),
-                f["document"].as_u64().map(|d| d as usize),
-                f["pointer"].as_str().unwrap_or(""),
-                reg,
-                res,
-            );
+            )
+            .file(s("file"))
+            .document(f["document"].as_u64().map(|d| d as usize))
+            .pointer(f["pointer"].as_str().unwrap_or(""))
+            .region(reg)
+            .resource(res)
+            .build();
             g.fingerprint = s("fingerprint").unwrap_or_default();
             g.risk = f["risk"].as_str().and_then(Risk::parse);
             g.new = f["new"].as_bool().unwrap_or(true);
             g.suppressed = f["suppressed"].as_object().map(|o| Suppression {
-                kind: o.get("kind").and_then(Value::as_str).unwrap_or("").into(),
+                // The JSON report names both waivers `waiver`; these runs have no annotation waiver.
+                kind: match o.get("kind").and_then(Value::as_str) {
+                    Some("exception") => SuppressionKind::Exception,
+                    _ => SuppressionKind::ConfigWaiver,
+                },
                 reason: o.get("reason").and_then(Value::as_str).map(String::from),
                 expires: o.get("expires").and_then(Value::as_str).map(String::from),
             });

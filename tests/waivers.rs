@@ -206,3 +206,41 @@ fn a_waiver_the_pull_request_adds_is_flagged() {
     let (code, _, err) = run(dir.path(), &["--forbid-new-waivers"]);
     assert_eq!(code, Some(2), "{err}");
 }
+
+/// SARIF tells code scanning where a suppression is written: an annotation waiver in the manifest
+/// itself (`inSource`), a `.tollgate.yaml` waiver elsewhere (`external`). The JSON report calls
+/// both `waiver`.
+#[test]
+fn sarif_reports_inline_waivers_in_source_and_config_waivers_external() {
+    let cfg = "waivers:\n  - rule: k8s/privileged-container\n    paths: [\"cfg.yaml\"]\n    reason: waived in config\n    expires: 2026-12-31\n";
+    let dir = setup(&[
+        (".tollgate.yaml", cfg.to_string()),
+        ("inline.yaml", pod("inline", Some("k8s/privileged-container=waived inline; expires=2026-12-31"))),
+        ("cfg.yaml", pod("cfg", None)),
+    ]);
+    let (code, v, err) = run(dir.path(), &["-o", "sarif=out.sarif"]);
+    assert_eq!(code, Some(0), "{err}\n{v}");
+    for file in ["inline.yaml", "cfg.yaml"] {
+        assert_eq!(find(&v, "k8s/privileged-container", file)[0]["suppressed"]["kind"], "waiver", "{v}");
+    }
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out.sarif")).unwrap()).unwrap();
+    let kind_of = |file: &str| -> (String, String) {
+        let r = sarif["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == file)
+            .unwrap_or_else(|| panic!("no result for {file}: {sarif}"));
+        let s = &r["suppressions"][0];
+        (s["kind"].as_str().unwrap_or("").to_string(), s["justification"].as_str().unwrap_or("").to_string())
+    };
+    assert_eq!(
+        kind_of("inline.yaml"),
+        ("inSource".to_string(), "waiver: waived inline (expires 2026-12-31)".to_string())
+    );
+    assert_eq!(
+        kind_of("cfg.yaml"),
+        ("external".to_string(), "waiver: waived in config (expires 2026-12-31)".to_string())
+    );
+}

@@ -263,17 +263,14 @@ impl Schemas {
             }
             Err(msg) => {
                 let loc = doc.locate(&[PathSeg::Key("spec".into())]);
-                Some(Finding::new(
-                    INVALID_CRD,
-                    Severity::Warning,
-                    format!("CustomResourceDefinition not usable for validation: {msg}"),
-                    Origin::Schema,
-                    Some(doc.file.path.clone()),
-                    Some(doc.index),
-                    loc.pointer,
-                    loc.region,
-                    Some(doc.resource.clone()),
-                ))
+                let message = format!("CustomResourceDefinition not usable for validation: {msg}");
+                let f = Finding::builder(INVALID_CRD, Severity::Warning, message, Origin::Schema)
+                    .file(doc.file.path.clone())
+                    .document(doc.index)
+                    .pointer(loc.pointer)
+                    .region(loc.region)
+                    .resource(doc.resource.clone());
+                Some(f.build())
             }
         }
     }
@@ -402,19 +399,14 @@ impl Schemas {
         let mut out = Vec::new();
         let finding = |rule: &str, severity: Severity, message: String, path: &[PathSeg], help: Option<String>| {
             let loc = doc.locate(path);
-            let mut f = Finding::new(
-                rule,
-                severity,
-                message,
-                Origin::Schema,
-                Some(doc.file.path.clone()),
-                Some(doc.index),
-                loc.pointer,
-                loc.region,
-                Some(doc.resource.clone()),
-            );
-            f.help = help;
-            f
+            Finding::builder(rule, severity, message, Origin::Schema)
+                .file(doc.file.path.clone())
+                .document(doc.index)
+                .pointer(loc.pointer)
+                .region(loc.region)
+                .resource(doc.resource.clone())
+                .help(help)
+                .build()
         };
         let api_path = [PathSeg::Key("apiVersion".into())];
         match lifecycle::status(self.minor, av, kind) {
@@ -536,22 +528,18 @@ impl Schemas {
             .into_iter()
             .map(|i| {
                 let loc = doc.locate(&i.path);
-                let mut f = Finding::new(
-                    i.rule,
-                    Severity::Error,
-                    i.message,
-                    Origin::Schema,
-                    Some(doc.file.path.clone()),
-                    Some(doc.index),
-                    loc.pointer,
-                    loc.region,
-                    Some(doc.resource.clone()),
-                );
-                f.help = Some(match i.help {
+                let help = match i.help {
                     Some(h) => format!("{h} (schema {})", fs.schema_path),
                     None => format!("see the schema {}", fs.schema_path),
-                });
-                f
+                };
+                Finding::builder(i.rule, Severity::Error, i.message, Origin::Schema)
+                    .file(doc.file.path.clone())
+                    .document(doc.index)
+                    .pointer(loc.pointer)
+                    .region(loc.region)
+                    .resource(doc.resource.clone())
+                    .help(help)
+                    .build()
             })
             .collect()
     }

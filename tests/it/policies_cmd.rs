@@ -3,7 +3,7 @@
 //! ambiguous ids), `check --report cis|pss|nsa` (human and JSON), and `.tollgate.yaml` `checks:`
 //! (enable/disable) and `params:` in real git repositories, PR mode included.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

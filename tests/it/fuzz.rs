@@ -6,7 +6,7 @@
 //! kept under fuzz/regressions.
 
 #[allow(dead_code)]
-#[path = "../fuzz/src/lib.rs"]
+#[path = "../../fuzz/src/lib.rs"]
 mod checks;
 
 use std::fs;

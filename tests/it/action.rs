@@ -7,7 +7,7 @@
 //! commands (honouring `::stop-commands::`), so the annotations asserted are the ones GitHub
 //! would show.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -6,7 +6,7 @@
 //! exactly the findings its selectors imply (the work per workload is bounded: more candidate
 //! selectors than the bound is a finding, not a pass).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

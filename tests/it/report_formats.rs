@@ -8,7 +8,7 @@
 //! pip when missing. Where it cannot be had the schema check is skipped with a loud message, except
 //! under CI (`CI` set), where that is a failure.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;

@@ -1,7 +1,7 @@
 //! A policy can neither crash, stall, exhaust memory nor silently drop results: hostile and broken
 //! policies run through the real binary (`check` and `verify`), each attack reproduced as written.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -3,7 +3,7 @@
 //! applies to its own findings, as without `--combine` (a waiver on one file's resource used to
 //! suppress the same resource's finding in another file).
 
-mod common;
+use crate::common;
 
 use common::{commit_all, findings, repo, tollgate_env, write};
 

@@ -5,7 +5,7 @@
 //! tells); what the VM reads differently stays in the interpreter, and the one difference left (a
 //! runtime error) is the documented one.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::PathBuf;

@@ -2,7 +2,7 @@
 //! which blocks a violating commit and lets a clean one through; foreign hooks are left alone
 //! unless --force; `core.hooksPath` and linked worktrees are honoured.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -2,7 +2,7 @@
 //! report exactly the findings their `# expect:` comments announce, messages and locations are the
 //! ones a person reads, and the flags and `.tollgate.yaml` keys do what they say.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::fs;

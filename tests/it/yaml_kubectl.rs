@@ -9,7 +9,7 @@
 //! Without kubectl the live part is skipped with a note, unless `TOLLGATE_REQUIRE_KUBECTL=1` (set
 //! by `.ci/run`), which makes a missing kubectl a failure.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;

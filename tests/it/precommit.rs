@@ -5,7 +5,7 @@
 //! Skips (with a message) when `pre-commit` is not installed, unless `TOLLGATE_REQUIRE_PRE_COMMIT=1`
 //! (set by `.ci/run`), which makes a missing `pre-commit` a failure.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -3,7 +3,7 @@
 //! human output. Every run is the real binary on files in a temp dir (fixtures from
 //! `fixtures/cli`, bad input generated here), with a time limit.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

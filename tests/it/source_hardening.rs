@@ -5,7 +5,7 @@
 //! The policy under `policy/` reports one finding per ConfigMap, `<name>=<data.v>`, so a finding
 //! shows which content a run read and under which path.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::fs;

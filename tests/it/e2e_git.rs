@@ -3,7 +3,7 @@
 //! shallow clones, detached HEAD, the config committed with the commit), `--staged`, PATH
 //! arguments, symlinks and LFS pointers.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -4,7 +4,7 @@
 //! naming the line (exit 2); in an annotation they are a `gate/invalid-waiver` error and the
 //! finding stays unsuppressed. Real leap days keep working.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

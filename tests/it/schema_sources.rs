@@ -4,7 +4,7 @@
 //! HTTP server started in the test (fetched once, then from the disk cache; 404 falls through;
 //! an unreachable server is a `schema/unavailable` finding), and SOPS-encrypted documents.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs;

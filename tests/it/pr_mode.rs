@@ -4,7 +4,7 @@
 //! `--combine`; `--show-existing`; bare repositories; and the errors (unknown refs, unrelated
 //! histories, a shallow clone without the merge-base, a policy directory missing in the base).
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! findings on lines the change added or modified come first (the rest keep the report order).
 //! End to end through the binary, on a real repository with a PR branch.
 
-mod common;
+use crate::common;
 
 use common::*;
 

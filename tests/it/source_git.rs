@@ -423,7 +423,7 @@ fn index_honours_git_index_file() {
     let relative = PathBuf::from(".git/tollgate-tmp-index");
     for value in [tmp_index.as_path(), relative.as_path()] {
         let out = Command::new(std::env::current_exe().expect("test binary"))
-            .args(["--exact", "index_honours_git_index_file", "--test-threads=1", "--nocapture"])
+            .args(["--exact", "source_git::index_honours_git_index_file", "--test-threads=1", "--nocapture"])
             .current_dir(r.path())
             .env(REPO_VAR, r.path())
             .env("GIT_INDEX_FILE", value)
@@ -545,7 +545,7 @@ fn pre_commit_hook_sees_what_will_be_committed() {
         r.path(),
         ".git/hooks/pre-commit",
         &format!(
-            "#!/bin/sh\nexec '{}' --exact pre_commit_hook_sees_what_will_be_committed --test-threads=1 -q\n",
+            "#!/bin/sh\nexec '{}' --exact source_git::pre_commit_hook_sees_what_will_be_committed --test-threads=1 -q\n",
             exe.display()
         ),
     );

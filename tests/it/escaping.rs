@@ -6,7 +6,7 @@
 //! characters raw, shows them in its documented visible form, and still parses as its format.
 //! Also: a snippet of a file with a very long line stays small (a structural bound, not a time).
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

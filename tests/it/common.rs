@@ -7,6 +7,7 @@ use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -245,4 +246,51 @@ pub fn summary(report: &Value) -> [u64; 7] {
     let s = &report["summary"];
     let n = |k: &str| s[k].as_u64().unwrap_or_else(|| panic!("summary.{k} missing in {report:#}"));
     [n("files"), n("documents"), n("errors"), n("warnings"), n("notes"), n("suppressed"), n("new")]
+}
+
+/// The errors of a SARIF log against the SARIF 2.1.0 JSON Schema (draft 4; committed as
+/// fixtures/schemas/sarif-schema-2.1.0.json, see its NOTICE), checked with the `jsonschema` crate
+/// tollgate already depends on, `format`s included: one `/pointer: message` line per error, sorted.
+/// Offline and always run (it used to need Python's `jsonschema`, pip-installed, or skipped).
+#[track_caller]
+pub fn sarif_schema_errors(sarif_text: &str) -> Vec<String> {
+    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
+    let validator = VALIDATOR.get_or_init(|| {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/schemas/sarif-schema-2.1.0.json");
+        let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let schema: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        if let Err(e) = jsonschema::draft4::meta::validate(&schema) {
+            panic!("{} is not a valid draft-04 schema: {e}", path.display());
+        }
+        jsonschema::draft4::options()
+            .should_validate_formats(true)
+            .build(&schema)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    });
+    let log: Value =
+        serde_json::from_str(sarif_text).unwrap_or_else(|e| panic!("SARIF is not JSON ({e})\n--- log\n{sarif_text}"));
+    let mut errors: Vec<String> = validator.iter_errors(&log).map(|e| format!("{}: {e}", e.instance_path())).collect();
+    errors.sort();
+    errors
+}
+
+/// The SARIF schema check is not vacuous: a log that breaks the schema (an unknown level, a missing
+/// required property, a badly formed date) is rejected with the place of each error.
+#[test]
+fn sarif_schema_check_rejects_an_invalid_log() {
+    let valid = r#"{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "t"}}, "results": [
+        {"message": {"text": "m"}, "level": "error"}], "invocations": [
+        {"executionSuccessful": true, "endTimeUtc": "2026-01-02T03:04:05Z"}]}]}"#;
+    assert_eq!(sarif_schema_errors(valid), Vec::<String>::new());
+    let invalid = valid
+        .replace(r#""level": "error""#, r#""level": "fatal""#)
+        .replace(r#""name": "t""#, r#""fullName": "t""#)
+        .replace("2026-01-02T03:04:05Z", "yesterday");
+    let errors = sarif_schema_errors(&invalid);
+    let at: Vec<&str> = errors.iter().map(|e| e.split(':').next().unwrap_or("")).collect();
+    assert_eq!(
+        at,
+        ["/runs/0/invocations/0/endTimeUtc", "/runs/0/results/0/level", "/runs/0/tool/driver"],
+        "{errors:#?}"
+    );
 }

@@ -5,7 +5,7 @@
 //! one. A failing input is written to `target/fuzz-failures/` and named in the panic, ready to be
 //! kept under fuzz/regressions.
 
-#[allow(dead_code)]
+#[allow(dead_code, clippy::type_complexity)]
 #[path = "../../fuzz/src/lib.rs"]
 mod checks;
 

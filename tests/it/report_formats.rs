@@ -4,17 +4,14 @@
 //! binary writing all four in one run, each output checked against the JSON report of that run.
 //!
 //! SARIF is validated against the official SARIF 2.1.0 JSON Schema
-//! (fixtures/schemas/sarif-schema-2.1.0.json) with Python's `jsonschema` package, installed with
-//! pip when missing. Where it cannot be had the schema check is skipped with a loud message, except
-//! under CI (`CI` set), where that is a failure.
+//! (fixtures/schemas/sarif-schema-2.1.0.json) with the `jsonschema` crate (`common::sarif_schema_errors`).
 
 use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -171,68 +168,14 @@ fn github_env() -> RenderContext {
 // ---------------------------------------------------------------------------------------------
 // Checkers shared by the sample tests and the CLI tests.
 
-/// Validate a SARIF log against the official schema; skips loudly when Python's `jsonschema`
-/// cannot be had (fails under CI).
+/// Validate a SARIF log against the official SARIF 2.1.0 schema.
 #[track_caller]
 fn validate_sarif_schema(sarif_text: &str) {
-    static READY: OnceLock<Result<(), String>> = OnceLock::new();
-    let ready = READY.get_or_init(|| {
-        let probe = || {
-            Command::new("python3")
-                .args(["-c", "import jsonschema"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-        };
-        if probe() {
-            return Ok(());
-        }
-        let installed = Command::new("python3")
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "jsonschema"])
-            .status()
-            .is_ok_and(|s| s.success());
-        if installed && probe() {
-            Ok(())
-        } else {
-            Err("python3 with the `jsonschema` package is not available and `python3 -m pip install jsonschema` failed"
-                .into())
-        }
-    });
-    if let Err(why) = ready {
-        if std::env::var_os("CI").is_some() {
-            panic!("SARIF schema validation is required under CI: {why}");
-        }
-        eprintln!("\n!!!!!!!! SKIPPED: SARIF 2.1.0 schema validation: {why} !!!!!!!!\n");
-        return;
-    }
-    let dir = common::tempdir();
-    let log = dir.path().join("log.sarif");
-    fs::write(&log, sarif_text).unwrap_or_else(|e| panic!("write: {e}"));
-    let schema = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/schemas/sarif-schema-2.1.0.json");
-    let script = r#"
-import json, sys, jsonschema
-schema = json.load(open(sys.argv[1], encoding="utf-8"))
-log = json.load(open(sys.argv[2], encoding="utf-8"))
-jsonschema.Draft4Validator.check_schema(schema)
-v = jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker())
-errors = sorted(v.iter_errors(log), key=lambda e: list(map(str, e.absolute_path)))
-for e in errors:
-    print("/" + "/".join(map(str, e.absolute_path)) + ": " + e.message)
-sys.exit(1 if errors else 0)
-"#;
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .arg(&schema)
-        .arg(&log)
-        .output()
-        .unwrap_or_else(|e| panic!("python3: {e}"));
+    let errors = common::sarif_schema_errors(sarif_text);
     assert!(
-        out.status.success(),
-        "SARIF does not validate against the SARIF 2.1.0 schema:\n{}{}\n--- log\n{sarif_text}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+        errors.is_empty(),
+        "SARIF does not validate against the SARIF 2.1.0 schema:\n{}\n--- log\n{sarif_text}",
+        errors.join("\n")
     );
 }
 

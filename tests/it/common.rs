@@ -89,9 +89,30 @@ pub fn tollgate_stdin(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
 #[track_caller]
 pub fn tollgate_env(dir: &Path, args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tollgate"));
-    cmd.current_dir(dir).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
     isolate(&mut cmd);
     cmd.envs(env.iter().copied());
+    run_limited(cmd, dir, args, stdin)
+}
+
+/// Run `tollgate ARGS` in `dir` with only `PATH`, git's isolation and `env` in its environment
+/// (nothing from the developer's or CI's: no `GITHUB_*`, `NO_COLOR`, `TERM`…), for outputs that
+/// must not depend on where the tests run.
+#[track_caller]
+pub fn tollgate_clean_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tollgate"));
+    cmd.env_clear();
+    if let Some(path) = std::env::var_os("PATH") {
+        cmd.env("PATH", path);
+    }
+    cmd.env("GIT_CONFIG_GLOBAL", "/dev/null").env("GIT_CONFIG_NOSYSTEM", "1").env("GIT_TERMINAL_PROMPT", "0");
+    cmd.envs(env.iter().copied());
+    run_limited(cmd, dir, args, None)
+}
+
+/// Run `cmd ARGS` in `dir`, killed and failing the test after [`TIMEOUT`].
+#[track_caller]
+fn run_limited(mut cmd: Command, dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
+    cmd.current_dir(dir).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start tollgate: {e}"));
     let input = stdin.map(<[u8]>::to_vec).unwrap_or_default();
     let mut child_in = child.stdin.take().expect("piped stdin");

@@ -24,6 +24,7 @@ mod policy_hardening;
 mod policy_unit;
 mod pr_mode;
 mod precommit;
+mod renderers;
 mod report_formats;
 mod schema_cli;
 mod schema_corpus;

@@ -315,3 +315,9 @@ fn sarif_schema_check_rejects_an_invalid_log() {
         "{errors:#?}"
     );
 }
+
+/// Say that (part of) a test was skipped, where the person running `cargo test` sees it: through
+/// the process's stderr directly, as libtest hides what `eprintln!` prints for a passing test.
+pub fn skipped(test: &str, why: &str) {
+    let _ = writeln!(std::io::stderr(), "\nSKIPPED {test}: {why}");
+}

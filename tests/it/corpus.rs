@@ -2,6 +2,8 @@
 //! loads without a parse error and the built-in library evaluates it without a runtime error.
 //! On a machine without the corpus (a user's clone) the test says it skipped.
 
+use crate::common;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -9,7 +11,7 @@ use std::process::Command;
 fn real_manifests_load_and_evaluate() {
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/real");
     if !corpus.is_dir() {
-        eprintln!("corpus run skipped: {} not found", corpus.display());
+        common::skipped("corpus::real_manifests_load_and_evaluate", &format!("{} not found", corpus.display()));
         return;
     }
     let out = Command::new(env!("CARGO_BIN_EXE_tollgate"))

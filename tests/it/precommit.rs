@@ -26,7 +26,7 @@ fn available() -> Option<Vec<String>> {
         if std::env::var("TOLLGATE_REQUIRE_PRE_COMMIT").as_deref() == Ok("1") {
             panic!("pre-commit is not installed (python3 -m pip install pre-commit) and TOLLGATE_REQUIRE_PRE_COMMIT=1");
         }
-        eprintln!("skipped: pre-commit is not installed (python3 -m pip install pre-commit)");
+        common::skipped("precommit", "pre-commit is not installed (python3 -m pip install pre-commit)");
     }
     found
 }

@@ -3,6 +3,8 @@
 //! error the corpus does produce was checked by hand and is listed below with the reason it is
 //! right; anything else fails the test. On a machine without the corpus the test says it skipped.
 
+use crate::common;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -42,7 +44,10 @@ const KNOWN: &[(&str, &str, &str)] = &[
 fn real_manifests_have_no_unexpected_schema_errors() {
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/real");
     if !corpus.is_dir() {
-        eprintln!("schema corpus run skipped: {} not found", corpus.display());
+        common::skipped(
+            "schema_corpus::real_manifests_have_no_unexpected_schema_errors",
+            &format!("{} not found", corpus.display()),
+        );
         return;
     }
     let out = Command::new(env!("CARGO_BIN_EXE_tollgate"))

@@ -128,7 +128,10 @@ fn kubectl_available() -> bool {
         if std::env::var("TOLLGATE_REQUIRE_KUBECTL").as_deref() == Ok("1") {
             panic!("kubectl is not on PATH and TOLLGATE_REQUIRE_KUBECTL=1");
         }
-        eprintln!("skipped: kubectl is not on PATH; tollgate was compared with kubectl's recorded readings only");
+        common::skipped(
+            "yaml_kubectl: the live comparison",
+            "kubectl is not on PATH; tollgate was compared with kubectl's recorded readings only",
+        );
     }
     found
 }

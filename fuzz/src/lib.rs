@@ -1,6 +1,6 @@
 //! Fuzz checks: what must hold for any input to the loader, the config parser, waivers and the
 //! renderers. Each function panics when a property breaks, so a coverage-guided fuzzer
-//! (`cargo fuzz`, fuzz_targets/) and the replay and bounded mutation run of `tests/fuzz.rs`
+//! (`cargo fuzz`, fuzz_targets/) and the replay and bounded mutation run of `tests/it/fuzz.rs`
 //! (`cargo test`, stable, offline) share one definition of "a bug".
 
 use std::collections::BTreeMap;

@@ -12,7 +12,6 @@ use regorus::Value;
 
 use crate::cli::{CheckArgs, Cli, Command, ParseArgs, VerifyArgs};
 use crate::config::{self, Config};
-use crate::confine::{GitFiles, GitIndex, Jail};
 pub use crate::error::{Error, ExitStatus, Io};
 use crate::finding::{self, FailOn, Finding, Origin, Severity};
 use crate::manifest::span::FileText;
@@ -21,6 +20,7 @@ use crate::policy::{self, PolicySet, PolicySource, Selection};
 use crate::pr;
 use crate::report::{self, Format, Outcome};
 use crate::schema::{self, Schemas};
+use crate::source::confine::{GitFiles, GitIndex, Jail};
 use crate::source::filter::CONFIG_FILE;
 use crate::source::{self, git, worktree, Discovered, PathFilter, SourceFile};
 
@@ -463,9 +463,9 @@ fn check_config_report(
 ) -> Result<(), Error> {
     let refuse = |why: String| Error::Usage(format!("{at}: `output`: {rel}: not written: {why}"));
     jail.check_create(Path::new(rel)).map_err(refuse)?;
-    crate::confine::check_report_extension(format, Path::new(rel)).map_err(refuse)?;
+    crate::source::confine::check_report_extension(format, Path::new(rel)).map_err(refuse)?;
     if let Some(index) = index {
-        if let Some(where_) = crate::confine::tracked_anywhere(index, rel, commits).map_err(refuse)? {
+        if let Some(where_) = crate::source::confine::tracked_anywhere(index, rel, commits).map_err(refuse)? {
             return Err(refuse(format!(
                 "git tracks it ({where_}); a report named in the config file never replaces a file of the repository"
             )));
@@ -983,7 +983,7 @@ fn policy_dirs(policy: &[PathBuf], cwd: &Path) -> Vec<PathBuf> {
 /// stdin as one file named `-`, read up to `cap` bytes (over it: `too_large`, with the size).
 fn read_stdin(stdin: &mut dyn Read, cap: u64) -> Result<SourceFile, Error> {
     let file = |bytes, too_large| SourceFile { path: "-".into(), bytes, too_large };
-    match crate::confine::read_capped(stdin, cap).map_err(|e| io_err(Path::new("-"), e))? {
+    match crate::source::confine::read_capped(stdin, cap).map_err(|e| io_err(Path::new("-"), e))? {
         Ok(bytes) => Ok(file(bytes, None)),
         Err(size) => Ok(file(Vec::new(), Some(size))),
     }
@@ -1192,10 +1192,11 @@ fn parse_cmd(args: ParseArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus,
         } else {
             let p = cwd.join(f);
             let opened = std::fs::File::open(&p).map_err(|e| io_err(&p, e))?;
-            let (bytes, too_large) = match crate::confine::read_capped(opened, cap).map_err(|e| io_err(&p, e))? {
-                Ok(bytes) => (bytes, None),
-                Err(size) => (Vec::new(), Some(size)),
-            };
+            let (bytes, too_large) =
+                match crate::source::confine::read_capped(opened, cap).map_err(|e| io_err(&p, e))? {
+                    Ok(bytes) => (bytes, None),
+                    Err(size) => (Vec::new(), Some(size)),
+                };
             SourceFile { path: f.display().to_string(), bytes, too_large }
         };
         let shown = file.path.clone();

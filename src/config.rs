@@ -97,7 +97,7 @@ impl Config {
             let git = path
                 .components()
                 .any(|c| matches!(c, std::path::Component::Normal(n) if n.eq_ignore_ascii_case(".git")));
-            let why = match crate::confine::relative_inside(path) {
+            let why = match crate::source::confine::relative_inside(path) {
                 Err(why) => why,
                 Ok(()) if git => "a path inside `.git` is not allowed".to_string(),
                 Ok(()) => continue,

@@ -165,15 +165,15 @@ pub fn run(cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
     // Every directory on the way is checked before anything is written.
     for (rel, _) in FILES {
         let dir = Path::new(rel).parent().unwrap_or(Path::new(""));
-        crate::confine::walk_dirs(&root, dir, false)
+        crate::source::confine::walk_dirs(&root, dir, false)
             .map_err(|why| Error::Usage(format!("not writing {}: {why}; nothing was written", shown(rel))))?;
     }
     let mut written = String::new();
     for (rel, content) in FILES {
         let p = root.join(rel);
         let dir = Path::new(rel).parent().unwrap_or(Path::new(""));
-        crate::confine::walk_dirs(&root, dir, true).map_err(Error::Usage)?;
-        let mut f = crate::confine::create_fresh(&p, false, 0o644).map_err(|e| io_err(&p, e))?;
+        crate::source::confine::walk_dirs(&root, dir, true).map_err(Error::Usage)?;
+        let mut f = crate::source::confine::create_fresh(&p, false, 0o644).map_err(|e| io_err(&p, e))?;
         f.write_all(content.as_bytes()).map_err(|e| io_err(&p, e))?;
         written.push_str(&format!("wrote {}\n", shown(rel)));
     }

@@ -25,6 +25,25 @@ pub fn find_repo_root(start: &Path) -> Option<PathBuf> {
     Some(repo.workdir().unwrap_or_else(|| repo.git_dir()).to_path_buf())
 }
 
+/// The hooks directory of `repo` as git finds it: `core.hooksPath` (relative to the top of the work
+/// tree `workdir`), else `hooks` in the common git directory.
+pub fn hooks_dir_of(repo: &gix::Repository, workdir: &Path) -> Result<PathBuf, String> {
+    let configured = repo
+        .config_snapshot()
+        .trusted_path("core.hooksPath")
+        .map_err(|e| format!("core.hooksPath: {e}"))?
+        .filter(|p| !p.as_os_str().is_empty());
+    Ok(match configured {
+        Some(p) if p.is_absolute() => p,
+        Some(p) => workdir.join(p),
+        None => {
+            let common = repo.common_dir();
+            let common = if common.is_absolute() { common.to_path_buf() } else { workdir.join(common) };
+            common.join("hooks")
+        }
+    })
+}
+
 /// Every file matching `filter` in the tree of the commit `rev` names, sorted by path.
 ///
 /// `rev` is anything `git rev-parse` understands that leads to a commit (`HEAD`, a branch, a tag,

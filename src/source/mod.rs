@@ -7,6 +7,7 @@
 //! through, inside the repository only ([`link`]). Parsing is the next stage's job; nothing here
 //! interprets file contents.
 
+pub mod confine;
 pub mod filter;
 pub mod git;
 pub(crate) mod link;

@@ -40,7 +40,7 @@ impl Jail {
         if let Ok(repo) = gix::discover(&root) {
             let abs = |p: &Path| if p.is_absolute() { normalize(p) } else { normalize(&root.join(p)) };
             let mut dirs = vec![abs(repo.git_dir()), abs(repo.common_dir())];
-            if let Ok(hooks) = crate::hook::hooks_dir_of(&repo, &root) {
+            if let Ok(hooks) = super::git::hooks_dir_of(&repo, &root) {
                 dirs.push(abs(&hooks));
             }
             for d in dirs {
@@ -429,7 +429,7 @@ impl GitFiles {
     }
 
     /// An error of `source::git`, with the commit as the user named it.
-    fn git_error(&self, e: crate::source::SourceError) -> String {
+    fn git_error(&self, e: super::SourceError) -> String {
         match self {
             GitFiles::Commit { id, name, .. } => e.to_string().replace(id.as_str(), name),
             GitFiles::Index(_) => e.to_string(),
@@ -442,7 +442,7 @@ impl GitFiles {
         let rel = rel.trim_start_matches("./");
         let idx = match self {
             GitFiles::Commit { root, id, .. } => {
-                return crate::source::git::read_blob_at(root, id, rel).map_err(|e| self.git_error(e))
+                return super::git::read_blob_at(root, id, rel).map_err(|e| self.git_error(e))
             }
             GitFiles::Index(idx) => idx,
         };
@@ -463,11 +463,11 @@ impl GitFiles {
         &self,
         rel: &str,
         keep: &dyn Fn(&str) -> bool,
-    ) -> Result<Option<crate::source::git::NamedBlobs>, String> {
+    ) -> Result<Option<super::git::NamedBlobs>, String> {
         let rel = normalize(Path::new(rel)).to_string_lossy().replace('\\', "/");
         let idx = match self {
             GitFiles::Commit { root, id, .. } => {
-                return crate::source::git::read_files_under(root, id, &rel, keep).map_err(|e| self.git_error(e))
+                return super::git::read_files_under(root, id, &rel, keep).map_err(|e| self.git_error(e))
             }
             GitFiles::Index(idx) => idx,
         };

@@ -7,8 +7,7 @@ use std::sync::OnceLock;
 
 use serde_json::{json, Value as Json};
 
-use crate::cli::PoliciesCommand;
-use crate::config::ConfigError;
+use crate::error::ConfigError;
 use crate::error::{Error, ExitStatus, Io};
 use crate::finding::Risk;
 use crate::manifest::span::PathSeg;
@@ -16,6 +15,7 @@ use crate::manifest::Document;
 use crate::policy::builtin;
 use crate::policy::metadata::{self, Metadata, Scope};
 use crate::report::compliance::{self, ControlRef};
+use crate::settings::cli::PoliciesCommand;
 
 /// A parameter a check reads from `data.tollgate.params.<name>`.
 #[derive(Debug, Clone)]
@@ -458,10 +458,10 @@ pub(crate) fn run(cmd: Option<PoliciesCommand>, io: &mut Io<'_>) -> Result<ExitS
     }) {
         PoliciesCommand::List { profile, framework, severity, output } => {
             if let Some(p) = &profile {
-                if !crate::app::BUILTIN_PROFILES.contains(&p.as_str()) {
+                if !crate::pipeline::BUILTIN_PROFILES.contains(&p.as_str()) {
                     return Err(Error::Usage(format!(
                         "unknown --profile `{p}` ({})",
-                        crate::app::BUILTIN_PROFILES.join(", ")
+                        crate::pipeline::BUILTIN_PROFILES.join(", ")
                     )));
                 }
             }
@@ -505,7 +505,7 @@ pub(crate) fn run(cmd: Option<PoliciesCommand>, io: &mut Io<'_>) -> Result<ExitS
     // or bidirectional character in its visible form, the line breaks of the layout kept (JSON
     // has the JSON escape).
     let text = crate::escape::visible_keeping(&text, |c| c == '\n');
-    io.stdout.write_all(text.as_bytes()).map_err(|e| Error::Io { path: "<stdout>".into(), message: e.to_string() })?;
+    io.stdout.write_all(text.as_bytes()).map_err(Error::stdout)?;
     Ok(ExitStatus::Pass)
 }
 

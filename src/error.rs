@@ -73,14 +73,36 @@ pub enum Error {
     Config(#[from] ConfigError),
     #[error("{0}")]
     Usage(String),
-    #[error("{path}: {message}")]
-    Io { path: String, message: String },
+    /// An I/O error on `path` (`<stdout>` for the standard output), kept whole: a broken pipe on
+    /// stdout is recognised by its kind (see [`Error::is_broken_pipe`]).
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     /// An error about the gate's own files, and where they were read from (PR mode).
     #[error("{error}\n  note: {note}")]
     Gate { error: Box<Error>, note: String },
 }
 
 impl Error {
+    /// An I/O error on `path`.
+    pub fn io(path: &std::path::Path, source: std::io::Error) -> Error {
+        Error::Io { path: path.display().to_string(), source }
+    }
+
+    /// An I/O error writing the standard output.
+    pub fn stdout(source: std::io::Error) -> Error {
+        Error::Io { path: "<stdout>".into(), source }
+    }
+
+    /// Whether this is the standard output closed by its reader (`tollgate check | head`): the
+    /// reader has what it wanted, so the run ends quietly, as `grep` and `rg` do.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Io { path, source } if path == "<stdout>" && source.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+
     /// The message as shown on stderr: every control, bidirectional and invisible character in
     /// its visible form (config values, file names and policy text are anyone's), line breaks
     /// included, except those of the layouts made of several lines on purpose (a Rego compile

@@ -411,10 +411,10 @@ fn blob(repo: &gix::Repository, rel: &str, id: ObjectId) -> Result<Vec<u8>, Stri
 #[derive(Debug, Clone)]
 pub enum GitFiles {
     Index(Arc<GitIndex>),
-    /// The commit `id` (full) of the repository at `root`; `name` is how the user named it.
+    /// The commit `id` (full) of the repository `repo`; `name` is how the user named it.
     Commit {
-        root: PathBuf,
-        id: String,
+        repo: super::git::Repo,
+        id: super::git::CommitId,
         name: String,
     },
 }
@@ -441,9 +441,7 @@ impl GitFiles {
     pub fn file(&self, rel: &str) -> Result<Option<Vec<u8>>, String> {
         let rel = rel.trim_start_matches("./");
         let idx = match self {
-            GitFiles::Commit { root, id, .. } => {
-                return super::git::read_blob_at(root, id, rel).map_err(|e| self.git_error(e))
-            }
+            GitFiles::Commit { repo, id, .. } => return repo.read_blob_at(id, rel).map_err(|e| self.git_error(e)),
             GitFiles::Index(idx) => idx,
         };
         let snap = idx.get()?;
@@ -466,8 +464,8 @@ impl GitFiles {
     ) -> Result<Option<super::git::NamedBlobs>, String> {
         let rel = normalize(Path::new(rel)).to_string_lossy().replace('\\', "/");
         let idx = match self {
-            GitFiles::Commit { root, id, .. } => {
-                return super::git::read_files_under(root, id, &rel, keep).map_err(|e| self.git_error(e))
+            GitFiles::Commit { repo, id, .. } => {
+                return repo.read_files_under(id, &rel, keep).map_err(|e| self.git_error(e))
             }
             GitFiles::Index(idx) => idx,
         };

@@ -50,11 +50,19 @@ pub fn hooks_dir_of(repo: &gix::Repository, workdir: &Path) -> Result<PathBuf, S
 /// a short or full id, `HEAD~1`, `origin/main`). Blobs larger than `max_file_size` bytes are not
 /// read; they come back with `too_large` set.
 pub fn read_rev(repo: &Path, rev: &str, filter: &PathFilter, max_file_size: u64) -> Result<Discovered, SourceError> {
-    let git = open(repo)?;
-    let commit = find_commit(&git, rev)?;
+    read_rev_in(&open(repo)?, rev, filter, max_file_size)
+}
+
+fn read_rev_in(
+    git: &gix::Repository,
+    rev: &str,
+    filter: &PathFilter,
+    max_file_size: u64,
+) -> Result<Discovered, SourceError> {
+    let commit = find_commit(git, rev)?;
     let tree_id = commit.tree_id().map_err(|e| SourceError::Git(format!("commit {}: {}", commit.id, describe(&e))))?;
     let root = tree_id.detach();
-    let mut collector = Collector::new(&git, filter, max_file_size, View::Tree(root));
+    let mut collector = Collector::new(git, filter, max_file_size, View::Tree(root));
     collector.tree(root, String::new(), Vec::new())?;
     collector.finish()
 }
@@ -243,8 +251,11 @@ pub fn resolve_commit(repo: &Path, rev: &str) -> Result<String, SourceError> {
 /// The content of the file at `path` (repo-relative, `/`-separated) in the commit `rev` names,
 /// or `None` when there is no such path. A directory, symlink or submodule at `path` is an error.
 pub fn read_blob_at(repo: &Path, rev: &str, path: &str) -> Result<Option<Vec<u8>>, SourceError> {
-    let git = open(repo)?;
-    let commit = find_commit(&git, rev)?;
+    read_blob_in(&open(repo)?, rev, path)
+}
+
+fn read_blob_in(git: &gix::Repository, rev: &str, path: &str) -> Result<Option<Vec<u8>>, SourceError> {
+    let commit = find_commit(git, rev)?;
     let tree = commit.tree().map_err(|e| SourceError::Git(format!("commit {}: {}", commit.id, describe(&e))))?;
     let parts: Vec<&str> = path.split('/').filter(|c| !c.is_empty() && *c != ".").collect();
     if parts.is_empty() {
@@ -307,10 +318,19 @@ pub struct Change {
 /// history joining the two was not fetched and how to fetch it; otherwise that the histories are
 /// unrelated. Unknown revisions are [`SourceError::UnknownRev`].
 pub fn merge_base(repo: &Path, base: &str, head: &str) -> Result<String, SourceError> {
-    let mut git = open(repo)?;
+    merge_base_named(open(repo)?, base, head, (base, head))
+}
+
+/// The merge-base of the commits `base_rev` and `head_rev` name; messages call them `names`.
+fn merge_base_named(
+    mut git: gix::Repository,
+    base_rev: &str,
+    head_rev: &str,
+    (base, head): (&str, &str),
+) -> Result<String, SourceError> {
     git.object_cache_size_if_unset(16 << 20);
-    let base_id = find_commit(&git, base)?.id;
-    let head_id = find_commit(&git, head)?.id;
+    let base_id = find_commit(&git, base_rev)?.id;
+    let head_id = find_commit(&git, head_rev)?.id;
     let shallow = git.is_shallow().unwrap_or(false);
     let fetch_more = "fetch more history: `fetch-depth: 0` in actions/checkout, or `git fetch --deepen=N` \
                       (or `git fetch --unshallow`) before running tollgate";
@@ -340,9 +360,12 @@ pub fn merge_base(repo: &Path, base: &str, head: &str) -> Result<String, SourceE
 /// A symlink whose entry did not change is listed too (as modified) when what it resolves to did:
 /// a manifest read through a link changes when its target does (see [`read_entry_sets`]).
 pub fn changed_paths(repo: &Path, old: &str, new: &str) -> Result<Vec<Change>, SourceError> {
-    let git = open(repo)?;
+    changed_paths_in(&open(repo)?, old, new)
+}
+
+fn changed_paths_in(git: &gix::Repository, old: &str, new: &str) -> Result<Vec<Change>, SourceError> {
     let tree_of = |rev: &str| -> Result<ObjectId, SourceError> {
-        let commit = find_commit(&git, rev)?;
+        let commit = find_commit(git, rev)?;
         Ok(commit.tree_id().map_err(|e| SourceError::Git(format!("commit {}: {}", commit.id, describe(&e))))?.detach())
     };
     let (old_root, new_root) = (tree_of(old)?, tree_of(new)?);
@@ -351,7 +374,7 @@ pub fn changed_paths(repo: &Path, old: &str, new: &str) -> Result<Vec<Change>, S
     type DirPair = (Option<ObjectId>, Option<ObjectId>, String, Option<&'static str>);
     let mut pending: Vec<DirPair> = vec![(Some(old_root), Some(new_root), String::new(), None)];
     while let Some((a, b, dir, refused)) = pending.pop() {
-        let (before, after) = (tree_entries(&git, a, &dir)?, tree_entries(&git, b, &dir)?);
+        let (before, after) = (tree_entries(git, a, &dir)?, tree_entries(git, b, &dir)?);
         let mut names: std::collections::BTreeMap<&[u8], (Vec<&RawEntry>, Vec<&RawEntry>)> = Default::default();
         for e in &before {
             names.entry(e.name.as_slice()).or_default().0.push(e);
@@ -398,13 +421,13 @@ pub fn changed_paths(repo: &Path, old: &str, new: &str) -> Result<Vec<Change>, S
         }
     }
     if old_root != new_root {
-        for (path, parts, id) in symlinks_in(&git, new_root)? {
+        for (path, parts, id) in symlinks_in(git, new_root)? {
             if by_path.contains_key(&path) {
                 continue;
             }
             // Unchanged entry, so the same link is in both trees.
-            let before = resolve_in_tree(&git, old_root, &parts, id)?;
-            let after = resolve_in_tree(&git, new_root, &parts, id)?;
+            let before = resolve_in_tree(git, old_root, &parts, id)?;
+            let after = resolve_in_tree(git, new_root, &parts, id)?;
             if before != after {
                 let entry = |root| Some(TreeEntry { kind: EntryType::Symlink, id, root });
                 by_path.insert(path.clone(), Change { path, old: entry(old_root), new: entry(new_root) });
@@ -519,8 +542,15 @@ pub fn read_entry_sets(
     sets: Vec<Vec<(String, TreeEntry)>>,
     max_file_size: u64,
 ) -> Result<Vec<Discovered>, SourceError> {
+    read_entry_sets_in(open(repo)?, sets, max_file_size)
+}
+
+fn read_entry_sets_in(
+    git: gix::Repository,
+    sets: Vec<Vec<(String, TreeEntry)>>,
+    max_file_size: u64,
+) -> Result<Vec<Discovered>, SourceError> {
     use rayon::prelude::*;
-    let git = open(repo)?;
     let mut out: Vec<Discovered> = sets.iter().map(|_| Discovered::default()).collect();
     let mut blobs: Vec<(String, usize, ObjectId)> = Vec::new();
     for (i, set) in sets.into_iter().enumerate() {
@@ -578,8 +608,16 @@ pub fn read_files_under(
     path: &str,
     keep: &dyn Fn(&str) -> bool,
 ) -> Result<Option<NamedBlobs>, SourceError> {
-    let git = open(repo)?;
-    let commit = find_commit(&git, rev)?;
+    read_files_under_in(&open(repo)?, rev, path, keep)
+}
+
+fn read_files_under_in(
+    git: &gix::Repository,
+    rev: &str,
+    path: &str,
+    keep: &dyn Fn(&str) -> bool,
+) -> Result<Option<NamedBlobs>, SourceError> {
+    let commit = find_commit(git, rev)?;
     let tree = commit.tree().map_err(|e| SourceError::Git(format!("commit {}: {}", commit.id, describe(&e))))?;
     let parts: Vec<&str> = path.split('/').filter(|c| !c.is_empty() && *c != ".").collect();
     let start = if parts.is_empty() {
@@ -620,6 +658,100 @@ pub fn read_files_under(
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(Some(out))
+}
+
+/// A repository opened once for a whole run. Revisions are resolved once, by
+/// [`Repo::resolve_commit`], to a [`CommitId`]; every other read takes a commit id, so a run
+/// never resolves a name twice (a commit landing in between would mix two commits).
+#[derive(Clone)]
+pub struct Repo {
+    shared: std::sync::Arc<gix::ThreadSafeRepository>,
+    /// How many names [`Repo::resolve_commit`] resolved (shared by the clones of this handle).
+    resolved: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl std::fmt::Debug for Repo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Repo").field("git_dir", &self.shared.git_dir()).finish()
+    }
+}
+
+/// A full commit id, resolved once from what the user typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitId(String);
+
+impl CommitId {
+    /// The full hex id.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for CommitId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Repo {
+    /// Open the repository containing `path`.
+    pub fn open(path: &Path) -> Result<Repo, SourceError> {
+        Ok(Repo { shared: std::sync::Arc::new(open(path)?.into_sync()), resolved: Default::default() })
+    }
+
+    fn git(&self) -> gix::Repository {
+        self.shared.to_thread_local()
+    }
+
+    /// The commit `rev` names (anything `git rev-parse` understands that leads to a commit).
+    pub fn resolve_commit(&self, rev: &str) -> Result<CommitId, SourceError> {
+        self.resolved.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(CommitId(find_commit(&self.git(), rev)?.id.to_string()))
+    }
+
+    /// How many names this handle resolved: each revision of a run once.
+    pub fn resolutions(&self) -> usize {
+        self.resolved.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// [`read_rev`] of a resolved commit.
+    pub fn read_rev(&self, id: &CommitId, filter: &PathFilter, max_file_size: u64) -> Result<Discovered, SourceError> {
+        read_rev_in(&self.git(), id.as_str(), filter, max_file_size)
+    }
+
+    /// [`read_blob_at`] of a resolved commit.
+    pub fn read_blob_at(&self, id: &CommitId, path: &str) -> Result<Option<Vec<u8>>, SourceError> {
+        read_blob_in(&self.git(), id.as_str(), path)
+    }
+
+    /// [`read_files_under`] of a resolved commit.
+    pub fn read_files_under(
+        &self,
+        id: &CommitId,
+        path: &str,
+        keep: &dyn Fn(&str) -> bool,
+    ) -> Result<Option<NamedBlobs>, SourceError> {
+        read_files_under_in(&self.git(), id.as_str(), path, keep)
+    }
+
+    /// [`merge_base`] of two resolved commits; `names` are how the user named them (messages).
+    pub fn merge_base(&self, base: &CommitId, head: &CommitId, names: (&str, &str)) -> Result<CommitId, SourceError> {
+        merge_base_named(self.git(), base.as_str(), head.as_str(), names).map(CommitId)
+    }
+
+    /// [`changed_paths`] between two resolved commits.
+    pub fn changed_paths(&self, old: &CommitId, new: &CommitId) -> Result<Vec<Change>, SourceError> {
+        changed_paths_in(&self.git(), old.as_str(), new.as_str())
+    }
+
+    /// [`read_entry_sets`] in this repository.
+    pub fn read_entry_sets(
+        &self,
+        sets: Vec<Vec<(String, TreeEntry)>>,
+        max_file_size: u64,
+    ) -> Result<Vec<Discovered>, SourceError> {
+        read_entry_sets_in(self.git(), sets, max_file_size)
+    }
 }
 
 /// Open the repository containing `path`, mapping "no repository here" to its own error.

@@ -12,6 +12,7 @@ pub mod filter;
 pub mod git;
 pub(crate) mod link;
 pub mod path;
+pub mod walk;
 pub mod worktree;
 
 pub use filter::PathFilter;

@@ -8,8 +8,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::cli::HookCommand;
 use crate::error::{Error, ExitStatus, Io};
+use crate::settings::cli::HookCommand;
 
 /// The line that marks a hook as written by tollgate.
 pub const MARKER: &str = "# tollgate-hook: written by `tollgate hook install`; `tollgate hook uninstall` removes it";
@@ -33,7 +33,7 @@ pub fn run(cmd: HookCommand, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, 
             }
         }
     };
-    io.stdout.write_all(message.as_bytes()).map_err(|e| io_err(Path::new("<stdout>"), e))?;
+    io.stdout.write_all(message.as_bytes()).map_err(Error::stdout)?;
     Ok(ExitStatus::Pass)
 }
 
@@ -156,7 +156,7 @@ fn shown(p: &Path, cwd: &Path) -> String {
 }
 
 fn io_err(path: &Path, e: std::io::Error) -> Error {
-    Error::Io { path: path.display().to_string(), message: e.to_string() }
+    Error::io(path, e)
 }
 
 #[cfg(test)]

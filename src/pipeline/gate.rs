@@ -278,3 +278,78 @@ fn read_git_files(files: &GitFiles, jail: &Jail, p: &Path, kinds: Kinds<'_>, at:
         .map_err(|e| Error::Usage(format!("{at}: {e}")))?
         .ok_or_else(|| Error::Usage(format!("{at}: {rel}: no such file or directory in {}", files.name())))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::{self, Options, Timer};
+
+    fn git(dir: &Path, args: &[&str]) {
+        let out = std::process::Command::new("git")
+            .current_dir(dir)
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "init.defaultBranch=main"])
+            .args(["-c", "commit.gpgsign=false"])
+            .args(args)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_INDEX_FILE")
+            .env_remove("GIT_WORK_TREE")
+            .output()
+            .unwrap_or_else(|e| panic!("git: {e}"));
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// A repository with `main` and a branch `change` one commit ahead of it.
+    fn repo() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = dir.path();
+        git(root, &["init", "-q"]);
+        let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n";
+        std::fs::write(root.join("a.yaml"), cm).unwrap_or_else(|e| panic!("{e}"));
+        git(root, &["add", "-A"]);
+        git(root, &["commit", "-qm", "a"]);
+        git(root, &["checkout", "-qb", "change"]);
+        std::fs::write(root.join("b.yaml"), cm.replace("name: a", "name: b")).unwrap_or_else(|e| panic!("{e}"));
+        git(root, &["add", "-A"]);
+        git(root, &["commit", "-qm", "b"]);
+        dir
+    }
+
+    fn options() -> Options {
+        Options { today: "2026-01-01".into(), max_file_size: 1 << 20, ..Default::default() }
+    }
+
+    /// Each revision a run names is resolved once, when the gate opens: every read after that
+    /// (config, gate files, the manifests, the diff) goes through the commit id, so a commit
+    /// landing on HEAD during the run cannot mix two commits.
+    #[test]
+    fn each_revision_is_resolved_once_for_the_whole_run() {
+        let r = repo();
+        let root = std::fs::canonicalize(r.path()).unwrap_or_else(|e| panic!("{e}"));
+
+        let gate = Gate::open(&root, Target::Rev("HEAD".into())).unwrap_or_else(|e| panic!("{e}"));
+        let repo = gate.repo.clone().unwrap_or_else(|| panic!("a repository"));
+        assert_eq!(repo.resolutions(), 1);
+        let text = gate.config(None).unwrap_or_else(|e| panic!("{e}"));
+        assert!(text.from_git && text.text.is_none());
+        let run = pipeline::run(&gate, options(), Timer::new(false)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(run.outcome.files, 2, "both files of HEAD were read");
+        assert_eq!(repo.resolutions(), 1, "HEAD was resolved again during the run");
+
+        let opts = pr::Options {
+            base: "main".into(),
+            head: None,
+            trust: pr::Trust::MergeBase,
+            show_existing: false,
+            forbid_new_waivers: false,
+        };
+        let gate = Gate::open(&root, Target::Change(opts)).unwrap_or_else(|e| panic!("{e}"));
+        let repo = gate.repo.clone().unwrap_or_else(|| panic!("a repository"));
+        assert_eq!(repo.resolutions(), 2, "--base and HEAD, once each");
+        gate.config(None).unwrap_or_else(|e| panic!("{e}"));
+        let run = pipeline::run(&gate, options(), Timer::new(false)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(run.outcome.files, 1, "the changed file");
+        assert_eq!(repo.resolutions(), 2, "a revision was resolved again during the run");
+    }
+}

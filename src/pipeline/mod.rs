@@ -241,9 +241,9 @@ fn discover(
             }
             Ok(pool.install(|| repo.read_rev(id, &filter.with_prefixes(prefixes), o.max_file_size))?)
         }
-        (Target::Staged, _, _) => {
+        (Target::Staged, _, Some(repo)) => {
             let filter = filter.with_prefixes(prefixes());
-            Ok(pool.install(|| crate::source::git::read_index(&gate.root, &filter, o.max_file_size))?)
+            Ok(pool.install(|| repo.read_index(&filter, o.max_file_size))?)
         }
         _ => {
             let paths: Vec<PathBuf> = o.paths.iter().map(|p| gate.cwd.join(p)).collect();

@@ -74,9 +74,12 @@ fn read_rev_in(
 /// git does. Only stage-0 entries are reported: a conflicted path has none and is left out.
 /// Entries added with `git add -N` (intent to add) are left out too, as `git commit` does.
 pub fn read_index(repo: &Path, filter: &PathFilter, max_file_size: u64) -> Result<Discovered, SourceError> {
+    read_index_in(&open(repo)?, filter, max_file_size)
+}
+
+fn read_index_in(git: &gix::Repository, filter: &PathFilter, max_file_size: u64) -> Result<Discovered, SourceError> {
     use gix::index::entry::{Flags, Mode};
 
-    let git = open(repo)?;
     // gix applies `GIT_INDEX_FILE` itself when opening (anchored to the current directory).
     let index_path = git.index_path();
     if !index_path.exists() {
@@ -717,6 +720,11 @@ impl Repo {
     /// [`read_rev`] of a resolved commit.
     pub fn read_rev(&self, id: &CommitId, filter: &PathFilter, max_file_size: u64) -> Result<Discovered, SourceError> {
         read_rev_in(&self.git(), id.as_str(), filter, max_file_size)
+    }
+
+    /// [`read_index`] of this repository.
+    pub fn read_index(&self, filter: &PathFilter, max_file_size: u64) -> Result<Discovered, SourceError> {
+        read_index_in(&self.git(), filter, max_file_size)
     }
 
     /// [`read_blob_at`] of a resolved commit.

@@ -271,3 +271,80 @@ pub fn policy_dirs(policy: &[PathBuf], cwd: &Path) -> Vec<PathBuf> {
         .filter_map(|p| if p.is_dir() { Some(p) } else { p.parent().map(Path::to_path_buf) })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn args(flags: &[&str]) -> CheckArgs {
+        let argv = ["tollgate", "check"].iter().chain(flags).copied();
+        match cli::Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{e}")).command {
+            cli::Command::Check(a) => *a,
+            _ => panic!("not check"),
+        }
+    }
+
+    fn resolve(flags: &[&str], config: &str) -> Result<Check, Error> {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let gate = Gate::open(dir.path(), target(&args(flags))?)?;
+        let text = ConfigText {
+            name: ".tollgate.yaml".into(),
+            text: Some(config.into()),
+            confined: true,
+            from_git: false,
+            read: None,
+        };
+        let cfg = parse_config(&gate, &text)?;
+        check(&args(flags), &gate, &text, cfg, false)
+    }
+
+    #[test]
+    fn flags_override_the_config_and_the_config_fills_in() {
+        let c = resolve(&[], "fail-on: HIGH\nbuiltin: gitops\ninclude: ['a/**']\n").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.options.fail_on, Some(FailOn::Risk(crate::finding::Risk::High)));
+        assert_eq!(c.options.profile, Some("gitops"));
+        assert_eq!(c.options.include, ["a/**"]);
+        let c = resolve(
+            &["--fail-on", "never", "--builtin", "none", "--include", "b/**"],
+            "fail-on: high\nbuiltin: gitops\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.options.fail_on, Some(FailOn::Never));
+        assert_eq!(c.options.profile, None);
+        assert_eq!(c.options.include, ["b/**"]);
+    }
+
+    #[test]
+    fn builtin_auto_is_default_without_policies_only() {
+        let c = resolve(&[], "").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.options.profile, Some("default"));
+        let c = resolve(&["-p", "policy"], "").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.options.profile, None);
+        let c = resolve(&[], "policy: [policy]\n").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.options.profile, None, "a config's policies turn the default off too");
+    }
+
+    #[test]
+    fn a_word_outside_the_set_is_an_error_naming_the_line() {
+        let Err(e) = resolve(&[], "jobs: 1\nfail-on: sometimes\n") else { panic!("accepted") };
+        let shown = e.to_string();
+        assert!(shown.starts_with(".tollgate.yaml:2:"), "{shown}");
+        assert!(shown.contains("error, warning, never, critical, high, medium, low, info"), "{shown}");
+        // The flags take the same words (clap refuses the others).
+        assert!(cli::Cli::try_parse_from(["tollgate", "check", "--fail-on", "sometimes"]).is_err());
+        assert!(cli::Cli::try_parse_from(["tollgate", "check", "--fail-on", "Critical"]).is_ok());
+    }
+
+    #[test]
+    fn outputs_and_stdin() {
+        let c = resolve(&["-o", "json", "-o", "sarif=out/r.sarif"], "").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.outputs.len(), 2);
+        assert_eq!(c.outputs[0], (Format::Json, None));
+        assert!(!c.options.want_snippets && !c.options.track_lines);
+        let Err(e) = resolve(&["-o", "xml"], "") else { panic!("accepted") };
+        assert!(e.to_string().contains("unknown output format `xml`"), "{e}");
+        assert_eq!(target(&args(&["-"])).unwrap_or_else(|e| panic!("{e}")), Target::Stdin);
+        assert!(target(&args(&["--base", "main", "-"])).is_err());
+    }
+}

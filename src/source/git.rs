@@ -96,7 +96,7 @@ fn read_index_in(git: &gix::Repository, filter: &PathFilter, max_file_size: u64)
         .open_index()
         .map_err(|e| SourceError::Git(format!("{}: cannot read the index: {}", index_path.display(), describe(&e))))?;
 
-    let mut collector = Collector::new(&git, filter, max_file_size, View::Index(&index));
+    let mut collector = Collector::new(git, filter, max_file_size, View::Index(&index));
     for entry in index.entries() {
         if entry.stage_raw() != 0 || entry.flags.intersects(Flags::INTENT_TO_ADD | Flags::REMOVE) {
             continue;

@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, ExitStatus, Io};
-use crate::pipeline::gate::{Gate, Target};
+use crate::pipeline::gate::Gate;
 use crate::pipeline::{self, Timer};
 use crate::report::{self, Format};
 use crate::settings::{self, cli::CheckArgs};
@@ -20,17 +20,18 @@ pub fn run(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, E
     let gate = Gate::open(cwd, target)?;
     let text = gate.config(args.config.as_deref())?;
     let cfg = settings::parse_config(&gate, &text)?;
-    let settings::Check { mut options, outputs, color, report, warnings } =
-        settings::check(&args, &gate, &text, cfg, io.stdout_tty)?;
+    let settings::Check { options, outputs, color, report, warnings } =
+        settings::check(&args, &gate, &text, cfg, io.stdout_tty, today)?;
     for w in &warnings {
         let _ = writeln!(io.stderr, "warning: {}", crate::escape::visible(w));
     }
-    options.today = today;
-    if gate.target == Target::Stdin {
-        options.stdin = Some(read_stdin(io.stdin, options.max_file_size)?);
-    }
+    // `-` is stdin in every mode but PR mode (which refuses it).
+    let stdin = match settings::reads_stdin(&args) {
+        true => Some(read_stdin(io.stdin, options.max_file_size)?),
+        false => None,
+    };
     let fail_on = options.fail_on.unwrap_or(crate::finding::FailOn::Error);
-    let run = pipeline::run(&gate, options, timer)?;
+    let run = pipeline::run(&gate, options, stdin, timer)?;
     let pipeline::Run { outcome, policies, schemas, prints, changed_lines, pool, mut timer } = run;
     for p in prints {
         let _ = writeln!(io.stderr, "print: {}", crate::escape::visible(&p));

@@ -333,7 +333,7 @@ mod tests {
         assert_eq!(repo.resolutions(), 1);
         let text = gate.config(None).unwrap_or_else(|e| panic!("{e}"));
         assert!(text.from_git && text.text.is_none());
-        let run = pipeline::run(&gate, options(), Timer::new(false)).unwrap_or_else(|e| panic!("{e}"));
+        let run = pipeline::run(&gate, options(), None, Timer::new(false)).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(run.outcome.files, 2, "both files of HEAD were read");
         assert_eq!(repo.resolutions(), 1, "HEAD was resolved again during the run");
 
@@ -348,7 +348,7 @@ mod tests {
         let repo = gate.repo.clone().unwrap_or_else(|| panic!("a repository"));
         assert_eq!(repo.resolutions(), 2, "--base and HEAD, once each");
         gate.config(None).unwrap_or_else(|e| panic!("{e}"));
-        let run = pipeline::run(&gate, options(), Timer::new(false)).unwrap_or_else(|e| panic!("{e}"));
+        let run = pipeline::run(&gate, options(), None, Timer::new(false)).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(run.outcome.files, 1, "the changed file");
         assert_eq!(repo.resolutions(), 2, "a revision was resolved again during the run");
     }

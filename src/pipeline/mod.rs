@@ -76,8 +76,6 @@ pub struct Options {
     pub paths: Vec<String>,
     /// The `-p` directories of the command line, resolved: `parse_config_file` may read under them.
     pub policy_dirs: Vec<PathBuf>,
-    /// `-`: the one file read from stdin.
-    pub stdin: Option<SourceFile>,
 }
 
 /// What a run computed.
@@ -127,8 +125,8 @@ impl Timer {
     }
 }
 
-/// Run the gate over what `gate` targets.
-pub fn run(gate: &Gate, o: Options, mut t: Timer) -> Result<Run, Error> {
+/// Run the gate over what `gate` targets (`stdin`: the file read from stdin, for `-`).
+pub fn run(gate: &Gate, o: Options, stdin: Option<SourceFile>, mut t: Timer) -> Result<Run, Error> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(o.jobs.unwrap_or(0))
         // Policies are evaluated on these threads: see policy::limits.
@@ -206,7 +204,7 @@ pub fn run(gate: &Gate, o: Options, mut t: Timer) -> Result<Run, Error> {
         let e = pr.evaluate(&inputs, &filter, prefixes(), o.track_lines, &gate_read, &settle, &mut lap)?;
         (e.evaluated, e.changed_lines)
     } else {
-        let discovered = discover(gate, &o, filter, &pool, prefixes)?;
+        let discovered = discover(gate, &o, stdin, filter, &pool, prefixes)?;
         lap("read", format!("{} files", discovered.files.len()));
         let mut evaluated = evaluate_files(discovered, &inputs, &mut lap)?;
         settle(&mut evaluated.findings);
@@ -223,12 +221,13 @@ pub fn run(gate: &Gate, o: Options, mut t: Timer) -> Result<Run, Error> {
 fn discover(
     gate: &Gate,
     o: &Options,
+    stdin: Option<SourceFile>,
     filter: PathFilter,
     pool: &rayon::ThreadPool,
     prefixes: impl Fn() -> Vec<String>,
 ) -> Result<Discovered, Error> {
-    if let Some(file) = &o.stdin {
-        return Ok(Discovered { files: vec![file.clone()], skipped: Vec::new() });
+    if let Some(file) = stdin {
+        return Ok(Discovered { files: vec![file], skipped: Vec::new() });
     }
     match (&gate.target, &gate.rev_id, &gate.repo) {
         (Target::Rev(rev), Some(id), Some(repo)) => {

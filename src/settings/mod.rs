@@ -39,9 +39,15 @@ pub struct Check {
     pub warnings: Vec<String>,
 }
 
-/// What `check` looks at, from its flags.
+/// Whether `check` reads stdin: its only PATH is `-`.
+pub fn reads_stdin(args: &CheckArgs) -> bool {
+    args.paths.len() == 1 && args.paths[0] == "-"
+}
+
+/// What `check` looks at, from its flags (with `-` and `--rev` or `--staged`, the config comes
+/// from the commit or the index and the manifest from stdin).
 pub fn target(args: &CheckArgs) -> Result<Target, Error> {
-    let stdin = args.paths.len() == 1 && args.paths[0] == "-";
+    let stdin = reads_stdin(args);
     Ok(match (&args.base, &args.rev) {
         (Some(base), _) => {
             if args.paths.iter().any(|p| p == "-") {
@@ -91,8 +97,16 @@ fn pick<T>(flag: Vec<T>, cfg: Vec<T>) -> Vec<T> {
 }
 
 /// `check`'s flags merged over its config (`text`, as read by the gate rule; `cfg`, parsed).
-/// `stdout_tty`: whether stdout is a terminal (colour in `auto` mode).
-pub fn check(args: &CheckArgs, gate: &Gate, text: &ConfigText, cfg: Config, stdout_tty: bool) -> Result<Check, Error> {
+/// `stdout_tty`: whether stdout is a terminal (colour in `auto` mode); `today`: the date waivers
+/// expire against.
+pub fn check(
+    args: &CheckArgs,
+    gate: &Gate,
+    text: &ConfigText,
+    cfg: Config,
+    stdout_tty: bool,
+    today: String,
+) -> Result<Check, Error> {
     let (confined, base) = (text.confined, gate.root.as_path());
     let report = match args.report.as_deref() {
         None => None,
@@ -155,14 +169,13 @@ pub fn check(args: &CheckArgs, gate: &Gate, text: &ConfigText, cfg: Config, stdo
         schema,
         limits,
         vm: vm_setting(std::env::var("TOLLGATE_REGO_VM").ok().as_deref()),
-        today: String::new(),
+        today,
         timings: args.timings || std::env::var_os("TOLLGATE_TIMINGS").is_some(),
         want_snippets: outputs.iter().any(|(f, _)| *f == Format::Human),
         // `-o github` lists the findings on the lines the change touched first.
         track_lines: outputs.iter().any(|(f, _)| *f == Format::Github),
         paths: args.paths.clone(),
         policy_dirs: policy_dirs(&args.policy, &gate.cwd),
-        stdin: None,
     };
     Ok(Check { options, outputs, color, report, warnings: jobs_warning.into_iter().collect() })
 }
@@ -296,7 +309,7 @@ mod tests {
             read: None,
         };
         let cfg = parse_config(&gate, &text)?;
-        check(&args(flags), &gate, &text, cfg, false)
+        check(&args(flags), &gate, &text, cfg, false, "2026-01-01".into())
     }
 
     #[test]

@@ -119,7 +119,7 @@ fn install_in(path: &Path, exe: Option<&Path>, force: bool, workdir: Option<&Pat
         let in_tree = workdir.and_then(|w| dir.strip_prefix(w).ok().map(|rel| (w, rel)));
         match in_tree {
             Some((w, rel)) => {
-                crate::source::confine::walk_dirs(w, rel, true).map_err(Error::Usage)?;
+                crate::source::confine::walk_dirs(w, rel, true)?;
             }
             None => std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?,
         }

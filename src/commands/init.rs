@@ -172,7 +172,7 @@ pub fn run(cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
     for (rel, content) in FILES {
         let p = root.join(rel);
         let dir = Path::new(rel).parent().unwrap_or(Path::new(""));
-        crate::source::confine::walk_dirs(&root, dir, true).map_err(Error::Usage)?;
+        crate::source::confine::walk_dirs(&root, dir, true)?;
         let mut f = crate::source::confine::create_fresh(&p, false, 0o644).map_err(|e| io_err(&p, e))?;
         f.write_all(content.as_bytes()).map_err(|e| io_err(&p, e))?;
         written.push_str(&format!("wrote {}\n", shown(rel)));

@@ -99,7 +99,7 @@ impl Config {
                 .components()
                 .any(|c| matches!(c, std::path::Component::Normal(n) if n.eq_ignore_ascii_case(".git")));
             let why = match crate::source::confine::relative_inside(path) {
-                Err(why) => why,
+                Err(why) => why.to_string(),
                 Ok(()) if git => "a path inside `.git` is not allowed".to_string(),
                 Ok(()) => continue,
             };

@@ -250,12 +250,12 @@ fn check_config_report(
     at: &str,
 ) -> Result<(), Error> {
     use crate::source::confine;
-    let refuse = |why: String| Error::Usage(format!("{at}: `output`: {rel}: not written: {why}"));
-    jail.check_create(Path::new(rel)).map_err(refuse)?;
-    confine::check_report_extension(format, Path::new(rel)).map_err(refuse)?;
+    let refuse = |why: &dyn std::fmt::Display| Error::Usage(format!("{at}: `output`: {rel}: not written: {why}"));
+    jail.check_create(Path::new(rel)).map_err(|why| refuse(&why))?;
+    confine::check_report_extension(format, Path::new(rel)).map_err(|why| refuse(&why))?;
     if let Some(index) = index {
-        if let Some(where_) = confine::tracked_anywhere(index, rel, commits).map_err(refuse)? {
-            return Err(refuse(format!(
+        if let Some(where_) = confine::tracked_anywhere(index, rel, commits).map_err(|why| refuse(&why))? {
+            return Err(refuse(&format!(
                 "git tracks it ({where_}); a report named in the config file never replaces a file of the repository"
             )));
         }

@@ -10,6 +10,7 @@ pub const LAYERS: &[(&str, u8)] = &[
     // 1: the one error type and the visible form of text, which every layer uses.
     ("error", 1),
     ("escape", 1),
+    ("text", 1), // text helpers (the edit distance), with the library change
     // 2: findings as data.
     ("finding", 2),
     // 3: discover (working tree, commit, index, stdin) and the confinement rules on paths.

@@ -352,19 +352,24 @@ fn read_files_under_in(
     Ok(Some(out))
 }
 
-/// A repository opened once for a whole run. Revisions are resolved once, by
-/// [`Repo::resolve_commit`], to a [`CommitId`]; every other read takes a commit id, so a run
-/// never resolves a name twice (a commit landing in between would mix two commits).
+/// The repository of a run, found once. Revisions are resolved once, by
+/// [`Repo::resolve_commit`], to a [`CommitId`]; every other read takes a commit id, so a run never
+/// resolves a name twice (a commit landing in between would mix two commits).
+///
+/// Each read opens the object store and drops it when done, as the functions above do: a store
+/// kept for the whole run keeps the packs it read mapped while the policies run (PR mode on the
+/// 10,000-file benchmark: 49 MB peak instead of 44 MB).
 #[derive(Clone)]
 pub struct Repo {
-    shared: std::sync::Arc<gix::ThreadSafeRepository>,
+    /// Where the repository was found from.
+    root: PathBuf,
     /// How many names [`Repo::resolve_commit`] resolved (shared by the clones of this handle).
     resolved: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl std::fmt::Debug for Repo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Repo").field("git_dir", &self.shared.git_dir()).finish()
+        f.debug_struct("Repo").field("root", &self.root).finish()
     }
 }
 
@@ -386,19 +391,20 @@ impl std::fmt::Display for CommitId {
 }
 
 impl Repo {
-    /// Open the repository containing `path`.
+    /// The repository containing `path` (an error when there is none, or it cannot be opened).
     pub fn open(path: &Path) -> Result<Repo, SourceError> {
-        Ok(Repo { shared: std::sync::Arc::new(open(path)?.into_sync()), resolved: Default::default() })
+        open(path)?;
+        Ok(Repo { root: path.to_path_buf(), resolved: Default::default() })
     }
 
-    fn git(&self) -> gix::Repository {
-        self.shared.to_thread_local()
+    fn git(&self) -> Result<gix::Repository, SourceError> {
+        open(&self.root)
     }
 
     /// The commit `rev` names (anything `git rev-parse` understands that leads to a commit).
     pub fn resolve_commit(&self, rev: &str) -> Result<CommitId, SourceError> {
         self.resolved.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Ok(CommitId(find_commit(&self.git(), rev)?.id.to_string()))
+        Ok(CommitId(find_commit(&self.git()?, rev)?.id.to_string()))
     }
 
     /// How many names this handle resolved: each revision of a run once.
@@ -408,17 +414,17 @@ impl Repo {
 
     /// [`read_rev`] of a resolved commit.
     pub fn read_rev(&self, id: &CommitId, filter: &PathFilter, max_file_size: u64) -> Result<Discovered, SourceError> {
-        read_rev_in(&self.git(), id.as_str(), filter, max_file_size)
+        read_rev_in(&self.git()?, id.as_str(), filter, max_file_size)
     }
 
     /// [`read_index`] of this repository.
     pub fn read_index(&self, filter: &PathFilter, max_file_size: u64) -> Result<Discovered, SourceError> {
-        read_index_in(&self.git(), filter, max_file_size)
+        read_index_in(&self.git()?, filter, max_file_size)
     }
 
     /// [`read_blob_at`] of a resolved commit.
     pub fn read_blob_at(&self, id: &CommitId, path: &str) -> Result<Option<Vec<u8>>, SourceError> {
-        read_blob_in(&self.git(), id.as_str(), path)
+        read_blob_in(&self.git()?, id.as_str(), path)
     }
 
     /// [`read_files_under`] of a resolved commit.
@@ -428,17 +434,17 @@ impl Repo {
         path: &str,
         keep: &dyn Fn(&str) -> bool,
     ) -> Result<Option<NamedBlobs>, SourceError> {
-        read_files_under_in(&self.git(), id.as_str(), path, keep)
+        read_files_under_in(&self.git()?, id.as_str(), path, keep)
     }
 
     /// [`merge_base`] of two resolved commits; `names` are how the user named them (messages).
     pub fn merge_base(&self, base: &CommitId, head: &CommitId, names: (&str, &str)) -> Result<CommitId, SourceError> {
-        merge_base_named(self.git(), base.as_str(), head.as_str(), names).map(CommitId)
+        merge_base_named(self.git()?, base.as_str(), head.as_str(), names).map(CommitId)
     }
 
     /// [`changed_paths`] between two resolved commits.
     pub fn changed_paths(&self, old: &CommitId, new: &CommitId) -> Result<Vec<Change>, SourceError> {
-        changed_paths_in(&self.git(), old.as_str(), new.as_str())
+        changed_paths_in(&self.git()?, old.as_str(), new.as_str())
     }
 
     /// [`read_entry_sets`] in this repository.
@@ -447,7 +453,7 @@ impl Repo {
         sets: Vec<Vec<(String, TreeEntry)>>,
         max_file_size: u64,
     ) -> Result<Vec<Discovered>, SourceError> {
-        read_entry_sets_in(self.git(), sets, max_file_size)
+        read_entry_sets_in(self.git()?, sets, max_file_size)
     }
 }
 

@@ -42,6 +42,47 @@ pub struct ConfigError {
     pub message: String,
 }
 
+/// Why a path that comes from the checked repository is not read or written there (the rules of
+/// `source::confine`). Shown after the path it is about: `policy: shared: not read: {refusal}`.
+#[derive(Debug, thiserror::Error)]
+pub enum Refusal {
+    #[error("it resolves to {}, outside the repository{}", real.display(), if *via_link { " (through a symbolic link)" } else { "" })]
+    Outside { real: std::path::PathBuf, via_link: bool },
+    /// A directory on the way to a file to create resolves outside the repository.
+    #[error("{} resolves outside the repository", .0.display())]
+    DirOutside(std::path::PathBuf),
+    #[error("it is inside the git directory {}", .0.display())]
+    InGitDir(std::path::PathBuf),
+    #[error("it is inside a `.git` directory")]
+    InDotGit,
+    /// The path itself (`None`) or a directory on the way to it is a symbolic link.
+    #[error("{}is a symbolic link; tollgate does not write through links", .0.as_ref().map(|p| format!("{} ", p.display())).unwrap_or_else(|| "it ".into()))]
+    Link(Option<std::path::PathBuf>),
+    #[error("it is a directory")]
+    IsDir,
+    #[error("{} is not a directory", .0.display())]
+    NotADir(std::path::PathBuf),
+    #[error("`..` is not allowed: it could leave the repository")]
+    ParentDir,
+    #[error(
+        "an absolute path is not allowed: paths in the config file stay inside the repository (give paths outside it \
+         on the command line)"
+    )]
+    Absolute,
+    #[error("{}{source}", path.as_ref().map(|p| format!("{}: ", p.display())).unwrap_or_default())]
+    Io {
+        path: Option<std::path::PathBuf>,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl From<Refusal> for String {
+    fn from(r: Refusal) -> String {
+        r.to_string()
+    }
+}
+
 /// Process exit status (DESIGN.md §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {
@@ -73,14 +114,39 @@ pub enum Error {
     Config(#[from] ConfigError),
     #[error("{0}")]
     Usage(String),
-    #[error("{path}: {message}")]
-    Io { path: String, message: String },
+    /// A path from the repository that the confinement rules refuse.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    /// An I/O error on `path` (`<stdout>` for the standard output), kept whole: a broken pipe on
+    /// stdout is recognised by its kind (see [`Error::is_broken_pipe`]).
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     /// An error about the gate's own files, and where they were read from (PR mode).
     #[error("{error}\n  note: {note}")]
     Gate { error: Box<Error>, note: String },
 }
 
 impl Error {
+    /// An I/O error on `path`.
+    pub fn io(path: &std::path::Path, source: std::io::Error) -> Error {
+        Error::Io { path: path.display().to_string(), source }
+    }
+
+    /// An I/O error writing the standard output.
+    pub fn stdout(source: std::io::Error) -> Error {
+        Error::Io { path: "<stdout>".into(), source }
+    }
+
+    /// Whether this is the standard output closed by its reader (`tollgate check | head`): the
+    /// reader has what it wanted, so the run ends quietly, as `grep` and `rg` do.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Io { path, source } if path == "<stdout>" && source.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+
     /// The message as shown on stderr: every control, bidirectional and invisible character in
     /// its visible form (config values, file names and policy text are anyone's), line breaks
     /// included, except those of the layouts made of several lines on purpose (a Rego compile

@@ -34,7 +34,7 @@ fn main() -> ExitCode {
         let _ = writeln!(fd2, "error: {message}");
         std::process::exit(2);
     });
-    let cli = tollgate::cli::Cli::parse();
+    let cli = tollgate::settings::cli::Cli::parse();
     let cwd = match std::env::current_dir() {
         Ok(d) => d,
         Err(e) => {
@@ -49,7 +49,7 @@ fn main() -> ExitCode {
     let stdout_tty = out.is_terminal();
     let mut err = std::io::stderr();
     let mut input = std::io::stdin().lock();
-    let mut io = tollgate::app::Io { stdout: &mut out, stderr: &mut err, stdin: &mut input, stdout_tty };
-    let status = tollgate::app::run(cli, &cwd, &mut io);
+    let mut io = tollgate::error::Io { stdout: &mut out, stderr: &mut err, stdin: &mut input, stdout_tty };
+    let status = tollgate::commands::run(cli, &cwd, &mut io);
     ExitCode::from(status as u8)
 }

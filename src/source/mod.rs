@@ -7,10 +7,12 @@
 //! through, inside the repository only ([`link`]). Parsing is the next stage's job; nothing here
 //! interprets file contents.
 
+pub mod confine;
 pub mod filter;
 pub mod git;
 pub(crate) mod link;
 pub mod path;
+pub mod walk;
 pub mod worktree;
 
 pub use filter::PathFilter;

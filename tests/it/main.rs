@@ -9,6 +9,7 @@
 mod common;
 
 mod action;
+mod broken_pipe;
 mod builtin_fixtures;
 mod cli;
 mod confinement;

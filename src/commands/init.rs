@@ -165,15 +165,15 @@ pub fn run(cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
     // Every directory on the way is checked before anything is written.
     for (rel, _) in FILES {
         let dir = Path::new(rel).parent().unwrap_or(Path::new(""));
-        crate::confine::walk_dirs(&root, dir, false)
+        crate::source::confine::walk_dirs(&root, dir, false)
             .map_err(|why| Error::Usage(format!("not writing {}: {why}; nothing was written", shown(rel))))?;
     }
     let mut written = String::new();
     for (rel, content) in FILES {
         let p = root.join(rel);
         let dir = Path::new(rel).parent().unwrap_or(Path::new(""));
-        crate::confine::walk_dirs(&root, dir, true).map_err(Error::Usage)?;
-        let mut f = crate::confine::create_fresh(&p, false, 0o644).map_err(|e| io_err(&p, e))?;
+        crate::source::confine::walk_dirs(&root, dir, true)?;
+        let mut f = crate::source::confine::create_fresh(&p, false, 0o644).map_err(|e| io_err(&p, e))?;
         f.write_all(content.as_bytes()).map_err(|e| io_err(&p, e))?;
         written.push_str(&format!("wrote {}\n", shown(rel)));
     }
@@ -181,12 +181,12 @@ pub fn run(cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
         "next: `tollgate verify -p policy` runs the example's tests, `tollgate check` runs the gate, \
          `tollgate hook install` runs it before every commit\n",
     );
-    io.stdout.write_all(written.as_bytes()).map_err(|e| io_err(Path::new("<stdout>"), e))?;
+    io.stdout.write_all(written.as_bytes()).map_err(Error::stdout)?;
     Ok(ExitStatus::Pass)
 }
 
 fn io_err(path: &Path, e: std::io::Error) -> Error {
-    Error::Io { path: path.display().to_string(), message: e.to_string() }
+    Error::io(path, e)
 }
 
 #[cfg(test)]
@@ -200,7 +200,8 @@ mod tests {
         let mut in_setting = false;
         for line in CONFIG.lines() {
             let body = line.strip_prefix("# ");
-            let starts = body.and_then(|b| b.split_once(':')).is_some_and(|(k, _)| crate::config::KEYS.contains(&k));
+            let starts =
+                body.and_then(|b| b.split_once(':')).is_some_and(|(k, _)| crate::settings::config::KEYS.contains(&k));
             if starts || (in_setting && line.starts_with("#   ")) {
                 in_setting = true;
                 out.push_str(&line[2..]);
@@ -215,12 +216,12 @@ mod tests {
 
     #[test]
     fn starter_config_shows_every_key_and_each_is_valid() {
-        let c = crate::config::parse(".tollgate.yaml", CONFIG).unwrap_or_else(|e| panic!("{e}"));
+        let c = crate::settings::config::parse(".tollgate.yaml", CONFIG).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(c.policy, ["policy"]);
-        assert_eq!(c.builtin.as_deref(), Some("default"));
+        assert_eq!(c.builtin, Some(crate::settings::values::Builtin::Default));
         let all = uncommented();
-        let full = crate::config::parse(".tollgate.yaml", &all).unwrap_or_else(|e| panic!("{e}\n{all}"));
-        for key in crate::config::KEYS {
+        let full = crate::settings::config::parse(".tollgate.yaml", &all).unwrap_or_else(|e| panic!("{e}\n{all}"));
+        for key in crate::settings::config::KEYS {
             assert!(all.lines().any(|l| l.starts_with(&format!("{key}:"))), "starter config lacks `{key}`");
         }
         assert_eq!(full.waivers.len(), 1);

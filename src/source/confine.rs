@@ -17,6 +17,8 @@ use gix::bstr::ByteSlice;
 use gix::objs::tree::EntryKind;
 use gix::ObjectId;
 
+pub use crate::error::Refusal;
+
 /// The repository a run is confined to: its top directory and the git directories under it that
 /// nothing from the repository may touch.
 #[derive(Debug, Clone)]
@@ -40,7 +42,7 @@ impl Jail {
         if let Ok(repo) = gix::discover(&root) {
             let abs = |p: &Path| if p.is_absolute() { normalize(p) } else { normalize(&root.join(p)) };
             let mut dirs = vec![abs(repo.git_dir()), abs(repo.common_dir())];
-            if let Ok(hooks) = crate::hook::hooks_dir_of(&repo, &root) {
+            if let Ok(hooks) = super::git::hooks_dir_of(&repo, &root) {
                 dirs.push(abs(&hooks));
             }
             for d in dirs {
@@ -82,7 +84,7 @@ impl Jail {
     /// Why tollgate will not touch `p` (absolute) as a file of the repository: it lies in a git
     /// directory (`.git` anywhere below the top, the git and common directories, the hooks
     /// directory). `None`: it does not.
-    fn git_reason(&self, p: &Path) -> Option<String> {
+    fn git_reason(&self, p: &Path) -> Option<Refusal> {
         let under_git_name = [&self.root, &self.canonical].iter().any(|r| {
             p.strip_prefix(r).is_ok_and(|rel| {
                 rel.components().any(|c| matches!(c, Component::Normal(n) if n.eq_ignore_ascii_case(".git")))
@@ -90,8 +92,8 @@ impl Jail {
         });
         let dir = self.git_dirs.iter().find(|d| p.starts_with(d));
         match (under_git_name, dir) {
-            (_, Some(d)) => Some(format!("it is inside the git directory {}", d.display())),
-            (true, None) => Some("it is inside a `.git` directory".to_string()),
+            (_, Some(d)) => Some(Refusal::InGitDir(d.clone())),
+            (true, None) => Some(Refusal::InDotGit),
             (false, None) => None,
         }
     }
@@ -99,11 +101,11 @@ impl Jail {
     /// The real path of `p` (absolute) when tollgate may read it as a file of the repository: it
     /// exists, its real path (symlinks resolved) is inside the repository and not in a git
     /// directory. The error says why not.
-    pub fn resolve(&self, p: &Path) -> Result<PathBuf, String> {
-        let real = p.canonicalize().map_err(|e| e.to_string())?;
+    pub fn resolve(&self, p: &Path) -> Result<PathBuf, Refusal> {
+        let real = p.canonicalize().map_err(|source| Refusal::Io { path: None, source })?;
         if !self.contains(&real) {
-            let how = if real != normalize(p) { " (through a symbolic link)" } else { "" };
-            return Err(format!("it resolves to {}, outside the repository{how}", real.display()));
+            let via_link = real != normalize(p);
+            return Err(Refusal::Outside { real, via_link });
         }
         match self.git_reason(&real).or_else(|| self.git_reason(&normalize(p))) {
             Some(why) => Err(why),
@@ -112,7 +114,7 @@ impl Jail {
     }
 
     /// Whether [`Jail::create`] may create `rel`; nothing is made. The error says why not.
-    pub fn check_create(&self, rel: &Path) -> Result<(), String> {
+    pub fn check_create(&self, rel: &Path) -> Result<(), Refusal> {
         relative_inside(rel)?;
         let target = self.root.join(rel);
         if let Some(why) = self.git_reason(&target) {
@@ -120,18 +122,16 @@ impl Jail {
         }
         // The directories that exist: none a link, none resolving outside or into a git directory.
         let existing = walk_dirs(&self.root, rel.parent().unwrap_or(Path::new("")), false)?;
-        let real = existing.canonicalize().map_err(|e| format!("{}: {e}", existing.display()))?;
+        let real = existing.canonicalize().map_err(|source| Refusal::Io { path: Some(existing.clone()), source })?;
         if !self.contains(&real) {
-            return Err(format!("{} resolves outside the repository", existing.display()));
+            return Err(Refusal::DirOutside(existing));
         }
         if let Some(why) = self.git_reason(&real) {
             return Err(why);
         }
         match std::fs::symlink_metadata(&target) {
-            Ok(m) if m.file_type().is_symlink() => {
-                Err("it is a symbolic link; tollgate does not write through links".to_string())
-            }
-            Ok(m) if m.is_dir() => Err("it is a directory".to_string()),
+            Ok(m) if m.file_type().is_symlink() => Err(Refusal::Link(None)),
+            Ok(m) if m.is_dir() => Err(Refusal::IsDir),
             _ => Ok(()),
         }
     }
@@ -140,28 +140,22 @@ impl Jail {
     /// regular file there: directories that are missing are made, no component may be a symbolic
     /// link, nothing is written in a git directory, and the file is created afresh (an existing
     /// file's mode, such as an exec bit, is not kept). The error says why not.
-    pub fn create(&self, rel: &Path) -> Result<File, String> {
+    pub fn create(&self, rel: &Path) -> Result<File, Refusal> {
         // Everything is checked before any directory is made, so a refused path leaves nothing.
         self.check_create(rel)?;
         walk_dirs(&self.root, rel.parent().unwrap_or(Path::new("")), true)?;
-        create_fresh(&self.root.join(rel), true, 0o644).map_err(|e| e.to_string())
+        create_fresh(&self.root.join(rel), true, 0o644).map_err(|source| Refusal::Io { path: None, source })
     }
 }
 
 /// A path from a config file is relative and has no `..`: it cannot name anything outside the
 /// directory it is resolved against (a symlink on the way is checked when it is used).
-pub fn relative_inside(p: &Path) -> Result<(), String> {
+pub fn relative_inside(p: &Path) -> Result<(), Refusal> {
     for c in p.components() {
         match c {
             Component::Normal(_) | Component::CurDir => {}
-            Component::ParentDir => return Err("`..` is not allowed: it could leave the repository".into()),
-            Component::RootDir | Component::Prefix(_) => {
-                return Err(
-                    "an absolute path is not allowed: paths in the config file stay inside the repository (give \
-                            paths outside it on the command line)"
-                        .into(),
-                )
-            }
+            Component::ParentDir => return Err(Refusal::ParentDir),
+            Component::RootDir | Component::Prefix(_) => return Err(Refusal::Absolute),
         }
     }
     Ok(())
@@ -170,23 +164,23 @@ pub fn relative_inside(p: &Path) -> Result<(), String> {
 /// Walk the directories of `rel` below `base`: each must be a real directory (not a symbolic
 /// link). A missing one is made when `create`, else the walk stops there. Returns the deepest
 /// directory that exists.
-pub fn walk_dirs(base: &Path, rel: &Path, create: bool) -> Result<PathBuf, String> {
+pub fn walk_dirs(base: &Path, rel: &Path, create: bool) -> Result<PathBuf, Refusal> {
     let mut at = base.to_path_buf();
     for c in rel.components() {
         let Component::Normal(name) = c else { continue };
         let next = at.join(name);
         match std::fs::symlink_metadata(&next) {
-            Ok(m) if m.file_type().is_symlink() => {
-                return Err(format!("{} is a symbolic link; tollgate does not write through links", next.display()))
-            }
+            Ok(m) if m.file_type().is_symlink() => return Err(Refusal::Link(Some(next))),
             Ok(m) if m.is_dir() => at = next,
-            Ok(_) => return Err(format!("{} is not a directory", next.display())),
+            Ok(_) => return Err(Refusal::NotADir(next)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
-                std::fs::create_dir(&next).map_err(|e| format!("{}: {e}", next.display()))?;
+                if let Err(source) = std::fs::create_dir(&next) {
+                    return Err(Refusal::Io { path: Some(next), source });
+                }
                 at = next;
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(at),
-            Err(e) => return Err(format!("{}: {e}", next.display())),
+            Err(source) => return Err(Refusal::Io { path: Some(next), source }),
         }
     }
     Ok(at)
@@ -411,10 +405,10 @@ fn blob(repo: &gix::Repository, rel: &str, id: ObjectId) -> Result<Vec<u8>, Stri
 #[derive(Debug, Clone)]
 pub enum GitFiles {
     Index(Arc<GitIndex>),
-    /// The commit `id` (full) of the repository at `root`; `name` is how the user named it.
+    /// The commit `id` (full) of the repository `repo`; `name` is how the user named it.
     Commit {
-        root: PathBuf,
-        id: String,
+        repo: super::git::Repo,
+        id: super::git::CommitId,
         name: String,
     },
 }
@@ -429,7 +423,7 @@ impl GitFiles {
     }
 
     /// An error of `source::git`, with the commit as the user named it.
-    fn git_error(&self, e: crate::source::SourceError) -> String {
+    fn git_error(&self, e: super::SourceError) -> String {
         match self {
             GitFiles::Commit { id, name, .. } => e.to_string().replace(id.as_str(), name),
             GitFiles::Index(_) => e.to_string(),
@@ -441,9 +435,7 @@ impl GitFiles {
     pub fn file(&self, rel: &str) -> Result<Option<Vec<u8>>, String> {
         let rel = rel.trim_start_matches("./");
         let idx = match self {
-            GitFiles::Commit { root, id, .. } => {
-                return crate::source::git::read_blob_at(root, id, rel).map_err(|e| self.git_error(e))
-            }
+            GitFiles::Commit { repo, id, .. } => return repo.read_blob_at(id, rel).map_err(|e| self.git_error(e)),
             GitFiles::Index(idx) => idx,
         };
         let snap = idx.get()?;
@@ -463,11 +455,11 @@ impl GitFiles {
         &self,
         rel: &str,
         keep: &dyn Fn(&str) -> bool,
-    ) -> Result<Option<crate::source::git::NamedBlobs>, String> {
+    ) -> Result<Option<super::git::NamedBlobs>, String> {
         let rel = normalize(Path::new(rel)).to_string_lossy().replace('\\', "/");
         let idx = match self {
-            GitFiles::Commit { root, id, .. } => {
-                return crate::source::git::read_files_under(root, id, &rel, keep).map_err(|e| self.git_error(e))
+            GitFiles::Commit { repo, id, .. } => {
+                return repo.read_files_under(id, &rel, keep).map_err(|e| self.git_error(e))
             }
             GitFiles::Index(idx) => idx,
         };

@@ -15,34 +15,46 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
-use crate::app::{self, Evaluated};
-use crate::cli::CheckArgs;
-use crate::config::{self, Config};
-use crate::confine::normalize;
+use super::evaluate::{evaluate_files, Evaluated, Inputs};
+use super::gate::{read_disk_files, ConfigText, GateFile, Kinds};
 use crate::error::Error;
 use crate::finding::{self, Finding, Origin, Severity};
-use crate::policy::PolicySet;
 use crate::report::ChangedLines;
 use crate::schema::location::Snapshot;
+use crate::source::confine::normalize;
 use crate::source::filter::CONFIG_FILE;
-use crate::source::git::{self, Change, EntryType};
+use crate::source::git::{self, Change, CommitId, EntryType, Repo};
 use crate::source::{PathFilter, SourceError, SourceFile};
 
 /// Rule of the notes on changed gate files.
 pub const POLICY_CHANGED: &str = "gate/policy-changed";
 
+/// PR mode's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// `--base REV`.
+    pub base: String,
+    /// `--rev REV` (default `HEAD`).
+    pub head: Option<String>,
+    /// `--policy-from`.
+    pub trust: Trust,
+    /// `--show-existing`.
+    pub show_existing: bool,
+    /// `--forbid-new-waivers`: a waiver the change adds is an error, not a warning.
+    pub forbid_new_waivers: bool,
+}
+
 /// Which commit the gate is read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Trust {
+pub enum Trust {
     MergeBase,
     Head,
 }
 
 /// A repo-relative path the gate was read from: changes to the files it covers are reported.
 #[derive(Debug, Clone)]
-struct GatePath {
+pub struct GatePath {
     /// `policy`, `data` or `config` (in note messages).
     kind: &'static str,
     /// Repo-relative file or directory (empty: the repository root).
@@ -74,59 +86,59 @@ impl GatePath {
 }
 
 /// One PR-mode run: the commits compared and where the gate comes from.
-pub(crate) struct Pr {
+pub struct Pr {
+    repo: Repo,
     root: PathBuf,
     /// `root` with symlinks resolved, to recognise paths spelled either way.
     root_canonical: PathBuf,
     /// `--base` and `--rev` as given (for messages).
     base_rev: String,
     head_rev: String,
-    /// Full commit ids.
-    head: String,
-    merge_base: String,
+    /// The commits, each resolved once.
+    head: CommitId,
+    merge_base: CommitId,
     trust: Trust,
     show_existing: bool,
     /// `--forbid-new-waivers`: a waiver the change adds is an error, not a warning.
     forbid_new_waivers: bool,
-    /// The gate paths read from git, for the `gate/policy-changed` notes.
-    gate_paths: Mutex<Vec<GatePath>>,
-    /// Whether [`Pr::evaluate`] computes the lines head changed (for `-o github`).
-    pub track_lines: bool,
-    /// The lines head added or modified in each changed manifest (when `track_lines`).
-    changed_lines: Mutex<Option<ChangedLines>>,
+}
+
+/// What [`Pr::evaluate`] computes.
+pub struct Evaluation {
+    pub evaluated: Evaluated,
+    /// The lines head added or modified in each changed manifest (when asked for).
+    pub changed_lines: Option<ChangedLines>,
 }
 
 impl Pr {
     /// Resolve head and `--base` in the repository at `root` and find their merge-base. Unknown
     /// revisions, unrelated histories and a shallow clone that lacks the merge-base are errors.
-    pub fn open(args: &CheckArgs, root: &Path) -> Result<Pr, Error> {
-        let base_rev = args.base.clone().unwrap_or_default();
-        if args.paths.iter().any(|p| p == "-") {
-            return Err(Error::Usage("--base compares two commits; it cannot check `-` (stdin)".into()));
-        }
-        let head_rev = args.rev.clone().unwrap_or_else(|| "HEAD".into());
-        let merge_base = git::merge_base(root, &base_rev, &head_rev).map_err(|e| unknown_rev_hint(e, &base_rev))?;
-        let head = git::resolve_commit(root, &head_rev)?;
+    /// `--base` and head are each resolved once, here; everything after reads their ids.
+    pub fn open(opts: &Options, repo: &Repo, root: &Path) -> Result<Pr, Error> {
+        let base_rev = opts.base.clone();
+        let head_rev = opts.head.clone().unwrap_or_else(|| "HEAD".into());
+        let hint = |e| unknown_rev_hint(e, &base_rev);
+        let base = repo.resolve_commit(&base_rev).map_err(hint)?;
+        let head = repo.resolve_commit(&head_rev).map_err(hint)?;
+        let merge_base = repo.merge_base(&base, &head, (&base_rev, &head_rev)).map_err(hint)?;
         let root_norm = normalize(root);
         let root_canonical = root.canonicalize().unwrap_or_else(|_| root_norm.clone());
         Ok(Pr {
+            repo: repo.clone(),
             root: root_norm,
             root_canonical,
             base_rev,
             head_rev,
             head,
             merge_base,
-            trust: if args.policy_from.as_deref() == Some("head") { Trust::Head } else { Trust::MergeBase },
-            show_existing: args.show_existing,
-            forbid_new_waivers: args.forbid_new_waivers,
-            gate_paths: Mutex::new(Vec::new()),
-            track_lines: false,
-            changed_lines: Mutex::new(None),
+            trust: opts.trust,
+            show_existing: opts.show_existing,
+            forbid_new_waivers: opts.forbid_new_waivers,
         })
     }
 
     /// The commit the gate is read from.
-    fn trusted(&self) -> &str {
+    fn trusted(&self) -> &CommitId {
         match self.trust {
             Trust::MergeBase => &self.merge_base,
             Trust::Head => &self.head,
@@ -137,9 +149,14 @@ impl Pr {
     fn trusted_name(&self) -> String {
         match self.trust {
             Trust::MergeBase => {
-                format!("the merge-base {} of `{}` and `{}`", short(&self.merge_base), self.base_rev, self.head_rev)
+                format!(
+                    "the merge-base {} of `{}` and `{}`",
+                    short(self.merge_base.as_str()),
+                    self.base_rev,
+                    self.head_rev
+                )
             }
-            Trust::Head => format!("head `{}` ({})", self.head_rev, short(&self.head)),
+            Trust::Head => format!("head `{}` ({})", self.head_rev, short(self.head.as_str())),
         }
     }
 
@@ -161,12 +178,6 @@ impl Pr {
             .map(|rel| rel.to_string_lossy().replace('\\', "/"))
     }
 
-    fn track(&self, g: GatePath) {
-        if let Ok(mut v) = self.gate_paths.lock() {
-            v.push(g);
-        }
-    }
-
     /// Add where the gate came from to an error about the gate's files.
     pub fn gate_error(&self, e: Error) -> Error {
         let how = match self.trust {
@@ -178,50 +189,54 @@ impl Pr {
         Error::Gate { error: Box::new(e), note: format!("read from {}; {how}", self.trusted_name()) }
     }
 
-    /// `.tollgate.yaml` (or `--config FILE`) from the trusted commit, and whether it is part of
-    /// the repository (its paths are then confined, see [`Config::confine`]). A missing
-    /// `.tollgate.yaml` means defaults (a base that predates it); a missing `--config FILE` is an
-    /// error. A config file outside the repository is read from disk.
-    pub fn config(&self, args: &CheckArgs, cwd: &Path) -> Result<(Config, bool), Error> {
-        let (rel, explicit) = match &args.config {
+    /// `.tollgate.yaml` (or `--config FILE`) from the trusted commit, part of the repository (its
+    /// paths are then confined). A missing `.tollgate.yaml` means defaults (a base that predates
+    /// it); a missing `--config FILE` is an error. A config file outside the repository is read
+    /// from disk.
+    pub fn config(&self, flag: Option<&Path>, cwd: &Path) -> Result<ConfigText, Error> {
+        let (rel, explicit) = match flag {
             None => (CONFIG_FILE.to_string(), false),
             Some(p) => {
                 let abs = cwd.join(p);
                 match self.in_repo(&abs) {
                     Some(rel) => (rel, true),
                     None => {
-                        let text = std::fs::read_to_string(&abs)
-                            .map_err(|e| Error::Io { path: abs.display().to_string(), message: e.to_string() })?;
-                        return Ok((config::parse(&abs.display().to_string(), &text)?, false));
+                        let text = std::fs::read_to_string(&abs).map_err(|e| Error::io(&abs, e))?;
+                        let name = abs.display().to_string();
+                        return Ok(ConfigText { name, text: Some(text), confined: false, from_git: false, read: None });
                     }
                 }
             }
         };
-        self.track(GatePath { kind: "config", path: rel.clone(), exts: Vec::new(), skip: None });
-        let bytes = git::read_blob_at(&self.root, self.trusted(), &rel).map_err(|e| self.gate_error(e.into()))?;
-        let cfg = match bytes {
-            Some(b) => config::parse(&rel, &String::from_utf8_lossy(&b)).map_err(|e| self.gate_error(e.into()))?,
+        let read = GatePath { kind: "config", path: rel.clone(), exts: Vec::new(), skip: None };
+        let bytes = self.repo.read_blob_at(self.trusted(), &rel).map_err(|e| self.gate_error(e.into()))?;
+        let text = match bytes {
+            Some(b) => Some(String::from_utf8_lossy(&b).into_owned()),
             None if explicit => {
                 return Err(
                     self.gate_error(Error::Usage(format!("--config {rel}: no such file in {}", self.trusted_short())))
                 )
             }
-            None => Config::default(),
+            None => None,
         };
-        cfg.confine().map_err(|e| self.gate_error(e.into()))?;
-        Ok((cfg, true))
+        Ok(ConfigText { name: rel, text, confined: true, from_git: false, read: Some(read) })
     }
 
     /// The commit the gate is read from (full id).
-    pub fn trusted_commit(&self) -> &str {
+    pub fn trusted_commit(&self) -> &CommitId {
         self.trusted()
+    }
+
+    /// The repository.
+    pub fn repo(&self) -> &Repo {
+        &self.repo
     }
 
     /// The files of a schema location directory `dir` (absolute) inside the repository, from the
     /// trusted commit: the JSON and YAML files under it, by absolute path (`Ok(None)`: the commit
     /// has no such directory). `None` for a location outside the repository: it is in no commit
     /// (and out of the change's reach), so it is read from disk.
-    pub fn schema_files(&self, dir: &Path) -> Option<Result<Option<Snapshot>, String>> {
+    pub fn schema_files(&self, dir: &Path) -> Option<Result<Option<(Snapshot, GatePath)>, String>> {
         let rel = self.in_repo(dir)?;
         let g = GatePath {
             kind: "schema",
@@ -229,71 +244,69 @@ impl Pr {
             exts: ["json", "yaml", "yml"].iter().map(|x| x.to_string()).collect(),
             skip: None,
         };
-        let files = match git::read_files_under(&self.root, self.trusted(), &g.path, &|f| g.keeps(f)) {
+        let files = match self.repo.read_files_under(self.trusted(), &g.path, &|f| g.keeps(f)) {
             Ok(Some(files)) => files,
             Ok(None) => return Some(Ok(None)),
             Err(e) => return Some(Err(format!("{e} (read from {})", self.trusted_name()))),
         };
-        self.track(g);
-        Some(Ok(Some(files.into_iter().map(|(p, b)| (self.root.join(p), b)).collect())))
+        Some(Ok(Some((files.into_iter().map(|(p, b)| (self.root.join(p), b)).collect(), g))))
     }
 
-    /// [`app::GateReader`] for PR mode: a path inside the repository is read from the trusted
-    /// commit (missing there: an error), one outside from disk.
+    /// The gate files under `p` for PR mode: a path inside the repository is read from the
+    /// trusted commit (missing there: an error naming it), one outside from disk. Also the path
+    /// read from the commit, whose changes are reported.
     pub fn read_gate(
         &self,
         p: &Path,
         cwd: &Path,
-        exts: &[&str],
-        skip: Option<&str>,
-    ) -> Result<Vec<(String, Vec<u8>)>, Error> {
-        let Some(rel) = self.in_repo(p) else { return app::read_disk_files(p, cwd, exts, skip) };
-        let kind = if exts.contains(&"rego") { "policy" } else { "data" };
+        kinds: Kinds<'_>,
+    ) -> Result<(Vec<GateFile>, Option<GatePath>), Error> {
+        let Some(rel) = self.in_repo(p) else { return Ok((read_disk_files(p, cwd, kinds)?, None)) };
+        let kind = if kinds.exts.contains(&"rego") { "policy" } else { "data" };
         let g = GatePath {
             kind,
             path: rel,
-            exts: exts.iter().map(|x| x.to_string()).collect(),
-            skip: skip.map(str::to_string),
+            exts: kinds.exts.iter().map(|x| x.to_string()).collect(),
+            skip: kinds.skip.map(str::to_string),
         };
-        let files = git::read_files_under(&self.root, self.trusted(), &g.path, &|f| g.keeps(f))?;
-        self.track(g);
-        files.ok_or_else(|| {
+        let files = self.repo.read_files_under(self.trusted(), &g.path, &|f| g.keeps(f))?;
+        let files = files.ok_or_else(|| {
             let flag = if kind == "policy" { "-p" } else { "--data" };
             let shown = p.strip_prefix(cwd).unwrap_or(p).display().to_string();
             Error::Usage(format!("{flag} {shown}: no such file or directory in {}", self.trusted_short()))
-        })
+        })?;
+        Ok((files, Some(g)))
     }
 
-    /// A `file-schemas` schema file (repo-relative) from the trusted commit (`None`: not there).
-    pub fn read_gate_file(&self, rel: &str) -> Result<Option<Vec<u8>>, Error> {
-        self.track(GatePath { kind: "schema", path: rel.to_string(), exts: Vec::new(), skip: None });
-        Ok(git::read_blob_at(&self.root, self.trusted(), rel)?)
+    /// A `file-schemas` schema file (repo-relative) from the trusted commit (`None`: not there),
+    /// and the path read.
+    pub fn read_gate_file(&self, rel: &str) -> Result<(Option<Vec<u8>>, GatePath), Error> {
+        let g = GatePath { kind: "schema", path: rel.to_string(), exts: Vec::new(), skip: None };
+        Ok((self.repo.read_blob_at(self.trusted(), rel)?, g))
     }
 
     /// Evaluate the change: head's changed manifests and the merge-base versions of the same
     /// paths (all manifests on both sides with `--combine` or a cross-resource check), each side's
     /// findings passed through `settle` (config waivers), matched by fingerprint; plus the
-    /// `gate/policy-changed` notes.
-    /// `prefixes` are the repo-relative PATH arguments.
+    /// `gate/policy-changed` notes on the changed files under `gate_paths` (what the gate read
+    /// from the trusted commit). `prefixes` are the repo-relative PATH arguments; with
+    /// `track_lines` the lines head changed are computed too (for `-o github`).
     #[allow(clippy::too_many_arguments)]
     pub fn evaluate(
         &self,
-        policies: &PolicySet,
-        schemas: Option<&crate::schema::Schemas>,
-        yaml12: &globset::GlobSet,
-        pool: &rayon::ThreadPool,
+        inputs: &Inputs<'_>,
         filter: &PathFilter,
         prefixes: Vec<String>,
-        max_file_size: u64,
-        want_snippets: bool,
+        track_lines: bool,
+        gate_paths: &[GatePath],
         settle: &dyn Fn(&mut Vec<Finding>),
         lap: &mut dyn FnMut(&str, String),
-    ) -> Result<Evaluated, Error> {
-        let root = &self.root;
+    ) -> Result<Evaluation, Error> {
+        let (repo, pool, max_file_size) = (&self.repo, inputs.pool, inputs.max_file_size);
         // A PATH that names nothing on either side is a mistake, not a pass.
         // (`.` or the root itself is the whole tree.)
         for p in prefixes.iter().filter_map(|p| crate::source::filter::scoped_prefix(p)) {
-            let missing = |rev: &str| matches!(git::read_blob_at(root, rev, p), Ok(None));
+            let missing = |id: &CommitId| matches!(repo.read_blob_at(id, p), Ok(None));
             if missing(&self.head) && missing(&self.merge_base) {
                 return Err(Error::Usage(format!(
                     "{p}: no such file or directory in `{}` or its merge-base",
@@ -302,14 +315,15 @@ impl Pr {
             }
         }
         let filter = filter.clone().with_prefixes(prefixes);
-        let changes = git::changed_paths(root, &self.merge_base, &self.head)?;
+        let changes = repo.changed_paths(&self.merge_base, &self.head)?;
         lap("diff", format!("{} changed paths", changes.len()));
 
+        let policies = inputs.policies;
         let (head_files, base_files) = if policies.combine || policies.needs_inventory() {
             // A change in one file can break a rule about another (--combine policies and the
             // cross-resource checks of the inventory): every manifest on both sides.
-            let head = pool.install(|| git::read_rev(root, &self.head, &filter, max_file_size))?;
-            let base = pool.install(|| git::read_rev(root, &self.merge_base, &filter, max_file_size))?;
+            let head = pool.install(|| repo.read_rev(&self.head, &filter, max_file_size))?;
+            let base = pool.install(|| repo.read_rev(&self.merge_base, &filter, max_file_size))?;
             (head, base)
         } else {
             // A submodule the change adds or updates is noted whatever its name (see
@@ -323,25 +337,25 @@ impl Pr {
             let head_side = changed.iter().filter_map(|c| c.new.map(|e| (c.path.clone(), e))).collect();
             let base_side =
                 changed.iter().filter(|c| c.new.is_some()).filter_map(|c| c.old.map(|e| (c.path.clone(), e))).collect();
-            let mut sides = pool.install(|| git::read_entry_sets(root, vec![head_side, base_side], max_file_size))?;
+            let mut sides = pool.install(|| repo.read_entry_sets(vec![head_side, base_side], max_file_size))?;
             let base = sides.pop().unwrap_or_default();
             let head = sides.pop().unwrap_or_default();
             (head, base)
         };
         lap("read", format!("{} head + {} merge-base files", head_files.files.len(), base_files.files.len()));
-        if self.track_lines {
-            let lines = changed_lines_of(&changes, &head_files.files, &base_files.files);
-            lap("lines", format!("{} changed lines", lines.len()));
-            if let Ok(mut slot) = self.changed_lines.lock() {
-                *slot = Some(lines);
+        let changed_lines = match track_lines {
+            true => {
+                let lines = changed_lines_of(&changes, &head_files.files, &base_files.files);
+                lap("lines", format!("{} changed lines", lines.len()));
+                Some(lines)
             }
-        }
+            false => None,
+        };
 
-        let mut head = app::evaluate_files(head_files, policies, schemas, yaml12, pool, want_snippets, lap)?;
+        let mut head = evaluate_files(head_files, inputs, lap)?;
         // The merge-base side only supplies fingerprints; its print() output is not shown.
-        let base = app::evaluate_files(base_files, policies, schemas, yaml12, pool, false, &mut |_, extra| {
-            lap("base-eval", extra)
-        })?;
+        let base_inputs = Inputs { want_snippets: false, ..*inputs };
+        let base = evaluate_files(base_files, &base_inputs, &mut |_, extra| lap("base-eval", extra))?;
         settle(&mut head.findings);
         pool.install(|| finding::sort_and_dedup(&mut head.findings));
         let mut base_findings = base.findings;
@@ -352,20 +366,13 @@ impl Pr {
         head.findings.extend(added_waivers);
         let with_findings: BTreeSet<&str> = head.findings.iter().filter_map(|f| f.file.as_deref()).collect();
         head.texts.retain(|k, _| with_findings.contains(k.as_str()));
-        head.findings.extend(self.gate_notes(&changes));
+        head.findings.extend(self.gate_notes(&changes, gate_paths));
         lap("match", format!("{} merge-base findings", base_findings.len()));
-        Ok(head)
-    }
-
-    /// The lines head added or modified, per changed manifest (computed by [`Pr::evaluate`] when
-    /// `track_lines` is set).
-    pub fn changed_lines(&self) -> Option<ChangedLines> {
-        self.changed_lines.lock().ok().and_then(|mut slot| slot.take())
+        Ok(Evaluation { evaluated: head, changed_lines })
     }
 
     /// One `gate/policy-changed` note per changed file the gate reads.
-    fn gate_notes(&self, changes: &[Change]) -> Vec<Finding> {
-        let Ok(paths) = self.gate_paths.lock() else { return Vec::new() };
+    fn gate_notes(&self, changes: &[Change], paths: &[GatePath]) -> Vec<Finding> {
         let is_file = |e: Option<git::TreeEntry>| e.is_some_and(|e| e.kind == EntryType::File);
         let mut out = Vec::new();
         for c in changes {

@@ -1,9 +1,12 @@
-//! Command line: clap definitions for every subcommand. Values here are raw; `app` validates them
-//! and merges them with `.tollgate.yaml`.
+//! Command line: clap definitions for every subcommand. Words from a fixed set are typed
+//! ([`super::values`], shared with `.tollgate.yaml`); [`super::check`] merges the flags over the
+//! config.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+
+use super::values::{Builtin, Color, FailOnLevel, PolicyFrom, VerifyOutput};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -53,8 +56,8 @@ pub struct CheckArgs {
 
     /// PR mode: read policies, data and .tollgate.yaml from the merge-base (`base`, default) or from
     /// head's commit (`head`).
-    #[arg(long, value_name = "base|head", requires = "base", value_parser = ["base", "head"])]
-    pub policy_from: Option<String>,
+    #[arg(long, value_name = "base|head", requires = "base")]
+    pub policy_from: Option<PolicyFrom>,
 
     /// PR mode: also report the findings head shares with the merge-base (`"new": false`; they never block).
     #[arg(long, requires = "base")]
@@ -85,8 +88,8 @@ pub struct CheckArgs {
     pub combine: bool,
 
     /// Built-in library: `default`/`all` (every built-in check) or `none`. Default: on when no -p is given.
-    #[arg(long, value_name = "PROFILE")]
-    pub builtin: Option<String>,
+    #[arg(long, value_name = "PROFILE", hide_possible_values = true)]
+    pub builtin: Option<Builtin>,
 
     /// Only check paths matching this glob (repeatable; replaces the default .yaml/.yml/.json).
     #[arg(long, value_name = "GLOB")]
@@ -108,8 +111,8 @@ pub struct CheckArgs {
     pub report: Option<String>,
 
     /// What blocks: error (default), warning, never, or a risk floor (critical, high, medium, low, info).
-    #[arg(long, value_name = "LEVEL")]
-    pub fail_on: Option<String>,
+    #[arg(long, value_name = "LEVEL", ignore_case = true, hide_possible_values = true)]
+    pub fail_on: Option<FailOnLevel>,
 
     /// Worker threads (default: one per core; at most 256; `jobs:` in .tollgate.yaml at most the cores).
     #[arg(short = 'j', long, value_name = "N")]
@@ -161,8 +164,8 @@ pub struct CheckArgs {
     pub config: Option<PathBuf>,
 
     /// Colour in human output: auto, always, never.
-    #[arg(long, value_name = "WHEN", default_value = "auto")]
-    pub color: String,
+    #[arg(long, value_name = "WHEN", default_value = "auto", hide_possible_values = true)]
+    pub color: Color,
 
     /// Print per-stage timings to stderr.
     #[arg(long, hide = true)]
@@ -203,8 +206,8 @@ pub struct VerifyArgs {
     pub threshold: Option<f64>,
 
     /// Output: text (default) or json.
-    #[arg(short = 'o', long, default_value = "text")]
-    pub output: String,
+    #[arg(short = 'o', long, default_value = "text", hide_possible_values = true)]
+    pub output: VerifyOutput,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 
 use regorus::Value;
 
+use super::values::{choice, choices, Builtin, FailOnLevel};
 use crate::manifest::span::PathSeg;
 use crate::manifest::{self, Limits};
 use crate::source::SourceFile;
@@ -15,11 +16,11 @@ pub struct Config {
     pub namespace: Vec<String>,
     pub all_namespaces: Option<bool>,
     pub combine: Option<bool>,
-    pub builtin: Option<String>,
+    pub builtin: Option<Builtin>,
     pub include: Vec<String>,
     pub exclude: Vec<String>,
     pub output: Vec<String>,
-    pub fail_on: Option<String>,
+    pub fail_on: Option<FailOnLevel>,
     pub jobs: Option<usize>,
     pub max_file_size: Option<u64>,
     /// Governed waivers (see `suppress`).
@@ -97,8 +98,8 @@ impl Config {
             let git = path
                 .components()
                 .any(|c| matches!(c, std::path::Component::Normal(n) if n.eq_ignore_ascii_case(".git")));
-            let why = match crate::confine::relative_inside(path) {
-                Err(why) => why,
+            let why = match crate::source::confine::relative_inside(path) {
+                Err(why) => why.to_string(),
                 Ok(()) if git => "a path inside `.git` is not allowed".to_string(),
                 Ok(()) => continue,
             };
@@ -111,17 +112,7 @@ impl Config {
     }
 }
 
-/// One `file-schemas` entry: the files (globs over repo-relative paths) and the schema file
-/// (repo-relative) that validates their documents.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FileSchemaEntry {
-    pub files: Vec<String>,
-    pub schema: String,
-    /// Where the entry is in the config file (`path:line:column`), for errors about it.
-    pub location: String,
-    /// Where its `schema` is.
-    pub schema_location: String,
-}
+pub use crate::pipeline::schemas::FileSchemaEntry;
 
 /// Every key the file may hold.
 pub const KEYS: &[&str] = &[
@@ -220,9 +211,14 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
             }
             "all-namespaces" => c.all_namespaces = Some(*v.as_bool().map_err(|_| bad("true or false"))?),
             "combine" => c.combine = Some(*v.as_bool().map_err(|_| bad("true or false"))?),
-            "builtin" => c.builtin = Some(v.as_string().map_err(|_| bad("a profile name"))?.to_string()),
+            "builtin" => {
+                c.builtin =
+                    Some(choice(v.as_string().map(|s| s.to_string()).ok()).ok_or_else(|| bad(&choices::<Builtin>()))?)
+            }
             "fail-on" => {
-                c.fail_on = Some(v.as_string().map_err(|_| bad("error, warning, never or a risk"))?.to_string())
+                c.fail_on = Some(
+                    choice(v.as_string().map(|s| s.to_string()).ok()).ok_or_else(|| bad(&choices::<FailOnLevel>()))?,
+                )
             }
             "jobs" => c.jobs = Some(v.as_u64().map_err(|_| bad("a whole number"))? as usize),
             "max-file-size" => c.max_file_size = Some(v.as_u64().map_err(|_| bad("a number of bytes"))?),
@@ -506,7 +502,7 @@ mod tests {
             parse(".tollgate.yaml", "policy: [p]\nfail-on: warning\njobs: 2\nexclude: 'vendor/**'\ncombine: true\n")
                 .unwrap();
         assert_eq!(c.policy, vec!["p"]);
-        assert_eq!(c.fail_on.as_deref(), Some("warning"));
+        assert_eq!(c.fail_on, Some(super::super::values::FailOnLevel::Warning));
         assert_eq!(c.jobs, Some(2));
         assert_eq!(c.exclude, vec!["vendor/**"]);
         assert_eq!(c.combine, Some(true));

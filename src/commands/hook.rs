@@ -8,8 +8,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::cli::HookCommand;
 use crate::error::{Error, ExitStatus, Io};
+use crate::settings::cli::HookCommand;
 
 /// The line that marks a hook as written by tollgate.
 pub const MARKER: &str = "# tollgate-hook: written by `tollgate hook install`; `tollgate hook uninstall` removes it";
@@ -33,7 +33,7 @@ pub fn run(cmd: HookCommand, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, 
             }
         }
     };
-    io.stdout.write_all(message.as_bytes()).map_err(|e| io_err(Path::new("<stdout>"), e))?;
+    io.stdout.write_all(message.as_bytes()).map_err(Error::stdout)?;
     Ok(ExitStatus::Pass)
 }
 
@@ -56,30 +56,11 @@ fn hook_location(cwd: &Path) -> Result<(PathBuf, Option<PathBuf>), Error> {
         )));
     };
     let workdir = std::path::absolute(&workdir).unwrap_or(workdir);
-    let dir = hooks_dir_of(&repo, &workdir).map_err(Error::Usage)?;
+    let dir = crate::source::git::hooks_dir_of(&repo, &workdir).map_err(Error::Usage)?;
     let absolute = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { workdir.join(p) };
     let in_git = [repo.git_dir(), repo.common_dir()].iter().any(|g| dir.starts_with(absolute(g)));
     let in_tree = (!in_git && dir.starts_with(&workdir)).then(|| workdir.clone());
     Ok((dir.join("pre-commit"), in_tree))
-}
-
-/// The hooks directory of `repo` as git finds it: `core.hooksPath` (relative to the top of the work
-/// tree `workdir`), else `hooks` in the common git directory.
-pub(crate) fn hooks_dir_of(repo: &gix::Repository, workdir: &Path) -> Result<PathBuf, String> {
-    let configured = repo
-        .config_snapshot()
-        .trusted_path("core.hooksPath")
-        .map_err(|e| format!("core.hooksPath: {e}"))?
-        .filter(|p| !p.as_os_str().is_empty());
-    Ok(match configured {
-        Some(p) if p.is_absolute() => p,
-        Some(p) => workdir.join(p),
-        None => {
-            let common = repo.common_dir();
-            let common = if common.is_absolute() { common.to_path_buf() } else { workdir.join(common) };
-            common.join("hooks")
-        }
-    })
 }
 
 /// The hook script: `tollgate` from PATH, else the binary at `exe` (the one that installed it).
@@ -138,7 +119,7 @@ fn install_in(path: &Path, exe: Option<&Path>, force: bool, workdir: Option<&Pat
         let in_tree = workdir.and_then(|w| dir.strip_prefix(w).ok().map(|rel| (w, rel)));
         match in_tree {
             Some((w, rel)) => {
-                crate::confine::walk_dirs(w, rel, true).map_err(Error::Usage)?;
+                crate::source::confine::walk_dirs(w, rel, true)?;
             }
             None => std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?,
         }
@@ -147,7 +128,7 @@ fn install_in(path: &Path, exe: Option<&Path>, force: bool, workdir: Option<&Pat
         // Replace the file itself, not what a symlink there points to.
         std::fs::remove_file(path).map_err(|e| io_err(path, e))?;
     }
-    let mut f = crate::confine::create_fresh(path, false, 0o755).map_err(|e| io_err(path, e))?;
+    let mut f = crate::source::confine::create_fresh(path, false, 0o755).map_err(|e| io_err(path, e))?;
     f.write_all(script(exe).as_bytes()).map_err(|e| io_err(path, e))?;
     Ok(existing.is_some())
 }
@@ -175,7 +156,7 @@ fn shown(p: &Path, cwd: &Path) -> String {
 }
 
 fn io_err(path: &Path, e: std::io::Error) -> Error {
-    Error::Io { path: path.display().to_string(), message: e.to_string() }
+    Error::io(path, e)
 }
 
 #[cfg(test)]

@@ -1,0 +1,126 @@
+//! `tollgate verify`: run the Rego unit tests (`test_*` rules) of the policies, with coverage.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::error::{Error, ExitStatus, Io};
+use crate::pipeline::gate::{read_disk_files, Kinds};
+use crate::pipeline::{self};
+use crate::policy::{self, PolicySource};
+use crate::report;
+use crate::settings::cli::VerifyArgs;
+use crate::settings::values::VerifyOutput;
+use crate::source::confine::{GitIndex, Jail};
+use crate::source::git;
+
+pub fn run(args: VerifyArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
+    let mut sources = Vec::new();
+    if args.policy.is_empty() {
+        for (path, text) in policy::builtin::files() {
+            sources.push(PolicySource { path: path.to_string(), text: text.to_string(), builtin: true });
+        }
+    }
+    for p in &args.policy {
+        let p = cwd.join(p);
+        let files = read_disk_files(&p, cwd, Kinds { exts: &["rego"], skip: None })?;
+        if files.is_empty() {
+            let shown = p.strip_prefix(cwd).unwrap_or(&p).display().to_string();
+            return Err(Error::Usage(format!("no Rego files (*.rego) found in {shown}")));
+        }
+        for (shown, bytes) in files {
+            // As in `check`: a compile error keeps its lines.
+            sources.push(pipeline::user_policy(shown, bytes)?);
+        }
+    }
+    let mut data = Vec::new();
+    for p in &args.data {
+        for (shown, bytes) in read_disk_files(&cwd.join(p), cwd, Kinds::DATA)? {
+            data.extend(pipeline::data_file(shown, bytes)?);
+        }
+    }
+    let repo_root = git::find_repo_root(cwd);
+    let root = repo_root.clone().unwrap_or_else(|| cwd.to_path_buf());
+    // `parse_config_file` in the tests reads the files git tracks, or under a `-p` directory.
+    let repo = match &repo_root {
+        Some(r) => policy::builtins::RepoReads::Tracked(Arc::new(GitIndex::new(r))),
+        None => policy::builtins::RepoReads::Disk,
+    };
+    policy::builtins::set_scope(policy::builtins::Scope {
+        cwd: cwd.to_path_buf(),
+        jail: Arc::new(Jail::new(&root)),
+        policy_dirs: crate::settings::policy_dirs(&args.policy, cwd),
+        repo,
+        max_bytes: 10 << 20,
+    });
+    let coverage = args.coverage || args.threshold.is_some();
+    let mut report = crate::verify::run(&sources, data, coverage)?;
+    if !args.run.is_empty() {
+        let mut b = globset::GlobSetBuilder::new();
+        for g in &args.run {
+            b.add(globset::Glob::new(g).map_err(|e| Error::Usage(format!("invalid --run glob `{g}`: {e}")))?);
+        }
+        let set = b.build().map_err(|e| Error::Usage(e.to_string()))?;
+        report.tests.retain(|t| set.is_match(format!("{}.{}", t.package, t.name)));
+    }
+    if report.tests.is_empty() {
+        return Err(Error::Usage("no tests found: tests are rules named test_* (e.g. in *_test.rego files)".into()));
+    }
+    let passed = report.tests.len() - report.failed();
+    let below = args.threshold.is_some_and(|t| report.total_coverage() < t);
+    let text = match args.output {
+        VerifyOutput::Json => {
+            let v = serde_json::json!({
+                "tests": report.tests,
+                "coverage": report.coverage.iter().map(|c| serde_json::json!({
+                    "file": c.file, "covered": c.covered, "lines": c.lines,
+                    "percent": c.percent(), "not_covered": c.not_covered,
+                })).collect::<Vec<_>>(),
+                "total_coverage": coverage.then(|| report.total_coverage()),
+                "passed": passed,
+                "failed": report.failed(),
+            });
+            report::json::to_string_pretty(&v).unwrap_or_default() + "\n"
+        }
+        VerifyOutput::Text => {
+            // Test names, files and failure details come from the policies (anyone's in a pull
+            // request): each in its visible form. A detail keeps its lines (a Rego error's layout,
+            // see `visible_lines`), each one indented under its test.
+            let shown = |t: &str| crate::escape::visible(t).into_owned();
+            let mut t = String::new();
+            for r in &report.tests {
+                let mark = if r.passed { "PASS" } else { "FAIL" };
+                t.push_str(&format!("{mark} {}: data.{}.{}\n", shown(&r.file), shown(&r.package), shown(&r.name)));
+                if let Some(d) = &r.detail {
+                    for line in crate::escape::visible_lines(d).lines() {
+                        t.push_str(&format!("     {line}\n"));
+                    }
+                }
+            }
+            if coverage {
+                for c in &report.coverage {
+                    let missing = if c.not_covered.is_empty() {
+                        String::new()
+                    } else {
+                        let l: Vec<String> = c.not_covered.iter().map(|n| n.to_string()).collect();
+                        format!("; not covered: lines {}", l.join(", "))
+                    };
+                    t.push_str(&format!(
+                        "coverage {:>5.1}% {} ({}/{} lines{missing})\n",
+                        c.percent(),
+                        shown(&c.file),
+                        c.covered,
+                        c.lines
+                    ));
+                }
+                t.push_str(&format!("coverage {:>5.1}% total\n", report.total_coverage()));
+                if let (true, Some(th)) = (below, args.threshold) {
+                    t.push_str(&format!("coverage is below the threshold of {th}%\n"));
+                }
+            }
+            t.push_str(&format!("{passed} passed, {} failed\n", report.failed()));
+            t
+        }
+    };
+    super::write_stdout(io, &text)?;
+    Ok(if report.failed() > 0 || below { ExitStatus::Blocked } else { ExitStatus::Pass })
+}

@@ -1,0 +1,230 @@
+//! Load and evaluate a set of discovered files: parse, validate against the schemas, evaluate the
+//! policies, apply inline waivers. File by file on the workers, or every document at once when a
+//! policy needs them all (`--combine`, the cross-resource inventory).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use regorus::Value;
+
+use crate::error::Error;
+use crate::finding::{Finding, Origin, Severity};
+use crate::manifest::span::FileText;
+use crate::manifest::{self, Document, Limits};
+use crate::policy::{self, PolicySet};
+use crate::schema::Schemas;
+use crate::source::Discovered;
+
+/// What every evaluation of a run shares.
+#[derive(Clone, Copy)]
+pub struct Inputs<'a> {
+    pub policies: &'a PolicySet,
+    pub schemas: Option<&'a Schemas>,
+    /// The `file-schemas` globs, whose files are read as YAML 1.2 whether or not schemas are
+    /// validated (policies see the same values with `--no-schemas`).
+    pub yaml12: &'a globset::GlobSet,
+    pub pool: &'a rayon::ThreadPool,
+    /// Keep the texts of files with findings (snippets in the human report).
+    pub want_snippets: bool,
+    /// Today's date, for waiver expiry.
+    pub today: &'a str,
+    pub max_file_size: u64,
+}
+
+/// How the file at `path` is read: YAML 1.2 when a `file-schemas` glob (`yaml12`) names it.
+pub fn limits_for(yaml12: &globset::GlobSet, path: &str) -> Limits {
+    match yaml12.is_match(path) {
+        true => Limits::for_non_kubernetes(),
+        false => Limits::default(),
+    }
+}
+
+/// What one file yields when loaded and evaluated on a worker: findings, document count, `print()`
+/// output, and the text when a snippet will be shown.
+type FileResult = (Vec<Finding>, usize, Vec<String>, Option<Arc<FileText>>);
+
+fn skipped_findings(d: &Discovered) -> Vec<Finding> {
+    d.skipped
+        .iter()
+        .map(|s| {
+            let severity = if s.is_error() { Severity::Error } else { Severity::Note };
+            Finding::builder(s.rule(), severity, s.message(), Origin::Gate).file(s.path.clone()).build()
+        })
+        .collect()
+}
+
+/// What loading and evaluating a set of files produced (findings not yet sorted).
+pub struct Evaluated {
+    pub findings: Vec<Finding>,
+    pub files: usize,
+    pub documents: usize,
+    /// `print()` output of the policies.
+    pub prints: Vec<String>,
+    /// Texts of the files with findings, when snippets will be shown.
+    pub texts: BTreeMap<String, Arc<FileText>>,
+}
+
+/// Load and evaluate, file by file on the workers: a document's value is dropped as soon as its
+/// checks ran, so memory follows the findings, not the repository. With --combine, or a selected
+/// cross-resource check (the inventory), every document is needed at once.
+pub fn evaluate_files(
+    mut discovered: Discovered,
+    inputs: &Inputs<'_>,
+    lap: &mut dyn FnMut(&str, String),
+) -> Result<Evaluated, Error> {
+    let Inputs { policies, schemas, yaml12, pool, want_snippets, today, .. } = *inputs;
+    let limits_for = |path: &str| limits_for(yaml12, path);
+    let mut findings = skipped_findings(&discovered);
+    // Schemas: every CRD among the files registers before any document is validated (a cheap
+    // first pass: only files that name CustomResourceDefinition are parsed; the main pass reuses
+    // what it parsed).
+    let mut parsed: Vec<Option<manifest::Loaded>> = Vec::new();
+    if let Some(sc) = schemas {
+        let (loaded, crd_findings) = pool.install(|| sc.first_pass(&discovered.files, &limits_for));
+        parsed = loaded;
+        findings.extend(crd_findings);
+        lap("crds", format!("{} CRD kinds", sc.crd_count()));
+    }
+    parsed.resize_with(discovered.files.len(), || None);
+    // Cross-resource checks (`custom.scope: inventory`): every file is parsed first and the
+    // inventory of the commit set as `data.tollgate.inventory`; the documents are then evaluated
+    // as usual. Without such a check none of this happens.
+    let with_inventory;
+    let policies = if policies.needs_inventory() {
+        let loaded: Vec<Option<manifest::Loaded>> = pool.install(|| {
+            discovered
+                .files
+                .par_iter_mut()
+                .zip(std::mem::take(&mut parsed))
+                .map(|(f, p)| {
+                    let l = p.unwrap_or_else(|| manifest::load(f, &limits_for(&f.path)));
+                    // The loaded text is all that is needed from here on.
+                    f.bytes = Vec::new();
+                    Some(l)
+                })
+                .collect()
+        });
+        parsed = loaded;
+        let (inv, stats) = policy::inventory::build(parsed.iter().flatten().flat_map(|l| l.docs.iter()));
+        with_inventory = policies.with_inventory(inv)?;
+        lap("inventory", format!("{} documents in {} namespaces", stats.documents, stats.namespaces));
+        &with_inventory
+    } else {
+        policies
+    };
+    let validate = |d: &Document| schemas.map(|sc| sc.validate(d)).unwrap_or_default();
+    let file_count = discovered.files.len();
+    let mut texts = BTreeMap::new();
+    let mut documents = 0usize;
+    let mut prints = Vec::new();
+    if policies.combine {
+        let loaded: Vec<manifest::Loaded> = pool.install(|| {
+            discovered
+                .files
+                .par_iter()
+                .zip(parsed)
+                .map(|(f, p)| p.unwrap_or_else(|| manifest::load(f, &limits_for(&f.path))))
+                .collect()
+        });
+        let mut docs: Vec<Document> = Vec::new();
+        for l in loaded {
+            findings.extend(l.findings);
+            docs.extend(l.docs);
+            if let Some(t) = l.text {
+                texts.insert(t.path.clone(), t);
+            }
+        }
+        documents = docs.len();
+        lap("parse", format!("{documents} documents"));
+        let eval = policies.evaluate(&docs);
+        findings.extend(eval.findings);
+        for d in &docs {
+            findings.extend(validate(d));
+        }
+        let waiver_findings = apply_inline_by_document(&docs, &mut findings, today);
+        findings.extend(waiver_findings);
+        prints = eval.prints;
+    } else {
+        let per_file: Vec<FileResult> = pool.install(|| {
+            // Each file's bytes are dropped as soon as it is loaded.
+            discovered
+                .files
+                .into_par_iter()
+                .zip(parsed)
+                .map_init(
+                    || policies.worker(),
+                    |w, (f, p)| {
+                        let l = p.unwrap_or_else(|| manifest::load(&f, &limits_for(&f.path)));
+                        drop(f);
+                        let mut found = l.findings;
+                        let mut printed = Vec::new();
+                        for d in &l.docs {
+                            let e = w.evaluate(d);
+                            let mut doc_findings = e.findings;
+                            doc_findings.extend(validate(d));
+                            let waiver_findings = crate::suppress::apply_inline(d, &mut doc_findings, today);
+                            found.extend(doc_findings);
+                            found.extend(waiver_findings);
+                            printed.extend(e.prints);
+                        }
+                        // Keep the text only where a snippet will be shown.
+                        let text = if found.is_empty() || !want_snippets { None } else { l.text };
+                        (found, l.docs.len(), printed, text)
+                    },
+                )
+                .collect()
+        });
+        for (f, n, p, text) in per_file {
+            findings.extend(f);
+            documents += n;
+            prints.extend(p);
+            if let Some(t) = text {
+                texts.insert(t.path.clone(), t);
+            }
+        }
+        lap("parse+eval", format!("{documents} documents"));
+    }
+    Ok(Evaluated { findings, files: file_count, documents, prints, texts })
+}
+
+/// Apply each document's waiver annotation to its own findings, those with its file and index
+/// (as without `--combine`), and return the waivers' own findings in document order. The findings
+/// are grouped by document first, so the cost is linear in documents plus findings (applying each
+/// document to every finding was documents × findings).
+fn apply_inline_by_document(docs: &[Document], findings: &mut Vec<Finding>, today: &str) -> Vec<Finding> {
+    // Only documents with the annotation have anything to apply (most have none: then nothing
+    // moves).
+    let annotated =
+        |d: &Document| matches!(&d.value["metadata"]["annotations"][crate::suppress::ANNOTATION], Value::String(_));
+    let by_doc: std::collections::HashMap<(&str, usize), usize> = docs
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| annotated(d))
+        .map(|(i, d)| ((d.file.path.as_str(), d.index), i))
+        .collect();
+    if by_doc.is_empty() {
+        return Vec::new();
+    }
+    let mut groups: Vec<Vec<usize>> = vec![Vec::new(); docs.len()];
+    for (i, f) in findings.iter().enumerate() {
+        if let (Some(file), Some(doc)) = (&f.file, f.document) {
+            if let Some(&d) = by_doc.get(&(file.as_str(), doc)) {
+                groups[d].push(i);
+            }
+        }
+    }
+    // Each document's findings are moved out next to each other and back to their places, so the
+    // order of the findings (which the stable sort keeps among equals) does not change.
+    let mut slots: Vec<Option<Finding>> = std::mem::take(findings).into_iter().map(Some).collect();
+    let mut out = Vec::new();
+    for (d, idx) in docs.iter().zip(&groups).filter(|(d, _)| annotated(d)) {
+        let mut own: Vec<Finding> = idx.iter().filter_map(|&i| slots[i].take()).collect();
+        out.extend(crate::suppress::apply_inline(d, &mut own, today));
+        for (&i, f) in idx.iter().zip(own) {
+            slots[i] = Some(f);
+        }
+    }
+    *findings = slots.into_iter().flatten().collect();
+    out
+}

@@ -1,0 +1,355 @@
+//! One gate run: the gate's own files read where [`gate`] says, policies compiled, schemas loaded,
+//! the files discovered, loaded, validated and evaluated, waivers applied, and the findings sorted
+//! into an [`Outcome`]. PR mode ([`pr`]) compares a change with its merge-base. Nothing here parses
+//! flags, reads the environment or prints: the run takes typed [`Options`] and returns what it
+//! computed.
+
+pub mod evaluate;
+pub mod gate;
+pub mod pr;
+pub mod schemas;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use regorus::Value;
+
+use crate::error::Error;
+use crate::finding::{self, FailOn, Finding, Severity};
+use crate::manifest::{self, Limits};
+use crate::policy::{self, PolicySet, PolicySource, Selection};
+use crate::report::{ChangedLines, Outcome};
+use crate::schema::Schemas;
+use crate::source::{worktree, Discovered, PathFilter, SourceFile};
+
+use evaluate::{evaluate_files, Inputs};
+use gate::{Gate, GateReader, Kinds, Target};
+use pr::GatePath;
+use schemas::SchemaOptions;
+
+/// A run's typed options: the flags merged over the config, resolved by `settings`.
+#[derive(Default)]
+pub struct Options {
+    /// `-p` paths (relative to cwd or absolute).
+    pub policy: Vec<PathBuf>,
+    /// `-d` paths.
+    pub data: Vec<PathBuf>,
+    pub namespace: Vec<String>,
+    pub all_namespaces: bool,
+    pub combine: bool,
+    /// The built-in profile selected (`None`: no built-in checks).
+    pub profile: Option<crate::library::Profile>,
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    pub fail_on: Option<FailOn>,
+    pub jobs: Option<usize>,
+    pub max_file_size: u64,
+    pub waivers: Vec<crate::suppress::ConfigWaiver>,
+    /// `.tollgate.yaml` `checks:` and `params:` for the built-in library.
+    pub library: crate::library::LibraryConfig,
+    /// The `policy`/`data` paths of a config file that is part of the repository (absolute), with
+    /// where they are in it: read only inside the repository.
+    pub confined: Vec<(PathBuf, String)>,
+    /// The config is part of the repository.
+    pub config_confined: bool,
+    /// The repository's config came from git objects (`--rev`, `--staged`).
+    pub config_from_git: bool,
+    /// PR mode: the config path read from the trusted commit.
+    pub config_read: Option<GatePath>,
+    /// `lfs-pointers: allow`.
+    pub lfs_allowed: bool,
+    pub schema: SchemaOptions,
+    /// Per-policy limits (flags only).
+    pub limits: policy::limits::Limits,
+    /// Which policies run in regorus's VM: (built-in checks, the user's policies).
+    pub vm: (bool, bool),
+    /// Today's date (`YYYY-MM-DD`), for waiver expiry.
+    pub today: String,
+    /// Record how long each stage took.
+    pub timings: bool,
+    /// Keep the texts of files with findings (snippets in the human report).
+    pub want_snippets: bool,
+    /// PR mode: compute the lines the change touched (`-o github`).
+    pub track_lines: bool,
+    /// The PATH arguments as given.
+    pub paths: Vec<String>,
+    /// The `-p` directories of the command line, resolved: `parse_config_file` may read under them.
+    pub policy_dirs: Vec<PathBuf>,
+}
+
+/// What a run computed.
+pub struct Run {
+    pub outcome: Outcome,
+    /// The policies, for the compliance report (and freed with the process, see the `check`
+    /// command).
+    pub policies: PolicySet,
+    pub schemas: Option<Schemas>,
+    /// `print()` output of the policies.
+    pub prints: Vec<String>,
+    /// PR mode with `track_lines`: the lines the change touched.
+    pub changed_lines: Option<ChangedLines>,
+    /// The worker threads (reports are rendered on them too).
+    pub pool: rayon::ThreadPool,
+    pub timer: Timer,
+}
+
+/// How long each stage took, when asked for (`--timings`).
+pub struct Timer {
+    pub on: bool,
+    pub start: Instant,
+    last: Instant,
+    pub lines: Vec<String>,
+}
+
+impl Timer {
+    pub fn new(on: bool) -> Timer {
+        Timer { on, start: Instant::now(), last: Instant::now(), lines: Vec::new() }
+    }
+
+    pub fn lap(&mut self, stage: &str, extra: String) {
+        if self.on {
+            let now = Instant::now();
+            self.lines.push(format!("timing: {stage:<9} {:>8.1} ms  {extra}", (now - self.last).as_secs_f64() * 1e3));
+            self.last = now;
+        }
+    }
+
+    /// The lines to show, with the total.
+    pub fn finish(mut self) -> Vec<String> {
+        if self.on {
+            let total = self.start.elapsed().as_secs_f64() * 1e3;
+            self.lines.push(format!("timing: total     {total:>8.1} ms"));
+        }
+        self.lines
+    }
+}
+
+/// Run the gate over what `gate` targets (`stdin`: the file read from stdin, for `-`).
+pub fn run(gate: &Gate, o: Options, stdin: Option<SourceFile>, mut t: Timer) -> Result<Run, Error> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(o.jobs.unwrap_or(0))
+        // Policies are evaluated on these threads: see policy::limits.
+        .stack_size(policy::limits::EVAL_STACK)
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start worker threads: {e}")))?;
+    let cwd = &gate.cwd;
+    // What PR mode read from the trusted commit: changes to it are reported.
+    let mut gate_read: Vec<GatePath> = o.config_read.iter().cloned().collect();
+
+    // Policies first: a broken policy is a tool error before any work on manifests.
+    let reader = GateReader { gate, config_from_git: o.config_from_git, confined: &o.confined };
+    let (sources, builtin_ids) = policy_sources(&o, cwd, &reader, &mut gate_read).map_err(|e| gate.gate_error(e))?;
+    let sel = Selection {
+        namespaces: o.namespace.clone(),
+        all_namespaces: o.all_namespaces,
+        builtin_ids,
+        vm: o.vm.0,
+        user_vm: o.vm.1,
+        limits: o.limits,
+    };
+    let mut data = load_data(&o.data, cwd, &reader, &mut gate_read).map_err(|e| gate.gate_error(e))?;
+    // Parameters of the built-in checks (METADATA defaults, then `.tollgate.yaml` `params:`).
+    // `--kubernetes-version` (or `kubernetes-version:`) is also the version-dependent checks'
+    // `kube_version`, unless `params:` sets it.
+    if sources.iter().any(|p| p.builtin) {
+        let mut library = o.library.clone();
+        if let Some(v) = &o.schema.kubernetes_version {
+            library.params.entry("kube_version".into()).or_insert_with(|| Value::from(v.as_str()));
+        }
+        data.extend(crate::library::params_data(&library, &data).map_err(Error::Usage)?);
+    }
+    set_scope(gate, &o);
+    let policies = PolicySet::new(&sources, data, &sel, o.combine).map_err(|e| gate.gate_error(e.into()))?;
+    let engine = match (&policies.user_interpreted, policies.uses_vm()) {
+        (Some(why), _) => format!("; user policies in the interpreter: {why}"),
+        (None, true) => "; VM".to_string(),
+        (None, false) => String::new(),
+    };
+    t.lap("policies", format!("{} packages{engine}", policies.len()));
+    let (schemas, schema_read) =
+        schemas::load(&o.schema, gate, o.config_from_git, o.config_confined).map_err(|e| gate.gate_error(e))?;
+    gate_read.extend(schema_read);
+    let yaml12 = schemas::yaml12_globs(&o.schema.file_schemas)?;
+    let location_crd_findings =
+        schemas.as_ref().map(|sc| pool.install(|| sc.register_location_crds())).unwrap_or_default();
+
+    // Discover (blobs are read on the worker threads).
+    let filter = PathFilter::new(&o.include, &o.exclude).map_err(Error::Usage)?;
+    let inputs = Inputs {
+        policies: &policies,
+        schemas: schemas.as_ref(),
+        yaml12: &yaml12,
+        pool: &pool,
+        want_snippets: o.want_snippets,
+        today: &o.today,
+        max_file_size: o.max_file_size,
+    };
+    // `.tollgate.yaml` waivers, applied to each evaluated side (in PR mode before the two are
+    // compared, so that waiver notes head shares with the merge-base are not new).
+    let settle = |findings: &mut Vec<Finding>| {
+        // `lfs-pointers: allow`: LFS files pass unchecked, with a note.
+        if o.lfs_allowed {
+            for f in findings.iter_mut().filter(|f| f.rule == manifest::LFS_POINTER) {
+                f.severity = Severity::Note;
+            }
+        }
+        let waiver_findings = crate::suppress::apply_config(&o.waivers, findings, &o.today);
+        findings.extend(waiver_findings);
+    };
+    let mut lap = |stage: &str, extra: String| t.lap(stage, extra);
+    let prefixes = || o.paths.iter().map(|p| gate.repo_relative(p)).collect::<Vec<String>>();
+    let (evaluated, changed_lines) = if let Some(pr) = &gate.pr {
+        // PR mode: head's changed files and their merge-base versions.
+        let e = pr.evaluate(&inputs, &filter, prefixes(), o.track_lines, &gate_read, &settle, &mut lap)?;
+        (e.evaluated, e.changed_lines)
+    } else {
+        let discovered = discover(gate, &o, stdin, filter, &pool, prefixes)?;
+        lap("read", format!("{} files", discovered.files.len()));
+        let mut evaluated = evaluate_files(discovered, &inputs, &mut lap)?;
+        settle(&mut evaluated.findings);
+        (evaluated, None)
+    };
+    let evaluate::Evaluated { mut findings, files, documents, texts, prints } = evaluated;
+    findings.extend(location_crd_findings);
+    pool.install(|| finding::sort_and_dedup(&mut findings));
+    let outcome = Outcome { findings, files, documents, texts, fail_on: o.fail_on };
+    Ok(Run { outcome, policies, schemas, prints, changed_lines, pool, timer: t })
+}
+
+/// The files outside PR mode: stdin, a commit, the index or the working tree.
+fn discover(
+    gate: &Gate,
+    o: &Options,
+    stdin: Option<SourceFile>,
+    filter: PathFilter,
+    pool: &rayon::ThreadPool,
+    prefixes: impl Fn() -> Vec<String>,
+) -> Result<Discovered, Error> {
+    if let Some(file) = stdin {
+        return Ok(Discovered { files: vec![file], skipped: Vec::new() });
+    }
+    match (&gate.target, &gate.rev_id, &gate.repo) {
+        (Target::Rev(rev), Some(id), Some(repo)) => {
+            let prefixes = prefixes();
+            // A PATH that names nothing in the commit is a mistake, not a pass.
+            for p in prefixes.iter().filter_map(|p| crate::source::filter::scoped_prefix(p)) {
+                if let Ok(None) = repo.read_blob_at(id, p) {
+                    return Err(Error::Usage(format!("{p}: no such file or directory in {rev}")));
+                }
+            }
+            Ok(pool.install(|| repo.read_rev(id, &filter.with_prefixes(prefixes), o.max_file_size))?)
+        }
+        (Target::Staged, _, Some(repo)) => {
+            let filter = filter.with_prefixes(prefixes());
+            Ok(pool.install(|| repo.read_index(&filter, o.max_file_size))?)
+        }
+        _ => {
+            let paths: Vec<PathBuf> = o.paths.iter().map(|p| gate.cwd.join(p)).collect();
+            Ok(worktree::read_worktree(&gate.root, &paths, &filter, o.max_file_size)?)
+        }
+    }
+}
+
+/// Where `parse_config_file` in the policies reads: the repository's tracked files (from git
+/// objects with `--rev` and `--staged`; in PR mode from the commit the gate comes from) or files
+/// under a `-p` directory (in PR mode one outside the repository: the others are in the commit).
+fn set_scope(gate: &Gate, o: &Options) {
+    use crate::source::confine::GitFiles;
+    let repo_reads = match (&gate.pr, &gate.git_files, &gate.index) {
+        (Some(pr), _, _) => policy::builtins::RepoReads::Git(GitFiles::Commit {
+            repo: pr.repo().clone(),
+            id: pr.trusted_commit().clone(),
+            name: format!("the commit the gate is read from ({})", pr.trusted_commit()),
+        }),
+        (None, Some(files), _) => policy::builtins::RepoReads::Git(files.clone()),
+        (None, None, Some(index)) => policy::builtins::RepoReads::Tracked(index.clone()),
+        (None, None, None) => policy::builtins::RepoReads::Disk,
+    };
+    let jail = &gate.jail;
+    policy::builtins::set_scope(policy::builtins::Scope {
+        cwd: gate.cwd.clone(),
+        jail: jail.clone(),
+        policy_dirs: o.policy_dirs.iter().filter(|d| gate.pr.is_none() || !jail.contains(d)).cloned().collect(),
+        repo: repo_reads,
+        max_bytes: o.max_file_size,
+    });
+}
+
+/// Built-in plus user policy sources, and the ids of the built-in checks selected (`None`: all).
+fn policy_sources(
+    o: &Options,
+    cwd: &Path,
+    read: &GateReader<'_>,
+    gate_read: &mut Vec<GatePath>,
+) -> Result<(Vec<PolicySource>, Option<HashSet<String>>), Error> {
+    let catalog = || crate::library::Catalog::builtin().map_err(Error::Usage);
+    let profile_ids = match o.profile {
+        Some(p) => catalog()?.profile_ids(p),
+        None => None,
+    };
+    // `.tollgate.yaml` `checks:` enable/disable, layered over the profile.
+    let (builtin_on, builtin_ids) =
+        crate::library::layer(o.profile.is_some(), profile_ids, &o.library).map_err(Error::Usage)?;
+    // A check the selection leaves out is not loaded at all (see `Catalog::sources`).
+    let mut sources = if builtin_on { catalog()?.sources(builtin_ids.as_ref()) } else { Vec::new() };
+    for p in &o.policy {
+        let p = cwd.join(p);
+        let (files, g) = read.read(&p, Kinds::POLICY)?;
+        gate_read.extend(g);
+        if files.is_empty() {
+            // As conftest does: a policy path without policies is a mistake, not a pass.
+            let shown = p.strip_prefix(cwd).unwrap_or(&p).display().to_string();
+            return Err(Error::Usage(format!("no Rego policies (*.rego) found in {shown}")));
+        }
+        for (shown, bytes) in files {
+            sources.push(user_policy(shown, bytes)?);
+        }
+    }
+    Ok((sources, builtin_ids))
+}
+
+/// A user's policy file as a source. Compile errors keep their lines (see [`Error::shown`]): a
+/// line break in a file name would start a line of its own in them, so such a name is refused;
+/// a NUL byte or invalid UTF-8 is a compile error naming file:line:col.
+pub fn user_policy(shown: String, bytes: Vec<u8>) -> Result<PolicySource, Error> {
+    if shown.chars().any(crate::escape::is_unsafe) {
+        return Err(Error::Usage(format!(
+            "{shown}: a policy file name may not hold control or bidirectional characters"
+        )));
+    }
+    let text = policy::screen::decode(&shown, bytes)?;
+    Ok(PolicySource { path: shown, text, builtin: false })
+}
+
+/// `--data` files, read where the gate rule says.
+pub fn load_data(
+    data: &[PathBuf],
+    cwd: &Path,
+    read: &GateReader<'_>,
+    gate_read: &mut Vec<GatePath>,
+) -> Result<Vec<Value>, Error> {
+    let mut out = Vec::new();
+    for p in data {
+        let p = cwd.join(p);
+        let (files, g) = read.read(&p, Kinds::DATA)?;
+        gate_read.extend(g);
+        for (shown, bytes) in files {
+            out.extend(data_file(shown, bytes)?);
+        }
+    }
+    Ok(out)
+}
+
+/// The documents of one `--data` file; a file that does not load is an error naming file:line:col.
+pub fn data_file(shown: String, bytes: Vec<u8>) -> Result<Vec<Value>, Error> {
+    let loaded = manifest::load(
+        &SourceFile { path: shown.clone(), bytes, too_large: None },
+        &Limits { lint_ambiguous: false, ..Default::default() },
+    );
+    if let Some(bad) = loaded.findings.iter().find(|f| f.severity == Severity::Error) {
+        let at = bad.region.map(|r| format!(":{}:{}", r.line, r.column)).unwrap_or_default();
+        return Err(Error::Usage(format!("--data {shown}{at}: {}", bad.message)));
+    }
+    Ok(loaded.docs.into_iter().map(|d| d.value).collect())
+}

@@ -1,0 +1,251 @@
+//! Reading a tree (or the index) into files: the walk that applies the filter, resolves symbolic
+//! links in the same tree, notes submodules and invalid names, and reads the blobs on the rayon
+//! workers, each with its own object cache.
+
+use super::diff::*;
+use super::*;
+
+/// The symlink blob `id` at `parts` as a [`Node::Link`] with its target (the blob's content), or
+/// [`Node::LongLink`] when it is longer than any target the OS resolves (not read).
+pub(super) fn link_node(git: &gix::Repository, parts: &[Vec<u8>], id: ObjectId) -> Result<Node<ObjectId>, SourceError> {
+    let shown = || escape_path(&parts.join(&b'/'));
+    let size = git.find_header(id).map_err(|e| object_error(&shown(), id, &e))?.size();
+    if size > link::MAX_TARGET {
+        return Ok(Node::LongLink(size));
+    }
+    let mut blob = git.find_blob(id).map_err(|e| object_error(&shown(), id, &e))?;
+    Ok(Node::Link(blob.take_data()))
+}
+
+/// What a tree entry of this kind is, for link resolution.
+pub(super) fn node(
+    git: &gix::Repository,
+    kind: EntryKind,
+    id: ObjectId,
+    parts: &[Vec<u8>],
+) -> Result<Node<ObjectId>, SourceError> {
+    Ok(match kind {
+        EntryKind::Tree => Node::Dir,
+        EntryKind::Blob | EntryKind::BlobExecutable => Node::File(id),
+        EntryKind::Link => link_node(git, parts, id)?,
+        EntryKind::Commit => Node::Submodule,
+    })
+}
+
+/// A commit's tree, to resolve links in.
+pub(super) struct TreeView<'r> {
+    pub(super) git: &'r gix::Repository,
+    pub(super) root: ObjectId,
+}
+
+impl link::Tree for TreeView<'_> {
+    type File = ObjectId;
+
+    fn lookup(&mut self, path: &[Vec<u8>]) -> Result<Node<ObjectId>, SourceError> {
+        let tree = self.git.find_tree(self.root).map_err(|e| object_error("", self.root, &e))?;
+        let entry = tree
+            .lookup_entry(path.iter().map(Vec::as_slice))
+            .map_err(|e| SourceError::Git(format!("{}: {}", escape_path(&path.join(&b'/')), describe(&e))))?;
+        match entry {
+            None => Ok(Node::Missing),
+            Some(e) => node(self.git, e.mode().kind(), e.object_id(), path),
+        }
+    }
+}
+
+/// The index (what `--staged` reads), to resolve links in: what `git commit` would record.
+pub(super) struct IndexView<'r> {
+    git: &'r gix::Repository,
+    state: &'r gix::index::State,
+}
+
+impl link::Tree for IndexView<'_> {
+    type File = ObjectId;
+
+    fn lookup(&mut self, path: &[Vec<u8>]) -> Result<Node<ObjectId>, SourceError> {
+        use gix::index::entry::{Flags, Mode, Stage};
+        let joined = path.join(&b'/');
+        let gone = |e: &gix::index::Entry| e.flags.intersects(Flags::INTENT_TO_ADD | Flags::REMOVE);
+        if let Some(e) = self.state.entry_by_path_and_stage(joined.as_bstr(), Stage::Unconflicted) {
+            if !gone(e) {
+                return Ok(match e.mode {
+                    Mode::FILE | Mode::FILE_EXECUTABLE => Node::File(e.id),
+                    Mode::SYMLINK => link_node(self.git, path, e.id)?,
+                    Mode::COMMIT => Node::Submodule,
+                    _ => Node::Dir,
+                });
+            }
+        }
+        if self.state.path_is_directory(joined.as_bstr()) {
+            return Ok(Node::Dir);
+        }
+        // Under a sparse directory entry (`dir/`, outside the sparse cone): look in its tree.
+        for i in (1..path.len()).rev() {
+            let mut dir = path[..i].join(&b'/');
+            dir.push(b'/');
+            if let Some(e) = self.state.entry_by_path_and_stage(dir.as_bstr(), Stage::Unconflicted) {
+                if e.mode == Mode::DIR && !gone(e) {
+                    let tree = self.git.find_tree(e.id).map_err(|err| object_error(&escape_path(&dir), e.id, &err))?;
+                    let entry = tree
+                        .lookup_entry(path[i..].iter().map(Vec::as_slice))
+                        .map_err(|err| SourceError::Git(format!("{}: {}", escape_path(&joined), describe(&err))))?;
+                    return match entry {
+                        None => Ok(Node::Missing),
+                        Some(entry) => node(self.git, entry.mode().kind(), entry.object_id(), path),
+                    };
+                }
+            }
+        }
+        Ok(Node::Missing)
+    }
+}
+
+/// Where links found while collecting are resolved.
+#[derive(Clone, Copy)]
+pub(super) enum View<'a> {
+    /// A commit's tree (`--rev`, PR mode).
+    Tree(ObjectId),
+    /// The index (`--staged`, and tracked files the working tree lacks).
+    Index(&'a gix::index::State),
+}
+
+/// Gathers files and skip notes while walking trees or the index.
+pub(crate) struct Collector<'a> {
+    git: &'a gix::Repository,
+    filter: &'a PathFilter,
+    max_file_size: u64,
+    out: Discovered,
+    /// Blobs to read once the walk is done (in parallel).
+    blobs: Vec<(String, ObjectId)>,
+    view: View<'a>,
+}
+
+impl<'a> Collector<'a> {
+    pub(super) fn new(git: &'a gix::Repository, filter: &'a PathFilter, max_file_size: u64, view: View<'a>) -> Self {
+        Collector { git, filter, max_file_size, out: Discovered::default(), blobs: Vec::new(), view }
+    }
+
+    /// Walk the tree `id` (whose own path is `prefix`, escaped, and `parts`, raw; empty for the
+    /// root) without recursion, so a pathologically deep tree cannot overflow the stack.
+    /// Directories out of scope are pruned.
+    pub(super) fn tree(&mut self, id: ObjectId, prefix: String, parts: Vec<Vec<u8>>) -> Result<(), SourceError> {
+        // The last element: why git refuses this directory's path (a crafted tree), if it does.
+        let mut pending = vec![(id, prefix, parts, None)];
+        while let Some((id, dir, parts, refused)) = pending.pop() {
+            let tree = self.git.find_tree(id).map_err(|e| object_error(&dir, id, &e))?;
+            let twice = names_listed_twice(&tree, id, &dir)?;
+            for entry in tree.iter() {
+                let entry = entry.map_err(|e| SourceError::Git(format!("tree {id} ({dir}/): {}", describe(&e))))?;
+                let name = entry.inner.filename;
+                let path = join(&dir, name);
+                // `..`, `.git`, a `/` inside a name, a name listed twice: git refuses to check
+                // such a path out, and what it would mean is not the gate's to guess. What lies
+                // under it is an error.
+                let why = refused
+                    .or_else(|| invalid_name(name))
+                    .or_else(|| twice.iter().any(|n| n.as_slice() == name.as_bytes()).then_some(LISTED_TWICE));
+                let oid = entry.inner.oid.to_owned();
+                match entry.inner.mode.kind() {
+                    EntryKind::Tree => {
+                        if self.filter.dir_in_scope(&path) {
+                            let mut sub = parts.clone();
+                            sub.push(name.to_vec());
+                            pending.push((oid, path, sub, why));
+                        }
+                    }
+                    EntryKind::Commit => {
+                        if self.filter.submodule_in_scope(&path) {
+                            let reason = why.map_or(SkipReason::Submodule, |why| SkipReason::InvalidPath { why });
+                            self.skip(path, reason);
+                        }
+                    }
+                    _ if !self.filter.matches(&path) => {}
+                    _ if why.is_some() => self.skip(path, SkipReason::InvalidPath { why: why.unwrap_or_default() }),
+                    EntryKind::Blob | EntryKind::BlobExecutable => self.blob(path, oid),
+                    EntryKind::Link => {
+                        let mut link = parts.clone();
+                        link.push(name.to_vec());
+                        self.link(path, link, oid)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Queue the blob `id` at `path`; it is read in `finish`.
+    pub(super) fn blob(&mut self, path: String, id: ObjectId) {
+        self.blobs.push((path, id));
+    }
+
+    /// Resolve the symlink blob `id` at `parts` in this collector's view: the file it leads to is
+    /// queued under the link's own `path` (with a note naming the target), anything else is a
+    /// blocking skip.
+    pub(super) fn link(&mut self, path: String, parts: Vec<Vec<u8>>, id: ObjectId) -> Result<(), SourceError> {
+        let outcome = match link_node(self.git, &parts, id)? {
+            Node::Link(target) => match self.view {
+                View::Tree(root) => link::resolve(&mut TreeView { git: self.git, root }, &parts, &target)?,
+                View::Index(state) => link::resolve(&mut IndexView { git: self.git, state }, &parts, &target)?,
+            },
+            Node::LongLink(size) => Outcome::Bad(link::too_long(size)),
+            _ => Outcome::Bad(link::too_long(0)),
+        };
+        match outcome {
+            Outcome::File { target, file } => {
+                self.blobs.push((path.clone(), file));
+                self.skip(path, SkipReason::Symlink { target });
+            }
+            Outcome::Bad(why) => self.skip(path, SkipReason::BadSymlink { why }),
+        }
+        Ok(())
+    }
+
+    pub(super) fn skip(&mut self, path: String, reason: SkipReason) {
+        self.out.skipped.push(Skipped { path, reason });
+    }
+
+    /// Read the queued blobs on rayon workers (one thread-local repository handle each), only
+    /// when within the size cap, and return everything sorted by path.
+    pub(super) fn finish(mut self) -> Result<Discovered, SourceError> {
+        use rayon::prelude::*;
+        let shared = self.git.clone().into_sync();
+        let max = self.max_file_size;
+        let files: Result<Vec<SourceFile>, SourceError> = std::mem::take(&mut self.blobs)
+            .into_par_iter()
+            .map_init(|| (worker_repo(&shared), Vec::new()), |w, (path, id)| read_capped(w, path, id, max))
+            .collect();
+        self.out.files = files?;
+        self.out.files.sort_by(|a, b| a.path.cmp(&b.path));
+        self.out.skipped.sort();
+        Ok(self.out)
+    }
+}
+
+/// A repository handle for one rayon worker, with its own object cache.
+pub(super) fn worker_repo(shared: &gix::ThreadSafeRepository) -> gix::Repository {
+    let mut repo = shared.to_thread_local();
+    repo.object_cache_size_if_unset(4 << 20);
+    // Delta bases: similar manifests are stored as long delta chains in a pack, and without a
+    // base cache every blob inflates its whole chain again (zlib was a quarter of a run).
+    repo.objects.set_pack_cache(|| Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(32 << 20)));
+    repo
+}
+
+/// The blob `id` at `path`, unless it is larger than `max` bytes (then only its size).
+pub(super) fn read_capped(
+    (git, buf): &mut (gix::Repository, Vec<u8>),
+    path: String,
+    id: ObjectId,
+    max: u64,
+) -> Result<SourceFile, SourceError> {
+    // The header gives the size without inflating the object (for a delta, only its header).
+    let size = git.find_header(id).map_err(|e| object_error(&path, id, &e))?.size();
+    if size > max {
+        return Ok(SourceFile { path, bytes: Vec::new(), too_large: Some(size) });
+    }
+    // Decoded into the worker's buffer, reused from one blob to the next, then copied out at its
+    // size: a fresh decode buffer per blob was grown and zeroed each time (~15 of ~115 ms).
+    use gix::prelude::FindExt;
+    let blob = git.objects.find_blob(&id, buf).map_err(|e| object_error(&path, id, &e))?;
+    Ok(SourceFile { path, bytes: blob.data.to_vec(), too_large: None })
+}

@@ -247,7 +247,7 @@ fn read_schema_file(
     }
 }
 
-/// The run's schemas (`None` when validation is off), with the CRDs of the schema locations.
+/// The builder of the run's schemas (`None` when validation is off).
 /// In PR mode (`pr`) a location inside the repository is read from the commit the gate comes
 /// from, and one the config names from the git objects the config came from (`git`: `--rev`,
 /// `--staged`); on disk one inside the repository is confined to it (`jail`), and one a config
@@ -259,7 +259,7 @@ fn load_schemas(
     jail: &Arc<Jail>,
     pr: Option<&pr::Pr>,
     git: Option<&GitFiles>,
-) -> Result<Option<Schemas>, Error> {
+) -> Result<Option<schema::SchemasBuilder>, Error> {
     if !s.on {
         return Ok(None);
     }
@@ -291,7 +291,7 @@ fn load_schemas(
         locations,
         file_schemas,
     };
-    Ok(Some(Schemas::new(opts).map_err(Error::Usage)?))
+    Ok(Some(Schemas::builder(opts).map_err(Error::Usage)?))
 }
 
 /// The config of a run, whether it is part of the checked repository (`.tollgate.yaml`, or a
@@ -375,6 +375,25 @@ fn collect_files(p: &Path, exts: &[&str], skip_suffix: Option<&str>) -> Result<V
     }
     out.sort();
     Ok(out)
+}
+
+/// The regular files under `dir`, sorted, without following symbolic links; a directory that
+/// cannot be read holds nothing (where `--schema-location` CRDs are looked for).
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        for e in rd.flatten() {
+            match e.file_type() {
+                Ok(t) if t.is_dir() => stack.push(e.path()),
+                Ok(t) if t.is_file() => out.push(e.path()),
+                _ => {}
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 fn display_path(p: &Path, cwd: &Path) -> String {
@@ -806,10 +825,11 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, Err
         true => load_file_schemas(&schema_settings.file_schemas, &read_schema).map_err(gate_err)?,
         false => Vec::new(),
     };
-    let schemas = load_schemas(&schema_settings, cwd, file_schemas, &jail, pr.as_ref(), cfg_git).map_err(gate_err)?;
+    let mut schemas =
+        load_schemas(&schema_settings, cwd, file_schemas, &jail, pr.as_ref(), cfg_git).map_err(gate_err)?;
     let yaml12 = yaml12_globs(&schema_settings.file_schemas)?;
     let location_crd_findings =
-        schemas.as_ref().map(|sc| pool.install(|| sc.register_location_crds())).unwrap_or_default();
+        schemas.as_mut().map(|sc| pool.install(|| sc.register_location_crds(&files_under))).unwrap_or_default();
 
     // Discover (blobs are read on the worker threads).
     let filter = PathFilter::new(&s.include, &s.exclude).map_err(Error::Usage)?;
@@ -833,7 +853,7 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, Err
         let prefixes = args.paths.iter().map(|p| repo_relative(p, cwd, &root)).collect();
         pr.evaluate(
             &policies,
-            schemas.as_ref(),
+            schemas.as_mut(),
             &yaml12,
             &pool,
             &filter,
@@ -865,7 +885,7 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, Err
         };
         lap("read", format!("{} files", discovered.files.len()));
         let mut evaluated =
-            evaluate_files(discovered, &policies, schemas.as_ref(), &yaml12, &pool, want_snippets, &mut lap)?;
+            evaluate_files(discovered, &policies, schemas.as_mut(), &yaml12, &pool, want_snippets, &mut lap)?;
         settle(&mut evaluated.findings);
         evaluated
     };
@@ -1012,7 +1032,7 @@ pub(crate) struct Evaluated {
 pub(crate) fn evaluate_files(
     mut discovered: Discovered,
     policies: &PolicySet,
-    schemas: Option<&Schemas>,
+    schemas: Option<&mut schema::SchemasBuilder>,
     yaml12: &globset::GlobSet,
     pool: &rayon::ThreadPool,
     want_snippets: bool,
@@ -1025,11 +1045,13 @@ pub(crate) fn evaluate_files(
     // first pass: only files that name CustomResourceDefinition are parsed; the main pass reuses
     // what it parsed).
     let mut parsed: Vec<Option<manifest::Loaded>> = Vec::new();
+    let mut schemas_built = None;
     if let Some(sc) = schemas {
         let (loaded, crd_findings) = pool.install(|| sc.first_pass(&discovered.files, &limits_for));
         parsed = loaded;
         findings.extend(crd_findings);
         lap("crds", format!("{} CRD kinds", sc.crd_count()));
+        schemas_built = Some(sc.build());
     }
     parsed.resize_with(discovered.files.len(), || None);
     // Cross-resource checks (`custom.scope: inventory`): every file is parsed first and the
@@ -1058,7 +1080,7 @@ pub(crate) fn evaluate_files(
     } else {
         policies
     };
-    let validate = |d: &Document| schemas.map(|sc| sc.validate(d)).unwrap_or_default();
+    let validate = |d: &Document| schemas_built.as_ref().map(|sc| sc.validate(d)).unwrap_or_default();
     let file_count = discovered.files.len();
     let mut texts = BTreeMap::new();
     let mut documents = 0usize;

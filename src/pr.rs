@@ -279,7 +279,7 @@ impl Pr {
     pub fn evaluate(
         &self,
         policies: &PolicySet,
-        schemas: Option<&crate::schema::Schemas>,
+        mut schemas: Option<&mut crate::schema::SchemasBuilder>,
         yaml12: &globset::GlobSet,
         pool: &rayon::ThreadPool,
         filter: &PathFilter,
@@ -337,7 +337,8 @@ impl Pr {
             }
         }
 
-        let mut head = app::evaluate_files(head_files, policies, schemas, yaml12, pool, want_snippets, lap)?;
+        let mut head =
+            app::evaluate_files(head_files, policies, schemas.as_deref_mut(), yaml12, pool, want_snippets, lap)?;
         // The merge-base side only supplies fingerprints; its print() output is not shown.
         let base = app::evaluate_files(base_files, policies, schemas, yaml12, pool, false, &mut |_, extra| {
             lap("base-eval", extra)

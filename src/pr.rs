@@ -390,20 +390,11 @@ impl Pr {
                     "{kind} file modified in this change; the gate ran with the merge-base version (the change takes effect once merged)"
                 ),
             };
-            let mut f = Finding::new(
-                POLICY_CHANGED,
-                Severity::Note,
-                message,
-                Origin::Gate,
-                Some(c.path.clone()),
-                None,
-                "",
-                None,
-                None,
-            );
-            f.title = Some("The gate's own files changed".into());
-            f.help = Some("review changes to the gate on their own: they judge the changes merged after them".into());
-            out.push(f);
+            let f = Finding::builder(POLICY_CHANGED, Severity::Note, message, Origin::Gate)
+                .file(c.path.clone())
+                .title("The gate's own files changed".to_string())
+                .help("review changes to the gate on their own: they judge the changes merged after them".to_string());
+            out.push(f.build());
         }
         out
     }
@@ -519,7 +510,11 @@ mod tests {
     fn f(msg: &str, line: u32) -> Finding {
         let region =
             crate::finding::Region { line, column: 1, end_line: line, end_column: 2, start_byte: 0, end_byte: 0 };
-        Finding::new("r", Severity::Error, msg, Origin::Policy, Some("a.yaml".into()), Some(0), "", Some(region), None)
+        Finding::builder("r", Severity::Error, msg, Origin::Policy)
+            .file("a.yaml".to_string())
+            .document(0)
+            .region(region)
+            .build()
     }
 
     #[test]

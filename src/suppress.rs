@@ -8,7 +8,7 @@
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regorus::Value;
 
-use crate::finding::{Finding, Origin, Region, Severity, Suppression};
+use crate::finding::{Finding, FindingBuilder, Origin, Region, Severity, Suppression, SuppressionKind};
 use crate::manifest::span::PathSeg;
 use crate::manifest::Document;
 
@@ -110,16 +110,33 @@ fn gate(
     resource: Option<crate::finding::Resource>,
     pointer: &str,
 ) -> Finding {
-    let mut f = Finding::new(rule, severity, message, Origin::Gate, file, None, pointer, region, resource);
-    f.help = Some(match rule {
-        "gate/expired-waiver" => "fix the finding, or renew the waiver with a new reason and expiry date".into(),
-        "gate/unused-waiver" => "remove the waiver: nothing it names is reported any more".into(),
+    gate_builder(rule, severity, message, file, region, resource, pointer).build()
+}
+
+/// A gate finding about a waiver, with the help its rule gives.
+fn gate_builder(
+    rule: &str,
+    severity: Severity,
+    message: String,
+    file: Option<String>,
+    region: Option<Region>,
+    resource: Option<crate::finding::Resource>,
+    pointer: &str,
+) -> FindingBuilder {
+    let help = match rule {
+        "gate/expired-waiver" => "fix the finding, or renew the waiver with a new reason and expiry date",
+        "gate/unused-waiver" => "remove the waiver: nothing it names is reported any more",
         "gate/new-waiver" => {
-            "a waiver added by a change is reviewed like a change to the gate: fix the finding instead, or have the waiver approved".into()
+            "a waiver added by a change is reviewed like a change to the gate: fix the finding instead, or have the waiver approved"
         }
-        _ => "write waivers as `<rule>=<reason>; expires=YYYY-MM-DD`".into(),
-    });
-    f
+        _ => "write waivers as `<rule>=<reason>; expires=YYYY-MM-DD`",
+    };
+    Finding::builder(rule, severity, message, Origin::Gate)
+        .file(file)
+        .pointer(pointer)
+        .region(region)
+        .resource(resource)
+        .help(help.to_string())
 }
 
 /// One parsed annotation line.
@@ -193,7 +210,7 @@ pub fn apply_inline(doc: &Document, findings: &mut [Finding], today: &str) -> Ve
             matched += 1;
             if !expired {
                 f.suppressed = Some(Suppression {
-                    kind: "waiver".into(),
+                    kind: SuppressionKind::InlineWaiver,
                     reason: Some(w.reason.clone()),
                     expires: w.expires.clone(),
                 });
@@ -249,18 +266,24 @@ fn resource_names(f: &Finding) -> Vec<String> {
 /// does not have for the same finding (same fingerprint, reason and expiry): the change adds a
 /// waiver, renews one or waives a finding it introduces. A warning, or an error with `forbid`.
 pub fn new_waivers(head: &[Finding], base: &[Finding], forbid: bool) -> Vec<Finding> {
-    let waived = |f: &Finding| f.suppressed.as_ref().filter(|s| s.kind == "waiver").cloned();
-    let known: std::collections::HashSet<(&str, Suppression)> =
-        base.iter().filter_map(|f| waived(f).map(|s| (f.fingerprint.as_str(), s))).collect();
+    fn waived(f: &Finding) -> Option<&Suppression> {
+        f.suppressed.as_ref().filter(|s| s.kind.is_waiver())
+    }
+    // A waiver moved between the annotation and `.tollgate.yaml` with its reason and expiry is
+    // not a new one.
+    fn key<'a>(f: &'a Finding, s: &'a Suppression) -> (&'a str, Option<&'a str>, Option<&'a str>) {
+        (f.fingerprint.as_str(), s.reason.as_deref(), s.expires.as_deref())
+    }
+    let known: std::collections::HashSet<_> = base.iter().filter_map(|f| waived(f).map(|s| key(f, s))).collect();
     let severity = if forbid { Severity::Error } else { Severity::Warning };
     let mut out = Vec::new();
     for f in head {
         let Some(s) = waived(f) else { continue };
-        if known.contains(&(f.fingerprint.as_str(), s.clone())) {
+        if known.contains(&key(f, s)) {
             continue;
         }
         let expires = s.expires.as_deref().map(|e| format!(", expires {e}")).unwrap_or_default();
-        let mut g = gate(
+        let mut g = gate_builder(
             "gate/new-waiver",
             severity,
             format!(
@@ -273,9 +296,11 @@ pub fn new_waivers(head: &[Finding], base: &[Finding], forbid: bool) -> Vec<Find
             f.region,
             f.resource.clone(),
             &f.pointer,
-        );
+        )
+        .title("Waiver added by this change".to_string())
+        .build();
+        // Placed on the waived finding's document, which was left out of the fingerprint.
         g.document = f.document;
-        g.title = Some("Waiver added by this change".into());
         out.push(g);
     }
     out
@@ -322,7 +347,7 @@ pub fn apply_config(waivers: &[ConfigWaiver], findings: &mut [Finding], today: &
             matched += 1;
             if !expired {
                 f.suppressed = Some(Suppression {
-                    kind: "waiver".into(),
+                    kind: SuppressionKind::ConfigWaiver,
                     reason: Some(w.reason.clone()),
                     expires: Some(w.expires.clone()),
                 });

@@ -1,6 +1,6 @@
 //! Fuzz checks: what must hold for any input to the loader, the config parser, waivers and the
 //! renderers. Each function panics when a property breaks, so a coverage-guided fuzzer
-//! (`cargo fuzz`, fuzz_targets/) and the replay and bounded mutation run of `tests/fuzz.rs`
+//! (`cargo fuzz`, fuzz_targets/) and the replay and bounded mutation run of `tests/it/fuzz.rs`
 //! (`cargo test`, stable, offline) share one definition of "a bug".
 
 use std::collections::BTreeMap;
@@ -189,17 +189,13 @@ pub fn waivers(data: &[u8]) {
     for d in &l.docs {
         for rule in ["k8s/privileged-container", s.split('=').next().unwrap_or("").trim()] {
             let located = d.locate(&[]);
-            let mut findings = vec![Finding::new(
-                rule,
-                Severity::Error,
-                "m",
-                Origin::Policy,
-                Some("w.yaml".into()),
-                Some(d.index),
-                located.pointer,
-                located.region,
-                Some(d.resource.clone()),
-            )];
+            let mut findings = vec![Finding::builder(rule, Severity::Error, "m", Origin::Policy)
+                .file("w.yaml".to_string())
+                .document(d.index)
+                .pointer(located.pointer)
+                .region(located.region)
+                .resource(d.resource.clone())
+                .build()];
             let _ = tollgate::suppress::apply_inline(d, &mut findings, today);
             if let Some(sup) = &findings[0].suppressed {
                 let expires = sup.expires.as_deref().unwrap_or("");
@@ -234,45 +230,22 @@ pub fn render(data: &[u8]) {
         for (i, p) in paths.iter().take(20).enumerate() {
             let located = d.locate(p);
             let severity = [Severity::Error, Severity::Warning, Severity::Note][i % 3];
-            let mut x = Finding::new(
-                rule.clone(),
-                severity,
-                message.clone(),
-                Origin::Policy,
-                Some(file.clone()),
-                Some(d.index),
-                located.pointer,
-                located.region,
-                Some(d.resource.clone()),
-            );
-            x.title = Some(get(4)).filter(|t| !t.is_empty());
-            x.help = Some(get(5)).filter(|t| !t.is_empty());
-            findings.push(x);
+            let x = Finding::builder(rule.clone(), severity, message.clone(), Origin::Policy)
+                .file(file.clone())
+                .document(d.index)
+                .pointer(located.pointer)
+                .region(located.region)
+                .resource(d.resource.clone())
+                .title(Some(get(4)).filter(|t| !t.is_empty()))
+                .help(Some(get(5)).filter(|t| !t.is_empty()));
+            findings.push(x.build());
         }
     }
     // A finding with no file and no place, and one with no region.
-    findings.push(Finding::new(
-        rule.clone(),
-        Severity::Error,
-        message.clone(),
-        Origin::Policy,
-        None,
-        None,
-        "",
-        None,
-        None,
-    ));
-    findings.push(Finding::new(
-        rule.clone(),
-        Severity::Warning,
-        message.clone(),
-        Origin::Gate,
-        Some(file.clone()),
-        None,
-        "",
-        None,
-        None,
-    ));
+    findings.push(Finding::builder(rule.clone(), Severity::Error, message.clone(), Origin::Policy).build());
+    findings.push(
+        Finding::builder(rule.clone(), Severity::Warning, message.clone(), Origin::Gate).file(file.clone()).build(),
+    );
     tollgate::finding::sort_and_dedup(&mut findings);
     let mut texts = BTreeMap::new();
     if let Some(t) = &loaded.text {

@@ -193,9 +193,11 @@ fn file_finding(
 ) -> Finding {
     // A finding about the whole file still carries a line (DESIGN.md §2): its start.
     let region = region.or(Some(Region { line: 1, column: 1, end_line: 1, end_column: 1, start_byte: 0, end_byte: 0 }));
-    let mut f = Finding::new(rule, severity, message, Origin::Parse, Some(path.to_string()), None, "", region, None);
-    f.help = help.map(str::to_string);
-    f
+    Finding::builder(rule, severity, message, Origin::Parse)
+        .file(path.to_string())
+        .region(region)
+        .help(help.map(str::to_string))
+        .build()
 }
 
 const LFS_PREFIX: &[u8] = b"version https://git-lfs.github.com/spec/v1";
@@ -287,19 +289,12 @@ pub fn load(file: &SourceFile, limits: &Limits) -> Loaded {
     }
     for issue in &parsed.issues {
         let region = ft.point(issue.at);
-        let mut f = Finding::new(
-            issue.rule,
-            issue.severity,
-            issue.message.clone(),
-            Origin::Parse,
-            Some(path.to_string()),
-            issue.document,
-            "",
-            Some(region),
-            None,
-        );
-        f.help = issue.help.clone();
-        out.findings.push(f);
+        let f = Finding::builder(issue.rule, issue.severity, issue.message.clone(), Origin::Parse)
+            .file(path.to_string())
+            .document(issue.document)
+            .region(region)
+            .help(issue.help.clone());
+        out.findings.push(f.build());
     }
     for raw in parsed.docs {
         push_documents(raw, &ft, &mut out.docs);

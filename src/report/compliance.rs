@@ -387,12 +387,12 @@ mod tests {
 
     #[test]
     fn build_counts_checks_and_suppressed_findings() {
-        use crate::finding::{Severity, Suppression};
+        use crate::finding::{Severity, Suppression, SuppressionKind};
         let finding = |rule: &str, msg: &str| {
-            Finding::new(rule, Severity::Error, msg, Origin::Policy, Some("a.yaml".into()), Some(0), "", None, None)
+            Finding::builder(rule, Severity::Error, msg, Origin::Policy).file("a.yaml".to_string()).document(0).build()
         };
         let mut waived = finding("k8s/b", "waived");
-        waived.suppressed = Some(Suppression { kind: "waiver".into(), reason: None, expires: None });
+        waived.suppressed = Some(Suppression { kind: SuppressionKind::ConfigWaiver, reason: None, expires: None });
         let findings = vec![finding("main.deny", "user policy"), waived, finding("k8s/c", "unmapped")];
         let a = json!({"frameworks": {"nsa": ["PSE"]}});
         let b = json!({"frameworks": {"nsa": ["PSE", "RBAC"]}});

@@ -112,17 +112,12 @@ mod tests {
 
     fn finding(file: &str, line: u32, end_line: u32, message: &str) -> Finding {
         let region = Region { line, column: 5, end_line, end_column: 12, start_byte: 0, end_byte: 0 };
-        Finding::new(
-            "acme/x",
-            Severity::Error,
-            message,
-            Origin::Policy,
-            Some(file.into()),
-            Some(0),
-            "/spec",
-            Some(region),
-            None,
-        )
+        Finding::builder("acme/x", Severity::Error, message, Origin::Policy)
+            .file(file.to_string())
+            .document(0)
+            .pointer("/spec")
+            .region(region)
+            .build()
     }
 
     #[test]
@@ -172,7 +167,11 @@ mod tests {
         let mut c = finding("b.yaml", 1, 1, "b1");
         c.severity = Severity::Warning;
         let mut d = finding("b.yaml", 2, 2, "b2");
-        d.suppressed = Some(crate::finding::Suppression { kind: "exception".into(), reason: None, expires: None });
+        d.suppressed = Some(crate::finding::Suppression {
+            kind: crate::finding::SuppressionKind::Exception,
+            reason: None,
+            expires: None,
+        });
         let outcome = Outcome { findings: vec![a, b, c, d], ..Default::default() };
         let msgs = |ctx: &RenderContext| -> Vec<String> {
             render(&outcome, ctx).lines().map(|l| l.rsplit("::").next().unwrap_or("").to_string()).collect()

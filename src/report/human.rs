@@ -224,7 +224,7 @@ impl Diagnostic for Diag<'_> {
             code.push_str(&format!(" ({})", r.as_str()));
         }
         if let Some(s) = &self.f.suppressed {
-            code.push_str(&format!(" [suppressed: {}]", clean(&s.kind)));
+            code.push_str(&format!(" [suppressed: {}]", clean(s.kind.as_str())));
         }
         Some(Box::new(code))
     }
@@ -325,17 +325,12 @@ mod tests {
         let ls = text[..start].rfind(['\n', '\r']).map_or(0, |i| i + 1);
         let column = text[ls..start].chars().count() as u32 + 1;
         let region = Region { line, column, end_line: line, end_column: column + 1, start_byte: start, end_byte: end };
-        let f = Finding::new(
-            "acme/x",
-            Severity::Error,
-            message,
-            Origin::Policy,
-            Some("a.yaml".into()),
-            Some(0),
-            "/p",
-            Some(region),
-            None,
-        );
+        let f = Finding::builder("acme/x", Severity::Error, message, Origin::Policy)
+            .file("a.yaml".to_string())
+            .document(0)
+            .pointer("/p")
+            .region(region)
+            .build();
         let texts = BTreeMap::from([("a.yaml".to_string(), Arc::new(FileText::new("a.yaml".into(), text.into())))]);
         render(&Outcome { findings: vec![f], texts, ..Default::default() }, false)
     }

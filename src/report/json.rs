@@ -182,7 +182,7 @@ pub fn render_parts(outcome: &Outcome, compliance: Option<&serde_json::Value>) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Region, Severity};
+    use crate::finding::{Region, Severity, SuppressionKind};
 
     fn outcome(n: usize) -> Outcome {
         let findings = (0..n)
@@ -195,20 +195,20 @@ mod tests {
                     start_byte: 0,
                     end_byte: 0,
                 };
-                let mut f = Finding::new(
-                    "k8s/x",
-                    Severity::Error,
-                    format!("line one \"{i}\"\nline two\ttab ü"),
-                    Origin::Policy,
-                    Some(format!("apps/{i}.yaml")),
-                    Some(i % 3),
-                    "/spec/containers/0",
-                    (i % 5 != 0).then_some(region),
-                    Some(Resource { kind: Some("Pod".into()), name: Some(format!("p{i}")), ..Default::default() }),
-                );
+                let message = format!("line one \"{i}\"\nline two\ttab ü");
+                let mut f = Finding::builder("k8s/x", Severity::Error, message, Origin::Policy)
+                    .file(format!("apps/{i}.yaml"))
+                    .document(i % 3)
+                    .pointer("/spec/containers/0")
+                    .region((i % 5 != 0).then_some(region))
+                    .resource(Resource { kind: Some("Pod".into()), name: Some(format!("p{i}")), ..Default::default() })
+                    .build();
                 if i % 7 == 0 {
-                    f.suppressed =
-                        Some(Suppression { kind: "waiver".into(), reason: Some("why".into()), expires: None });
+                    f.suppressed = Some(Suppression {
+                        kind: SuppressionKind::ConfigWaiver,
+                        reason: Some("why".into()),
+                        expires: None,
+                    });
                 }
                 f
             })

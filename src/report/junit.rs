@@ -189,29 +189,25 @@ pub fn render(outcome: &Outcome) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Origin, Region, Resource, Suppression};
+    use crate::finding::{Origin, Region, Resource, Suppression, SuppressionKind};
 
     fn f(rule: &str, sev: Severity, name: &str, message: &str) -> Finding {
         let region = Region { line: 4, column: 3, end_line: 4, end_column: 9, start_byte: 0, end_byte: 0 };
         let res = Resource { kind: Some("Pod".into()), name: Some(name.into()), ..Default::default() };
-        Finding::new(
-            rule,
-            sev,
-            message,
-            Origin::Policy,
-            Some("a.yaml".into()),
-            Some(0),
-            "/spec",
-            Some(region),
-            Some(res),
-        )
+        Finding::builder(rule, sev, message, Origin::Policy)
+            .file("a.yaml".to_string())
+            .document(0)
+            .pointer("/spec")
+            .region(region)
+            .resource(res)
+            .build()
     }
 
     #[test]
     fn suites_cases_and_statuses() {
         let mut sup = f("r/a", Severity::Error, "quiet", "m3");
         sup.suppressed =
-            Some(Suppression { kind: "exception".into(), reason: Some("ok ]]> <&>".into()), expires: None });
+            Some(Suppression { kind: SuppressionKind::Exception, reason: Some("ok ]]> <&>".into()), expires: None });
         let outcome = Outcome {
             findings: vec![
                 f("r/a", Severity::Error, "web", "m1\nsecond line"),

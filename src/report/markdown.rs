@@ -251,7 +251,7 @@ pub fn render(outcome: &Outcome, ctx: &RenderContext) -> String {
                     "| {} | {} | {} | {} | {} |\n",
                     rule_cell(f),
                     location(f, ctx),
-                    s.map(|s| cell(&s.kind)).unwrap_or_default(),
+                    s.map(|s| cell(s.kind.as_str())).unwrap_or_default(),
                     s.and_then(|s| s.reason.as_deref()).map(cell).unwrap_or_else(|| "—".into()),
                     s.and_then(|s| s.expires.as_deref()).map(cell).unwrap_or_else(|| "—".into()),
                 )
@@ -292,17 +292,11 @@ mod tests {
         let f = |msg: String, line: u32| {
             let r =
                 crate::finding::Region { line, column: 1, end_line: line, end_column: 2, start_byte: 0, end_byte: 0 };
-            Finding::new(
-                "r",
-                Severity::Error,
-                msg,
-                crate::finding::Origin::Policy,
-                Some("a.yaml".into()),
-                Some(0),
-                "",
-                Some(r),
-                None,
-            )
+            Finding::builder("r", Severity::Error, msg, crate::finding::Origin::Policy)
+                .file("a.yaml".to_string())
+                .document(0)
+                .region(r)
+                .build()
         };
         let outcome =
             Outcome { findings: vec![f("a".repeat(100_000), 1), f("second".into(), 2)], ..Default::default() };

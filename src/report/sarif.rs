@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::{encode_path, Outcome};
-use crate::finding::{Finding, Risk, Severity, Suppression};
+use crate::finding::{Finding, Risk, Severity, Suppression, SuppressionKind};
 
 /// The schema the log declares (the OASIS publication the tests validate against).
 pub const SCHEMA_URI: &str =
@@ -230,14 +230,14 @@ pub fn security_severity(r: Risk) -> &'static str {
 /// SARIF suppression kind: `inSource` for a suppression written in the manifest itself, `external`
 /// for one that lives elsewhere (a policy's `exception` rule, a waiver in `.tollgate.yaml`).
 pub fn suppression_kind(s: &Suppression) -> &'static str {
-    match s.kind.as_str() {
-        "inline" | "annotation" | "inSource" | "in-source" => "inSource",
-        _ => "external",
+    match s.kind {
+        SuppressionKind::InlineWaiver => "inSource",
+        SuppressionKind::ConfigWaiver | SuppressionKind::Exception => "external",
     }
 }
 
 fn justification(s: &Suppression) -> String {
-    let mut out = s.kind.clone();
+    let mut out = s.kind.as_str().to_string();
     if let Some(r) = &s.reason {
         out.push_str(": ");
         out.push_str(r);
@@ -453,10 +453,13 @@ mod tests {
 
     fn f(rule: &str, sev: Severity, risk: Option<Risk>, line: u32) -> Finding {
         let region = Region { line, column: 3, end_line: line, end_column: 9, start_byte: 0, end_byte: 0 };
-        let mut f =
-            Finding::new(rule, sev, "m", Origin::Policy, Some("a.yaml".into()), Some(0), "/spec", Some(region), None);
-        f.risk = risk;
-        f
+        Finding::builder(rule, sev, "m", Origin::Policy)
+            .file("a.yaml".to_string())
+            .document(0)
+            .pointer("/spec")
+            .region(region)
+            .risk(risk)
+            .build()
     }
 
     fn parse(s: &str) -> serde_json::Value {
@@ -468,10 +471,10 @@ mod tests {
         assert_eq!(security_severity(Risk::Critical), "9.5");
         assert_eq!(security_severity(Risk::Info), "1.0");
         assert_eq!(level(Severity::Note), "note");
-        let s = |kind: &str| Suppression { kind: kind.into(), reason: None, expires: None };
-        assert_eq!(suppression_kind(&s("exception")), "external");
-        assert_eq!(suppression_kind(&s("waiver")), "external");
-        assert_eq!(suppression_kind(&s("inline")), "inSource");
+        let s = |kind| Suppression { kind, reason: None, expires: None };
+        assert_eq!(suppression_kind(&s(SuppressionKind::Exception)), "external");
+        assert_eq!(suppression_kind(&s(SuppressionKind::ConfigWaiver)), "external");
+        assert_eq!(suppression_kind(&s(SuppressionKind::InlineWaiver)), "inSource");
     }
 
     #[test]

@@ -83,17 +83,14 @@ impl SchemasBuilder {
             }
             Err(msg) => {
                 let loc = doc.locate(&[PathSeg::Key("spec".into())]);
-                Some(Finding::new(
-                    INVALID_CRD,
-                    Severity::Warning,
-                    format!("CustomResourceDefinition not usable for validation: {msg}"),
-                    Origin::Schema,
-                    Some(doc.file.path.clone()),
-                    Some(doc.index),
-                    loc.pointer,
-                    loc.region,
-                    Some(doc.resource.clone()),
-                ))
+                let message = format!("CustomResourceDefinition not usable for validation: {msg}");
+                let f = Finding::builder(INVALID_CRD, Severity::Warning, message, Origin::Schema)
+                    .file(doc.file.path.clone())
+                    .document(doc.index)
+                    .pointer(loc.pointer)
+                    .region(loc.region)
+                    .resource(doc.resource.clone());
+                Some(f.build())
             }
         }
     }

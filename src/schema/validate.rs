@@ -194,19 +194,14 @@ fn finding(
     help: Option<String>,
 ) -> Finding {
     let loc = doc.locate(path);
-    let mut f = Finding::new(
-        rule,
-        severity,
-        message,
-        Origin::Schema,
-        Some(doc.file.path.clone()),
-        Some(doc.index),
-        loc.pointer,
-        loc.region,
-        Some(doc.resource.clone()),
-    );
-    f.help = help;
-    f
+    Finding::builder(rule, severity, message, Origin::Schema)
+        .file(doc.file.path.clone())
+        .document(doc.index)
+        .pointer(loc.pointer)
+        .region(loc.region)
+        .resource(doc.resource.clone())
+        .help(help)
+        .build()
 }
 
 /// The distinct issues of a document that `keep` keeps, at most [`MAX_FINDINGS_PER_DOC`].

@@ -189,8 +189,6 @@ fn make_finding(
     };
     // The fingerprint uses the path the policy named, so it does not move when a missing field
     // is added elsewhere in the parent.
-    let mut f =
-        Finding::new(id, rule.severity, r.msg.clone(), Origin::Policy, file, document, pointer, region, resource);
     let requested = match doc {
         Some(d) => {
             let mut full = d.base.clone();
@@ -199,16 +197,18 @@ fn make_finding(
         }
         None => crate::manifest::span::to_pointer(path),
     };
-    if requested != f.pointer {
-        let mut g = f.clone();
-        g.pointer = requested;
-        f.fingerprint = g.compute_fingerprint();
-    }
-    f.risk = r.severity.or(meta.severity);
-    f.title = r.title.clone().or_else(|| meta.title.clone());
-    f.help = r.remediation.clone().or_else(|| meta.remediation.clone());
-    f.suppressed = suppressed;
-    f
+    Finding::builder(id, rule.severity, r.msg.clone(), Origin::Policy)
+        .file(file)
+        .document(document)
+        .pointer(pointer)
+        .fingerprint_pointer(requested)
+        .region(region)
+        .resource(resource)
+        .risk(r.severity.or(meta.severity))
+        .title(r.title.clone().or_else(|| meta.title.clone()))
+        .help(r.remediation.clone().or_else(|| meta.remediation.clone()))
+        .suppressed(suppressed)
+        .build()
 }
 
 /// A blocking finding about the policy itself (not about the document), on the document it was
@@ -220,16 +220,16 @@ fn policy_problem(rule: &str, doc: Option<&Document>, message: String, help: &st
         Some(d) => (Some(d.file.path.clone()), Some(d.index), d.locate(&[]).region, Some(d.resource.clone())),
         None => (None, None, None, None),
     };
-    let mut f = Finding::new(rule, Severity::Error, message, Origin::Policy, file, document, "", region, resource);
-    f.help = Some(help.into());
-    if let Some(d) = doc {
-        use sha2::{Digest, Sha256};
-        let mut h = Sha256::new();
-        h.update(f.fingerprint.as_bytes());
-        h.update(serde_json::to_vec(&d.value).unwrap_or_default());
-        f.fingerprint = h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let f = Finding::builder(rule, Severity::Error, message, Origin::Policy)
+        .file(file)
+        .document(document)
+        .region(region)
+        .resource(resource)
+        .help(help.to_string());
+    match doc {
+        Some(d) => f.fingerprint_salt(serde_json::to_vec(&d.value).unwrap_or_default()).build(),
+        None => f.build(),
     }
-    f
 }
 
 pub(super) fn runtime_error(check: &Check, rule: &RuleRef, doc: Option<&Document>, err: &str) -> Finding {

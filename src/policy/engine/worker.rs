@@ -200,7 +200,7 @@ fn excepted_by(v: &Value, check: &Check, rule: &RuleRef) -> Option<Suppression> 
         _ => false,
     };
     found.then(|| Suppression {
-        kind: "exception".into(),
+        kind: crate::finding::SuppressionKind::Exception,
         reason: Some(match want {
             "" => format!("data.{}.exception names \"\" (the bare deny, violation and warn rules)", check.package),
             _ => format!("data.{}.exception names `{want}`", check.package),

@@ -7,6 +7,7 @@ pub mod scalar;
 mod scanner;
 pub mod span;
 pub mod stream;
+mod strict;
 pub mod yaml;
 
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use regorus::Value;
 use crate::finding::{Finding, Origin, Region, Resource, Severity};
 use crate::source::SourceFile;
 use span::{FileText, PathSeg, Pos, SpanTable};
+pub use strict::{load_strict, LoadError};
 
 /// Bounds on hostile input.
 #[derive(Debug, Clone)]
@@ -249,71 +251,13 @@ fn is_json_path(path: &str) -> bool {
 pub fn load(file: &SourceFile, limits: &Limits) -> Loaded {
     let path = file.path.as_str();
     let mut out = Loaded::default();
-    if let Some(size) = file.too_large {
-        out.findings.push(file_finding(
-            path,
-            "parse/file-too-large",
-            Severity::Error,
-            format!("file is {size} bytes, over the size cap; it was not checked"),
-            None,
-            Some("raise the cap with --max-file-size, or exclude the file"),
-        ));
-        return out;
-    }
-    let bytes = &file.bytes;
-    if bytes.starts_with(LFS_PREFIX) {
-        out.findings.push(file_finding(
-            path,
-            LFS_POINTER,
-            Severity::Error,
-            "Git LFS pointer file: the manifest itself is not in git, so it was not checked".into(),
-            None,
-            Some(
-                "check the working tree after `git lfs pull`, or set `lfs-pointers: allow` in .tollgate.yaml to let \
-                 LFS files pass unchecked (a note)",
-            ),
-        ));
-        return out;
-    }
-    let head = &bytes[..bytes.len().min(8192)];
-    let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
-    if !utf16 && head.contains(&0) {
-        out.findings.push(file_finding(
-            path,
-            "parse/binary-file",
-            Severity::Error,
-            "binary file with a manifest extension; it cannot be checked".into(),
-            None,
-            Some("remove it, rename it, or exclude it with --exclude"),
-        ));
-        return out;
-    }
-    let text = match decode(bytes) {
+    let text = match text_of(file) {
         Ok(t) => t,
-        Err((msg, line)) => {
-            let region = Region { line, column: 1, end_line: line, end_column: 1, start_byte: 0, end_byte: 0 };
-            out.findings.push(file_finding(
-                path,
-                "parse/invalid-utf8",
-                Severity::Error,
-                msg,
-                Some(region),
-                Some("save the file as UTF-8"),
-            ));
+        Err(f) => {
+            out.findings.push(*f);
             return out;
         }
     };
-    if text.len() > u32::MAX as usize {
-        out.findings.push(file_finding(
-            path,
-            "parse/file-too-large",
-            Severity::Error,
-            format!("file is {} bytes, over the 4 GiB tollgate can locate findings in; it was not checked", text.len()),
-            None,
-            None,
-        ));
-        return out;
-    }
     let ft = Arc::new(FileText::new(path.to_string(), text));
     out.text = Some(ft.clone());
     // kubectl reads a stream whose first bytes, after white space, are `{` as JSON values, one
@@ -353,38 +297,101 @@ pub fn load(file: &SourceFile, limits: &Limits) -> Loaded {
         out.findings.push(f.build());
     }
     for raw in parsed.docs {
-        if matches!(raw.value, Value::Null) {
-            continue; // an empty document (`---` with nothing or only comments)
-        }
-        let spans = Arc::new(raw.spans);
-        let is_list = matches!(&raw.value["kind"], Value::String(k) if k.ends_with("List"))
-            && matches!(&raw.value["items"], Value::Array(_));
-        if is_list {
-            if let Value::Array(items) = &raw.value["items"] {
-                for (i, item) in items.iter().enumerate() {
-                    out.docs.push(Document {
-                        file: ft.clone(),
-                        index: raw.index,
-                        base: vec![PathSeg::Key("items".into()), PathSeg::Index(i as u64)],
-                        value: item.clone(),
-                        spans: spans.clone(),
-                        resource: resource_of(item),
-                    });
-                }
-            }
-            continue;
-        }
-        let resource = resource_of(&raw.value);
-        out.docs.push(Document {
-            file: ft.clone(),
-            index: raw.index,
-            base: Vec::new(),
-            value: raw.value,
-            spans,
-            resource,
-        });
+        push_documents(raw, &ft, &mut out.docs);
     }
     out
+}
+
+/// The text of a file, or the finding that says why it is not read: over the size cap, a Git
+/// LFS pointer, binary, not UTF-8 (or UTF-16 with a BOM), or too large to locate findings in.
+fn text_of(file: &SourceFile) -> Result<Arc<str>, Box<Finding>> {
+    let path = file.path.as_str();
+    if let Some(size) = file.too_large {
+        return Err(Box::new(file_finding(
+            path,
+            "parse/file-too-large",
+            Severity::Error,
+            format!("file is {size} bytes, over the size cap; it was not checked"),
+            None,
+            Some("raise the cap with --max-file-size, or exclude the file"),
+        )));
+    }
+    let bytes = &file.bytes;
+    if bytes.starts_with(LFS_PREFIX) {
+        return Err(Box::new(file_finding(
+            path,
+            LFS_POINTER,
+            Severity::Error,
+            "Git LFS pointer file: the manifest itself is not in git, so it was not checked".into(),
+            None,
+            Some(
+                "check the working tree after `git lfs pull`, or set `lfs-pointers: allow` in .tollgate.yaml to let \
+                 LFS files pass unchecked (a note)",
+            ),
+        )));
+    }
+    let head = &bytes[..bytes.len().min(8192)];
+    let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
+    if !utf16 && head.contains(&0) {
+        return Err(Box::new(file_finding(
+            path,
+            "parse/binary-file",
+            Severity::Error,
+            "binary file with a manifest extension; it cannot be checked".into(),
+            None,
+            Some("remove it, rename it, or exclude it with --exclude"),
+        )));
+    }
+    let text = decode(bytes).map_err(|(msg, line)| {
+        let region = Region { line, column: 1, end_line: line, end_column: 1, start_byte: 0, end_byte: 0 };
+        Box::new(file_finding(
+            path,
+            "parse/invalid-utf8",
+            Severity::Error,
+            msg,
+            Some(region),
+            Some("save the file as UTF-8"),
+        ))
+    })?;
+    if text.len() > u32::MAX as usize {
+        return Err(Box::new(file_finding(
+            path,
+            "parse/file-too-large",
+            Severity::Error,
+            format!("file is {} bytes, over the 4 GiB tollgate can locate findings in; it was not checked", text.len()),
+            None,
+            None,
+        )));
+    }
+    Ok(text)
+}
+
+/// The documents of one parsed stream document: none when it is empty, each item of a `kind:
+/// *List`, or the document itself.
+fn push_documents(raw: RawDoc, ft: &Arc<FileText>, docs: &mut Vec<Document>) {
+    if matches!(raw.value, Value::Null) {
+        return; // an empty document (`---` with nothing or only comments)
+    }
+    let spans = Arc::new(raw.spans);
+    let is_list = matches!(&raw.value["kind"], Value::String(k) if k.ends_with("List"))
+        && matches!(&raw.value["items"], Value::Array(_));
+    if is_list {
+        if let Value::Array(items) = &raw.value["items"] {
+            for (i, item) in items.iter().enumerate() {
+                docs.push(Document {
+                    file: ft.clone(),
+                    index: raw.index,
+                    base: vec![PathSeg::Key("items".into()), PathSeg::Index(i as u64)],
+                    value: item.clone(),
+                    spans: spans.clone(),
+                    resource: resource_of(item),
+                });
+            }
+        }
+        return;
+    }
+    let resource = resource_of(&raw.value);
+    docs.push(Document { file: ft.clone(), index: raw.index, base: Vec::new(), value: raw.value, spans, resource });
 }
 
 /// Load a stream read from stdin (always YAML, which includes JSON).

@@ -13,14 +13,13 @@ use crate::finding::{Finding, Origin, Severity};
 use crate::manifest::span::FileText;
 use crate::manifest::{self, Document, Limits};
 use crate::policy::{self, PolicySet};
-use crate::schema::Schemas;
+use crate::schema::SchemasBuilder;
 use crate::source::Discovered;
 
 /// What every evaluation of a run shares.
 #[derive(Clone, Copy)]
 pub struct Inputs<'a> {
     pub policies: &'a PolicySet,
-    pub schemas: Option<&'a Schemas>,
     /// The `file-schemas` globs, whose files are read as YAML 1.2 whether or not schemas are
     /// validated (policies see the same values with `--no-schemas`).
     pub yaml12: &'a globset::GlobSet,
@@ -71,20 +70,24 @@ pub struct Evaluated {
 pub fn evaluate_files(
     mut discovered: Discovered,
     inputs: &Inputs<'_>,
+    schemas: Option<&mut SchemasBuilder>,
     lap: &mut dyn FnMut(&str, String),
 ) -> Result<Evaluated, Error> {
-    let Inputs { policies, schemas, yaml12, pool, want_snippets, today, .. } = *inputs;
+    let Inputs { policies, yaml12, pool, want_snippets, today, .. } = *inputs;
     let limits_for = |path: &str| limits_for(yaml12, path);
     let mut findings = skipped_findings(&discovered);
     // Schemas: every CRD among the files registers before any document is validated (a cheap
     // first pass: only files that name CustomResourceDefinition are parsed; the main pass reuses
     // what it parsed).
     let mut parsed: Vec<Option<manifest::Loaded>> = Vec::new();
+    let mut schemas_built = None;
     if let Some(sc) = schemas {
         let (loaded, crd_findings) = pool.install(|| sc.first_pass(&discovered.files, &limits_for));
         parsed = loaded;
         findings.extend(crd_findings);
         lap("crds", format!("{} CRD kinds", sc.crd_count()));
+        // Immutable from here on: every document is validated against the same schemas.
+        schemas_built = Some(sc.build());
     }
     parsed.resize_with(discovered.files.len(), || None);
     // Cross-resource checks (`custom.scope: inventory`): every file is parsed first and the
@@ -113,7 +116,7 @@ pub fn evaluate_files(
     } else {
         policies
     };
-    let validate = |d: &Document| schemas.map(|sc| sc.validate(d)).unwrap_or_default();
+    let validate = |d: &Document| schemas_built.as_ref().map(|sc| sc.validate(d)).unwrap_or_default();
     let file_count = discovered.files.len();
     let mut texts = BTreeMap::new();
     let mut documents = 0usize;

@@ -20,7 +20,7 @@ use crate::finding::{self, FailOn, Finding, Severity};
 use crate::manifest::{self, Limits};
 use crate::policy::{self, PolicySet, PolicySource, Selection};
 use crate::report::{ChangedLines, Outcome};
-use crate::schema::Schemas;
+use crate::schema::SchemasBuilder;
 use crate::source::{worktree, Discovered, PathFilter, SourceFile};
 
 use evaluate::{evaluate_files, Inputs};
@@ -84,7 +84,7 @@ pub struct Run {
     /// The policies, for the compliance report (and freed with the process, see the `check`
     /// command).
     pub policies: PolicySet,
-    pub schemas: Option<Schemas>,
+    pub schemas: Option<SchemasBuilder>,
     /// `print()` output of the policies.
     pub prints: Vec<String>,
     /// PR mode with `track_lines`: the lines the change touched.
@@ -167,18 +167,17 @@ pub fn run(gate: &Gate, o: Options, stdin: Option<SourceFile>, mut t: Timer) -> 
         (None, false) => String::new(),
     };
     t.lap("policies", format!("{} packages{engine}", policies.len()));
-    let (schemas, schema_read) =
+    let (mut schemas, schema_read) =
         schemas::load(&o.schema, gate, o.config_from_git, o.config_confined).map_err(|e| gate.gate_error(e))?;
     gate_read.extend(schema_read);
     let yaml12 = schemas::yaml12_globs(&o.schema.file_schemas)?;
     let location_crd_findings =
-        schemas.as_ref().map(|sc| pool.install(|| sc.register_location_crds())).unwrap_or_default();
+        schemas.as_mut().map(|sc| pool.install(|| sc.register_location_crds(&location_files))).unwrap_or_default();
 
     // Discover (blobs are read on the worker threads).
     let filter = PathFilter::new(&o.include, &o.exclude).map_err(Error::Usage)?;
     let inputs = Inputs {
         policies: &policies,
-        schemas: schemas.as_ref(),
         yaml12: &yaml12,
         pool: &pool,
         want_snippets: o.want_snippets,
@@ -201,12 +200,13 @@ pub fn run(gate: &Gate, o: Options, stdin: Option<SourceFile>, mut t: Timer) -> 
     let prefixes = || o.paths.iter().map(|p| gate.repo_relative(p)).collect::<Vec<String>>();
     let (evaluated, changed_lines) = if let Some(pr) = &gate.pr {
         // PR mode: head's changed files and their merge-base versions.
-        let e = pr.evaluate(&inputs, &filter, prefixes(), o.track_lines, &gate_read, &settle, &mut lap)?;
+        let e =
+            pr.evaluate(&inputs, schemas.as_mut(), &filter, prefixes(), o.track_lines, &gate_read, &settle, &mut lap)?;
         (e.evaluated, e.changed_lines)
     } else {
         let discovered = discover(gate, &o, stdin, filter, &pool, prefixes)?;
         lap("read", format!("{} files", discovered.files.len()));
-        let mut evaluated = evaluate_files(discovered, &inputs, &mut lap)?;
+        let mut evaluated = evaluate_files(discovered, &inputs, schemas.as_mut(), &mut lap)?;
         settle(&mut evaluated.findings);
         (evaluated, None)
     };
@@ -352,4 +352,13 @@ pub fn data_file(shown: String, bytes: Vec<u8>) -> Result<Vec<Value>, Error> {
         return Err(Error::Usage(format!("--data {shown}{at}: {}", bad.message)));
     }
     Ok(loaded.docs.into_iter().map(|d| d.value).collect())
+}
+
+/// The files under a `--schema-location` directory, where its CRDs are looked for (through the
+/// one walk of `source::walk`); a location that is no readable directory holds none.
+fn location_files(dir: &Path) -> Vec<PathBuf> {
+    match dir.is_dir() {
+        true => crate::source::walk::files(dir, &|_| true).unwrap_or_default(),
+        false => Vec::new(),
+    }
 }

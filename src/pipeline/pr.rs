@@ -295,6 +295,7 @@ impl Pr {
     pub fn evaluate(
         &self,
         inputs: &Inputs<'_>,
+        mut schemas: Option<&mut crate::schema::SchemasBuilder>,
         filter: &PathFilter,
         prefixes: Vec<String>,
         track_lines: bool,
@@ -352,10 +353,10 @@ impl Pr {
             false => None,
         };
 
-        let mut head = evaluate_files(head_files, inputs, lap)?;
+        let mut head = evaluate_files(head_files, inputs, schemas.as_deref_mut(), lap)?;
         // The merge-base side only supplies fingerprints; its print() output is not shown.
         let base_inputs = Inputs { want_snippets: false, ..*inputs };
-        let base = evaluate_files(base_files, &base_inputs, &mut |_, extra| lap("base-eval", extra))?;
+        let base = evaluate_files(base_files, &base_inputs, schemas, &mut |_, extra| lap("base-eval", extra))?;
         settle(&mut head.findings);
         pool.install(|| finding::sort_and_dedup(&mut head.findings));
         let mut base_findings = base.findings;

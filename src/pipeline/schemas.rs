@@ -1,6 +1,7 @@
 //! The run's schemas: the `file-schemas` entries compiled and the schema locations opened where the
-//! gate rule of [`super::gate`] says, then [`Schemas`] built. Kept in one place: the call that
-//! builds `Schemas` is the one to change when its construction changes.
+//! gate rule of [`super::gate`] says, then the [`SchemasBuilder`] made (the run registers the CRDs
+//! it finds on it, then builds the immutable `Schemas`). Kept in one place: this is the call to
+//! change when the construction of schemas changes.
 
 use std::cell::RefCell;
 use std::path::Path;
@@ -9,7 +10,7 @@ use std::sync::Arc;
 use super::gate::{Gate, Kinds};
 use super::pr::GatePath;
 use crate::error::Error;
-use crate::schema::{self, Schemas};
+use crate::schema::{self, Schemas, SchemasBuilder};
 use crate::source::confine::{GitFiles, Jail};
 
 /// Schema validation options; locations with the directory they are relative to (empty: cwd)
@@ -44,7 +45,7 @@ pub fn yaml12_globs(entries: &[FileSchemaEntry]) -> Result<globset::GlobSet, Err
     schema::files::glob_set(&globs).map_err(Error::Usage)
 }
 
-/// The run's schemas (`None` when validation is off), and the paths read from the trusted commit
+/// The builder of the run's schemas (`None` when validation is off), and the paths read from the trusted commit
 /// in PR mode (their changes are reported). `from_git`: the repository's config came from git
 /// objects (`--rev`, `--staged`); `confined`: the config is part of the repository.
 pub fn load(
@@ -52,7 +53,7 @@ pub fn load(
     gate: &Gate,
     from_git: bool,
     confined: bool,
-) -> Result<(Option<Schemas>, Vec<GatePath>), Error> {
+) -> Result<(Option<SchemasBuilder>, Vec<GatePath>), Error> {
     if !s.on {
         return Ok((None, Vec::new()));
     }
@@ -123,7 +124,7 @@ pub fn load(
         locations,
         file_schemas,
     };
-    Ok((Some(Schemas::new(opts).map_err(Error::Usage)?), read))
+    Ok((Some(Schemas::builder(opts).map_err(Error::Usage)?), read))
 }
 
 /// A `file-schemas` schema file outside PR mode: from git objects when the config came from them

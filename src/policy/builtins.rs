@@ -23,15 +23,11 @@ fn parse(parser: &str, name: &str, content: Vec<u8>) -> Result<Value> {
         "json" => "json",
         other => bail!("parse_config: unsupported parser `{other}` (yaml, json)"),
     };
-    let loaded = manifest::load(
-        &SourceFile { path: format!("{name}.{ext}"), bytes: content, too_large: None },
-        &Limits { lint_ambiguous: false, ..Default::default() },
-    );
-    if let Some(e) = loaded.findings.iter().find(|f| f.severity == crate::finding::Severity::Error) {
-        let at = e.region.map(|r| format!(":{}:{}", r.line, r.column)).unwrap_or_default();
-        bail!("{name}{at}: {}", e.message);
-    }
-    let mut docs: Vec<Value> = loaded.docs.into_iter().map(|d| d.value).collect();
+    // The extension picks the format; messages name the file as the policy did.
+    let file = SourceFile { path: format!("{name}.{ext}"), bytes: content, too_large: None };
+    let docs = manifest::load_strict(&file, &Limits { lint_ambiguous: false, ..Default::default() })
+        .map_err(|e| manifest::LoadError { path: name.to_string(), ..e })?;
+    let mut docs: Vec<Value> = docs.into_iter().map(|d| d.value).collect();
     Ok(match docs.len() {
         0 => Value::Null,
         1 => docs.remove(0),

@@ -112,101 +112,9 @@ fn scan(path: &str, text: &str) -> Result<Work, PolicyError> {
     let mut max_cost = 0u64;
     let mut i = 0;
     while i < b.len() {
-        let c = b[i];
         let start = i;
-        // What the token is: an operand, an operator, a separator, a bracket.
-        enum Tok {
-            Operand,
-            Operator,
-            Separator,
-            Open(u8),
-            Close,
-            Skip,
-        }
-        let tok = match c {
-            b' ' | b'\t' | b'\r' | b'\n' => {
-                i += 1;
-                Tok::Skip
-            }
-            b'#' => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-                Tok::Skip
-            }
-            b'"' => {
-                i += 1;
-                while i < b.len() && b[i] != b'"' && b[i] != b'\n' {
-                    i += if b[i] == b'\\' { 2 } else { 1 };
-                }
-                i += 1;
-                Tok::Operand
-            }
-            b'`' => {
-                i += 1;
-                while i < b.len() && b[i] != b'`' {
-                    i += 1;
-                }
-                i += 1;
-                Tok::Operand
-            }
-            b'0'..=b'9' => {
-                while i < b.len() {
-                    let d = b[i];
-                    let exp_sign = (d == b'+' || d == b'-') && matches!(b[i - 1], b'e' | b'E');
-                    if d.is_ascii_alphanumeric() || d == b'.' || d == b'_' || exp_sign {
-                        i += 1;
-                    } else {
-                        break;
-                    }
-                }
-                Tok::Operand
-            }
-            c if c.is_ascii_alphabetic() || c == b'_' => {
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
-                    i += 1;
-                }
-                let word = text.get(start..i).unwrap_or_default();
-                if SEPARATORS.contains(&word) {
-                    Tok::Separator
-                } else if OPERATOR_WORDS.contains(&word) {
-                    Tok::Operator
-                } else {
-                    Tok::Operand
-                }
-            }
-            b'(' | b'[' | b'{' => {
-                i += 1;
-                Tok::Open(c)
-            }
-            b')' | b']' | b'}' => {
-                i += 1;
-                Tok::Close
-            }
-            b',' | b';' => {
-                i += 1;
-                Tok::Separator
-            }
-            // `key: value`, and the assignments `x := …` and `x = …`, separate two expressions.
-            b':' | b'=' if b.get(i + 1) != Some(&b'=') => {
-                i += 1;
-                Tok::Separator
-            }
-            b':' => {
-                i += 2;
-                Tok::Separator
-            }
-            _ => {
-                // Any other symbol (`+ - * / % & | < > == != . ` and the rest) joins operands; the
-                // two-character ones are read as one. (`|` also starts a comprehension's query:
-                // counted as a link all the same.)
-                i += 1;
-                if matches!((c, b.get(i)), (b'=' | b'!' | b'<' | b'>', Some(b'='))) {
-                    i += 1;
-                }
-                Tok::Operator
-            }
-        };
+        let (tok, next) = token(text, i);
+        i = next;
         if matches!(tok, Tok::Skip) {
             continue;
         }
@@ -298,6 +206,108 @@ fn scan(path: &str, text: &str) -> Result<Work, PolicyError> {
         }
     }
     Ok(work)
+}
+
+/// What a token is to the screen: an operand, an operator, a separator, a bracket.
+enum Tok {
+    Operand,
+    Operator,
+    Separator,
+    Open(u8),
+    Close,
+    Skip,
+}
+
+/// The token at byte `start` of `text` (not past its end) and the byte after it.
+fn token(text: &str, start: usize) -> (Tok, usize) {
+    let b = text.as_bytes();
+    let mut i = start;
+    let c = b[i];
+    let tok = match c {
+        b' ' | b'\t' | b'\r' | b'\n' => {
+            i += 1;
+            Tok::Skip
+        }
+        b'#' => {
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+            Tok::Skip
+        }
+        b'"' => {
+            i += 1;
+            while i < b.len() && b[i] != b'"' && b[i] != b'\n' {
+                i += if b[i] == b'\\' { 2 } else { 1 };
+            }
+            i += 1;
+            Tok::Operand
+        }
+        b'`' => {
+            i += 1;
+            while i < b.len() && b[i] != b'`' {
+                i += 1;
+            }
+            i += 1;
+            Tok::Operand
+        }
+        b'0'..=b'9' => {
+            while i < b.len() {
+                let d = b[i];
+                let exp_sign = (d == b'+' || d == b'-') && matches!(b[i - 1], b'e' | b'E');
+                if d.is_ascii_alphanumeric() || d == b'.' || d == b'_' || exp_sign {
+                    i += 1;
+                } else {
+                    break;
+                }
+            }
+            Tok::Operand
+        }
+        c if c.is_ascii_alphabetic() || c == b'_' => {
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                i += 1;
+            }
+            let word = text.get(start..i).unwrap_or_default();
+            if SEPARATORS.contains(&word) {
+                Tok::Separator
+            } else if OPERATOR_WORDS.contains(&word) {
+                Tok::Operator
+            } else {
+                Tok::Operand
+            }
+        }
+        b'(' | b'[' | b'{' => {
+            i += 1;
+            Tok::Open(c)
+        }
+        b')' | b']' | b'}' => {
+            i += 1;
+            Tok::Close
+        }
+        b',' | b';' => {
+            i += 1;
+            Tok::Separator
+        }
+        // `key: value`, and the assignments `x := …` and `x = …`, separate two expressions.
+        b':' | b'=' if b.get(i + 1) != Some(&b'=') => {
+            i += 1;
+            Tok::Separator
+        }
+        b':' => {
+            i += 2;
+            Tok::Separator
+        }
+        _ => {
+            // Any other symbol (`+ - * / % & | < > == != . ` and the rest) joins operands; the
+            // two-character ones are read as one. (`|` also starts a comprehension's query:
+            // counted as a link all the same.)
+            i += 1;
+            if matches!((c, b.get(i)), (b'=' | b'!' | b'<' | b'>', Some(b'='))) {
+                i += 1;
+            }
+            Tok::Operator
+        }
+    };
+    (tok, i)
 }
 
 /// `path:line:col: what` for the byte offset `at` of `text` (the column in characters).

@@ -86,12 +86,8 @@ fn parse_schema(path: &str, text: &[u8]) -> Result<Json, String> {
     if lower.ends_with(".yaml") || lower.ends_with(".yml") {
         let file = crate::source::SourceFile { path: path.to_string(), bytes: text.to_vec(), too_large: None };
         let limits = crate::manifest::Limits::for_non_kubernetes();
-        let loaded = crate::manifest::load(&file, &limits);
-        if let Some(f) = loaded.findings.iter().find(|f| f.severity == crate::finding::Severity::Error) {
-            let at = f.region.map(|r| format!(":{}:{}", r.line, r.column)).unwrap_or_default();
-            return Err(format!("schema {path}{at}: {}", f.message));
-        }
-        return match loaded.docs.as_slice() {
+        let docs = crate::manifest::load_strict(&file, &limits).map_err(|e| format!("schema {e}"))?;
+        return match docs.as_slice() {
             [one] => Ok(super::to_json(&one.value)),
             _ => Err(format!("schema {path}: expected exactly one YAML document")),
         };

@@ -114,8 +114,10 @@ impl Location {
     }
 
     /// The YAML files of the location's CRD directory (path shown, content), sorted. Files that
-    /// cannot be read, or are refused, are left out: they are not the checked files.
-    pub fn crd_files(&self) -> Vec<(String, Vec<u8>)> {
+    /// cannot be read, or are refused, are left out: they are not the checked files. On disk,
+    /// `walk` lists the directory: its regular files at any depth, sorted, without following
+    /// symbolic links (a directory that cannot be read holds nothing).
+    pub fn crd_files(&self, walk: &dyn Fn(&Path) -> Vec<PathBuf>) -> Vec<(String, Vec<u8>)> {
         let (Some(dir), Some(files)) = (self.crd_dir(), self.files()) else { return Vec::new() };
         let yaml = |p: &Path| {
             let name = p.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
@@ -129,7 +131,7 @@ impl Location {
                 .collect(),
             Files::Disk(jail) => {
                 let mut out = Vec::new();
-                for p in super::yaml_files(&dir) {
+                for p in walk(&dir).into_iter().filter(|p| yaml(p)) {
                     if let Some(Ok(bytes)) = read_disk(&p, jail.as_deref()) {
                         out.push((p.display().to_string(), bytes));
                     }

@@ -1,8 +1,10 @@
 //! Unit tests of schema validation: documents loaded with the real loader, validated against the
 //! embedded schemas and CRDs, findings checked by rule, message and location.
 
+use super::compile::is_base64;
 use super::*;
-use crate::manifest::{self, Limits};
+use crate::finding::Severity;
+use crate::manifest::{self, Document, Limits};
 use crate::source::SourceFile;
 
 fn docs(path: &str, text: &str) -> Vec<Document> {
@@ -14,8 +16,12 @@ fn docs(path: &str, text: &str) -> Vec<Document> {
     l.docs
 }
 
+fn builder(opts: Options) -> SchemasBuilder {
+    Schemas::builder(opts).unwrap()
+}
+
 fn schemas(strict: bool) -> Schemas {
-    Schemas::new(Options { strict, ..Default::default() }).unwrap()
+    builder(Options { strict, ..Default::default() }).build()
 }
 
 /// (rule, pointer, line, column, message) of every finding.
@@ -150,7 +156,7 @@ fn missing_schema_removed_and_deprecated_apis() {
     assert_eq!(got[0].0, "schema/missing");
     assert_eq!(got[0].1, "/kind");
     assert_eq!(got[0].4, "no schema for Deploymnet apps/v1 (did you mean `Deployment`?)");
-    let s = Schemas::new(Options { reject_missing: true, ..Default::default() }).unwrap();
+    let s = builder(Options { reject_missing: true, ..Default::default() }).build();
     let d = docs("t.yaml", "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: x}\n");
     assert_eq!(s.validate(&d[0])[0].severity, Severity::Error);
 
@@ -160,7 +166,7 @@ fn missing_schema_removed_and_deprecated_apis() {
     assert_eq!(got[0].1, "/apiVersion");
     assert!(got[0].4.starts_with("Ingress extensions/v1beta1 was removed in Kubernetes 1.22"), "{}", got[0].4);
 
-    let s = Schemas::new(Options { kubernetes_version: Some("v1.36".into()), ..Default::default() }).unwrap();
+    let s = builder(Options { kubernetes_version: Some("v1.36".into()), ..Default::default() }).build();
     let d = docs(
         "t.yaml",
         "apiVersion: networking.k8s.io/v1beta1\nkind: ServiceCIDR\nmetadata: {name: x}\nspec: {cidrs: [10.0.0.0/16]}\n",
@@ -169,7 +175,7 @@ fn missing_schema_removed_and_deprecated_apis() {
     assert_eq!(f.len(), 1, "{f:#?}");
     assert_eq!((f[0].rule.as_str(), f[0].severity), ("k8s/deprecated-api", Severity::Warning));
     assert_eq!(f[0].help.as_deref(), Some("use apiVersion: networking.k8s.io/v1"));
-    let s = Schemas::new(Options { kubernetes_version: Some("1.37".into()), ..Default::default() }).unwrap();
+    let s = builder(Options { kubernetes_version: Some("1.37".into()), ..Default::default() }).build();
     assert_eq!(s.validate(&d[0])[0].rule, "k8s/removed-api");
 
     assert!(parse_version("1.20").is_err());
@@ -214,11 +220,18 @@ spec:
 
 #[test]
 fn crd_defined_kinds() {
-    let s = schemas(true);
+    let mut b = builder(Options::default());
+    let s = b.build();
     let crd = docs("crd.yaml", CRD);
     // The CRD itself is a valid apiextensions.k8s.io/v1 object.
     assert!(s.validate(&crd[0]).is_empty(), "{:#?}", s.validate(&crd[0]));
-    assert!(s.register_crd(&crd[0]).is_none());
+    // Its kind has a schema in what is built after it registers, not in what was built before.
+    let widget = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {size: 3}\n";
+    assert_eq!(check(&s, widget)[0].0, MISSING);
+    assert!(b.register_crd(&crd[0]).is_none());
+    assert_eq!(check(&s, widget)[0].0, MISSING);
+    let s = b.build();
+    assert_eq!(check(&s, widget), vec![]);
     let ok = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, labels: {a: b}}\nspec:\n  size: 3\n  port: http\n  mode: null\n  extra: {anything: [1, 2]}\n";
     assert_eq!(check(&s, ok), vec![]);
     let bad = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, labelz: {}}\nspec:\n  size: 0\n  port: 1.5\n  mode: quick\n  colour: red\n";
@@ -256,7 +269,7 @@ fn base64_like_go() {
 
 #[test]
 fn crd_copies_register_once_and_each_unusable_copy_warns() {
-    let s = schemas(true);
+    let mut b = builder(Options::default());
     let file = |path: &str, text: String| SourceFile { path: path.into(), bytes: text.into_bytes(), too_large: None };
     // The same definition committed twice under different metadata.name (a bundle placed in two
     // apps), then a second definition of the same kind with another version: the copy adds
@@ -272,7 +285,8 @@ fn crd_copies_register_once_and_each_unusable_copy_warns() {
         file("d.yaml", broken.to_string()),
         file("e.yaml", broken.replace("name: x", "name: y")),
     ];
-    let (_, findings) = s.first_pass(&files, &|_| Limits::default());
+    let (_, findings) = b.first_pass(&files, &|_| Limits::default());
+    let s = b.build();
     let warned: Vec<(&str, &str)> =
         findings.iter().map(|f| (f.rule.as_str(), f.file.as_deref().unwrap_or(""))).collect();
     assert_eq!(warned, vec![(INVALID_CRD, "d.yaml"), (INVALID_CRD, "e.yaml")], "{findings:#?}");

@@ -1,0 +1,170 @@
+//! The checks grouped by the kinds they apply to, each group evaluated as one generated rule per
+//! engine (the VM's and the interpreter's), so that what checks share is computed once.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use regorus::languages::rego::compiler::Compiler;
+use regorus::rvm::Program;
+use regorus::{Engine, Value};
+
+use super::{Check, PolicyError};
+
+/// The checks that apply to a document of each kind, evaluated as one rule of a generated module
+/// (`package tollgate_internal.batch`), so that what they share (the pod-spec and container
+/// helpers of `tollgate.lib.*`) is computed once per document instead of once per check: regorus
+/// forgets every rule value between two `eval_rule` calls.
+///
+/// Each kind group has up to two parts: the checks compiled to regorus's bytecode VM (RVM; 3-4x
+/// faster than the interpreter) and those evaluated by the interpreter. The built-in library runs
+/// in the VM (its sources are written for it, see policies/README.md, and its fixtures are
+/// checked against the interpreter by the test suite). The user's policies run in the
+/// interpreter unless `TOLLGATE_REGO_VM=all` asks for the VM and [`vm_screen`](super::vm_screen)
+/// finds nothing in them the VM reads differently (they then run as its rewritten texts): one
+/// difference stays, in the VM a runtime error inside a rule body (a builtin given the wrong
+/// type, say) makes that body undefined, as OPA's default non-strict builtin errors do, where the
+/// interpreter reports a `policy/runtime-error` finding on the document. `TOLLGATE_REGO_VM=0`
+/// runs everything in the interpreter. A worker whose VM cannot take the data (a `--data` key
+/// over a rule) evaluates every part in the interpreter.
+#[derive(Clone, Default)]
+pub(super) struct Batches {
+    /// Kind -> index into `groups`; a kind no check names uses `other`.
+    pub(super) by_kind: HashMap<String, usize>,
+    pub(super) other: Option<usize>,
+    pub(super) groups: Vec<Batch>,
+}
+
+#[derive(Clone)]
+pub(super) struct Batch {
+    pub(super) parts: Vec<Part>,
+}
+
+/// One engine's share of a kind group.
+#[derive(Clone)]
+pub(super) struct Part {
+    /// `data.tollgate_internal.batch.gN_vm` or `..._rego`; for an interpreted part of one rule
+    /// (one check, one gate rule, no exception: a user's `deny`, say) the rule itself, whose
+    /// value is then the part's only entry (the wrapper costs a sixth of such an evaluation).
+    pub(super) path: String,
+    /// `path` is the rule itself, not a batch of `{x | x := rule}` entries.
+    pub(super) direct: bool,
+    /// The checks it evaluates, in order; each contributes its gate rules, then its exception.
+    pub(super) checks: Vec<usize>,
+    pub(super) vm: bool,
+}
+
+const BATCH_PACKAGE: &str = "tollgate_internal.batch";
+/// Kinds times checks past which checks are not grouped (the library: about 2,500).
+const MAX_GROUPING: usize = 200_000;
+/// regorus's limits on one module, for the generated one.
+const MAX_BATCH_BYTES: usize = 1 << 20;
+const MAX_BATCH_LINES: usize = 20_000;
+
+/// Group the checks by the kinds they apply to and add one generated rule per group and engine
+/// (see [`Batches`]). Each entry of a part's array is `{x | x := data.<pkg>.<rule>}`: a set
+/// holding the rule's value, empty when the rule is undefined, so one undefined rule cannot make
+/// the whole array undefined. The VM parts are then compiled to one bytecode program; should that
+/// fail, they run in the interpreter.
+pub(super) fn batches(engine: &mut Engine, checks: &[Check]) -> Result<(Batches, Option<Arc<Program>>), PolicyError> {
+    let mut out = Batches::default();
+    if checks.is_empty() {
+        return Ok((out, None));
+    }
+    let kinds: std::collections::BTreeSet<&String> = checks.iter().filter_map(|c| c.kinds.as_ref()).flatten().collect();
+    // Grouping costs kinds times checks: past a bound (thousands of checks each naming its own
+    // kinds), every check is evaluated on its own instead.
+    if (kinds.len() + 1).saturating_mul(checks.len()) > MAX_GROUPING {
+        return Ok((out, None));
+    }
+    let applies = |c: &Check, kind: Option<&str>| match (&c.kinds, kind) {
+        (None, _) => true,
+        (Some(ks), Some(k)) => ks.contains(k),
+        (Some(_), None) => false,
+    };
+    let mut members: Vec<(Vec<usize>, Vec<Option<&str>>)> = Vec::new();
+    for kind in kinds.iter().map(|k| Some(k.as_str())).chain(std::iter::once(None)) {
+        let idx: Vec<usize> = (0..checks.len()).filter(|&i| applies(&checks[i], kind)).collect();
+        match members.iter_mut().find(|(m, _)| *m == idx) {
+            Some((_, ks)) => ks.push(kind),
+            None => members.push((idx, vec![kind])),
+        }
+    }
+    let mut text = format!("package {BATCH_PACKAGE}\n\nimport rego.v1\n");
+    for (g, (idx, ks)) in members.into_iter().enumerate() {
+        if idx.is_empty() {
+            continue;
+        }
+        let mut parts = Vec::new();
+        for vm in [true, false] {
+            let part: Vec<usize> = idx.iter().copied().filter(|&i| checks[i].vm == vm).collect();
+            if part.is_empty() {
+                continue;
+            }
+            if let ([i], false) = (part.as_slice(), vm) {
+                if let ([rule], None) = (checks[*i].rules.as_slice(), &checks[*i].exception) {
+                    parts.push(Part { path: rule.path.clone(), checks: part, vm, direct: true });
+                    continue;
+                }
+            }
+            let name = format!("g{g}_{}", if vm { "vm" } else { "rego" });
+            text.push_str(&format!("\n{name} := [\n"));
+            for &i in &part {
+                let c = &checks[i];
+                for path in c.rules.iter().map(|r| &r.path).chain(c.exception.iter()) {
+                    text.push_str(&format!("\t{{x | x := {path}}},\n"));
+                }
+            }
+            text.push_str("]\n");
+            parts.push(Part { path: format!("data.{BATCH_PACKAGE}.{name}"), checks: part, vm, direct: false });
+        }
+        let group = out.groups.len();
+        out.groups.push(Batch { parts });
+        for k in ks {
+            match k {
+                Some(k) => {
+                    out.by_kind.insert(k.to_string(), group);
+                }
+                None => out.other = Some(group),
+            }
+        }
+    }
+    engine.set_rego_v0(false);
+    // regorus refuses a module over 1 MiB or 20,000 lines: then no batches either.
+    if text.len() > MAX_BATCH_BYTES || text.lines().count() > MAX_BATCH_LINES {
+        return Ok((Batches::default(), None));
+    }
+    engine
+        .add_policy("<tollgate batch>".into(), text)
+        .map_err(|e| PolicyError::Compile(format!("internal batch module: {e}")))?;
+    // Compiled once, for the interpreter (the VM's fallback) and as the policy the VM's program is
+    // built from (it holds every module), with the VM parts as entry points.
+    let vm_entries: Vec<&str> =
+        out.groups.iter().flat_map(|b| b.parts.iter()).filter(|p| p.vm).map(|p| p.path.as_str()).collect();
+    let Some(entry) = vm_entries
+        .first()
+        .copied()
+        .or_else(|| out.groups.iter().flat_map(|b| b.parts.iter()).map(|p| p.path.as_str()).next())
+    else {
+        return Ok((out, None));
+    };
+    let compiled =
+        engine.compile_with_entrypoint(&regorus::Rc::from(entry)).map_err(|e| PolicyError::Compile(e.to_string()))?;
+    let program = match vm_entries.is_empty() {
+        true => None,
+        false => Compiler::compile_from_policy(&compiled, &vm_entries).ok(),
+    };
+    if program.is_none() {
+        for p in out.groups.iter_mut().flat_map(|b| b.parts.iter_mut()) {
+            p.vm = false;
+        }
+    }
+    Ok((out, program))
+}
+
+/// The value a batch entry holds: the rule's value, or undefined.
+pub(super) fn unbatch(v: &Value) -> Value {
+    match v {
+        Value::Set(s) => s.iter().next().cloned().unwrap_or(Value::Undefined),
+        _ => Value::Undefined,
+    }
+}

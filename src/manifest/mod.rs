@@ -202,7 +202,7 @@ fn file_finding(
 
 const LFS_PREFIX: &[u8] = b"version https://git-lfs.github.com/spec/v1";
 /// A Git LFS pointer where a manifest should be: an error, since the gate cannot see the content
-/// (`lfs-pointers: allow` in `.tollgate.yaml` makes it a note; see `app`).
+/// (`lfs-pointers: allow` in `.tollgate.yaml` makes it a note; see `pipeline`).
 pub const LFS_POINTER: &str = "source/lfs-pointer";
 
 /// Why bytes could not be decoded: (message, line).

@@ -218,7 +218,7 @@ mod tests {
     fn starter_config_shows_every_key_and_each_is_valid() {
         let c = crate::settings::config::parse(".tollgate.yaml", CONFIG).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(c.policy, ["policy"]);
-        assert_eq!(c.builtin, Some(crate::settings::values::Builtin::Default));
+        assert_eq!(c.builtin, Some(crate::settings::values::Builtin::Profile(crate::library::Profile::Default)));
         let all = uncommented();
         let full = crate::settings::config::parse(".tollgate.yaml", &all).unwrap_or_else(|e| panic!("{e}\n{all}"));
         for key in crate::settings::config::KEYS {

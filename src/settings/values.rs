@@ -24,33 +24,49 @@ pub enum PolicyFrom {
     Head,
 }
 
-/// `--builtin` / `builtin:`: the built-in checks selected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+/// `--builtin` / `builtin:`: the built-in checks selected: `auto`, `none`, or one of the library's
+/// profiles (their names come from [`Profile`], so the flag and the library cannot drift apart).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Builtin {
     /// `default` unless policies are given (`-p` or `policy:`), then none.
     Auto,
     None,
-    Default,
-    Baseline,
-    Restricted,
-    Gitops,
-    Extended,
-    All,
+    Profile(Profile),
 }
 
 impl Builtin {
+    const ALL: [Builtin; 8] = [
+        Builtin::Auto,
+        Builtin::None,
+        Builtin::Profile(Profile::ALL[0]),
+        Builtin::Profile(Profile::ALL[1]),
+        Builtin::Profile(Profile::ALL[2]),
+        Builtin::Profile(Profile::ALL[3]),
+        Builtin::Profile(Profile::ALL[4]),
+        Builtin::Profile(Profile::ALL[5]),
+    ];
+
     /// The profile selected (`None`: no built-in checks); `auto` is `default` when `no_policies`.
     pub fn profile(self, no_policies: bool) -> Option<Profile> {
         match self {
             Builtin::Auto => no_policies.then_some(Profile::Default),
             Builtin::None => None,
-            Builtin::Default => Some(Profile::Default),
-            Builtin::Baseline => Some(Profile::Baseline),
-            Builtin::Restricted => Some(Profile::Restricted),
-            Builtin::Gitops => Some(Profile::Gitops),
-            Builtin::Extended => Some(Profile::Extended),
-            Builtin::All => Some(Profile::All),
+            Builtin::Profile(p) => Some(p),
         }
+    }
+}
+
+impl ValueEnum for Builtin {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Builtin::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(match self {
+            Builtin::Auto => "auto",
+            Builtin::None => "none",
+            Builtin::Profile(p) => p.name(),
+        }))
     }
 }
 
@@ -109,11 +125,12 @@ mod tests {
     fn config_words_are_the_flag_words() {
         assert_eq!(choice::<FailOnLevel>(Some("HIGH".into())), Some(FailOnLevel::High));
         assert_eq!(FailOn::from(FailOnLevel::High), FailOn::Risk(Risk::High));
-        assert_eq!(choice::<Builtin>(Some("gitops".into())), Some(Builtin::Gitops));
+        assert_eq!(choice::<Builtin>(Some("gitops".into())), Some(Builtin::Profile(Profile::Gitops)));
         assert_eq!(choice::<Builtin>(Some("nope".into())), None);
         assert_eq!(choices::<Color>(), "one of auto, always, never");
         assert_eq!(Builtin::Auto.profile(true), Some(Profile::Default));
         assert_eq!(Builtin::Auto.profile(false), None);
+        assert_eq!(choices::<Builtin>(), "one of auto, none, default, baseline, restricted, gitops, extended, all");
         // Every profile of the library has its flag value, spelled the same.
         for p in Profile::ALL {
             assert_eq!(choice::<Builtin>(Some(p.name().into())).and_then(|b| b.profile(true)), Some(p));

@@ -51,7 +51,14 @@ pub fn run(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, E
             .collect();
         report::compliance::build(fw, &checks, &outcome.findings)
     });
+    // Set when the reader of stdout went away (`check | head`): the rest of stdout is skipped
+    // quietly, the report files are still written, and the exit status is still the verdict, so
+    // that `set -o pipefail` (GitHub Actions' bash) never turns blocking findings into a pass.
+    let mut stdout_closed = false;
     for (fmt, path) in &outputs {
+        if stdout_closed && path.is_none() {
+            continue;
+        }
         let ctx = report::RenderContext { color: color && path.is_none(), ..ctx.clone() };
         // JSON comes in pieces rendered on the pool (a report of 50,000 findings is 40 MB).
         let parts: Vec<String> = match (&compliance, fmt) {
@@ -63,7 +70,10 @@ pub fn run(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, E
             (Some(c), Format::Human) => vec![report::render(*fmt, &outcome, &ctx) + &c.human(&outcome.findings)],
             _ => vec![report::render(*fmt, &outcome, &ctx)],
         };
-        write_report(&gate, path.as_ref(), &parts, io)?;
+        match write_report(&gate, path.as_ref(), &parts, io) {
+            Err(e) if path.is_none() && e.is_broken_pipe() => stdout_closed = true,
+            written => written?,
+        }
     }
     // `-o github` in GitHub Actions: also append a Markdown job summary (other steps add theirs).
     if let (true, Some(p)) = (

@@ -1,7 +1,7 @@
 //! The subcommands, one module each: they resolve their settings, run what they run and write the
 //! result to the writers they are given. [`run`] dispatches a parsed command line and maps a
 //! failure to exit 2, except a standard output closed by its reader, which ends the run quietly
-//! with exit 0 (`tollgate check | head`).
+//! with exit 0 (`tollgate policies list | head`); `check` then still exits with its verdict.
 
 pub mod check;
 pub mod hook;

@@ -1,6 +1,8 @@
-//! A standard output closed by its reader (`tollgate check | head`) ends the run quietly with exit
-//! 0, as grep and ripgrep do: the reader has what it wanted. Runs the real binary with its stdout
-//! on a pipe that the test closes, before reading anything or after the first bytes.
+//! A standard output closed by its reader (`tollgate check | head`) ends the run quietly, with no
+//! "Broken pipe" error and no exit 2; `check` still exits with its verdict (1 when findings block),
+//! so that a pipeline under `set -o pipefail` (GitHub Actions' bash) cannot pass a blocked change.
+//! Runs the real binary with its stdout on a pipe that the test closes, before reading anything or
+//! after the first bytes.
 
 use std::io::Read;
 use std::process::{Command, Stdio};
@@ -62,17 +64,35 @@ fn run_closing_stdout(dir: &std::path::Path, args: &[&str], keep: usize) -> (Opt
 }
 
 #[test]
-fn a_closed_stdout_ends_the_run_quietly_with_exit_0() {
+fn a_closed_stdout_ends_the_run_quietly_with_the_verdict() {
     let r = many_findings();
-    // The findings would block (exit 1) if the whole report were read: the pipe closing wins,
-    // as with `| head` the pipeline's status is the reader's.
     let full = tollgate(r.path(), &["check", "--no-schemas", "-o", "json"]);
     full.expect_code(1);
     assert!(full.stdout.len() > 128 << 10, "the report must overflow the pipe: {} bytes", full.stdout.len());
     for (format, keep) in [("json", 0), ("json", 100), ("human", 0), ("human", 4096), ("sarif", 10)] {
         let (code, stderr) = run_closing_stdout(r.path(), &["check", "--no-schemas", "-o", format], keep);
-        assert_eq!(code, Some(0), "-o {format}, reader gone after {keep} bytes: stderr: {stderr}");
+        // The findings block: a closed pipe must not turn that into a pass.
+        assert_eq!(code, Some(1), "-o {format}, reader gone after {keep} bytes: stderr: {stderr}");
         assert!(stderr.is_empty(), "-o {format}, reader gone after {keep} bytes: nothing on stderr, got: {stderr}");
+    }
+    // A run that passes exits 0.
+    let (code, stderr) =
+        run_closing_stdout(r.path(), &["check", "--no-schemas", "--fail-on", "never", "-o", "human"], 0);
+    assert_eq!((code, stderr.as_str()), (Some(0), ""));
+    // The file outputs are still written after stdout went away.
+    let (code, stderr) =
+        run_closing_stdout(r.path(), &["check", "--no-schemas", "-o", "json", "-o", "sarif=out.sarif"], 0);
+    assert_eq!((code, stderr.as_str()), (Some(1), ""));
+    let sarif = std::fs::read_to_string(r.path().join("out.sarif")).unwrap_or_default();
+    assert!(sarif.contains("\"results\""), "out.sarif written in full: {} bytes", sarif.len());
+}
+
+#[test]
+fn other_commands_end_quietly_with_exit_0() {
+    let r = repo();
+    for args in [&["policies", "list"][..], &["policies", "explain", "privileged-container"][..]] {
+        let (code, stderr) = run_closing_stdout(r.path(), args, 0);
+        assert_eq!((code, stderr.as_str()), (Some(0), ""), "{args:?}");
     }
 }
 

@@ -87,7 +87,8 @@ pub struct CheckArgs {
     #[arg(long)]
     pub combine: bool,
 
-    /// Built-in library: `default`/`all` (every built-in check) or `none`. Default: on when no -p is given.
+    /// Built-in library: a profile (default, baseline, restricted, gitops, extended, all) or `none`.
+    /// Default: `auto`, the `default` profile when no -p is given.
     #[arg(long, value_name = "PROFILE", hide_possible_values = true)]
     pub builtin: Option<Builtin>,
 

@@ -92,7 +92,7 @@ struct Setup {
     /// Present when a remote location is configured.
     fetcher: Option<remote::Fetcher>,
     /// The embedded definitions, read on first use (once per run, whatever is built).
-    builtin: OnceLock<Result<compile::Builtin, String>>,
+    builtin: OnceLock<Result<compile::Builtin, crate::error::EmbeddedError>>,
 }
 
 /// The schemas of one run, made by a [`SchemasBuilder`], then shared (`&Schemas`) by every worker

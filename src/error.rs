@@ -191,6 +191,17 @@ pub enum FileSchemaError {
     },
 }
 
+/// The schemas cannot be set up, or a CustomResourceDefinition cannot be used for validation (a
+/// warning on the CRD, not an error of the run).
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SchemaError {
+    #[error("unsupported --kubernetes-version `{raw}`; embedded schemas: {known}")]
+    UnsupportedVersion { raw: String, known: String },
+    /// A CustomResourceDefinition without a field it needs (`spec.group`, `spec.names.kind`, …).
+    #[error("{0} is missing")]
+    CrdMissing(&'static str),
+}
+
 /// The embedded Kubernetes schemas cannot be used (a broken build: the data is compiled in).
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum EmbeddedError {
@@ -250,6 +261,8 @@ pub enum Error {
     Location(#[from] LocationError),
     #[error(transparent)]
     FileSchema(#[from] FileSchemaError),
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
     /// An error about a place in the config file (`path:line:column`, with what is there).
     #[error("{at}: {error}")]
     At {

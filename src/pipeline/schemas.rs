@@ -124,7 +124,7 @@ pub fn load(
         locations,
         file_schemas,
     };
-    Ok((Some(Schemas::builder(opts).map_err(Error::Usage)?), read))
+    Ok((Some(Schemas::builder(opts)?), read))
 }
 
 /// A `file-schemas` schema file outside PR mode: from git objects when the config came from them

@@ -20,10 +20,19 @@ pub enum SourceError {
     NoMergeBase(String),
     #[error("{path}: {message}")]
     Io { path: String, message: String },
+    /// An `--include`/`--exclude` glob that is not valid.
+    #[error("invalid glob `{glob}`: {source}")]
+    Glob {
+        glob: String,
+        #[source]
+        source: globset::Error,
+    },
+    #[error(transparent)]
+    Globs(globset::Error),
 }
 
 /// Tool failures while loading policies (exit 2).
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum PolicyError {
     #[error("Rego compile error:\n{0}")]
     Compile(String),
@@ -70,6 +79,14 @@ pub enum Refusal {
          on the command line)"
     )]
     Absolute,
+    /// A report file named in the config file without an ending of its format (`exts`), so that
+    /// no report can pose as a script or a tool's config.
+    #[error(
+        "a `{format}` report from the config file must be named *{} (a report cannot stand in for a script or a \
+         tool's config; -o on the command line can name any file)",
+        exts.join(" or *")
+    )]
+    ReportName { format: String, exts: &'static [&'static str] },
     #[error("{}{source}", path.as_ref().map(|p| format!("{}: ", p.display())).unwrap_or_default())]
     Io {
         path: Option<std::path::PathBuf>,

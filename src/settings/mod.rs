@@ -252,7 +252,7 @@ fn check_config_report(
     use crate::source::confine;
     let refuse = |why: Error| Error::at(format!("{at}: `output`: {rel}: not written"), why);
     jail.check_create(Path::new(rel)).map_err(|why| refuse(why.into()))?;
-    confine::check_report_extension(format, Path::new(rel)).map_err(|why| refuse(Error::Usage(why)))?;
+    confine::check_report_extension(format, Path::new(rel)).map_err(|why| refuse(why.into()))?;
     if let Some(index) = index {
         if let Some(where_) = confine::tracked_anywhere(index, rel, commits).map_err(|why| refuse(why.into()))? {
             return Err(refuse(Error::Usage(format!(

@@ -601,17 +601,13 @@ pub fn report_extensions(format: &str) -> &'static [&'static str] {
 
 /// Whether the report file `rel` of `format` has one of its [`report_extensions`] (any ASCII
 /// case, after a non-empty name). The error says which it may have.
-pub fn check_report_extension(format: &str, rel: &Path) -> Result<(), String> {
+pub fn check_report_extension(format: &str, rel: &Path) -> Result<(), Refusal> {
     let name = rel.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
     let exts = report_extensions(format);
     if exts.iter().any(|x| name.len() > x.len() && name.ends_with(x)) {
         return Ok(());
     }
-    Err(format!(
-        "a `{format}` report from the config file must be named *{} (a report cannot stand in for a script or a tool's \
-         config; -o on the command line can name any file)",
-        exts.join(" or *")
-    ))
+    Err(Refusal::ReportName { format: format.to_string(), exts })
 }
 
 #[cfg(test)]

@@ -159,11 +159,12 @@ pub enum LocationError {
     NoHost { raw: String },
     #[error("--schema-location {raw}: no such directory")]
     NoDirectory { raw: String },
+    /// (`source` boxed: it is the largest error, and every `Result` of the run carries its size.)
     #[error("--schema-location {raw}: {source}")]
     Open {
         raw: String,
         #[source]
-        source: OpenError,
+        source: Box<OpenError>,
     },
 }
 

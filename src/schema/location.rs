@@ -85,14 +85,14 @@ impl Location {
         if raw.contains("{{") {
             let p = Path::new(raw);
             let abs = if p.is_absolute() { raw.to_string() } else { base.join(raw).to_string_lossy().into_owned() };
-            let files =
-                open(&template_dir(&abs)).map_err(|source| LocationError::Open { raw: raw.to_string(), source })?;
+            let files = open(&template_dir(&abs))
+                .map_err(|e| LocationError::Open { raw: raw.to_string(), source: Box::new(e) })?;
             // A directory that does not exist holds no schema.
             let files = files.unwrap_or_else(|| Files::Commit(Arc::default()));
             return Ok(Location::Template(abs, files));
         }
         let dir = base.join(raw);
-        match open(&dir).map_err(|source| LocationError::Open { raw: raw.to_string(), source })? {
+        match open(&dir).map_err(|e| LocationError::Open { raw: raw.to_string(), source: Box::new(e) })? {
             Some(files) => Ok(Location::Dir(dir, files)),
             None => Err(LocationError::NoDirectory { raw: raw.to_string() }),
         }

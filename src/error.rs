@@ -271,8 +271,10 @@ pub enum Error {
     Config(#[from] ConfigError),
     #[error("{0}")]
     Usage(String),
+    /// gix failed (the git config, the index, an object).
     #[error(transparent)]
     Git(#[from] GitError),
+    /// A gate file could not be read from the commit or the index checked.
     #[error(transparent)]
     GitFiles(#[from] GitFilesError),
     #[error(transparent)]
@@ -281,7 +283,8 @@ pub enum Error {
     FileSchema(#[from] FileSchemaError),
     #[error(transparent)]
     Schema(#[from] SchemaError),
-    /// An error about a place in the config file (`path:line:column`, with what is there).
+    /// An error about a place in the config file (`path:line:column`, with what is there), its
+    /// cause kept.
     #[error("{at}: {error}")]
     At {
         at: String,
@@ -338,5 +341,29 @@ impl Error {
             Error::Policy(e @ PolicyError::Compile(_)) => visible_lines(&e.to_string()),
             other => visible(&other.to_string()).into_owned(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_typed_errors_keep_their_cause_and_are_shown_escaped() {
+        use std::error::Error as _;
+        let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "denied");
+        let e = Error::at(
+            ".tollgate.yaml:1:19",
+            LocationError::Open { raw: "s\n::warning::x".into(), source: Box::new(OpenError::Io(io)) },
+        );
+        assert_eq!(e.to_string(), ".tollgate.yaml:1:19: --schema-location s\n::warning::x: denied");
+        assert!(!e.shown().contains('\n'), "{}", e.shown());
+        let location = e.source().and_then(|s| s.source()).expect("the location error's cause");
+        let open = location.downcast_ref::<Box<OpenError>>().expect("an OpenError");
+        assert!(matches!(&**open, OpenError::Io(io) if io.kind() == std::io::ErrorKind::PermissionDenied));
+
+        let git = Error::from(GitError::new("core.hooksPath", std::fmt::Error));
+        assert_eq!(git.to_string(), "core.hooksPath: an error occurred when formatting an argument");
+        assert!(git.source().is_some());
     }
 }

@@ -3,6 +3,7 @@
 //! [`crate::escape`], so every module can use it.
 
 use std::io::{Read, Write};
+use std::sync::Arc;
 
 /// Tool failures while discovering (not findings): unknown rev, not a repository, I/O.
 #[derive(Debug, thiserror::Error)]
@@ -19,10 +20,19 @@ pub enum SourceError {
     NoMergeBase(String),
     #[error("{path}: {message}")]
     Io { path: String, message: String },
+    /// An `--include`/`--exclude` glob that is not valid.
+    #[error("invalid glob `{glob}`: {source}")]
+    Glob {
+        glob: String,
+        #[source]
+        source: globset::Error,
+    },
+    #[error(transparent)]
+    Globs(globset::Error),
 }
 
 /// Tool failures while loading policies (exit 2).
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum PolicyError {
     #[error("Rego compile error:\n{0}")]
     Compile(String),
@@ -69,6 +79,14 @@ pub enum Refusal {
          on the command line)"
     )]
     Absolute,
+    /// A report file named in the config file without an ending of its format (`exts`), so that
+    /// no report can pose as a script or a tool's config.
+    #[error(
+        "a `{format}` report from the config file must be named *{} (a report cannot stand in for a script or a \
+         tool's config; -o on the command line can name any file)",
+        exts.join(" or *")
+    )]
+    ReportName { format: String, exts: &'static [&'static str] },
     #[error("{}{source}", path.as_ref().map(|p| format!("{}: ", p.display())).unwrap_or_default())]
     Io {
         path: Option<std::path::PathBuf>,
@@ -81,6 +99,145 @@ impl From<Refusal> for String {
     fn from(r: Refusal) -> String {
         r.to_string()
     }
+}
+
+/// A failure of `gix` reading git objects, the index or the git config: what was being read, and
+/// gix's error kept as the source (shared, so that an error kept for the run can be returned again).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{context}: {source}")]
+pub struct GitError {
+    pub context: String,
+    #[source]
+    pub source: Arc<dyn std::error::Error + Send + Sync>,
+}
+
+impl GitError {
+    pub fn new(context: impl Into<String>, source: impl std::error::Error + Send + Sync + 'static) -> GitError {
+        GitError { context: context.into(), source: Arc::new(source) }
+    }
+}
+
+/// Why a file of the repository's git objects (a commit, the index) could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum GitFilesError {
+    #[error(transparent)]
+    Git(#[from] GitError),
+    /// An error of `source::git` reading a commit, shown with the commit as the user named it.
+    #[error("{shown}")]
+    Commit {
+        shown: String,
+        #[source]
+        source: SourceError,
+    },
+    /// `what` is there in the index: a directory, a symbolic link, a submodule, a conflict.
+    #[error("{rel} in the index is {what}, not a file")]
+    NotAFile { rel: String, what: &'static str },
+}
+
+/// Why the directory of a local schema location cannot be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    #[error(transparent)]
+    GitFiles(#[from] GitFilesError),
+    /// PR mode: the trusted commit could not be read.
+    #[error("{source} (read from {commit})")]
+    Trusted {
+        #[source]
+        source: SourceError,
+        commit: String,
+    },
+}
+
+/// A `--schema-location` (or `schema-locations:` entry) that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum LocationError {
+    #[error("--schema-location {raw}: the URL has no host")]
+    NoHost { raw: String },
+    #[error("--schema-location {raw}: no such directory")]
+    NoDirectory { raw: String },
+    /// (`source` boxed: it is the largest error, and every `Result` of the run carries its size.)
+    #[error("--schema-location {raw}: {source}")]
+    Open {
+        raw: String,
+        #[source]
+        source: Box<OpenError>,
+    },
+}
+
+/// Why a schema file of a location cannot be read (shown after its path, in a finding on the
+/// documents that need it).
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaFileError {
+    #[error("not read: {0}")]
+    Refused(#[source] Refusal),
+    #[error("larger than the {0}-byte cap")]
+    TooLarge(u64),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// A `file-schemas` entry that cannot be used (shown after where it is in the config file).
+#[derive(Debug, thiserror::Error)]
+pub enum FileSchemaError {
+    #[error("file-schemas: invalid glob `{glob}`: {source}")]
+    Glob {
+        glob: String,
+        #[source]
+        source: globset::Error,
+    },
+    #[error("file-schemas: {0}")]
+    Globs(#[source] globset::Error),
+    /// The schema file is no JSON Schema the validator accepts; `message` says why and where.
+    #[error("schema {path} is not a usable JSON Schema: {message}")]
+    Unusable { path: String, message: String },
+    /// A YAML schema file that is not valid YAML (`manifest::LoadError`: the file and the place).
+    #[error("schema {0}")]
+    Yaml(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("schema {path}: expected exactly one YAML document")]
+    NotOneDocument { path: String },
+    #[error("schema {path}: not UTF-8 text")]
+    NotUtf8 { path: String },
+    #[error("schema {path}: not JSON: {source}")]
+    NotJson {
+        path: String,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// The schemas cannot be set up, or a CustomResourceDefinition cannot be used for validation (a
+/// warning on the CRD, not an error of the run).
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SchemaError {
+    #[error("unsupported --kubernetes-version `{raw}`; embedded schemas: {known}")]
+    UnsupportedVersion { raw: String, known: String },
+    /// A CustomResourceDefinition without a field it needs (`spec.group`, `spec.names.kind`, …).
+    #[error("{0} is missing")]
+    CrdMissing(&'static str),
+}
+
+/// The embedded Kubernetes schemas cannot be used (a broken build: the data is compiled in).
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum EmbeddedError {
+    #[error("embedded schemas: {0}")]
+    Decompress(#[source] Arc<dyn std::error::Error + Send + Sync>),
+    #[error("no embedded schemas for Kubernetes {0}")]
+    NoMinor(String),
+    #[error("embedded schema index out of range")]
+    OutOfRange,
+    #[error("embedded schemas for {minor}: {source}")]
+    Parse {
+        minor: String,
+        #[source]
+        source: Arc<serde_json::Error>,
+    },
+    /// The definitions document is not a resource the schema registry accepts.
+    #[error("embedded schemas: {0}")]
+    Registry(#[source] Arc<dyn std::error::Error + Send + Sync>),
 }
 
 /// Process exit status (DESIGN.md §4).
@@ -114,6 +271,26 @@ pub enum Error {
     Config(#[from] ConfigError),
     #[error("{0}")]
     Usage(String),
+    /// gix failed (the git config, the index, an object).
+    #[error(transparent)]
+    Git(#[from] GitError),
+    /// A gate file could not be read from the commit or the index checked.
+    #[error(transparent)]
+    GitFiles(#[from] GitFilesError),
+    #[error(transparent)]
+    Location(#[from] LocationError),
+    #[error(transparent)]
+    FileSchema(#[from] FileSchemaError),
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
+    /// An error about a place in the config file (`path:line:column`, with what is there), its
+    /// cause kept.
+    #[error("{at}: {error}")]
+    At {
+        at: String,
+        #[source]
+        error: Box<Error>,
+    },
     /// A path from the repository that the confinement rules refuse.
     #[error(transparent)]
     Refused(#[from] Refusal),
@@ -134,6 +311,11 @@ impl Error {
     /// An I/O error on `path`.
     pub fn io(path: &std::path::Path, source: std::io::Error) -> Error {
         Error::Io { path: path.display().to_string(), source }
+    }
+
+    /// `error`, about the place `at` in the config file.
+    pub fn at(at: impl Into<String>, error: impl Into<Error>) -> Error {
+        Error::At { at: at.into(), error: Box::new(error.into()) }
     }
 
     /// An I/O error writing the standard output.
@@ -159,5 +341,29 @@ impl Error {
             Error::Policy(e @ PolicyError::Compile(_)) => visible_lines(&e.to_string()),
             other => visible(&other.to_string()).into_owned(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_typed_errors_keep_their_cause_and_are_shown_escaped() {
+        use std::error::Error as _;
+        let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "denied");
+        let e = Error::at(
+            ".tollgate.yaml:1:19",
+            LocationError::Open { raw: "s\n::warning::x".into(), source: Box::new(OpenError::Io(io)) },
+        );
+        assert_eq!(e.to_string(), ".tollgate.yaml:1:19: --schema-location s\n::warning::x: denied");
+        assert!(!e.shown().contains('\n'), "{}", e.shown());
+        let location = e.source().and_then(|s| s.source()).expect("the location error's cause");
+        let open = location.downcast_ref::<Box<OpenError>>().expect("an OpenError");
+        assert!(matches!(&**open, OpenError::Io(io) if io.kind() == std::io::ErrorKind::PermissionDenied));
+
+        let git = Error::from(GitError::new("core.hooksPath", std::fmt::Error));
+        assert_eq!(git.to_string(), "core.hooksPath: an error occurred when formatting an argument");
+        assert!(git.source().is_some());
     }
 }

@@ -56,7 +56,7 @@ fn hook_location(cwd: &Path) -> Result<(PathBuf, Option<PathBuf>), Error> {
         )));
     };
     let workdir = std::path::absolute(&workdir).unwrap_or(workdir);
-    let dir = crate::source::git::hooks_dir_of(&repo, &workdir).map_err(Error::Usage)?;
+    let dir = crate::source::git::hooks_dir_of(&repo, &workdir)?;
     let absolute = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { workdir.join(p) };
     let in_git = [repo.git_dir(), repo.common_dir()].iter().any(|g| dir.starts_with(absolute(g)));
     let in_tree = (!in_git && dir.starts_with(&workdir)).then(|| workdir.clone());

@@ -7,7 +7,7 @@ use crate::report;
 use crate::settings::cli::{PoliciesArgs, PoliciesCommand};
 
 pub fn run(args: PoliciesArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
-    let catalog = library::Catalog::builtin().map_err(Error::Usage)?;
+    let catalog = library::Catalog::builtin()?;
     let bad_output = |o: &str| Error::Usage(format!("unknown output `{o}` (text, json)"));
     let text = match args.command.unwrap_or(PoliciesCommand::List {
         profile: None,

@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value as Json;
 
+use crate::error::PolicyError;
 use crate::policy::builtin;
 use crate::policy::metadata::{self, Metadata, Scope};
 use crate::policy::PolicySource;
@@ -165,15 +166,19 @@ fn strings(v: &Json) -> Vec<String> {
 impl Catalog {
     /// The embedded library's catalogue (parsed once). An invalid METADATA block in the library
     /// is a build defect; it is reported as an error, not a panic.
-    pub fn builtin() -> Result<&'static Catalog, String> {
-        static CATALOG: OnceLock<Result<Catalog, String>> = OnceLock::new();
+    pub fn builtin() -> Result<&'static Catalog, PolicyError> {
+        static CATALOG: OnceLock<Result<Catalog, PolicyError>> = OnceLock::new();
         CATALOG.get_or_init(|| Catalog::from_modules(builtin::modules())).as_ref().map_err(|e| e.clone())
     }
 
-    fn from_modules<'a>(modules: impl Iterator<Item = (&'static str, &'a str)>) -> Result<Catalog, String> {
+    fn from_modules<'a>(modules: impl Iterator<Item = (&'static str, &'a str)>) -> Result<Catalog, PolicyError> {
         let mut entries = Vec::new();
         for (path, text) in modules {
-            let blocks = metadata::parse_blocks(text).map_err(|(line, message)| format!("{path}:{line}: {message}"))?;
+            let blocks = metadata::parse_blocks(text).map_err(|(line, message)| PolicyError::Metadata {
+                path: path.to_string(),
+                line,
+                message,
+            })?;
             for b in blocks {
                 let (Scope::Package, Some(id)) = (&b.scope, &b.meta.id) else { continue };
                 let custom = &b.meta.raw["custom"];

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use super::Catalog;
-use crate::error::ConfigError;
+use crate::error::{ConfigError, PolicyError};
 use crate::manifest::span::PathSeg;
 use crate::manifest::Document;
 
@@ -41,7 +41,7 @@ pub fn parse_checks(
             "`checks` must be a mapping with `enable` and/or `disable`".into(),
         ));
     };
-    let catalog = Catalog::builtin().map_err(|m| err(&[], m))?;
+    let catalog = Catalog::builtin().map_err(|m| err(&[], m.to_string()))?;
     for (k, list) in obj.iter() {
         let key = k.as_string().map(|s| s.to_string()).unwrap_or_else(|_| k.to_string());
         let here = vec![PathSeg::Key("checks".into()), PathSeg::Key(key.clone())];
@@ -88,7 +88,7 @@ pub fn parse_params(
             "`params` must be a mapping of parameter names to values".into(),
         ));
     };
-    let known = Catalog::builtin().map_err(|m| err(&[], m))?.params();
+    let known = Catalog::builtin().map_err(|m| err(&[], m.to_string()))?.params();
     for (k, value) in obj.iter() {
         let name = k.as_string().map(|s| s.to_string()).unwrap_or_else(|_| k.to_string());
         let at = [PathSeg::Key("params".into()), PathSeg::Key(name.clone())];
@@ -129,7 +129,7 @@ pub fn layer(
     profile_on: bool,
     profile_ids: Option<HashSet<String>>,
     cfg: &LibraryConfig,
-) -> Result<(bool, Option<HashSet<String>>), String> {
+) -> Result<(bool, Option<HashSet<String>>), PolicyError> {
     if cfg.enable.is_empty() && cfg.disable.is_empty() {
         return Ok((profile_on, profile_ids));
     }
@@ -153,13 +153,15 @@ pub fn layer(
 /// A parameter that a `--data` document already sets is left to that document (it wins). `None`
 /// when there is nothing to add; when a `--data` document gives `tollgate` or `tollgate.params` a
 /// non-object value (merging would conflict): `None` without `params:`, else an error.
-pub fn params_data(cfg: &LibraryConfig, data: &[regorus::Value]) -> Result<Option<regorus::Value>, String> {
+pub fn params_data(cfg: &LibraryConfig, data: &[regorus::Value]) -> Result<Option<regorus::Value>, PolicyError> {
     // Defaults alone give way silently; `params:` the user wrote must not be dropped silently.
     let conflict = || match cfg.params.is_empty() {
         true => Ok(None),
-        false => Err("a --data document sets `tollgate` or `tollgate.params` to something other than a mapping, \
-                      so the `.tollgate.yaml` params cannot be merged into data.tollgate.params"
-            .to_string()),
+        false => Err(PolicyError::Data(
+            "a --data document sets `tollgate` or `tollgate.params` to something other than a mapping, so the \
+             `.tollgate.yaml` params cannot be merged into data.tollgate.params"
+                .to_string(),
+        )),
     };
     let mut taken: BTreeSet<String> = BTreeSet::new();
     for d in data {
@@ -178,7 +180,8 @@ pub fn params_data(cfg: &LibraryConfig, data: &[regorus::Value]) -> Result<Optio
     let mut params: BTreeMap<regorus::Value, regorus::Value> = BTreeMap::new();
     for (name, (p, _)) in Catalog::builtin()?.params() {
         if !p.default.is_null() {
-            let v = regorus::Value::from_json_str(&p.default.to_string()).map_err(|e| e.to_string())?;
+            let v =
+                regorus::Value::from_json_str(&p.default.to_string()).map_err(|e| PolicyError::Data(e.to_string()))?;
             params.insert(regorus::Value::from(name.as_str()), v);
         }
     }

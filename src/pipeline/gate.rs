@@ -140,7 +140,7 @@ impl Gate {
         }
         let name = crate::source::filter::CONFIG_FILE;
         let text = match &self.git_files {
-            Some(files) => files.file(name).map_err(Error::Usage)?.map(|b| String::from_utf8_lossy(&b).into_owned()),
+            Some(files) => files.file(name)?.map(|b| String::from_utf8_lossy(&b).into_owned()),
             None => read_repo_config(&self.root)?,
         };
         Ok(ConfigText { name: name.to_string(), text, confined: true, from_git: self.git_files.is_some(), read: None })

@@ -157,7 +157,7 @@ pub fn run(gate: &Gate, o: Options, stdin: Option<SourceFile>, mut t: Timer) -> 
         if let Some(v) = &o.schema.kubernetes_version {
             library.params.entry("kube_version".into()).or_insert_with(|| Value::from(v.as_str()));
         }
-        data.extend(crate::library::params_data(&library, &data).map_err(Error::Usage)?);
+        data.extend(crate::library::params_data(&library, &data)?);
     }
     set_scope(gate, &o);
     let policies = PolicySet::new(&sources, data, &sel, o.combine).map_err(|e| gate.gate_error(e.into()))?;
@@ -175,7 +175,7 @@ pub fn run(gate: &Gate, o: Options, stdin: Option<SourceFile>, mut t: Timer) -> 
         schemas.as_mut().map(|sc| pool.install(|| sc.register_location_crds(&location_files))).unwrap_or_default();
 
     // Discover (blobs are read on the worker threads).
-    let filter = PathFilter::new(&o.include, &o.exclude).map_err(Error::Usage)?;
+    let filter = PathFilter::new(&o.include, &o.exclude)?;
     let inputs = Inputs {
         policies: &policies,
         yaml12: &yaml12,
@@ -283,14 +283,13 @@ fn policy_sources(
     read: &GateReader<'_>,
     gate_read: &mut Vec<GatePath>,
 ) -> Result<(Vec<PolicySource>, Option<HashSet<String>>), Error> {
-    let catalog = || crate::library::Catalog::builtin().map_err(Error::Usage);
+    let catalog = || crate::library::Catalog::builtin().map_err(Error::from);
     let profile_ids = match o.profile {
         Some(p) => catalog()?.profile_ids(p),
         None => None,
     };
     // `.tollgate.yaml` `checks:` enable/disable, layered over the profile.
-    let (builtin_on, builtin_ids) =
-        crate::library::layer(o.profile.is_some(), profile_ids, &o.library).map_err(Error::Usage)?;
+    let (builtin_on, builtin_ids) = crate::library::layer(o.profile.is_some(), profile_ids, &o.library)?;
     // A check the selection leaves out is not loaded at all (see `Catalog::sources`).
     let mut sources = if builtin_on { catalog()?.sources(builtin_ids.as_ref()) } else { Vec::new() };
     for p in &o.policy {

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use super::evaluate::{evaluate_files, Evaluated, Inputs};
 use super::gate::{read_disk_files, ConfigText, GateFile, Kinds};
-use crate::error::Error;
+use crate::error::{Error, OpenError};
 use crate::finding::{self, Finding, Origin, Severity};
 use crate::report::ChangedLines;
 use crate::schema::location::Snapshot;
@@ -236,7 +236,7 @@ impl Pr {
     /// trusted commit: the JSON and YAML files under it, by absolute path (`Ok(None)`: the commit
     /// has no such directory). `None` for a location outside the repository: it is in no commit
     /// (and out of the change's reach), so it is read from disk.
-    pub fn schema_files(&self, dir: &Path) -> Option<Result<Option<(Snapshot, GatePath)>, String>> {
+    pub fn schema_files(&self, dir: &Path) -> Option<Result<Option<(Snapshot, GatePath)>, OpenError>> {
         let rel = self.in_repo(dir)?;
         let g = GatePath {
             kind: "schema",
@@ -247,7 +247,7 @@ impl Pr {
         let files = match self.repo.read_files_under(self.trusted(), &g.path, &|f| g.keeps(f)) {
             Ok(Some(files)) => files,
             Ok(None) => return Some(Ok(None)),
-            Err(e) => return Some(Err(format!("{e} (read from {})", self.trusted_name()))),
+            Err(source) => return Some(Err(OpenError::Trusted { source, commit: self.trusted_name() })),
         };
         Some(Ok(Some((files.into_iter().map(|(p, b)| (self.root.join(p), b)).collect(), g))))
     }

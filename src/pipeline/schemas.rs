@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use super::gate::{Gate, Kinds};
 use super::pr::GatePath;
-use crate::error::Error;
+use crate::error::{Error, OpenError};
 use crate::schema::{self, Schemas, SchemasBuilder};
 use crate::source::confine::{GitFiles, Jail};
 
@@ -42,7 +42,7 @@ pub struct FileSchemaEntry {
 /// YAML 1.2 (see [`crate::manifest::Limits::for_non_kubernetes`]).
 pub fn yaml12_globs(entries: &[FileSchemaEntry]) -> Result<globset::GlobSet, Error> {
     let globs: Vec<String> = entries.iter().flat_map(|e| e.files.iter().cloned()).collect();
-    schema::files::glob_set(&globs).map_err(Error::Usage)
+    Ok(schema::files::glob_set(&globs)?)
 }
 
 /// The builder of the run's schemas (`None` when validation is off), and the paths read from the trusted commit
@@ -78,14 +78,14 @@ pub fn load(
                 None => read_schema_file(cfg_git, &gate.root, confined.then_some(&*gate.jail), rel),
             };
             got.map_err(|err| match err {
-                Error::Usage(m) => Error::Usage(format!("{}: file-schemas: {m}", e.location)),
+                Error::Usage(_) | Error::GitFiles(_) => Error::at(format!("{}: file-schemas", e.location), err),
                 other => other,
             })?
         };
         let bytes =
             bytes.ok_or_else(|| Error::Usage(format!("{}: file-schemas: schema {rel}: no such file", e.location)))?;
         let compiled = schema::files::FileSchema::new(&e.files, rel, &bytes)
-            .map_err(|m| Error::Usage(format!("{}: file-schemas: {m}", e.location)))?;
+            .map_err(|m| Error::at(format!("{}: file-schemas", e.location), m))?;
         file_schemas.push(Arc::new(compiled));
     }
     // Each location opens at most one directory: what PR mode read from the commit is kept here.
@@ -93,7 +93,7 @@ pub fn load(
     let jail = &gate.jail;
     let mut locations = Vec::new();
     for (raw, base, at) in &s.locations {
-        let open = |dir: &Path| -> Result<Option<schema::location::Files>, String> {
+        let open = |dir: &Path| -> Result<Option<schema::location::Files>, OpenError> {
             if let Some(files) = gate.pr.as_ref().and_then(|pr| pr.schema_files(dir)) {
                 return files.map(|f| {
                     f.map(|(f, g)| {
@@ -111,8 +111,8 @@ pub fn load(
             schema::location::open_disk(dir, jail, at.is_some())
         };
         let loc = schema::Location::parse(raw, &gate.cwd.join(base), &open).map_err(|e| match at {
-            Some(at) => Error::Usage(format!("{at}: {e}")),
-            None => Error::Usage(e),
+            Some(at) => Error::at(at, e),
+            None => Error::from(e),
         });
         locations.push(loc?);
     }
@@ -124,7 +124,7 @@ pub fn load(
         locations,
         file_schemas,
     };
-    Ok((Some(Schemas::builder(opts).map_err(Error::Usage)?), read))
+    Ok((Some(Schemas::builder(opts)?), read))
 }
 
 /// A `file-schemas` schema file outside PR mode: from git objects when the config came from them
@@ -138,7 +138,7 @@ fn read_schema_file(
     rel: &str,
 ) -> Result<Option<Vec<u8>>, Error> {
     if let Some(files) = git {
-        return files.file(rel).map_err(Error::Usage);
+        return Ok(files.file(rel)?);
     }
     let p = root.join(rel);
     if let (Some(jail), Ok(_)) = (jail, std::fs::symlink_metadata(&p)) {

@@ -13,6 +13,7 @@ use serde_json::json;
 use super::compile::{Cache, SchemaSource};
 use super::INVALID_CRD;
 use super::{builtin, crd, kustomize, parse_version, remote, to_json, Location, Options, Schemas, Setup};
+use crate::error::SchemaError;
 use crate::finding::{Finding, Origin, Severity};
 use crate::manifest::span::PathSeg;
 use crate::manifest::{self, Document, Limits};
@@ -25,7 +26,7 @@ pub struct SchemasBuilder {
 }
 
 impl SchemasBuilder {
-    pub(super) fn new(opts: Options) -> Result<SchemasBuilder, String> {
+    pub(super) fn new(opts: Options) -> Result<SchemasBuilder, SchemaError> {
         let minor = match &opts.kubernetes_version {
             Some(v) => parse_version(v)?,
             None => builtin::newest(),
@@ -63,7 +64,7 @@ impl SchemasBuilder {
     }
 
     /// Register what [`read_crd`] read from `doc`.
-    fn add_crd(&mut self, doc: &Document, read: Result<Vec<crd::CrdVersion>, String>) -> Option<Finding> {
+    fn add_crd(&mut self, doc: &Document, read: Result<Vec<crd::CrdVersion>, SchemaError>) -> Option<Finding> {
         match read {
             Ok(versions) => {
                 let mut added = false;
@@ -119,11 +120,11 @@ impl SchemasBuilder {
         // in file order.
         let crds: Vec<&Document> = docs().filter(|d| is_crd_doc(d)).collect();
         let copy_of = earlier_copies(&crds);
-        let read: Vec<Option<Result<Vec<crd::CrdVersion>, String>>> =
+        let read: Vec<Option<Result<Vec<crd::CrdVersion>, SchemaError>>> =
             crds.par_iter().zip(&copy_of).map(|(d, c)| if c.is_some() { None } else { read_crd(d) }).collect();
         // A copy registers nothing its original did not (first definition wins); an unusable one
         // gets its own warning.
-        let outcome: Vec<Option<Result<(), String>>> =
+        let outcome: Vec<Option<Result<(), SchemaError>>> =
             read.iter().map(|r| r.as_ref().map(|r| r.as_ref().map(|_| ()).map_err(Clone::clone))).collect();
         let mut findings = Vec::new();
         for ((d, r), copy) in crds.iter().zip(read).zip(&copy_of) {
@@ -214,7 +215,7 @@ fn earlier_copies(crds: &[&Document]) -> Vec<Option<usize>> {
 }
 
 /// The served versions of a CRD document, converted (`None` when `doc` is not a CRD).
-fn read_crd(doc: &Document) -> Option<Result<Vec<crd::CrdVersion>, String>> {
+fn read_crd(doc: &Document) -> Option<Result<Vec<crd::CrdVersion>, SchemaError>> {
     let (Some(av), Some(kind)) = (&doc.resource.api_version, &doc.resource.kind) else { return None };
     if !crd::is_crd(av, kind) {
         return None;

@@ -3,10 +3,12 @@
 
 use std::collections::HashMap;
 use std::io::Read;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde::Deserialize;
 use serde_json::Value as Json;
+
+use crate::error::EmbeddedError;
 
 /// `$id` of the definitions document: `$ref`s into it look like `{ID}#/$defs/<name>`.
 pub const DEFINITIONS_ID: &str = "https://kubernetes.io/api/_definitions.json";
@@ -113,12 +115,13 @@ pub fn minor_number(v: &str) -> u32 {
 }
 
 /// The decompressed data of every minor (decompressed on first use, ~1.6 MB).
-fn decompressed() -> Result<&'static [u8], String> {
-    static D: OnceLock<Result<Vec<u8>, String>> = OnceLock::new();
+fn decompressed() -> Result<&'static [u8], EmbeddedError> {
+    static D: OnceLock<Result<Vec<u8>, EmbeddedError>> = OnceLock::new();
     D.get_or_init(|| {
-        let mut dec = ruzstd::decoding::StreamingDecoder::new(DATA).map_err(|e| format!("embedded schemas: {e}"))?;
+        let broken = |e: Box<dyn std::error::Error + Send + Sync>| EmbeddedError::Decompress(Arc::from(e));
+        let mut dec = ruzstd::decoding::StreamingDecoder::new(DATA).map_err(|e| broken(e.into()))?;
         let mut out = Vec::new();
-        dec.read_to_end(&mut out).map_err(|e| format!("embedded schemas: {e}"))?;
+        dec.read_to_end(&mut out).map_err(|e| broken(e.into()))?;
         Ok(out)
     })
     .as_ref()
@@ -127,16 +130,16 @@ fn decompressed() -> Result<&'static [u8], String> {
 }
 
 /// The raw decompressed bytes (for the data test).
-pub fn raw_data() -> Result<&'static [u8], String> {
+pub fn raw_data() -> Result<&'static [u8], EmbeddedError> {
     decompressed()
 }
 
 /// The definitions document of `minor` (`{"$id", "$schema", "$defs"}`), parsed.
-pub fn definitions(minor: &str) -> Result<Json, String> {
-    let r = index().versions.get(minor).ok_or_else(|| format!("no embedded schemas for Kubernetes {minor}"))?;
+pub fn definitions(minor: &str) -> Result<Json, EmbeddedError> {
+    let r = index().versions.get(minor).ok_or_else(|| EmbeddedError::NoMinor(minor.to_string()))?;
     let data = decompressed()?;
-    let bytes = data.get(r.offset..r.offset + r.length).ok_or("embedded schema index out of range")?;
-    serde_json::from_slice(bytes).map_err(|e| format!("embedded schemas for {minor}: {e}"))
+    let bytes = data.get(r.offset..r.offset + r.length).ok_or(EmbeddedError::OutOfRange)?;
+    serde_json::from_slice(bytes).map_err(|e| EmbeddedError::Parse { minor: minor.to_string(), source: Arc::new(e) })
 }
 
 #[cfg(test)]

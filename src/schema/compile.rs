@@ -9,6 +9,7 @@ use jsonschema::{Draft, Registry, ValidationOptions, Validator};
 use serde_json::{json, Value as Json};
 
 use super::{builtin, errors, remote, Key, Schemas};
+use crate::error::{EmbeddedError, SchemaFileError};
 
 /// Where a schema came from.
 #[derive(Debug, Clone)]
@@ -18,7 +19,7 @@ pub(super) enum SchemaSource {
         schema: Arc<Json>,
     },
     /// A file of a schema location, as read (or why it could not be).
-    File(PathBuf, Result<Arc<Vec<u8>>, String>),
+    File(PathBuf, Result<Arc<Vec<u8>>, Arc<SchemaFileError>>),
     /// Fetched from a remote location (or its disk cache).
     Remote {
         url: String,
@@ -109,7 +110,7 @@ fn options<'a>(registry: &'a Registry<'a>) -> ValidationOptions<'a> {
 }
 
 impl Schemas {
-    pub(super) fn builtin(&self) -> Result<&Builtin, String> {
+    pub(super) fn builtin(&self) -> Result<&Builtin, EmbeddedError> {
         let minor = self.setup.minor;
         self.setup
             .builtin
@@ -119,7 +120,7 @@ impl Schemas {
                     .retrieve_known_draft_meta_schemas(false)
                     .add(builtin::DEFINITIONS_ID, Draft::Draft202012.create_resource(defs.clone()))
                     .and_then(|b| b.prepare())
-                    .map_err(|e| format!("embedded schemas: {e}"))?;
+                    .map_err(|e| EmbeddedError::Registry(Arc::new(e)))?;
                 Ok(Builtin { defs: Arc::new(defs), registry })
             })
             .as_ref()
@@ -140,7 +141,7 @@ impl Schemas {
             }
             for p in loc.candidates(api_version, kind, minor, strict) {
                 if let Some(read) = loc.read(&p) {
-                    return Some(SchemaSource::File(p, read.map(Arc::new)));
+                    return Some(SchemaSource::File(p, read.map(Arc::new).map_err(Arc::new)));
                 }
             }
         }
@@ -160,7 +161,7 @@ impl Schemas {
         }
         let b = match self.builtin() {
             Ok(b) => b,
-            Err(e) => return Lookup::Unusable(e),
+            Err(e) => return Lookup::Unusable(e.to_string()),
         };
         let (schema, root, base) = match src {
             SchemaSource::Builtin(def) => {

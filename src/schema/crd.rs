@@ -8,6 +8,7 @@
 use serde_json::{json, Map, Value as Json};
 
 use super::builtin::DEFINITIONS_ID;
+use crate::error::SchemaError;
 
 /// `$ref` to the embedded ObjectMeta.
 pub fn object_meta_ref() -> String {
@@ -39,10 +40,10 @@ fn str_at<'a>(v: &'a Json, path: &[&str]) -> Option<&'a str> {
 
 /// The served versions of a CRD document, each with its converted schema. A version without a
 /// schema accepts any object (as the API server does for v1beta1 CRDs without validation).
-pub fn from_document(doc: &Json) -> Result<Vec<CrdVersion>, String> {
+pub fn from_document(doc: &Json) -> Result<Vec<CrdVersion>, SchemaError> {
     let v1beta1 = doc.get("apiVersion").and_then(Json::as_str) == Some("apiextensions.k8s.io/v1beta1");
-    let group = str_at(doc, &["spec", "group"]).ok_or("spec.group is missing")?;
-    let kind = str_at(doc, &["spec", "names", "kind"]).ok_or("spec.names.kind is missing")?;
+    let group = str_at(doc, &["spec", "group"]).ok_or(SchemaError::CrdMissing("spec.group"))?;
+    let kind = str_at(doc, &["spec", "names", "kind"]).ok_or(SchemaError::CrdMissing("spec.names.kind"))?;
     let spec = &doc["spec"];
     // v1beta1: pruning is off unless spec.preserveUnknownFields is false; a top-level schema applies
     // to every version.
@@ -74,7 +75,7 @@ pub fn from_document(doc: &Json) -> Result<Vec<CrdVersion>, String> {
             }
         }
         _ => {
-            let name = str_at(doc, &["spec", "version"]).ok_or("spec.versions is missing")?;
+            let name = str_at(doc, &["spec", "version"]).ok_or(SchemaError::CrdMissing("spec.versions"))?;
             push(name, shared);
         }
     }

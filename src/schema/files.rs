@@ -9,6 +9,8 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use jsonschema::Validator;
 use serde_json::Value as Json;
 
+use crate::error::FileSchemaError;
+
 /// One compiled `file-schemas` entry.
 pub struct FileSchema {
     /// The schema file as configured (repo-relative), for messages.
@@ -30,7 +32,7 @@ impl FileSchema {
     /// Compile the schema `text` (JSON, or YAML for a `.yaml`/`.yml` file) read from
     /// `schema_path`, for the files matching `globs`. The error says what is wrong, naming the
     /// schema file.
-    pub fn new(globs: &[String], schema_path: &str, text: &[u8]) -> Result<FileSchema, String> {
+    pub fn new(globs: &[String], schema_path: &str, text: &[u8]) -> Result<FileSchema, FileSchemaError> {
         let globs = glob_set(globs)?;
         let schema = parse_schema(schema_path, text)?;
         let id = schema.get("$id").and_then(Json::as_str).map(|s| s.trim_end_matches('#').to_string());
@@ -50,7 +52,7 @@ impl FileSchema {
                 } else {
                     ""
                 };
-                format!("schema {schema_path} is not a usable JSON Schema: {e}{at}{hint}")
+                FileSchemaError::Unusable { path: schema_path.to_string(), message: format!("{e}{at}{hint}") }
             })?;
         Ok(FileSchema { schema_path: schema_path.to_string(), globs, validator, root: Arc::new(schema), base })
     }
@@ -63,12 +65,12 @@ impl FileSchema {
 
 /// Globs over the whole repo-relative path (`*` stays within one directory, `**` crosses them); a
 /// glob without `/` also matches the file name in any directory.
-pub(crate) fn glob_set(globs: &[String]) -> Result<GlobSet, String> {
+pub(crate) fn glob_set(globs: &[String]) -> Result<GlobSet, FileSchemaError> {
     let glob = |g: &str| {
         GlobBuilder::new(g)
             .literal_separator(true)
             .build()
-            .map_err(|e| format!("file-schemas: invalid glob `{g}`: {e}"))
+            .map_err(|source| FileSchemaError::Glob { glob: g.to_string(), source })
     };
     let mut b = GlobSetBuilder::new();
     for g in globs {
@@ -78,22 +80,23 @@ pub(crate) fn glob_set(globs: &[String]) -> Result<GlobSet, String> {
             b.add(glob(&format!("**/{g}"))?);
         }
     }
-    b.build().map_err(|e| format!("file-schemas: {e}"))
+    b.build().map_err(FileSchemaError::Globs)
 }
 
-fn parse_schema(path: &str, text: &[u8]) -> Result<Json, String> {
+fn parse_schema(path: &str, text: &[u8]) -> Result<Json, FileSchemaError> {
     let lower = path.to_ascii_lowercase();
     if lower.ends_with(".yaml") || lower.ends_with(".yml") {
         let file = crate::source::SourceFile { path: path.to_string(), bytes: text.to_vec(), too_large: None };
         let limits = crate::manifest::Limits::for_non_kubernetes();
-        let docs = crate::manifest::load_strict(&file, &limits).map_err(|e| format!("schema {e}"))?;
+        let docs = crate::manifest::load_strict(&file, &limits).map_err(|e| FileSchemaError::Yaml(Box::new(e)))?;
         return match docs.as_slice() {
             [one] => Ok(super::to_json(&one.value)),
-            _ => Err(format!("schema {path}: expected exactly one YAML document")),
+            _ => Err(FileSchemaError::NotOneDocument { path: path.to_string() }),
         };
     }
-    let text = std::str::from_utf8(text).map_err(|_| format!("schema {path}: not UTF-8 text"))?;
-    serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| format!("schema {path}: not JSON: {e}"))
+    let text = std::str::from_utf8(text).map_err(|_| FileSchemaError::NotUtf8 { path: path.to_string() })?;
+    serde_json::from_str(text.trim_start_matches('\u{feff}'))
+        .map_err(|source| FileSchemaError::NotJson { path: path.to_string(), source })
 }
 
 #[cfg(test)]
@@ -116,10 +119,12 @@ mod tests {
         assert!(!s.validator.is_valid(&serde_json::json!({"jobs": {}})));
 
         let e = FileSchema::new(&["a.yml".into()], "s.json", b"{not json").unwrap_err();
+        assert!(matches!(e, FileSchemaError::NotJson { .. }), "{e:?}");
+        let e = e.to_string();
         assert!(e.starts_with("schema s.json: not JSON"), "{e}");
-        let e = FileSchema::new(&["a.yml".into()], "s.json", br#"{"type": "strnig"}"#).unwrap_err();
+        let e = FileSchema::new(&["a.yml".into()], "s.json", br#"{"type": "strnig"}"#).unwrap_err().to_string();
         assert!(e.contains("s.json is not a usable JSON Schema") && e.ends_with("(at /type)"), "{e}");
-        let e = FileSchema::new(&["a.yml".into()], "s.json", br#"{"$ref": "other.json#/x"}"#).unwrap_err();
+        let e = FileSchema::new(&["a.yml".into()], "s.json", br#"{"$ref": "other.json#/x"}"#).unwrap_err().to_string();
         assert!(e.contains("s.json") && e.contains("are not followed"), "{e}");
         let y =
             FileSchema::new(&["a.yml".into()], "s.yaml", b"type: object\nproperties:\n  n: {type: integer}\n").unwrap();

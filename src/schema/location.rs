@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::confine::Jail;
+use crate::error::{LocationError, OpenError, SchemaFileError};
 
 /// Largest schema file read from a location (as for remote ones).
 pub const MAX_SCHEMA_BYTES: u64 = super::remote::MAX_SCHEMA_BYTES;
@@ -50,16 +51,16 @@ const REMOTE_LAYOUT: &str =
 
 /// Opens a local location's directory: its [`Files`], or `None` when there is no such
 /// directory (the error says why a directory may not be read).
-pub type Opener<'a> = dyn Fn(&Path) -> Result<Option<Files>, String> + 'a;
+pub type Opener<'a> = dyn Fn(&Path) -> Result<Option<Files>, OpenError> + 'a;
 
 /// [`Opener`] for disk: the directory as it is (a location outside the repository, named on the
 /// command line), or confined to `jail` when it lies inside the repository or `confined` says it
 /// must (a location from the repository's config: one resolving outside is an error).
-pub fn open_disk(dir: &Path, jail: &Arc<Jail>, confined: bool) -> Result<Option<Files>, String> {
+pub fn open_disk(dir: &Path, jail: &Arc<Jail>, confined: bool) -> Result<Option<Files>, OpenError> {
     if !dir.is_dir() {
         return Ok(None);
     }
-    let real = dir.canonicalize().map_err(|e| e.to_string())?;
+    let real = dir.canonicalize()?;
     if confined {
         jail.resolve(dir)?;
     }
@@ -69,12 +70,12 @@ pub fn open_disk(dir: &Path, jail: &Arc<Jail>, confined: bool) -> Result<Option<
 impl Location {
     /// Parse a location as given (relative paths against `base`); `open` gives the files of a
     /// local one.
-    pub fn parse(raw: &str, base: &Path, open: &Opener<'_>) -> Result<Location, String> {
+    pub fn parse(raw: &str, base: &Path, open: &Opener<'_>) -> Result<Location, LocationError> {
         let lower = raw.to_ascii_lowercase();
         if lower.starts_with("http://") || lower.starts_with("https://") {
             let host = raw.split_once("://").map(|(_, r)| r).unwrap_or("");
             if host.is_empty() || host.starts_with('/') {
-                return Err(format!("--schema-location {raw}: the URL has no host"));
+                return Err(LocationError::NoHost { raw: raw.to_string() });
             }
             if raw.contains("{{") {
                 return Ok(Location::Remote(raw.to_string()));
@@ -84,15 +85,16 @@ impl Location {
         if raw.contains("{{") {
             let p = Path::new(raw);
             let abs = if p.is_absolute() { raw.to_string() } else { base.join(raw).to_string_lossy().into_owned() };
-            let files = open(&template_dir(&abs)).map_err(|e| format!("--schema-location {raw}: {e}"))?;
+            let files = open(&template_dir(&abs))
+                .map_err(|e| LocationError::Open { raw: raw.to_string(), source: Box::new(e) })?;
             // A directory that does not exist holds no schema.
             let files = files.unwrap_or_else(|| Files::Commit(Arc::default()));
             return Ok(Location::Template(abs, files));
         }
         let dir = base.join(raw);
-        match open(&dir).map_err(|e| format!("--schema-location {raw}: {e}"))? {
+        match open(&dir).map_err(|e| LocationError::Open { raw: raw.to_string(), source: Box::new(e) })? {
             Some(files) => Ok(Location::Dir(dir, files)),
-            None => Err(format!("--schema-location {raw}: no such directory")),
+            None => Err(LocationError::NoDirectory { raw: raw.to_string() }),
         }
     }
 
@@ -143,7 +145,7 @@ impl Location {
 
     /// The content of the candidate file `p` (from [`Location::candidates`]): `None` when there
     /// is no such file, an error when it may not or cannot be read.
-    pub fn read(&self, p: &Path) -> Option<Result<Vec<u8>, String>> {
+    pub fn read(&self, p: &Path) -> Option<Result<Vec<u8>, SchemaFileError>> {
         match self.files()? {
             Files::Commit(map) => map.get(p).map(|b| Ok(b.clone())),
             Files::Disk(jail) => read_disk(p, jail.as_deref()),
@@ -195,12 +197,12 @@ fn template_dir(t: &str) -> PathBuf {
 
 /// A file of a location on disk (following [`Files::Disk`]'s rule), at most
 /// [`MAX_SCHEMA_BYTES`]; `None` when it is not a file.
-fn read_disk(p: &Path, jail: Option<&Jail>) -> Option<Result<Vec<u8>, String>> {
+fn read_disk(p: &Path, jail: Option<&Jail>) -> Option<Result<Vec<u8>, SchemaFileError>> {
     if !p.is_file() {
         return None;
     }
     let real = match jail.map(|j| j.resolve(p)) {
-        Some(Err(why)) => return Some(Err(format!("not read: {why}"))),
+        Some(Err(why)) => return Some(Err(SchemaFileError::Refused(why))),
         Some(Ok(real)) => real,
         None => p.to_path_buf(),
     };
@@ -210,9 +212,9 @@ fn read_disk(p: &Path, jail: Option<&Jail>) -> Option<Result<Vec<u8>, String>> {
         Ok(bytes)
     };
     Some(match read() {
-        Ok(b) if b.len() as u64 > MAX_SCHEMA_BYTES => Err(format!("larger than the {MAX_SCHEMA_BYTES}-byte cap")),
+        Ok(b) if b.len() as u64 > MAX_SCHEMA_BYTES => Err(SchemaFileError::TooLarge(MAX_SCHEMA_BYTES)),
         Ok(b) => Ok(b),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(SchemaFileError::Io(e)),
     })
 }
 
@@ -308,7 +310,7 @@ pub const FIELDS: &[&str] =
 mod tests {
     use super::*;
 
-    fn no_files(_: &Path) -> Result<Option<Files>, String> {
+    fn no_files(_: &Path) -> Result<Option<Files>, OpenError> {
         Ok(None)
     }
 

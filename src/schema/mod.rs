@@ -28,6 +28,8 @@ mod validate;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
 
+use crate::error::SchemaError;
+
 pub use builder::{may_hold_crd, SchemasBuilder};
 pub use convert::to_json;
 pub use location::Location;
@@ -69,14 +71,15 @@ impl Default for Options {
 }
 
 /// Normalise `1.33`, `v1.33`, `1.33.2` to an embedded minor (`1.33`), or say which exist.
-pub fn parse_version(raw: &str) -> Result<&'static str, String> {
+pub fn parse_version(raw: &str) -> Result<&'static str, SchemaError> {
     let t = raw.trim().trim_start_matches('v');
     let mut parts = t.split('.');
     let (major, minor) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
     let want = format!("{major}.{minor}");
-    builtin::minors().into_iter().find(|m| *m == want).ok_or_else(|| {
-        format!("unsupported --kubernetes-version `{raw}`; embedded schemas: {}", builtin::minors().join(", "))
-    })
+    builtin::minors()
+        .into_iter()
+        .find(|m| *m == want)
+        .ok_or_else(|| SchemaError::UnsupportedVersion { raw: raw.to_string(), known: builtin::minors().join(", ") })
 }
 
 /// `(apiVersion, kind)`.
@@ -92,7 +95,7 @@ struct Setup {
     /// Present when a remote location is configured.
     fetcher: Option<remote::Fetcher>,
     /// The embedded definitions, read on first use (once per run, whatever is built).
-    builtin: OnceLock<Result<compile::Builtin, String>>,
+    builtin: OnceLock<Result<compile::Builtin, crate::error::EmbeddedError>>,
 }
 
 /// The schemas of one run, made by a [`SchemasBuilder`], then shared (`&Schemas`) by every worker
@@ -110,7 +113,7 @@ pub struct Schemas {
 
 impl Schemas {
     /// A builder starting from `opts` (fails on an unknown `--kubernetes-version`).
-    pub fn builder(opts: Options) -> Result<SchemasBuilder, String> {
+    pub fn builder(opts: Options) -> Result<SchemasBuilder, SchemaError> {
         SchemasBuilder::new(opts)
     }
 

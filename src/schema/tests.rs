@@ -179,7 +179,7 @@ fn missing_schema_removed_and_deprecated_apis() {
     assert_eq!(s.validate(&d[0])[0].rule, "k8s/removed-api");
 
     assert!(parse_version("1.20").is_err());
-    assert_eq!(parse_version("1.35.2"), Ok("1.35"));
+    assert_eq!(parse_version("1.35.2").ok(), Some("1.35"));
 
     // Not Kubernetes objects: nothing to say.
     assert_eq!(check(&schemas(true), "replicaCount: 2\nimage: {tag: x}\n"), vec![]);

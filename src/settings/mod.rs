@@ -250,14 +250,14 @@ fn check_config_report(
     at: &str,
 ) -> Result<(), Error> {
     use crate::source::confine;
-    let refuse = |why: &dyn std::fmt::Display| Error::Usage(format!("{at}: `output`: {rel}: not written: {why}"));
-    jail.check_create(Path::new(rel)).map_err(|why| refuse(&why))?;
-    confine::check_report_extension(format, Path::new(rel)).map_err(|why| refuse(&why))?;
+    let refuse = |why: Error| Error::at(format!("{at}: `output`: {rel}: not written"), why);
+    jail.check_create(Path::new(rel)).map_err(|why| refuse(why.into()))?;
+    confine::check_report_extension(format, Path::new(rel)).map_err(|why| refuse(why.into()))?;
     if let Some(index) = index {
-        if let Some(where_) = confine::tracked_anywhere(index, rel, commits).map_err(|why| refuse(&why))? {
-            return Err(refuse(&format!(
+        if let Some(where_) = confine::tracked_anywhere(index, rel, commits).map_err(|why| refuse(why.into()))? {
+            return Err(refuse(Error::Usage(format!(
                 "git tracks it ({where_}); a report named in the config file never replaces a file of the repository"
-            )));
+            ))));
         }
     }
     Ok(())

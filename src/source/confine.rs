@@ -18,6 +18,7 @@ use gix::objs::tree::EntryKind;
 use gix::ObjectId;
 
 pub use crate::error::Refusal;
+use crate::error::{GitError, GitFilesError};
 
 /// The repository a run is confined to: its top directory and the git directories under it that
 /// nothing from the repository may touch.
@@ -274,7 +275,7 @@ struct IndexSnapshot {
 /// `check --staged` reads it), read the first time it is needed and then kept for the run.
 pub struct GitIndex {
     root: PathBuf,
-    loaded: OnceLock<Result<IndexSnapshot, String>>,
+    loaded: OnceLock<Result<IndexSnapshot, GitError>>,
 }
 
 impl std::fmt::Debug for GitIndex {
@@ -288,12 +289,12 @@ impl GitIndex {
         GitIndex { root: root.to_path_buf(), loaded: OnceLock::new() }
     }
 
-    fn get(&self) -> Result<&IndexSnapshot, String> {
+    fn get(&self) -> Result<&IndexSnapshot, GitError> {
         self.loaded.get_or_init(|| load_index(&self.root)).as_ref().map_err(Clone::clone)
     }
 
     /// Whether the index holds `rel` (repo-relative, exact) as a regular file.
-    pub fn has_file(&self, rel: &str) -> Result<bool, String> {
+    pub fn has_file(&self, rel: &str) -> Result<bool, GitError> {
         let snap = self.get()?;
         if let Some((kind, _)) = snap.entries.get(rel) {
             return Ok(*kind == Kind::File);
@@ -310,14 +311,15 @@ impl GitIndex {
     }
 }
 
-fn load_index(root: &Path) -> Result<IndexSnapshot, String> {
+fn load_index(root: &Path) -> Result<IndexSnapshot, GitError> {
     use gix::index::entry::{Flags, Mode};
-    let repo = gix::discover(root).map_err(|e| format!("{}: {e}", root.display()))?;
+    let repo = gix::discover(root).map_err(|e| GitError::new(root.display().to_string(), e))?;
     let mut entries = BTreeMap::new();
     // No index file (a fresh repository, a bare one): nothing is tracked in it.
     if repo.index_path().exists() {
-        let index =
-            repo.open_index().map_err(|e| format!("{}: cannot read the index: {e}", repo.index_path().display()))?;
+        let index = repo
+            .open_index()
+            .map_err(|e| GitError::new(format!("{}: cannot read the index", repo.index_path().display()), e))?;
         for e in index.entries() {
             if e.flags.intersects(Flags::INTENT_TO_ADD | Flags::REMOVE) {
                 continue;
@@ -363,10 +365,10 @@ fn tree_kind(kind: EntryKind) -> Kind {
 }
 
 /// The entry at `rest` (`/`-separated) below the tree `id`.
-fn tree_lookup(repo: &gix::Repository, id: ObjectId, rest: &str) -> Result<Option<(Kind, ObjectId)>, String> {
-    let tree = repo.find_tree(id).map_err(|e| format!("tree {id}: {e}"))?;
+fn tree_lookup(repo: &gix::Repository, id: ObjectId, rest: &str) -> Result<Option<(Kind, ObjectId)>, GitError> {
+    let tree = repo.find_tree(id).map_err(|e| GitError::new(format!("tree {id}"), e))?;
     let parts = rest.split('/').filter(|c| !c.is_empty() && *c != ".");
-    let entry = tree.lookup_entry(parts).map_err(|e| format!("{rest} in tree {id}: {e}"))?;
+    let entry = tree.lookup_entry(parts).map_err(|e| GitError::new(format!("{rest} in tree {id}"), e))?;
     Ok(entry.map(|e| (tree_kind(e.mode().kind()), e.object_id())))
 }
 
@@ -377,12 +379,12 @@ fn tree_files(
     dir: &str,
     keep: &dyn Fn(&str) -> bool,
     out: &mut Vec<(String, ObjectId)>,
-) -> Result<(), String> {
+) -> Result<(), GitError> {
     let mut pending = vec![(id, dir.to_string())];
     while let Some((id, dir)) = pending.pop() {
-        let tree = repo.find_tree(id).map_err(|e| format!("{dir}: tree {id}: {e}"))?;
+        let tree = repo.find_tree(id).map_err(|e| GitError::new(format!("{dir}: tree {id}"), e))?;
         for entry in tree.iter() {
-            let entry = entry.map_err(|e| format!("{dir}: tree {id}: {e}"))?;
+            let entry = entry.map_err(|e| GitError::new(format!("{dir}: tree {id}"), e))?;
             let name = entry.inner.filename.to_str_lossy();
             let p = if dir.is_empty() { name.into_owned() } else { format!("{dir}/{name}") };
             match tree_kind(entry.inner.mode.kind()) {
@@ -395,8 +397,8 @@ fn tree_files(
     Ok(())
 }
 
-fn blob(repo: &gix::Repository, rel: &str, id: ObjectId) -> Result<Vec<u8>, String> {
-    let mut b = repo.find_blob(id).map_err(|e| format!("{rel}: cannot read object {id}: {e}"))?;
+fn blob(repo: &gix::Repository, rel: &str, id: ObjectId) -> Result<Vec<u8>, GitError> {
+    let mut b = repo.find_blob(id).map_err(|e| GitError::new(format!("{rel}: cannot read object {id}"), e))?;
     Ok(b.take_data())
 }
 
@@ -423,16 +425,17 @@ impl GitFiles {
     }
 
     /// An error of `source::git`, with the commit as the user named it.
-    fn git_error(&self, e: super::SourceError) -> String {
-        match self {
-            GitFiles::Commit { id, name, .. } => e.to_string().replace(id.as_str(), name),
-            GitFiles::Index(_) => e.to_string(),
-        }
+    fn git_error(&self, source: super::SourceError) -> GitFilesError {
+        let shown = match self {
+            GitFiles::Commit { id, name, .. } => source.to_string().replace(id.as_str(), name),
+            GitFiles::Index(_) => source.to_string(),
+        };
+        GitFilesError::Commit { shown, source }
     }
 
     /// The content of the file `rel` (repo-relative, `/`-separated); `None` when there is none. A
     /// directory, symbolic link or submodule there is an error.
-    pub fn file(&self, rel: &str) -> Result<Option<Vec<u8>>, String> {
+    pub fn file(&self, rel: &str) -> Result<Option<Vec<u8>>, GitFilesError> {
         let rel = rel.trim_start_matches("./");
         let idx = match self {
             GitFiles::Commit { repo, id, .. } => return repo.read_blob_at(id, rel).map_err(|e| self.git_error(e)),
@@ -441,7 +444,7 @@ impl GitFiles {
         let snap = idx.get()?;
         let repo = snap.repo.to_thread_local();
         match snap.entry(&repo, rel)? {
-            Some((Kind::File, id)) => blob(&repo, rel, id).map(Some),
+            Some((Kind::File, id)) => Ok(Some(blob(&repo, rel, id)?)),
             Some((kind, _)) => Err(not_a_file(rel, kind)),
             None if snap.has_under(rel) => Err(not_a_file(rel, Kind::SparseDir)),
             None => Ok(None),
@@ -455,7 +458,7 @@ impl GitFiles {
         &self,
         rel: &str,
         keep: &dyn Fn(&str) -> bool,
-    ) -> Result<Option<super::git::NamedBlobs>, String> {
+    ) -> Result<Option<super::git::NamedBlobs>, GitFilesError> {
         let rel = normalize(Path::new(rel)).to_string_lossy().replace('\\', "/");
         let idx = match self {
             GitFiles::Commit { repo, id, .. } => {
@@ -483,13 +486,13 @@ impl GitFiles {
             }
         }
         found.sort();
-        found.into_iter().map(|(p, id)| blob(&repo, &p, id).map(|b| (p, b))).collect::<Result<Vec<_>, _>>().map(Some)
+        Ok(Some(found.into_iter().map(|(p, id)| blob(&repo, &p, id).map(|b| (p, b))).collect::<Result<Vec<_>, _>>()?))
     }
 }
 
 impl IndexSnapshot {
     /// The entry at `rel`: in the index, or in the tree of a sparse directory above it.
-    fn entry(&self, repo: &gix::Repository, rel: &str) -> Result<Option<(Kind, ObjectId)>, String> {
+    fn entry(&self, repo: &gix::Repository, rel: &str) -> Result<Option<(Kind, ObjectId)>, GitError> {
         if let Some(e) = self.entries.get(rel) {
             return Ok(Some(*e));
         }
@@ -506,7 +509,7 @@ impl IndexSnapshot {
 }
 
 /// Why `rel` in the index is not a file.
-fn not_a_file(rel: &str, kind: Kind) -> String {
+fn not_a_file(rel: &str, kind: Kind) -> GitFilesError {
     let what = match kind {
         Kind::File => "a file",
         Kind::Link => "a symbolic link",
@@ -514,7 +517,7 @@ fn not_a_file(rel: &str, kind: Kind) -> String {
         Kind::SparseDir => "a directory",
         Kind::Conflict => "in conflict (unresolved merge)",
     };
-    format!("{rel} in the index is {what}, not a file")
+    GitFilesError::NotAFile { rel: rel.to_string(), what }
 }
 
 /// Whether the repo-relative path `p` lies below the directory `dir`.
@@ -525,7 +528,7 @@ fn under(p: &str, dir: &str) -> bool {
 /// Where git tracks `rel` (repo-relative) under any ASCII case (a case-insensitive file system
 /// writes `PACKAGE.JSON` over `package.json`): the index of `index`, `HEAD`, or one of the
 /// `commits` (full ids). `None`: nowhere. A path below a tracked entry counts.
-pub fn tracked_anywhere(index: &GitIndex, rel: &str, commits: &[&str]) -> Result<Option<String>, String> {
+pub fn tracked_anywhere(index: &GitIndex, rel: &str, commits: &[&str]) -> Result<Option<String>, GitError> {
     let rel = normalize(Path::new(rel)).to_string_lossy().replace('\\', "/");
     let same = |p: &str| {
         p.eq_ignore_ascii_case(&rel)
@@ -541,9 +544,9 @@ pub fn tracked_anywhere(index: &GitIndex, rel: &str, commits: &[&str]) -> Result
         trees.push(("in HEAD".to_string(), id.detach()));
     }
     for c in commits {
-        let id = ObjectId::from_hex(c.as_bytes()).map_err(|e| format!("{c}: {e}"))?;
-        let commit = repo.find_commit(id).map_err(|e| format!("commit {c}: {e}"))?;
-        let tree = commit.tree_id().map_err(|e| format!("commit {c}: {e}"))?;
+        let id = ObjectId::from_hex(c.as_bytes()).map_err(|e| GitError::new(*c, e))?;
+        let commit = repo.find_commit(id).map_err(|e| GitError::new(format!("commit {c}"), e))?;
+        let tree = commit.tree_id().map_err(|e| GitError::new(format!("commit {c}"), e))?;
         trees.push((format!("in commit {}", &c[..c.len().min(12)]), tree.detach()));
     }
     for (where_, tree) in trees {
@@ -555,14 +558,14 @@ pub fn tracked_anywhere(index: &GitIndex, rel: &str, commits: &[&str]) -> Result
 }
 
 /// Whether the tree `id` has an entry at `rel` or above it, comparing names without ASCII case.
-fn tree_has_any_case(repo: &gix::Repository, id: ObjectId, rel: &str) -> Result<bool, String> {
+fn tree_has_any_case(repo: &gix::Repository, id: ObjectId, rel: &str) -> Result<bool, GitError> {
     let mut level = vec![id];
     for part in rel.split('/').filter(|c| !c.is_empty()) {
         let mut next = Vec::new();
         for id in level {
-            let tree = repo.find_tree(id).map_err(|e| format!("tree {id}: {e}"))?;
+            let tree = repo.find_tree(id).map_err(|e| GitError::new(format!("tree {id}"), e))?;
             for entry in tree.iter() {
-                let entry = entry.map_err(|e| format!("tree {id}: {e}"))?;
+                let entry = entry.map_err(|e| GitError::new(format!("tree {id}"), e))?;
                 if !entry.inner.filename.eq_ignore_ascii_case(part.as_bytes()) {
                     continue;
                 }
@@ -598,17 +601,13 @@ pub fn report_extensions(format: &str) -> &'static [&'static str] {
 
 /// Whether the report file `rel` of `format` has one of its [`report_extensions`] (any ASCII
 /// case, after a non-empty name). The error says which it may have.
-pub fn check_report_extension(format: &str, rel: &Path) -> Result<(), String> {
+pub fn check_report_extension(format: &str, rel: &Path) -> Result<(), Refusal> {
     let name = rel.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
     let exts = report_extensions(format);
     if exts.iter().any(|x| name.len() > x.len() && name.ends_with(x)) {
         return Ok(());
     }
-    Err(format!(
-        "a `{format}` report from the config file must be named *{} (a report cannot stand in for a script or a tool's \
-         config; -o on the command line can name any file)",
-        exts.join(" or *")
-    ))
+    Err(Refusal::ReportName { format: format.to_string(), exts })
 }
 
 #[cfg(test)]

@@ -2,6 +2,8 @@
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
+use crate::error::SourceError;
+
 /// Default manifest extensions.
 pub const DEFAULT_EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
 
@@ -28,18 +30,19 @@ impl Default for PathFilter {
     }
 }
 
-fn build(globs: &[String]) -> Result<GlobSet, String> {
+fn build(globs: &[String]) -> Result<GlobSet, SourceError> {
     let mut b = GlobSetBuilder::new();
     for g in globs {
-        let glob = Glob::new(g).map_err(|e| format!("invalid glob `{g}`: {e}"))?;
+        let invalid = |source| SourceError::Glob { glob: g.clone(), source };
+        let glob = Glob::new(g).map_err(invalid)?;
         b.add(glob);
         if !g.contains('/') {
             // `*.json` should also match `a/b/c.json`.
             let deep = format!("**/{g}");
-            b.add(Glob::new(&deep).map_err(|e| format!("invalid glob `{g}`: {e}"))?);
+            b.add(Glob::new(&deep).map_err(invalid)?);
         }
     }
-    b.build().map_err(|e| e.to_string())
+    b.build().map_err(SourceError::Globs)
 }
 
 /// A repo-relative PATH argument as a prefix (`./apps/` → `apps`), or `None` when it names the
@@ -51,7 +54,7 @@ pub fn scoped_prefix(p: &str) -> Option<&str> {
 
 impl PathFilter {
     /// Build a filter. Errors name the invalid glob.
-    pub fn new(include: &[String], exclude: &[String]) -> Result<Self, String> {
+    pub fn new(include: &[String], exclude: &[String]) -> Result<Self, SourceError> {
         let include = if include.is_empty() { None } else { Some(build(include)?) };
         Ok(PathFilter { include, exclude: build(exclude)?, prefixes: Vec::new() })
     }

@@ -34,11 +34,11 @@ pub fn find_repo_root(start: &Path) -> Option<PathBuf> {
 
 /// The hooks directory of `repo` as git finds it: `core.hooksPath` (relative to the top of the work
 /// tree `workdir`), else `hooks` in the common git directory.
-pub fn hooks_dir_of(repo: &gix::Repository, workdir: &Path) -> Result<PathBuf, String> {
+pub fn hooks_dir_of(repo: &gix::Repository, workdir: &Path) -> Result<PathBuf, crate::error::GitError> {
     let configured = repo
         .config_snapshot()
         .trusted_path("core.hooksPath")
-        .map_err(|e| format!("core.hooksPath: {e}"))?
+        .map_err(|e| crate::error::GitError::new("core.hooksPath", e))?
         .filter(|p| !p.as_os_str().is_empty());
     Ok(match configured {
         Some(p) if p.is_absolute() => p,

@@ -97,7 +97,9 @@ pub fn evaluate_files(
     // inventory of the commit set as `data.tollgate.inventory`; the documents are then evaluated
     // as usual. Without such a check none of this happens.
     let with_inventory;
-    let policies = if policies.needs_inventory() {
+    let mut gatekeeper_all = None;
+    let needs_all = policies.needs_inventory() || gatekeeper.needs_all();
+    let policies = if needs_all {
         let loaded: Vec<Option<manifest::Loaded>> = pool.install(|| {
             discovered
                 .files
@@ -112,13 +114,23 @@ pub fn evaluate_files(
                 .collect()
         });
         parsed = loaded;
-        let (inv, stats) = policy::inventory::build(parsed.iter().flatten().flat_map(|l| l.docs.iter()));
-        with_inventory = policies.with_inventory(inv)?;
-        lap("inventory", format!("{} documents in {} namespaces", stats.documents, stats.namespaces));
-        &with_inventory
+        if gatekeeper.needs_all() {
+            // Gatekeeper's `data.inventory` and the Namespaces its namespaceSelectors read.
+            let docs = parsed.iter().flatten().flat_map(|l| l.docs.iter());
+            gatekeeper_all = Some(gatekeeper.with_documents(docs)?);
+        }
+        if policies.needs_inventory() {
+            let (inv, stats) = policy::inventory::build(parsed.iter().flatten().flat_map(|l| l.docs.iter()));
+            with_inventory = policies.with_inventory(inv)?;
+            lap("inventory", format!("{} documents in {} namespaces", stats.documents, stats.namespaces));
+            &with_inventory
+        } else {
+            policies
+        }
     } else {
         policies
     };
+    let gatekeeper = gatekeeper_all.as_ref().unwrap_or(gatekeeper);
     let validate = |d: &Document| schemas_built.as_ref().map(|sc| sc.validate(d)).unwrap_or_default();
     let file_count = discovered.files.len();
     let mut texts = BTreeMap::new();

@@ -305,7 +305,8 @@ fn policy_sources(
         let (files, g) = read.read(&p, Kinds::POLICY_DIR)?;
         gate_read.extend(g);
         // YAML files are Gatekeeper's (a file given by name is Rego unless it is YAML).
-        let (gk, files): (Vec<_>, Vec<_>) = files.into_iter().partition(|(shown, _)| !Kinds::POLICY.keeps(shown));
+        let yaml_kind = Kinds { exts: &["yaml", "yml"], skip: None };
+        let (gk, files): (Vec<_>, Vec<_>) = files.into_iter().partition(|(shown, _)| yaml_kind.keeps(shown));
         let gk: Vec<_> = gk.into_iter().filter(|(_, b)| policy::gatekeeper::mentions_gatekeeper(b)).collect();
         let had_gatekeeper = !gk.is_empty();
         yaml.extend(gk);

@@ -28,6 +28,8 @@ struct Template {
     rule: String,
     /// `spec.crd.spec.validation.openAPIV3Schema`, for the defaults of the parameters.
     schema: Value,
+    /// Its Rego reads `data.inventory`.
+    inventory: bool,
 }
 
 /// One Constraint, bound to its template.
@@ -46,6 +48,8 @@ struct Constraint {
 pub struct Gatekeeper {
     templates: Vec<Template>,
     constraints: Vec<Constraint>,
+    /// The labels of the run's Namespace documents, by name (for `namespaceSelector`).
+    namespaces: BTreeMap<String, Value>,
 }
 
 fn s(v: &Value) -> Option<&str> {
@@ -150,17 +154,93 @@ impl Gatekeeper {
             constraints.push(Constraint { kind, name, template, parameters, severity, matcher });
         }
         constraints.sort_by(|a, b| (&a.kind, &a.name).cmp(&(&b.kind, &b.name)));
-        Ok(Gatekeeper { templates, constraints })
+        Ok(Gatekeeper { templates, constraints, namespaces: BTreeMap::new() })
     }
 
     pub fn is_empty(&self) -> bool {
         self.constraints.is_empty()
     }
 
+    /// Whether every document of the run is needed before any is evaluated: a constraint's
+    /// template reads `data.inventory`, or its match has a `namespaceSelector`.
+    pub fn needs_all(&self) -> bool {
+        self.constraints.iter().any(|c| {
+            self.templates[c.template].inventory || !matches!(c.matcher["namespaceSelector"], Value::Undefined)
+        })
+    }
+
+    /// A copy that knows every document of the run: `data.inventory` in Gatekeeper's layout
+    /// (`cluster[apiVersion][kind][name]` for documents without a namespace,
+    /// `namespace[ns][apiVersion][kind][name]` for the others) for the templates that read it,
+    /// and the labels of the Namespaces for `namespaceSelector`.
+    pub fn with_documents<'a>(&self, docs: impl Iterator<Item = &'a Document>) -> Result<Gatekeeper, Error> {
+        let mut set = self.clone();
+        let mut cluster = Tree::new();
+        let mut namespaced: BTreeMap<String, Tree> = BTreeMap::new();
+        let needs_inventory = set.templates.iter().any(|t| t.inventory);
+        for d in docs {
+            let v = &d.value;
+            let (Some(api), Some(kind), Some(name)) = (s(&v["apiVersion"]), s(&v["kind"]), s(&v["metadata"]["name"]))
+            else {
+                continue;
+            };
+            let ns = s(&v["metadata"]["namespace"]).filter(|n| !n.is_empty());
+            if ns.is_none() && api == "v1" && kind == "Namespace" {
+                set.namespaces.insert(name.to_string(), v["metadata"]["labels"].clone());
+            }
+            if !needs_inventory {
+                continue;
+            }
+            let tree = match ns {
+                Some(ns) => namespaced.entry(ns.to_string()).or_default(),
+                None => &mut cluster,
+            };
+            tree.entry(api.to_string())
+                .or_default()
+                .entry(kind.to_string())
+                .or_default()
+                .insert(name.to_string(), v.clone());
+        }
+        if needs_inventory {
+            let mut inventory = Value::new_object();
+            if let Ok(m) = inventory.as_object_mut() {
+                m.insert(Value::from("cluster"), tree_value(cluster));
+                let namespaced = namespaced.into_iter().map(|(ns, tree)| (Value::from(ns), tree_value(tree)));
+                m.insert(Value::from("namespace"), Value::from(namespaced.collect::<BTreeMap<Value, Value>>()));
+            }
+            let mut data = Value::new_object();
+            if let Ok(m) = data.as_object_mut() {
+                m.insert(Value::from("inventory"), inventory);
+            }
+            for t in set.templates.iter_mut().filter(|t| t.inventory) {
+                t.engine.add_data(data.clone()).map_err(|e| {
+                    Error::Policy(PolicyError::Data(format!("template {}: data.inventory: {e}", t.name)))
+                })?;
+            }
+        }
+        Ok(set)
+    }
+
     /// The findings of every constraint that selects `doc`.
     pub fn evaluate(&mut self, doc: &Document) -> Vec<Finding> {
         let mut out = Vec::new();
         for c in &self.constraints {
+            match namespace_selected(&c.matcher, &doc.value, &self.namespaces) {
+                Some(true) => {}
+                Some(false) => continue,
+                None => {
+                    let ns = s(&doc.value["metadata"]["namespace"]).unwrap_or_default();
+                    let msg = format!(
+                        "constraint {} has a namespaceSelector, and namespace {ns} is not among the checked documents: \
+                         cannot tell whether it selects this document",
+                        c.name
+                    );
+                    if matches(&c.matcher, &doc.value) {
+                        out.push(finding(&format!("{}/{}", c.kind, c.name), c.severity, msg, doc));
+                    }
+                    continue;
+                }
+            }
             if !matches(&c.matcher, &doc.value) {
                 continue;
             }
@@ -259,6 +339,9 @@ fn compile_template(d: &Document) -> Result<Template, Error> {
             (r.to_string(), src["libs"].clone(), v1, place)
         }
     };
+    // A plain text test: `data.inventory`, or `data["inventory"]`, in the Rego or a lib.
+    let reads_inventory = |text: &str| text.contains("inventory");
+    let inventory = reads_inventory(&rego) || items(&libs).iter().filter_map(s).any(reads_inventory);
     let mut engine = Engine::new();
     engine.set_rego_v0(!v1);
     // As OPA evaluates for Gatekeeper: a built-in's error makes its expression undefined.
@@ -284,7 +367,7 @@ fn compile_template(d: &Document) -> Result<Template, Error> {
     engine.set_input(Value::new_object());
     engine.eval_rule(rule.clone()).map_err(|e| compile_err(e.to_string(), &place))?;
     let schema = d.value["spec"]["crd"]["spec"]["validation"]["openAPIV3Schema"].clone();
-    Ok(Template { name, engine, rule, schema })
+    Ok(Template { name, engine, rule, schema, inventory })
 }
 
 /// Fill in the `default`s of the schema's properties that `v` lacks, recursively (as the API
@@ -410,20 +493,57 @@ fn matches(m: &Value, obj: &Value) -> bool {
     true
 }
 
+/// Documents by apiVersion, kind and name.
+type Tree = BTreeMap<String, BTreeMap<String, BTreeMap<String, Value>>>;
+
+fn tree_value(tree: Tree) -> Value {
+    let map = |m: BTreeMap<String, Value>| {
+        Value::from(m.into_iter().map(|(k, v)| (Value::from(k), v)).collect::<BTreeMap<_, _>>())
+    };
+    let kinds = |m: BTreeMap<String, BTreeMap<String, Value>>| {
+        Value::from(m.into_iter().map(|(k, v)| (Value::from(k), map(v))).collect::<BTreeMap<_, _>>())
+    };
+    Value::from(tree.into_iter().map(|(k, v)| (Value::from(k), kinds(v))).collect::<BTreeMap<_, _>>())
+}
+
+/// Whether `match.namespaceSelector` selects the object (`Some(true)` when there is none): a
+/// Namespace by its own labels, a namespaced object by its Namespace's among the run's
+/// documents (`None`: that Namespace is not among them), other cluster-scoped objects always.
+fn namespace_selected(m: &Value, obj: &Value, namespaces: &BTreeMap<String, Value>) -> Option<bool> {
+    let sel = &m["namespaceSelector"];
+    if matches!(sel, Value::Undefined | Value::Null) {
+        return Some(true);
+    }
+    let api = s(&obj["apiVersion"]).unwrap_or_default();
+    if api == "v1" && s(&obj["kind"]) == Some("Namespace") {
+        return Some(labels_match(sel, &obj["metadata"]["labels"]));
+    }
+    match s(&obj["metadata"]["namespace"]).filter(|n| !n.is_empty()) {
+        None => Some(true),
+        Some(ns) => namespaces.get(ns).map(|labels| labels_match(sel, labels)),
+    }
+}
+
 /// What of `spec.match` this gate does not evaluate (it would otherwise select silently).
 fn unsupported_match(m: &Value) -> Option<String> {
-    if !matches!(m["namespaceSelector"], Value::Undefined | Value::Null) {
-        return Some("match.namespaceSelector is not supported yet".into());
-    }
-    for e in items(&m["labelSelector"]["matchExpressions"]) {
-        let op = s(&e["operator"]).unwrap_or_default();
-        if !["In", "NotIn", "Exists", "DoesNotExist"].contains(&op) {
-            return Some(format!("labelSelector operator {op:?} is not In, NotIn, Exists or DoesNotExist"));
+    for sel in [&m["labelSelector"], &m["namespaceSelector"]] {
+        if let Some(msg) = unsupported_selector(sel) {
+            return Some(msg);
         }
     }
     if let Some(scope) = s(&m["scope"]) {
         if !["*", "Cluster", "Namespaced"].contains(&scope) {
             return Some(format!("match.scope {scope:?} is not *, Cluster or Namespaced"));
+        }
+    }
+    None
+}
+
+fn unsupported_selector(sel: &Value) -> Option<String> {
+    for e in items(&sel["matchExpressions"]) {
+        let op = s(&e["operator"]).unwrap_or_default();
+        if !["In", "NotIn", "Exists", "DoesNotExist"].contains(&op) {
+            return Some(format!("selector operator {op:?} is not In, NotIn, Exists or DoesNotExist"));
         }
     }
     None

@@ -176,22 +176,72 @@ fn pr_mode_reads_constraints_from_the_merge_base() {
     );
 }
 
-/// What `spec.match` holds that the gate cannot evaluate yet (namespaceSelector) is an error
-/// naming the constraint, never a constraint that silently selects everything or nothing.
+fn deployment(name: &str, ns: &str, sa: &str, image: &str) -> String {
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n  selector: {{}}\n  \
+         template:\n    spec:\n      serviceAccountName: {sa}\n      containers:\n        - name: c\n          image: {image}\n"
+    )
+}
+
+/// `data.inventory` holds every document of the run in Gatekeeper's layout (a ServiceAccount in
+/// another file of the commit is found); `namespaceSelector` reads the labels of the run's
+/// Namespace documents, and a namespace that is not among them is a finding, never a pass.
 #[test]
-fn a_namespace_selector_is_refused_not_ignored() {
+fn inventory_and_namespace_selector_read_the_whole_run() {
+    let r = repo();
+    let ns = |name: &str, env: &str| {
+        format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n  labels:\n    env: {env}\n")
+    };
+    write(r.path(), "ns.yaml", format!("{}---\n{}", ns("shop", "prod"), ns("lab", "dev")));
+    write(r.path(), "sa.yaml", "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: shop-sa\n  namespace: shop\n");
+    write(r.path(), "shop.yaml", deployment("cart", "shop", "shop-sa", "cart:latest"));
+    write(r.path(), "lab.yaml", deployment("try", "lab", "shop-sa", "try:latest"));
+    write(r.path(), "ghost.yaml", deployment("boo", "ghost", "shop-sa", "boo:1"));
+    commit_all(r.path(), "run");
+    let run = check(r.path(), &gk_fixtures().join("referential"), &[]);
+    run.expect_code(1);
+    let mut rows: Vec<(String, String, String)> = findings(&run.json())
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or("?").to_string();
+            (s("file"), s("rule"), s("message"))
+        })
+        .collect();
+    rows.sort();
+    let want = |file: &str, rule: &str, msg: &str| (file.to_string(), rule.to_string(), msg.to_string());
+    assert_eq!(
+        rows,
+        vec![
+            want(
+                "ghost.yaml",
+                "TgNamedImage/prod-images",
+                "constraint prod-images has a namespaceSelector, and namespace ghost is not among the checked documents: \
+                 cannot tell whether it selects this document"
+            ),
+            want("ghost.yaml", "TgServiceAccountExists/sa-exists", "ServiceAccount shop-sa does not exist in namespace ghost"),
+            want("lab.yaml", "TgServiceAccountExists/sa-exists", "ServiceAccount shop-sa does not exist in namespace lab"),
+            want("shop.yaml", "TgNamedImage/prod-images", "production image cart:latest is :latest"),
+        ]
+    );
+}
+
+/// A selector operator the gate does not know is an error naming the constraint and the line,
+/// never a constraint that silently selects nothing.
+#[test]
+fn an_unknown_selector_operator_is_refused() {
     let r = manifests_repo();
     let dir = tempdir();
     copy_tree(&gk_fixtures().join("policy/owner-label.yaml"), &dir.path().join("t.yaml"));
     write(
         dir.path(),
         "c.yaml",
-        "apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: TgRequiredLabels\nmetadata:\n  name: by-ns\nspec:\n  match:\n    namespaceSelector:\n      matchLabels: {team: a}\n",
+        "apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: TgRequiredLabels\nmetadata:\n  name: odd\nspec:\n  match:\n    labelSelector:\n      matchExpressions:\n        - {key: a, operator: Gt, values: [\"1\"]}\n",
     );
     let run = check(r.path(), dir.path(), &[]);
     run.expect_code(2);
     assert!(
-        run.stderr.contains("c.yaml:6: constraint by-ns: match.namespaceSelector is not supported yet"),
+        run.stderr
+            .contains("c.yaml:6: constraint odd: selector operator \"Gt\" is not In, NotIn, Exists or DoesNotExist"),
         "{}",
         run.stderr
     );

@@ -319,7 +319,7 @@ fn policy_sources(
             sources.push(user_policy(shown, bytes)?);
         }
     }
-    let gatekeeper = policy::limits::on_big_stack(|| Gatekeeper::load(yaml))?;
+    let gatekeeper = policy::limits::on_big_stack(|| Gatekeeper::load(yaml))?.with_limits(o.limits);
     Ok((sources, builtin_ids, gatekeeper))
 }
 

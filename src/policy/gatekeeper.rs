@@ -4,9 +4,12 @@
 //! `input.review` and `input.parameters` Gatekeeper builds.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::panic::AssertUnwindSafe;
+use std::time::Instant;
 
 use regorus::{Engine, Value};
 
+use super::limits::{self, Limits as PolicyLimits};
 use crate::error::{Error, PolicyError};
 use crate::finding::{Finding, Origin, Severity};
 use crate::manifest::span::PathSeg;
@@ -24,6 +27,8 @@ struct Template {
     name: String,
     /// Its engine: the template's package and `lib.*` libs are private to it.
     engine: Engine,
+    /// The engine as compiled, to start again from after a panic inside regorus.
+    compiled: Engine,
     /// `data.<package>.violation`.
     rule: String,
     /// `spec.crd.spec.validation.openAPIV3Schema`, for the defaults of the parameters.
@@ -50,6 +55,9 @@ pub struct Gatekeeper {
     constraints: Vec<Constraint>,
     /// The labels of the run's Namespace documents, by name (for `namespaceSelector`).
     namespaces: BTreeMap<String, Value>,
+    /// The time and memory budgets of one document's evaluation (`--policy-timeout`,
+    /// `--policy-memory`).
+    limits: PolicyLimits,
 }
 
 fn s(v: &Value) -> Option<&str> {
@@ -154,11 +162,17 @@ impl Gatekeeper {
             constraints.push(Constraint { kind, name, template, parameters, severity, matcher });
         }
         constraints.sort_by(|a, b| (&a.kind, &a.name).cmp(&(&b.kind, &b.name)));
-        Ok(Gatekeeper { templates, constraints, namespaces: BTreeMap::new() })
+        Ok(Gatekeeper { templates, constraints, namespaces: BTreeMap::new(), limits: PolicyLimits::default() })
     }
 
     pub fn is_empty(&self) -> bool {
         self.constraints.is_empty()
+    }
+
+    /// The same, evaluated within these budgets.
+    pub fn with_limits(mut self, limits: PolicyLimits) -> Gatekeeper {
+        self.limits = limits;
+        self
     }
 
     /// Whether every document of the run is needed before any is evaluated: a constraint's
@@ -252,7 +266,29 @@ impl Gatekeeper {
             }
             t.engine.set_input(input);
             let rule = format!("{}/{}", c.kind, c.name);
-            match t.engine.eval_rule(t.rule.clone()) {
+            // Each constraint's evaluation within the budgets of one document: past them it is
+            // stopped, and that is a blocking finding, never a pass.
+            let deadline = Instant::now() + self.limits.document_time;
+            t.engine.set_execution_timer_config(limits::timer_until(deadline));
+            let meter = limits::meter(self.limits.memory, deadline);
+            let caught = std::panic::catch_unwind(AssertUnwindSafe(|| t.engine.eval_rule(t.rule.clone())));
+            let over = meter.exceeded();
+            drop(meter);
+            let result = match caught {
+                Ok(_) if over => {
+                    let ceiling = limits::show_memory(self.limits.memory);
+                    Err(format!(
+                        "stopped: it went over the memory ceiling of one evaluation, {ceiling} (--policy-memory)"
+                    ))
+                }
+                Ok(r) => r.map_err(|e| describe(&e.to_string()).1),
+                Err(_) => {
+                    // regorus's state may be half updated: start again from the compiled template.
+                    t.engine = t.compiled.clone();
+                    Err("regorus panicked".to_string())
+                }
+            };
+            match result {
                 Ok(v) => {
                     let mut seen = BTreeSet::new();
                     let results: Vec<Value> = match v {
@@ -268,8 +304,7 @@ impl Gatekeeper {
                         out.push(finding(&rule, c.severity, msg, doc));
                     }
                 }
-                Err(e) => {
-                    let (_, what) = describe(&e.to_string());
+                Err(what) => {
                     let msg = format!("template {} failed on this document: {what}", t.name);
                     out.push(finding(&rule, Severity::Error, msg, doc));
                 }
@@ -363,11 +398,12 @@ fn compile_template(d: &Document) -> Result<Template, Error> {
         engine.add_policy(format!("lib{i}"), text.to_string()).map_err(|e| compile_err(e.to_string(), &p))?;
     }
     let rule = format!("{package}.violation");
-    // Compile once here, so that worker clones start ready and an error shows now.
-    engine.set_input(Value::new_object());
-    engine.eval_rule(rule.clone()).map_err(|e| compile_err(e.to_string(), &place))?;
+    // Compile (not evaluate) once here, so that worker clones start ready and an error shows
+    // now.
+    let entry: regorus::Rc<str> = regorus::Rc::from(rule.as_str());
+    engine.compile_with_entrypoint(&entry).map_err(|e| compile_err(e.to_string(), &place))?;
     let schema = d.value["spec"]["crd"]["spec"]["validation"]["openAPIV3Schema"].clone();
-    Ok(Template { name, engine, rule, schema, inventory })
+    Ok(Template { name, compiled: engine.clone(), engine, rule, schema, inventory })
 }
 
 /// Fill in the `default`s of the schema's properties that `v` lacks, recursively (as the API

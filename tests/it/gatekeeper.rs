@@ -246,3 +246,18 @@ fn an_unknown_selector_operator_is_refused() {
         run.stderr
     );
 }
+
+/// A template that would run for hours on a document is stopped by the time budget of one
+/// document (`--policy-timeout`), and that is a blocking finding on the document, never a pass.
+#[test]
+fn a_template_past_its_time_budget_is_a_finding() {
+    let r = repo();
+    write(r.path(), "cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n");
+    commit_all(r.path(), "cm");
+    let run = check(r.path(), &gk_fixtures().join("slow"), &["--policy-timeout", "0.5"]);
+    run.expect_code(1);
+    let rows = seen(&run.json());
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!((rows[0].0.as_str(), rows[0].1.as_str(), rows[0].2), ("TgSlow/slow", "error", 0));
+    assert!(rows[0].3.starts_with("template tgslow failed on this document: "), "{rows:?}");
+}

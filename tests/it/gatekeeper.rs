@@ -58,6 +58,10 @@ fn constraints_apply_to_what_they_match() {
             row("TgRequiredLabels/namespaces-have-team", "note", 3, "namespace lacks cost-center on Namespace team-a"),
         ]
     );
+    // With every document at once (`--combine`), the same findings.
+    let combined = check(r.path(), &gk_fixtures().join("policy"), &["--combine"]);
+    combined.expect_code(1);
+    assert_eq!(seen(&combined.json()), seen(&report));
     let f = finding(&report, "TgRequiredLabels/must-have-owner", "missing label owner on Deployment web");
     assert_eq!(f["file"], "apps.yaml");
     assert_eq!(f["line"], 1);

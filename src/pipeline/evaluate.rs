@@ -12,6 +12,7 @@ use crate::error::Error;
 use crate::finding::{Finding, Origin, Severity};
 use crate::manifest::span::FileText;
 use crate::manifest::{self, Document, Limits};
+use crate::policy::gatekeeper::Gatekeeper;
 use crate::policy::{self, PolicySet};
 use crate::schema::SchemasBuilder;
 use crate::source::Discovered;
@@ -20,6 +21,8 @@ use crate::source::Discovered;
 #[derive(Clone, Copy)]
 pub struct Inputs<'a> {
     pub policies: &'a PolicySet,
+    /// Gatekeeper templates and constraints (none: nothing to do).
+    pub gatekeeper: &'a Gatekeeper,
     /// The `file-schemas` globs, whose files are read as YAML 1.2 whether or not schemas are
     /// validated (policies see the same values with `--no-schemas`).
     pub yaml12: &'a globset::GlobSet,
@@ -73,7 +76,7 @@ pub fn evaluate_files(
     schemas: Option<&mut SchemasBuilder>,
     lap: &mut dyn FnMut(&str, String),
 ) -> Result<Evaluated, Error> {
-    let Inputs { policies, yaml12, pool, want_snippets, today, .. } = *inputs;
+    let Inputs { policies, gatekeeper, yaml12, pool, want_snippets, today, .. } = *inputs;
     let limits_for = |path: &str| limits_for(yaml12, path);
     let mut findings = skipped_findings(&discovered);
     // Schemas: every CRD among the files registers before any document is validated (a cheap
@@ -94,7 +97,9 @@ pub fn evaluate_files(
     // inventory of the commit set as `data.tollgate.inventory`; the documents are then evaluated
     // as usual. Without such a check none of this happens.
     let with_inventory;
-    let policies = if policies.needs_inventory() {
+    let mut gatekeeper_all = None;
+    let needs_all = policies.needs_inventory() || gatekeeper.needs_all();
+    let policies = if needs_all {
         let loaded: Vec<Option<manifest::Loaded>> = pool.install(|| {
             discovered
                 .files
@@ -109,13 +114,23 @@ pub fn evaluate_files(
                 .collect()
         });
         parsed = loaded;
-        let (inv, stats) = policy::inventory::build(parsed.iter().flatten().flat_map(|l| l.docs.iter()));
-        with_inventory = policies.with_inventory(inv)?;
-        lap("inventory", format!("{} documents in {} namespaces", stats.documents, stats.namespaces));
-        &with_inventory
+        if gatekeeper.needs_all() {
+            // Gatekeeper's `data.inventory` and the Namespaces its namespaceSelectors read.
+            let docs = parsed.iter().flatten().flat_map(|l| l.docs.iter());
+            gatekeeper_all = Some(gatekeeper.with_documents(docs)?);
+        }
+        if policies.needs_inventory() {
+            let (inv, stats) = policy::inventory::build(parsed.iter().flatten().flat_map(|l| l.docs.iter()));
+            with_inventory = policies.with_inventory(inv)?;
+            lap("inventory", format!("{} documents in {} namespaces", stats.documents, stats.namespaces));
+            &with_inventory
+        } else {
+            policies
+        }
     } else {
         policies
     };
+    let gatekeeper = gatekeeper_all.as_ref().unwrap_or(gatekeeper);
     let validate = |d: &Document| schemas_built.as_ref().map(|sc| sc.validate(d)).unwrap_or_default();
     let file_count = discovered.files.len();
     let mut texts = BTreeMap::new();
@@ -142,6 +157,12 @@ pub fn evaluate_files(
         lap("parse", format!("{documents} documents"));
         let eval = policies.evaluate(&docs);
         findings.extend(eval.findings);
+        if !gatekeeper.is_empty() {
+            let mut gk = gatekeeper.clone();
+            for d in &docs {
+                findings.extend(gk.evaluate(d));
+            }
+        }
         for d in &docs {
             findings.extend(validate(d));
         }
@@ -156,8 +177,8 @@ pub fn evaluate_files(
                 .into_par_iter()
                 .zip(parsed)
                 .map_init(
-                    || policies.worker(),
-                    |w, (f, p)| {
+                    || (policies.worker(), (!gatekeeper.is_empty()).then(|| gatekeeper.clone())),
+                    |(w, gk), (f, p)| {
                         let l = p.unwrap_or_else(|| manifest::load(&f, &limits_for(&f.path)));
                         drop(f);
                         let mut found = l.findings;
@@ -165,6 +186,9 @@ pub fn evaluate_files(
                         for d in &l.docs {
                             let e = w.evaluate(d);
                             let mut doc_findings = e.findings;
+                            if let Some(gk) = gk.as_mut() {
+                                doc_findings.extend(gk.evaluate(d));
+                            }
                             doc_findings.extend(validate(d));
                             let waiver_findings = crate::suppress::apply_inline(d, &mut doc_findings, today);
                             found.extend(doc_findings);

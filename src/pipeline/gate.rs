@@ -200,6 +200,8 @@ pub struct Kinds<'a> {
 
 impl Kinds<'_> {
     pub const POLICY: Kinds<'static> = Kinds { exts: &["rego"], skip: Some("_test.rego") };
+    /// A `-p` path: Rego files, and YAML files that may hold Gatekeeper templates and constraints.
+    pub const POLICY_DIR: Kinds<'static> = Kinds { exts: &["rego", "yaml", "yml"], skip: Some("_test.rego") };
     pub const DATA: Kinds<'static> = Kinds { exts: &["json", "yaml", "yml"], skip: None };
     pub const SCHEMA: Kinds<'static> = Kinds { exts: &["json", "yaml", "yml"], skip: None };
 

@@ -18,6 +18,7 @@ use regorus::Value;
 use crate::error::Error;
 use crate::finding::{self, FailOn, Finding, Severity};
 use crate::manifest::{self, Limits};
+use crate::policy::gatekeeper::Gatekeeper;
 use crate::policy::{self, PolicySet, PolicySource, Selection};
 use crate::report::{ChangedLines, Outcome};
 use crate::schema::SchemasBuilder;
@@ -139,7 +140,8 @@ pub fn run(gate: &Gate, o: Options, stdin: Option<SourceFile>, mut t: Timer) -> 
 
     // Policies first: a broken policy is a tool error before any work on manifests.
     let reader = GateReader { gate, config_from_git: o.config_from_git, confined: &o.confined };
-    let (sources, builtin_ids) = policy_sources(&o, cwd, &reader, &mut gate_read).map_err(|e| gate.gate_error(e))?;
+    let (sources, builtin_ids, gatekeeper) =
+        policy_sources(&o, cwd, &reader, &mut gate_read).map_err(|e| gate.gate_error(e))?;
     let sel = Selection {
         namespaces: o.namespace.clone(),
         all_namespaces: o.all_namespaces,
@@ -178,6 +180,7 @@ pub fn run(gate: &Gate, o: Options, stdin: Option<SourceFile>, mut t: Timer) -> 
     let filter = PathFilter::new(&o.include, &o.exclude)?;
     let inputs = Inputs {
         policies: &policies,
+        gatekeeper: &gatekeeper,
         yaml12: &yaml12,
         pool: &pool,
         want_snippets: o.want_snippets,
@@ -276,13 +279,17 @@ fn set_scope(gate: &Gate, o: &Options) {
     });
 }
 
-/// Built-in plus user policy sources, and the ids of the built-in checks selected (`None`: all).
+/// What [`policy_sources`] reads.
+type PolicySources = (Vec<PolicySource>, Option<HashSet<String>>, Gatekeeper);
+
+/// Built-in plus user policy sources, the ids of the built-in checks selected (`None`: all), and
+/// the Gatekeeper templates and constraints among the YAML files of the `-p` paths.
 fn policy_sources(
     o: &Options,
     cwd: &Path,
     read: &GateReader<'_>,
     gate_read: &mut Vec<GatePath>,
-) -> Result<(Vec<PolicySource>, Option<HashSet<String>>), Error> {
+) -> Result<PolicySources, Error> {
     let catalog = || crate::library::Catalog::builtin().map_err(Error::from);
     let profile_ids = match o.profile {
         Some(p) => catalog()?.profile_ids(p),
@@ -292,11 +299,18 @@ fn policy_sources(
     let (builtin_on, builtin_ids) = crate::library::layer(o.profile.is_some(), profile_ids, &o.library)?;
     // A check the selection leaves out is not loaded at all (see `Catalog::sources`).
     let mut sources = if builtin_on { catalog()?.sources(builtin_ids.as_ref()) } else { Vec::new() };
+    let mut yaml = Vec::new();
     for p in &o.policy {
         let p = cwd.join(p);
-        let (files, g) = read.read(&p, Kinds::POLICY)?;
+        let (files, g) = read.read(&p, Kinds::POLICY_DIR)?;
         gate_read.extend(g);
-        if files.is_empty() {
+        // YAML files are Gatekeeper's (a file given by name is Rego unless it is YAML).
+        let yaml_kind = Kinds { exts: &["yaml", "yml"], skip: None };
+        let (gk, files): (Vec<_>, Vec<_>) = files.into_iter().partition(|(shown, _)| yaml_kind.keeps(shown));
+        let gk: Vec<_> = gk.into_iter().filter(|(_, b)| policy::gatekeeper::mentions_gatekeeper(b)).collect();
+        let had_gatekeeper = !gk.is_empty();
+        yaml.extend(gk);
+        if files.is_empty() && !had_gatekeeper {
             // As conftest does: a policy path without policies is a mistake, not a pass.
             let shown = p.strip_prefix(cwd).unwrap_or(&p).display().to_string();
             return Err(Error::Usage(format!("no Rego policies (*.rego) found in {shown}")));
@@ -305,7 +319,8 @@ fn policy_sources(
             sources.push(user_policy(shown, bytes)?);
         }
     }
-    Ok((sources, builtin_ids))
+    let gatekeeper = policy::limits::on_big_stack(|| Gatekeeper::load(yaml))?.with_limits(o.limits);
+    Ok((sources, builtin_ids, gatekeeper))
 }
 
 /// A user's policy file as a source. Compile errors keep their lines (see [`Error::shown`]): a

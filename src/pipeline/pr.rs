@@ -320,7 +320,10 @@ impl Pr {
         lap("diff", format!("{} changed paths", changes.len()));
 
         let policies = inputs.policies;
-        let (head_files, base_files) = if policies.combine || policies.needs_inventory() {
+        let (head_files, base_files) = if policies.combine
+            || policies.needs_inventory()
+            || inputs.gatekeeper.needs_all()
+        {
             // A change in one file can break a rule about another (--combine policies and the
             // cross-resource checks of the inventory): every manifest on both sides.
             let head = pool.install(|| repo.read_rev(&self.head, &filter, max_file_size))?;

@@ -4,6 +4,7 @@ pub mod builtin;
 pub mod builtins;
 pub mod calls;
 pub mod engine;
+pub mod gatekeeper;
 pub mod graph;
 pub mod guards;
 pub mod inventory;

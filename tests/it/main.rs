@@ -18,6 +18,7 @@ mod cross_resource;
 mod e2e_git;
 mod escaping;
 mod fuzz;
+mod gatekeeper;
 mod github_annotations;
 mod hook;
 mod policies_cmd;

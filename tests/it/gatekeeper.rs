@@ -1,0 +1,267 @@
+//! End-to-end tests of Gatekeeper ConstraintTemplates and Constraints under `-p`: what `spec.match`
+//! selects, the parameters with their defaults, enforcement actions, templates compiled apart,
+//! compile and runtime errors, and PR mode reading them from the merge-base.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::common::*;
+
+fn gk_fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/gatekeeper")
+}
+
+/// (rule, severity, document, message) of every finding, in report order.
+fn seen(report: &Value) -> Vec<(String, String, u64, String)> {
+    findings(report)
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or("?").to_string();
+            (s("rule"), s("severity"), f["document"].as_u64().unwrap_or(99), s("message"))
+        })
+        .collect()
+}
+
+fn row(rule: &str, severity: &str, doc: u64, message: &str) -> (String, String, u64, String) {
+    (rule.to_string(), severity.to_string(), doc, message.to_string())
+}
+
+/// A repository holding the fixture manifests, committed.
+fn manifests_repo() -> tempfile::TempDir {
+    let r = repo();
+    copy_tree(&gk_fixtures().join("repo"), r.path());
+    commit_all(r.path(), "manifests");
+    r
+}
+
+fn check(dir: &Path, policy: &Path, extra: &[&str]) -> Run {
+    let p = policy.display().to_string();
+    tollgate(dir, &[&["check", "--rev", "HEAD", "-o", "json", "-p", p.as_str()][..], extra].concat())
+}
+
+/// Every constraint applies its template to the documents its match selects: the excluded
+/// namespace (`kube-*`), the namespace globs (`team-*`, `*-prod`), the label selector (NotIn),
+/// the kind and scope; the parameter default (`prefix`) fills in where the constraint sets none;
+/// the enforcement action is the severity; the finding is on the reviewed document.
+#[test]
+fn constraints_apply_to_what_they_match() {
+    let r = manifests_repo();
+    let run = check(r.path(), &gk_fixtures().join("policy"), &[]);
+    run.expect_code(1);
+    let report = run.json();
+    assert_eq!(
+        seen(&report),
+        vec![
+            row("TgNoLatest/no-latest", "warning", 0, "container web uses a :latest image"),
+            row("TgRequiredLabels/must-have-owner", "error", 0, "missing label owner on Deployment web"),
+            row("TgRequiredLabels/namespaces-have-team", "note", 3, "namespace lacks cost-center on Namespace team-a"),
+        ]
+    );
+    // With every document at once (`--combine`), the same findings.
+    let combined = check(r.path(), &gk_fixtures().join("policy"), &["--combine"]);
+    combined.expect_code(1);
+    assert_eq!(seen(&combined.json()), seen(&report));
+    let f = finding(&report, "TgRequiredLabels/must-have-owner", "missing label owner on Deployment web");
+    assert_eq!(f["file"], "apps.yaml");
+    assert_eq!(f["line"], 1);
+    assert_eq!(f["source"], "policy");
+    assert_eq!(f["resource"]["name"], "web");
+}
+
+/// Only warnings and notes: the gate passes (deny blocks, warn and dryrun do not by default).
+#[test]
+fn warn_and_dryrun_do_not_block() {
+    let r = repo();
+    write(r.path(), "ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: other\n");
+    commit_all(r.path(), "ns");
+    let run = check(r.path(), &gk_fixtures().join("policy"), &[]);
+    run.expect_code(0);
+    assert_eq!(
+        seen(&run.json()),
+        vec![row(
+            "TgRequiredLabels/namespaces-have-team",
+            "note",
+            0,
+            "namespace lacks cost-center,team on Namespace other"
+        )]
+    );
+}
+
+/// `.rego` files next to the templates keep working as before.
+#[test]
+fn rego_files_beside_templates_still_run() {
+    let r = manifests_repo();
+    let dir = tempdir();
+    copy_tree(&gk_fixtures().join("policy"), dir.path());
+    write(
+        dir.path(),
+        "main.rego",
+        "package main\n\ndeny contains msg if {\n  input.kind == \"Namespace\"\n  msg := \"a namespace\"\n}\n",
+    );
+    let run = check(r.path(), dir.path(), &["--no-schemas"]);
+    run.expect_code(1);
+    let report = run.json();
+    finding(&report, "main.deny", "a namespace");
+    finding(&report, "TgRequiredLabels/must-have-owner", "missing label owner on Deployment web");
+}
+
+/// A template that does not compile stops the run (exit 2) naming the file, the line in it and
+/// the template.
+#[test]
+fn a_broken_template_is_a_tool_error_with_file_and_line() {
+    let r = manifests_repo();
+    let run = check(r.path(), &gk_fixtures().join("broken"), &[]);
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains("broken/bad.yaml:15: template tgbroken does not compile: expecting }"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// A constraint whose kind no template defines is an error, never a silent pass.
+#[test]
+fn a_constraint_without_template_is_an_error() {
+    let r = manifests_repo();
+    let dir = tempdir();
+    write(
+        dir.path(),
+        "c.yaml",
+        "apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: TgMissing\nmetadata:\n  name: orphan\n",
+    );
+    let run = check(r.path(), dir.path(), &[]);
+    run.expect_code(2);
+    assert!(run.stderr.contains("constraint orphan: no ConstraintTemplate defines kind TgMissing"), "{}", run.stderr);
+}
+
+/// An error while a template runs on a document (two values for one complete rule) is a
+/// blocking finding on that document, as Gatekeeper makes it a violation; other documents pass.
+#[test]
+fn a_runtime_error_is_a_finding_on_the_document() {
+    let r = repo();
+    let cm = |name: &str, labels: &str| {
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  labels: {labels}\n")
+    };
+    write(r.path(), "cm.yaml", format!("{}---\n{}", cm("both", "{a: \"1\", b: \"1\"}"), cm("one", "{a: \"1\"}")));
+    commit_all(r.path(), "cm");
+    let run = check(r.path(), &gk_fixtures().join("runtime"), &[]);
+    run.expect_code(1);
+    let report = run.json();
+    let rows = seen(&report);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!((rows[0].0.as_str(), rows[0].1.as_str(), rows[0].2), ("TgConflict/one-tier", "error", 0));
+    assert!(rows[0].3.starts_with("template tgconflict failed on this document: "), "{rows:?}");
+}
+
+/// PR mode: templates and constraints under a `-p` path inside the repository are read from the
+/// merge-base, so a change that deletes a constraint is still judged by it, and the change to
+/// the policy directory is a `gate/policy-changed` note.
+#[test]
+fn pr_mode_reads_constraints_from_the_merge_base() {
+    let r = repo();
+    copy_tree(&gk_fixtures().join("policy"), &r.path().join("gatekeeper"));
+    write(r.path(), "ok.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n");
+    commit_all(r.path(), "base");
+    git(r.path(), &["checkout", "-q", "-b", "pr"]);
+    std::fs::remove_file(r.path().join("gatekeeper/owner-label.yaml")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::remove_file(r.path().join("gatekeeper/dryrun.yaml")).unwrap_or_else(|e| panic!("{e}"));
+    let deploy = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: team-a\nspec:\n  selector: {}\n  template:\n    spec:\n      containers:\n        - name: web\n          image: web:1\n";
+    write(r.path(), "web.yaml", deploy);
+    commit_all(r.path(), "drop the constraint, add a deployment");
+    let run = tollgate(r.path(), &["check", "--base", "main", "-o", "json", "-p", "gatekeeper"]);
+    run.expect_code(1);
+    let report = run.json();
+    let f = finding(&report, "TgRequiredLabels/must-have-owner", "missing label owner on Deployment web");
+    assert_eq!(f["file"], "web.yaml");
+    assert!(
+        findings(&report).iter().any(|f| f["rule"] == "gate/policy-changed"),
+        "no policy-changed note in {report:#}"
+    );
+}
+
+fn deployment(name: &str, ns: &str, sa: &str, image: &str) -> String {
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n  selector: {{}}\n  \
+         template:\n    spec:\n      serviceAccountName: {sa}\n      containers:\n        - name: c\n          image: {image}\n"
+    )
+}
+
+/// `data.inventory` holds every document of the run in Gatekeeper's layout (a ServiceAccount in
+/// another file of the commit is found); `namespaceSelector` reads the labels of the run's
+/// Namespace documents, and a namespace that is not among them is a finding, never a pass.
+#[test]
+fn inventory_and_namespace_selector_read_the_whole_run() {
+    let r = repo();
+    let ns = |name: &str, env: &str| {
+        format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n  labels:\n    env: {env}\n")
+    };
+    write(r.path(), "ns.yaml", format!("{}---\n{}", ns("shop", "prod"), ns("lab", "dev")));
+    write(r.path(), "sa.yaml", "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: shop-sa\n  namespace: shop\n");
+    write(r.path(), "shop.yaml", deployment("cart", "shop", "shop-sa", "cart:latest"));
+    write(r.path(), "lab.yaml", deployment("try", "lab", "shop-sa", "try:latest"));
+    write(r.path(), "ghost.yaml", deployment("boo", "ghost", "shop-sa", "boo:1"));
+    commit_all(r.path(), "run");
+    let run = check(r.path(), &gk_fixtures().join("referential"), &[]);
+    run.expect_code(1);
+    let mut rows: Vec<(String, String, String)> = findings(&run.json())
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or("?").to_string();
+            (s("file"), s("rule"), s("message"))
+        })
+        .collect();
+    rows.sort();
+    let want = |file: &str, rule: &str, msg: &str| (file.to_string(), rule.to_string(), msg.to_string());
+    assert_eq!(
+        rows,
+        vec![
+            want(
+                "ghost.yaml",
+                "TgNamedImage/prod-images",
+                "constraint prod-images has a namespaceSelector, and namespace ghost is not among the checked documents: \
+                 cannot tell whether it selects this document"
+            ),
+            want("ghost.yaml", "TgServiceAccountExists/sa-exists", "ServiceAccount shop-sa does not exist in namespace ghost"),
+            want("lab.yaml", "TgServiceAccountExists/sa-exists", "ServiceAccount shop-sa does not exist in namespace lab"),
+            want("shop.yaml", "TgNamedImage/prod-images", "production image cart:latest is :latest"),
+        ]
+    );
+}
+
+/// A selector operator the gate does not know is an error naming the constraint and the line,
+/// never a constraint that silently selects nothing.
+#[test]
+fn an_unknown_selector_operator_is_refused() {
+    let r = manifests_repo();
+    let dir = tempdir();
+    copy_tree(&gk_fixtures().join("policy/owner-label.yaml"), &dir.path().join("t.yaml"));
+    write(
+        dir.path(),
+        "c.yaml",
+        "apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: TgRequiredLabels\nmetadata:\n  name: odd\nspec:\n  match:\n    labelSelector:\n      matchExpressions:\n        - {key: a, operator: Gt, values: [\"1\"]}\n",
+    );
+    let run = check(r.path(), dir.path(), &[]);
+    run.expect_code(2);
+    assert!(
+        run.stderr
+            .contains("c.yaml:6: constraint odd: selector operator \"Gt\" is not In, NotIn, Exists or DoesNotExist"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// A template that would run for hours on a document is stopped by the time budget of one
+/// document (`--policy-timeout`), and that is a blocking finding on the document, never a pass.
+#[test]
+fn a_template_past_its_time_budget_is_a_finding() {
+    let r = repo();
+    write(r.path(), "cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n");
+    commit_all(r.path(), "cm");
+    let run = check(r.path(), &gk_fixtures().join("slow"), &["--policy-timeout", "0.5"]);
+    run.expect_code(1);
+    let rows = seen(&run.json());
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!((rows[0].0.as_str(), rows[0].1.as_str(), rows[0].2), ("TgSlow/slow", "error", 0));
+    assert!(rows[0].3.starts_with("template tgslow failed on this document: "), "{rows:?}");
+}

@@ -20,6 +20,7 @@ mod escaping;
 mod fuzz;
 mod github_annotations;
 mod hook;
+mod opa_compat;
 mod policies_cmd;
 mod policy_hardening;
 mod policy_unit;

@@ -90,7 +90,8 @@ pub(crate) fn add_module(engine: &mut Engine, src: &PolicySource) -> Result<Stri
                 // its real error is the one the v0 parser found.
                 let v1 = v1_err.to_string();
                 let looks_v0 = v1.contains("keyword is required");
-                PolicyError::Compile(if looks_v0 { v0_err.to_string() } else { v1 })
+                let message = if looks_v0 { v0_err.to_string() } else { v1 };
+                PolicyError::Compile(crate::policy::opa::parse_hint(&src.text, message))
             })
         }
     }

@@ -14,12 +14,18 @@
 //! (`p { a } { b }`, `f(x) { a } { b }`) and for partial objects (`o[k] = v { a } { b }`) regorus
 //! computes what OPA does, and for partial sets (`s[x] { a } { b }`) its parser refuses them
 //! (`else cannot be used with set rules`), to which [`parse_hint`] adds the fix.
+//!
+//! And `sprintf` with fewer arguments than verbs: OPA (Go's `fmt`) prints `%!v(MISSING)` for
+//! each verb without an argument, regorus fails. Where the format is a string literal and the
+//! arguments an array literal, [`sprintf_missing`] writes those verbs into the format as the text
+//! Go prints (`%%!v(MISSING)`) before the module is compiled; a computed format or array keeps
+//! regorus's error (a runtime error, never a different answer).
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use anyhow::{anyhow, bail, Result};
-use regorus::unstable::{Expr, Module, Ref, Rule, RuleHead};
+use regorus::unstable::{Expr, Literal, Module, Parser, Query, Ref, Rule, RuleHead, Source};
 use regorus::{Engine, Value};
 
 /// The names [`register`] adds, with their number of arguments.
@@ -92,6 +98,158 @@ pub fn parse_hint(text: &str, message: String) -> String {
     } else {
         message
     }
+}
+
+/// The verbs of a `sprintf` format as regorus reads them: (byte offset of the `%`, end offset,
+/// verb), or `None` when one has a flag or verb this does not rewrite (anything but an optional
+/// width or precision and a letter).
+fn verbs(format: &str) -> Option<Vec<(usize, usize, char)>> {
+    let mut out = Vec::new();
+    let mut chars = format.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        if c != '%' {
+            continue;
+        }
+        if chars.peek().map(|(_, c)| *c) == Some('%') {
+            chars.next();
+            continue;
+        }
+        while chars.peek().is_some_and(|(_, c)| c.is_ascii_digit() || *c == '.') {
+            chars.next();
+        }
+        let (end, verb) = chars.next()?;
+        if !verb.is_ascii_alphabetic() {
+            return None;
+        }
+        out.push((at, end + 1, verb));
+    }
+    Some(out)
+}
+
+/// `text` with every `sprintf(<string literal>, <array literal>)` whose array is shorter than the
+/// format's verbs given Go's `%!v(MISSING)` for those verbs, or `None` when there is none (or the
+/// module does not parse: its compile reports why).
+pub fn sprintf_missing(path: &str, text: &str) -> Option<String> {
+    if !text.contains("sprintf") {
+        return None;
+    }
+    let source = Source::from_contents(path.to_string(), text.to_string()).ok()?;
+    let v1 = Parser::new(&source).ok().and_then(|mut p| {
+        p.enable_rego_v1().ok()?;
+        p.parse().ok()
+    });
+    let module = match v1 {
+        Some(m) => m,
+        None => Parser::new(&source).ok()?.parse().ok()?,
+    };
+    // (start, end, replacement) in the text, for each verb without an argument.
+    let mut edits: Vec<(usize, usize, String)> = Vec::new();
+    let mut visit = |e: &Expr| {
+        let Expr::Call { fcn, params, .. } = e else { return };
+        if fcn.span().text() != "sprintf" || params.len() != 2 {
+            return;
+        }
+        let (Some(format), Some(Expr::Array { items, .. })) = (params.first(), params.get(1).map(|p| p.as_ref()))
+        else {
+            return;
+        };
+        let (span, value) = match format.as_ref() {
+            Expr::String { span, value, .. } | Expr::RawString { span, value, .. } => (span, value),
+            _ => return,
+        };
+        let Value::String(decoded) = value else { return };
+        let (start, end) = (span.start as usize, span.end as usize);
+        let Some(written) = text.get(start..end) else { return };
+        // The verbs as written must be the verbs as read (no escape that makes or hides a `%`).
+        let (Some(read), Some(at)) = (verbs(decoded), verbs(written)) else { return };
+        if read.len() != at.len() || read.iter().zip(&at).any(|(a, b)| a.2 != b.2) || written.contains("\\u") {
+            return;
+        }
+        for (from, to, verb) in at.into_iter().skip(items.len()) {
+            edits.push((start + from, start + to, format!("%%!{verb}(MISSING)")));
+        }
+    };
+    for r in &module.policy {
+        rule_exprs(r, &mut visit);
+    }
+    if edits.is_empty() {
+        return None;
+    }
+    edits.sort();
+    let mut out = String::with_capacity(text.len() + edits.len() * 16);
+    let mut last = 0;
+    for (from, to, with) in edits {
+        out.push_str(text.get(last..from)?);
+        out.push_str(&with);
+        last = to;
+    }
+    out.push_str(text.get(last..)?);
+    Some(out)
+}
+
+/// Every expression of a rule, nested ones included.
+fn rule_exprs(r: &Rule, f: &mut impl FnMut(&Expr)) {
+    match r {
+        Rule::Spec { head, bodies, .. } => {
+            match head {
+                RuleHead::Compr { refr, assign, .. } => {
+                    expr_walk(refr, f);
+                    assign.iter().for_each(|a| expr_walk(&a.value, f));
+                }
+                RuleHead::Set { refr, key, .. } => {
+                    expr_walk(refr, f);
+                    key.iter().for_each(|k| expr_walk(k, f));
+                }
+                RuleHead::Func { args, assign, .. } => {
+                    args.iter().for_each(|a| expr_walk(a, f));
+                    assign.iter().for_each(|a| expr_walk(&a.value, f));
+                }
+            }
+            for b in bodies {
+                b.assign.iter().for_each(|a| expr_walk(&a.value, f));
+                query_walk(&b.query, f);
+            }
+        }
+        Rule::Default { value, .. } => expr_walk(value, f),
+    }
+}
+
+fn query_walk(q: &Query, f: &mut impl FnMut(&Expr)) {
+    for s in &q.stmts {
+        match &s.literal {
+            Literal::SomeVars { .. } => {}
+            Literal::SomeIn { key, value, collection, .. } => {
+                key.iter().for_each(|k| expr_walk(k, f));
+                expr_walk(value, f);
+                expr_walk(collection, f);
+            }
+            Literal::Expr { expr, .. } | Literal::NotExpr { expr, .. } => expr_walk(expr, f),
+            Literal::Every { domain, query, .. } => {
+                expr_walk(domain, f);
+                query_walk(query, f);
+            }
+        }
+        for w in &s.with_mods {
+            expr_walk(&w.r#as, f);
+        }
+    }
+}
+
+fn expr_walk(e: &Expr, f: &mut impl FnMut(&Expr)) {
+    f(e);
+    match e {
+        Expr::ArrayCompr { term, query, .. } | Expr::SetCompr { term, query, .. } => {
+            expr_walk(term, f);
+            query_walk(query, f);
+        }
+        Expr::ObjectCompr { key, value, query, .. } => {
+            expr_walk(key, f);
+            expr_walk(value, f);
+            query_walk(query, f);
+        }
+        _ => {}
+    }
+    super::vm_screen::operands(e).into_iter().for_each(|o| expr_walk(o, f));
 }
 
 /// What OPA's `name` returns for `args`.
@@ -361,6 +519,34 @@ mod tests {
             parse_hint("x else y", "else cannot be used with set rules".into()),
             "else cannot be used with set rules"
         );
+    }
+
+    #[test]
+    fn sprintf_with_missing_arguments_prints_what_go_prints() {
+        let text = "package t\nimport rego.v1\n\
+            a := sprintf(\"%v and %d, 100%% %s\", [1])\n\
+            b := sprintf(`%5d|%.2f|%v`, [])\n\
+            c := [m | x := \"q\"; m := sprintf(\"%s-%s\", [x])]\n\
+            d := sprintf(\"%v\", [1])\n\
+            f := \"%v %v\"\n\
+            e := sprintf(f, [1])\n";
+        let rewritten = sprintf_missing("t.rego", text).expect("rewritten");
+        assert_eq!(rewritten.lines().count(), text.lines().count());
+        let mut engine = Engine::new();
+        engine.add_policy("t.rego".into(), rewritten).expect("parses");
+        let get = |engine: &mut Engine, r: &str| engine.eval_rule(format!("data.t.{r}"));
+        assert_eq!(get(&mut engine, "a").expect("a"), Value::from("1 and %!d(MISSING), 100% %!s(MISSING)"));
+        assert_eq!(get(&mut engine, "b").expect("b"), Value::from("%!d(MISSING)|%!f(MISSING)|%!v(MISSING)"));
+        assert_eq!(get(&mut engine, "c").expect("c"), Value::from(vec![Value::from("q-%!s(MISSING)")]));
+        assert_eq!(get(&mut engine, "d").expect("d"), Value::from("1"));
+        // A computed format keeps regorus's error.
+        let e = get(&mut engine, "e").expect_err("regorus fails").to_string();
+        assert!(e.contains("no argument specified for format verb 1"), "{e}");
+        // Nothing to rewrite: the text is used as it is.
+        assert_eq!(sprintf_missing("t.rego", "package t\nx := sprintf(\"%v\", [1])\n"), None);
+        assert_eq!(sprintf_missing("t.rego", "package t\nx := 1\n"), None);
+        // A flag this does not rewrite leaves the call to regorus.
+        assert_eq!(sprintf_missing("t.rego", "package t\nx := sprintf(\"%+v %v\", [1])\n"), None);
     }
 
     /// An undefined operand makes the call undefined (regorus does not call the extension).

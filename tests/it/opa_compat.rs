@@ -152,3 +152,27 @@ fn chained_bodies_with_a_value_are_refused_and_without_one_work() {
     run.expect_code(1);
     assert_eq!(messages(&run.json()), ["a is big"]);
 }
+
+/// `sprintf` with fewer arguments than verbs prints Go's `%!v(MISSING)`, as OPA does, instead of
+/// failing on every document.
+#[test]
+fn sprintf_with_missing_arguments_prints_what_opa_prints() {
+    let dir = repo();
+    write(
+        dir.path(),
+        "policy/main.rego",
+        "package main\n\ndeny[msg] {\n  msg := sprintf(\"%v has %v replicas\", [input.metadata.name])\n}\n",
+    );
+    write(dir.path(), "d.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n");
+    commit_all(dir.path(), "init");
+    for vm in ["0", "all"] {
+        let run = tollgate_env(
+            dir.path(),
+            &["check", "-p", "policy", "--builtin", "none", "--no-schemas", "-o", "json", "--rev", "HEAD"],
+            None,
+            &[("TOLLGATE_REGO_VM", vm)],
+        );
+        run.expect_code(1);
+        assert_eq!(messages(&run.json()), ["a has %!v(MISSING) replicas"], "TOLLGATE_REGO_VM={vm}");
+    }
+}

@@ -78,12 +78,15 @@ fn declared_package(text: &str) -> Option<String> {
 
 /// Add one module: Rego v1 first, v0 when v1 fails and v0 succeeds.
 pub(crate) fn add_module(engine: &mut Engine, src: &PolicySource) -> Result<String, PolicyError> {
+    // `sprintf` given fewer arguments than verbs prints what OPA prints (see `policy::opa`).
+    let missing = if src.builtin { None } else { crate::policy::opa::sprintf_missing(&src.path, &src.text) };
+    let text = missing.unwrap_or_else(|| src.text.clone());
     engine.set_rego_v0(false);
-    match engine.add_policy(src.path.clone(), src.text.clone()) {
+    match engine.add_policy(src.path.clone(), text.clone()) {
         Ok(pkg) => Ok(pkg),
         Err(v1_err) => {
             engine.set_rego_v0(true);
-            let r = engine.add_policy(src.path.clone(), src.text.clone());
+            let r = engine.add_policy(src.path.clone(), text);
             engine.set_rego_v0(false);
             r.map_err(|v0_err| {
                 // When v1 only objects to v0 syntax (`deny[msg] { ... }`), the module is v0 and

@@ -25,6 +25,7 @@ pub fn check(engine: &mut Engine, sources: &[PolicySource]) -> Result<(), Policy
     }
     let mut found = undefined(engine.get_modules(), &user_files, super::builtins::EXTENSIONS);
     found.extend(super::opa::chained_bodies(engine.get_modules(), &user_files));
+    found.extend(super::opa::call_across_lines(engine.get_modules(), &user_files));
     if found.is_empty() {
         Ok(())
     } else {

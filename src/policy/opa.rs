@@ -15,6 +15,10 @@
 //! computes what OPA does, and for partial sets (`s[x] { a } { b }`) its parser refuses them
 //! (`else cannot be used with set rules`), to which [`parse_hint`] adds the fix.
 //!
+//! And a body line beginning with `(` after a line that ends in a name or reference: regorus
+//! reads the two as a call (`x := input.a` then `(y + 1) > 2` becomes `input.a(y + 1) > 2`),
+//! OPA as two statements; a compile error naming it and the fix ([`call_across_lines`]).
+//!
 //! And `sprintf` with fewer arguments than verbs: OPA (Go's `fmt`) prints `%!v(MISSING)` for
 //! each verb without an argument, regorus fails. Where the format is a string literal and the
 //! arguments an array literal, [`sprintf_missing`] writes those verbs into the format as the text
@@ -82,6 +86,38 @@ pub fn chained_bodies(modules: &[Ref<Module>], files: &BTreeSet<String>) -> Vec<
                     super::calls::place(&second.span)
                 ));
             }
+        }
+    }
+    out
+}
+
+/// One message per call in the modules of `files` whose `(` is on a later line than the name it
+/// calls: `file:line:col: ...` at the `(`.
+pub fn call_across_lines(modules: &[Ref<Module>], files: &BTreeSet<String>) -> Vec<String> {
+    let mut out = Vec::new();
+    for m in modules.iter().filter(|m| files.contains(m.package.span.source.file())) {
+        let mut visit = |e: &Expr| {
+            let Expr::Call { fcn, .. } = e else { return };
+            let name = fcn.span();
+            let text = name.source.contents();
+            let Some(after) = text.get(name.end as usize..) else { return };
+            let Some(paren) = after.find('(') else { return };
+            let gap = after.get(..paren).unwrap_or_default();
+            if !gap.contains('\n') {
+                return;
+            }
+            // The place of the `(`: its line is the name's plus the line breaks before it.
+            let line = name.line as usize + name.text().matches('\n').count() + gap.matches('\n').count();
+            let col = gap.rsplit('\n').next().map_or(1, |t| t.chars().count() + 1);
+            let called = name.text().split_whitespace().collect::<String>();
+            out.push(format!(
+                "{}:{line}:{col}: this line begins with `(` after `{called}` at the end of the line before, which \
+                 regorus reads as a call of it (OPA as two statements); end the line before with `;`",
+                name.source.file()
+            ));
+        };
+        for r in &m.policy {
+            rule_exprs(r, &mut visit);
         }
     }
     out
@@ -505,6 +541,41 @@ mod tests {
         assert_eq!(serde_json::to_string(&got).expect("json"), r#"{"x":1,"z":1}"#);
         assert_eq!(engine.eval_rule("data.t.p".into()).expect("runs"), Value::Bool(true));
         assert_eq!(engine.eval_rule("data.t.r".into()).expect("runs"), Value::Bool(true));
+    }
+
+    #[test]
+    fn a_line_beginning_with_a_parenthesis_is_refused_naming_the_fix() {
+        let text = "package t\nimport rego.v1\nf(x) := x\n\
+            a if {\n  x := input.metadata.name\n  (count(x) + 1) > 2\n}\n\
+            b if {\n  x := input.metadata.name;\n  (count(x) + 1) > 2\n}\n\
+            c := f(\n  1\n)\n\
+            d if {\n  y := f\n\t(1)\n}\n";
+        let mut engine = Engine::new();
+        engine.add_policy("t.rego".into(), text.into()).expect("parses");
+        let got = call_across_lines(engine.get_modules(), &BTreeSet::from(["t.rego".to_string()]));
+        assert_eq!(
+            got,
+            [
+                "t.rego:6:3: this line begins with `(` after `input.metadata.name` at the end of the line before, \
+                 which regorus reads as a call of it (OPA as two statements); end the line before with `;`",
+                "t.rego:17:2: this line begins with `(` after `f` at the end of the line before, which regorus reads \
+                 as a call of it (OPA as two statements); end the line before with `;`",
+            ]
+        );
+    }
+
+    /// The built-in library, read as the user's: nothing to refuse.
+    #[test]
+    fn the_builtin_library_has_neither_construct() {
+        let mut engine = Engine::new();
+        let mut files = BTreeSet::new();
+        for (path, text) in super::super::builtin::modules() {
+            engine.add_policy(path.to_string(), text.to_string()).expect("library parses");
+            assert_eq!(sprintf_missing(path, text), None, "{path}");
+            files.insert(path.to_string());
+        }
+        assert_eq!(chained_bodies(engine.get_modules(), &files), Vec::<String>::new());
+        assert_eq!(call_across_lines(engine.get_modules(), &files), Vec::<String>::new());
     }
 
     #[test]

@@ -176,3 +176,29 @@ fn sprintf_with_missing_arguments_prints_what_opa_prints() {
         assert_eq!(messages(&run.json()), ["a has %!v(MISSING) replicas"], "TOLLGATE_REGO_VM={vm}");
     }
 }
+
+/// A body line beginning with `(` after a line ending in a reference: two statements in OPA, a
+/// call in regorus; refused at load naming the line and the fix, which then gives OPA's answer.
+#[test]
+fn a_line_beginning_with_a_parenthesis_is_refused_and_the_fix_works() {
+    let dir = repo();
+    let policy = "package main\n\ndeny[msg] {\n  n := input.metadata.name\n  (count(n) + 1) > 1\n  msg := n\n}\n";
+    write(dir.path(), "policy/main.rego", policy);
+    write(dir.path(), "d.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n");
+    commit_all(dir.path(), "refused");
+    let args = ["check", "-p", "policy", "--builtin", "none", "--no-schemas", "-o", "json", "--rev", "HEAD"];
+    let run = tollgate(dir.path(), &args);
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains(
+            "policy/main.rego:5:3: this line begins with `(` after `input.metadata.name` at the end of the line before"
+        ) && run.stderr.contains("end the line before with `;`"),
+        "{}",
+        run.stderr
+    );
+    write(dir.path(), "policy/main.rego", policy.replace("name\n  (", "name;\n  ("));
+    commit_all(dir.path(), "fixed");
+    let run = tollgate(dir.path(), &args);
+    run.expect_code(1);
+    assert_eq!(messages(&run.json()), ["a"]);
+}

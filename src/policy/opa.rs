@@ -50,11 +50,26 @@ pub const DEPRECATED: &[(&str, u8)] = &[
 /// regorus's bound on a compiled pattern (its `regex.match` refuses larger ones).
 const REGEX_SIZE_LIMIT: usize = 100 * 1024;
 
-/// Register every function of [`DEPRECATED`] on an engine.
+/// Register every function of [`DEPRECATED`] on an engine; an operand of the wrong type is a
+/// runtime error, as regorus's built-ins raise it in tollgate's engines.
 pub fn register(engine: &mut Engine) -> Result<()> {
+    register_with(engine, true)
+}
+
+/// [`register`], where `strict: false` makes an error undefined instead, as OPA evaluates by
+/// default (for an engine with `set_strict_builtin_errors(false)`, which extensions do not
+/// follow by themselves: regorus raises whatever an extension returns as an error).
+pub fn register_with(engine: &mut Engine, strict: bool) -> Result<()> {
     for (name, nargs) in DEPRECATED {
         let name: &'static str = name;
-        engine.add_extension(name.to_string(), *nargs, Box::new(move |args: Vec<Value>| call(name, &args)))?;
+        engine.add_extension(
+            name.to_string(),
+            *nargs,
+            Box::new(move |args: Vec<Value>| match call(name, &args) {
+                Err(_) if !strict => Ok(Value::Undefined),
+                r => r,
+            }),
+        )?;
     }
     Ok(())
 }
@@ -618,6 +633,20 @@ mod tests {
         assert_eq!(sprintf_missing("t.rego", "package t\nx := 1\n"), None);
         // A flag this does not rewrite leaves the call to regorus.
         assert_eq!(sprintf_missing("t.rego", "package t\nx := sprintf(\"%+v %v\", [1])\n"), None);
+    }
+
+    /// Not strict (as OPA by default): an error makes the expression undefined, so `not` holds.
+    #[test]
+    fn not_strict_an_error_is_undefined() {
+        let mut engine = Engine::new();
+        register_with(&mut engine, false).expect("registers");
+        engine.set_strict_builtin_errors(false);
+        engine.set_rego_v0(true);
+        engine
+            .add_policy("t.rego".into(), "package t\nx { cast_string(1) }\ny { not cast_string(1) }\n".into())
+            .expect("parses");
+        assert_eq!(engine.eval_rule("data.t.x".into()).expect("runs"), Value::Undefined);
+        assert_eq!(engine.eval_rule("data.t.y".into()).expect("runs"), Value::Bool(true));
     }
 
     /// An undefined operand makes the call undefined (regorus does not call the extension).

@@ -189,8 +189,10 @@ impl Scope {
 /// The names [`register`] adds (a call to one of them is not an undefined function).
 pub const EXTENSIONS: &[&str] = &["parse_config", "parse_config_file", "parse_combined_config_files"];
 
-/// Register the helpers on an engine.
+/// Register the helpers on an engine, and OPA's deprecated built-ins (see
+/// [`super::opa`]): every engine that runs the user's policies has both.
 pub fn register(engine: &mut Engine) -> Result<()> {
+    super::opa::register(engine)?;
     let scope = current_scope();
     let combined_scope = scope.clone();
     engine.add_extension(

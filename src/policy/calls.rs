@@ -3,7 +3,8 @@
 //! error on each document that reached it, and a silent pass while none did; OPA and conftest
 //! refuse to compile it. The resolution follows regorus's own (interpreter.rs `eval_call_impl`):
 //! an import alias, then a function of the module's package or a full `data.` path, a `default`
-//! function, an extension, `print`, a built-in. Whatever this cannot read statically (a computed
+//! function, an extension (OPA's deprecated built-ins among them, see [`super::opa`]), `print`,
+//! a built-in. Whatever this cannot read statically (a computed
 //! function reference, a call under `with`) is left to the run.
 
 use std::collections::BTreeSet;
@@ -15,13 +16,16 @@ use super::engine::{PolicyError, PolicySource};
 
 /// The check on an engine holding `sources` (and the extensions of
 /// [`builtins::register`](super::builtins::register)): the user's modules must call only what
-/// exists. A compile error listing every such call otherwise.
+/// exists (and chain no bodies regorus reads differently, see [`super::opa::chained_bodies`]). A
+/// compile error listing every such call otherwise.
 pub fn check(engine: &mut Engine, sources: &[PolicySource]) -> Result<(), PolicyError> {
     let user_files: BTreeSet<String> = sources.iter().filter(|s| !s.builtin).map(|s| s.path.clone()).collect();
     if user_files.is_empty() {
         return Ok(());
     }
-    let found = undefined(engine.get_modules(), &user_files, super::builtins::EXTENSIONS);
+    let mut found = undefined(engine.get_modules(), &user_files, super::builtins::EXTENSIONS);
+    found.extend(super::opa::chained_bodies(engine.get_modules(), &user_files));
+    found.extend(super::opa::call_across_lines(engine.get_modules(), &user_files));
     if found.is_empty() {
         Ok(())
     } else {
@@ -83,6 +87,7 @@ pub fn undefined(modules: &[Ref<Module>], files: &BTreeSet<String>, extensions: 
                 || defined.range(below.clone()..).next().is_some_and(|d| d.starts_with(&below))
                 || path == "print"
                 || extensions.contains(&path)
+                || super::opa::DEPRECATED.iter().any(|(name, _)| *name == path)
                 || BUILTINS.contains_key(path)
         };
         let mut calls = Vec::new();
@@ -91,33 +96,12 @@ pub fn undefined(modules: &[Ref<Module>], files: &BTreeSet<String>, extensions: 
         }
         for (path, span) in calls {
             if !resolves(&path) {
-                let hint = DEPRECATED
-                    .iter()
-                    .find(|(name, _)| *name == path)
-                    .map(|(_, instead)| format!(" (deprecated in OPA; use {instead})"))
-                    .unwrap_or_default();
-                out.push(format!("{}: undefined function {path}{hint}", place(&span)));
+                out.push(format!("{}: undefined function {path}", place(&span)));
             }
         }
     }
     out
 }
-
-/// OPA's deprecated built-ins (v0 policies still call them; regorus has none) and what to write
-/// instead.
-const DEPRECATED: &[(&str, &str)] = &[
-    ("re_match", "regex.match"),
-    ("net.cidr_overlap", "net.cidr_contains"),
-    ("set_diff", "`a - b`"),
-    ("any", "`some x in xs; x`"),
-    ("all", "`every x in xs { x }`"),
-    ("cast_array", "`[x | some x in v]`"),
-    ("cast_set", "`{x | some x in v}`"),
-    ("cast_string", "`is_string(v)`"),
-    ("cast_boolean", "`is_boolean(v)`"),
-    ("cast_null", "`is_null(v)`"),
-    ("cast_object", "`is_object(v)`"),
-];
 
 /// `file:line:col` of where a span starts, the column in characters (regorus counts a tab as
 /// four).
@@ -265,6 +249,7 @@ mod tests {
             warn contains k8s.nope(input) if true\n\
             violation contains 1 if { some v in [data.lib.k8s.missing(1)]; not strings.nope(v) }\n\
             deny_v0 contains 1 if re_match(\"a\", input.x)\n\
+            deny_v1 contains 1 if cast_sett(input.x)\n\
             other := f if { f := k8s.bad(1) }\n";
         // Only the library's module is not checked (it is not the user's).
         let lib_only = undefined_in(&[], &[("l.rego", "package l\nimport rego.v1\nx := nope(1)\n")]);
@@ -276,7 +261,7 @@ mod tests {
                 "p.rego:7:15: undefined function k8s.nope",
                 "p.rego:8:38: undefined function data.lib.k8s.missing",
                 "p.rego:8:68: undefined function strings.nope",
-                "p.rego:9:23: undefined function re_match (deprecated in OPA; use regex.match)",
+                "p.rego:10:23: undefined function cast_sett",
             ]
         );
     }

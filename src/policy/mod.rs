@@ -10,6 +10,7 @@ pub mod guards;
 pub mod inventory;
 pub mod limits;
 pub mod metadata;
+pub mod opa;
 pub mod screen;
 pub mod vm_screen;
 

@@ -11,7 +11,8 @@
 //! - an `else` chain whose values are computed (an undefined value ends the chain in the VM
 //!   instead of falling through to the next `else`);
 //! - rule heads with dotted references (`a.b.c := 1`), default functions, `with`, `print`,
-//!   `rand.intn`, `numbers.range` and `numbers.range_step` (guarded in the interpreter), a field named like a keyword (`input.x.package`), imports other than
+//!   `rand.intn`, `numbers.range` and `numbers.range_step` (guarded in the interpreter), OPA's
+//!   deprecated built-ins (extensions, see [`super::opa`]), a field named like a keyword (`input.x.package`), imports other than
 //!   `rego.v1` and `future.keywords` (functions through imports differ; rules through imports are
 //!   slow in the VM);
 //! - recursion between rules, and references into `data` that could reach a rule dynamically (the
@@ -392,8 +393,13 @@ impl Walk<'_> {
             }
             Expr::Call { fcn, params, span, .. } => {
                 let name = fcn.span().text();
-                // The guarded built-ins (see `guards`) are extensions, which the VM does not run.
-                if name == "print" || name == "rand.intn" || super::guards::GUARDED.contains(&name) {
+                // The guarded built-ins (see `guards`) and OPA's deprecated ones (see `opa`) are
+                // extensions, which the VM does not run.
+                if name == "print"
+                    || name == "rand.intn"
+                    || super::guards::GUARDED.contains(&name)
+                    || super::opa::DEPRECATED.iter().any(|(n, _)| *n == name)
+                {
                     self.refuse(format!("line {}: `{name}`", span.line));
                 }
                 self.expr_in(fcn, scope);

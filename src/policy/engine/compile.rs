@@ -78,19 +78,23 @@ fn declared_package(text: &str) -> Option<String> {
 
 /// Add one module: Rego v1 first, v0 when v1 fails and v0 succeeds.
 pub(crate) fn add_module(engine: &mut Engine, src: &PolicySource) -> Result<String, PolicyError> {
+    // `sprintf` given fewer arguments than verbs prints what OPA prints (see `policy::opa`).
+    let missing = if src.builtin { None } else { crate::policy::opa::sprintf_missing(&src.path, &src.text) };
+    let text = missing.unwrap_or_else(|| src.text.clone());
     engine.set_rego_v0(false);
-    match engine.add_policy(src.path.clone(), src.text.clone()) {
+    match engine.add_policy(src.path.clone(), text.clone()) {
         Ok(pkg) => Ok(pkg),
         Err(v1_err) => {
             engine.set_rego_v0(true);
-            let r = engine.add_policy(src.path.clone(), src.text.clone());
+            let r = engine.add_policy(src.path.clone(), text);
             engine.set_rego_v0(false);
             r.map_err(|v0_err| {
                 // When v1 only objects to v0 syntax (`deny[msg] { ... }`), the module is v0 and
                 // its real error is the one the v0 parser found.
                 let v1 = v1_err.to_string();
                 let looks_v0 = v1.contains("keyword is required");
-                PolicyError::Compile(if looks_v0 { v0_err.to_string() } else { v1 })
+                let message = if looks_v0 { v0_err.to_string() } else { v1 };
+                PolicyError::Compile(crate::policy::opa::parse_hint(&src.text, message))
             })
         }
     }

@@ -1,0 +1,668 @@
+//! OPA's deprecated built-ins, which regorus 0.14 lacks and Rego v0 policies (Gatekeeper's
+//! templates among them) still call: `re_match`, `any`, `all`, `set_diff`, `cast_array`,
+//! `cast_set`, `cast_string`, `cast_boolean`, `cast_null`, `cast_object` and `net.cidr_overlap`,
+//! registered as extensions that compute what OPA's (`topdown`) do. A wrong operand type is a
+//! runtime error naming the operand, as regorus's own built-ins raise it (OPA would make the
+//! expression undefined unless its strict built-in errors are on).
+//!
+//! Extensions run in the interpreter only: [`super::vm_screen`] keeps a user module that calls
+//! one out of the VM.
+//!
+//! And v0's chained bodies (`p = v { a } { b }`, one rule per body in OPA): regorus gives a body
+//! after the first the value `true` (a function, no value) instead of the head's, so such a rule
+//! with a value is a compile error naming it and the fix ([`chained_bodies`]); without a value
+//! (`p { a } { b }`, `f(x) { a } { b }`) and for partial objects (`o[k] = v { a } { b }`) regorus
+//! computes what OPA does, and for partial sets (`s[x] { a } { b }`) its parser refuses them
+//! (`else cannot be used with set rules`), to which [`parse_hint`] adds the fix.
+//!
+//! And a body line beginning with `(` after a line that ends in a name or reference: regorus
+//! reads the two as a call (`x := input.a` then `(y + 1) > 2` becomes `input.a(y + 1) > 2`),
+//! OPA as two statements; a compile error naming it and the fix ([`call_across_lines`]).
+//!
+//! And `sprintf` with fewer arguments than verbs: OPA (Go's `fmt`) prints `%!v(MISSING)` for
+//! each verb without an argument, regorus fails. Where the format is a string literal and the
+//! arguments an array literal, [`sprintf_missing`] writes those verbs into the format as the text
+//! Go prints (`%%!v(MISSING)`) before the module is compiled; a computed format or array keeps
+//! regorus's error (a runtime error, never a different answer).
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+use anyhow::{anyhow, bail, Result};
+use regorus::unstable::{Expr, Literal, Module, Parser, Query, Ref, Rule, RuleHead, Source};
+use regorus::{Engine, Value};
+
+/// The names [`register`] adds, with their number of arguments.
+pub const DEPRECATED: &[(&str, u8)] = &[
+    ("re_match", 2),
+    ("any", 1),
+    ("all", 1),
+    ("set_diff", 2),
+    ("cast_array", 1),
+    ("cast_set", 1),
+    ("cast_string", 1),
+    ("cast_boolean", 1),
+    ("cast_null", 1),
+    ("cast_object", 1),
+    ("net.cidr_overlap", 2),
+];
+
+/// regorus's bound on a compiled pattern (its `regex.match` refuses larger ones).
+const REGEX_SIZE_LIMIT: usize = 100 * 1024;
+
+/// Register every function of [`DEPRECATED`] on an engine; an operand of the wrong type is a
+/// runtime error, as regorus's built-ins raise it in tollgate's engines.
+pub fn register(engine: &mut Engine) -> Result<()> {
+    register_with(engine, true)
+}
+
+/// [`register`], where `strict: false` makes an error undefined instead, as OPA evaluates by
+/// default (for an engine with `set_strict_builtin_errors(false)`, which extensions do not
+/// follow by themselves: regorus raises whatever an extension returns as an error).
+pub fn register_with(engine: &mut Engine, strict: bool) -> Result<()> {
+    for (name, nargs) in DEPRECATED {
+        let name: &'static str = name;
+        engine.add_extension(
+            name.to_string(),
+            *nargs,
+            Box::new(move |args: Vec<Value>| match call(name, &args) {
+                Err(_) if !strict => Ok(Value::Undefined),
+                r => r,
+            }),
+        )?;
+    }
+    Ok(())
+}
+
+/// One message per rule of the modules of `files` that chains bodies after a head with a value:
+/// `file:line:col: ...`, at the second body.
+pub fn chained_bodies(modules: &[Ref<Module>], files: &BTreeSet<String>) -> Vec<String> {
+    let mut out = Vec::new();
+    for m in modules.iter().filter(|m| files.contains(m.package.span.source.file())) {
+        for r in &m.policy {
+            let Rule::Spec { span, head, bodies } = r.as_ref() else { continue };
+            let valued = match head {
+                // A partial object (`o[k] = v`) takes its value from the head in every body.
+                RuleHead::Compr { refr, assign: Some(_), .. } => !matches!(refr.as_ref(), Expr::RefBrack { .. }),
+                RuleHead::Func { assign: Some(_), .. } => true,
+                _ => false,
+            };
+            let Some(second) = bodies.iter().skip(1).find(|b| !b.is_else) else { continue };
+            if valued {
+                // The head as written: from the rule's start to its first body (regorus's head
+                // span can stop short of a closing quote).
+                let text = span.source.contents();
+                let (from, to) = (span.start as usize, bodies.first().map_or(span.start, |b| b.span.start) as usize);
+                let head_text = text.get(from..to).unwrap_or_default().split_whitespace().collect::<Vec<_>>().join(" ");
+                out.push(format!(
+                    "{}: chained rule bodies `{head_text} {{ ... }} {{ ... }}` are not supported with a value \
+                     (regorus gives the later bodies the value true); write one rule per body: `{head_text} {{ ... }}` \
+                     then `{head_text} {{ ... }}`",
+                    super::calls::place(&second.span)
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// One message per call in the modules of `files` whose `(` is on a later line than the name it
+/// calls: `file:line:col: ...` at the `(`.
+pub fn call_across_lines(modules: &[Ref<Module>], files: &BTreeSet<String>) -> Vec<String> {
+    let mut out = Vec::new();
+    for m in modules.iter().filter(|m| files.contains(m.package.span.source.file())) {
+        let mut visit = |e: &Expr| {
+            let Expr::Call { fcn, .. } = e else { return };
+            let name = fcn.span();
+            let text = name.source.contents();
+            let Some(after) = text.get(name.end as usize..) else { return };
+            let Some(paren) = after.find('(') else { return };
+            let gap = after.get(..paren).unwrap_or_default();
+            if !gap.contains('\n') {
+                return;
+            }
+            // The place of the `(`: its line is the name's plus the line breaks before it.
+            let line = name.line as usize + name.text().matches('\n').count() + gap.matches('\n').count();
+            let col = gap.rsplit('\n').next().map_or(1, |t| t.chars().count() + 1);
+            let called = name.text().split_whitespace().collect::<String>();
+            out.push(format!(
+                "{}:{line}:{col}: this line begins with `(` after `{called}` at the end of the line before, which \
+                 regorus reads as a call of it (OPA as two statements); end the line before with `;`",
+                name.source.file()
+            ));
+        };
+        for r in &m.policy {
+            rule_exprs(r, &mut visit);
+        }
+    }
+    out
+}
+
+/// `message` (regorus's parse error for the module `text`), with the fix when it is its refusal of
+/// a partial set rule with chained bodies (`s[x] { a } { b }`).
+pub fn parse_hint(text: &str, message: String) -> String {
+    if message.contains("else cannot be used with set rules") && !text.contains("else") {
+        format!(
+            "{message}\nchained rule bodies `s[x] {{ a }} {{ b }}` (Rego v0) are not supported for partial set rules; \
+             write one rule per body: `s[x] {{ a }}` then `s[x] {{ b }}`"
+        )
+    } else {
+        message
+    }
+}
+
+/// The verbs of a `sprintf` format as regorus reads them: (byte offset of the `%`, end offset,
+/// verb), or `None` when one has a flag or verb this does not rewrite (anything but an optional
+/// width or precision and a letter).
+fn verbs(format: &str) -> Option<Vec<(usize, usize, char)>> {
+    let mut out = Vec::new();
+    let mut chars = format.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        if c != '%' {
+            continue;
+        }
+        if chars.peek().map(|(_, c)| *c) == Some('%') {
+            chars.next();
+            continue;
+        }
+        while chars.peek().is_some_and(|(_, c)| c.is_ascii_digit() || *c == '.') {
+            chars.next();
+        }
+        let (end, verb) = chars.next()?;
+        if !verb.is_ascii_alphabetic() {
+            return None;
+        }
+        out.push((at, end + 1, verb));
+    }
+    Some(out)
+}
+
+/// `text` with every `sprintf(<string literal>, <array literal>)` whose array is shorter than the
+/// format's verbs given Go's `%!v(MISSING)` for those verbs, or `None` when there is none (or the
+/// module does not parse: its compile reports why).
+pub fn sprintf_missing(path: &str, text: &str) -> Option<String> {
+    if !text.contains("sprintf") {
+        return None;
+    }
+    let source = Source::from_contents(path.to_string(), text.to_string()).ok()?;
+    let v1 = Parser::new(&source).ok().and_then(|mut p| {
+        p.enable_rego_v1().ok()?;
+        p.parse().ok()
+    });
+    let module = match v1 {
+        Some(m) => m,
+        None => Parser::new(&source).ok()?.parse().ok()?,
+    };
+    // (start, end, replacement) in the text, for each verb without an argument.
+    let mut edits: Vec<(usize, usize, String)> = Vec::new();
+    let mut visit = |e: &Expr| {
+        let Expr::Call { fcn, params, .. } = e else { return };
+        if fcn.span().text() != "sprintf" || params.len() != 2 {
+            return;
+        }
+        let (Some(format), Some(Expr::Array { items, .. })) = (params.first(), params.get(1).map(|p| p.as_ref()))
+        else {
+            return;
+        };
+        let (span, value) = match format.as_ref() {
+            Expr::String { span, value, .. } | Expr::RawString { span, value, .. } => (span, value),
+            _ => return,
+        };
+        let Value::String(decoded) = value else { return };
+        let (start, end) = (span.start as usize, span.end as usize);
+        let Some(written) = text.get(start..end) else { return };
+        // The verbs as written must be the verbs as read (no escape that makes or hides a `%`).
+        let (Some(read), Some(at)) = (verbs(decoded), verbs(written)) else { return };
+        if read.len() != at.len() || read.iter().zip(&at).any(|(a, b)| a.2 != b.2) || written.contains("\\u") {
+            return;
+        }
+        for (from, to, verb) in at.into_iter().skip(items.len()) {
+            edits.push((start + from, start + to, format!("%%!{verb}(MISSING)")));
+        }
+    };
+    for r in &module.policy {
+        rule_exprs(r, &mut visit);
+    }
+    if edits.is_empty() {
+        return None;
+    }
+    edits.sort();
+    let mut out = String::with_capacity(text.len() + edits.len() * 16);
+    let mut last = 0;
+    for (from, to, with) in edits {
+        out.push_str(text.get(last..from)?);
+        out.push_str(&with);
+        last = to;
+    }
+    out.push_str(text.get(last..)?);
+    Some(out)
+}
+
+/// Every expression of a rule, nested ones included.
+fn rule_exprs(r: &Rule, f: &mut impl FnMut(&Expr)) {
+    match r {
+        Rule::Spec { head, bodies, .. } => {
+            match head {
+                RuleHead::Compr { refr, assign, .. } => {
+                    expr_walk(refr, f);
+                    assign.iter().for_each(|a| expr_walk(&a.value, f));
+                }
+                RuleHead::Set { refr, key, .. } => {
+                    expr_walk(refr, f);
+                    key.iter().for_each(|k| expr_walk(k, f));
+                }
+                RuleHead::Func { args, assign, .. } => {
+                    args.iter().for_each(|a| expr_walk(a, f));
+                    assign.iter().for_each(|a| expr_walk(&a.value, f));
+                }
+            }
+            for b in bodies {
+                b.assign.iter().for_each(|a| expr_walk(&a.value, f));
+                query_walk(&b.query, f);
+            }
+        }
+        Rule::Default { value, .. } => expr_walk(value, f),
+    }
+}
+
+fn query_walk(q: &Query, f: &mut impl FnMut(&Expr)) {
+    for s in &q.stmts {
+        match &s.literal {
+            Literal::SomeVars { .. } => {}
+            Literal::SomeIn { key, value, collection, .. } => {
+                key.iter().for_each(|k| expr_walk(k, f));
+                expr_walk(value, f);
+                expr_walk(collection, f);
+            }
+            Literal::Expr { expr, .. } | Literal::NotExpr { expr, .. } => expr_walk(expr, f),
+            Literal::Every { domain, query, .. } => {
+                expr_walk(domain, f);
+                query_walk(query, f);
+            }
+        }
+        for w in &s.with_mods {
+            expr_walk(&w.r#as, f);
+        }
+    }
+}
+
+fn expr_walk(e: &Expr, f: &mut impl FnMut(&Expr)) {
+    f(e);
+    match e {
+        Expr::ArrayCompr { term, query, .. } | Expr::SetCompr { term, query, .. } => {
+            expr_walk(term, f);
+            query_walk(query, f);
+        }
+        Expr::ObjectCompr { key, value, query, .. } => {
+            expr_walk(key, f);
+            expr_walk(value, f);
+            query_walk(query, f);
+        }
+        _ => {}
+    }
+    super::vm_screen::operands(e).into_iter().for_each(|o| expr_walk(o, f));
+}
+
+/// What OPA's `name` returns for `args`.
+pub fn call(name: &str, args: &[Value]) -> Result<Value> {
+    let arg = |i: usize| args.get(i).ok_or_else(|| anyhow!("{name}: missing operand {}", i + 1));
+    match name {
+        "re_match" => {
+            let (pattern, value) = (string(name, 1, arg(0)?)?, string(name, 2, arg(1)?)?);
+            let re = regex::RegexBuilder::new(pattern)
+                .size_limit(REGEX_SIZE_LIMIT)
+                .build()
+                .map_err(|e| anyhow!("{name}: invalid regular expression: {e}"))?;
+            Ok(Value::Bool(re.is_match(value)))
+        }
+        // OPA: true when the collection holds `true`; false for an empty one.
+        "any" => Ok(Value::Bool(elements(name, arg(0)?)?.contains(&Value::Bool(true)))),
+        // OPA: true when every element is `true`; true for an empty one.
+        "all" => Ok(Value::Bool(elements(name, arg(0)?)?.iter().all(|v| *v == Value::Bool(true)))),
+        "set_diff" => {
+            let (a, b) = (set(name, 1, arg(0)?)?, set(name, 2, arg(1)?)?);
+            let diff: BTreeSet<Value> = a.difference(&b).cloned().collect();
+            Ok(Value::from(diff))
+        }
+        "cast_array" => match arg(0)? {
+            v @ Value::Array(_) => Ok(v.clone()),
+            Value::Set(s) => Ok(Value::from(s.iter().cloned().collect::<Vec<Value>>())),
+            v => Err(type_error(name, 1, v, "one of {array, set}")),
+        },
+        "cast_set" => match arg(0)? {
+            Value::Array(a) => Ok(Value::from(a.iter().cloned().collect::<BTreeSet<Value>>())),
+            v @ Value::Set(_) => Ok(v.clone()),
+            v => Err(type_error(name, 1, v, "one of {array, set}")),
+        },
+        "cast_string" => same_if(name, arg(0)?, matches!(arg(0)?, Value::String(_)), "string"),
+        "cast_boolean" => same_if(name, arg(0)?, matches!(arg(0)?, Value::Bool(_)), "boolean"),
+        "cast_null" => same_if(name, arg(0)?, matches!(arg(0)?, Value::Null), "null"),
+        "cast_object" => same_if(name, arg(0)?, matches!(arg(0)?, Value::Object(_)), "object"),
+        // OPA registers it as `net.cidr_contains`.
+        "net.cidr_overlap" => cidr_contains(name, string(name, 1, arg(0)?)?, string(name, 2, arg(1)?)?),
+        other => bail!("{other}: not one of OPA's deprecated built-ins"),
+    }
+}
+
+fn same_if(name: &str, v: &Value, ok: bool, want: &str) -> Result<Value> {
+    if ok {
+        Ok(v.clone())
+    } else {
+        Err(type_error(name, 1, v, want))
+    }
+}
+
+/// OPA's operand type error: `cast_string: operand 1 must be string but got number`.
+fn type_error(name: &str, i: usize, v: &Value, want: &str) -> anyhow::Error {
+    anyhow!("{name}: operand {i} must be {want} but got {}", type_name(v))
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Set(_) => "set",
+        Value::Object(_) => "object",
+        Value::Undefined => "undefined",
+    }
+}
+
+fn string<'a>(name: &str, i: usize, v: &'a Value) -> Result<&'a str> {
+    match v {
+        Value::String(s) => Ok(s),
+        v => Err(type_error(name, i, v, "string")),
+    }
+}
+
+fn set(name: &str, i: usize, v: &Value) -> Result<BTreeSet<Value>> {
+    match v {
+        Value::Set(s) => Ok(s.iter().cloned().collect()),
+        v => Err(type_error(name, i, v, "set")),
+    }
+}
+
+/// The elements of an array or a set.
+fn elements(name: &str, v: &Value) -> Result<Vec<Value>> {
+    match v {
+        Value::Array(a) => Ok(a.iter().cloned().collect()),
+        Value::Set(s) => Ok(s.iter().cloned().collect()),
+        v => Err(type_error(name, 1, v, "one of {array, set}")),
+    }
+}
+
+/// A network `addr/prefix` as its address (host bits kept) and prefix length.
+fn cidr(name: &str, text: &str) -> Result<(IpAddr, u8)> {
+    let invalid = || anyhow!("{name}: invalid CIDR address: {text}");
+    let (addr, prefix) = text.split_once('/').ok_or_else(invalid)?;
+    let addr: IpAddr = addr.parse().map_err(|_| invalid())?;
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    // Go's parser: decimal digits only, no sign, no leading zero.
+    let prefix_ok =
+        !prefix.is_empty() && prefix.bytes().all(|b| b.is_ascii_digit()) && (prefix == "0" || !prefix.starts_with('0'));
+    let prefix: u8 = prefix.parse().ok().filter(|p| prefix_ok && *p <= max).ok_or_else(invalid)?;
+    Ok((addr, prefix))
+}
+
+fn bits(ip: IpAddr) -> (u128, u8) {
+    match ip {
+        IpAddr::V4(v4) => (u128::from(u32::from(v4)), 32),
+        IpAddr::V6(v6) => (u128::from(v6), 128),
+    }
+}
+
+/// Whether `ip` lies in the network `addr/prefix` (same family).
+fn in_network((addr, prefix): (IpAddr, u8), ip: IpAddr) -> bool {
+    let ((net, width), (x, xwidth)) = (bits(addr), bits(ip));
+    if width != xwidth {
+        return false;
+    }
+    let host_bits = u32::from(width - prefix);
+    let mask = if host_bits >= 128 { 0 } else { (u128::MAX << host_bits) & (u128::MAX >> (128 - u32::from(width))) };
+    net & mask == x & mask
+}
+
+/// OPA's `net.cidr_contains`: the second operand is an address, or a network whose first and
+/// last addresses both lie in the first.
+fn cidr_contains(name: &str, outer: &str, inner: &str) -> Result<Value> {
+    let outer = cidr(name, outer)?;
+    if let Ok(ip) = inner.parse::<IpAddr>() {
+        return Ok(Value::Bool(in_network(outer, ip)));
+    }
+    let (addr, prefix) = cidr(name, inner)?;
+    let (x, width) = bits(addr);
+    let host_bits = u32::from(width - prefix);
+    let host_mask = if host_bits >= 128 { u128::MAX } else { (1u128 << host_bits) - 1 };
+    let (first, last) = (x & !host_mask, x | host_mask);
+    let back = |n: u128| match addr {
+        IpAddr::V4(_) => IpAddr::from(u32::try_from(n).unwrap_or(u32::MAX).to_be_bytes()),
+        IpAddr::V6(_) => IpAddr::from(n.to_be_bytes()),
+    };
+    Ok(Value::Bool(in_network(outer, back(first)) && in_network(outer, back(last))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `expr` evaluated in a v0 module beside the extensions.
+    fn eval(expr: &str) -> std::result::Result<Value, String> {
+        let mut engine = Engine::new();
+        register(&mut engine).map_err(|e| e.to_string())?;
+        engine.set_rego_v0(true);
+        engine.add_policy("t.rego".into(), format!("package t\nx = {expr}\n")).map_err(|e| e.to_string())?;
+        engine.eval_rule("data.t.x".into()).map_err(|e| e.to_string())
+    }
+
+    fn json(expr: &str) -> String {
+        match eval(expr) {
+            Ok(v) => serde_json::to_string(&v).unwrap_or_default(),
+            Err(e) => format!("error: {e}"),
+        }
+    }
+
+    #[test]
+    fn each_computes_what_opa_computes() {
+        let cases = [
+            (r#"re_match("^a.c$", "abc")"#, "true"),
+            (r#"re_match("(?i)^A", "abc")"#, "true"),
+            (r#"re_match("^b", "abc")"#, "false"),
+            ("any([false, true])", "true"),
+            ("any({false})", "false"),
+            ("any([])", "false"),
+            (r#"any(["true", 1])"#, "false"),
+            ("all([true, true])", "true"),
+            ("all({true, false})", "false"),
+            ("all([])", "true"),
+            ("all([1])", "false"),
+            ("set_diff({1, 2, 3}, {2, 4})", "[1,3]"),
+            ("set_diff(set(), {1})", "[]"),
+            ("cast_array({3, 1, 2})", "[1,2,3]"),
+            ("cast_array([2, 1, 2])", "[2,1,2]"),
+            ("cast_set([2, 1, 2])", "[1,2]"),
+            (r#"cast_string("s")"#, r#""s""#),
+            ("cast_boolean(false)", "false"),
+            ("cast_null(null)", "null"),
+            (r#"cast_object({"a": 1})"#, r#"{"a":1}"#),
+            (r#"net.cidr_overlap("10.0.0.0/8", "10.1.2.3")"#, "true"),
+            (r#"net.cidr_overlap("10.0.0.0/8", "11.0.0.1")"#, "false"),
+            (r#"net.cidr_overlap("10.0.0.0/8", "10.2.0.0/16")"#, "true"),
+            (r#"net.cidr_overlap("10.2.0.0/16", "10.0.0.0/8")"#, "false"),
+            (r#"net.cidr_overlap("0.0.0.0/0", "1.2.3.4")"#, "true"),
+            (r#"net.cidr_overlap("2001:db8::/32", "2001:db8::1")"#, "true"),
+            (r#"net.cidr_overlap("2001:db8::/32", "10.0.0.1")"#, "false"),
+            (r#"net.cidr_overlap("::/0", "2001:db8::/64")"#, "true"),
+            (r#"net.cidr_overlap("10.1.2.3/32", "10.1.2.3")"#, "true"),
+        ];
+        for (expr, want) in cases {
+            assert_eq!(json(expr), want, "{expr}");
+        }
+    }
+
+    #[test]
+    fn a_wrong_operand_is_an_error_naming_it() {
+        let cases = [
+            (r#"cast_string(1)"#, "cast_string: operand 1 must be string but got number"),
+            (r#"cast_array("a")"#, "cast_array: operand 1 must be one of {array, set} but got string"),
+            (r#"cast_object([])"#, "cast_object: operand 1 must be object but got array"),
+            (r#"set_diff({1}, [1])"#, "set_diff: operand 2 must be set but got array"),
+            (r#"any("a")"#, "any: operand 1 must be one of {array, set} but got string"),
+            (r#"re_match("(", "a")"#, "re_match: invalid regular expression"),
+            (r#"net.cidr_overlap("10.0.0.0", "10.0.0.1")"#, "net.cidr_overlap: invalid CIDR address: 10.0.0.0"),
+            (r#"net.cidr_overlap("10.0.0.0/33", "10.0.0.1")"#, "invalid CIDR address"),
+            (r#"net.cidr_overlap("10.0.0.0/8", "nope")"#, "invalid CIDR address: nope"),
+        ];
+        for (expr, want) in cases {
+            let got = json(expr);
+            assert!(got.starts_with("error:") && got.contains(want), "{expr}: {got}");
+        }
+    }
+
+    fn chained(text: &str) -> Vec<String> {
+        let mut engine = Engine::new();
+        engine.set_rego_v0(true);
+        engine.add_policy("t.rego".into(), text.into()).expect("parses");
+        chained_bodies(engine.get_modules(), &BTreeSet::from(["t.rego".to_string()]))
+    }
+
+    #[test]
+    fn chained_bodies_with_a_value_are_refused_naming_the_fix() {
+        let text = "package t\nq = 5 { input.a } { input.b }\ng(x) = 7 { x == 2 }\n  { x == 1 }\n\
+            p { input.a } { input.b }\nf(x) { x } { not x }\no[k] = 1 { k := 1 } { k := 2 }\n\
+            e = 1 { input.a } else = 2 { true }\n";
+        let got = chained(text);
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(got[0].starts_with("t.rego:2:19: chained rule bodies `q = 5 { ... } { ... }`"), "{got:?}");
+        assert!(got[0].ends_with("write one rule per body: `q = 5 { ... }` then `q = 5 { ... }`"), "{got:?}");
+        assert!(got[1].starts_with("t.rego:4:3: chained rule bodies `g(x) = 7"), "{got:?}");
+    }
+
+    /// What regorus computes for the chained bodies left alone is what OPA computes.
+    #[test]
+    fn chained_bodies_without_a_value_evaluate_as_in_opa() {
+        let mut engine = Engine::new();
+        engine.set_rego_v0(true);
+        engine
+            .add_policy(
+                "t.rego".into(),
+                "package t\np { false } { true }\nf(x) { x == 2 } { x == 1 }\nr { f(1) }\n\
+                 o[k] = 1 { k := \"x\" } { false; k := \"y\" } { k := \"z\" }\n"
+                    .into(),
+            )
+            .expect("parses");
+        let got = engine.eval_rule("data.t.o".into()).expect("runs");
+        assert_eq!(serde_json::to_string(&got).expect("json"), r#"{"x":1,"z":1}"#);
+        assert_eq!(engine.eval_rule("data.t.p".into()).expect("runs"), Value::Bool(true));
+        assert_eq!(engine.eval_rule("data.t.r".into()).expect("runs"), Value::Bool(true));
+    }
+
+    #[test]
+    fn a_line_beginning_with_a_parenthesis_is_refused_naming_the_fix() {
+        let text = "package t\nimport rego.v1\nf(x) := x\n\
+            a if {\n  x := input.metadata.name\n  (count(x) + 1) > 2\n}\n\
+            b if {\n  x := input.metadata.name;\n  (count(x) + 1) > 2\n}\n\
+            c := f(\n  1\n)\n\
+            d if {\n  y := f\n\t(1)\n}\n";
+        let mut engine = Engine::new();
+        engine.add_policy("t.rego".into(), text.into()).expect("parses");
+        let got = call_across_lines(engine.get_modules(), &BTreeSet::from(["t.rego".to_string()]));
+        assert_eq!(
+            got,
+            [
+                "t.rego:6:3: this line begins with `(` after `input.metadata.name` at the end of the line before, \
+                 which regorus reads as a call of it (OPA as two statements); end the line before with `;`",
+                "t.rego:17:2: this line begins with `(` after `f` at the end of the line before, which regorus reads \
+                 as a call of it (OPA as two statements); end the line before with `;`",
+            ]
+        );
+    }
+
+    /// The built-in library, read as the user's: nothing to refuse.
+    #[test]
+    fn the_builtin_library_has_neither_construct() {
+        let mut engine = Engine::new();
+        let mut files = BTreeSet::new();
+        for (path, text) in super::super::builtin::modules() {
+            engine.add_policy(path.to_string(), text.to_string()).expect("library parses");
+            assert_eq!(sprintf_missing(path, text), None, "{path}");
+            files.insert(path.to_string());
+        }
+        assert_eq!(chained_bodies(engine.get_modules(), &files), Vec::<String>::new());
+        assert_eq!(call_across_lines(engine.get_modules(), &files), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_partial_set_with_chained_bodies_gets_the_fix() {
+        let text = "package t\ns[x] { x := 1 } { x := 2 }\n";
+        let mut engine = Engine::new();
+        engine.set_rego_v0(true);
+        let err = engine.add_policy("t.rego".into(), text.into()).expect_err("regorus refuses it").to_string();
+        let hinted = parse_hint(text, err);
+        assert!(hinted.contains("write one rule per body: `s[x] { a }` then `s[x] { b }`"), "{hinted}");
+        assert_eq!(
+            parse_hint("x else y", "else cannot be used with set rules".into()),
+            "else cannot be used with set rules"
+        );
+    }
+
+    #[test]
+    fn sprintf_with_missing_arguments_prints_what_go_prints() {
+        let text = "package t\nimport rego.v1\n\
+            a := sprintf(\"%v and %d, 100%% %s\", [1])\n\
+            b := sprintf(`%5d|%.2f|%v`, [])\n\
+            c := [m | x := \"q\"; m := sprintf(\"%s-%s\", [x])]\n\
+            d := sprintf(\"%v\", [1])\n\
+            f := \"%v %v\"\n\
+            e := sprintf(f, [1])\n";
+        let rewritten = sprintf_missing("t.rego", text).expect("rewritten");
+        assert_eq!(rewritten.lines().count(), text.lines().count());
+        let mut engine = Engine::new();
+        engine.add_policy("t.rego".into(), rewritten).expect("parses");
+        let get = |engine: &mut Engine, r: &str| engine.eval_rule(format!("data.t.{r}"));
+        assert_eq!(get(&mut engine, "a").expect("a"), Value::from("1 and %!d(MISSING), 100% %!s(MISSING)"));
+        assert_eq!(get(&mut engine, "b").expect("b"), Value::from("%!d(MISSING)|%!f(MISSING)|%!v(MISSING)"));
+        assert_eq!(get(&mut engine, "c").expect("c"), Value::from(vec![Value::from("q-%!s(MISSING)")]));
+        assert_eq!(get(&mut engine, "d").expect("d"), Value::from("1"));
+        // A computed format keeps regorus's error.
+        let e = get(&mut engine, "e").expect_err("regorus fails").to_string();
+        assert!(e.contains("no argument specified for format verb 1"), "{e}");
+        // Nothing to rewrite: the text is used as it is.
+        assert_eq!(sprintf_missing("t.rego", "package t\nx := sprintf(\"%v\", [1])\n"), None);
+        assert_eq!(sprintf_missing("t.rego", "package t\nx := 1\n"), None);
+        // A flag this does not rewrite leaves the call to regorus.
+        assert_eq!(sprintf_missing("t.rego", "package t\nx := sprintf(\"%+v %v\", [1])\n"), None);
+    }
+
+    /// Not strict (as OPA by default): an error makes the expression undefined, so `not` holds.
+    #[test]
+    fn not_strict_an_error_is_undefined() {
+        let mut engine = Engine::new();
+        register_with(&mut engine, false).expect("registers");
+        engine.set_strict_builtin_errors(false);
+        engine.set_rego_v0(true);
+        engine
+            .add_policy("t.rego".into(), "package t\nx { cast_string(1) }\ny { not cast_string(1) }\n".into())
+            .expect("parses");
+        assert_eq!(engine.eval_rule("data.t.x".into()).expect("runs"), Value::Undefined);
+        assert_eq!(engine.eval_rule("data.t.y".into()).expect("runs"), Value::Bool(true));
+    }
+
+    /// An undefined operand makes the call undefined (regorus does not call the extension).
+    #[test]
+    fn an_undefined_operand_makes_it_undefined() {
+        let mut engine = Engine::new();
+        register(&mut engine).expect("registers");
+        engine.set_rego_v0(true);
+        engine
+            .add_policy(
+                "t.rego".into(),
+                "package t\nx { re_match(\"a\", input.nope) }\ny { not any(input.nope) }\n".into(),
+            )
+            .expect("parses");
+        engine.set_input(Value::new_object());
+        assert_eq!(engine.eval_rule("data.t.x".into()).expect("runs"), Value::Undefined);
+        assert_eq!(engine.eval_rule("data.t.y".into()).expect("runs"), Value::Bool(true));
+    }
+}

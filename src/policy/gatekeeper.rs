@@ -389,13 +389,42 @@ fn compile_template(d: &Document) -> Result<Template, Error> {
         let line = line.map(|l| format!(":{}", start + l)).unwrap_or_default();
         Error::Policy(PolicyError::Compile(format!("{}{line}: template {name} does not compile: {what}", d.file.path)))
     };
-    let package = engine.add_policy("rego".to_string(), rego).map_err(|e| compile_err(e.to_string(), &place))?;
+    // Rego v0 as OPA evaluates it where regorus differs (see `super::opa`): OPA's deprecated
+    // built-ins, `sprintf` with missing arguments, and the constructs regorus reads differently
+    // refused with their fix.
+    super::opa::register_with(&mut engine, false)
+        .map_err(|e| compile_err(format!("cannot register OPA's built-ins: {e}"), &place))?;
+    let add = |engine: &mut Engine, module: String, text: &str, at: &[PathSeg]| {
+        let text = super::opa::sprintf_missing(&module, text).unwrap_or_else(|| text.to_string());
+        engine
+            .add_policy(module, text.clone())
+            .map_err(|e| compile_err(super::opa::parse_hint(&text, e.to_string()), at))
+    };
+    let package = add(&mut engine, "rego".to_string(), &rego, &place)?;
+    let mut modules = vec![("rego".to_string(), place.clone())];
     for (i, lib) in items(&libs).iter().enumerate() {
         let Some(text) = s(lib) else { continue };
         let mut p = place.clone();
         p.pop();
         p.extend([key("libs"), PathSeg::Index(i as u64)]);
-        engine.add_policy(format!("lib{i}"), text.to_string()).map_err(|e| compile_err(e.to_string(), &p))?;
+        add(&mut engine, format!("lib{i}"), text, &p)?;
+        modules.push((format!("lib{i}"), p));
+    }
+    for (module, at) in &modules {
+        let one = std::collections::BTreeSet::from([module.clone()]);
+        let mut found = super::opa::chained_bodies(engine.get_modules(), &one);
+        found.extend(super::opa::call_across_lines(engine.get_modules(), &one));
+        if let Some(first) = found.into_iter().next() {
+            // `module:line:col: message`, in the layout of regorus's errors, so that `describe`
+            // finds the module's line and `compile_err` shifts it to the file's.
+            let mut parts = first.splitn(4, ':');
+            let (_, line, col, msg) = (parts.next(), parts.next(), parts.next(), parts.next());
+            let err = match (line, col, msg) {
+                (Some(l), Some(c), Some(m)) => format!("--> {module}:{l}:{c}\nerror: {}", m.trim()),
+                _ => first.clone(),
+            };
+            return Err(compile_err(err, at));
+        }
     }
     let rule = format!("{package}.violation");
     // Compile (not evaluate) once here, so that worker clones start ready and an error shows

@@ -265,3 +265,31 @@ fn a_template_past_its_time_budget_is_a_finding() {
     assert_eq!((rows[0].0.as_str(), rows[0].1.as_str(), rows[0].2), ("TgSlow/slow", "error", 0));
     assert!(rows[0].3.starts_with("template tgslow failed on this document: "), "{rows:?}");
 }
+
+/// Templates get Rego v0 as OPA evaluates it: OPA's deprecated `re_match` works, and a `sprintf`
+/// with a missing argument prints `%!v(MISSING)` as OPA does, instead of failing the document.
+#[test]
+fn templates_evaluate_rego_v0_as_opa_does() {
+    let r = manifests_repo();
+    let run = check(r.path(), &gk_fixtures().join("opa"), &[]);
+    run.expect_code(1);
+    let report = run.json();
+    let rows = seen(&report);
+    assert!(!rows.is_empty(), "every fixture image is outside registry.example.com");
+    for (rule, severity, _, message) in &rows {
+        assert_eq!((rule.as_str(), severity.as_str()), ("TgAllowedRegistry/registry", "error"), "{rows:?}");
+        assert!(message.ends_with(" from %!v(MISSING)"), "{message}");
+    }
+    assert!(rows.iter().any(|r| r.3 == "container web uses image nginx:latest from %!v(MISSING)"), "{rows:?}");
+}
+
+/// Chained bodies after a head with a value would get a different answer from regorus: the
+/// template is refused (exit 2) at its file and line, naming the fix.
+#[test]
+fn a_template_regorus_would_read_differently_is_refused() {
+    let r = manifests_repo();
+    let run = check(r.path(), &gk_fixtures().join("opa-chained"), &[]);
+    run.expect_code(2);
+    assert!(run.stderr.contains("opa-chained/chained.yaml:17"), "{}", run.stderr);
+    assert!(run.stderr.contains("template tgchained does not compile"), "{}", run.stderr);
+}

@@ -29,7 +29,7 @@ use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use anyhow::{anyhow, bail, Result};
-use regorus::unstable::{Expr, Literal, Module, Parser, Query, Ref, Rule, RuleHead, Source};
+use regorus::unstable::{Expr, Literal, Module, Query, Ref, Rule, RuleHead};
 use regorus::{Engine, Value};
 
 /// The names [`register`] adds, with their number of arguments.
@@ -184,15 +184,7 @@ pub fn sprintf_missing(path: &str, text: &str) -> Option<String> {
     if !text.contains("sprintf") {
         return None;
     }
-    let source = Source::from_contents(path.to_string(), text.to_string()).ok()?;
-    let v1 = Parser::new(&source).ok().and_then(|mut p| {
-        p.enable_rego_v1().ok()?;
-        p.parse().ok()
-    });
-    let module = match v1 {
-        Some(m) => m,
-        None => Parser::new(&source).ok()?.parse().ok()?,
-    };
+    let (_, module) = super::vm_screen::parse_text(path, text)?;
     // (start, end, replacement) in the text, for each verb without an argument.
     let mut edits: Vec<(usize, usize, String)> = Vec::new();
     let mut visit = |e: &Expr| {

@@ -110,7 +110,13 @@ pub fn screen(sources: &[&PolicySource], builtin_packages: &BTreeSet<String>) ->
 
 /// Parsed as the engine reads it: Rego v1 first, v0 when v1 fails.
 fn parse(src: &PolicySource) -> Option<(Source, Module)> {
-    let source = Source::from_contents(src.path.clone(), src.text.clone()).ok()?;
+    parse_text(&src.path, &src.text)
+}
+
+/// The module of `text` (named `path`), parsed as the engine reads it: Rego v1 first, v0 when v1
+/// fails.
+pub(super) fn parse_text(path: &str, text: &str) -> Option<(Source, Module)> {
+    let source = Source::from_contents(path.to_string(), text.to_string()).ok()?;
     let v1 = Parser::new(&source).ok().and_then(|mut p| {
         p.enable_rego_v1().ok()?;
         p.parse().ok()

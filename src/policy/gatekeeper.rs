@@ -394,6 +394,21 @@ fn compile_template(d: &Document) -> Result<Template, Error> {
     // refused with their fix.
     super::opa::register_with(&mut engine, false)
         .map_err(|e| compile_err(format!("cannot register OPA's built-ins: {e}"), &place))?;
+    super::guards::register(&mut engine).map_err(|e| compile_err(format!("cannot register guards: {e}"), &place))?;
+    // A template may come from the checked repository: the same screens as the user's `.rego`
+    // files (bytes regorus reads wrongly, nesting, chains, parse work) before regorus parses it.
+    let mut screened = vec![super::PolicySource {
+        path: format!("{} (template {name})", d.file.path),
+        text: rego.clone(),
+        builtin: false,
+    }];
+    for (i, lib) in items(&libs).iter().enumerate() {
+        if let Some(text) = s(lib) {
+            let path = format!("{} (template {name}, lib {i})", d.file.path);
+            screened.push(super::PolicySource { path, text: text.to_string(), builtin: false });
+        }
+    }
+    super::screen::screen(&screened).map_err(Error::Policy)?;
     let add = |engine: &mut Engine, module: String, text: &str, at: &[PathSeg]| {
         let text = super::opa::sprintf_missing(&module, text).unwrap_or_else(|| text.to_string());
         engine
@@ -426,6 +441,13 @@ fn compile_template(d: &Document) -> Result<Template, Error> {
             return Err(compile_err(err, at));
         }
     }
+    // Recursion and dependency depth, checked before anything is evaluated (as for `.rego` files).
+    super::graph::check(engine.get_modules()).map_err(|e| match e {
+        PolicyError::Compile(m) => {
+            Error::Policy(PolicyError::Compile(format!("{} (template {name}): {m}", d.file.path)))
+        }
+        other => Error::Policy(other),
+    })?;
     let rule = format!("{package}.violation");
     // Compile (not evaluate) once here, so that worker clones start ready and an error shows
     // now.

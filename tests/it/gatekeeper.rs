@@ -293,3 +293,47 @@ fn a_template_regorus_would_read_differently_is_refused() {
     assert!(run.stderr.contains("opa-chained/chained.yaml:17"), "{}", run.stderr);
     assert!(run.stderr.contains("template tgchained does not compile"), "{}", run.stderr);
 }
+
+/// A template under `-p` may come from the checked repository (a `policy:` path of its
+/// `.tollgate.yaml`): it gets the screens of `.rego` files. A 40-level nested literal (whose
+/// parsing work doubles per level) and a function that calls itself (a stack overflow that
+/// aborted the process) are compile errors naming the file and the template, exit 2.
+#[test]
+fn hostile_templates_are_screened_like_rego_files() {
+    let r = manifests_repo();
+    let template = |name: &str, kind: &str, rego: &str| {
+        let body: String = rego.lines().map(|l| format!("        {l}\n")).collect();
+        format!(
+            "apiVersion: templates.gatekeeper.sh/v1\nkind: ConstraintTemplate\nmetadata:\n  name: {name}\nspec:\n  crd:\n    spec:\n      names:\n        kind: {kind}\n  targets:\n    - target: admission.k8s.gatekeeper.sh\n      rego: |\n{body}---\napiVersion: constraints.gatekeeper.sh/v1beta1\nkind: {kind}\nmetadata:\n  name: c\n"
+        )
+    };
+    let nested = format!("{}1{}", "[".repeat(40), "]".repeat(40));
+    let cases = [
+        (
+            "nest.yaml",
+            template(
+                "tgnest",
+                "TgNest",
+                &format!("package tgnest\n\nx := {nested}\n\nviolation[{{\"msg\": \"m\"}}] {{\n  count(x) > 5\n}}\n"),
+            ),
+            "too costly to parse",
+        ),
+        (
+            "rec.yaml",
+            template(
+                "tgrec",
+                "TgRec",
+                "package tgrec\n\nf(x) = y {\n  y := f(x)\n}\n\nviolation[{\"msg\": \"m\"}] {\n  f(1) == 2\n}\n",
+            ),
+            "is recursive",
+        ),
+    ];
+    for (file, text, why) in cases {
+        let dir = tempdir();
+        write(dir.path(), file, text);
+        let run = check(r.path(), dir.path(), &[]);
+        run.expect_code(2);
+        assert!(run.stderr.contains(file) && run.stderr.contains("(template tg"), "{file}: {}", run.stderr);
+        assert!(run.stderr.contains(why), "{file}: {}", run.stderr);
+    }
+}

@@ -56,8 +56,10 @@ pub struct Gatekeeper {
     /// The labels of the run's Namespace documents, by name (for `namespaceSelector`).
     namespaces: BTreeMap<String, Value>,
     /// The time and memory budgets of one document's evaluation (`--policy-timeout`,
-    /// `--policy-memory`).
+    /// `--policy-memory`) and of the run (`--policy-run-timeout`).
     limits: PolicyLimits,
+    /// When the run's policy time budget ends (set when loaded and with the limits).
+    run_deadline: Option<Instant>,
 }
 
 fn s(v: &Value) -> Option<&str> {
@@ -162,7 +164,9 @@ impl Gatekeeper {
             constraints.push(Constraint { kind, name, template, parameters, severity, matcher });
         }
         constraints.sort_by(|a, b| (&a.kind, &a.name).cmp(&(&b.kind, &b.name)));
-        Ok(Gatekeeper { templates, constraints, namespaces: BTreeMap::new(), limits: PolicyLimits::default() })
+        let limits = PolicyLimits::default();
+        let run_deadline = Some(Instant::now() + limits.run_time);
+        Ok(Gatekeeper { templates, constraints, namespaces: BTreeMap::new(), limits, run_deadline })
     }
 
     pub fn is_empty(&self) -> bool {
@@ -171,6 +175,7 @@ impl Gatekeeper {
 
     /// The same, evaluated within these budgets.
     pub fn with_limits(mut self, limits: PolicyLimits) -> Gatekeeper {
+        self.run_deadline = Some(Instant::now() + limits.run_time);
         self.limits = limits;
         self
     }
@@ -268,7 +273,17 @@ impl Gatekeeper {
             let rule = format!("{}/{}", c.kind, c.name);
             // Each constraint's evaluation within the budgets of one document: past them it is
             // stopped, and that is a blocking finding, never a pass.
-            let deadline = Instant::now() + self.limits.document_time;
+            let now = Instant::now();
+            let run_deadline = self.run_deadline.unwrap_or(now + self.limits.run_time);
+            if now >= run_deadline {
+                let budget = limits::show_duration(self.limits.run_time);
+                let msg = format!(
+                    "not evaluated: the run's policy time budget of {budget} (--policy-run-timeout) ran out before this document"
+                );
+                out.push(finding(&rule, Severity::Error, msg, doc));
+                continue;
+            }
+            let deadline = (now + self.limits.document_time).min(run_deadline);
             t.engine.set_execution_timer_config(limits::timer_until(deadline));
             let meter = limits::meter(self.limits.memory, deadline);
             let caught = std::panic::catch_unwind(AssertUnwindSafe(|| t.engine.eval_rule(t.rule.clone())));

@@ -337,3 +337,27 @@ fn hostile_templates_are_screened_like_rego_files() {
         assert!(run.stderr.contains(why), "{file}: {}", run.stderr);
     }
 }
+
+/// The run's policy time budget (`--policy-run-timeout`) bounds templates too: once it has run
+/// out, every remaining (document, constraint) is a blocking "not evaluated" finding, so a
+/// template that is slow on every document cannot stall the run for hours.
+#[test]
+fn the_run_budget_stops_templates_too() {
+    let r = repo();
+    let cms: Vec<String> =
+        (0..4).map(|i| format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm{i}\n")).collect();
+    write(r.path(), "cm.yaml", cms.join("---\n"));
+    commit_all(r.path(), "cm");
+    let run = check(
+        r.path(),
+        &gk_fixtures().join("slow"),
+        &["-j", "1", "--policy-timeout", "0.5", "--policy-run-timeout", "1"],
+    );
+    run.expect_code(1);
+    // (The `.rego` side reports its own `policy/resource-limit` for the documents past the budget.)
+    let rows: Vec<_> = seen(&run.json()).into_iter().filter(|r| r.0 == "TgSlow/slow").collect();
+    assert_eq!(rows.iter().map(|r| r.2).collect::<Vec<_>>(), [0, 1, 2, 3], "one finding per document: {rows:?}");
+    assert!(rows.iter().all(|r| r.1 == "error"), "{rows:?}");
+    let skipped = rows.iter().filter(|r| r.3.starts_with("not evaluated: the run's policy time budget")).count();
+    assert!(skipped >= 1, "{rows:?}");
+}

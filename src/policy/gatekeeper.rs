@@ -289,6 +289,7 @@ impl Gatekeeper {
             let caught = std::panic::catch_unwind(AssertUnwindSafe(|| t.engine.eval_rule(t.rule.clone())));
             let over = meter.exceeded();
             drop(meter);
+            let _ = t.engine.take_prints();
             let result = match caught {
                 Ok(_) if over => {
                     let ceiling = limits::show_memory(self.limits.memory);
@@ -396,6 +397,9 @@ fn compile_template(d: &Document) -> Result<Template, Error> {
     engine.set_rego_v0(!v1);
     // As OPA evaluates for Gatekeeper: a built-in's error makes its expression undefined.
     engine.set_strict_builtin_errors(false);
+    // `print()` in a template would go to stderr raw (control characters included): gathered and
+    // dropped after each evaluation, as Gatekeeper shows it to no user either.
+    engine.set_gather_prints(true);
     let compile_err = |engine_err: String, place: &[PathSeg]| {
         // regorus names the module's line: shift it to the file's (a block scalar's text starts
         // on the line after its key).

@@ -361,3 +361,22 @@ fn the_run_budget_stops_templates_too() {
     let skipped = rows.iter().filter(|r| r.3.starts_with("not evaluated: the run's policy time budget")).count();
     assert!(skipped >= 1, "{rows:?}");
 }
+
+/// `print()` in a template never reaches stderr raw (an escape sequence from a repository's
+/// template would restyle the terminal or a CI log): its output is dropped.
+#[test]
+fn template_print_output_never_reaches_stderr() {
+    let r = manifests_repo();
+    let dir = tempdir();
+    let rego = "package tgprint\n\nviolation[{\"msg\": \"m\"}] {\n  print(\"\\u001b[31mRED\")\n  false\n}\n";
+    let body: String = rego.lines().map(|l| format!("        {l}\n")).collect();
+    write(
+        dir.path(),
+        "p.yaml",
+        format!(
+            "apiVersion: templates.gatekeeper.sh/v1\nkind: ConstraintTemplate\nmetadata:\n  name: tgprint\nspec:\n  crd:\n    spec:\n      names:\n        kind: TgPrint\n  targets:\n    - target: admission.k8s.gatekeeper.sh\n      rego: |\n{body}---\napiVersion: constraints.gatekeeper.sh/v1beta1\nkind: TgPrint\nmetadata:\n  name: c\n"
+        ),
+    );
+    let run = check(r.path(), dir.path(), &[]);
+    assert!(!run.stderr.contains('\u{1b}') && !run.stderr.contains("RED"), "{:?}", run.stderr);
+}

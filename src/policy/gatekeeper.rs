@@ -97,12 +97,9 @@ impl Gatekeeper {
             if !mentions_gatekeeper(&bytes) {
                 continue;
             }
-            let loaded = manifest::load(&SourceFile { path: path.clone(), bytes, too_large: None }, &Limits::default());
-            if let Some(bad) = loaded.findings.iter().find(|f| f.severity == Severity::Error) {
-                let at = bad.region.map(|r| format!(":{}:{}", r.line, r.column)).unwrap_or_default();
-                return Err(Error::Usage(format!("{path}{at}: {}", bad.message)));
-            }
-            for d in loaded.docs {
+            let file = SourceFile { path, bytes, too_large: None };
+            let docs = manifest::load_strict(&file, &Limits::default()).map_err(|e| Error::Usage(e.to_string()))?;
+            for d in docs {
                 let api = s(&d.value["apiVersion"]).unwrap_or_default().to_string();
                 if api.starts_with(TEMPLATE_API) && s(&d.value["kind"]) == Some("ConstraintTemplate") {
                     let t = compile_template(&d)?;

@@ -240,91 +240,152 @@ impl Gatekeeper {
     /// The findings of every constraint that selects `doc`.
     pub fn evaluate(&mut self, doc: &Document) -> Vec<Finding> {
         let mut out = Vec::new();
-        for c in &self.constraints {
-            match namespace_selected(&c.matcher, &doc.value, &self.namespaces) {
-                Some(true) => {}
-                Some(false) => continue,
-                None => {
-                    let ns = s(&doc.value["metadata"]["namespace"]).unwrap_or_default();
-                    let msg = format!(
-                        "constraint {} has a namespaceSelector, and namespace {ns} is not among the checked documents: \
-                         cannot tell whether it selects this document",
-                        c.name
-                    );
-                    if matches(&c.matcher, &doc.value) {
-                        out.push(finding(&format!("{}/{}", c.kind, c.name), c.severity, msg, doc));
-                    }
-                    continue;
-                }
-            }
-            if !matches(&c.matcher, &doc.value) {
-                continue;
-            }
-            let t = &mut self.templates[c.template];
-            let mut input = Value::new_object();
-            if let Ok(m) = input.as_object_mut() {
-                m.insert(Value::from("review"), review(&doc.value));
-                m.insert(Value::from("parameters"), c.parameters.clone());
-            }
-            t.engine.set_input(input);
+        for ci in 0..self.constraints.len() {
+            let Some(ran) = self.judge(ci, &[&doc.value], None) else { continue };
+            let c = &self.constraints[ci];
             let rule = format!("{}/{}", c.kind, c.name);
-            // Each constraint's evaluation within the budgets of one document: past them it is
-            // stopped, and that is a blocking finding, never a pass.
-            let now = Instant::now();
-            let run_deadline = self.run_deadline.unwrap_or(now + self.limits.run_time);
-            if now >= run_deadline {
-                let budget = limits::show_duration(self.limits.run_time);
-                let msg = format!(
-                    "not evaluated: the run's policy time budget of {budget} (--policy-run-timeout) ran out before this document"
-                );
-                out.push(finding(&rule, Severity::Error, msg, doc));
-                continue;
-            }
-            let deadline = (now + self.limits.document_time).min(run_deadline);
-            t.engine.set_execution_timer_config(limits::timer_until(deadline));
-            let meter = limits::meter(self.limits.memory, deadline);
-            let caught = std::panic::catch_unwind(AssertUnwindSafe(|| t.engine.eval_rule(t.rule.clone())));
-            let over = meter.exceeded();
-            drop(meter);
-            let _ = t.engine.take_prints();
-            let result = match caught {
-                Ok(_) if over => {
-                    let ceiling = limits::show_memory(self.limits.memory);
-                    Err(format!(
-                        "stopped: it went over the memory ceiling of one evaluation, {ceiling} (--policy-memory)"
-                    ))
-                }
-                Ok(r) => r.map_err(|e| describe(&e.to_string()).1),
-                Err(_) => {
-                    // regorus's state may be half updated: start again from the compiled template.
-                    t.engine = t.compiled.clone();
-                    Err("regorus panicked".to_string())
-                }
-            };
-            match result {
-                Ok(v) => {
-                    let mut seen = BTreeSet::new();
-                    let results: Vec<Value> = match v {
-                        Value::Set(s) => s.iter().cloned().collect(),
-                        Value::Array(a) => a.iter().cloned().collect(),
-                        _ => Vec::new(),
-                    };
-                    for r in results {
-                        let Some(msg) = s(&r["msg"]).map(str::to_string) else { continue };
-                        if !seen.insert((msg.clone(), r["details"].clone())) {
-                            continue;
-                        }
+            match ran {
+                Judged::Results(results) => {
+                    for (msg, _details) in results {
                         out.push(finding(&rule, c.severity, msg, doc));
                     }
                 }
-                Err(what) => {
-                    let msg = format!("template {} failed on this document: {what}", t.name);
-                    out.push(finding(&rule, Severity::Error, msg, doc));
-                }
+                Judged::Unselectable(msg) => out.push(finding(&rule, c.severity, msg, doc)),
+                Judged::Failed(msg) | Judged::Stopped(msg) => out.push(finding(&rule, Severity::Error, msg, doc)),
             }
         }
         out
     }
+
+    /// A review as gator's `verify` runs it, for a Suite's case: what each constraint that selects
+    /// one of `objects` (the object, and an AdmissionReview's `oldObject`) gave, by rule
+    /// (`<kind>/<name>`). `request` is the `input.review` to use (an AdmissionReview's request);
+    /// `None`: the one Gatekeeper builds for `objects[0]`.
+    pub fn review(&mut self, objects: &[&Value], request: Option<&Value>) -> Vec<(String, Judged)> {
+        let mut out = Vec::new();
+        for ci in 0..self.constraints.len() {
+            if let Some(ran) = self.judge(ci, objects, request) {
+                let c = &self.constraints[ci];
+                out.push((format!("{}/{}", c.kind, c.name), ran));
+            }
+        }
+        out
+    }
+
+    /// Whether constraint `ci` selects one of `objects`, and if so what its template gave on the
+    /// review (`request`, else the one built for `objects[0]`). `None`: not selected.
+    fn judge(&mut self, ci: usize, objects: &[&Value], request: Option<&Value>) -> Option<Judged> {
+        let c = &self.constraints[ci];
+        // Gatekeeper matches the object or the old object (an UPDATE's or DELETE's review).
+        let mut selected = false;
+        for obj in objects {
+            match namespace_selected(&c.matcher, obj, &self.namespaces) {
+                Some(true) => {}
+                Some(false) => continue,
+                None => {
+                    if !matches(&c.matcher, obj) {
+                        continue;
+                    }
+                    // Gatekeeper cannot tell either: it rejects (a result with the error).
+                    let ns = s(&obj["metadata"]["namespace"]).unwrap_or_default();
+                    return Some(Judged::Unselectable(format!(
+                        "constraint {} has a namespaceSelector, and namespace {ns} is not among the checked documents: \
+                         cannot tell whether it selects this document",
+                        c.name
+                    )));
+                }
+            }
+            if matches(&c.matcher, obj) {
+                selected = true;
+                break;
+            }
+        }
+        if !selected {
+            return None;
+        }
+        let t = &mut self.templates[c.template];
+        let mut input = Value::new_object();
+        if let Ok(m) = input.as_object_mut() {
+            let review = match (request, objects.first()) {
+                (Some(r), _) => r.clone(),
+                (None, Some(obj)) => review(obj),
+                (None, None) => Value::new_object(),
+            };
+            m.insert(Value::from("review"), review);
+            m.insert(Value::from("parameters"), c.parameters.clone());
+        }
+        t.engine.set_input(input);
+        // Each constraint's evaluation within the budgets of one document: past them it is
+        // stopped, and that is a blocking finding, never a pass.
+        let now = Instant::now();
+        let run_deadline = self.run_deadline.unwrap_or(now + self.limits.run_time);
+        if now >= run_deadline {
+            let budget = limits::show_duration(self.limits.run_time);
+            return Some(Judged::Stopped(format!(
+                "not evaluated: the run's policy time budget of {budget} (--policy-run-timeout) ran out before this document"
+            )));
+        }
+        let deadline = (now + self.limits.document_time).min(run_deadline);
+        t.engine.set_execution_timer_config(limits::timer_until(deadline));
+        let meter = limits::meter(self.limits.memory, deadline);
+        let caught = std::panic::catch_unwind(AssertUnwindSafe(|| t.engine.eval_rule(t.rule.clone())));
+        let over = meter.exceeded();
+        drop(meter);
+        let _ = t.engine.take_prints();
+        let failed = |what: String| format!("template {} failed on this document: {what}", t.name);
+        let v = match caught {
+            Ok(_) if over => {
+                let ceiling = limits::show_memory(self.limits.memory);
+                return Some(Judged::Stopped(failed(format!(
+                    "stopped: it went over the memory ceiling of one evaluation, {ceiling} (--policy-memory)"
+                ))));
+            }
+            Ok(Ok(v)) => v,
+            // Past the deadline regorus's timer stopped it: not a result of the template.
+            Ok(Err(e)) if Instant::now() >= deadline => {
+                return Some(Judged::Stopped(failed(describe(&e.to_string()).1)))
+            }
+            Ok(Err(e)) => return Some(Judged::Failed(failed(describe(&e.to_string()).1))),
+            Err(_) => {
+                // regorus's state may be half updated: start again from the compiled template.
+                t.engine = t.compiled.clone();
+                return Some(Judged::Failed(failed("regorus panicked".to_string())));
+            }
+        };
+        let mut seen = BTreeSet::new();
+        let results: Vec<Value> = match v {
+            Value::Set(s) => s.iter().cloned().collect(),
+            Value::Array(a) => a.iter().cloned().collect(),
+            _ => Vec::new(),
+        };
+        let mut out = Vec::new();
+        for r in results {
+            let Some(msg) = s(&r["msg"]).map(str::to_string) else { continue };
+            // Gatekeeper's hook gives `details` `{}` when a result has none.
+            let details = match &r["details"] {
+                Value::Undefined => Value::new_object(),
+                d => d.clone(),
+            };
+            if seen.insert((msg.clone(), details.clone())) {
+                out.push((msg, details));
+            }
+        }
+        Some(Judged::Results(out))
+    }
+}
+
+/// What one constraint gave on one review it selects.
+#[derive(Debug, Clone)]
+pub enum Judged {
+    /// Each distinct `{msg, details}` result of its `violation` rule (in the rule's set order).
+    Results(Vec<(String, Value)>),
+    /// Its `namespaceSelector` needs a Namespace the run does not have: Gatekeeper rejects the
+    /// object, with this message.
+    Unselectable(String),
+    /// The template failed on the review (an error Gatekeeper makes a violation), with why.
+    Failed(String),
+    /// Stopped or not run by a budget: neither a result nor a pass.
+    Stopped(String),
 }
 
 fn finding(rule: &str, severity: Severity, msg: String, d: &Document) -> Finding {

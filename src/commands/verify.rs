@@ -1,4 +1,5 @@
-//! `tollgate verify`: run the Rego unit tests (`test_*` rules) of the policies, with coverage.
+//! `tollgate verify`: run the Rego unit tests (`test_*` rules) of the policies, with coverage, and
+//! gator's `kind: Suite` files.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use crate::settings::cli::VerifyArgs;
 use crate::settings::values::VerifyOutput;
 use crate::source::confine::{GitIndex, Jail};
 use crate::source::git;
+use crate::verify::suite::{CaseResult, Outcome};
 
 pub fn run(args: VerifyArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
     let mut sources = Vec::new();
@@ -20,13 +22,20 @@ pub fn run(args: VerifyArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, 
             sources.push(PolicySource { path: path.to_string(), text: text.to_string(), builtin: true });
         }
     }
+    // gator Suite files among the YAML files of the `-p` paths.
+    let mut suites = Vec::new();
+    let yaml = Kinds { exts: &["yaml", "yml"], skip: None };
     for p in &args.policy {
         let p = cwd.join(p);
-        let files = read_disk_files(&p, cwd, Kinds { exts: &["rego"], skip: None })?;
-        if files.is_empty() {
+        let files = read_disk_files(&p, cwd, Kinds { exts: &["rego", "yaml", "yml"], skip: None })?;
+        // A file given by name is Rego unless it is YAML.
+        let (found, files): (Vec<_>, Vec<_>) = files.into_iter().partition(|(shown, _)| yaml.keeps(shown));
+        let found: Vec<_> = found.into_iter().filter(|(_, b)| crate::verify::suite::mentions_suite(b)).collect();
+        if files.is_empty() && found.is_empty() {
             let shown = p.strip_prefix(cwd).unwrap_or(&p).display().to_string();
-            return Err(Error::Usage(format!("no Rego files (*.rego) found in {shown}")));
+            return Err(Error::Usage(format!("no Rego files (*.rego) or gator Suite files found in {shown}")));
         }
+        suites.extend(found);
         for (shown, bytes) in files {
             // As in `check`: a compile error keeps its lines.
             sources.push(pipeline::user_policy(shown, bytes)?);
@@ -45,27 +54,44 @@ pub fn run(args: VerifyArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, 
         Some(r) => policy::builtins::RepoReads::Tracked(Arc::new(GitIndex::new(r))),
         None => policy::builtins::RepoReads::Disk,
     };
-    policy::builtins::set_scope(policy::builtins::Scope {
+    let scope = policy::builtins::Scope {
         cwd: cwd.to_path_buf(),
         jail: Arc::new(Jail::new(&root)),
         policy_dirs: crate::settings::policy_dirs(&args.policy, cwd),
         repo,
         max_bytes: 10 << 20,
-    });
+    };
+    policy::builtins::set_scope(scope.clone());
     let coverage = args.coverage || args.threshold.is_some();
-    let mut report = crate::verify::run(&sources, data, coverage)?;
+    let mut report = if sources.is_empty() {
+        crate::verify::VerifyReport::default()
+    } else {
+        crate::verify::run(&sources, data, coverage)?
+    };
+    let mut b = globset::GlobSetBuilder::new();
+    for g in &args.run {
+        b.add(globset::Glob::new(g).map_err(|e| Error::Usage(format!("invalid --run glob `{g}`: {e}")))?);
+    }
+    let set = b.build().map_err(|e| Error::Usage(e.to_string()))?;
     if !args.run.is_empty() {
-        let mut b = globset::GlobSetBuilder::new();
-        for g in &args.run {
-            b.add(globset::Glob::new(g).map_err(|e| Error::Usage(format!("invalid --run glob `{g}`: {e}")))?);
-        }
-        let set = b.build().map_err(|e| Error::Usage(e.to_string()))?;
         report.tests.retain(|t| set.is_match(format!("{}.{}", t.package, t.name)));
     }
-    if report.tests.is_empty() {
-        return Err(Error::Usage("no tests found: tests are rules named test_* (e.g. in *_test.rego files)".into()));
+    // A suite comes from the repository: the files it names are read as `parse_config_file` reads
+    // (under a `-p` directory, or files git tracks in the repository; never through a link out).
+    let read = |p: &str| scope.read(p).map(|b| b.to_vec()).map_err(|e| e.to_string());
+    let keep = |test: &str, case: &str| args.run.is_empty() || set.is_match(format!("{test}/{case}"));
+    let cases = crate::verify::suite::run(suites, &read, &keep, policy::limits::Limits::default());
+    if report.tests.is_empty() && cases.is_empty() {
+        return Err(Error::Usage(
+            "no tests found: tests are rules named test_* (e.g. in *_test.rego files) or the cases of gator Suite \
+             files (kind: Suite)"
+                .into(),
+        ));
     }
-    let passed = report.tests.len() - report.failed();
+    let count = |o: Outcome| cases.iter().filter(|c| c.outcome == o).count();
+    let (case_passed, case_failed, skipped) = (count(Outcome::Pass), count(Outcome::Fail), count(Outcome::Skip));
+    let failed = report.failed() + case_failed;
+    let passed = report.tests.len() - report.failed() + case_passed;
     let below = args.threshold.is_some_and(|t| report.total_coverage() < t);
     let text = match args.output {
         VerifyOutput::Json => {
@@ -77,8 +103,13 @@ pub fn run(args: VerifyArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, 
                 })).collect::<Vec<_>>(),
                 "total_coverage": coverage.then(|| report.total_coverage()),
                 "passed": passed,
-                "failed": report.failed(),
+                "failed": failed,
             });
+            let mut v = v;
+            if !cases.is_empty() {
+                v["suites"] = serde_json::json!(cases);
+                v["skipped"] = serde_json::json!(skipped);
+            }
             report::json::to_string_pretty(&v).unwrap_or_default() + "\n"
         }
         VerifyOutput::Text => {
@@ -117,10 +148,46 @@ pub fn run(args: VerifyArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, 
                     t.push_str(&format!("coverage is below the threshold of {th}%\n"));
                 }
             }
-            t.push_str(&format!("{passed} passed, {} failed\n", report.failed()));
+            for c in &cases {
+                suite_case_text(&mut t, c);
+            }
+            let skipped = if skipped > 0 { format!(", {skipped} skipped") } else { String::new() };
+            t.push_str(&format!("{passed} passed, {failed} failed{skipped}\n"));
             t
         }
     };
     super::write_stdout(io, &text)?;
-    Ok(if report.failed() > 0 || below { ExitStatus::Blocked } else { ExitStatus::Pass })
+    Ok(if failed > 0 || below { ExitStatus::Blocked } else { ExitStatus::Pass })
+}
+
+/// One Suite case in the text output: `PASS|FAIL|SKIP suite.yaml:LINE: test/case`, then for a
+/// failure why, what the assertions expected and the message of every result (each line indented
+/// under its case; all of it from the repository, so in its visible form).
+fn suite_case_text(t: &mut String, c: &CaseResult) {
+    let shown = |s: &str| crate::escape::visible(s).into_owned();
+    let mark = match c.outcome {
+        Outcome::Pass => "PASS",
+        Outcome::Fail => "FAIL",
+        Outcome::Skip => "SKIP",
+    };
+    let line = c.line.map(|l| format!(":{l}")).unwrap_or_default();
+    let name = if c.case.is_empty() { shown(&c.test) } else { format!("{}/{}", shown(&c.test), shown(&c.case)) };
+    t.push_str(&format!("{mark} {}{line}: {name}\n", shown(&c.suite)));
+    if let Some(d) = &c.detail {
+        for l in crate::escape::visible_lines(d).lines() {
+            t.push_str(&format!("     {l}\n"));
+        }
+    }
+    if c.outcome != Outcome::Fail {
+        return;
+    }
+    if !c.expected.is_empty() {
+        t.push_str(&format!("     expected: {}\n", c.expected.iter().map(|e| shown(e)).collect::<Vec<_>>().join("; ")));
+    }
+    let Some(observed) = &c.observed else { return };
+    let n = observed.len();
+    t.push_str(&format!("     observed: {n} violation{}\n", if n == 1 { "" } else { "s" }));
+    for m in observed {
+        t.push_str(&format!("       - {}\n", shown(m)));
+    }
 }

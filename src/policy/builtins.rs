@@ -112,7 +112,7 @@ fn current_scope() -> Arc<Scope> {
 
 impl Scope {
     /// The content of the file `path` names, or why it is not read.
-    fn read(&self, path: &str) -> Result<Vec<u8>> {
+    pub fn read(&self, path: &str) -> Result<Vec<u8>> {
         let abs = crate::confine::normalize(&self.cwd.join(path));
         let jail = &self.jail;
         let real = abs.canonicalize();

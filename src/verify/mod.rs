@@ -1,5 +1,7 @@
 //! Verify: run the `test_*` rules of policy files, as `opa test` and `conftest verify` do, with
-//! per-file line coverage of the policies under test.
+//! per-file line coverage of the policies under test; `suite` runs gator's `kind: Suite` files.
+
+pub mod suite;
 
 use std::panic::AssertUnwindSafe;
 use std::time::Instant;

@@ -171,8 +171,12 @@ fn suite_case_text(t: &mut String, c: &CaseResult) {
         Outcome::Skip => "SKIP",
     };
     let line = c.line.map(|l| format!(":{l}")).unwrap_or_default();
-    let name = if c.case.is_empty() { shown(&c.test) } else { format!("{}/{}", shown(&c.test), shown(&c.case)) };
-    t.push_str(&format!("{mark} {}{line}: {name}\n", shown(&c.suite)));
+    let name = match (c.test.is_empty(), c.case.is_empty()) {
+        (true, _) => String::new(),
+        (false, true) => format!(": {}", shown(&c.test)),
+        (false, false) => format!(": {}/{}", shown(&c.test), shown(&c.case)),
+    };
+    t.push_str(&format!("{mark} {}{line}{name}\n", shown(&c.suite)));
     if let Some(d) = &c.detail {
         for l in crate::escape::visible_lines(d).lines() {
             t.push_str(&format!("     {l}\n"));

@@ -132,15 +132,13 @@ impl<'a> At<'a> {
         }
     }
 
+    /// The field's own name (`violations`), or its place in its list (`item 3`).
     fn field_name(&self) -> String {
-        self.path
-            .iter()
-            .map(|s| match s {
-                PathSeg::Key(k) => k.clone(),
-                PathSeg::Index(i) => i.to_string(),
-            })
-            .collect::<Vec<_>>()
-            .join(".")
+        match self.path.last() {
+            Some(PathSeg::Key(k)) => k.clone(),
+            Some(PathSeg::Index(i)) => format!("item {}", i + 1),
+            None => "the suite".to_string(),
+        }
     }
 
     fn wrong(&self, want: &str) -> String {
@@ -443,10 +441,7 @@ impl Ctx<'_> {
         if rel.is_empty() {
             return Err(format!("{}: the {what} is missing", at.place()));
         }
-        let suite_dir = std::path::Path::new(&at.doc.file.path).parent().unwrap_or(std::path::Path::new(""));
-        // As gator joins it (`path.Join(suiteDir, p)`): a leading `/` stays under the suite's
-        // directory.
-        let path = suite_dir.join(rel.trim_start_matches('/')).to_string_lossy().into_owned();
+        let path = join(&at.doc.file.path, rel);
         match (self.read)(&path) {
             Ok(b) => Ok((path, b)),
             Err(why) => Err(format!("{}: {what} {rel:?}: {why}", at.place())),
@@ -592,6 +587,30 @@ impl Ctx<'_> {
     }
 }
 
+/// `rel` beside the file `suite`, as gator joins it (`path.Join(dir, rel)`: `.` and `..` taken
+/// out lexically, a leading `/` kept under the directory); a `..` past the start stays, for the
+/// reader to refuse or resolve.
+fn join(suite: &str, rel: &str) -> String {
+    let mut parts: Vec<&str> = suite.split('/').collect();
+    parts.pop();
+    for c in rel.split('/') {
+        match c {
+            "" | "." => {}
+            // Above the root is the root.
+            ".." if parts == [""] => {}
+            ".." if parts.last().is_some_and(|l| !l.is_empty() && *l != "..") => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    }
+}
+
 fn fail(suite: &str, line: Option<u32>, test: &str, case: &str, detail: String) -> CaseResult {
     CaseResult {
         suite: suite.to_string(),
@@ -710,4 +729,19 @@ fn admission_request(v: &Value) -> Result<(Value, Vec<Value>), String> {
     let objects: Vec<Value> =
         ["object", "oldObject"].iter().filter(|k| present(k)).map(|k| v["request"][*k].clone()).collect();
     Ok((review, objects))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_join_beside_the_suite_lexically() {
+        assert_eq!(join("p/suite.yaml", "t.yaml"), "p/t.yaml");
+        assert_eq!(join("p/suite.yaml", "../lib/./t.yaml"), "lib/t.yaml");
+        assert_eq!(join("p/suite.yaml", "../../../etc/passwd"), "../../etc/passwd");
+        assert_eq!(join("suite.yaml", "/etc/passwd"), "etc/passwd");
+        assert_eq!(join("/abs/p/suite.yaml", "../x.yaml"), "/abs/x.yaml");
+        assert_eq!(join("/suite.yaml", "../../x.yaml"), "/x.yaml");
+    }
 }

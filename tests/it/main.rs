@@ -19,6 +19,7 @@ mod e2e_git;
 mod escaping;
 mod fuzz;
 mod gatekeeper;
+mod gatekeeper_suite;
 mod github_annotations;
 mod hook;
 mod opa_compat;

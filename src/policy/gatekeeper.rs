@@ -621,7 +621,9 @@ fn matches(m: &Value, obj: &Value) -> bool {
         let any = kinds.iter().any(|k| {
             let groups = strings(&k["apiGroups"]);
             let ks = strings(&k["kinds"]);
-            (groups.contains(&"*") || groups.contains(&group)) && (ks.contains(&"*") || ks.contains(&kind))
+            // As Gatekeeper: an entry without `apiGroups` (or `kinds`) matches any.
+            let any = |set: &[&str], x: &str| set.is_empty() || set.contains(&"*") || set.contains(&x);
+            any(&groups, group) && any(&ks, kind)
         });
         if !kinds.is_empty() && !any {
             return false;

@@ -24,6 +24,9 @@ const GROUP: &str = "test.gatekeeper.sh";
 /// Largest compiled size of an assertion's `message` pattern (the `regex` crate matches in linear
 /// time; this bounds what one hostile pattern may make it build).
 const REGEX_SIZE: usize = 1 << 20;
+/// Most bytes one case may read (its object and inventory files together): a suite could name the
+/// same large file a thousand times.
+const CASE_BYTES: u64 = 64 << 20;
 
 /// Whether a YAML file may hold a Suite (the others are not parsed).
 pub fn mentions_suite(bytes: &[u8]) -> bool {
@@ -395,6 +398,9 @@ impl Ctx<'_> {
         if tc.cases.is_empty() {
             return;
         }
+        if Instant::now() >= self.deadline {
+            return self.each(&tc, Outcome::Fail, self.out_of_time());
+        }
         let gk = match self.compile(t, &template, &constraint) {
             Ok(Ok(gk)) => gk,
             Ok(Err(skip)) => return self.each(&tc, Outcome::Skip, skip),
@@ -404,6 +410,10 @@ impl Ctx<'_> {
             let r = self.case(&gk, &tc, cname, c);
             self.push(r);
         }
+    }
+
+    fn out_of_time(&self) -> String {
+        format!("not run: the time budget of all tests, {}, ran out", limits::show_duration(self.limits.run_time))
     }
 
     /// The same outcome for every case of a test (the test itself when it has none).
@@ -472,9 +482,28 @@ impl Ctx<'_> {
         Ok(Ok(gk.with_limits(Limits { run_time, ..self.limits })))
     }
 
-    /// The documents of a file the case names (at least one; empty documents are left out).
-    fn objects(&self, at: &At<'_>, what: &str, rel: &str) -> Result<Vec<Document>, String> {
+    /// A file the case names, within what the case may still read (`budget`, bytes).
+    fn read_counted(&self, at: &At<'_>, what: &str, rel: &str, budget: &mut u64) -> Result<(String, Vec<u8>), String> {
         let (path, bytes) = self.read(at, what, rel)?;
+        if bytes.len() as u64 > *budget {
+            return Err(format!(
+                "{}: {what} {rel:?}: not read: the files of this case are larger than {} MiB together",
+                at.place(),
+                CASE_BYTES >> 20
+            ));
+        }
+        *budget -= bytes.len() as u64;
+        Ok((path, bytes))
+    }
+
+    /// The documents of a file the case names (at least one; empty documents are left out).
+    fn objects(
+        &self,
+        at: &At<'_>,
+        what: &str,
+        rel: &str,
+        (path, bytes): (String, Vec<u8>),
+    ) -> Result<Vec<Document>, String> {
         let file = SourceFile { path: path.clone(), bytes, too_large: None };
         let docs = manifest::load_strict(&file, &manifest::Limits::for_non_kubernetes())
             .map_err(|e| format!("{}: {what} {rel:?}: {e}", at.place()))?;
@@ -509,10 +538,7 @@ impl Ctx<'_> {
             }
         }
         if Instant::now() >= self.deadline {
-            r.detail = Some(format!(
-                "not run: the time budget of all tests, {}, ran out",
-                limits::show_duration(self.limits.run_time)
-            ));
+            r.detail = Some(self.out_of_time());
             return r;
         }
         match self.review(base, c) {
@@ -549,20 +575,29 @@ impl Ctx<'_> {
         }
         // Checked before anything runs, as gator does.
         assertions_of(c)?;
-        let docs = self.objects(&c.key("object"), "object", &object)?;
+        // Every file read (within the budget) before any is parsed.
+        let mut budget = CASE_BYTES;
+        let object_at = c.key("object");
+        let object_file = self.read_counted(&object_at, "object", &object, &mut budget)?;
+        let inv = c.key("inventory");
+        let mut inventory_files = Vec::new();
+        for k in 0..inv.list()? {
+            let at = inv.index(k);
+            let rel = at.string()?;
+            let file = self.read_counted(&at, "inventory", &rel, &mut budget)?;
+            inventory_files.push((at, rel, file));
+        }
+        let docs = self.objects(&object_at, "object", &object, object_file)?;
         if docs.len() != 1 {
             return Err(format!(
                 "{}: object {object:?} defines {} objects; a case reviews exactly one",
-                c.key("object").place(),
+                object_at.place(),
                 docs.len()
             ));
         }
         let mut inventory = Vec::new();
-        let inv = c.key("inventory");
-        for k in 0..inv.list()? {
-            let at = inv.index(k);
-            let rel = at.string()?;
-            inventory.extend(self.objects(&at, "inventory", &rel)?);
+        for (at, rel, file) in inventory_files {
+            inventory.extend(self.objects(&at, "inventory", &rel, file)?);
         }
         let mut gk = base.with_documents(inventory.iter()).map_err(|e| format!("{}: {e}", inv.place()))?;
         let doc = &docs[0];
@@ -733,7 +768,72 @@ fn admission_request(v: &Value) -> Result<(Value, Vec<Value>), String> {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
+
+    const SLOW: &str = "apiVersion: templates.gatekeeper.sh/v1\nkind: ConstraintTemplate\nmetadata:\n  name: slow\n\
+        spec:\n  crd:\n    spec:\n      names:\n        kind: Slow\n  targets:\n  - target: admission.k8s.gatekeeper.sh\n\
+        \x20   rego: |\n      package slow\n      violation[{\"msg\": \"never reached\"}] {\n\
+        \x20       x := numbers.range(1, 100000)[_]\n        y := numbers.range(1, 100000)[_]\n\
+        \x20       x == y + 1000000000\n      }\n";
+    const CONSTRAINT: &str = "apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: Slow\nmetadata:\n  name: slow\n";
+    const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n";
+
+    fn run_suite(suite: &str, files: &[(&str, &str)], limits: Limits) -> Vec<CaseResult> {
+        let files: std::collections::BTreeMap<String, String> =
+            files.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let read =
+            move |p: &str| files.get(p).map(|t| t.as_bytes().to_vec()).ok_or_else(|| format!("{p}: no such file"));
+        run(vec![("s/suite.yaml".into(), suite.as_bytes().to_vec())], &read, &|_: &str, _: &str| true, limits)
+    }
+
+    /// A case whose evaluation a budget stops fails, saying so: it is neither a pass nor a count
+    /// of violations (`violations: yes` would otherwise hold); once the run's budget is spent the
+    /// remaining cases fail unrun.
+    #[test]
+    fn a_case_stopped_by_a_budget_fails() {
+        let suite = "kind: Suite\napiVersion: test.gatekeeper.sh/v1alpha1\ntests:\n- name: t\n  template: slow.yaml\n\
+            \x20 constraint: c.yaml\n  cases:\n  - name: one\n    object: pod.yaml\n    assertions: [{violations: yes}]\n\
+            \x20 - name: two\n    object: pod.yaml\n    assertions: [{violations: yes}]\n";
+        let files = [("s/slow.yaml", SLOW), ("s/c.yaml", CONSTRAINT), ("s/pod.yaml", POD)];
+        let limits = Limits {
+            document_time: Duration::from_millis(200),
+            run_time: Duration::from_millis(300),
+            ..Limits::default()
+        };
+        let out = run_suite(suite, &files, limits);
+        let got: Vec<(&str, Outcome)> = out.iter().map(|c| (c.case.as_str(), c.outcome)).collect();
+        assert_eq!(got, [("one", Outcome::Fail), ("two", Outcome::Fail)], "{out:?}");
+        let detail = |i: usize| out[i].detail.clone().unwrap_or_default();
+        assert!(detail(0).starts_with("Slow/slow: template slow failed on this document: "), "{}", detail(0));
+        assert_eq!(out[0].observed, Some(Vec::new()));
+        assert!(
+            // Not started, or stopped by the run's budget (whichever the clock gives).
+            detail(1).starts_with("not run: the time budget of all tests") || detail(1).starts_with("Slow/slow: "),
+            "{}",
+            detail(1)
+        );
+    }
+
+    /// A case may not read more than [`CASE_BYTES`] (one file named again and again).
+    #[test]
+    fn a_case_reads_a_bounded_amount() {
+        let big = format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n  a: \"{}\"\n",
+            "x".repeat(20 << 20)
+        );
+        let suite = "kind: Suite\napiVersion: test.gatekeeper.sh/v1alpha1\ntests:\n- name: t\n  template: slow.yaml\n\
+            \x20 constraint: c.yaml\n  cases:\n  - name: one\n    object: pod.yaml\n    inventory: [big.yaml, big.yaml, big.yaml, big.yaml]\n\
+            \x20   assertions: [{violations: no}]\n";
+        let files =
+            [("s/slow.yaml", SLOW), ("s/c.yaml", CONSTRAINT), ("s/pod.yaml", POD), ("s/big.yaml", big.as_str())];
+        let out = run_suite(suite, &files, Limits::default());
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].outcome, Outcome::Fail);
+        let detail = out[0].detail.clone().unwrap_or_default();
+        assert!(detail.contains("the files of this case are larger than 64 MiB together"), "{detail}");
+    }
 
     #[test]
     fn paths_join_beside_the_suite_lexically() {

@@ -230,6 +230,156 @@ pub fn sprintf_missing(path: &str, text: &str) -> Option<String> {
     Some(out)
 }
 
+/// `text` with the arguments of every negated call rewritten as OPA's compiler does
+/// (`RewriteDynamicTerms`): each argument that is a reference or a call (also inside an array,
+/// set or object literal) is bound to a variable before the `not`, so `not f(x, input.missing)`
+/// is undefined when `input.missing` is (regorus makes the `not` true), and `not f(xs[_])` holds
+/// for any element (regorus: for none). Calls are function calls, comparisons (`==`, `<`, ...)
+/// and `in`; a `not` with a `with` is left alone, as is an argument written over several lines
+/// (so that every line keeps its number). `None`: nothing to rewrite, or the module does not parse
+/// (its compile reports why).
+pub fn hoist_negated_args(path: &str, text: &str) -> Option<String> {
+    if !text.contains("not") {
+        return None;
+    }
+    let (_, module) = super::vm_screen::parse_text(path, text)?;
+    let mut queries = Vec::new();
+    for r in &module.policy {
+        if let Rule::Spec { head, bodies, .. } = r.as_ref() {
+            if let RuleHead::Compr { assign: Some(a), .. } | RuleHead::Func { assign: Some(a), .. } = head {
+                compr_queries(&a.value, &mut queries);
+            }
+            for b in bodies {
+                b.assign.iter().for_each(|a| compr_queries(&a.value, &mut queries));
+                all_queries(&b.query, &mut queries);
+            }
+        }
+    }
+    // (start, end, replacement) in the text.
+    let mut edits: Vec<(usize, usize, String)> = Vec::new();
+    let mut n = 0;
+    for q in queries {
+        for stmt in &q.stmts {
+            let Literal::NotExpr { expr, .. } = &stmt.literal else { continue };
+            if !stmt.with_mods.is_empty() {
+                continue;
+            }
+            let args: Vec<&Expr> = match expr.as_ref() {
+                Expr::Call { params, .. } => params.iter().map(|p| &**p).collect(),
+                Expr::BoolExpr { lhs, rhs, .. } => vec![lhs, rhs],
+                Expr::Membership { key, value, collection, .. } => {
+                    key.iter().map(|k| &**k).chain([&**value, &**collection]).collect()
+                }
+                _ => continue,
+            };
+            let mut dynamic = Vec::new();
+            args.into_iter().for_each(|a| dynamic_terms(a, &mut dynamic));
+            let mut bind = String::new();
+            for d in dynamic {
+                let span = d.span();
+                let (start, end) = (span.start as usize, span.end as usize);
+                let Some(written) = text.get(start..end) else { continue };
+                if written.contains('\n') {
+                    continue;
+                }
+                // A name nothing else in the module can use (`__` + a counter + `__`, as OPA's `__local0__`).
+                let name = loop {
+                    let name = format!("__tollgate_not{n}__");
+                    n += 1;
+                    if !text.contains(&name) {
+                        break name;
+                    }
+                };
+                bind.push_str(&format!("{name} := {written}; "));
+                edits.push((start, end, name));
+            }
+            if !bind.is_empty() {
+                let at = stmt.span.start as usize;
+                edits.push((at, at, bind));
+            }
+        }
+    }
+    if edits.is_empty() {
+        return None;
+    }
+    // Inserts before the replacement that starts at the same place (the statement's first argument).
+    edits.sort_by_key(|(from, to, _)| (*from, *to));
+    let mut out = String::with_capacity(text.len() + edits.len() * 32);
+    let mut last = 0;
+    for (from, to, with) in edits {
+        // Inside an argument already bound whole (a `not` in a comprehension in it): that copy
+        // keeps the text as written.
+        if from < last {
+            continue;
+        }
+        out.push_str(text.get(last..from)?);
+        out.push_str(&with);
+        last = to;
+    }
+    out.push_str(text.get(last..)?);
+    Some(out)
+}
+
+/// The parts of a call's argument that OPA binds to a variable first: references and calls
+/// (comparisons, arithmetic, set operations and `in` are calls too), also inside literals.
+fn dynamic_terms<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
+    match e {
+        Expr::RefDot { .. }
+        | Expr::RefBrack { .. }
+        | Expr::Call { .. }
+        | Expr::UnaryExpr { .. }
+        | Expr::BinExpr { .. }
+        | Expr::BoolExpr { .. }
+        | Expr::ArithExpr { .. }
+        | Expr::Membership { .. } => out.push(e),
+        Expr::Array { items, .. } | Expr::Set { items, .. } => items.iter().for_each(|i| dynamic_terms(i, out)),
+        Expr::Object { fields, .. } => fields.iter().for_each(|(_, k, v)| {
+            dynamic_terms(k, out);
+            dynamic_terms(v, out);
+        }),
+        _ => {}
+    }
+}
+
+/// `q` and every query inside it (comprehension bodies, `every` bodies).
+fn all_queries<'a>(q: &'a Query, out: &mut Vec<&'a Query>) {
+    out.push(q);
+    for s in &q.stmts {
+        match &s.literal {
+            Literal::SomeVars { .. } => {}
+            Literal::SomeIn { key, value, collection, .. } => {
+                key.iter().for_each(|k| compr_queries(k, out));
+                compr_queries(value, out);
+                compr_queries(collection, out);
+            }
+            Literal::Expr { expr, .. } | Literal::NotExpr { expr, .. } => compr_queries(expr, out),
+            Literal::Every { domain, query, .. } => {
+                compr_queries(domain, out);
+                all_queries(query, out);
+            }
+        }
+        for w in &s.with_mods {
+            compr_queries(&w.r#as, out);
+        }
+    }
+}
+
+/// The queries of the comprehensions in `e`.
+fn compr_queries<'a>(e: &'a Expr, out: &mut Vec<&'a Query>) {
+    match e {
+        Expr::ArrayCompr { term, query, .. } | Expr::SetCompr { term, query, .. } => {
+            compr_queries(term, out);
+            all_queries(query, out);
+        }
+        Expr::ObjectCompr { key, value, query, .. } => {
+            compr_queries(key, out);
+            compr_queries(value, out);
+            all_queries(query, out);
+        }
+        _ => super::vm_screen::operands(e).into_iter().for_each(|o| compr_queries(o, out)),
+    }
+}
+
 /// Every expression of a rule, nested ones included.
 fn rule_exprs(r: &Rule, f: &mut impl FnMut(&Expr)) {
     match r {
@@ -656,5 +806,42 @@ mod tests {
         engine.set_input(Value::new_object());
         assert_eq!(engine.eval_rule("data.t.x".into()).expect("runs"), Value::Undefined);
         assert_eq!(engine.eval_rule("data.t.y".into()).expect("runs"), Value::Bool(true));
+    }
+
+    /// The arguments of a negated call are bound before the `not`, as OPA's compiler binds them:
+    /// an undefined one makes the body undefined, `xs[_]` enumerates; a `not` with `with`, one
+    /// without references and `=` are left as written; every line keeps its number.
+    #[test]
+    fn negated_calls_bind_their_arguments_first() {
+        let text = "package t\n\
+            a { not f(1, input.missing) }\n\
+            b { not input.x == \"y\" }\n\
+            c { not f(input.a, [data.b, 2]) }\n\
+            d { not f(1, 2) }\n\
+            e { not f(input.a) with input as {} }\n\
+            g { not x = input.a }\n\
+            h { count([1 | not f(input.z)]) > 0 }\n\
+            f(a, b) { a == b }\n";
+        let got = hoist_negated_args("t.rego", text).expect("rewritten");
+        let want = "package t\n\
+            a { __tollgate_not0__ := input.missing; not f(1, __tollgate_not0__) }\n\
+            b { __tollgate_not1__ := input.x; not __tollgate_not1__ == \"y\" }\n\
+            c { __tollgate_not2__ := input.a; __tollgate_not3__ := data.b; not f(__tollgate_not2__, [__tollgate_not3__, 2]) }\n\
+            d { not f(1, 2) }\n\
+            e { not f(input.a) with input as {} }\n\
+            g { not x = input.a }\n\
+            h { count([1 | __tollgate_not4__ := input.z; not f(__tollgate_not4__)]) > 0 }\n\
+            f(a, b) { a == b }\n";
+        assert_eq!(got, want);
+        assert_eq!(got.lines().count(), text.lines().count());
+        assert_eq!(hoist_negated_args("t.rego", "package t\nd { not f(1) }\nf(x) { x }\n"), None);
+        // Evaluated: OPA's answers (without the rewrite regorus makes both `a` and `h` true).
+        let mut engine = Engine::new();
+        engine.set_rego_v0(true);
+        engine.add_policy("t.rego".into(), got).expect("compiles");
+        engine.set_input(Value::from_json_str(r#"{"x": "z", "a": 1}"#).expect("json"));
+        for (rule, want) in [("a", Value::Undefined), ("b", Value::Bool(true)), ("h", Value::Undefined)] {
+            assert_eq!(engine.eval_rule(format!("data.t.{rule}")).expect("runs"), want, "{rule}");
+        }
     }
 }

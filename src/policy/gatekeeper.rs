@@ -487,7 +487,8 @@ fn compile_template(d: &Document) -> Result<Template, Error> {
     }
     super::screen::screen(&screened).map_err(Error::Policy)?;
     let add = |engine: &mut Engine, module: String, text: &str, at: &[PathSeg]| {
-        let text = super::opa::sprintf_missing(&module, text).unwrap_or_else(|| text.to_string());
+        let text = super::opa::split_calls_across_lines(&module, text).unwrap_or_else(|| text.to_string());
+        let text = super::opa::sprintf_missing(&module, &text).unwrap_or(text);
         let text = super::opa::hoist_negated_args(&module, &text).unwrap_or(text);
         engine
             .add_policy(module, text.clone())

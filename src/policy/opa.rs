@@ -320,6 +320,73 @@ pub fn hoist_negated_args(path: &str, text: &str) -> Option<String> {
     Some(out)
 }
 
+/// `text` with a `;` after every name or reference at the top level of a statement (not inside
+/// brackets) that regorus reads as called by a `(` on a later line, which OPA reads as the start
+/// of the next statement: `x := input.a` then `(y + 1) > 2` (regorus: `x := input.a(y + 1) > 2`).
+/// Every line keeps its number. `None`: nothing to split, or the module does not parse.
+pub fn split_calls_across_lines(path: &str, text: &str) -> Option<String> {
+    if !text.contains('(') {
+        return None;
+    }
+    let (_, module) = super::vm_screen::parse_text(path, text)?;
+    let mut queries = Vec::new();
+    for r in &module.policy {
+        if let Rule::Spec { bodies, .. } = r.as_ref() {
+            bodies.iter().for_each(|b| all_queries(&b.query, &mut queries));
+        }
+    }
+    let mut at = Vec::new();
+    for q in queries {
+        for stmt in &q.stmts {
+            let (Literal::Expr { expr, .. } | Literal::NotExpr { expr, .. }) = &stmt.literal else { continue };
+            let mut calls = Vec::new();
+            top_level_calls(expr, &mut calls);
+            for c in calls {
+                let Expr::Call { fcn, .. } = c else { continue };
+                let end = fcn.span().end as usize;
+                let Some(gap) = text.get(end..).and_then(|t| t.find('(').map(|i| &t[..i])) else { continue };
+                if gap.contains('\n') && gap.trim().is_empty() {
+                    at.push(end);
+                }
+            }
+        }
+    }
+    if at.is_empty() {
+        return None;
+    }
+    at.sort_unstable();
+    let mut out = String::with_capacity(text.len() + at.len());
+    let mut last = 0;
+    for i in at {
+        out.push_str(text.get(last..i)?);
+        out.push(';');
+        last = i;
+    }
+    out.push_str(text.get(last..)?);
+    Some(out)
+}
+
+/// The calls of `e` outside any bracket: through infix operators only.
+fn top_level_calls<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
+    match e {
+        Expr::Call { .. } => out.push(e),
+        Expr::BinExpr { lhs, rhs, .. }
+        | Expr::BoolExpr { lhs, rhs, .. }
+        | Expr::ArithExpr { lhs, rhs, .. }
+        | Expr::AssignExpr { lhs, rhs, .. } => {
+            top_level_calls(lhs, out);
+            top_level_calls(rhs, out);
+        }
+        Expr::UnaryExpr { expr, .. } => top_level_calls(expr, out),
+        Expr::Membership { key, value, collection, .. } => {
+            key.iter().for_each(|k| top_level_calls(k, out));
+            top_level_calls(value, out);
+            top_level_calls(collection, out);
+        }
+        _ => {}
+    }
+}
+
 /// The parts of a call's argument that OPA binds to a variable first: references and calls
 /// (comparisons, arithmetic, set operations and `in` are calls too), also inside literals.
 fn dynamic_terms<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
@@ -843,5 +910,29 @@ mod tests {
         for (rule, want) in [("a", Value::Undefined), ("b", Value::Bool(true)), ("h", Value::Undefined)] {
             assert_eq!(engine.eval_rule(format!("data.t.{rule}")).expect("runs"), want, "{rule}");
         }
+    }
+
+    /// A `(` that begins a body line after a name or reference starts a statement, as in OPA: a
+    /// `;` goes after the name (at the top level of a statement only; inside brackets it stays a
+    /// call, which the compile refuses).
+    #[test]
+    fn a_line_beginning_with_a_paren_starts_a_statement() {
+        let text = "package t\n\
+            p {\n  x := input.a\n  (x + 1) > 2\n}\n\
+            q {\n  input.b\n  (input.b - 1) >= 0\n}\n\
+            r { f(1) }\n\
+            f(x) { x }\n";
+        let got = split_calls_across_lines("t.rego", text).expect("rewritten");
+        assert_eq!(
+            got,
+            "package t\np {\n  x := input.a;\n  (x + 1) > 2\n}\nq {\n  input.b;\n  (input.b - 1) >= 0\n}\nr { f(1) }\nf(x) { x }\n"
+        );
+        assert_eq!(split_calls_across_lines("t.rego", "package t\nr { f(1) }\nf(x) { x }\n"), None);
+        let mut engine = Engine::new();
+        engine.set_rego_v0(true);
+        engine.add_policy("t.rego".into(), got).expect("compiles");
+        engine.set_input(Value::from_json_str(r#"{"a": 5, "b": 1}"#).expect("json"));
+        assert_eq!(engine.eval_rule("data.t.p".into()).expect("runs"), Value::Bool(true));
+        assert_eq!(engine.eval_rule("data.t.q".into()).expect("runs"), Value::Bool(true));
     }
 }

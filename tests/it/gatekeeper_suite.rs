@@ -48,7 +48,8 @@ fn pairs(rows: &[(&str, &str)]) -> Vec<(String, String)> {
 /// a DELETE reviews the old object; namespaceSelector reads the Namespaces of the inventory (and
 /// without them Gatekeeper's rejection counts as a result); a referential template reads the
 /// inventory; a `kinds` entry without `apiGroups` (or without `kinds`) matches any, as in
-/// Gatekeeper; `not f(x, input.parameters.missing)` gives no violation, as in OPA.
+/// Gatekeeper; `not f(x, input.parameters.missing)` gives no violation and a body line beginning
+/// with `(` starts a statement, as in OPA.
 #[test]
 fn a_suite_whose_cases_hold_passes() {
     let r = suite_repo();
@@ -75,11 +76,12 @@ fn a_suite_whose_cases_hold_passes() {
             ("kinds-without-groups-or-kinds/any-kind-of-apps", "pass"),
             ("negated-call-with-an-undefined-argument/no-parameter-no-violation", "pass"),
             ("negated-call-with-a-defined-argument/outside-the-registry", "pass"),
+            ("line-beginning-with-a-paren/narrow-spread", "pass"),
         ])
     );
     assert_eq!(
         (report["passed"].as_u64(), report["failed"].as_u64(), report["skipped"].as_u64()),
-        (Some(17), Some(0), Some(0))
+        (Some(18), Some(0), Some(0))
     );
     let bare = &report["suites"][1];
     assert_eq!(bare["suite"], "pass/suite.yaml");
@@ -99,7 +101,7 @@ fn a_suite_whose_cases_hold_passes() {
     let text = verify(r.path(), &["-p", "pass"]);
     text.expect_code(0);
     assert!(text.stdout.contains("PASS pass/suite.yaml:14: labels/bare\n"), "{}", text.stdout);
-    assert!(text.stdout.ends_with("17 passed, 0 failed\n"), "{}", text.stdout);
+    assert!(text.stdout.ends_with("18 passed, 0 failed\n"), "{}", text.stdout);
 }
 
 /// A case whose assertion does not hold fails the run (exit 1): it says which assertion, what the
@@ -252,7 +254,7 @@ fn rego_tests_and_suites_run_together() {
     let run = verify(r.path(), &["-p", "pass"]);
     run.expect_code(0);
     assert!(run.stdout.starts_with("PASS pass/p_test.rego: data.p.test_ok\n"), "{}", run.stdout);
-    assert!(run.stdout.ends_with("18 passed, 0 failed\n"), "{}", run.stdout);
+    assert!(run.stdout.ends_with("19 passed, 0 failed\n"), "{}", run.stdout);
     let none = verify(r.path(), &["-p", "lib/objects"]);
     none.expect_code(2);
     assert!(

@@ -209,7 +209,11 @@ pub fn run(gate: &Gate, o: Options, stdin: Option<SourceFile>, mut t: Timer) -> 
     } else {
         let discovered = discover(gate, &o, stdin, filter, &pool, prefixes)?;
         lap("read", format!("{} files", discovered.files.len()));
+        // The templates and constraints committed among the checked files are policies too.
+        let gatekeeper = committed_gatekeeper(&gatekeeper, &discovered.files).map_err(|e| gate.gate_error(e))?;
+        let inputs = Inputs { gatekeeper: &gatekeeper, ..inputs };
         let mut evaluated = evaluate_files(discovered, &inputs, schemas.as_mut(), &mut lap)?;
+        evaluated.findings.extend(gatekeeper.notes().iter().cloned());
         settle(&mut evaluated.findings);
         (evaluated, None)
     };
@@ -252,6 +256,20 @@ fn discover(
             Ok(worktree::read_worktree(&gate.root, &paths, &filter, o.max_file_size)?)
         }
     }
+}
+
+/// The Gatekeeper templates and constraints of the `-p` paths plus those committed among `files`
+/// (the checked source; in PR mode the tree the gate is read from). Kustomize patches among them
+/// are partial objects, not policies.
+pub(crate) fn committed_gatekeeper(gatekeeper: &Gatekeeper, files: &[SourceFile]) -> Result<Gatekeeper, Error> {
+    let holding: Vec<&SourceFile> =
+        files.iter().filter(|f| policy::gatekeeper::mentions_gatekeeper(&f.bytes)).collect();
+    if holding.is_empty() {
+        return Ok(gatekeeper.clone());
+    }
+    let patches = crate::schema::patch_paths(files);
+    let files = holding.into_iter().map(|f| (f.path.as_str(), f.bytes.as_slice()));
+    policy::limits::on_big_stack(|| gatekeeper.with_repository(files, &patches))
 }
 
 /// Where `parse_config_file` in the policies reads: the repository's tracked files (from git

@@ -319,6 +319,24 @@ impl Pr {
         let changes = repo.changed_paths(&self.merge_base, &self.head)?;
         lap("diff", format!("{} changed paths", changes.len()));
 
+        // The Gatekeeper templates and constraints committed in the commit the gate is read
+        // from: a search of its whole tree (within the PATHs and filters), keeping only the files
+        // that may hold them and the kustomizations that name patches.
+        let keep = |f: &SourceFile| {
+            crate::policy::gatekeeper::mentions_gatekeeper(&f.bytes) || crate::schema::is_kustomization(&f.path)
+        };
+        let committed = pool.install(|| repo.read_rev_matching(self.trusted(), &filter, max_file_size, &keep))?;
+        let gatekeeper = super::committed_gatekeeper(inputs.gatekeeper, &committed.files)?;
+        let patches = crate::schema::patch_paths(&committed.files);
+        let gk_files = |files: &[SourceFile]| {
+            let files = files.iter().map(|f| (f.path.as_str(), f.bytes.as_slice()));
+            crate::policy::gatekeeper::Gatekeeper::object_paths(files, &patches)
+        };
+        let mut gatekeeper_paths = gk_files(&committed.files);
+        drop(committed);
+        let inputs = &Inputs { gatekeeper: &gatekeeper, ..*inputs };
+        lap("gatekeeper", format!("{} files with templates or constraints", gatekeeper_paths.len()));
+
         let policies = inputs.policies;
         let (head_files, base_files) = if policies.combine
             || policies.needs_inventory()
@@ -356,6 +374,20 @@ impl Pr {
             false => None,
         };
 
+        // A change to a file holding templates or constraints, on either side, changes the gate.
+        let changed: BTreeSet<&str> = changes.iter().map(|c| c.path.as_str()).collect();
+        let changed_head: Vec<SourceFile> = head_files
+            .files
+            .iter()
+            .filter(|f| changed.contains(f.path.as_str()) && crate::policy::gatekeeper::mentions_gatekeeper(&f.bytes))
+            .cloned()
+            .collect();
+        gatekeeper_paths.extend(gk_files(&changed_head));
+        let gatekeeper_paths: Vec<GatePath> = gatekeeper_paths
+            .into_iter()
+            .map(|path| GatePath { kind: "Gatekeeper policy", path, exts: Vec::new(), skip: None })
+            .collect();
+
         let mut head = evaluate_files(head_files, inputs, schemas.as_deref_mut(), lap)?;
         // The merge-base side only supplies fingerprints; its print() output is not shown.
         let base_inputs = Inputs { want_snippets: false, ..*inputs };
@@ -370,7 +402,8 @@ impl Pr {
         head.findings.extend(added_waivers);
         let with_findings: BTreeSet<&str> = head.findings.iter().filter_map(|f| f.file.as_deref()).collect();
         head.texts.retain(|k, _| with_findings.contains(k.as_str()));
-        head.findings.extend(self.gate_notes(&changes, gate_paths));
+        head.findings.extend(self.gate_notes(&changes, &[gate_paths, &gatekeeper_paths].concat()));
+        head.findings.extend(gatekeeper.notes().iter().cloned());
         lap("match", format!("{} merge-base findings", base_findings.len()));
         Ok(Evaluation { evaluated: head, changed_lines })
     }

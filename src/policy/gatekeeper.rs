@@ -35,6 +35,13 @@ struct Template {
     schema: Value,
     /// Its Rego reads `data.inventory`.
     inventory: bool,
+    /// `spec` as written: a second copy of the same kind is the same template only if equal.
+    spec: Value,
+    /// `file:line`, for messages.
+    place: String,
+    /// Why this gate does not evaluate it (CEL only, `external_data`): its constraints are
+    /// skipped, and a note says so.
+    skipped: Option<String>,
 }
 
 /// One Constraint, bound to its template.
@@ -46,13 +53,19 @@ struct Constraint {
     parameters: Value,
     severity: Severity,
     matcher: Value,
+    /// `spec` as written, to recognise a second copy.
+    spec: Value,
 }
 
 /// The templates and constraints of a run.
 #[derive(Clone, Default)]
 pub struct Gatekeeper {
     templates: Vec<Template>,
+    /// The template of each kind (`spec.crd.spec.names.kind`).
+    by_kind: BTreeMap<String, usize>,
     constraints: Vec<Constraint>,
+    /// What is not evaluated, said (see [`Gatekeeper::notes`]).
+    notes: Vec<Finding>,
     /// The labels of the run's Namespace documents, by name (for `namespaceSelector`).
     namespaces: BTreeMap<String, Value>,
     /// The time and memory budgets of one document's evaluation (`--policy-timeout`,
@@ -85,85 +98,176 @@ pub fn mentions_gatekeeper(bytes: &[u8]) -> bool {
     bytes.windows(b"gatekeeper.sh/".len()).any(|w| w == b"gatekeeper.sh/")
 }
 
+/// Rule of the notes on templates and constraints this gate does not evaluate (CEL only,
+/// `external_data`, a committed constraint whose template is not there).
+pub const NOT_EVALUATED: &str = "gatekeeper/not-evaluated";
+/// Rule of the notes on templates that read `input.review.oldObject` (admission-only reviews).
+pub const ADMISSION_ONLY: &str = "gatekeeper/admission-only";
+
+/// Where templates and constraints were read from: what a constraint without its template means.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Provenance {
+    /// A `-p` path: the user named it as policy, so a constraint without a template is an error.
+    PolicyPath,
+    /// The checked source itself: the template may be installed from elsewhere (a chart), so a
+    /// constraint without one is a note that it is not enforced here.
+    Repository,
+}
+
+/// The Gatekeeper objects among the files: ConstraintTemplates, then Constraints, each in file
+/// order. `strict`: a file that does not load is an error (a `-p` file); otherwise it is left
+/// to the manifest checks, which report it.
+fn read_objects<'a>(
+    files: impl Iterator<Item = (&'a str, &'a [u8])>,
+    strict: bool,
+    skip: &BTreeSet<String>,
+) -> Result<(Vec<Document>, Vec<Document>), Error> {
+    let (mut templates, mut constraints) = (Vec::new(), Vec::new());
+    for (path, bytes) in files {
+        if !mentions_gatekeeper(bytes) || skip.contains(path) {
+            continue;
+        }
+        let file = SourceFile { path: path.to_string(), bytes: bytes.to_vec(), too_large: None };
+        let docs = match manifest::load_strict(&file, &Limits::default()) {
+            Ok(docs) => docs,
+            Err(e) if strict => return Err(Error::Usage(e.to_string())),
+            Err(_) => continue,
+        };
+        for d in docs {
+            let api = s(&d.value["apiVersion"]).unwrap_or_default();
+            if api.starts_with(TEMPLATE_API) && s(&d.value["kind"]) == Some("ConstraintTemplate") {
+                templates.push(d);
+            } else if api.starts_with(CONSTRAINT_API) {
+                constraints.push(d);
+            }
+        }
+    }
+    Ok((templates, constraints))
+}
+
 impl Gatekeeper {
-    /// Read the templates and constraints among the given YAML files (`(shown path, bytes)`);
-    /// other documents are left alone. A template that does not compile, a constraint with no
-    /// template and a file that does not load are errors naming the file and line.
+    /// Read the templates and constraints among the given YAML files of `-p` paths (`(shown
+    /// path, bytes)`); other documents are left alone. A template that does not compile, a
+    /// constraint with no template and a file that does not load are errors naming the file and
+    /// line.
     pub fn load(files: Vec<(String, Vec<u8>)>) -> Result<Gatekeeper, Error> {
-        let mut templates: Vec<Template> = Vec::new();
-        let mut by_kind: BTreeMap<String, usize> = BTreeMap::new();
-        let mut pending: Vec<(Document, String)> = Vec::new();
-        for (path, bytes) in files {
-            if !mentions_gatekeeper(&bytes) {
-                continue;
-            }
-            let file = SourceFile { path, bytes, too_large: None };
-            let docs = manifest::load_strict(&file, &Limits::default()).map_err(|e| Error::Usage(e.to_string()))?;
-            for d in docs {
-                let api = s(&d.value["apiVersion"]).unwrap_or_default().to_string();
-                if api.starts_with(TEMPLATE_API) && s(&d.value["kind"]) == Some("ConstraintTemplate") {
-                    let t = compile_template(&d)?;
-                    let kind = s(&d.value["spec"]["crd"]["spec"]["names"]["kind"]).unwrap_or_default().to_string();
-                    if kind.is_empty() {
-                        return Err(at(
-                            &d,
-                            &[key("spec")],
-                            format!("template {}: no spec.crd.spec.names.kind", t.name),
-                        ));
-                    }
-                    if let Some(&other) = by_kind.get(&kind) {
-                        let msg = format!(
-                            "template {}: kind {kind} is also the kind of template {}",
-                            t.name, templates[other].name
-                        );
-                        return Err(at(&d, &[], msg));
-                    }
-                    by_kind.insert(kind, templates.len());
-                    templates.push(t);
-                } else if api.starts_with(CONSTRAINT_API) {
-                    pending.push((d, api));
-                }
-            }
+        let files = files.iter().map(|(p, b)| (p.as_str(), b.as_slice()));
+        let (templates, constraints) = read_objects(files, true, &BTreeSet::new())?;
+        let mut set = Gatekeeper::default();
+        set.add(templates, constraints, Provenance::PolicyPath)?;
+        Ok(set.with_limits(PolicyLimits::default()))
+    }
+
+    /// The same plus the templates and constraints committed in the checked source among
+    /// `files` (those in `patches`, kustomize patches, are partial objects and left alone). A
+    /// second copy of a template or constraint already read (the same `-p` file checked as a
+    /// manifest, one template committed for two clusters) is the same policy; a different
+    /// template for the same kind is an error naming both. A constraint whose template is in
+    /// neither is a note: it is not enforced by this gate.
+    pub fn with_repository<'a>(
+        &self,
+        files: impl Iterator<Item = (&'a str, &'a [u8])>,
+        patches: &BTreeSet<String>,
+    ) -> Result<Gatekeeper, Error> {
+        let (templates, constraints) = read_objects(files, false, patches)?;
+        if templates.is_empty() && constraints.is_empty() {
+            return Ok(self.clone());
         }
-        let mut constraints = Vec::new();
-        for (d, _) in pending {
-            let kind = s(&d.value["kind"]).unwrap_or_default().to_string();
-            let name = s(&d.value["metadata"]["name"]).unwrap_or_default().to_string();
-            let Some(&template) = by_kind.get(&kind) else {
+        let mut set = self.clone();
+        set.add(templates, constraints, Provenance::Repository)?;
+        Ok(set)
+    }
+
+    /// The files among `files` that hold Gatekeeper templates or constraints (those in
+    /// `patches` aside): in PR mode, a change to one is a change to the gate.
+    pub fn object_paths<'a>(
+        files: impl Iterator<Item = (&'a str, &'a [u8])>,
+        patches: &BTreeSet<String>,
+    ) -> BTreeSet<String> {
+        let (templates, constraints) = read_objects(files, false, patches).unwrap_or_default();
+        templates.iter().chain(&constraints).map(|d| d.file.path.clone()).collect()
+    }
+
+    /// Notes on what this gate does not evaluate, at the template or constraint concerned.
+    pub fn notes(&self) -> &[Finding] {
+        &self.notes
+    }
+
+    fn add(&mut self, templates: Vec<Document>, constraints: Vec<Document>, from: Provenance) -> Result<(), Error> {
+        for d in &templates {
+            self.add_template(d)?;
+        }
+        for d in &constraints {
+            self.add_constraint(d, from)?;
+        }
+        self.constraints.sort_by(|a, b| (&a.kind, &a.name).cmp(&(&b.kind, &b.name)));
+        Ok(())
+    }
+
+    fn add_template(&mut self, d: &Document) -> Result<(), Error> {
+        let name = s(&d.value["metadata"]["name"]).unwrap_or_default();
+        let kind = s(&d.value["spec"]["crd"]["spec"]["names"]["kind"]).unwrap_or_default().to_string();
+        if kind.is_empty() {
+            return Err(at(d, &[key("spec")], format!("template {name}: no spec.crd.spec.names.kind")));
+        }
+        if let Some(&other) = self.by_kind.get(&kind) {
+            let o = &self.templates[other];
+            if o.name == name && o.spec == d.value["spec"] {
+                return Ok(()); // another copy of the same template
+            }
+            let msg = format!("template {name}: kind {kind} is also the kind of template {} ({})", o.name, o.place);
+            return Err(at(d, &[], msg));
+        }
+        let (t, notes) = compile_template(d)?;
+        self.notes.extend(notes);
+        self.by_kind.insert(kind, self.templates.len());
+        self.templates.push(t);
+        Ok(())
+    }
+
+    fn add_constraint(&mut self, d: &Document, from: Provenance) -> Result<(), Error> {
+        let kind = s(&d.value["kind"]).unwrap_or_default().to_string();
+        let name = s(&d.value["metadata"]["name"]).unwrap_or_default().to_string();
+        let Some(&template) = self.by_kind.get(&kind) else {
+            let msg = format!("constraint {name}: no ConstraintTemplate defines kind {kind}");
+            if from == Provenance::Repository {
+                let msg = format!(
+                    "{msg} among the checked files or the -p paths: it is not enforced by this gate (add its \
+                     template's directory with -p)"
+                );
+                self.notes.push(note(NOT_EVALUATED, msg, d));
+                return Ok(());
+            }
+            return Err(at(d, &[key("kind")], msg));
+        };
+        let severity = match s(&d.value["spec"]["enforcementAction"]).unwrap_or("deny") {
+            "deny" => Severity::Error,
+            "warn" => Severity::Warning,
+            "dryrun" => Severity::Note,
+            other => {
+                let path = [key("spec"), key("enforcementAction")];
                 return Err(at(
-                    &d,
-                    &[key("kind")],
-                    format!("constraint {name}: no ConstraintTemplate defines kind {kind}"),
+                    d,
+                    &path,
+                    format!("constraint {name}: enforcementAction {other:?} is not deny, warn or dryrun"),
                 ));
-            };
-            let severity = match s(&d.value["spec"]["enforcementAction"]).unwrap_or("deny") {
-                "deny" => Severity::Error,
-                "warn" => Severity::Warning,
-                "dryrun" => Severity::Note,
-                other => {
-                    let path = [key("spec"), key("enforcementAction")];
-                    return Err(at(
-                        &d,
-                        &path,
-                        format!("constraint {name}: enforcementAction {other:?} is not deny, warn or dryrun"),
-                    ));
-                }
-            };
-            let mut parameters = match &d.value["spec"]["parameters"] {
-                Value::Undefined | Value::Null => Value::new_object(),
-                v => v.clone(),
-            };
-            apply_defaults(&mut parameters, &templates[template].schema);
-            let matcher = d.value["spec"]["match"].clone();
-            if let Some(msg) = unsupported_match(&matcher) {
-                return Err(at(&d, &[key("spec"), key("match")], format!("constraint {name}: {msg}")));
             }
-            constraints.push(Constraint { kind, name, template, parameters, severity, matcher });
+        };
+        let spec = d.value["spec"].clone();
+        if self.constraints.iter().any(|c| c.kind == kind && c.name == name && c.spec == spec) {
+            return Ok(()); // another copy of the same constraint
         }
-        constraints.sort_by(|a, b| (&a.kind, &a.name).cmp(&(&b.kind, &b.name)));
-        let limits = PolicyLimits::default();
-        let run_deadline = Some(Instant::now() + limits.run_time);
-        Ok(Gatekeeper { templates, constraints, namespaces: BTreeMap::new(), limits, run_deadline })
+        let mut parameters = match &spec["parameters"] {
+            Value::Undefined | Value::Null => Value::new_object(),
+            v => v.clone(),
+        };
+        apply_defaults(&mut parameters, &self.templates[template].schema);
+        let matcher = spec["match"].clone();
+        if let Some(msg) = unsupported_match(&matcher) {
+            return Err(at(d, &[key("spec"), key("match")], format!("constraint {name}: {msg}")));
+        }
+        self.constraints.push(Constraint { kind, name, template, parameters, severity, matcher, spec });
+        Ok(())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -261,6 +365,9 @@ impl Gatekeeper {
                 continue;
             }
             let t = &mut self.templates[c.template];
+            if t.skipped.is_some() {
+                continue; // said once, in a note on the template
+            }
             let mut input = Value::new_object();
             if let Ok(m) = input.as_object_mut() {
                 m.insert(Value::from("review"), review(&doc.value));
@@ -327,6 +434,11 @@ impl Gatekeeper {
     }
 }
 
+/// A note at the document `d` (a template or constraint).
+fn note(rule: &str, msg: String, d: &Document) -> Finding {
+    finding(rule, Severity::Note, msg, d)
+}
+
 fn finding(rule: &str, severity: Severity, msg: String, d: &Document) -> Finding {
     Finding::builder(rule, severity, msg, Origin::Policy)
         .file(d.file.path.clone())
@@ -360,9 +472,30 @@ fn at(d: &Document, path: &[PathSeg], message: String) -> Error {
 }
 
 /// The template's Rego: `rego` + `libs` of the admission target, else its `code[]` entry whose
-/// engine is Rego; compiled as v0 unless `version: v1`.
-fn compile_template(d: &Document) -> Result<Template, Error> {
+/// engine is Rego; compiled as v0 unless `version: v1`. With it, the notes on what of it this
+/// gate does not evaluate: a template with CEL code only or calling `external_data` is not
+/// evaluated at all; one that reads `oldObject` is evaluated as gator does, for a creation.
+fn compile_template(d: &Document) -> Result<(Template, Vec<Finding>), Error> {
     let name = s(&d.value["metadata"]["name"]).unwrap_or_default().to_string();
+    let schema = d.value["spec"]["crd"]["spec"]["validation"]["openAPIV3Schema"].clone();
+    let line = d.locate(&[]).region.map(|r| format!(":{}", r.line)).unwrap_or_default();
+    let shown_at = format!("{}{line}", d.file.path);
+    let spec = d.value["spec"].clone();
+    let skip = |why: String| {
+        let msg = format!("template {name}: {why}; its constraints are not enforced by this gate");
+        let t = Template {
+            name: name.clone(),
+            engine: Engine::new(),
+            compiled: Engine::new(),
+            rule: String::new(),
+            schema: schema.clone(),
+            inventory: false,
+            spec: spec.clone(),
+            place: shown_at.clone(),
+            skipped: Some(why),
+        };
+        Ok((t, vec![note(NOT_EVALUATED, msg, d)]))
+    };
     let targets = items(&d.value["spec"]["targets"]);
     let Some((ti, target)) = targets.iter().enumerate().find(|(_, t)| s(&t["target"]) == Some(TARGET)) else {
         return Err(at(d, &[key("spec")], format!("template {name}: no target {TARGET}")));
@@ -374,8 +507,14 @@ fn compile_template(d: &Document) -> Result<Template, Error> {
         None => {
             let code = items(&target["code"]);
             let Some((ci, c)) = code.iter().enumerate().find(|(_, c)| s(&c["engine"]) == Some("Rego")) else {
-                let msg = format!("template {name}: no Rego in target {TARGET} (only Rego templates are supported)");
-                return Err(at(d, &base, msg));
+                let engines: Vec<&str> = code.iter().filter_map(|c| s(&c["engine"])).collect();
+                if engines.is_empty() {
+                    return Err(at(d, &base, format!("template {name}: no Rego in target {TARGET}")));
+                }
+                return skip(format!(
+                    "its code is {} only, and tollgate evaluates Rego (Gatekeeper's CEL engine runs at admission)",
+                    engines.join(", ")
+                ));
             };
             let src = &c["source"];
             let Some(r) = s(&src["rego"]) else {
@@ -387,9 +526,25 @@ fn compile_template(d: &Document) -> Result<Template, Error> {
             (r.to_string(), src["libs"].clone(), v1, place)
         }
     };
-    // A plain text test: `data.inventory`, or `data["inventory"]`, in the Rego or a lib.
-    let reads_inventory = |text: &str| text.contains("inventory");
-    let inventory = reads_inventory(&rego) || items(&libs).iter().filter_map(s).any(reads_inventory);
+    // Plain text tests: `data.inventory`, or `data["inventory"]`, in the Rego or a lib; and
+    // so on.
+    let mentions = |word: &str| rego.contains(word) || items(&libs).iter().filter_map(s).any(|l| l.contains(word));
+    let inventory = mentions("inventory");
+    if mentions("external_data") {
+        return skip(
+            "it calls external_data, a provider Gatekeeper asks at admission, which a merge gate cannot \
+             (no network)"
+                .to_string(),
+        );
+    }
+    let mut notes = Vec::new();
+    if mentions("oldObject") {
+        let msg = format!(
+            "template {name} reads input.review.oldObject: tollgate reviews each object as gator does, as at its \
+             creation (operation \"\", no oldObject), so what it checks on an UPDATE or DELETE is not evaluated"
+        );
+        notes.push(note(ADMISSION_ONLY, msg, d));
+    }
     let mut engine = Engine::new();
     engine.set_rego_v0(!v1);
     // As OPA evaluates for Gatekeeper: a built-in's error makes its expression undefined.
@@ -469,8 +624,18 @@ fn compile_template(d: &Document) -> Result<Template, Error> {
     // now.
     let entry: regorus::Rc<str> = regorus::Rc::from(rule.as_str());
     engine.compile_with_entrypoint(&entry).map_err(|e| compile_err(e.to_string(), &place))?;
-    let schema = d.value["spec"]["crd"]["spec"]["validation"]["openAPIV3Schema"].clone();
-    Ok(Template { name, compiled: engine.clone(), engine, rule, schema, inventory })
+    let t = Template {
+        name,
+        compiled: engine.clone(),
+        engine,
+        rule,
+        schema,
+        inventory,
+        spec,
+        place: shown_at,
+        skipped: None,
+    };
+    Ok((t, notes))
 }
 
 /// Fill in the `default`s of the schema's properties that `v` lacks, recursively (as the API

@@ -60,6 +60,8 @@ pub struct Options {
     pub config_read: Option<GatePath>,
     /// `lfs-pointers: allow`.
     pub lfs_allowed: bool,
+    /// `gatekeeper-in-repository: false`: only the `-p` paths hold Gatekeeper policies.
+    pub skip_committed_gatekeeper: bool,
     pub schema: SchemaOptions,
     /// Per-policy limits (flags only).
     pub limits: policy::limits::Limits,
@@ -203,14 +205,27 @@ pub fn run(gate: &Gate, o: Options, stdin: Option<SourceFile>, mut t: Timer) -> 
     let prefixes = || o.paths.iter().map(|p| gate.repo_relative(p)).collect::<Vec<String>>();
     let (evaluated, changed_lines) = if let Some(pr) = &gate.pr {
         // PR mode: head's changed files and their merge-base versions.
-        let e =
-            pr.evaluate(&inputs, schemas.as_mut(), &filter, prefixes(), o.track_lines, &gate_read, &settle, &mut lap)?;
+        let committed = !o.skip_committed_gatekeeper;
+        let e = pr.evaluate(
+            &inputs,
+            schemas.as_mut(),
+            &filter,
+            prefixes(),
+            o.track_lines,
+            committed,
+            &gate_read,
+            &settle,
+            &mut lap,
+        )?;
         (e.evaluated, e.changed_lines)
     } else {
         let discovered = discover(gate, &o, stdin, filter, &pool, prefixes)?;
         lap("read", format!("{} files", discovered.files.len()));
         // The templates and constraints committed among the checked files are policies too.
-        let gatekeeper = committed_gatekeeper(&gatekeeper, &discovered.files).map_err(|e| gate.gate_error(e))?;
+        let gatekeeper = match o.skip_committed_gatekeeper {
+            true => gatekeeper.clone(),
+            false => committed_gatekeeper(&gatekeeper, &discovered.files).map_err(|e| gate.gate_error(e))?,
+        };
         let inputs = Inputs { gatekeeper: &gatekeeper, ..inputs };
         let mut evaluated = evaluate_files(discovered, &inputs, schemas.as_mut(), &mut lap)?;
         evaluated.findings.extend(gatekeeper.notes().iter().cloned());

@@ -289,8 +289,10 @@ impl Pr {
     /// paths (all manifests on both sides with `--combine` or a cross-resource check), each side's
     /// findings passed through `settle` (config waivers), matched by fingerprint; plus the
     /// `gate/policy-changed` notes on the changed files under `gate_paths` (what the gate read
-    /// from the trusted commit). `prefixes` are the repo-relative PATH arguments; with
-    /// `track_lines` the lines head changed are computed too (for `-o github`).
+    /// from the trusted commit) and on those that hold Gatekeeper templates or constraints
+    /// (policies too, unless `committed_gatekeeper` is off). `prefixes` are the repo-relative
+    /// PATH arguments; with `track_lines` the lines head changed are computed too (for `-o
+    /// github`).
     #[allow(clippy::too_many_arguments)]
     pub fn evaluate(
         &self,
@@ -299,6 +301,7 @@ impl Pr {
         filter: &PathFilter,
         prefixes: Vec<String>,
         track_lines: bool,
+        committed_gatekeeper: bool,
         gate_paths: &[GatePath],
         settle: &dyn Fn(&mut Vec<Finding>),
         lap: &mut dyn FnMut(&str, String),
@@ -325,7 +328,10 @@ impl Pr {
         let keep = |f: &SourceFile| {
             crate::policy::gatekeeper::mentions_gatekeeper(&f.bytes) || crate::schema::is_kustomization(&f.path)
         };
-        let committed = pool.install(|| repo.read_rev_matching(self.trusted(), &filter, max_file_size, &keep))?;
+        let committed = match committed_gatekeeper {
+            true => pool.install(|| repo.read_rev_matching(self.trusted(), &filter, max_file_size, &keep))?,
+            false => Default::default(),
+        };
         let gatekeeper = super::committed_gatekeeper(inputs.gatekeeper, &committed.files)?;
         let patches = crate::schema::patch_paths(&committed.files);
         let gk_files = |files: &[SourceFile]| {
@@ -375,14 +381,18 @@ impl Pr {
         };
 
         // A change to a file holding templates or constraints, on either side, changes the gate.
-        let changed: BTreeSet<&str> = changes.iter().map(|c| c.path.as_str()).collect();
-        let changed_head: Vec<SourceFile> = head_files
-            .files
-            .iter()
-            .filter(|f| changed.contains(f.path.as_str()) && crate::policy::gatekeeper::mentions_gatekeeper(&f.bytes))
-            .cloned()
-            .collect();
-        gatekeeper_paths.extend(gk_files(&changed_head));
+        if committed_gatekeeper {
+            let changed: BTreeSet<&str> = changes.iter().map(|c| c.path.as_str()).collect();
+            let changed_head: Vec<SourceFile> = head_files
+                .files
+                .iter()
+                .filter(|f| {
+                    changed.contains(f.path.as_str()) && crate::policy::gatekeeper::mentions_gatekeeper(&f.bytes)
+                })
+                .cloned()
+                .collect();
+            gatekeeper_paths.extend(gk_files(&changed_head));
+        }
         let gatekeeper_paths: Vec<GatePath> = gatekeeper_paths
             .into_iter()
             .map(|path| GatePath { kind: "Gatekeeper policy", path, exts: Vec::new(), skip: None })

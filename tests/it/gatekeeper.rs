@@ -430,6 +430,14 @@ fn committed_templates_apply_without_p() {
     // Narrowed to a PATH without them: they are not among the checked files, so not enforced.
     let narrowed = tollgate(r.path(), &["check", "--rev", "HEAD", "-o", "json", "apps.yaml"]);
     narrowed.expect_code(0);
+    // `gatekeeper-in-repository: false`: only `-p` paths hold Gatekeeper policies.
+    write(r.path(), ".tollgate.yaml", "gatekeeper-in-repository: false\n");
+    commit_all(r.path(), "only -p");
+    let off = tollgate(r.path(), &["check", "--rev", "HEAD", "-o", "json"]);
+    off.expect_code(0);
+    assert_eq!(seen(&off.json()), vec![]);
+    let p = tollgate(r.path(), &["check", "--rev", "HEAD", "-o", "json", "-p", "platform/gatekeeper"]);
+    assert_eq!(seen(&p.json()), want);
 }
 
 /// Two different templates for one kind in the repository: which the cluster runs cannot be

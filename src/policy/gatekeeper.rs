@@ -421,7 +421,8 @@ impl Gatekeeper {
                         if !seen.insert((msg.clone(), r["details"].clone())) {
                             continue;
                         }
-                        out.push(finding(&rule, c.severity, msg, doc));
+                        let field = field_of(&doc.value, &msg, &r["details"]);
+                        out.push(finding_at(&rule, c.severity, msg, doc, &field));
                     }
                 }
                 Err(what) => {
@@ -437,6 +438,24 @@ impl Gatekeeper {
 /// A note at the document `d` (a template or constraint).
 fn note(rule: &str, msg: String, d: &Document) -> Finding {
     finding(rule, Severity::Note, msg, d)
+}
+
+/// A finding at `field` of the reviewed document (the document itself when empty or absent).
+/// Its fingerprint is the document's, as before the field was found: a message names the
+/// problem, and the field it was found at does not make it another one.
+fn finding_at(rule: &str, severity: Severity, msg: String, d: &Document, field: &[PathSeg]) -> Finding {
+    if field.is_empty() {
+        return finding(rule, severity, msg, d);
+    }
+    let at = d.locate(field);
+    Finding::builder(rule, severity, msg, Origin::Policy)
+        .file(d.file.path.clone())
+        .document(d.index)
+        .pointer(at.pointer)
+        .fingerprint_pointer(String::new())
+        .region(at.region.or(d.locate(&[]).region))
+        .resource(d.resource.clone())
+        .build()
 }
 
 fn finding(rule: &str, severity: Severity, msg: String, d: &Document) -> Finding {
@@ -844,4 +863,189 @@ fn labels_match(sel: &Value, labels: &Value) -> bool {
         }
     }
     true
+}
+
+/// The field of the reviewed object a template's result names, when it names one that exists
+/// (empty: the whole document). Templates report in prose, so this reads what they commonly
+/// say: a dotted path in `details` or the message (`spec.template.spec.hostNetwork`); else, in a
+/// message about a container, the container it names (`container <web>`, `container web`; the
+/// longest name that is a word of the message), and within it the field named (`image`, `resources` then `limits`, a
+/// probe); else `metadata.labels` or `metadata.annotations` when the message speaks of labels or
+/// annotations.
+fn field_of(obj: &Value, msg: &str, details: &Value) -> Vec<PathSeg> {
+    let words: BTreeSet<&str> = msg
+        .split(|c: char| c.is_whitespace() || "<>(){}\"'`,;".contains(c))
+        .map(|w| {
+            // `[a, b]` (an array shown) around words, but `containers[0]` inside a path.
+            let mut w = w.trim_start_matches('[').trim_end_matches(['.', ':']);
+            while w.ends_with(']') && w.matches(']').count() > w.matches('[').count() {
+                w = &w[..w.len() - 1];
+            }
+            w
+        })
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut strings = Vec::new();
+    detail_strings(details, &mut strings, 0);
+    for text in strings.into_iter().chain(words.iter().copied()) {
+        if let Some(path) = dotted(obj, text) {
+            return path;
+        }
+    }
+    let mut best: Option<(usize, Vec<PathSeg>)> = None;
+    // Only a message about a container (its name is often the workload's too).
+    let about_containers = msg.to_ascii_lowercase().contains("container");
+    for (path, c) in containers(obj).into_iter().filter(|_| about_containers) {
+        let Some(name) = s(&c["name"]) else { continue };
+        if words.contains(name) && best.as_ref().is_none_or(|(len, _)| name.len() > *len) {
+            best = Some((name.len(), path));
+        }
+    }
+    if let Some((_, mut path)) = best {
+        let mut node = obj;
+        for seg in &path {
+            node = match seg {
+                PathSeg::Key(k) => &node[k.as_str()],
+                PathSeg::Index(i) => items(node).get(*i as usize).unwrap_or(&Value::Undefined),
+            };
+        }
+        if s(&node["image"]).is_some_and(|image| words.contains(image)) {
+            path.push(key("image"));
+            return path;
+        }
+        // Up to two levels of the keys the message names (`resources`, then `limits`).
+        for _ in 0..2 {
+            let Value::Object(fields) = node else { break };
+            let named = fields.keys().filter_map(s).find(|k| *k != "name" && words.contains(k));
+            let Some(k) = named else { break };
+            path.push(key(k));
+            node = &node[k];
+        }
+        return path;
+    }
+    for (word, field) in
+        [("labels", "labels"), ("label", "labels"), ("annotations", "annotations"), ("annotation", "annotations")]
+    {
+        if words.contains(word) && !matches!(obj["metadata"][field], Value::Undefined) {
+            return vec![key("metadata"), key(field)];
+        }
+    }
+    Vec::new()
+}
+
+/// The strings of a result's `details`, a few levels deep.
+fn detail_strings<'a>(v: &'a Value, out: &mut Vec<&'a str>, depth: usize) {
+    match v {
+        Value::String(x) => out.push(x.as_ref()),
+        Value::Array(a) if depth < 3 => a.iter().for_each(|x| detail_strings(x, out, depth + 1)),
+        Value::Set(a) if depth < 3 => a.iter().for_each(|x| detail_strings(x, out, depth + 1)),
+        Value::Object(m) if depth < 3 => m.values().for_each(|x| detail_strings(x, out, depth + 1)),
+        _ => {}
+    }
+}
+
+/// `text` read as a dotted path (`spec.containers[0].image` or `spec.containers.0.image`) that
+/// exists in `obj`, of at least two segments.
+fn dotted(obj: &Value, text: &str) -> Option<Vec<PathSeg>> {
+    if !text.contains('.') || text.len() > 256 {
+        return None;
+    }
+    let mut path = Vec::new();
+    let mut node = obj;
+    for part in text.split('.') {
+        let (name, index) = match part.split_once('[') {
+            Some((n, rest)) => (n, Some(rest.strip_suffix(']')?.parse::<u64>().ok()?)),
+            None => (part, None),
+        };
+        match (node, name.parse::<u64>()) {
+            (Value::Array(a), Ok(i)) if index.is_none() => {
+                node = a.get(i as usize)?;
+                path.push(PathSeg::Index(i));
+            }
+            (Value::Object(_), _) => {
+                node = &node[name];
+                if matches!(node, Value::Undefined) {
+                    return None;
+                }
+                path.push(key(name));
+            }
+            _ => return None,
+        }
+        if let Some(i) = index {
+            node = items(node).get(i as usize)?;
+            path.push(PathSeg::Index(i));
+        }
+    }
+    (path.len() >= 2).then_some(path)
+}
+
+/// The containers of a Pod, of a workload's pod template, or of a CronJob's, with their paths.
+fn containers(obj: &Value) -> Vec<(Vec<PathSeg>, &Value)> {
+    let specs: [&[&str]; 3] =
+        [&["spec"], &["spec", "template", "spec"], &["spec", "jobTemplate", "spec", "template", "spec"]];
+    let mut out = Vec::new();
+    for spec in specs {
+        let mut node = obj;
+        for k in spec {
+            node = &node[*k];
+        }
+        for list in ["containers", "initContainers", "ephemeralContainers"] {
+            for (i, c) in items(&node[list]).iter().enumerate() {
+                let mut path: Vec<PathSeg> = spec.iter().map(|k| key(k)).collect();
+                path.extend([key(list), PathSeg::Index(i as u64)]);
+                out.push((path, c));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obj() -> Value {
+        let json = r#"{"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web", "labels": {"app": "web"}},
+            "spec": {"template": {"spec": {"hostNetwork": true, "containers": [
+                {"name": "web", "image": "nginx:1.27", "resources": {"limits": {"cpu": "1"}}},
+                {"name": "web-sidecar", "image": "envoy:1.30", "securityContext": {"privileged": true}}
+            ]}}}}"#;
+        Value::from_json_str(json).unwrap_or(Value::Undefined)
+    }
+
+    fn shown(path: Vec<PathSeg>) -> String {
+        crate::manifest::span::to_pointer(&path)
+    }
+
+    #[test]
+    fn a_result_is_placed_at_the_field_it_names() {
+        let o = obj();
+        let none = Value::Undefined;
+        let details =
+            Value::from_json_str(r#"{"field": "spec.template.spec.hostNetwork"}"#).unwrap_or(Value::Undefined);
+        assert_eq!(shown(field_of(&o, "shares the host network", &details)), "/spec/template/spec/hostNetwork");
+        assert_eq!(
+            shown(field_of(&o, "see spec.template.spec.containers[1].image", &none)),
+            "/spec/template/spec/containers/1/image"
+        );
+        // The longest container name that is a word; the field named within it, two levels.
+        assert_eq!(
+            shown(field_of(&o, "container <web-sidecar> is privileged in securityContext", &none)),
+            "/spec/template/spec/containers/1/securityContext/privileged"
+        );
+        assert_eq!(
+            shown(field_of(&o, "container web has resources limits for cpu only", &none)),
+            "/spec/template/spec/containers/0/resources/limits"
+        );
+        assert_eq!(
+            shown(field_of(&o, "container web uses nginx:1.27", &none)),
+            "/spec/template/spec/containers/0/image"
+        );
+        // Not a container message: the workload shares the container's name.
+        assert_eq!(shown(field_of(&o, "missing label owner on web", &none)), "/metadata/labels");
+        assert_eq!(field_of(&o, "web is not allowed", &none), Vec::<PathSeg>::new());
+        // A dotted word that is not a path of the object (an image, a version) names nothing.
+        assert_eq!(field_of(&o, "registry.k8s.io/pause is 3.9", &none), Vec::<PathSeg>::new());
+    }
 }

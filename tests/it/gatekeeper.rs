@@ -55,8 +55,8 @@ fn constraints_apply_to_what_they_match() {
     assert_eq!(
         seen(&report),
         vec![
-            row("TgNoLatest/no-latest", "warning", 0, "container web uses a :latest image"),
             row("TgRequiredLabels/must-have-owner", "error", 0, "missing label owner on Deployment web"),
+            row("TgNoLatest/no-latest", "warning", 0, "container web uses a :latest image"),
             row("TgRequiredLabels/namespaces-have-team", "note", 3, "namespace lacks cost-center on Namespace team-a"),
         ]
     );
@@ -64,9 +64,14 @@ fn constraints_apply_to_what_they_match() {
     let combined = check(r.path(), &gk_fixtures().join("policy"), &["--combine"]);
     combined.expect_code(1);
     assert_eq!(seen(&combined.json()), seen(&report));
+    // At the field the message names: the labels it speaks of, the image of the container it
+    // names; the fingerprint is the document's (the field does not make it another finding).
     let f = finding(&report, "TgRequiredLabels/must-have-owner", "missing label owner on Deployment web");
     assert_eq!(f["file"], "apps.yaml");
-    assert_eq!(f["line"], 1);
+    assert_eq!((f["line"].as_u64(), f["pointer"].as_str()), (Some(6), Some("/metadata/labels")));
+    let image = finding(&report, "TgNoLatest/no-latest", "container web uses a :latest image");
+    assert_eq!((image["line"].as_u64(), image["column"].as_u64()), (Some(14), Some(11)));
+    assert_eq!(image["pointer"], "/spec/template/spec/containers/0/image");
     assert_eq!(f["source"], "policy");
     assert_eq!(f["resource"]["name"], "web");
 }

@@ -73,6 +73,19 @@ pub struct Gatekeeper {
     limits: PolicyLimits,
     /// When the run's policy time budget ends (set when loaded and with the limits).
     run_deadline: Option<Instant>,
+    /// This copy's slot in the watchdog (see [`limits`]).
+    watched: WatchSlot,
+}
+
+/// A worker's slot in the watchdog, made when it first evaluates: each copy of the set (one
+/// per worker thread) gets its own.
+#[derive(Default)]
+struct WatchSlot(std::sync::OnceLock<std::sync::Arc<limits::Slot>>);
+
+impl Clone for WatchSlot {
+    fn clone(&self) -> Self {
+        WatchSlot::default()
+    }
 }
 
 fn s(v: &Value) -> Option<&str> {
@@ -390,7 +403,14 @@ impl Gatekeeper {
             let deadline = (now + self.limits.document_time).min(run_deadline);
             t.engine.set_execution_timer_config(limits::timer_until(deadline));
             let meter = limits::meter(self.limits.memory, deadline);
+            // A built-in that never reaches regorus's timer (one call building a huge value, or
+            // the thread held by the memory meter) is stopped by the watchdog, which ends the
+            // run naming the template and the document.
+            let slot = self.watched.0.get_or_init(limits::Slot::new);
+            let what = || format!("template {} on {} (document {})", t.name, doc.file.path, doc.index);
+            let watching = slot.watch(what, deadline);
             let caught = std::panic::catch_unwind(AssertUnwindSafe(|| t.engine.eval_rule(t.rule.clone())));
+            drop(watching);
             let over = meter.exceeded();
             drop(meter);
             let _ = t.engine.take_prints();

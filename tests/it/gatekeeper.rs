@@ -571,3 +571,22 @@ fn what_the_gate_cannot_evaluate_is_a_note() {
     assert_eq!(note["severity"], "note");
     assert_eq!(note["line"], 3);
 }
+
+/// A template whose one built-in call builds a huge value never reaches regorus's timer: the
+/// memory ceiling holds the thread and the watchdog ends the run with exit 2, naming the
+/// template and the document (never a hang or an out-of-memory kill).
+#[test]
+fn a_template_that_cannot_be_stopped_ends_the_run() {
+    let r = repo();
+    write(r.path(), "cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n");
+    commit_all(r.path(), "one document");
+    let run = check(r.path(), &gk_fixtures().join("stuck"), &["--policy-memory", "8", "--policy-timeout", "0.5"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains(
+            "error: policy evaluation of template tgdoubling on cm.yaml (document 0) did not stop within its time budget and 10 s more"
+        ),
+        "{}",
+        run.stderr
+    );
+}

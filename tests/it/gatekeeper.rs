@@ -590,3 +590,50 @@ fn a_template_that_cannot_be_stopped_ends_the_run() {
         run.stderr
     );
 }
+
+/// A committed ConstraintTemplate defines the CRD of its constraints, as Gatekeeper generates
+/// it: a constraint's `spec.parameters` are validated against the template's schema (an unknown
+/// parameter, a wrong type) at the field, and constraints no longer get `schema/missing`; with
+/// `legacySchema` (the default of `templates.gatekeeper.sh/v1beta1`) unknown parameters are kept.
+#[test]
+fn committed_templates_type_the_parameters_of_their_constraints() {
+    let r = repo();
+    copy_tree(&gk_fixtures().join("policy"), &r.path().join("gatekeeper"));
+    let typo = "apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: TgRequiredLabels\nmetadata:\n  name: typo\nspec:\n  parameters:\n    labels: owner\n    lables: [team]\n";
+    write(r.path(), "gatekeeper/typo.yaml", typo);
+    commit_all(r.path(), "a constraint with a typo");
+    let run = tollgate(r.path(), &["check", "--rev", "HEAD", "-o", "json"]);
+    run.expect_code(1);
+    let report = run.json();
+    let mut schema: Vec<(String, String, u64)> = rule_file_line(&report)
+        .into_iter()
+        .filter(|(rule, file, _)| rule.starts_with("schema/") && file.ends_with(".yaml"))
+        .collect();
+    schema.sort();
+    let at = |rule: &str, file: &str, line: u64| (rule.to_string(), file.to_string(), line);
+    assert_eq!(
+        schema,
+        vec![
+            // The templates themselves: Gatekeeper's CRDs are not in this repository.
+            at("schema/missing", "gatekeeper/image-tag.yaml", 3),
+            at("schema/missing", "gatekeeper/owner-label.yaml", 3),
+            at("schema/unknown-field", "gatekeeper/typo.yaml", 8),
+            at("schema/wrong-type", "gatekeeper/typo.yaml", 7),
+        ],
+        "{report:#}"
+    );
+    // The same template as templates.gatekeeper.sh/v1beta1: legacySchema, unknown parameters kept.
+    let owner = r.path().join("gatekeeper/owner-label.yaml");
+    let text = std::fs::read_to_string(&owner).unwrap_or_else(|e| panic!("{e}"));
+    write(
+        r.path(),
+        "gatekeeper/owner-label.yaml",
+        text.replace("templates.gatekeeper.sh/v1\n", "templates.gatekeeper.sh/v1beta1\n"),
+    );
+    commit_all(r.path(), "v1beta1");
+    let run = tollgate(r.path(), &["check", "--rev", "HEAD", "-o", "json"]);
+    let rules: Vec<(String, String, u64)> =
+        rule_file_line(&run.json()).into_iter().filter(|(_, file, _)| file == "gatekeeper/typo.yaml").collect();
+    assert!(rules.iter().any(|r| r.0 == "schema/wrong-type"), "{rules:?}");
+    assert!(!rules.iter().any(|r| r.0 == "schema/unknown-field"), "{rules:?}");
+}

@@ -256,13 +256,24 @@ fn discover(
             let prefixes = prefixes();
             // A PATH that names nothing in the commit is a mistake, not a pass.
             for p in prefixes.iter().filter_map(|p| crate::source::filter::scoped_prefix(p)) {
-                if let Ok(None) = repo.read_blob_at(id, p) {
-                    return Err(Error::Usage(format!("{p}: no such file or directory in {rev}")));
+                match repo.read_blob_at(id, p) {
+                    Ok(None) => return Err(Error::Usage(format!("{p}: no such file or directory in {rev}"))),
+                    // A file that is not a manifest by its name would be left out: 0 files, a pass.
+                    Ok(Some(_)) if !filter.names_manifest(p) => {
+                        return Err(crate::source::SourceError::NotAManifest { path: p.to_string() }.into())
+                    }
+                    _ => {}
                 }
             }
             Ok(pool.install(|| repo.read_rev(id, &filter.with_prefixes(prefixes), o.max_file_size))?)
         }
         (Target::Staged, _, Some(repo)) => {
+            for p in &o.paths {
+                let on_disk = gate.cwd.join(p);
+                if on_disk.is_file() && !filter.names_manifest(&gate.repo_relative(p)) {
+                    return Err(crate::source::SourceError::NotAManifest { path: p.clone() }.into());
+                }
+            }
             let filter = filter.with_prefixes(prefixes());
             Ok(pool.install(|| repo.read_index(&filter, o.max_file_size))?)
         }

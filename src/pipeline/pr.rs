@@ -311,6 +311,10 @@ impl Pr {
         // (`.` or the root itself is the whole tree.)
         for p in prefixes.iter().filter_map(|p| crate::source::filter::scoped_prefix(p)) {
             let missing = |id: &CommitId| matches!(repo.read_blob_at(id, p), Ok(None));
+            let file = |id: &CommitId| matches!(repo.read_blob_at(id, p), Ok(Some(_)));
+            if (file(&self.head) || file(&self.merge_base)) && !filter.names_manifest(p) {
+                return Err(crate::source::SourceError::NotAManifest { path: p.to_string() }.into());
+            }
             if missing(&self.head) && missing(&self.merge_base) {
                 return Err(Error::Usage(format!(
                     "{p}: no such file or directory in `{}` or its merge-base",

@@ -621,6 +621,8 @@ fn compile_template(d: &Document) -> Result<(Template, Vec<Finding>), Error> {
     super::screen::screen(&screened).map_err(Error::Policy)?;
     let add = |engine: &mut Engine, module: String, text: &str, at: &[PathSeg]| {
         let text = super::opa::sprintf_missing(&module, text).unwrap_or_else(|| text.to_string());
+        let text = super::shadow::rename_shadowing(&module, &text).unwrap_or(text);
+        let text = super::shadow::hoist_some(&module, &text).unwrap_or(text);
         engine
             .add_policy(module, text.clone())
             .map_err(|e| compile_err(super::opa::parse_hint(&text, e.to_string()), at))

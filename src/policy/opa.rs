@@ -231,7 +231,7 @@ pub fn sprintf_missing(path: &str, text: &str) -> Option<String> {
 }
 
 /// Every expression of a rule, nested ones included.
-fn rule_exprs(r: &Rule, f: &mut impl FnMut(&Expr)) {
+pub(super) fn rule_exprs(r: &Rule, f: &mut impl FnMut(&Expr)) {
     match r {
         Rule::Spec { head, bodies, .. } => {
             match head {
@@ -257,7 +257,7 @@ fn rule_exprs(r: &Rule, f: &mut impl FnMut(&Expr)) {
     }
 }
 
-fn query_walk(q: &Query, f: &mut impl FnMut(&Expr)) {
+pub(super) fn query_walk(q: &Query, f: &mut impl FnMut(&Expr)) {
     for s in &q.stmts {
         match &s.literal {
             Literal::SomeVars { .. } => {}
@@ -278,7 +278,7 @@ fn query_walk(q: &Query, f: &mut impl FnMut(&Expr)) {
     }
 }
 
-fn expr_walk(e: &Expr, f: &mut impl FnMut(&Expr)) {
+pub(super) fn expr_walk(e: &Expr, f: &mut impl FnMut(&Expr)) {
     f(e);
     match e {
         Expr::ArrayCompr { term, query, .. } | Expr::SetCompr { term, query, .. } => {

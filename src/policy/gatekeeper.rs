@@ -19,6 +19,12 @@ use crate::source::SourceFile;
 const TEMPLATE_API: &str = "templates.gatekeeper.sh/";
 const CONSTRAINT_API: &str = "constraints.gatekeeper.sh/";
 const TARGET: &str = "admission.k8s.gatekeeper.sh";
+/// Templates of one run (Gatekeeper's library has about 70): each is compiled in an engine of its
+/// own, and a commit may hold them, so their number and size are bounded like the policies'
+/// parse work ([`super::screen`]).
+pub const MAX_TEMPLATES: usize = 1000;
+/// Bytes of template documents of one run.
+pub const MAX_TEMPLATE_BYTES: usize = 16 << 20;
 
 /// One compiled ConstraintTemplate.
 #[derive(Clone)]
@@ -66,6 +72,8 @@ pub struct Gatekeeper {
     constraints: Vec<Constraint>,
     /// What is not evaluated, said (see [`Gatekeeper::notes`]).
     notes: Vec<Finding>,
+    /// Bytes of the template documents compiled (see [`MAX_TEMPLATE_BYTES`]).
+    template_bytes: usize,
     /// The labels of the run's Namespace documents, by name (for `namespaceSelector`).
     namespaces: BTreeMap<String, Value>,
     /// The time and memory budgets of one document's evaluation (`--policy-timeout`,
@@ -229,6 +237,16 @@ impl Gatekeeper {
                 return Ok(()); // another copy of the same template
             }
             let msg = format!("template {name}: kind {kind} is also the kind of template {} ({})", o.name, o.place);
+            return Err(at(d, &[], msg));
+        }
+        let size = d.locate(&[]).region.map_or(0, |r| r.end_byte.saturating_sub(r.start_byte));
+        self.template_bytes = self.template_bytes.saturating_add(size);
+        if self.templates.len() >= MAX_TEMPLATES || self.template_bytes > MAX_TEMPLATE_BYTES {
+            let msg = format!(
+                "template {name}: more templates than a run compiles ({MAX_TEMPLATES} templates, {} MiB of template \
+                 documents): each is compiled in an engine of its own",
+                MAX_TEMPLATE_BYTES >> 20
+            );
             return Err(at(d, &[], msg));
         }
         let (t, notes) = compile_template(d)?;

@@ -637,3 +637,26 @@ fn committed_templates_type_the_parameters_of_their_constraints() {
     assert!(rules.iter().any(|r| r.0 == "schema/wrong-type"), "{rules:?}");
     assert!(!rules.iter().any(|r| r.0 == "schema/unknown-field"), "{rules:?}");
 }
+
+/// A commit may hold templates, and each is compiled in an engine of its own: past 1,000 in a
+/// run the gate stops (exit 2) at the template that crossed the bound, never compiling without
+/// end.
+#[test]
+fn the_number_of_templates_is_bounded() {
+    let r = repo();
+    let mut text = String::new();
+    for i in 0..1001 {
+        text.push_str(&format!(
+            "---\napiVersion: templates.gatekeeper.sh/v1\nkind: ConstraintTemplate\nmetadata:\n  name: t{i}\nspec:\n  crd:\n    spec:\n      names:\n        kind: T{i}\n  targets:\n    - target: admission.k8s.gatekeeper.sh\n      rego: |\n        package t{i}\n        violation[{{\"msg\": \"x\"}}] {{ false }}\n"
+        ));
+    }
+    write(r.path(), "templates.yaml", text);
+    commit_all(r.path(), "many templates");
+    let run = tollgate(r.path(), &["check", "--rev", "HEAD", "-o", "json"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains("templates.yaml:15002: template t1000: more templates than a run compiles (1000 templates, 16 MiB of template documents)"),
+        "{}",
+        run.stderr
+    );
+}

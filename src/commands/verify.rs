@@ -55,12 +55,12 @@ pub fn run(args: VerifyArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, 
     let coverage = args.coverage || args.threshold.is_some();
     let mut report = crate::verify::run(&sources, data, coverage)?;
     if !args.run.is_empty() {
-        let mut b = globset::GlobSetBuilder::new();
-        for g in &args.run {
-            b.add(globset::Glob::new(g).map_err(|e| Error::Usage(format!("invalid --run glob `{g}`: {e}")))?);
-        }
-        let set = b.build().map_err(|e| Error::Usage(e.to_string()))?;
+        let set = globs(&args.run, "--run")?;
         report.tests.retain(|t| set.is_match(format!("{}.{}", t.package, t.name)));
+    }
+    if !args.namespace.is_empty() {
+        let set = globs(&args.namespace, "--namespace")?;
+        report.tests.retain(|t| set.is_match(t.package.strip_prefix("data.").unwrap_or(&t.package)));
     }
     if report.tests.is_empty() {
         return Err(Error::Usage("no tests found: tests are rules named test_* (e.g. in *_test.rego files)".into()));
@@ -123,4 +123,13 @@ pub fn run(args: VerifyArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, 
     };
     super::write_stdout(io, &text)?;
     Ok(if report.failed() > 0 || below { ExitStatus::Blocked } else { ExitStatus::Pass })
+}
+
+/// The globs of a repeatable flag (`*` matches dots too).
+fn globs(patterns: &[String], flag: &str) -> Result<globset::GlobSet, Error> {
+    let mut b = globset::GlobSetBuilder::new();
+    for g in patterns {
+        b.add(globset::Glob::new(g).map_err(|e| Error::Usage(format!("invalid {flag} glob `{g}`: {e}")))?);
+    }
+    b.build().map_err(|e| Error::Usage(e.to_string()))
 }

@@ -126,3 +126,24 @@ fn builtin_library_passes_with_coverage() {
     assert!(!out.contains("FAIL "), "{out}");
     assert!(out.contains("policies/k8s/privileged_container.rego"), "{out}");
 }
+
+/// `--namespace GLOB` (`-n`) runs the tests of the packages it matches, as conftest verify's:
+/// `*` matches dots too; a glob that matches no package is "no tests found" (exit 2).
+#[test]
+fn namespace_selects_tests_by_package() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("policy")).unwrap();
+    std::fs::write(dir.path().join("policy/p.rego"), POLICY).unwrap();
+    std::fs::write(dir.path().join("policy/p_test.rego"), TESTS).unwrap();
+    let other = "package k8s.extra_test\nimport rego.v1\ntest_ok if true\n";
+    std::fs::write(dir.path().join("policy/extra_test.rego"), other).unwrap();
+    let o = run(dir.path(), &["verify", "-p", "policy", "-n", "k8s.*"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("PASS policy/extra_test.rego: data.k8s.extra_test.test_ok"), "{}", text(&o));
+    assert!(text(&o).trim_end().ends_with("1 passed, 0 failed"), "{}", text(&o));
+    let o = run(dir.path(), &["verify", "-p", "policy", "--namespace", "main_test"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).trim_end().ends_with("2 passed, 1 failed"), "{}", text(&o));
+    let o = run(dir.path(), &["verify", "-p", "policy", "-n", "nothing"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}

@@ -147,3 +147,39 @@ fn namespace_selects_tests_by_package() {
     let o = run(dir.path(), &["verify", "-p", "policy", "-n", "nothing"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
 }
+
+/// As conftest: a relative path of `parse_config_file` and `parse_combined_config_files` is read
+/// from the directory of the policy file that calls it (run from elsewhere, the files beside the
+/// policy are found), and a multi-document file is one entry per document, sorted by path; a
+/// path that is not there is read from the current directory, as before.
+#[test]
+fn config_files_are_read_beside_the_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let pol = dir.path().join("policies/combine");
+    std::fs::create_dir_all(&pol).unwrap();
+    std::fs::write(pol.join("settings.yaml"), "limit: 2\n").unwrap();
+    std::fs::write(pol.join("two.yaml"), "kind: A\n---\nkind: B\n").unwrap();
+    std::fs::write(dir.path().join("top.yaml"), "where: top\n").unwrap();
+    let tests = r#"package main
+import rego.v1
+
+test_beside if {
+	parse_config_file("settings.yaml").limit == 2
+}
+
+test_combined_splits_documents if {
+	docs := parse_combined_config_files(["two.yaml", "settings.yaml"])
+	[d.contents.kind | some d in docs; d.contents.kind] == ["A", "B"]
+	docs[0].path == "policies/combine/settings.yaml"
+	count(docs) == 3
+}
+
+test_from_the_current_directory if {
+	parse_config_file("top.yaml").where == "top"
+}
+"#;
+    std::fs::write(pol.join("combine_test.rego"), tests).unwrap();
+    let o = run(dir.path(), &["verify", "-p", "policies"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).trim_end().ends_with("3 passed, 0 failed"), "{}", text(&o));
+}

@@ -86,7 +86,9 @@ pub(crate) fn add_module(engine: &mut Engine, src: &PolicySource) -> Result<Stri
         true => text,
         false => {
             let text = crate::policy::shadow::rename_shadowing(&src.path, &text).unwrap_or(text);
-            crate::policy::shadow::hoist_some(&src.path, &text).unwrap_or(text)
+            let text = crate::policy::shadow::hoist_some(&src.path, &text).unwrap_or(text);
+            // A relative path of `parse_config_file` is read from the policy file's directory.
+            crate::policy::builtins::relative_to_policy(&src.path, &text).unwrap_or(text)
         }
     };
     engine.set_rego_v0(false);

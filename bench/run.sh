@@ -6,7 +6,8 @@
 # same without schema validation (--no-schemas), and PR mode on the same repository
 # (`--base HEAD~1`: HEAD changes ~1% of the files), whose cost follows the size of the change, not
 # of the repository; the benchmark policy in the VM (TOLLGATE_REGO_VM=all); then the built-in
-# library (default profile, and all profiles) in place of the benchmark policy.
+# library (default profile, and all profiles) in place of the benchmark policy, and 20 Gatekeeper
+# constraints (bench/gatekeeper) in its place.
 # Usage: bench/run.sh [N_FILES] [RUNS]       (defaults: 10000 files, 5 runs)
 # Needs ../shared/bench (a team checkout); on a user's machine it says it skipped.
 set -euo pipefail
@@ -33,7 +34,8 @@ import json, os, re, statistics, subprocess, sys
 bin_, policy, repo, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 def run(args, env=None):
     # The benchmark policy unless the arguments pick the built-in library.
-    pol = [] if "--builtin" in args else ["-p", policy]
+    pol = [] if "--builtin" in args or "--gatekeeper" in args else ["-p", policy]
+    args = [a for a in args if a != "--gatekeeper"]
     cmd = ["/usr/bin/time", "-f", "TIME %e %M", bin_, "check", "--rev", "HEAD"] + pol + ["-o", "json", "--timings"] + args
     p = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, env={**os.environ, **(env or {})})
     if p.returncode not in (0, 1):
@@ -69,4 +71,8 @@ report("PR mode --base HEAD~1, 1 thread  ", ["--base", "HEAD~1", "-j", "1"])
 # (all profiles, including the cross-resource checks, which need the inventory of the commit).
 report("built-in default profile, all threads", ["--builtin", "default"])
 report("built-in all profiles, all threads", ["--builtin", "all"])
+# Gatekeeper: 20 constraints of 14 templates (bench/gatekeeper, one of them reading
+# data.inventory) instead of the benchmark policy.
+gk = os.path.join(os.getcwd(), "bench", "gatekeeper")
+report("Gatekeeper, 20 constraints, all threads", ["--gatekeeper", "-p", gk])
 PY

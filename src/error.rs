@@ -20,6 +20,13 @@ pub enum SourceError {
     NoMergeBase(String),
     #[error("{path}: {message}")]
     Io { path: String, message: String },
+    /// A file named on the command line that is not a manifest by its name: read as YAML, a
+    /// Dockerfile or a Terraform file would pass as one string.
+    #[error(
+        "{path}: not a YAML or JSON file by its name (tollgate reads .yaml, .yml and .json files); to read it as YAML \
+         anyway, name it with --include"
+    )]
+    NotAManifest { path: String },
     /// An `--include`/`--exclude` glob that is not valid.
     #[error("invalid glob `{glob}`: {source}")]
     Glob {

@@ -45,6 +45,9 @@ fail-on: error
 # A Git LFS pointer where a manifest should be blocks (the gate cannot see the content); `allow`
 # makes it a note.
 # lfs-pointers: block
+# Gatekeeper templates and constraints committed in the repository are policies; `false` leaves
+# them to `-p` paths only.
+# gatekeeper-in-repository: true
 # Schema validation (offline): the Kubernetes minor, extra schema locations, strictness.
 # kubernetes-version: "1.37"
 # schema-location:

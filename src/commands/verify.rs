@@ -68,13 +68,13 @@ pub fn run(args: VerifyArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, 
     } else {
         crate::verify::run(&sources, data, coverage)?
     };
-    let mut b = globset::GlobSetBuilder::new();
-    for g in &args.run {
-        b.add(globset::Glob::new(g).map_err(|e| Error::Usage(format!("invalid --run glob `{g}`: {e}")))?);
-    }
-    let set = b.build().map_err(|e| Error::Usage(e.to_string()))?;
+    let set = globs(&args.run, "--run")?;
     if !args.run.is_empty() {
         report.tests.retain(|t| set.is_match(format!("{}.{}", t.package, t.name)));
+    }
+    if !args.namespace.is_empty() {
+        let set = globs(&args.namespace, "--namespace")?;
+        report.tests.retain(|t| set.is_match(t.package.strip_prefix("data.").unwrap_or(&t.package)));
     }
     // A suite comes from the repository: the files it names are read as `parse_config_file` reads
     // (under a `-p` directory, or files git tracks in the repository; never through a link out).
@@ -194,4 +194,13 @@ fn suite_case_text(t: &mut String, c: &CaseResult) {
     for m in observed {
         t.push_str(&format!("       - {}\n", shown(m)));
     }
+}
+
+/// The globs of a repeatable flag (`*` matches dots too).
+fn globs(patterns: &[String], flag: &str) -> Result<globset::GlobSet, Error> {
+    let mut b = globset::GlobSetBuilder::new();
+    for g in patterns {
+        b.add(globset::Glob::new(g).map_err(|e| Error::Usage(format!("invalid {flag} glob `{g}`: {e}")))?);
+    }
+    b.build().map_err(|e| Error::Usage(e.to_string()))
 }

@@ -60,6 +60,8 @@ pub struct Options {
     pub config_read: Option<GatePath>,
     /// `lfs-pointers: allow`.
     pub lfs_allowed: bool,
+    /// `gatekeeper-in-repository: false`: only the `-p` paths hold Gatekeeper policies.
+    pub skip_committed_gatekeeper: bool,
     pub schema: SchemaOptions,
     /// Per-policy limits (flags only).
     pub limits: policy::limits::Limits,
@@ -203,13 +205,30 @@ pub fn run(gate: &Gate, o: Options, stdin: Option<SourceFile>, mut t: Timer) -> 
     let prefixes = || o.paths.iter().map(|p| gate.repo_relative(p)).collect::<Vec<String>>();
     let (evaluated, changed_lines) = if let Some(pr) = &gate.pr {
         // PR mode: head's changed files and their merge-base versions.
-        let e =
-            pr.evaluate(&inputs, schemas.as_mut(), &filter, prefixes(), o.track_lines, &gate_read, &settle, &mut lap)?;
+        let committed = !o.skip_committed_gatekeeper;
+        let e = pr.evaluate(
+            &inputs,
+            schemas.as_mut(),
+            &filter,
+            prefixes(),
+            o.track_lines,
+            committed,
+            &gate_read,
+            &settle,
+            &mut lap,
+        )?;
         (e.evaluated, e.changed_lines)
     } else {
         let discovered = discover(gate, &o, stdin, filter, &pool, prefixes)?;
         lap("read", format!("{} files", discovered.files.len()));
+        // The templates and constraints committed among the checked files are policies too.
+        let gatekeeper = match o.skip_committed_gatekeeper {
+            true => gatekeeper.clone(),
+            false => committed_gatekeeper(&gatekeeper, &discovered.files).map_err(|e| gate.gate_error(e))?,
+        };
+        let inputs = Inputs { gatekeeper: &gatekeeper, ..inputs };
         let mut evaluated = evaluate_files(discovered, &inputs, schemas.as_mut(), &mut lap)?;
+        evaluated.findings.extend(gatekeeper.notes().iter().cloned());
         settle(&mut evaluated.findings);
         (evaluated, None)
     };
@@ -237,13 +256,24 @@ fn discover(
             let prefixes = prefixes();
             // A PATH that names nothing in the commit is a mistake, not a pass.
             for p in prefixes.iter().filter_map(|p| crate::source::filter::scoped_prefix(p)) {
-                if let Ok(None) = repo.read_blob_at(id, p) {
-                    return Err(Error::Usage(format!("{p}: no such file or directory in {rev}")));
+                match repo.read_blob_at(id, p) {
+                    Ok(None) => return Err(Error::Usage(format!("{p}: no such file or directory in {rev}"))),
+                    // A file that is not a manifest by its name would be left out: 0 files, a pass.
+                    Ok(Some(_)) if !filter.names_manifest(p) => {
+                        return Err(crate::source::SourceError::NotAManifest { path: p.to_string() }.into())
+                    }
+                    _ => {}
                 }
             }
             Ok(pool.install(|| repo.read_rev(id, &filter.with_prefixes(prefixes), o.max_file_size))?)
         }
         (Target::Staged, _, Some(repo)) => {
+            for p in &o.paths {
+                let on_disk = gate.cwd.join(p);
+                if on_disk.is_file() && !filter.names_manifest(&gate.repo_relative(p)) {
+                    return Err(crate::source::SourceError::NotAManifest { path: p.clone() }.into());
+                }
+            }
             let filter = filter.with_prefixes(prefixes());
             Ok(pool.install(|| repo.read_index(&filter, o.max_file_size))?)
         }
@@ -252,6 +282,20 @@ fn discover(
             Ok(worktree::read_worktree(&gate.root, &paths, &filter, o.max_file_size)?)
         }
     }
+}
+
+/// The Gatekeeper templates and constraints of the `-p` paths plus those committed among `files`
+/// (the checked source; in PR mode the tree the gate is read from). Kustomize patches among them
+/// are partial objects, not policies.
+pub(crate) fn committed_gatekeeper(gatekeeper: &Gatekeeper, files: &[SourceFile]) -> Result<Gatekeeper, Error> {
+    let holding: Vec<&SourceFile> =
+        files.iter().filter(|f| policy::gatekeeper::mentions_gatekeeper(&f.bytes)).collect();
+    if holding.is_empty() {
+        return Ok(gatekeeper.clone());
+    }
+    let patches = crate::schema::patch_paths(files);
+    let files = holding.into_iter().map(|f| (f.path.as_str(), f.bytes.as_slice()));
+    policy::limits::on_big_stack(|| gatekeeper.with_repository(files, &patches))
 }
 
 /// Where `parse_config_file` in the policies reads: the repository's tracked files (from git

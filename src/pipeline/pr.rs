@@ -289,8 +289,10 @@ impl Pr {
     /// paths (all manifests on both sides with `--combine` or a cross-resource check), each side's
     /// findings passed through `settle` (config waivers), matched by fingerprint; plus the
     /// `gate/policy-changed` notes on the changed files under `gate_paths` (what the gate read
-    /// from the trusted commit). `prefixes` are the repo-relative PATH arguments; with
-    /// `track_lines` the lines head changed are computed too (for `-o github`).
+    /// from the trusted commit) and on those that hold Gatekeeper templates or constraints
+    /// (policies too, unless `committed_gatekeeper` is off). `prefixes` are the repo-relative
+    /// PATH arguments; with `track_lines` the lines head changed are computed too (for `-o
+    /// github`).
     #[allow(clippy::too_many_arguments)]
     pub fn evaluate(
         &self,
@@ -299,6 +301,7 @@ impl Pr {
         filter: &PathFilter,
         prefixes: Vec<String>,
         track_lines: bool,
+        committed_gatekeeper: bool,
         gate_paths: &[GatePath],
         settle: &dyn Fn(&mut Vec<Finding>),
         lap: &mut dyn FnMut(&str, String),
@@ -308,6 +311,10 @@ impl Pr {
         // (`.` or the root itself is the whole tree.)
         for p in prefixes.iter().filter_map(|p| crate::source::filter::scoped_prefix(p)) {
             let missing = |id: &CommitId| matches!(repo.read_blob_at(id, p), Ok(None));
+            let file = |id: &CommitId| matches!(repo.read_blob_at(id, p), Ok(Some(_)));
+            if (file(&self.head) || file(&self.merge_base)) && !filter.names_manifest(p) {
+                return Err(crate::source::SourceError::NotAManifest { path: p.to_string() }.into());
+            }
             if missing(&self.head) && missing(&self.merge_base) {
                 return Err(Error::Usage(format!(
                     "{p}: no such file or directory in `{}` or its merge-base",
@@ -318,6 +325,27 @@ impl Pr {
         let filter = filter.clone().with_prefixes(prefixes);
         let changes = repo.changed_paths(&self.merge_base, &self.head)?;
         lap("diff", format!("{} changed paths", changes.len()));
+
+        // The Gatekeeper templates and constraints committed in the commit the gate is read
+        // from: a search of its whole tree (within the PATHs and filters), keeping only the files
+        // that may hold them and the kustomizations that name patches.
+        let keep = |f: &SourceFile| {
+            crate::policy::gatekeeper::mentions_gatekeeper(&f.bytes) || crate::schema::is_kustomization(&f.path)
+        };
+        let committed = match committed_gatekeeper {
+            true => pool.install(|| repo.read_rev_matching(self.trusted(), &filter, max_file_size, &keep))?,
+            false => Default::default(),
+        };
+        let gatekeeper = super::committed_gatekeeper(inputs.gatekeeper, &committed.files)?;
+        let patches = crate::schema::patch_paths(&committed.files);
+        let gk_files = |files: &[SourceFile]| {
+            let files = files.iter().map(|f| (f.path.as_str(), f.bytes.as_slice()));
+            crate::policy::gatekeeper::Gatekeeper::object_paths(files, &patches)
+        };
+        let mut gatekeeper_paths = gk_files(&committed.files);
+        drop(committed);
+        let inputs = &Inputs { gatekeeper: &gatekeeper, ..*inputs };
+        lap("gatekeeper", format!("{} files with templates or constraints", gatekeeper_paths.len()));
 
         let policies = inputs.policies;
         let (head_files, base_files) = if policies.combine
@@ -356,6 +384,24 @@ impl Pr {
             false => None,
         };
 
+        // A change to a file holding templates or constraints, on either side, changes the gate.
+        if committed_gatekeeper {
+            let changed: BTreeSet<&str> = changes.iter().map(|c| c.path.as_str()).collect();
+            let changed_head: Vec<SourceFile> = head_files
+                .files
+                .iter()
+                .filter(|f| {
+                    changed.contains(f.path.as_str()) && crate::policy::gatekeeper::mentions_gatekeeper(&f.bytes)
+                })
+                .cloned()
+                .collect();
+            gatekeeper_paths.extend(gk_files(&changed_head));
+        }
+        let gatekeeper_paths: Vec<GatePath> = gatekeeper_paths
+            .into_iter()
+            .map(|path| GatePath { kind: "Gatekeeper policy", path, exts: Vec::new(), skip: None })
+            .collect();
+
         let mut head = evaluate_files(head_files, inputs, schemas.as_deref_mut(), lap)?;
         // The merge-base side only supplies fingerprints; its print() output is not shown.
         let base_inputs = Inputs { want_snippets: false, ..*inputs };
@@ -370,7 +416,8 @@ impl Pr {
         head.findings.extend(added_waivers);
         let with_findings: BTreeSet<&str> = head.findings.iter().filter_map(|f| f.file.as_deref()).collect();
         head.texts.retain(|k, _| with_findings.contains(k.as_str()));
-        head.findings.extend(self.gate_notes(&changes, gate_paths));
+        head.findings.extend(self.gate_notes(&changes, &[gate_paths, &gatekeeper_paths].concat()));
+        head.findings.extend(gatekeeper.notes().iter().cloned());
         lap("match", format!("{} merge-base findings", base_findings.len()));
         Ok(Evaluation { evaluated: head, changed_lines })
     }

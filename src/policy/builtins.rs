@@ -111,6 +111,26 @@ fn current_scope() -> Arc<Scope> {
 }
 
 impl Scope {
+    /// The path a policy file in `dir` (relative to the current directory) reads for `path`:
+    /// `dir/path` as conftest joins them, when something is there; else `path` itself, from
+    /// the current directory, as tollgate read it before (a path a policy wrote for that keeps
+    /// working). Either is then read through [`Scope::read`]'s confinement.
+    pub fn from_policy(&self, dir: &str, path: &str) -> String {
+        if dir.is_empty() {
+            return path.to_string();
+        }
+        let joined = format!("{dir}/{}", path.trim_start_matches('/'));
+        let there = match (&self.repo, self.jail.relative(&crate::confine::normalize(&self.cwd.join(&joined)))) {
+            (RepoReads::Git(files), Some(rel)) => matches!(files.file(&rel), Ok(Some(_))),
+            _ => self.cwd.join(&joined).symlink_metadata().is_ok(),
+        };
+        if there {
+            joined
+        } else {
+            path.to_string()
+        }
+    }
+
     /// The content of the file `path` names, or why it is not read.
     pub fn read(&self, path: &str) -> Result<Vec<u8>> {
         let abs = crate::confine::normalize(&self.cwd.join(path));
@@ -187,7 +207,67 @@ impl Scope {
 }
 
 /// The names [`register`] adds (a call to one of them is not an undefined function).
-pub const EXTENSIONS: &[&str] = &["parse_config", "parse_config_file", "parse_combined_config_files"];
+pub const EXTENSIONS: &[&str] =
+    &["parse_config", "parse_config_file", "parse_combined_config_files", PARSE_CONFIG_FILE_AT, PARSE_COMBINED_AT];
+
+/// What [`relative_to_policy`] turns `parse_config_file(p)` into: `(dir of the policy file, p)`.
+pub const PARSE_CONFIG_FILE_AT: &str = "__tollgate_parse_config_file_at";
+/// The same for `parse_combined_config_files(ps)`.
+pub const PARSE_COMBINED_AT: &str = "__tollgate_parse_combined_config_files_at";
+
+/// `text` (the policy file `path`) with each `parse_config_file(p)` and
+/// `parse_combined_config_files(ps)` call given the policy file's directory, so that a relative
+/// path is read from there as conftest reads it (`filepath.Join(dir of the calling file, p)`),
+/// or `None` when there is no such call (or the module does not parse: its compile says why).
+/// The call's line keeps its number; its columns after the call shift.
+pub fn relative_to_policy(path: &str, text: &str) -> Option<String> {
+    if !text.contains("parse_config_file") && !text.contains("parse_combined_config_files") {
+        return None;
+    }
+    let (_, module) = super::vm_screen::parse_text(path, text)?;
+    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+    let dir = serde_json::to_string(dir).ok()?;
+    let mut edits: Vec<(usize, usize, String)> = Vec::new();
+    let mut visit = |e: &regorus::unstable::Expr| {
+        let regorus::unstable::Expr::Call { fcn, params, .. } = e else { return };
+        let name = fcn.span();
+        let with = match name.text() {
+            "parse_config_file" => PARSE_CONFIG_FILE_AT,
+            "parse_combined_config_files" => PARSE_COMBINED_AT,
+            _ => return,
+        };
+        if params.len() != 1 {
+            return;
+        }
+        // The argument's span can start inside its quotes: insert after the call's `(`.
+        let end = name.end as usize;
+        let Some(open) = text.get(end..).and_then(|rest| rest.find('(')).map(|i| end + i + 1) else { return };
+        if !text.get(end..open - 1).is_some_and(|between| between.trim().is_empty()) {
+            return;
+        }
+        edits.push((name.start as usize, end, with.to_string()));
+        edits.push((open, open, format!("{dir}, ")));
+    };
+    for r in &module.policy {
+        super::opa::rule_exprs(r, &mut visit);
+    }
+    if edits.is_empty() {
+        return None;
+    }
+    edits.sort_by_key(|(s, e, _)| (*s, *e));
+    let mut out = String::with_capacity(text.len() + 64 * edits.len());
+    let mut last = 0;
+    for (from, to, with) in edits {
+        if from < last {
+            return None;
+        }
+        out.push_str(text.get(last..from)?);
+        out.push_str(&with);
+        last = to;
+    }
+    out.push_str(text.get(last..)?);
+    Some(out)
+}
 
 /// Register the helpers on an engine, and OPA's deprecated built-ins (see
 /// [`super::opa`]): every engine that runs the user's policies has both.
@@ -195,6 +275,7 @@ pub fn register(engine: &mut Engine) -> Result<()> {
     super::opa::register(engine)?;
     let scope = current_scope();
     let combined_scope = scope.clone();
+    let (file_at_scope, combined_at_scope) = (scope.clone(), scope.clone());
     engine.add_extension(
         "parse_config".into(),
         2,
@@ -212,25 +293,64 @@ pub fn register(engine: &mut Engine) -> Result<()> {
             parse(parser_for(&path), &path, scope.read(&path)?)
         }),
     )?;
+    let at_scope = file_at_scope;
+    engine.add_extension(
+        PARSE_CONFIG_FILE_AT.into(),
+        2,
+        Box::new(move |args: Vec<Value>| {
+            let dir = string_arg(&args, 0, "parse_config_file")?;
+            let path = string_arg(&args, 1, "parse_config_file")?;
+            let path = at_scope.from_policy(&dir, &path);
+            parse(parser_for(&path), &path, at_scope.read(&path)?)
+        }),
+    )?;
+    let at_scope = combined_at_scope;
+    engine.add_extension(
+        PARSE_COMBINED_AT.into(),
+        2,
+        Box::new(move |args: Vec<Value>| {
+            let dir = string_arg(&args, 0, "parse_combined_config_files")?;
+            let paths = args.get(1..).unwrap_or_default();
+            combined(&at_scope, paths, Some(&dir))
+        }),
+    )?;
     engine.add_extension(
         "parse_combined_config_files".into(),
         1,
-        Box::new(move |args: Vec<Value>| {
-            let Some(Value::Array(paths)) = args.first() else {
-                bail!("parse_combined_config_files: argument 1 must be an array of paths");
-            };
-            let mut out = Vec::new();
-            for p in paths.iter() {
-                let Value::String(path) = p else {
-                    bail!("parse_combined_config_files: paths must be strings");
-                };
-                let mut m = BTreeMap::new();
-                m.insert(Value::from("path"), Value::from(path.as_ref()));
-                m.insert(Value::from("contents"), parse(parser_for(path), path, combined_scope.read(path)?)?);
-                out.push(Value::from(m));
-            }
-            Ok(Value::from(out))
-        }),
+        Box::new(move |args: Vec<Value>| combined(&combined_scope, &args, None)),
     )?;
     Ok(())
+}
+
+/// `parse_combined_config_files(paths)`: `[{path, contents}]` sorted by path, as conftest
+/// combines them: one entry per document of a multi-document file (any file whose content is an
+/// array), each path read from the policy file's directory `dir` when given (see
+/// [`Scope::from_policy`]); `path` is the one read.
+fn combined(scope: &Scope, args: &[Value], dir: Option<&str>) -> Result<Value> {
+    let Some(Value::Array(paths)) = args.first() else {
+        bail!("parse_combined_config_files: argument 1 must be an array of paths");
+    };
+    let mut out = Vec::new();
+    for p in paths.iter() {
+        let Value::String(path) = p else {
+            bail!("parse_combined_config_files: paths must be strings");
+        };
+        let path = match dir {
+            Some(dir) => scope.from_policy(dir, path),
+            None => path.to_string(),
+        };
+        let contents = parse(parser_for(&path), &path, scope.read(&path)?)?;
+        let documents = match contents {
+            Value::Array(docs) => docs.iter().cloned().collect(),
+            one => vec![one],
+        };
+        for contents in documents {
+            let mut m = BTreeMap::new();
+            m.insert(Value::from("path"), Value::from(path.as_str()));
+            m.insert(Value::from("contents"), contents);
+            out.push((path.clone(), Value::from(m)));
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(Value::from(out.into_iter().map(|(_, v)| v).collect::<Vec<Value>>()))
 }

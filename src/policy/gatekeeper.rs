@@ -19,6 +19,12 @@ use crate::source::SourceFile;
 const TEMPLATE_API: &str = "templates.gatekeeper.sh/";
 const CONSTRAINT_API: &str = "constraints.gatekeeper.sh/";
 const TARGET: &str = "admission.k8s.gatekeeper.sh";
+/// Templates of one run (Gatekeeper's library has about 70): each is compiled in an engine of its
+/// own, and a commit may hold them, so their number and size are bounded like the policies'
+/// parse work ([`super::screen`]).
+pub const MAX_TEMPLATES: usize = 1000;
+/// Bytes of template documents of one run.
+pub const MAX_TEMPLATE_BYTES: usize = 16 << 20;
 
 /// One compiled ConstraintTemplate.
 #[derive(Clone)]
@@ -35,6 +41,13 @@ struct Template {
     schema: Value,
     /// Its Rego reads `data.inventory`.
     inventory: bool,
+    /// `spec` as written: a second copy of the same kind is the same template only if equal.
+    spec: Value,
+    /// `file:line`, for messages.
+    place: String,
+    /// Why this gate does not evaluate it (CEL only, `external_data`): its constraints are
+    /// skipped, and a note says so.
+    skipped: Option<String>,
 }
 
 /// One Constraint, bound to its template.
@@ -46,13 +59,21 @@ struct Constraint {
     parameters: Value,
     severity: Severity,
     matcher: Value,
+    /// `spec` as written, to recognise a second copy.
+    spec: Value,
 }
 
 /// The templates and constraints of a run.
 #[derive(Clone, Default)]
 pub struct Gatekeeper {
     templates: Vec<Template>,
+    /// The template of each kind (`spec.crd.spec.names.kind`).
+    by_kind: BTreeMap<String, usize>,
     constraints: Vec<Constraint>,
+    /// What is not evaluated, said (see [`Gatekeeper::notes`]).
+    notes: Vec<Finding>,
+    /// Bytes of the template documents compiled (see [`MAX_TEMPLATE_BYTES`]).
+    template_bytes: usize,
     /// The labels of the run's Namespace documents, by name (for `namespaceSelector`).
     namespaces: BTreeMap<String, Value>,
     /// The time and memory budgets of one document's evaluation (`--policy-timeout`,
@@ -60,6 +81,19 @@ pub struct Gatekeeper {
     limits: PolicyLimits,
     /// When the run's policy time budget ends (set when loaded and with the limits).
     run_deadline: Option<Instant>,
+    /// This copy's slot in the watchdog (see [`limits`]).
+    watched: WatchSlot,
+}
+
+/// A worker's slot in the watchdog, made when it first evaluates: each copy of the set (one
+/// per worker thread) gets its own.
+#[derive(Default)]
+struct WatchSlot(std::sync::OnceLock<std::sync::Arc<limits::Slot>>);
+
+impl Clone for WatchSlot {
+    fn clone(&self) -> Self {
+        WatchSlot::default()
+    }
 }
 
 fn s(v: &Value) -> Option<&str> {
@@ -85,85 +119,186 @@ pub fn mentions_gatekeeper(bytes: &[u8]) -> bool {
     bytes.windows(b"gatekeeper.sh/".len()).any(|w| w == b"gatekeeper.sh/")
 }
 
+/// Rule of the notes on templates and constraints this gate does not evaluate (CEL only,
+/// `external_data`, a committed constraint whose template is not there).
+pub const NOT_EVALUATED: &str = "gatekeeper/not-evaluated";
+/// Rule of the notes on templates that read `input.review.oldObject` (admission-only reviews).
+pub const ADMISSION_ONLY: &str = "gatekeeper/admission-only";
+
+/// Where templates and constraints were read from: what a constraint without its template means.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Provenance {
+    /// A `-p` path: the user named it as policy, so a constraint without a template is an error.
+    PolicyPath,
+    /// The checked source itself: the template may be installed from elsewhere (a chart), so a
+    /// constraint without one is a note that it is not enforced here.
+    Repository,
+}
+
+/// The Gatekeeper objects among the files: ConstraintTemplates, then Constraints, each in file
+/// order. `strict`: a file that does not load is an error (a `-p` file); otherwise it is left
+/// to the manifest checks, which report it.
+fn read_objects<'a>(
+    files: impl Iterator<Item = (&'a str, &'a [u8])>,
+    strict: bool,
+    skip: &BTreeSet<String>,
+) -> Result<(Vec<Document>, Vec<Document>), Error> {
+    let (mut templates, mut constraints) = (Vec::new(), Vec::new());
+    for (path, bytes) in files {
+        if !mentions_gatekeeper(bytes) || skip.contains(path) {
+            continue;
+        }
+        let file = SourceFile { path: path.to_string(), bytes: bytes.to_vec(), too_large: None };
+        let docs = match manifest::load_strict(&file, &Limits::default()) {
+            Ok(docs) => docs,
+            Err(e) if strict => return Err(Error::Usage(e.to_string())),
+            Err(_) => continue,
+        };
+        for d in docs {
+            let api = s(&d.value["apiVersion"]).unwrap_or_default();
+            if api.starts_with(TEMPLATE_API) && s(&d.value["kind"]) == Some("ConstraintTemplate") {
+                templates.push(d);
+            } else if api.starts_with(CONSTRAINT_API) {
+                constraints.push(d);
+            }
+        }
+    }
+    Ok((templates, constraints))
+}
+
 impl Gatekeeper {
-    /// Read the templates and constraints among the given YAML files (`(shown path, bytes)`);
-    /// other documents are left alone. A template that does not compile, a constraint with no
-    /// template and a file that does not load are errors naming the file and line.
+    /// Read the templates and constraints among the given YAML files of `-p` paths (`(shown
+    /// path, bytes)`); other documents are left alone. A template that does not compile, a
+    /// constraint with no template and a file that does not load are errors naming the file and
+    /// line.
     pub fn load(files: Vec<(String, Vec<u8>)>) -> Result<Gatekeeper, Error> {
-        let mut templates: Vec<Template> = Vec::new();
-        let mut by_kind: BTreeMap<String, usize> = BTreeMap::new();
-        let mut pending: Vec<(Document, String)> = Vec::new();
-        for (path, bytes) in files {
-            if !mentions_gatekeeper(&bytes) {
-                continue;
-            }
-            let file = SourceFile { path, bytes, too_large: None };
-            let docs = manifest::load_strict(&file, &Limits::default()).map_err(|e| Error::Usage(e.to_string()))?;
-            for d in docs {
-                let api = s(&d.value["apiVersion"]).unwrap_or_default().to_string();
-                if api.starts_with(TEMPLATE_API) && s(&d.value["kind"]) == Some("ConstraintTemplate") {
-                    let t = compile_template(&d)?;
-                    let kind = s(&d.value["spec"]["crd"]["spec"]["names"]["kind"]).unwrap_or_default().to_string();
-                    if kind.is_empty() {
-                        return Err(at(
-                            &d,
-                            &[key("spec")],
-                            format!("template {}: no spec.crd.spec.names.kind", t.name),
-                        ));
-                    }
-                    if let Some(&other) = by_kind.get(&kind) {
-                        let msg = format!(
-                            "template {}: kind {kind} is also the kind of template {}",
-                            t.name, templates[other].name
-                        );
-                        return Err(at(&d, &[], msg));
-                    }
-                    by_kind.insert(kind, templates.len());
-                    templates.push(t);
-                } else if api.starts_with(CONSTRAINT_API) {
-                    pending.push((d, api));
-                }
-            }
+        let files = files.iter().map(|(p, b)| (p.as_str(), b.as_slice()));
+        let (templates, constraints) = read_objects(files, true, &BTreeSet::new())?;
+        let mut set = Gatekeeper::default();
+        set.add(templates, constraints, Provenance::PolicyPath)?;
+        Ok(set.with_limits(PolicyLimits::default()))
+    }
+
+    /// The same plus the templates and constraints committed in the checked source among
+    /// `files` (those in `patches`, kustomize patches, are partial objects and left alone). A
+    /// second copy of a template or constraint already read (the same `-p` file checked as a
+    /// manifest, one template committed for two clusters) is the same policy; a different
+    /// template for the same kind is an error naming both. A constraint whose template is in
+    /// neither is a note: it is not enforced by this gate.
+    pub fn with_repository<'a>(
+        &self,
+        files: impl Iterator<Item = (&'a str, &'a [u8])>,
+        patches: &BTreeSet<String>,
+    ) -> Result<Gatekeeper, Error> {
+        let (templates, constraints) = read_objects(files, false, patches)?;
+        if templates.is_empty() && constraints.is_empty() {
+            return Ok(self.clone());
         }
-        let mut constraints = Vec::new();
-        for (d, _) in pending {
-            let kind = s(&d.value["kind"]).unwrap_or_default().to_string();
-            let name = s(&d.value["metadata"]["name"]).unwrap_or_default().to_string();
-            let Some(&template) = by_kind.get(&kind) else {
+        let mut set = self.clone();
+        set.add(templates, constraints, Provenance::Repository)?;
+        Ok(set)
+    }
+
+    /// The files among `files` that hold Gatekeeper templates or constraints (those in
+    /// `patches` aside): in PR mode, a change to one is a change to the gate.
+    pub fn object_paths<'a>(
+        files: impl Iterator<Item = (&'a str, &'a [u8])>,
+        patches: &BTreeSet<String>,
+    ) -> BTreeSet<String> {
+        let (templates, constraints) = read_objects(files, false, patches).unwrap_or_default();
+        templates.iter().chain(&constraints).map(|d| d.file.path.clone()).collect()
+    }
+
+    /// Notes on what this gate does not evaluate, at the template or constraint concerned.
+    pub fn notes(&self) -> &[Finding] {
+        &self.notes
+    }
+
+    fn add(&mut self, templates: Vec<Document>, constraints: Vec<Document>, from: Provenance) -> Result<(), Error> {
+        for d in &templates {
+            self.add_template(d)?;
+        }
+        for d in &constraints {
+            self.add_constraint(d, from)?;
+        }
+        self.constraints.sort_by(|a, b| (&a.kind, &a.name).cmp(&(&b.kind, &b.name)));
+        Ok(())
+    }
+
+    fn add_template(&mut self, d: &Document) -> Result<(), Error> {
+        let name = s(&d.value["metadata"]["name"]).unwrap_or_default();
+        let kind = s(&d.value["spec"]["crd"]["spec"]["names"]["kind"]).unwrap_or_default().to_string();
+        if kind.is_empty() {
+            return Err(at(d, &[key("spec")], format!("template {name}: no spec.crd.spec.names.kind")));
+        }
+        if let Some(&other) = self.by_kind.get(&kind) {
+            let o = &self.templates[other];
+            if o.name == name && o.spec == d.value["spec"] {
+                return Ok(()); // another copy of the same template
+            }
+            let msg = format!("template {name}: kind {kind} is also the kind of template {} ({})", o.name, o.place);
+            return Err(at(d, &[], msg));
+        }
+        let size = d.locate(&[]).region.map_or(0, |r| r.end_byte.saturating_sub(r.start_byte));
+        self.template_bytes = self.template_bytes.saturating_add(size);
+        if self.templates.len() >= MAX_TEMPLATES || self.template_bytes > MAX_TEMPLATE_BYTES {
+            let msg = format!(
+                "template {name}: more templates than a run compiles ({MAX_TEMPLATES} templates, {} MiB of template \
+                 documents): each is compiled in an engine of its own",
+                MAX_TEMPLATE_BYTES >> 20
+            );
+            return Err(at(d, &[], msg));
+        }
+        let (t, notes) = compile_template(d)?;
+        self.notes.extend(notes);
+        self.by_kind.insert(kind, self.templates.len());
+        self.templates.push(t);
+        Ok(())
+    }
+
+    fn add_constraint(&mut self, d: &Document, from: Provenance) -> Result<(), Error> {
+        let kind = s(&d.value["kind"]).unwrap_or_default().to_string();
+        let name = s(&d.value["metadata"]["name"]).unwrap_or_default().to_string();
+        let Some(&template) = self.by_kind.get(&kind) else {
+            let msg = format!("constraint {name}: no ConstraintTemplate defines kind {kind}");
+            if from == Provenance::Repository {
+                let msg = format!(
+                    "{msg} among the checked files or the -p paths: it is not enforced by this gate (add its \
+                     template's directory with -p)"
+                );
+                self.notes.push(note(NOT_EVALUATED, msg, d));
+                return Ok(());
+            }
+            return Err(at(d, &[key("kind")], msg));
+        };
+        let severity = match s(&d.value["spec"]["enforcementAction"]).unwrap_or("deny") {
+            "deny" => Severity::Error,
+            "warn" => Severity::Warning,
+            "dryrun" => Severity::Note,
+            other => {
+                let path = [key("spec"), key("enforcementAction")];
                 return Err(at(
-                    &d,
-                    &[key("kind")],
-                    format!("constraint {name}: no ConstraintTemplate defines kind {kind}"),
+                    d,
+                    &path,
+                    format!("constraint {name}: enforcementAction {other:?} is not deny, warn or dryrun"),
                 ));
-            };
-            let severity = match s(&d.value["spec"]["enforcementAction"]).unwrap_or("deny") {
-                "deny" => Severity::Error,
-                "warn" => Severity::Warning,
-                "dryrun" => Severity::Note,
-                other => {
-                    let path = [key("spec"), key("enforcementAction")];
-                    return Err(at(
-                        &d,
-                        &path,
-                        format!("constraint {name}: enforcementAction {other:?} is not deny, warn or dryrun"),
-                    ));
-                }
-            };
-            let mut parameters = match &d.value["spec"]["parameters"] {
-                Value::Undefined | Value::Null => Value::new_object(),
-                v => v.clone(),
-            };
-            apply_defaults(&mut parameters, &templates[template].schema);
-            let matcher = d.value["spec"]["match"].clone();
-            if let Some(msg) = unsupported_match(&matcher) {
-                return Err(at(&d, &[key("spec"), key("match")], format!("constraint {name}: {msg}")));
             }
-            constraints.push(Constraint { kind, name, template, parameters, severity, matcher });
+        };
+        let spec = d.value["spec"].clone();
+        if self.constraints.iter().any(|c| c.kind == kind && c.name == name && c.spec == spec) {
+            return Ok(()); // another copy of the same constraint
         }
-        constraints.sort_by(|a, b| (&a.kind, &a.name).cmp(&(&b.kind, &b.name)));
-        let limits = PolicyLimits::default();
-        let run_deadline = Some(Instant::now() + limits.run_time);
-        Ok(Gatekeeper { templates, constraints, namespaces: BTreeMap::new(), limits, run_deadline })
+        let mut parameters = match &spec["parameters"] {
+            Value::Undefined | Value::Null => Value::new_object(),
+            v => v.clone(),
+        };
+        apply_defaults(&mut parameters, &self.templates[template].schema);
+        let matcher = spec["match"].clone();
+        if let Some(msg) = unsupported_match(&matcher) {
+            return Err(at(d, &[key("spec"), key("match")], format!("constraint {name}: {msg}")));
+        }
+        self.constraints.push(Constraint { kind, name, template, parameters, severity, matcher, spec });
+        Ok(())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -241,17 +376,21 @@ impl Gatekeeper {
     pub fn evaluate(&mut self, doc: &Document) -> Vec<Finding> {
         let mut out = Vec::new();
         for ci in 0..self.constraints.len() {
-            let Some(ran) = self.judge(ci, &[&doc.value], None) else { continue };
+            let what = || format!("{} (document {})", doc.file.path, doc.index);
+            let Some(ran) = self.judge(ci, &[&doc.value], None, &what) else { continue };
             let c = &self.constraints[ci];
             let rule = format!("{}/{}", c.kind, c.name);
             match ran {
                 Judged::Results(results) => {
-                    for (msg, _details) in results {
-                        out.push(finding(&rule, c.severity, msg, doc));
+                    for (msg, details) in results {
+                        let field = field_of(&doc.value, &msg, &details);
+                        out.push(finding_at(&rule, c.severity, msg, doc, &field));
                     }
                 }
                 Judged::Unselectable(msg) => out.push(finding(&rule, c.severity, msg, doc)),
                 Judged::Failed(msg) | Judged::Stopped(msg) => out.push(finding(&rule, Severity::Error, msg, doc)),
+                // Said once, in a note on the template.
+                Judged::NotEvaluated(_) => {}
             }
         }
         out
@@ -261,10 +400,10 @@ impl Gatekeeper {
     /// one of `objects` (the object, and an AdmissionReview's `oldObject`) gave, by rule
     /// (`<kind>/<name>`). `request` is the `input.review` to use (an AdmissionReview's request);
     /// `None`: the one Gatekeeper builds for `objects[0]`.
-    pub fn review(&mut self, objects: &[&Value], request: Option<&Value>) -> Vec<(String, Judged)> {
+    pub fn review(&mut self, objects: &[&Value], request: Option<&Value>, what: &str) -> Vec<(String, Judged)> {
         let mut out = Vec::new();
         for ci in 0..self.constraints.len() {
-            if let Some(ran) = self.judge(ci, objects, request) {
+            if let Some(ran) = self.judge(ci, objects, request, &|| what.to_string()) {
                 let c = &self.constraints[ci];
                 out.push((format!("{}/{}", c.kind, c.name), ran));
             }
@@ -273,8 +412,15 @@ impl Gatekeeper {
     }
 
     /// Whether constraint `ci` selects one of `objects`, and if so what its template gave on the
-    /// review (`request`, else the one built for `objects[0]`). `None`: not selected.
-    fn judge(&mut self, ci: usize, objects: &[&Value], request: Option<&Value>) -> Option<Judged> {
+    /// review (`request`, else the one built for `objects[0]`). `None`: not selected. `what`
+    /// names the reviewed object for the watchdog.
+    fn judge(
+        &mut self,
+        ci: usize,
+        objects: &[&Value],
+        request: Option<&Value>,
+        what: &dyn Fn() -> String,
+    ) -> Option<Judged> {
         let c = &self.constraints[ci];
         // Gatekeeper matches the object or the old object (an UPDATE's or DELETE's review).
         let mut selected = false;
@@ -304,6 +450,9 @@ impl Gatekeeper {
             return None;
         }
         let t = &mut self.templates[c.template];
+        if let Some(why) = &t.skipped {
+            return Some(Judged::NotEvaluated(format!("template {}: {why}", t.name)));
+        }
         let mut input = Value::new_object();
         if let Ok(m) = input.as_object_mut() {
             let review = match (request, objects.first()) {
@@ -328,7 +477,13 @@ impl Gatekeeper {
         let deadline = (now + self.limits.document_time).min(run_deadline);
         t.engine.set_execution_timer_config(limits::timer_until(deadline));
         let meter = limits::meter(self.limits.memory, deadline);
+        // A built-in that never reaches regorus's timer (one call building a huge value, or
+        // the thread held by the memory meter) is stopped by the watchdog, which ends the
+        // run naming the template and the document.
+        let slot = self.watched.0.get_or_init(limits::Slot::new);
+        let watching = slot.watch(|| format!("template {} on {}", t.name, what()), deadline);
         let caught = std::panic::catch_unwind(AssertUnwindSafe(|| t.engine.eval_rule(t.rule.clone())));
+        drop(watching);
         let over = meter.exceeded();
         drop(meter);
         let _ = t.engine.take_prints();
@@ -386,6 +541,31 @@ pub enum Judged {
     Failed(String),
     /// Stopped or not run by a budget: neither a result nor a pass.
     Stopped(String),
+    /// Its template is one this gate does not evaluate (CEL only, `external_data`), with why.
+    NotEvaluated(String),
+}
+
+/// A note at the document `d` (a template or constraint).
+fn note(rule: &str, msg: String, d: &Document) -> Finding {
+    finding(rule, Severity::Note, msg, d)
+}
+
+/// A finding at `field` of the reviewed document (the document itself when empty or absent).
+/// Its fingerprint is the document's, as before the field was found: a message names the
+/// problem, and the field it was found at does not make it another one.
+fn finding_at(rule: &str, severity: Severity, msg: String, d: &Document, field: &[PathSeg]) -> Finding {
+    if field.is_empty() {
+        return finding(rule, severity, msg, d);
+    }
+    let at = d.locate(field);
+    Finding::builder(rule, severity, msg, Origin::Policy)
+        .file(d.file.path.clone())
+        .document(d.index)
+        .pointer(at.pointer)
+        .fingerprint_pointer(String::new())
+        .region(at.region.or(d.locate(&[]).region))
+        .resource(d.resource.clone())
+        .build()
 }
 
 fn finding(rule: &str, severity: Severity, msg: String, d: &Document) -> Finding {
@@ -421,9 +601,30 @@ fn at(d: &Document, path: &[PathSeg], message: String) -> Error {
 }
 
 /// The template's Rego: `rego` + `libs` of the admission target, else its `code[]` entry whose
-/// engine is Rego; compiled as v0 unless `version: v1`.
-fn compile_template(d: &Document) -> Result<Template, Error> {
+/// engine is Rego; compiled as v0 unless `version: v1`. With it, the notes on what of it this
+/// gate does not evaluate: a template with CEL code only or calling `external_data` is not
+/// evaluated at all; one that reads `oldObject` is evaluated as gator does, for a creation.
+fn compile_template(d: &Document) -> Result<(Template, Vec<Finding>), Error> {
     let name = s(&d.value["metadata"]["name"]).unwrap_or_default().to_string();
+    let schema = d.value["spec"]["crd"]["spec"]["validation"]["openAPIV3Schema"].clone();
+    let line = d.locate(&[]).region.map(|r| format!(":{}", r.line)).unwrap_or_default();
+    let shown_at = format!("{}{line}", d.file.path);
+    let spec = d.value["spec"].clone();
+    let skip = |why: String| {
+        let msg = format!("template {name}: {why}; its constraints are not enforced by this gate");
+        let t = Template {
+            name: name.clone(),
+            engine: Engine::new(),
+            compiled: Engine::new(),
+            rule: String::new(),
+            schema: schema.clone(),
+            inventory: false,
+            spec: spec.clone(),
+            place: shown_at.clone(),
+            skipped: Some(why),
+        };
+        Ok((t, vec![note(NOT_EVALUATED, msg, d)]))
+    };
     let targets = items(&d.value["spec"]["targets"]);
     let Some((ti, target)) = targets.iter().enumerate().find(|(_, t)| s(&t["target"]) == Some(TARGET)) else {
         return Err(at(d, &[key("spec")], format!("template {name}: no target {TARGET}")));
@@ -435,8 +636,14 @@ fn compile_template(d: &Document) -> Result<Template, Error> {
         None => {
             let code = items(&target["code"]);
             let Some((ci, c)) = code.iter().enumerate().find(|(_, c)| s(&c["engine"]) == Some("Rego")) else {
-                let msg = format!("template {name}: no Rego in target {TARGET} (only Rego templates are supported)");
-                return Err(at(d, &base, msg));
+                let engines: Vec<&str> = code.iter().filter_map(|c| s(&c["engine"])).collect();
+                if engines.is_empty() {
+                    return Err(at(d, &base, format!("template {name}: no Rego in target {TARGET}")));
+                }
+                return skip(format!(
+                    "its code is {} only, and tollgate evaluates Rego (Gatekeeper's CEL engine runs at admission)",
+                    engines.join(", ")
+                ));
             };
             let src = &c["source"];
             let Some(r) = s(&src["rego"]) else {
@@ -448,9 +655,25 @@ fn compile_template(d: &Document) -> Result<Template, Error> {
             (r.to_string(), src["libs"].clone(), v1, place)
         }
     };
-    // A plain text test: `data.inventory`, or `data["inventory"]`, in the Rego or a lib.
-    let reads_inventory = |text: &str| text.contains("inventory");
-    let inventory = reads_inventory(&rego) || items(&libs).iter().filter_map(s).any(reads_inventory);
+    // Plain text tests: `data.inventory`, or `data["inventory"]`, in the Rego or a lib; and
+    // so on.
+    let mentions = |word: &str| rego.contains(word) || items(&libs).iter().filter_map(s).any(|l| l.contains(word));
+    let inventory = mentions("inventory");
+    if mentions("external_data") {
+        return skip(
+            "it calls external_data, a provider Gatekeeper asks at admission, which a merge gate cannot \
+             (no network)"
+                .to_string(),
+        );
+    }
+    let mut notes = Vec::new();
+    if mentions("oldObject") {
+        let msg = format!(
+            "template {name} reads input.review.oldObject: tollgate reviews each object as gator does, as at its \
+             creation (operation \"\", no oldObject), so what it checks on an UPDATE or DELETE is not evaluated"
+        );
+        notes.push(note(ADMISSION_ONLY, msg, d));
+    }
     let mut engine = Engine::new();
     engine.set_rego_v0(!v1);
     // As OPA evaluates for Gatekeeper: a built-in's error makes its expression undefined.
@@ -490,6 +713,8 @@ fn compile_template(d: &Document) -> Result<Template, Error> {
         let text = super::opa::split_calls_across_lines(&module, text).unwrap_or_else(|| text.to_string());
         let text = super::opa::sprintf_missing(&module, &text).unwrap_or(text);
         let text = super::opa::hoist_negated_args(&module, &text).unwrap_or(text);
+        let text = super::shadow::rename_shadowing(&module, &text).unwrap_or(text);
+        let text = super::shadow::hoist_some(&module, &text).unwrap_or(text);
         engine
             .add_policy(module, text.clone())
             .map_err(|e| compile_err(super::opa::parse_hint(&text, e.to_string()), at))
@@ -532,8 +757,18 @@ fn compile_template(d: &Document) -> Result<Template, Error> {
     // now.
     let entry: regorus::Rc<str> = regorus::Rc::from(rule.as_str());
     engine.compile_with_entrypoint(&entry).map_err(|e| compile_err(e.to_string(), &place))?;
-    let schema = d.value["spec"]["crd"]["spec"]["validation"]["openAPIV3Schema"].clone();
-    Ok(Template { name, compiled: engine.clone(), engine, rule, schema, inventory })
+    let t = Template {
+        name,
+        compiled: engine.clone(),
+        engine,
+        rule,
+        schema,
+        inventory,
+        spec,
+        place: shown_at,
+        skipped: None,
+    };
+    Ok((t, notes))
 }
 
 /// Fill in the `default`s of the schema's properties that `v` lacks, recursively (as the API
@@ -744,4 +979,189 @@ fn labels_match(sel: &Value, labels: &Value) -> bool {
         }
     }
     true
+}
+
+/// The field of the reviewed object a template's result names, when it names one that exists
+/// (empty: the whole document). Templates report in prose, so this reads what they commonly
+/// say: a dotted path in `details` or the message (`spec.template.spec.hostNetwork`); else, in a
+/// message about a container, the container it names (`container <web>`, `container web`; the
+/// longest name that is a word of the message), and within it the field named (`image`, `resources` then `limits`, a
+/// probe); else `metadata.labels` or `metadata.annotations` when the message speaks of labels or
+/// annotations.
+fn field_of(obj: &Value, msg: &str, details: &Value) -> Vec<PathSeg> {
+    let words: BTreeSet<&str> = msg
+        .split(|c: char| c.is_whitespace() || "<>(){}\"'`,;".contains(c))
+        .map(|w| {
+            // `[a, b]` (an array shown) around words, but `containers[0]` inside a path.
+            let mut w = w.trim_start_matches('[').trim_end_matches(['.', ':']);
+            while w.ends_with(']') && w.matches(']').count() > w.matches('[').count() {
+                w = &w[..w.len() - 1];
+            }
+            w
+        })
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut strings = Vec::new();
+    detail_strings(details, &mut strings, 0);
+    for text in strings.into_iter().chain(words.iter().copied()) {
+        if let Some(path) = dotted(obj, text) {
+            return path;
+        }
+    }
+    let mut best: Option<(usize, Vec<PathSeg>)> = None;
+    // Only a message about a container (its name is often the workload's too).
+    let about_containers = msg.to_ascii_lowercase().contains("container");
+    for (path, c) in containers(obj).into_iter().filter(|_| about_containers) {
+        let Some(name) = s(&c["name"]) else { continue };
+        if words.contains(name) && best.as_ref().is_none_or(|(len, _)| name.len() > *len) {
+            best = Some((name.len(), path));
+        }
+    }
+    if let Some((_, mut path)) = best {
+        let mut node = obj;
+        for seg in &path {
+            node = match seg {
+                PathSeg::Key(k) => &node[k.as_str()],
+                PathSeg::Index(i) => items(node).get(*i as usize).unwrap_or(&Value::Undefined),
+            };
+        }
+        if s(&node["image"]).is_some_and(|image| words.contains(image)) {
+            path.push(key("image"));
+            return path;
+        }
+        // Up to two levels of the keys the message names (`resources`, then `limits`).
+        for _ in 0..2 {
+            let Value::Object(fields) = node else { break };
+            let named = fields.keys().filter_map(s).find(|k| *k != "name" && words.contains(k));
+            let Some(k) = named else { break };
+            path.push(key(k));
+            node = &node[k];
+        }
+        return path;
+    }
+    for (word, field) in
+        [("labels", "labels"), ("label", "labels"), ("annotations", "annotations"), ("annotation", "annotations")]
+    {
+        if words.contains(word) && !matches!(obj["metadata"][field], Value::Undefined) {
+            return vec![key("metadata"), key(field)];
+        }
+    }
+    Vec::new()
+}
+
+/// The strings of a result's `details`, a few levels deep.
+fn detail_strings<'a>(v: &'a Value, out: &mut Vec<&'a str>, depth: usize) {
+    match v {
+        Value::String(x) => out.push(x.as_ref()),
+        Value::Array(a) if depth < 3 => a.iter().for_each(|x| detail_strings(x, out, depth + 1)),
+        Value::Set(a) if depth < 3 => a.iter().for_each(|x| detail_strings(x, out, depth + 1)),
+        Value::Object(m) if depth < 3 => m.values().for_each(|x| detail_strings(x, out, depth + 1)),
+        _ => {}
+    }
+}
+
+/// `text` read as a dotted path (`spec.containers[0].image` or `spec.containers.0.image`) that
+/// exists in `obj`, of at least two segments.
+fn dotted(obj: &Value, text: &str) -> Option<Vec<PathSeg>> {
+    if !text.contains('.') || text.len() > 256 {
+        return None;
+    }
+    let mut path = Vec::new();
+    let mut node = obj;
+    for part in text.split('.') {
+        let (name, index) = match part.split_once('[') {
+            Some((n, rest)) => (n, Some(rest.strip_suffix(']')?.parse::<u64>().ok()?)),
+            None => (part, None),
+        };
+        match (node, name.parse::<u64>()) {
+            (Value::Array(a), Ok(i)) if index.is_none() => {
+                node = a.get(i as usize)?;
+                path.push(PathSeg::Index(i));
+            }
+            (Value::Object(_), _) => {
+                node = &node[name];
+                if matches!(node, Value::Undefined) {
+                    return None;
+                }
+                path.push(key(name));
+            }
+            _ => return None,
+        }
+        if let Some(i) = index {
+            node = items(node).get(i as usize)?;
+            path.push(PathSeg::Index(i));
+        }
+    }
+    (path.len() >= 2).then_some(path)
+}
+
+/// The containers of a Pod, of a workload's pod template, or of a CronJob's, with their paths.
+fn containers(obj: &Value) -> Vec<(Vec<PathSeg>, &Value)> {
+    let specs: [&[&str]; 3] =
+        [&["spec"], &["spec", "template", "spec"], &["spec", "jobTemplate", "spec", "template", "spec"]];
+    let mut out = Vec::new();
+    for spec in specs {
+        let mut node = obj;
+        for k in spec {
+            node = &node[*k];
+        }
+        for list in ["containers", "initContainers", "ephemeralContainers"] {
+            for (i, c) in items(&node[list]).iter().enumerate() {
+                let mut path: Vec<PathSeg> = spec.iter().map(|k| key(k)).collect();
+                path.extend([key(list), PathSeg::Index(i as u64)]);
+                out.push((path, c));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obj() -> Value {
+        let json = r#"{"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web", "labels": {"app": "web"}},
+            "spec": {"template": {"spec": {"hostNetwork": true, "containers": [
+                {"name": "web", "image": "nginx:1.27", "resources": {"limits": {"cpu": "1"}}},
+                {"name": "web-sidecar", "image": "envoy:1.30", "securityContext": {"privileged": true}}
+            ]}}}}"#;
+        Value::from_json_str(json).unwrap_or(Value::Undefined)
+    }
+
+    fn shown(path: Vec<PathSeg>) -> String {
+        crate::manifest::span::to_pointer(&path)
+    }
+
+    #[test]
+    fn a_result_is_placed_at_the_field_it_names() {
+        let o = obj();
+        let none = Value::Undefined;
+        let details =
+            Value::from_json_str(r#"{"field": "spec.template.spec.hostNetwork"}"#).unwrap_or(Value::Undefined);
+        assert_eq!(shown(field_of(&o, "shares the host network", &details)), "/spec/template/spec/hostNetwork");
+        assert_eq!(
+            shown(field_of(&o, "see spec.template.spec.containers[1].image", &none)),
+            "/spec/template/spec/containers/1/image"
+        );
+        // The longest container name that is a word; the field named within it, two levels.
+        assert_eq!(
+            shown(field_of(&o, "container <web-sidecar> is privileged in securityContext", &none)),
+            "/spec/template/spec/containers/1/securityContext/privileged"
+        );
+        assert_eq!(
+            shown(field_of(&o, "container web has resources limits for cpu only", &none)),
+            "/spec/template/spec/containers/0/resources/limits"
+        );
+        assert_eq!(
+            shown(field_of(&o, "container web uses nginx:1.27", &none)),
+            "/spec/template/spec/containers/0/image"
+        );
+        // Not a container message: the workload shares the container's name.
+        assert_eq!(shown(field_of(&o, "missing label owner on web", &none)), "/metadata/labels");
+        assert_eq!(field_of(&o, "web is not allowed", &none), Vec::<PathSeg>::new());
+        // A dotted word that is not a path of the object (an image, a version) names nothing.
+        assert_eq!(field_of(&o, "registry.k8s.io/pause is 3.9", &none), Vec::<PathSeg>::new());
+    }
 }

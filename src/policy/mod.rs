@@ -12,6 +12,7 @@ pub mod limits;
 pub mod metadata;
 pub mod opa;
 pub mod screen;
+pub mod shadow;
 pub mod vm_screen;
 
 pub use engine::{Evaluation, PolicyError, PolicySet, PolicySource, Selection, Worker};

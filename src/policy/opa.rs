@@ -448,7 +448,7 @@ fn compr_queries<'a>(e: &'a Expr, out: &mut Vec<&'a Query>) {
 }
 
 /// Every expression of a rule, nested ones included.
-fn rule_exprs(r: &Rule, f: &mut impl FnMut(&Expr)) {
+pub(super) fn rule_exprs(r: &Rule, f: &mut impl FnMut(&Expr)) {
     match r {
         Rule::Spec { head, bodies, .. } => {
             match head {
@@ -474,7 +474,7 @@ fn rule_exprs(r: &Rule, f: &mut impl FnMut(&Expr)) {
     }
 }
 
-fn query_walk(q: &Query, f: &mut impl FnMut(&Expr)) {
+pub(super) fn query_walk(q: &Query, f: &mut impl FnMut(&Expr)) {
     for s in &q.stmts {
         match &s.literal {
             Literal::SomeVars { .. } => {}
@@ -495,7 +495,7 @@ fn query_walk(q: &Query, f: &mut impl FnMut(&Expr)) {
     }
 }
 
-fn expr_walk(e: &Expr, f: &mut impl FnMut(&Expr)) {
+pub(super) fn expr_walk(e: &Expr, f: &mut impl FnMut(&Expr)) {
     f(e);
     match e {
         Expr::ArrayCompr { term, query, .. } | Expr::SetCompr { term, query, .. } => {

@@ -165,7 +165,10 @@ fn parse_candidates(
 ) -> Vec<Option<manifest::Loaded>> {
     let mut wanted: Vec<usize> = (0..files.len())
         .into_par_iter()
-        .filter(|&i| may_hold_crd(&files[i].bytes) || kustomize::is_kustomization(&files[i].path))
+        .filter(|&i| {
+            let bytes = &files[i].bytes;
+            may_hold_crd(bytes) || may_hold_template(bytes) || kustomize::is_kustomization(&files[i].path)
+        })
         .collect();
     // Largest first, one file per task: the CRD bundles are few and large and, sorted by path,
     // sit together, so splitting the list in halves left one worker parsing all of them.
@@ -183,9 +186,10 @@ fn parse_candidates(
     loaded
 }
 
-/// Whether `doc` is a CustomResourceDefinition tollgate reads.
+/// Whether `doc` is a CustomResourceDefinition tollgate reads, or a ConstraintTemplate (which
+/// defines one).
 fn is_crd_doc(doc: &Document) -> bool {
-    matches!((&doc.resource.api_version, &doc.resource.kind), (Some(av), Some(k)) if crd::is_crd(av, k))
+    matches!((&doc.resource.api_version, &doc.resource.kind), (Some(av), Some(k)) if crd::is_crd(av, k) || is_template(av, k))
 }
 
 /// For each CRD document, the index of an earlier one with the same apiVersion and spec (what
@@ -217,6 +221,9 @@ fn earlier_copies(crds: &[&Document]) -> Vec<Option<usize>> {
 /// The served versions of a CRD document, converted (`None` when `doc` is not a CRD).
 fn read_crd(doc: &Document) -> Option<Result<Vec<crd::CrdVersion>, SchemaError>> {
     let (Some(av), Some(kind)) = (&doc.resource.api_version, &doc.resource.kind) else { return None };
+    if is_template(av, kind) {
+        return constraint_crd(doc).map(|crd| crd::from_document(&crd));
+    }
     if !crd::is_crd(av, kind) {
         return None;
     }
@@ -225,13 +232,76 @@ fn read_crd(doc: &Document) -> Option<Result<Vec<crd::CrdVersion>, SchemaError>>
     Some(crd::from_document(&slim))
 }
 
+/// Whether a document is a Gatekeeper ConstraintTemplate, which defines the CRD of its
+/// constraints (Gatekeeper generates it).
+fn is_template(api_version: &str, kind: &str) -> bool {
+    kind == "ConstraintTemplate" && api_version.starts_with("templates.gatekeeper.sh/")
+}
+
+/// The CRD Gatekeeper generates for the constraints of a ConstraintTemplate (`None` when it
+/// names no kind): group `constraints.gatekeeper.sh`, versions v1beta1, v1alpha1 and v1,
+/// cluster-scoped, `spec.parameters` typed by the template's `openAPIV3Schema`. With
+/// `legacySchema` (the default of `templates.gatekeeper.sh/v1beta1` and `v1alpha1`) unknown
+/// parameters are kept, as Gatekeeper then marks the parameters
+/// `x-kubernetes-preserve-unknown-fields`. `spec.match` and the other fields of `spec` are not
+/// typed here (Gatekeeper's own schema for them changes between versions): only the parameters
+/// are checked.
+fn constraint_crd(doc: &Document) -> Option<serde_json::Value> {
+    let crd = &doc.value["spec"]["crd"]["spec"];
+    let regorus::Value::String(kind) = &crd["names"]["kind"] else { return None };
+    let v1 = doc.resource.api_version.as_deref() == Some("templates.gatekeeper.sh/v1");
+    let legacy = match &crd["validation"]["legacySchema"] {
+        regorus::Value::Bool(b) => *b,
+        _ => !v1,
+    };
+    let mut parameters = match to_json(&crd["validation"]["openAPIV3Schema"]) {
+        serde_json::Value::Object(o) => serde_json::Value::Object(o),
+        _ => json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true}),
+    };
+    if legacy {
+        parameters["x-kubernetes-preserve-unknown-fields"] = json!(true);
+    }
+    let open = json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true});
+    let schema = json!({
+        "type": "object",
+        "properties": {
+            "spec": {
+                "type": "object",
+                "x-kubernetes-preserve-unknown-fields": true,
+                "properties": {"match": open, "enforcementAction": {"type": "string"}, "parameters": parameters},
+            },
+            "status": open,
+        },
+    });
+    let version = |name: &str| json!({"name": name, "served": true, "schema": {"openAPIV3Schema": schema}});
+    Some(json!({
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "spec": {
+            "group": "constraints.gatekeeper.sh",
+            "names": {"kind": kind.as_ref()},
+            "scope": "Cluster",
+            "versions": [version("v1beta1"), version("v1alpha1"), version("v1")],
+        },
+    }))
+}
+
+/// Whether a file may define a ConstraintTemplate (a cheap text test before parsing).
+fn may_hold_template(bytes: &[u8]) -> bool {
+    holds(bytes, b"ConstraintTemplate")
+}
+
 /// Whether a file may define a CRD (a cheap text test before parsing).
 pub fn may_hold_crd(bytes: &[u8]) -> bool {
-    const NEEDLE: &[u8] = b"CustomResourceDefinition";
+    holds(bytes, b"CustomResourceDefinition")
+}
+
+/// Whether `needle` (not empty) occurs in `bytes`.
+fn holds(bytes: &[u8], needle: &[u8]) -> bool {
+    let (Some(&first), Some(&last)) = (needle.first(), needle.last()) else { return false };
     // Compare the last and first bytes before the whole window.
-    let mut i = NEEDLE.len() - 1;
+    let mut i = needle.len() - 1;
     while i < bytes.len() {
-        if bytes[i] == b'n' && bytes[i + 1 - NEEDLE.len()] == b'C' && bytes[i + 1 - NEEDLE.len()..=i] == *NEEDLE {
+        if bytes[i] == last && bytes[i + 1 - needle.len()] == first && bytes[i + 1 - needle.len()..=i] == *needle {
             return true;
         }
         i += 1;

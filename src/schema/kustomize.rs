@@ -1,10 +1,14 @@
 //! Kustomize inputs: a kustomization's own files are never sent to a cluster, and the files it
 //! names as patches are partial objects (required fields may be absent, `$`-directives allowed).
 
-use crate::manifest::span::PathSeg;
-use crate::manifest::Document;
+use std::collections::BTreeSet;
 
-pub(super) fn is_kustomization(path: &str) -> bool {
+use crate::manifest::span::PathSeg;
+use crate::manifest::{self, Document, Limits};
+use crate::source::SourceFile;
+
+/// Whether the file at `path` is a kustomization (by its name, as kustomize finds it).
+pub fn is_kustomization(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     matches!(name, "kustomization.yaml" | "kustomization.yml" | "Kustomization")
 }
@@ -58,4 +62,16 @@ pub(super) fn patch_files(doc: &Document) -> Vec<String> {
 /// Kustomize and other build-time inputs carry apiVersion/kind but are never sent to a cluster.
 pub(super) fn is_build_input(api_version: &str) -> bool {
     api_version.starts_with("kustomize.config.k8s.io/") || api_version.starts_with("config.kubernetes.io/")
+}
+
+/// The files that the kustomizations among `files` use as patches: partial objects, which are
+/// not whole policies either (a Gatekeeper Constraint patch sets one field of a constraint).
+/// Only the kustomization files themselves are parsed; one that does not load names nothing.
+pub fn patch_paths(files: &[SourceFile]) -> BTreeSet<String> {
+    files
+        .iter()
+        .filter(|f| is_kustomization(&f.path))
+        .flat_map(|f| manifest::load(f, &Limits::default()).docs)
+        .flat_map(|d| patch_files(&d))
+        .collect()
 }

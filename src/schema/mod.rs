@@ -32,6 +32,7 @@ use crate::error::SchemaError;
 
 pub use builder::{may_hold_crd, SchemasBuilder};
 pub use convert::to_json;
+pub use kustomize::{is_kustomization, patch_paths};
 pub use location::Location;
 
 /// Rule ids of this stage.

@@ -198,6 +198,11 @@ pub struct VerifyArgs {
     #[arg(long = "run", value_name = "GLOB")]
     pub run: Vec<String>,
 
+    /// Only run tests in packages matching this glob (`main`, `k8s.*`; repeatable), as conftest
+    /// verify's --namespace; default: every package.
+    #[arg(short = 'n', long = "namespace", value_name = "GLOB")]
+    pub namespace: Vec<String>,
+
     /// Report line coverage per policy file (test files excluded).
     #[arg(long)]
     pub coverage: bool,

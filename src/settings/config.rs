@@ -39,6 +39,9 @@ pub struct Config {
     /// `lfs-pointers: allow`: a Git LFS pointer where a manifest should be is a note instead of
     /// an error.
     pub lfs_pointers_allowed: Option<bool>,
+    /// `gatekeeper-in-repository: false`: Gatekeeper templates and constraints committed in the
+    /// repository are not policies (only those of `-p` paths are).
+    pub gatekeeper_in_repository: Option<bool>,
     /// Where each `output` entry is in the file (`path:line:column`), in the same order.
     pub output_locations: Vec<String>,
     /// Every path the file names (policy, data, schema-location, output, file-schemas), with
@@ -138,6 +141,7 @@ pub const KEYS: &[&str] = &[
     "params",
     "file-schemas",
     "lfs-pointers",
+    "gatekeeper-in-repository",
 ];
 
 pub use crate::error::ConfigError;
@@ -245,6 +249,9 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
                 })
             }
             "strict" => c.strict = Some(*v.as_bool().map_err(|_| bad("true or false"))?),
+            "gatekeeper-in-repository" => {
+                c.gatekeeper_in_repository = Some(*v.as_bool().map_err(|_| bad("true or false"))?)
+            }
             "reject-missing-schemas" => {
                 c.reject_missing_schemas = Some(*v.as_bool().map_err(|_| bad("true or false"))?)
             }
@@ -483,6 +490,9 @@ mod tests {
         assert!(parse(".tollgate.yaml", "policy: [a, ./b/c]\noutput: json\n").unwrap().confine().is_ok());
         assert_eq!(parse(".tollgate.yaml", "lfs-pointers: allow\n").unwrap().lfs_pointers_allowed, Some(true));
         assert!(parse(".tollgate.yaml", "lfs-pointers: yes\n").is_err());
+        let off = parse(".tollgate.yaml", "gatekeeper-in-repository: false\n").unwrap();
+        assert_eq!(off.gatekeeper_in_repository, Some(false));
+        assert!(parse(".tollgate.yaml", "gatekeeper-in-repository: maybe\n").is_err());
     }
 
     #[test]

@@ -166,6 +166,7 @@ pub fn check(
         config_from_git: text.from_git,
         config_read: text.read.clone(),
         lfs_allowed: cfg.lfs_pointers_allowed.unwrap_or(false),
+        skip_committed_gatekeeper: cfg.gatekeeper_in_repository == Some(false),
         schema,
         limits,
         vm: vm_setting(std::env::var("TOLLGATE_REGO_VM").ok().as_deref()),

@@ -115,6 +115,17 @@ impl PathFilter {
     }
 }
 
+impl PathFilter {
+    /// Whether a file named on the command line is read as a manifest: by its extension, or
+    /// because an `--include` glob names it (`--exclude` and the PATH scope aside).
+    pub fn names_manifest(&self, path: &str) -> bool {
+        match &self.include {
+            Some(inc) => inc.is_match(path),
+            None => has_manifest_extension(path),
+        }
+    }
+}
+
 /// `.yaml`, `.yml` or `.json`, case-insensitive.
 pub fn has_manifest_extension(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);

@@ -9,8 +9,8 @@
 //! directory never is. A symlink whose path matches the filter is read through, resolved on disk
 //! inside the root only (see [`super::link`]); symlinked directories are not walked, as kubectl's
 //! `-R` and Argo CD do not. A file named explicitly on the command line is read even when git
-//! ignores it or it lacks a manifest extension (as ripgrep does), unless an `--exclude` glob
-//! matches it. Names are kept byte-exact ([`super::path`]).
+//! ignores it (as ripgrep does), unless an `--exclude` glob matches it; one that is not a
+//! manifest by its name (a Dockerfile, a `.tf` file) is an error, never read as YAML. Names are kept byte-exact ([`super::path`]).
 
 use std::collections::HashSet;
 use std::fs;
@@ -67,6 +67,9 @@ pub fn read_worktree(
                 None => read_link(&root, rel, &parts, max_file_size, &mut out)?,
             }
         } else if meta.is_file() {
+            if !filter.names_manifest(&rel) {
+                return Err(SourceError::NotAManifest { path: rel });
+            }
             out.files.push(read_file(&real, rel, max_file_size)?);
         } else {
             return Err(SourceError::Io { path: given.display().to_string(), message: "not a regular file".into() });

@@ -542,11 +542,15 @@ impl Ctx<'_> {
             return r;
         }
         match self.review(base, c) {
-            Ok((observed, Some(stopped))) => {
+            Ok(Reviewed::NotEvaluated(why)) => {
+                r.outcome = Outcome::Skip;
+                r.detail = Some(why);
+            }
+            Ok(Reviewed::Ran { messages: observed, stopped: Some(stopped) }) => {
                 r.observed = Some(observed);
                 r.detail = Some(stopped);
             }
-            Ok((observed, None)) => {
+            Ok(Reviewed::Ran { messages: observed, stopped: None }) => {
                 let assertions = match assertions_of(c) {
                     Ok(a) => a,
                     Err(e) => {
@@ -568,7 +572,7 @@ impl Ctx<'_> {
     }
 
     /// The messages of the review of the case's object, and why it stopped when a budget stopped it.
-    fn review(&self, base: &Gatekeeper, c: &At<'_>) -> Result<(Vec<String>, Option<String>), String> {
+    fn review(&self, base: &Gatekeeper, c: &At<'_>) -> Result<Reviewed, String> {
         let object = c.key("object").string()?;
         if object.is_empty() {
             return Err(format!("{}: the case has no object", c.place()));
@@ -604,9 +608,9 @@ impl Ctx<'_> {
         let judged = if is_admission_review(&doc.value) {
             let (request, objects) = admission_request(&doc.value).map_err(|e| format!("{}: {e}", doc.file.path))?;
             let objects: Vec<&Value> = objects.iter().collect();
-            gk.review(&objects, Some(&request))
+            gk.review(&objects, Some(&request), &doc.file.path)
         } else {
-            gk.review(&[&doc.value], None)
+            gk.review(&[&doc.value], None, &doc.file.path)
         };
         let mut messages = Vec::new();
         let mut stopped = None;
@@ -616,10 +620,20 @@ impl Ctx<'_> {
                 // Gatekeeper makes both a result, with this message.
                 Judged::Unselectable(m) | Judged::Failed(m) => messages.push(m),
                 Judged::Stopped(m) => stopped = Some(format!("{rule}: {m}")),
+                Judged::NotEvaluated(why) => return Ok(Reviewed::NotEvaluated(format!("not run: {why}"))),
             }
         }
-        Ok((messages, stopped))
+        Ok(Reviewed::Ran { messages, stopped })
     }
+}
+
+/// What the review of a case gave.
+enum Reviewed {
+    /// The message of every result, and why a budget stopped it (if it did).
+    Ran { messages: Vec<String>, stopped: Option<String> },
+    /// Its template is one tollgate does not evaluate (CEL only, `external_data`): the case is
+    /// skipped, with why.
+    NotEvaluated(String),
 }
 
 /// `rel` beside the file `suite`, as gator joins it (`path.Join(dir, rel)`: `.` and `..` taken

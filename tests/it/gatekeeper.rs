@@ -12,10 +12,12 @@ fn gk_fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/gatekeeper")
 }
 
-/// (rule, severity, document, message) of every finding, in report order.
+/// (rule, severity, document, message) of every finding, in report order (without the notes
+/// that the schemas of committed Gatekeeper objects are not known).
 fn seen(report: &Value) -> Vec<(String, String, u64, String)> {
     findings(report)
         .iter()
+        .filter(|f| f["rule"] != "schema/missing")
         .map(|f| {
             let s = |k: &str| f[k].as_str().unwrap_or("?").to_string();
             (s("rule"), s("severity"), f["document"].as_u64().unwrap_or(99), s("message"))
@@ -53,8 +55,8 @@ fn constraints_apply_to_what_they_match() {
     assert_eq!(
         seen(&report),
         vec![
-            row("TgNoLatest/no-latest", "warning", 0, "container web uses a :latest image"),
             row("TgRequiredLabels/must-have-owner", "error", 0, "missing label owner on Deployment web"),
+            row("TgNoLatest/no-latest", "warning", 0, "container web uses a :latest image"),
             row("TgRequiredLabels/namespaces-have-team", "note", 3, "namespace lacks cost-center on Namespace team-a"),
         ]
     );
@@ -62,9 +64,14 @@ fn constraints_apply_to_what_they_match() {
     let combined = check(r.path(), &gk_fixtures().join("policy"), &["--combine"]);
     combined.expect_code(1);
     assert_eq!(seen(&combined.json()), seen(&report));
+    // At the field the message names: the labels it speaks of, the image of the container it
+    // names; the fingerprint is the document's (the field does not make it another finding).
     let f = finding(&report, "TgRequiredLabels/must-have-owner", "missing label owner on Deployment web");
     assert_eq!(f["file"], "apps.yaml");
-    assert_eq!(f["line"], 1);
+    assert_eq!((f["line"].as_u64(), f["pointer"].as_str()), (Some(6), Some("/metadata/labels")));
+    let image = finding(&report, "TgNoLatest/no-latest", "container web uses a :latest image");
+    assert_eq!((image["line"].as_u64(), image["column"].as_u64()), (Some(14), Some(11)));
+    assert_eq!(image["pointer"], "/spec/template/spec/containers/0/image");
     assert_eq!(f["source"], "policy");
     assert_eq!(f["resource"]["name"], "web");
 }
@@ -379,4 +386,277 @@ fn template_print_output_never_reaches_stderr() {
     );
     let run = check(r.path(), dir.path(), &[]);
     assert!(!run.stderr.contains('\u{1b}') && !run.stderr.contains("RED"), "{:?}", run.stderr);
+}
+
+/// (rule, file, message) of every finding, sorted; without the notes that the schemas of the
+/// Gatekeeper objects themselves are not known (a ConstraintTemplate's CRD is not built in).
+fn by_file(report: &Value) -> Vec<(String, String, String)> {
+    let mut rows: Vec<(String, String, String)> = findings(report)
+        .iter()
+        .filter(|f| f["rule"] != "schema/missing")
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or("?").to_string();
+            (s("rule"), s("file"), s("message"))
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+/// A repository that deploys its Gatekeeper policies: the fixture templates and constraints
+/// committed under `platform/gatekeeper/`, next to the manifests they judge.
+fn deploying_repo() -> tempfile::TempDir {
+    let r = manifests_repo();
+    copy_tree(&gk_fixtures().join("policy"), &r.path().join("platform/gatekeeper"));
+    commit_all(r.path(), "gatekeeper policies");
+    r
+}
+
+/// Templates and constraints committed in the checked repository are enforced with no `-p`,
+/// from a commit, the index and the working tree alike, with the same findings as under `-p`; a
+/// `-p` naming the same directory reads them once (no second template for the same kind).
+#[test]
+fn committed_templates_apply_without_p() {
+    let r = deploying_repo();
+    let with_p = check(r.path(), &gk_fixtures().join("policy"), &[]);
+    with_p.expect_code(1);
+    let want = seen(&with_p.json());
+    assert_eq!(want.len(), 3, "{want:?}");
+    for args in
+        [&["check", "--rev", "HEAD", "-o", "json"][..], &["check", "--staged", "-o", "json"], &["check", "-o", "json"]]
+    {
+        let run = tollgate(r.path(), args);
+        run.expect_code(1);
+        assert_eq!(seen(&run.json()), want, "{args:?}");
+    }
+    let both = tollgate(r.path(), &["check", "--rev", "HEAD", "-o", "json", "-p", "platform/gatekeeper"]);
+    both.expect_code(1);
+    assert_eq!(seen(&both.json()), want);
+    // Narrowed to a PATH without them: they are not among the checked files, so not enforced.
+    let narrowed = tollgate(r.path(), &["check", "--rev", "HEAD", "-o", "json", "apps.yaml"]);
+    narrowed.expect_code(0);
+    // `gatekeeper-in-repository: false`: only `-p` paths hold Gatekeeper policies.
+    write(r.path(), ".tollgate.yaml", "gatekeeper-in-repository: false\n");
+    commit_all(r.path(), "only -p");
+    let off = tollgate(r.path(), &["check", "--rev", "HEAD", "-o", "json"]);
+    off.expect_code(0);
+    assert_eq!(seen(&off.json()), vec![]);
+    let p = tollgate(r.path(), &["check", "--rev", "HEAD", "-o", "json", "-p", "platform/gatekeeper"]);
+    assert_eq!(seen(&p.json()), want);
+}
+
+/// Two different templates for one kind in the repository: which the cluster runs cannot be
+/// told, so the run stops naming both (exit 2); an identical copy (the same template committed
+/// for two clusters) is one template.
+#[test]
+fn two_templates_for_one_kind() {
+    let r = deploying_repo();
+    copy_tree(&gk_fixtures().join("policy"), &r.path().join("clusters/two/gatekeeper"));
+    commit_all(r.path(), "a second copy");
+    let run = tollgate(r.path(), &["check", "--rev", "HEAD", "-o", "json"]);
+    run.expect_code(1);
+    assert_eq!(seen(&run.json()).len(), 3);
+    let copy = r.path().join("clusters/two/gatekeeper/owner-label.yaml");
+    let text = std::fs::read_to_string(&copy).unwrap_or_else(|e| panic!("{e}"));
+    write(r.path(), "clusters/two/gatekeeper/owner-label.yaml", text.replace("missing label", "absent label"));
+    commit_all(r.path(), "a different copy");
+    let run = tollgate(r.path(), &["check", "--rev", "HEAD", "-o", "json"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains("platform/gatekeeper/owner-label.yaml:2: template tgrequiredlabels: kind TgRequiredLabels is also the kind of template tgrequiredlabels (clusters/two/gatekeeper/owner-label.yaml:2)")
+            || run.stderr.contains("clusters/two/gatekeeper/owner-label.yaml:2: template tgrequiredlabels: kind TgRequiredLabels is also the kind of template tgrequiredlabels (platform/gatekeeper/owner-label.yaml:2)"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// A committed constraint whose template is not in the repository (installed from a chart) is
+/// a note that the gate does not enforce it, never a silent pass nor a tool error; a kustomize
+/// patch of a constraint is a partial object, not a constraint of its own (it would otherwise
+/// select everything).
+#[test]
+fn committed_constraints_without_template_and_patches() {
+    let r = manifests_repo();
+    let constraint = "apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sAllowedRepos\nmetadata:\n  name: repos\nspec:\n  parameters:\n    repos: [\"registry.example/\"]\n";
+    write(r.path(), "policy/repos.yaml", constraint);
+    commit_all(r.path(), "a constraint of a template installed elsewhere");
+    let run = tollgate(r.path(), &["check", "--rev", "HEAD", "-o", "json"]);
+    run.expect_code(0);
+    assert_eq!(
+        by_file(&run.json()),
+        vec![(
+            "gatekeeper/not-evaluated".to_string(),
+            "policy/repos.yaml".to_string(),
+            "constraint repos: no ConstraintTemplate defines kind K8sAllowedRepos among the checked files or the -p paths: it is not enforced by this gate (add its template's directory with -p)".to_string()
+        )]
+    );
+    // A patch that turns one constraint to dryrun in an overlay.
+    copy_tree(&gk_fixtures().join("policy"), &r.path().join("base"));
+    std::fs::remove_file(r.path().join("policy/repos.yaml")).unwrap_or_else(|e| panic!("{e}"));
+    write(r.path(), "overlay/kustomization.yaml", "resources: [../base]\npatches:\n  - path: soften.yaml\n");
+    let patch = "apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: TgNoLatest\nmetadata:\n  name: no-latest\nspec:\n  enforcementAction: deny\n";
+    write(r.path(), "overlay/soften.yaml", patch);
+    commit_all(r.path(), "an overlay");
+    let run = tollgate(r.path(), &["check", "--rev", "HEAD", "-o", "json"]);
+    run.expect_code(1);
+    let with_p = check(r.path(), &gk_fixtures().join("policy"), &[]);
+    assert_eq!(seen(&run.json()), seen(&with_p.json()));
+}
+
+/// PR mode reads the committed templates and constraints from the merge-base: a change that
+/// softens a constraint and adds a violation is still judged by the merge-base's constraint; a
+/// constraint the change adds takes effect once merged; each changed policy file is a
+/// `gate/policy-changed` note.
+#[test]
+fn pr_mode_judges_with_the_committed_policies_of_the_merge_base() {
+    let r = repo();
+    copy_tree(&gk_fixtures().join("policy"), &r.path().join("platform/gatekeeper"));
+    write(r.path(), "ok.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n");
+    commit_all(r.path(), "base");
+    git(r.path(), &["checkout", "-q", "-b", "pr"]);
+    let owner = r.path().join("platform/gatekeeper/owner-label.yaml");
+    let text = std::fs::read_to_string(&owner).unwrap_or_else(|e| panic!("{e}"));
+    let softened = text.replace(
+        "    excludedNamespaces: [\"kube-*\"]\n",
+        "    excludedNamespaces: [\"kube-*\"]\n  enforcementAction: dryrun\n",
+    );
+    assert_ne!(softened, text);
+    write(r.path(), "platform/gatekeeper/owner-label.yaml", softened);
+    let extra = "apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: TgNoLatest\nmetadata:\n  name: strict-latest\nspec:\n  parameters: {}\n";
+    write(r.path(), "platform/gatekeeper/more.yaml", extra);
+    write(r.path(), "web.yaml", deployment("web", "team-a", "default", "web:latest"));
+    commit_all(r.path(), "soften the constraint, add a deployment");
+    let run = tollgate(r.path(), &["check", "--base", "main", "-o", "json"]);
+    run.expect_code(1);
+    let rows = by_file(&run.json());
+    let owned = |rule: &str, file: &str, msg: &str| (rule.to_string(), file.to_string(), msg.to_string());
+    assert_eq!(
+        rows,
+        vec![
+            owned("TgNoLatest/no-latest", "web.yaml", "container c uses a :latest image"),
+            owned("TgRequiredLabels/must-have-owner", "web.yaml", "missing label owner on Deployment web"),
+            owned("gate/policy-changed", "platform/gatekeeper/more.yaml", "Gatekeeper policy file added in this change; the gate ran without it (it takes effect once merged)"),
+            owned("gate/policy-changed", "platform/gatekeeper/owner-label.yaml", "Gatekeeper policy file modified in this change; the gate ran with the merge-base version (the change takes effect once merged)"),
+        ]
+    );
+    let report = run.json();
+    let f = finding(&report, "TgRequiredLabels/must-have-owner", "missing label owner on Deployment web");
+    assert_eq!(f["severity"], "error");
+}
+
+/// What a merge gate cannot evaluate is said in a note naming the template, never silently
+/// passed: a CEL-only template and one calling `external_data` are not evaluated (their
+/// constraints select a Deployment that would violate them: no finding, a note each); a
+/// template reading `oldObject` is evaluated as at creation, with a note.
+#[test]
+fn what_the_gate_cannot_evaluate_is_a_note() {
+    let r = repo();
+    write(r.path(), "web.yaml", deployment("web", "team-a", "default", "web:1"));
+    commit_all(r.path(), "a deployment");
+    let run = check(r.path(), &gk_fixtures().join("not-evaluated"), &[]);
+    run.expect_code(1);
+    let report = run.json();
+    let at = |rule: &str, file: &str, msg: &str| {
+        (rule.to_string(), format!("{}/{file}", gk_fixtures().join("not-evaluated").display()), msg.to_string())
+    };
+    let mut want = vec![
+        at("gatekeeper/admission-only", "admission-only.yaml", "template tgimmutableselector reads input.review.oldObject: tollgate reviews each object as gator does, as at its creation (operation \"\", no oldObject), so what it checks on an UPDATE or DELETE is not evaluated"),
+        at("gatekeeper/not-evaluated", "cel-only.yaml", "template tgcelreplicas: its code is K8sNativeValidation only, and tollgate evaluates Rego (Gatekeeper's CEL engine runs at admission); its constraints are not enforced by this gate"),
+        at("gatekeeper/not-evaluated", "external-data.yaml", "template tgsignedimages: it calls external_data, a provider Gatekeeper asks at admission, which a merge gate cannot (no network); its constraints are not enforced by this gate"),
+        ("TgImmutableSelector/stable-selectors".to_string(), "web.yaml".to_string(), "web has no selector.matchLabels".to_string()),
+    ];
+    want.sort();
+    assert_eq!(by_file(&report), want);
+    let note = finding(&report, "gatekeeper/not-evaluated", &want[2].2);
+    assert_eq!(note["severity"], "note");
+    assert_eq!(note["line"], 3);
+}
+
+/// A template whose one built-in call builds a huge value never reaches regorus's timer: the
+/// memory ceiling holds the thread and the watchdog ends the run with exit 2, naming the
+/// template and the document (never a hang or an out-of-memory kill).
+#[test]
+fn a_template_that_cannot_be_stopped_ends_the_run() {
+    let r = repo();
+    write(r.path(), "cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n");
+    commit_all(r.path(), "one document");
+    let run = check(r.path(), &gk_fixtures().join("stuck"), &["--policy-memory", "8", "--policy-timeout", "0.5"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains(
+            "error: policy evaluation of template tgdoubling on cm.yaml (document 0) did not stop within its time budget and 10 s more"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+/// A committed ConstraintTemplate defines the CRD of its constraints, as Gatekeeper generates
+/// it: a constraint's `spec.parameters` are validated against the template's schema (an unknown
+/// parameter, a wrong type) at the field, and constraints no longer get `schema/missing`; with
+/// `legacySchema` (the default of `templates.gatekeeper.sh/v1beta1`) unknown parameters are kept.
+#[test]
+fn committed_templates_type_the_parameters_of_their_constraints() {
+    let r = repo();
+    copy_tree(&gk_fixtures().join("policy"), &r.path().join("gatekeeper"));
+    let typo = "apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: TgRequiredLabels\nmetadata:\n  name: typo\nspec:\n  parameters:\n    labels: owner\n    lables: [team]\n";
+    write(r.path(), "gatekeeper/typo.yaml", typo);
+    commit_all(r.path(), "a constraint with a typo");
+    let run = tollgate(r.path(), &["check", "--rev", "HEAD", "-o", "json"]);
+    run.expect_code(1);
+    let report = run.json();
+    let mut schema: Vec<(String, String, u64)> = rule_file_line(&report)
+        .into_iter()
+        .filter(|(rule, file, _)| rule.starts_with("schema/") && file.ends_with(".yaml"))
+        .collect();
+    schema.sort();
+    let at = |rule: &str, file: &str, line: u64| (rule.to_string(), file.to_string(), line);
+    assert_eq!(
+        schema,
+        vec![
+            // The templates themselves: Gatekeeper's CRDs are not in this repository.
+            at("schema/missing", "gatekeeper/image-tag.yaml", 3),
+            at("schema/missing", "gatekeeper/owner-label.yaml", 3),
+            at("schema/unknown-field", "gatekeeper/typo.yaml", 8),
+            at("schema/wrong-type", "gatekeeper/typo.yaml", 7),
+        ],
+        "{report:#}"
+    );
+    // The same template as templates.gatekeeper.sh/v1beta1: legacySchema, unknown parameters kept.
+    let owner = r.path().join("gatekeeper/owner-label.yaml");
+    let text = std::fs::read_to_string(&owner).unwrap_or_else(|e| panic!("{e}"));
+    write(
+        r.path(),
+        "gatekeeper/owner-label.yaml",
+        text.replace("templates.gatekeeper.sh/v1\n", "templates.gatekeeper.sh/v1beta1\n"),
+    );
+    commit_all(r.path(), "v1beta1");
+    let run = tollgate(r.path(), &["check", "--rev", "HEAD", "-o", "json"]);
+    let rules: Vec<(String, String, u64)> =
+        rule_file_line(&run.json()).into_iter().filter(|(_, file, _)| file == "gatekeeper/typo.yaml").collect();
+    assert!(rules.iter().any(|r| r.0 == "schema/wrong-type"), "{rules:?}");
+    assert!(!rules.iter().any(|r| r.0 == "schema/unknown-field"), "{rules:?}");
+}
+
+/// A commit may hold templates, and each is compiled in an engine of its own: past 1,000 in a
+/// run the gate stops (exit 2) at the template that crossed the bound, never compiling without
+/// end.
+#[test]
+fn the_number_of_templates_is_bounded() {
+    let r = repo();
+    let mut text = String::new();
+    for i in 0..1001 {
+        text.push_str(&format!(
+            "---\napiVersion: templates.gatekeeper.sh/v1\nkind: ConstraintTemplate\nmetadata:\n  name: t{i}\nspec:\n  crd:\n    spec:\n      names:\n        kind: T{i}\n  targets:\n    - target: admission.k8s.gatekeeper.sh\n      rego: |\n        package t{i}\n        violation[{{\"msg\": \"x\"}}] {{ false }}\n"
+        ));
+    }
+    write(r.path(), "templates.yaml", text);
+    commit_all(r.path(), "many templates");
+    let run = tollgate(r.path(), &["check", "--rev", "HEAD", "-o", "json"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains("templates.yaml:15002: template t1000: more templates than a run compiles (1000 templates, 16 MiB of template documents)"),
+        "{}",
+        run.stderr
+    );
 }

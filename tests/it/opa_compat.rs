@@ -202,3 +202,54 @@ fn a_line_beginning_with_a_parenthesis_is_refused_and_the_fix_works() {
     run.expect_code(1);
     assert_eq!(messages(&run.json()), ["a"]);
 }
+
+/// Scoping as OPA's: a comprehension's `x := …` over an `x` of the enclosing body declares a new
+/// local (the statements before it still mean the outer `x`; regorus refused the module), and
+/// `some i` after a statement that iterates declares `i` once (regorus failed on the second
+/// iteration with "duplicated definition"). Both give OPA's answers, in `check` (one document,
+/// and `--combine`) and in `verify`.
+#[test]
+fn comprehension_scopes_and_late_some_as_in_opa() {
+    let dir = repo();
+    let policy = r#"package main
+import rego.v1
+
+# The ids of the items the document's own name owns: `name` before the inner `:=` is the outer.
+deny contains msg if {
+	name := input.metadata.name
+	ids := [name | some item in input.data.items; item.owner == name; name := item.id]
+	count(ids) > 0
+	msg := sprintf("%s owns %v", [name, ids])
+}
+
+# `some i` after an iteration.
+deny contains msg if {
+	k := ["a", "b"][_]
+	some i
+	input.data.list[i] == k
+	msg := sprintf("%s at %d", [k, i])
+}
+"#;
+    write(dir.path(), "policy/main.rego", policy);
+    let test = r#"package main
+import rego.v1
+
+test_owned if {
+	deny["web owns [\"x\", \"z\"]"] with input as {"metadata": {"name": "web"}, "data": {"items": [{"owner": "web", "id": "x"}, {"owner": "db", "id": "y"}, {"owner": "web", "id": "z"}]}}
+}
+
+test_late_some if {
+	deny["b at 0"] with input as {"metadata": {"name": "n"}, "data": {"list": ["b", "a"]}}
+}
+"#;
+    write(dir.path(), "policy/main_test.rego", test);
+    let doc = "apiVersion: example.com/v1\nkind: Box\nmetadata:\n  name: web\ndata:\n  items:\n    - {owner: web, id: x}\n    - {owner: db, id: w}\n  list: [b, a]\n";
+    write(dir.path(), "box.yaml", doc);
+    commit_all(dir.path(), "init");
+    let run = tollgate(dir.path(), &["check", "-p", "policy", "--builtin", "none", "--no-schemas", "-o", "json"]);
+    run.expect_code(1);
+    let mut got = messages(&run.json());
+    got.sort();
+    assert_eq!(got, ["a at 1", "b at 0", "web owns [\"x\"]"]);
+    tollgate(dir.path(), &["verify", "-p", "policy"]).expect_code(0);
+}

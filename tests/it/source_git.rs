@@ -480,14 +480,24 @@ fn worktree_honours_gitignore() {
     let d = read_worktree(r.path(), &[r.path().join("a.yaml")], &all(), NO_CAP).expect("worktree");
     assert_eq!(content(&d, "a.yaml"), "a: edited\n");
 
-    // Named explicitly: read even though ignored or not a manifest extension.
-    let named = [r.path().join("ignored.yaml"), r.path().join("notes.txt"), r.path().join("sub")];
+    // Named explicitly: read even though ignored.
+    let named = [r.path().join("ignored.yaml"), r.path().join("sub")];
     let d = read_worktree(r.path(), &named, &all(), NO_CAP).expect("worktree");
-    assert_eq!(paths(&d), ["ignored.yaml", "notes.txt", "sub/kept.yaml"]);
+    assert_eq!(paths(&d), ["ignored.yaml", "sub/kept.yaml"]);
     // ... but --exclude still applies.
     let f = PathFilter::new(&[], &["ignored.*".into()]).expect("filter");
     let d = read_worktree(r.path(), &named, &f, NO_CAP).expect("worktree");
-    assert_eq!(paths(&d), ["notes.txt", "sub/kept.yaml"]);
+    assert_eq!(paths(&d), ["sub/kept.yaml"]);
+    // A file that is not a manifest by its name is an error (read as YAML it would pass as one
+    // string), unless an --include glob names it.
+    let notes = [r.path().join("notes.txt")];
+    match read_worktree(r.path(), &notes, &all(), NO_CAP) {
+        Err(SourceError::NotAManifest { path }) => assert_eq!(path, "notes.txt"),
+        other => panic!("expected NotAManifest, got {other:?}"),
+    }
+    let f = PathFilter::new(&["*.txt".into()], &[]).expect("filter");
+    let d = read_worktree(r.path(), &notes, &f, NO_CAP).expect("worktree");
+    assert_eq!(paths(&d), ["notes.txt"]);
     // Overlapping PATHs do not duplicate files.
     let d = read_worktree(r.path(), &[r.path().join("sub"), r.path().join("sub/kept.yaml")], &all(), NO_CAP)
         .expect("worktree");

@@ -126,3 +126,60 @@ fn builtin_library_passes_with_coverage() {
     assert!(!out.contains("FAIL "), "{out}");
     assert!(out.contains("policies/k8s/privileged_container.rego"), "{out}");
 }
+
+/// `--namespace GLOB` (`-n`) runs the tests of the packages it matches, as conftest verify's:
+/// `*` matches dots too; a glob that matches no package is "no tests found" (exit 2).
+#[test]
+fn namespace_selects_tests_by_package() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("policy")).unwrap();
+    std::fs::write(dir.path().join("policy/p.rego"), POLICY).unwrap();
+    std::fs::write(dir.path().join("policy/p_test.rego"), TESTS).unwrap();
+    let other = "package k8s.extra_test\nimport rego.v1\ntest_ok if true\n";
+    std::fs::write(dir.path().join("policy/extra_test.rego"), other).unwrap();
+    let o = run(dir.path(), &["verify", "-p", "policy", "-n", "k8s.*"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("PASS policy/extra_test.rego: data.k8s.extra_test.test_ok"), "{}", text(&o));
+    assert!(text(&o).trim_end().ends_with("1 passed, 0 failed"), "{}", text(&o));
+    let o = run(dir.path(), &["verify", "-p", "policy", "--namespace", "main_test"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).trim_end().ends_with("2 passed, 1 failed"), "{}", text(&o));
+    let o = run(dir.path(), &["verify", "-p", "policy", "-n", "nothing"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}
+
+/// As conftest: a relative path of `parse_config_file` and `parse_combined_config_files` is read
+/// from the directory of the policy file that calls it (run from elsewhere, the files beside the
+/// policy are found), and a multi-document file is one entry per document, sorted by path; a
+/// path that is not there is read from the current directory, as before.
+#[test]
+fn config_files_are_read_beside_the_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let pol = dir.path().join("policies/combine");
+    std::fs::create_dir_all(&pol).unwrap();
+    std::fs::write(pol.join("settings.yaml"), "limit: 2\n").unwrap();
+    std::fs::write(pol.join("two.yaml"), "kind: A\n---\nkind: B\n").unwrap();
+    std::fs::write(dir.path().join("top.yaml"), "where: top\n").unwrap();
+    let tests = r#"package main
+import rego.v1
+
+test_beside if {
+	parse_config_file("settings.yaml").limit == 2
+}
+
+test_combined_splits_documents if {
+	docs := parse_combined_config_files(["two.yaml", "settings.yaml"])
+	[d.contents.kind | some d in docs; d.contents.kind] == ["A", "B"]
+	docs[0].path == "policies/combine/settings.yaml"
+	count(docs) == 3
+}
+
+test_from_the_current_directory if {
+	parse_config_file("top.yaml").where == "top"
+}
+"#;
+    std::fs::write(pol.join("combine_test.rego"), tests).unwrap();
+    let o = run(dir.path(), &["verify", "-p", "policies"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).trim_end().ends_with("3 passed, 0 failed"), "{}", text(&o));
+}

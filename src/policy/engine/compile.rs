@@ -81,6 +81,16 @@ pub(crate) fn add_module(engine: &mut Engine, src: &PolicySource) -> Result<Stri
     // `sprintf` given fewer arguments than verbs prints what OPA prints (see `policy::opa`).
     let missing = if src.builtin { None } else { crate::policy::opa::sprintf_missing(&src.path, &src.text) };
     let text = missing.unwrap_or_else(|| src.text.clone());
+    // A comprehension's `:=` over a name of the enclosing body declares a new local, as in OPA.
+    let text = match src.builtin {
+        true => text,
+        false => {
+            let text = crate::policy::shadow::rename_shadowing(&src.path, &text).unwrap_or(text);
+            let text = crate::policy::shadow::hoist_some(&src.path, &text).unwrap_or(text);
+            // A relative path of `parse_config_file` is read from the policy file's directory.
+            crate::policy::builtins::relative_to_policy(&src.path, &text).unwrap_or(text)
+        }
+    };
     engine.set_rego_v0(false);
     match engine.add_policy(src.path.clone(), text.clone()) {
         Ok(pkg) => Ok(pkg),

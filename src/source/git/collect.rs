@@ -206,13 +206,23 @@ impl<'a> Collector<'a> {
 
     /// Read the queued blobs on rayon workers (one thread-local repository handle each), only
     /// when within the size cap, and return everything sorted by path.
-    pub(super) fn finish(mut self) -> Result<Discovered, SourceError> {
+    pub(super) fn finish(self) -> Result<Discovered, SourceError> {
+        self.finish_keeping(&|_| true)
+    }
+
+    /// [`Collector::finish`], keeping only the files `keep` accepts (the others are dropped as
+    /// soon as they are read, so memory follows what is kept).
+    pub(super) fn finish_keeping(
+        mut self,
+        keep: &(dyn Fn(&SourceFile) -> bool + Sync),
+    ) -> Result<Discovered, SourceError> {
         use rayon::prelude::*;
         let shared = self.git.clone().into_sync();
         let max = self.max_file_size;
         let files: Result<Vec<SourceFile>, SourceError> = std::mem::take(&mut self.blobs)
             .into_par_iter()
             .map_init(|| (worker_repo(&shared), Vec::new()), |w, (path, id)| read_capped(w, path, id, max))
+            .filter(|f| f.as_ref().map_or(true, keep))
             .collect();
         self.out.files = files?;
         self.out.files.sort_by(|a, b| a.path.cmp(&b.path));

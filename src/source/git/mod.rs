@@ -66,12 +66,23 @@ fn read_rev_in(
     filter: &PathFilter,
     max_file_size: u64,
 ) -> Result<Discovered, SourceError> {
+    read_rev_keeping(git, rev, filter, max_file_size, &|_| true)
+}
+
+/// [`read_rev_in`], keeping only the files `keep` accepts.
+fn read_rev_keeping(
+    git: &gix::Repository,
+    rev: &str,
+    filter: &PathFilter,
+    max_file_size: u64,
+    keep: &(dyn Fn(&SourceFile) -> bool + Sync),
+) -> Result<Discovered, SourceError> {
     let commit = find_commit(git, rev)?;
     let tree_id = commit.tree_id().map_err(|e| SourceError::Git(format!("commit {}: {}", commit.id, describe(&e))))?;
     let root = tree_id.detach();
     let mut collector = Collector::new(git, filter, max_file_size, View::Tree(root));
     collector.tree(root, String::new(), Vec::new())?;
-    collector.finish()
+    collector.finish_keeping(keep)
 }
 
 /// Every file matching `filter` in the index, i.e. the content `git commit` would record.
@@ -415,6 +426,18 @@ impl Repo {
     /// [`read_rev`] of a resolved commit.
     pub fn read_rev(&self, id: &CommitId, filter: &PathFilter, max_file_size: u64) -> Result<Discovered, SourceError> {
         read_rev_in(&self.git()?, id.as_str(), filter, max_file_size)
+    }
+
+    /// [`read_rev`] of a resolved commit, keeping only the files `keep` accepts: a search of the
+    /// whole tree that holds in memory only what it found.
+    pub fn read_rev_matching(
+        &self,
+        id: &CommitId,
+        filter: &PathFilter,
+        max_file_size: u64,
+        keep: &(dyn Fn(&SourceFile) -> bool + Sync),
+    ) -> Result<Discovered, SourceError> {
+        read_rev_keeping(&self.git()?, id.as_str(), filter, max_file_size, keep)
     }
 
     /// [`read_index`] of this repository.

@@ -21,6 +21,7 @@ mod fuzz;
 mod gatekeeper;
 mod github_annotations;
 mod hook;
+mod library_precision;
 mod opa_compat;
 mod policies_cmd;
 mod policy_hardening;

@@ -15,7 +15,7 @@ ks(namespace, spec) := {
 release(namespace, spec) := {
 	"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease",
 	"metadata": {"name": "x", "namespace": namespace},
-	"spec": object.union({"interval": "10m", "chart": {"spec": {"chart": "x", "version": "1.0.0"}}}, spec),
+	"spec": object.union({"interval": "10m", "chart": {"spec": {"chart": "x", "version": "1.0.0", "sourceRef": {"kind": "HelmRepository", "name": "x"}}}}, spec),
 }
 
 test_service_account_passes if {
@@ -53,4 +53,13 @@ test_patch_passes if {
 		"metadata": {"name": "podinfo", "namespace": "podinfo"}, "spec": {"values": {"replicaCount": 2}},
 	}
 	count(flux_missing_service_account.deny) == 0 with input as object.union(ks("shop", {}), {"$patch": "replace"})
+}
+
+# A patch of a release's chart version (Flux's example repository's overlays) is a patch too.
+test_chart_version_patch_passes if {
+	count(flux_missing_service_account.deny) == 0 with input as {
+		"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease",
+		"metadata": {"name": "podinfo", "namespace": "podinfo"},
+		"spec": {"chart": {"spec": {"version": ">=1.0.0"}}, "values": {"replicaCount": 2}},
+	}
 }

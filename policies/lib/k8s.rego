@@ -180,13 +180,14 @@ kube_minor := to_number(parts[1]) if {
 # judge what is missing (a field not set, a label absent) skip it; the checks that judge what is
 # there still apply (a patch that sets privileged: true makes the built object privileged).
 # Recognised by a `$patch` directive at the top (as the schema stage does); or, since a check sees
-# one document and not the kustomization that names it, by a document without a field
-# the API server requires of its kind (an apps/v1 workload without spec.selector, a Flux
-# Kustomization without spec.sourceRef, a HelmRelease without spec.chart or spec.chartRef, a Flux
-# source without spec.url, an Argo CD Application without spec.destination). No cluster accepts
-# such a document as a whole object, and schema validation reports the missing field in a file
-# that is no patch. (A Pod, Job or CronJob patch without `$patch` is not recognised: their
-# required fields are the ones a patch of them also carries.)
+# one document and not the kustomization that names it, by a document without a field the API
+# server requires of its kind (an apps/v1 workload without spec.selector, a Flux Kustomization
+# without spec.sourceRef, a HelmRelease without spec.chart or spec.chartRef or whose chart
+# template has no chart or sourceRef, a Flux source without spec.url, an Argo CD Application
+# without spec.destination). No cluster accepts such a document as a whole object, and schema
+# validation reports the missing field in a file that is no patch. (A Pod, Job or CronJob patch
+# without `$patch` is not recognised: their required fields are the ones a patch of them also
+# carries.)
 patch if is_string(input["$patch"])
 
 patch if {
@@ -205,6 +206,19 @@ patch if {
 	flux_kind("helm", "HelmRelease")
 	not is_object(input.spec.chart)
 	not is_object(input.spec.chartRef)
+}
+
+# A chart template names its chart and where it comes from.
+patch if {
+	flux_kind("helm", "HelmRelease")
+	is_object(input.spec.chart)
+	not is_string(input.spec.chart.spec.chart)
+}
+
+patch if {
+	flux_kind("helm", "HelmRelease")
+	is_object(input.spec.chart)
+	not is_object(input.spec.chart.spec.sourceRef)
 }
 
 patch if {

@@ -41,12 +41,22 @@ deny contains result if {
 	}
 }
 
-# A line that looks like a credential whatever its key.
-deny contains result if {
+# The lines of the values that may hold a credential line (one match over the whole value first:
+# most configuration files hold none).
+candidate_lines[key] := split(value, "\n") if {
 	some key, value in entries
 	is_string(value)
 	not key_credential(key, value)
-	some line in split(value, "\n")
+	regex.match(prefilter, value)
+}
+
+prefilter := concat("|", [data.tollgate.lib.secrets.any_secret_pattern, data.tollgate.lib.secrets.credential_word_pattern])
+
+# A line that looks like a credential whatever its key.
+deny contains result if {
+	some key, lines in candidate_lines
+	some line in lines
+	regex.match(data.tollgate.lib.secrets.any_secret_pattern, line)
 	some kind, pattern in data.tollgate.lib.secrets.value_kinds
 	regex.match(pattern, line)
 	result = {
@@ -58,11 +68,10 @@ deny contains result if {
 
 # key = value (or key: value) lines of an embedded config file; comment lines are skipped.
 deny contains result if {
-	some key, value in entries
-	is_string(value)
-	not key_credential(key, value)
-	some line in split(value, "\n")
-	not secrets.secret_value(line)
+	some key, lines in candidate_lines
+	some line in lines
+	regex.match(data.tollgate.lib.secrets.credential_word_pattern, line)
+	not regex.match(data.tollgate.lib.secrets.any_secret_pattern, line)
 	l = trim_space(line)
 	not regex.match(`^(#|//|;)`, l)
 	# The key is what comes before the first = or : (a value may hold more of them).

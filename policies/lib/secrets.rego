@@ -6,6 +6,8 @@
 #                                  (AWS access key id, private key block, GitHub/Slack tokens,
 #                                  a URL with a password)
 #   secrets.value_kinds            name -> pattern of those credentials, for messages
+#   secrets.any_secret_pattern     the value_kinds patterns as one
+#   secrets.credential_word_pattern  text that may hold a credential word (cheap prefilter)
 #   secrets.code_reference(value)  source code that reads a credential from elsewhere
 #                                  (os.environ["X"], getenv("X"), process.env.X, a call)
 package tollgate.lib.secrets
@@ -42,6 +44,14 @@ value_kinds := {
 }
 
 secret_patterns := [pattern | some pattern in value_kinds]
+
+# Any of value_kinds, as one pattern: one match over a value or a line tells whether to look for
+# which (a regex per pattern and line made a ConfigMap check the slowest of the library).
+any_secret_pattern := concat("|", secret_patterns)
+
+# Text in which sensitive_name may find a credential word, whatever its case and separators (a
+# superset: a line without it names no credential).
+credential_word_pattern := `(?i)(passw|secret|token|api.?key|private.?key|access.?key|credential|auth.?key)`
 
 secret_value(value) if {
 	is_string(value)

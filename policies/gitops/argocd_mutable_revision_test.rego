@@ -55,3 +55,10 @@ test_patch_without_revision_passes if {
 	count(argocd_mutable_revision.deny) == 0 with input as patch
 	count(argocd_mutable_revision.deny) == 1 with input as object.union(patch, {"spec": {"source": {"targetRevision": "dev"}}})
 }
+
+# A repoURL left for the user to fill in is not judged (it may be this repository).
+test_placeholder_repository_passes if {
+	count(argocd_mutable_revision.deny) == 0 with input as app({"source": object.union(git("HEAD"), {"repoURL": "{repo-placeholder}"})})
+	count(argocd_mutable_revision.deny) == 0 with input as app({"source": object.union(git("HEAD"), {"repoURL": "<your-config-repo>"})})
+	count(argocd_mutable_revision.deny) == 1 with input as app({"source": object.union(git("HEAD"), {"repoURL": "https://github.com/{org}/deploy"})})
+}

@@ -4,7 +4,10 @@ import rego.v1
 
 import data.tollgate.gitops.argocd_mutable_revision
 
-app(spec) := {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"name": "shop"}, "spec": spec}
+app(spec) := {
+	"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"name": "shop"},
+	"spec": object.union({"destination": {"server": "https://kubernetes.default.svc", "namespace": "shop"}}, spec),
+}
 
 git(revision) := {"repoURL": "https://github.com/acme/deploy.git", "path": "apps/shop", "targetRevision": revision}
 
@@ -35,4 +38,27 @@ test_applicationset_template_fails if {
 
 test_other_api_groups_are_ignored if {
 	count(argocd_mutable_revision.deny) == 0 with input as {"apiVersion": "example.com/v1", "kind": "Application", "metadata": {"name": "x"}, "spec": {"source": git("main")}}
+}
+
+# The repository's own configuration (gitops_repositories) may be tracked on a branch.
+test_own_repository_passes if {
+	own := ["git@github.com:acme/deploy.git"]
+	count(argocd_mutable_revision.deny) == 0 with input as app({"source": git("HEAD")}) with data.tollgate.params.gitops_repositories as own
+	count(argocd_mutable_revision.deny) == 0 with input as app({"source": object.remove(git("x"), ["targetRevision"])}) with data.tollgate.params.gitops_repositories as own
+	count(argocd_mutable_revision.deny) == 1 with input as app({"sources": [git("main"), object.union(git("main"), {"repoURL": "https://github.com/acme/other"})]})
+		with data.tollgate.params.gitops_repositories as own
+}
+
+# A patch of an Application (no destination) that sets no revision is not judged.
+test_patch_without_revision_passes if {
+	patch := {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"name": "shop"}, "spec": {"source": {"path": "apps/shop/prod", "repoURL": "https://github.com/acme/deploy.git"}}}
+	count(argocd_mutable_revision.deny) == 0 with input as patch
+	count(argocd_mutable_revision.deny) == 1 with input as object.union(patch, {"spec": {"source": {"targetRevision": "dev"}}})
+}
+
+# A repoURL left for the user to fill in is not judged (it may be this repository).
+test_placeholder_repository_passes if {
+	count(argocd_mutable_revision.deny) == 0 with input as app({"source": object.union(git("HEAD"), {"repoURL": "{repo-placeholder}"})})
+	count(argocd_mutable_revision.deny) == 0 with input as app({"source": object.union(git("HEAD"), {"repoURL": "<your-config-repo>"})})
+	count(argocd_mutable_revision.deny) == 1 with input as app({"source": object.union(git("HEAD"), {"repoURL": "https://github.com/{org}/deploy"})})
 }

@@ -6,12 +6,19 @@
 #   it fails with only a branch, a refs/heads/ name, a semver range, or no ref at all (the default
 #   branch). An OCIRepository passes with spec.ref.digest or an exact tag other than latest; it
 #   fails with a semver range or no ref (latest). What gets deployed then changes with every push.
+#   The repository's own configuration is exempt: the GitRepository flux-system in namespace
+#   flux-system (what flux bootstrap writes: the source of the repository being checked, which a
+#   commit cannot pin to itself), and sources whose spec.url is one of the gitops_repositories
+#   parameter (this repository's URLs: each change to it is a reviewed change here). A kustomize
+#   patch (no spec.url) is not judged for a ref it does not set.
 # custom:
 #   id: gitops/flux-mutable-ref
 #   severity: high
 #   remediation: Pin spec.ref.commit (Git) or spec.ref.digest (OCI), or at least an exact release tag, and update it through a reviewed change.
 #   kinds: [GitRepository, OCIRepository]
 #   profiles: [gitops]
+#   params:
+#     gitops_repositories: {type: array, default: [], description: URLs of the repositories that hold the cluster's own configuration (this one); their sources may follow a branch}
 #   frameworks:
 #     nsa: [UPG]
 package tollgate.gitops.flux_mutable_ref
@@ -19,6 +26,15 @@ package tollgate.gitops.flux_mutable_ref
 import rego.v1
 
 import data.tollgate.lib.gitops
+# What flux bootstrap writes for the repository itself.
+own_configuration if {
+	input.kind == "GitRepository"
+	input.metadata.name == "flux-system"
+	input.metadata.namespace == "flux-system"
+}
+
+own_configuration if gitops.own_repository(input.spec.url)
+
 ref := r if {
 	r = input.spec.ref
 	is_object(r)
@@ -30,6 +46,7 @@ has_ref(key) if not object.get(ref, key, "") in {"", null}
 deny contains result if {
 	input.kind == "GitRepository"
 	gitops.flux("source")
+	not own_configuration
 	not has_ref("commit")
 	some problem in git_problems
 	result = {
@@ -57,6 +74,7 @@ git_problems contains {"msg": sprintf("follows the branch %s", [ref.branch]), "p
 }
 
 git_problems contains {"msg": "has no ref, so it follows the default branch", "path": ["spec", "ref"]} if {
+	not data.tollgate.lib.k8s.patch
 	not has_ref("name")
 	not has_ref("semver")
 	not has_ref("tag")
@@ -67,6 +85,7 @@ git_problems contains {"msg": "has no ref, so it follows the default branch", "p
 deny contains result if {
 	input.kind == "OCIRepository"
 	gitops.flux("source")
+	not own_configuration
 	not has_ref("digest")
 	some problem in oci_problems
 	result = {
@@ -86,6 +105,7 @@ oci_problems contains {"msg": "follows the mutable tag latest", "path": ["spec",
 }
 
 oci_problems contains {"msg": "has no ref, so it follows the latest tag", "path": ["spec", "ref"]} if {
+	not data.tollgate.lib.k8s.patch
 	not has_ref("semver")
 	not has_ref("tag")
 }

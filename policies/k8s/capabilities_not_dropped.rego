@@ -24,6 +24,7 @@ import rego.v1
 import data.tollgate.lib.k8s
 
 deny contains result if {
+	not data.tollgate.lib.k8s.patch
 	not data.tollgate.lib.k8s.windows_restricted_exempt
 	some entry in data.tollgate.lib.k8s.containers
 	not drops_all(entry.container)

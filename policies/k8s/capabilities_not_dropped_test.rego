@@ -8,7 +8,7 @@ deployment(containers) := {
 	"apiVersion": "apps/v1",
 	"kind": "Deployment",
 	"metadata": {"name": "api"},
-	"spec": {"template": {"spec": {"containers": containers}}},
+	"spec": {"selector": {"matchLabels": {"app": "x"}}, "template": {"spec": {"containers": containers}}},
 }
 
 test_drop_all_passes if {

@@ -28,6 +28,7 @@ service_account := sa if {
 } else := "default"
 
 deny contains result if {
+	not data.tollgate.lib.k8s.patch
 	data.tollgate.lib.k8s.pod_spec
 	service_account == "default"
 	result = {

@@ -68,3 +68,13 @@ test_pod_template_fails if {
 		"path": ["template", "spec", "volumes", 0, "hostPath"],
 	}}
 }
+
+hp_pod(path) := {"kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": [{"name": "a", "image": "a:1"}], "volumes": [{"name": "v", "hostPath": {"path": path}}]}}
+
+# Sensitive paths are k8s/sensitive-host-path's when it runs too; other host paths stay here.
+test_left_to_sensitive_host_path_when_selected if {
+	selected := {"k8s/sensitive-host-path": true}
+	count(host_path_volume.deny) == 1 with input as hp_pod("/var/run/docker.sock")
+	count(host_path_volume.deny) == 0 with input as hp_pod("/var/run/docker.sock") with data.tollgate.selected as selected
+	count(host_path_volume.deny) == 1 with input as hp_pod("/data/cache") with data.tollgate.selected as selected
+}

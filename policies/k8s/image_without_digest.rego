@@ -4,7 +4,8 @@
 #   Flags containers whose image is referenced by tag only, without an @sha256 digest. Tags can
 #   be moved (or overwritten after a registry compromise), so the bytes that run are not the
 #   bytes that were reviewed; a digest pins them. Tag and digest together (app:1.4.2@sha256:...)
-#   pass and stay readable.
+#   pass and stay readable. An image on :latest or without a tag is left to k8s/mutable-image-tag
+#   (high) when that check runs too: one finding per image.
 # custom:
 #   id: k8s/image-without-digest
 #   severity: medium
@@ -26,8 +27,23 @@ deny contains result if {
 	image = entry.container.image
 	is_string(image)
 	not regex.match(`@sha(256|384|512):[0-9a-fA-F]{32,}$`, image)
+	not left_to_mutable_image_tag(image)
 	result = {
 		"msg": sprintf("%s: %s image is not pinned by digest (%s)", [data.tollgate.lib.k8s.resource, k8s.container_label(entry), image]),
 		"path": array.concat(entry.path, ["image"]),
 	}
+}
+
+# An image on :latest or without a tag is k8s/mutable-image-tag's (high) when that check runs too:
+# one finding on the image, the more severe one.
+left_to_mutable_image_tag(image) if {
+	data.tollgate.selected["k8s/mutable-image-tag"]
+	endswith(image, ":latest")
+}
+
+left_to_mutable_image_tag(image) if {
+	data.tollgate.selected["k8s/mutable-image-tag"]
+	not contains(image, "@")
+	segments = split(image, "/")
+	not contains(segments[count(segments) - 1], ":")
 }

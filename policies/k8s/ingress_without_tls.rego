@@ -20,6 +20,7 @@ import rego.v1
 tls_hosts := {h | some entry in input.spec.tls; some h in entry.hosts; is_string(h)}
 
 deny contains result if {
+	not data.tollgate.lib.k8s.patch
 	input.kind == "Ingress"
 	not has_tls
 	result = {

@@ -1,14 +1,14 @@
 # METADATA
 # title: Missing app.kubernetes.io/name label
 # description: |
-#   Flags workloads and Services without the app.kubernetes.io/name label. Inventory,
-#   cost reports, network policies and incident tooling rely on the recommended labels to tell
-#   which application an object belongs to.
+#   Flags workloads without the app.kubernetes.io/name label. Inventory, cost reports, network
+#   policies and incident tooling rely on the recommended labels to tell which application an
+#   object belongs to. Services are not flagged: the pods they select carry the application.
 # custom:
 #   id: k8s/missing-app-label
 #   severity: low
 #   remediation: Add the label app.kubernetes.io/name (the application's name) to metadata.labels.
-#   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate, Service]
+#   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate]
 #   profiles: [extended]
 package tollgate.k8s.missing_app_label
 
@@ -17,7 +17,8 @@ import rego.v1
 label := "app.kubernetes.io/name"
 
 deny contains result if {
-	input.kind in (data.tollgate.lib.k8s.workload_kinds | {"Service"})
+	not data.tollgate.lib.k8s.patch
+	input.kind in data.tollgate.lib.k8s.workload_kinds
 	not input.metadata.labels[label]
 	result = {
 		"msg": sprintf("%s: missing label %s", [data.tollgate.lib.k8s.resource, label]),

@@ -24,6 +24,7 @@ import data.tollgate.lib.k8s
 long_running_kinds := {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController"}
 
 deny contains result if {
+	not data.tollgate.lib.k8s.patch
 	input.kind in long_running_kinds
 	some entry in data.tollgate.lib.k8s.regular_containers
 	some probe in ["livenessProbe", "readinessProbe"]

@@ -28,6 +28,7 @@ import rego.v1
 
 import data.tollgate.lib.inventory
 deny contains result if {
+	not data.tollgate.lib.k8s.patch
 	data.tollgate.lib.k8s.pod_spec
 	input.kind != "PodTemplate"
 	not data.tollgate.lib.k8s.pod_spec.hostNetwork == true
@@ -39,6 +40,7 @@ deny contains result if {
 }
 
 deny contains result if {
+	not data.tollgate.lib.k8s.patch
 	data.tollgate.lib.k8s.pod_spec
 	input.kind != "PodTemplate"
 	not data.tollgate.lib.k8s.pod_spec.hostNetwork == true

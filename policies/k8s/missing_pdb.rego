@@ -25,6 +25,7 @@ import rego.v1
 
 import data.tollgate.lib.inventory
 deny contains result if {
+	not data.tollgate.lib.k8s.patch
 	input.kind in {"Deployment", "StatefulSet"}
 	count(replica_counts) > 0
 	replicas = max(replica_counts)
@@ -40,6 +41,7 @@ deny contains result if {
 }
 
 deny contains result if {
+	not data.tollgate.lib.k8s.patch
 	input.kind in {"Deployment", "StatefulSet"}
 	count(replica_counts) > 0
 	replicas = max(replica_counts)

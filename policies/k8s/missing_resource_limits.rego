@@ -26,6 +26,7 @@ import data.tollgate.lib.k8s
 # Regular containers only: init containers run to completion before the app starts, and ephemeral
 # containers cannot declare resources.
 deny contains result if {
+	not data.tollgate.lib.k8s.patch
 	some entry in data.tollgate.lib.k8s.regular_containers
 	some limit in ["cpu", "memory"]
 	not entry.container.resources.limits[limit]

@@ -8,7 +8,7 @@ deployment(pod_spec) := {
 	"apiVersion": "apps/v1",
 	"kind": "Deployment",
 	"metadata": {"name": "api"},
-	"spec": {"template": {"spec": pod_spec}},
+	"spec": {"selector": {"matchLabels": {"app": "x"}}, "template": {"spec": pod_spec}},
 }
 
 limits := {"limits": {"cpu": "500m", "memory": "256Mi"}}

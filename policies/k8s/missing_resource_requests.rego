@@ -27,6 +27,7 @@ import data.tollgate.lib.k8s
 # Regular containers only, as for limits: init containers run before the app, ephemeral
 # containers cannot declare resources.
 deny contains result if {
+	not data.tollgate.lib.k8s.patch
 	some entry in data.tollgate.lib.k8s.regular_containers
 	some resource in ["cpu", "memory"]
 	not entry.container.resources.requests[resource]

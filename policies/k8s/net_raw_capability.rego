@@ -3,7 +3,10 @@
 # description: |
 #   Flags containers that keep the NET_RAW capability: capabilities.drop contains neither ALL nor
 #   NET_RAW (most runtimes grant NET_RAW by default), or capabilities.add contains it. NET_RAW
-#   allows crafting raw packets, for ARP and DNS spoofing against other pods on the node.
+#   allows crafting raw packets, for ARP and DNS spoofing against other pods on the node. When
+#   k8s/capabilities-not-dropped runs too (restricted, all), it reports such a container (it
+#   drops no ALL either), and an added NET_RAW is left to it and k8s/capabilities-beyond-baseline:
+#   one finding per problem and field.
 # custom:
 #   id: k8s/net-raw-capability
 #   severity: medium
@@ -20,7 +23,11 @@ import rego.v1
 
 import data.tollgate.lib.k8s
 
+# Not when k8s/capabilities-not-dropped runs too: a container that does not drop NET_RAW does not
+# drop ALL either, and that check reports it on the same field.
 deny contains result if {
+	not data.tollgate.selected["k8s/capabilities-not-dropped"]
+	not data.tollgate.lib.k8s.patch
 	some entry in data.tollgate.lib.k8s.containers
 	not drops_net_raw(entry.container)
 	result = {
@@ -29,7 +36,11 @@ deny contains result if {
 	}
 }
 
+# Not when k8s/capabilities-beyond-baseline or k8s/capabilities-not-dropped runs too: both report
+# an added NET_RAW on the same entry.
 deny contains result if {
+	not data.tollgate.selected["k8s/capabilities-beyond-baseline"]
+	not data.tollgate.selected["k8s/capabilities-not-dropped"]
 	some entry in data.tollgate.lib.k8s.containers
 	add = entry.container.securityContext.capabilities.add
 	is_array(add)

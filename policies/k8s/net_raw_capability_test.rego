@@ -35,3 +35,12 @@ test_add_net_raw_fails if {
 		"path": ["spec", "containers", 0, "securityContext", "capabilities", "add", 1],
 	}}
 }
+
+# With k8s/capabilities-not-dropped (and capabilities-beyond-baseline) selected, they report it.
+test_left_to_broader_checks_when_selected if {
+	pod := {"kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": [{"name": "a", "image": "a:1", "securityContext": {"capabilities": {"add": ["NET_RAW"]}}}]}}
+	count(net_raw_capability.deny) == 2 with input as pod
+	count(net_raw_capability.deny) == 0 with input as pod
+		with data.tollgate.selected as {"k8s/capabilities-not-dropped": true, "k8s/capabilities-beyond-baseline": true}
+	count(net_raw_capability.deny) == 1 with input as pod with data.tollgate.selected as {"k8s/capabilities-beyond-baseline": true}
+}

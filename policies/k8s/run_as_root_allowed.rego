@@ -25,6 +25,7 @@ import data.tollgate.lib.k8s
 
 # The container's own setting wins; the pod-level setting applies when the container leaves it unset.
 deny contains result if {
+	not data.tollgate.lib.k8s.patch
 	not data.tollgate.lib.k8s.user_namespace_relaxed
 	some entry in data.tollgate.lib.k8s.containers
 	not runs_as_non_root(entry.container)

@@ -8,7 +8,7 @@ statefulset(pod_spec) := {
 	"apiVersion": "apps/v1",
 	"kind": "StatefulSet",
 	"metadata": {"name": "db"},
-	"spec": {"template": {"spec": pod_spec}},
+	"spec": {"selector": {"matchLabels": {"app": "x"}}, "template": {"spec": pod_spec}},
 }
 
 test_pod_level_true_passes if {

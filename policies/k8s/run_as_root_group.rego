@@ -4,13 +4,14 @@
 #   Flags runAsGroup 0 (pod or container securityContext), fsGroup 0 and a 0 in
 #   supplementalGroups. A process in group 0 can read and write every file owned by the root
 #   group, in the image and on shared volumes. This is the optional "non-root groups" control of
-#   the restricted Pod Security Standard (Pod Security Admission does not enforce it).
+#   the restricted Pod Security Standard: Pod Security Admission's restricted level does not
+#   enforce it, so the check is in extended, not restricted (a pod PSA admits passes restricted).
 # custom:
 #   id: k8s/run-as-root-group
 #   severity: low
 #   remediation: Set runAsGroup and fsGroup to a non-zero GID (for example 10001) and remove 0 from supplementalGroups.
 #   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate]
-#   profiles: [restricted]
+#   profiles: [extended]
 #   frameworks:
 #     pss: {level: restricted, control: Non-root groups (optional)}
 #     cis: [{version: "1.12", id: "5.2.7"}]

@@ -13,6 +13,7 @@
 #   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate]
 #   profiles: [extended]
 #   frameworks:
+#     pss: {level: baseline, control: HostPath Volumes}
 #     cis: [{version: "1.12", id: "5.2.11"}]
 #     nsa: [PSE]
 #   aliases:
@@ -25,41 +26,14 @@ import rego.v1
 
 import data.tollgate.lib.k8s
 
-# The path itself or anything below it.
-sensitive_dirs := {
-	"/etc", "/proc", "/sys", "/dev", "/boot", "/root", "/run", "/var/run",
-	"/var/lib/kubelet", "/var/lib/docker", "/var/lib/containerd",
-}
-
-socket_names := {"docker.sock", "containerd.sock", "crio.sock", "cri-dockerd.sock", "podman.sock"}
-
 deny contains result if {
 	volumes = data.tollgate.lib.k8s.pod_spec.volumes
 	is_array(volumes)
 	some i, volume in volumes
 	path = volume.hostPath.path
-	is_string(path)
-	sensitive(clean(path))
+	k8s.sensitive_host_path(path)
 	result = {
 		"msg": sprintf("%s: volume '%s' mounts the sensitive host path %s", [data.tollgate.lib.k8s.resource, k8s.name(volume), path]),
 		"path": array.concat(data.tollgate.lib.k8s.pod_spec_path, ["volumes", i, "hostPath", "path"]),
 	}
-}
-
-# Without trailing slashes and duplicate separators ("/" stays "/").
-clean(path) := cleaned if {
-	parts = [p | some p in split(path, "/"); p != ""; p != "."]
-	cleaned = concat("", ["/", concat("/", parts)])
-}
-
-sensitive(path) if path == "/"
-
-sensitive(path) if {
-	some dir in sensitive_dirs
-	startswith(concat("", [path, "/"]), concat("", [dir, "/"]))
-}
-
-sensitive(path) if {
-	parts = split(path, "/")
-	parts[count(parts) - 1] in socket_names
 }

@@ -33,6 +33,7 @@ deny contains result if {
 }
 
 deny contains result if {
+	not data.tollgate.lib.k8s.patch
 	data.tollgate.lib.k8s.pod_spec
 	not is_boolean(data.tollgate.lib.k8s.pod_spec.automountServiceAccountToken)
 	not opted_out

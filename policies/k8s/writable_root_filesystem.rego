@@ -21,6 +21,7 @@ import rego.v1
 import data.tollgate.lib.k8s
 
 deny contains result if {
+	not data.tollgate.lib.k8s.patch
 	some entry in data.tollgate.lib.k8s.containers
 	not entry.container.securityContext.readOnlyRootFilesystem == true
 	result = {

@@ -8,7 +8,7 @@ daemonset(pod_spec) := {
 	"apiVersion": "apps/v1",
 	"kind": "DaemonSet",
 	"metadata": {"name": "agent"},
-	"spec": {"template": {"spec": pod_spec}},
+	"spec": {"selector": {"matchLabels": {"app": "x"}}, "template": {"spec": pod_spec}},
 }
 
 test_read_only_passes if {

@@ -7,6 +7,8 @@
 #   gitops.templated(value)          a string with {{ }} placeholders (ApplicationSet generators)
 #   gitops.exact_version(v)          a string that names one full version (1.2.3, v1.2.3-rc.1): no
 #                                    range, wildcard or partial version (Helm reads 1.2 as 1.2.x)
+#   gitops.own_repository(url)       url is one of the gitops_repositories parameter: a repository
+#                                    that holds the cluster's own configuration (this one)
 package tollgate.lib.gitops
 
 import rego.v1
@@ -50,4 +52,25 @@ templated(value) if {
 exact_version(v) if {
 	is_string(v)
 	regex.match(`^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.+-]+)?$`, v)
+}
+
+# The repositories of the cluster's own configuration (data.tollgate.params.gitops_repositories),
+# compared without scheme, user, `.git` suffix, trailing slash and case, so that
+# https://github.com/acme/fleet, git@github.com:acme/fleet.git and ssh://git@github.com/acme/fleet
+# are one repository.
+own_repository(url) if {
+	configured = data.tollgate.params.gitops_repositories
+	is_array(configured)
+	some own in configured
+	repository_key(own) == repository_key(url)
+}
+
+repository_key(url) := key if {
+	is_string(url)
+	u = lower(trim_space(url))
+	no_scheme = regex.replace(u, `^[a-z][a-z0-9+.-]*://`, "")
+	no_user = regex.replace(no_scheme, `^[^@/]*@`, "")
+	# scp-like git@host:owner/repo
+	path_form = regex.replace(no_user, `^([^/:]+):([^0-9])`, "${1}/${2}")
+	key = trim_suffix(trim_right(path_form, "/"), ".git")
 }

@@ -18,6 +18,8 @@
 #   k8s.resource                      "Kind/name" of the document, for messages
 #   k8s.name(obj)                     obj.name (or generateName + "*"), else "<unnamed>"
 #   k8s.workload_kinds                every kind with a pod spec (the `kinds` of pod checks)
+#   k8s.patch                         the document is a kustomize patch, not a whole object (below)
+#   k8s.sensitive_host_path(path)     a hostPath that hands the pod the node (runtime socket, /etc, ...)
 #
 # Checks report `{"msg": ..., "path": [...]}` where `path` is an array of keys and indexes from the
 # document root, built from `pod_spec_path` or an entry's `path`. Every helper tolerates malformed
@@ -173,3 +175,101 @@ kube_minor := to_number(parts[1]) if {
 	regex.match(`^v?1\.[0-9]+(\.[0-9]+)?$`, v)
 	parts = split(trim_prefix(v, "v"), ".")
 } else := latest_minor
+
+# A kustomize patch: a partial object merged into a whole one at build time. The checks that
+# judge what is missing (a field not set, a label absent) skip it; the checks that judge what is
+# there still apply (a patch that sets privileged: true makes the built object privileged).
+# Recognised by a `$patch` directive at the top (as the schema stage does); or, since a check sees
+# one document and not the kustomization that names it, by a document without a field the API
+# server requires of its kind (an apps/v1 workload without spec.selector, a Flux Kustomization
+# without spec.sourceRef, a HelmRelease without spec.chart or spec.chartRef or whose chart
+# template has no chart or sourceRef, a Flux source without spec.url, an Argo CD Application
+# without spec.destination). No cluster accepts such a document as a whole object, and schema
+# validation reports the missing field in a file that is no patch. (A Pod, Job or CronJob patch
+# without `$patch` is not recognised: their required fields are the ones a patch of them also
+# carries.)
+patch if is_string(input["$patch"])
+
+patch if {
+	input.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"}
+	is_string(input.apiVersion)
+	startswith(input.apiVersion, "apps/")
+	not is_object(input.spec.selector)
+}
+
+patch if {
+	flux_kind("kustomize", "Kustomization")
+	not is_object(input.spec.sourceRef)
+}
+
+patch if {
+	flux_kind("helm", "HelmRelease")
+	not is_object(input.spec.chart)
+	not is_object(input.spec.chartRef)
+}
+
+# A chart template names its chart and where it comes from.
+patch if {
+	flux_kind("helm", "HelmRelease")
+	is_object(input.spec.chart)
+	not is_string(input.spec.chart.spec.chart)
+}
+
+patch if {
+	flux_kind("helm", "HelmRelease")
+	is_object(input.spec.chart)
+	not is_object(input.spec.chart.spec.sourceRef)
+}
+
+patch if {
+	some kind in ["GitRepository", "OCIRepository", "HelmRepository", "Bucket"]
+	flux_kind("source", kind)
+	not is_string(input.spec.url)
+	not is_string(input.spec.bucketName)
+}
+
+patch if {
+	input.kind == "Application"
+	is_string(input.apiVersion)
+	startswith(input.apiVersion, "argoproj.io/")
+	not is_object(input.spec.destination)
+}
+
+flux_kind(group, kind) if {
+	input.kind == kind
+	is_string(input.apiVersion)
+	startswith(input.apiVersion, concat("", [group, ".toolkit.fluxcd.io/"]))
+}
+
+# A hostPath that hands the pod the node: a container runtime socket, /, or a path at or below
+# one of sensitive_host_dirs (k8s/sensitive-host-path; k8s/host-path-volume leaves these to it
+# when both run).
+sensitive_host_path(path) if {
+	is_string(path)
+	sensitive_clean_path(clean_host_path(path))
+}
+
+sensitive_host_dirs := {
+	"/etc", "/proc", "/sys", "/dev", "/boot", "/root", "/run", "/var/run",
+	"/var/lib/kubelet", "/var/lib/docker", "/var/lib/containerd",
+}
+
+runtime_socket_names := {"docker.sock", "containerd.sock", "crio.sock", "cri-dockerd.sock", "podman.sock"}
+
+# Without trailing slashes and duplicate separators ("/" stays "/").
+clean_host_path(path) := cleaned if {
+	parts = [p | some p in split(path, "/"); p != ""; p != "."]
+	cleaned = concat("", ["/", concat("/", parts)])
+}
+
+sensitive_clean_path(path) if path == "/"
+
+sensitive_clean_path(path) if {
+	some dir in sensitive_host_dirs
+	startswith(concat("", [path, "/"]), concat("", [dir, "/"]))
+}
+
+sensitive_clean_path(path) if {
+	parts = split(path, "/")
+	parts[count(parts) - 1] in runtime_socket_names
+}

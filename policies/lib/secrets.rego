@@ -5,6 +5,11 @@
 #   secrets.secret_value(value)    a value that looks like a credential whatever its name
 #                                  (AWS access key id, private key block, GitHub/Slack tokens,
 #                                  a URL with a password)
+#   secrets.value_kinds            name -> pattern of those credentials, for messages
+#   secrets.any_secret_pattern     the value_kinds patterns as one
+#   secrets.credential_word_pattern  text that may hold a credential word (cheap prefilter)
+#   secrets.code_reference(value)  source code that reads a credential from elsewhere
+#                                  (os.environ["X"], getenv("X"), process.env.X, a call)
 package tollgate.lib.secrets
 
 import rego.v1
@@ -30,13 +35,23 @@ reference_name(n) if {
 	endswith(n, suffix)
 }
 
-secret_patterns := [
-	`AKIA[0-9A-Z]{16}`,
-	`-----BEGIN ([A-Z]+ )?PRIVATE KEY-----`,
-	`gh[pousr]_[A-Za-z0-9]{36}`,
-	`xox[abposr]-[A-Za-z0-9-]{10,}`,
-	`[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@`,
-]
+value_kinds := {
+	"an AWS access key id": `AKIA[0-9A-Z]{16}`,
+	"a private key": `-----BEGIN ([A-Z]+ )?PRIVATE KEY-----`,
+	"a GitHub token": `gh[pousr]_[A-Za-z0-9]{36}`,
+	"a Slack token": `xox[abposr]-[A-Za-z0-9-]{10,}`,
+	"a URL with a password": `[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@`,
+}
+
+secret_patterns := [pattern | some pattern in value_kinds]
+
+# Any of value_kinds, as one pattern: one match over a value or a line tells whether to look for
+# which (a regex per pattern and line made a ConfigMap check the slowest of the library).
+any_secret_pattern := concat("|", secret_patterns)
+
+# Text in which sensitive_name may find a credential word, whatever its case and separators (a
+# superset: a line without it names no credential).
+credential_word_pattern := `(?i)(passw|secret|token|api.?key|private.?key|access.?key|credential|auth.?key)`
 
 secret_value(value) if {
 	is_string(value)
@@ -54,4 +69,13 @@ literal(value) if {
 	# flags such as MYSQL_ALLOW_EMPTY_PASSWORD=yes, and paths such as GOOGLE_APPLICATION_CREDENTIALS
 	not regex.match(`^(?i:yes|no|on|off|true|false|0|1)$`, v)
 	not regex.match(`^/[^\s]*$`, v)
+}
+
+# A value that is source code reading the credential from somewhere else (an embedded Python,
+# shell or JavaScript file: token=os.environ["HF_TOKEN"], password = getenv("DB_PASSWORD"),
+# process.env.TOKEN, ENV["X"], $(command), a function call or a subscript), not the credential
+# itself.
+code_reference(value) if {
+	is_string(value)
+	regex.match("^\\s*(\\$\\(|\\$\\{|`|os\\.environ|os\\.getenv|getenv\\b|process\\.env\\b|System\\.getenv|ENV\\[|ENV\\.fetch|[A-Za-z_][A-Za-z0-9_.]*\\s*[(\\[])", value)
 }

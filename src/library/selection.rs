@@ -149,11 +149,19 @@ pub fn layer(
 }
 
 /// The `data` document that exposes the parameters to the built-in checks:
-/// `{tollgate: {params: …}}` with the METADATA defaults, overlaid by `.tollgate.yaml` `params:`.
-/// A parameter that a `--data` document already sets is left to that document (it wins). `None`
-/// when there is nothing to add; when a `--data` document gives `tollgate` or `tollgate.params` a
-/// non-object value (merging would conflict): `None` without `params:`, else an error.
-pub fn params_data(cfg: &LibraryConfig, data: &[regorus::Value]) -> Result<Option<regorus::Value>, PolicyError> {
+/// `{tollgate: {params: …, selected: …}}` with the METADATA defaults, overlaid by `.tollgate.yaml`
+/// `params:`. A parameter that a `--data` document already sets is left to that document (it
+/// wins). `selected` holds the id of every built-in check of the run (`selected`: the ids, `None`
+/// for every check) mapped to `true`, so that a check can leave a problem to another check that
+/// reports it too (`k8s/net-raw-capability` to `k8s/capabilities-not-dropped`); a `--data`
+/// document that sets `tollgate.selected` wins. `None` when there is nothing to add; when a
+/// `--data` document gives `tollgate` or `tollgate.params` a non-object value (merging would
+/// conflict): `None` without `params:`, else an error.
+pub fn params_data(
+    cfg: &LibraryConfig,
+    data: &[regorus::Value],
+    selected: Option<&HashSet<String>>,
+) -> Result<Option<regorus::Value>, PolicyError> {
     // Defaults alone give way silently; `params:` the user wrote must not be dropped silently.
     let conflict = || match cfg.params.is_empty() {
         true => Ok(None),
@@ -164,6 +172,7 @@ pub fn params_data(cfg: &LibraryConfig, data: &[regorus::Value]) -> Result<Optio
         )),
     };
     let mut taken: BTreeSet<String> = BTreeSet::new();
+    let mut selected_taken = false;
     for d in data {
         match &d["tollgate"] {
             regorus::Value::Undefined => {}
@@ -176,6 +185,7 @@ pub fn params_data(cfg: &LibraryConfig, data: &[regorus::Value]) -> Result<Optio
             },
             _ => return conflict(),
         }
+        selected_taken |= !matches!(&d["tollgate"]["selected"], regorus::Value::Undefined);
     }
     let mut params: BTreeMap<regorus::Value, regorus::Value> = BTreeMap::new();
     for (name, (p, _)) in Catalog::builtin()?.params() {
@@ -189,11 +199,24 @@ pub fn params_data(cfg: &LibraryConfig, data: &[regorus::Value]) -> Result<Optio
         params.insert(regorus::Value::from(name.as_str()), v.clone());
     }
     params.retain(|k, _| !k.as_string().is_ok_and(|s| taken.contains(s.as_ref())));
-    if params.is_empty() {
+    let mut tollgate = BTreeMap::new();
+    if !selected_taken {
+        let ids: BTreeMap<regorus::Value, regorus::Value> = match selected {
+            Some(ids) => ids.iter().map(|id| (regorus::Value::from(id.as_str()), regorus::Value::from(true))).collect(),
+            None => Catalog::builtin()?
+                .entries
+                .iter()
+                .map(|e| (regorus::Value::from(e.id.as_str()), regorus::Value::from(true)))
+                .collect(),
+        };
+        tollgate.insert(regorus::Value::from("selected"), regorus::Value::from(ids));
+    }
+    if !params.is_empty() {
+        tollgate.insert(regorus::Value::from("params"), regorus::Value::from(params));
+    }
+    if tollgate.is_empty() {
         return Ok(None);
     }
-    let mut tollgate = BTreeMap::new();
-    tollgate.insert(regorus::Value::from("params"), regorus::Value::from(params));
     let mut root = BTreeMap::new();
     root.insert(regorus::Value::from("tollgate"), regorus::Value::from(tollgate));
     Ok(Some(regorus::Value::from(root)))

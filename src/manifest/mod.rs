@@ -153,7 +153,15 @@ impl Document {
                 let e = &self.spans.entries[entry];
                 let start = if e.key == span::NO_KEY { e.start } else { e.key };
                 // The document itself (no path): start at its first key.
-                let region = self.file.region(start as usize, e.end as usize);
+                let mut end = e.end as usize;
+                if matched < full.len() {
+                    // A missing field: the parent's first line (its key), not its whole block.
+                    let from = start as usize;
+                    if let Some(nl) = self.file.text.get(from..end).and_then(|t| t.find('\n')) {
+                        end = from + nl;
+                    }
+                }
+                let region = self.file.region(start as usize, end);
                 Located { pointer: span::to_pointer(&full[..matched]), region: Some(region) }
             }
             None => Located { pointer: span::to_pointer(&full), region: None },

@@ -54,10 +54,10 @@ fn multi_document_locations() {
     // A sequence item starts at its first key.
     assert_eq!(at(d, "/spec/template/spec/containers/0").1, 10);
     assert_eq!(at(d, "/spec/template/spec/containers/0").2, 11);
-    // Missing field resolves to the nearest existing parent.
+    // Missing field resolves to the nearest existing parent: its key line, not its block.
     assert_eq!(
         at(d, "/spec/template/spec/containers/0/securityContext/runAsNonRoot"),
-        ("/spec/template/spec/containers/0/securityContext".into(), 12, 11, 13, 29)
+        ("/spec/template/spec/containers/0/securityContext".into(), 12, 11, 12, 27)
     );
     // The whole document starts at its first key.
     assert_eq!(at(d, ""), ("".into(), 1, 1, 13, 29));
@@ -300,7 +300,7 @@ fn locations_in_big_documents() {
     assert_eq!(at(d, "/m/k7").1, 1, "the merged value's definition");
     assert_eq!(d.value["m"]["k7"], Value::from("merged"));
     assert_eq!(at(d, "/m/k5").1, 2004, "the later of a repeated key");
-    assert_eq!(at(d, "/m/nope"), ("/m".into(), 2, 1, 2004, 12));
+    assert_eq!(at(d, "/m/nope"), ("/m".into(), 2, 1, 2, 3), "the parent's key line, not its 2,000 lines");
     assert_eq!(at(d, "/s/1500").1, 2006 + 1500);
     assert_eq!(at(d, "/s/2000").0, "/s");
 }

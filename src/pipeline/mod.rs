@@ -161,7 +161,7 @@ pub fn run(gate: &Gate, o: Options, stdin: Option<SourceFile>, mut t: Timer) -> 
         if let Some(v) = &o.schema.kubernetes_version {
             library.params.entry("kube_version".into()).or_insert_with(|| Value::from(v.as_str()));
         }
-        data.extend(crate::library::params_data(&library, &data)?);
+        data.extend(crate::library::params_data(&library, &data, sel.builtin_ids.as_ref())?);
     }
     set_scope(gate, &o);
     let policies = PolicySet::new(&sources, data, &sel, o.combine).map_err(|e| gate.gate_error(e.into()))?;

@@ -424,13 +424,14 @@ fn rule_kinds_results_and_locations() {
         vec![
             r("main.deny", "error", "pods must be managed by a controller", "", (1, 1, 12, 21), n.clone()),
             r("main.warn", "warning", "pod has no labels", "", (1, 1, 12, 21), n.clone()),
-            // The missing resources.limits resolves to its nearest existing parent, the item.
+            // The missing resources.limits resolves to its nearest existing parent, the item:
+            // its first line, not its block.
             r(
                 "main.deny_limits",
                 "error",
                 "container app has no resource limits",
                 "/spec/containers/0",
-                (8, 7, 12, 21),
+                (8, 7, 8, 16),
                 n.clone()
             ),
             r(

@@ -417,6 +417,7 @@ metadata:
   name: web
   namespace: dup
 spec:
+  selector: {{matchLabels: {{app: web}}}}
   template:
     metadata:
       labels: {{app: web, copy: c-{i}}}

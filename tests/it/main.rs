@@ -22,6 +22,7 @@ mod gatekeeper;
 mod gatekeeper_suite;
 mod github_annotations;
 mod hook;
+mod library_precision;
 mod opa_compat;
 mod policies_cmd;
 mod policy_hardening;

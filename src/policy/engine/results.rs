@@ -5,7 +5,7 @@
 use regorus::Value;
 
 use super::{Check, RuleRef};
-use crate::finding::{Finding, Origin, Risk, Severity, Suppression};
+use crate::finding::{Finding, Origin, Region, Risk, Severity, Suppression};
 use crate::manifest::span::{parse_pointer, PathSeg};
 use crate::manifest::Document;
 use crate::policy::limits::{self, Limits, Stop};
@@ -111,6 +111,9 @@ pub(super) struct PolicyResult {
     pub(super) path: Option<Vec<PathSeg>>,
     title: Option<String>,
     remediation: Option<String>,
+    /// A text inside the value at `path` (a line of an embedded file) that the finding is about:
+    /// its first occurrence there is the region.
+    matched: Option<String>,
 }
 
 fn path_of(v: &Value) -> Option<Vec<PathSeg>> {
@@ -150,6 +153,7 @@ fn decode(v: &Value) -> Result<PolicyResult, Value> {
                 path: path_of(&v["path"]),
                 title: s(&v["title"]),
                 remediation: s(&v["remediation"]),
+                matched: s(&v["match"]).filter(|m| !m.trim().is_empty()),
             }),
             _ => Err(v.clone()),
         },
@@ -170,6 +174,17 @@ fn results_of(v: &Value, max: usize) -> (usize, Vec<Result<PolicyResult, Value>>
     }
 }
 
+/// The first occurrence of `text` inside `region` of the document's file, or `region` when the
+/// text is not there verbatim (a quoted scalar with escapes, a folded one).
+fn narrowed(d: &Document, region: Region, text: &str) -> Region {
+    let file = &d.file.text;
+    let found = file.get(region.start_byte..region.end_byte).and_then(|inside| inside.find(text));
+    match found {
+        Some(i) => d.file.region(region.start_byte + i, region.start_byte + i + text.len()),
+        None => region,
+    }
+}
+
 fn make_finding(
     check: &Check,
     rule: &RuleRef,
@@ -183,7 +198,11 @@ fn make_finding(
     let (file, document, pointer, region, resource) = match doc {
         Some(d) => {
             let loc = d.locate(path);
-            (Some(d.file.path.clone()), Some(d.index), loc.pointer, loc.region, Some(d.resource.clone()))
+            let region = match (&r.matched, loc.region) {
+                (Some(m), Some(region)) => Some(narrowed(d, region, m)),
+                (_, region) => region,
+            };
+            (Some(d.file.path.clone()), Some(d.index), loc.pointer, region, Some(d.resource.clone()))
         }
         None => (None, None, crate::manifest::span::to_pointer(path), None, None),
     };

@@ -251,22 +251,7 @@ pub fn relative_to_policy(path: &str, text: &str) -> Option<String> {
     for r in &module.policy {
         super::opa::rule_exprs(r, &mut visit);
     }
-    if edits.is_empty() {
-        return None;
-    }
-    edits.sort_by_key(|(s, e, _)| (*s, *e));
-    let mut out = String::with_capacity(text.len() + 64 * edits.len());
-    let mut last = 0;
-    for (from, to, with) in edits {
-        if from < last {
-            return None;
-        }
-        out.push_str(text.get(last..from)?);
-        out.push_str(&with);
-        last = to;
-    }
-    out.push_str(text.get(last..)?);
-    Some(out)
+    super::rewrite::apply(text, edits)
 }
 
 /// Register the helpers on an engine, and OPA's deprecated built-ins (see

@@ -11,6 +11,7 @@ pub mod inventory;
 pub mod limits;
 pub mod metadata;
 pub mod opa;
+mod rewrite;
 pub mod screen;
 pub mod shadow;
 pub mod vm_screen;

@@ -215,19 +215,7 @@ pub fn sprintf_missing(path: &str, text: &str) -> Option<String> {
     for r in &module.policy {
         rule_exprs(r, &mut visit);
     }
-    if edits.is_empty() {
-        return None;
-    }
-    edits.sort();
-    let mut out = String::with_capacity(text.len() + edits.len() * 16);
-    let mut last = 0;
-    for (from, to, with) in edits {
-        out.push_str(text.get(last..from)?);
-        out.push_str(&with);
-        last = to;
-    }
-    out.push_str(text.get(last..)?);
-    Some(out)
+    super::rewrite::apply(text, edits)
 }
 
 /// `text` with the arguments of every negated call rewritten as OPA's compiler does

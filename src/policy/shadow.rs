@@ -76,7 +76,7 @@ pub fn rename_shadowing(path: &str, text: &str) -> Option<String> {
     for r in &module.policy {
         super::opa::rule_exprs(r, &mut visit);
     }
-    apply(text, edits)
+    super::rewrite::apply(text, edits)
 }
 
 /// Whether `name` occurs in `text` as a word (an identifier of its own).
@@ -120,29 +120,7 @@ pub fn hoist_some(path: &str, text: &str) -> Option<String> {
             }
         });
     }
-    apply(text, edits)
-}
-
-/// `text` with the edits `(start, end, replacement)` made (insertions at the same place in the
-/// order given), or `None` when there is none or two overlap.
-fn apply(text: &str, mut edits: Vec<(usize, usize, String)>) -> Option<String> {
-    if edits.is_empty() {
-        return None;
-    }
-    edits.sort_by_key(|(s, e, _)| (*s, *e));
-    edits.dedup();
-    let mut out = String::with_capacity(text.len() + 16 * edits.len());
-    let mut last = 0;
-    for (from, to, with) in edits {
-        if from < last {
-            return None;
-        }
-        out.push_str(text.get(last..from)?);
-        out.push_str(&with);
-        last = to;
-    }
-    out.push_str(text.get(last..)?);
-    Some(out)
+    super::rewrite::apply(text, edits)
 }
 
 /// The variable a statement declares with `:=` (`x := …`), if it is one.

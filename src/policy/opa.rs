@@ -45,7 +45,12 @@ pub const DEPRECATED: &[(&str, u8)] = &[
     ("cast_null", 1),
     ("cast_object", 1),
     ("net.cidr_overlap", 2),
+    // Not OPA's: what `sprintf` with more arguments than verbs appends (see `sprintf_missing`).
+    (SPRINTF_EXTRA, 1),
 ];
+
+/// The suffix Go's `fmt` (so OPA's `sprintf`) appends for arguments beyond the verbs.
+pub const SPRINTF_EXTRA: &str = "__tollgate_sprintf_extra";
 
 /// regorus's bound on a compiled pattern (its `regex.match` refuses larger ones).
 const REGEX_SIZE_LIMIT: usize = 100 * 1024;
@@ -206,6 +211,31 @@ pub fn sprintf_missing(path: &str, text: &str) -> Option<String> {
         // The verbs as written must be the verbs as read (no escape that makes or hides a `%`).
         let (Some(read), Some(at)) = (verbs(decoded), verbs(written)) else { return };
         if read.len() != at.len() || read.iter().zip(&at).any(|(a, b)| a.2 != b.2) || written.contains("\\u") {
+            return;
+        }
+        // More arguments than verbs: OPA prints `%!(EXTRA type=value, …)` after the text, regorus
+        // fails. The call becomes `concat("", [sprintf(F, the first k), extra(the rest)])` (on
+        // one line only, so that every line keeps its number).
+        if items.len() > at.len() {
+            let call = e.span();
+            let (call_start, call_end) = (call.start as usize, call.end as usize);
+            let array = params[1].span();
+            let (array_start, array_end) = (array.start as usize, array.end as usize);
+            let (Some(whole), Some(array_text)) = (text.get(call_start..call_end), text.get(array_start..array_end))
+            else {
+                return;
+            };
+            let open = fcn.span().end as usize;
+            let Some(format_text) = text.get(open + 1..array_start) else { return };
+            let format_text = format_text.trim_end().trim_end_matches(',').trim_end();
+            if whole.contains('\n') || !array_text.starts_with('[') || !array_text.ends_with(']') {
+                return;
+            }
+            let (k, n) = (at.len(), items.len());
+            let with = format!(
+                "concat(\"\", [sprintf({format_text}, array.slice({array_text}, 0, {k})), {SPRINTF_EXTRA}(array.slice({array_text}, {k}, {n}))])"
+            );
+            edits.push((call_start, call_end, with));
             return;
         }
         for (from, to, verb) in at.into_iter().skip(items.len()) {
@@ -537,6 +567,66 @@ pub(super) fn expr_walk(e: &Expr, f: &mut impl FnMut(&Expr)) {
     super::vm_screen::operands(e).into_iter().for_each(|o| expr_walk(o, f));
 }
 
+/// One argument of `%!(EXTRA …)` as OPA's `sprintf` hands it to Go: an integer as `int64` (a
+/// larger one as `*big.Int`), another number as `float64`, a string as itself, anything else as
+/// its Rego text, a string.
+fn go_extra(v: &Value) -> String {
+    match v {
+        Value::Number(_) => {
+            if let Some(i) = v.as_i64().ok().filter(|_| !v.to_string().contains(['.', 'e', 'E'])) {
+                return format!("int64={i}");
+            }
+            let text = v.to_string();
+            if !text.is_empty() && text.trim_start_matches('-').bytes().all(|b| b.is_ascii_digit()) {
+                return format!("*big.Int={text}");
+            }
+            match v.as_f64().ok().or_else(|| text.parse::<f64>().ok()) {
+                Some(f) => format!("float64={}", go_float(f)),
+                None => format!("string={text}"),
+            }
+        }
+        Value::String(s) => format!("string={s}"),
+        other => format!("string={}", rego_text(other)),
+    }
+}
+
+/// A float as Go's `%v` prints it: the shortest digits, in `e` notation below 1e-4 or from 1e6
+/// (`strconv`'s shortest `g` decides with a precision of 6).
+fn go_float(f: f64) -> String {
+    if !f.is_finite() {
+        return if f.is_nan() {
+            "NaN".into()
+        } else if f > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
+    }
+    let sci = format!("{f:e}");
+    let exp: i32 = sci.rsplit_once('e').and_then(|(_, e)| e.parse().ok()).unwrap_or(0);
+    if (-4..6).contains(&exp) {
+        format!("{f}")
+    } else {
+        let (mantissa, _) = sci.split_once('e').unwrap_or((&sci, ""));
+        format!("{mantissa}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
+    }
+}
+
+/// A value as Rego writes it (`[1, "x"]`, `{"k": "v"}`, `{1, 2}`, `set()`, `true`, `null`).
+fn rego_text(v: &Value) -> String {
+    let join = |items: Vec<String>| items.join(", ");
+    match v {
+        Value::String(s) => serde_json::to_string(s.as_ref()).unwrap_or_default(),
+        Value::Array(a) => format!("[{}]", join(a.iter().map(rego_text).collect())),
+        Value::Set(s) if s.is_empty() => "set()".into(),
+        Value::Set(s) => format!("{{{}}}", join(s.iter().map(rego_text).collect())),
+        Value::Object(o) => {
+            format!("{{{}}}", join(o.iter().map(|(k, v)| format!("{}: {}", rego_text(k), rego_text(v))).collect()))
+        }
+        other => other.to_string(),
+    }
+}
+
 /// What OPA's `name` returns for `args`.
 pub fn call(name: &str, args: &[Value]) -> Result<Value> {
     let arg = |i: usize| args.get(i).ok_or_else(|| anyhow!("{name}: missing operand {}", i + 1));
@@ -568,6 +658,11 @@ pub fn call(name: &str, args: &[Value]) -> Result<Value> {
             v @ Value::Set(_) => Ok(v.clone()),
             v => Err(type_error(name, 1, v, "one of {array, set}")),
         },
+        SPRINTF_EXTRA => {
+            let Value::Array(extra) = arg(0)? else { return Err(type_error(name, 1, arg(0)?, "array")) };
+            let shown: Vec<String> = extra.iter().map(go_extra).collect();
+            Ok(Value::from(format!("%!(EXTRA {})", shown.join(", "))))
+        }
         "cast_string" => same_if(name, arg(0)?, matches!(arg(0)?, Value::String(_)), "string"),
         "cast_boolean" => same_if(name, arg(0)?, matches!(arg(0)?, Value::Bool(_)), "boolean"),
         "cast_null" => same_if(name, arg(0)?, matches!(arg(0)?, Value::Null), "null"),
@@ -977,6 +1072,42 @@ mod tests {
                 let got = engine.eval_rule(format!("data.t.{name}")).expect("runs") == Value::Bool(true);
                 assert_eq!(got, want[i], "{body} with input {input}");
             }
+        }
+    }
+
+    /// `sprintf` with more arguments than verbs prints what OPA prints (measured with OPA 1.x,
+    /// the Go engine of the `opa-golib-python-bindings` 0.4.4 wheel): Go's `%!(EXTRA type=value)`
+    /// after the text, numbers as `int64`, `float64` or `*big.Int`, anything else a `string`.
+    #[test]
+    fn sprintf_with_extra_arguments_prints_what_opa_prints() {
+        let cases = [
+            ("e1", r#"sprintf("%v", ["a", "b"])"#, "a%!(EXTRA string=b)"),
+            ("e2", r#"sprintf("x %d", [1, 2, "c"])"#, "x 1%!(EXTRA int64=2, string=c)"),
+            ("e3", r#"sprintf("%s", ["a", true, null])"#, "a%!(EXTRA string=true, string=null)"),
+            (
+                "e4",
+                r#"sprintf("%v", [1, 1.5, [1, "x"], {"k": "v"}])"#,
+                r#"1%!(EXTRA float64=1.5, string=[1, "x"], string={"k": "v"})"#,
+            ),
+            ("e5", r#"sprintf("none", ["a"])"#, "none%!(EXTRA string=a)"),
+            ("e6", r#"sprintf("%v", ["a", {1, 2}])"#, "a%!(EXTRA string={1, 2})"),
+            (
+                "e7",
+                r#"sprintf("%v", [1, 1234567.5, 0.00001, 100000.5, 0.0001, 2.5e30, -3, set(), [], {}, "q\"x"])"#,
+                r#"1%!(EXTRA float64=1.2345675e+06, float64=1e-05, float64=100000.5, float64=0.0001, float64=2.5e+30, int64=-3, string=set(), string=[], string={}, string=q"x)"#,
+            ),
+        ];
+        let mut text = String::from("package t\nimport rego.v1\n");
+        for (name, call, _) in &cases {
+            text.push_str(&format!("{name} := {call}\n"));
+        }
+        let rewritten = sprintf_missing("t.rego", &text).expect("rewritten");
+        assert_eq!(rewritten.lines().count(), text.lines().count());
+        let mut engine = Engine::new();
+        register(&mut engine).expect("registers");
+        engine.add_policy("t.rego".into(), rewritten).expect("compiles");
+        for (name, call, want) in cases {
+            assert_eq!(engine.eval_rule(format!("data.t.{name}")).expect("runs"), Value::from(want), "{call}");
         }
     }
 

@@ -155,11 +155,20 @@ pub fn run(gate: &Gate, o: Options, stdin: Option<SourceFile>, mut t: Timer) -> 
     let mut data = load_data(&o.data, cwd, &reader, &mut gate_read).map_err(|e| gate.gate_error(e))?;
     // Parameters of the built-in checks (METADATA defaults, then `.tollgate.yaml` `params:`).
     // `--kubernetes-version` (or `kubernetes-version:`) is also the version-dependent checks'
-    // `kube_version`, unless `params:` sets it.
+    // `kube_version`, unless `params:` sets it; the repository's origin is `gitops_repositories`.
     if sources.iter().any(|p| p.builtin) {
         let mut library = o.library.clone();
         if let Some(v) = &o.schema.kubernetes_version {
             library.params.entry("kube_version".into()).or_insert_with(|| Value::from(v.as_str()));
+        }
+        // The repository being checked holds the cluster's own configuration: its sources
+        // (`remote.origin.url`, from the local git config, which no commit changes) may follow a
+        // branch, unless `params:` names `gitops_repositories` itself.
+        // (Not when a `--data` document sets `tollgate` itself: its parameters are its own.)
+        let data_sets_params = data.iter().any(|d| !matches!(d["tollgate"], Value::Undefined));
+        let origin = gate.index.as_ref().and_then(|_| crate::source::git::origin_url(&gate.root));
+        if let Some(url) = origin.filter(|_| !data_sets_params) {
+            library.params.entry("gitops_repositories".into()).or_insert_with(|| Value::from(vec![Value::from(url)]));
         }
         data.extend(crate::library::params_data(&library, &data, sel.builtin_ids.as_ref())?);
     }

@@ -77,6 +77,12 @@ fn argocd_app_of_apps_passes_the_default_profile() {
     got.sort();
     let want = |file: &str, line| ("gitops/argocd-mutable-revision".to_string(), file.to_string(), line);
     assert_eq!(got, vec![want("apps/guestbook.yaml", 10), want("argocd/root.yaml", 12)]);
+    // With no params, the checkout's own `remote.origin.url` (another spelling of the same URL)
+    // is this repository: nothing to report again.
+    crate::common::git(r.path(), &["remote", "add", "origin", "git@github.com:acme/fleet.git"]);
+    let run = tollgate(r.path(), &["check", "-o", "json"]);
+    run.expect_code(0);
+    assert_eq!(policy_findings(&run.json()), vec![]);
 }
 
 const PATCHED: &str = "apiVersion: apps/v1

@@ -32,6 +32,14 @@ pub fn find_repo_root(start: &Path) -> Option<PathBuf> {
     Some(repo.workdir().unwrap_or_else(|| repo.git_dir()).to_path_buf())
 }
 
+/// The `remote.origin.url` of the repository at `root` (from its own git config, never from a
+/// commit), when it has one.
+pub fn origin_url(root: &Path) -> Option<String> {
+    let git = gix::open(root).ok()?;
+    let url = git.config_snapshot().string("remote.origin.url")?.to_string();
+    (!url.trim().is_empty()).then_some(url)
+}
+
 /// The hooks directory of `repo` as git finds it: `core.hooksPath` (relative to the top of the work
 /// tree `workdir`), else `hooks` in the common git directory.
 pub fn hooks_dir_of(repo: &gix::Repository, workdir: &Path) -> Result<PathBuf, crate::error::GitError> {

@@ -16,7 +16,7 @@
 #     pss: {level: baseline, control: AppArmor}
 #     cis: [{version: "1.12", id: "5.6.3"}]
 #     nsa: [PSE]
-#   aliases: {trivy: KSV-0002, polaris: linuxHardening}
+#   aliases: {trivy: KSV-0002, polaris: linuxHardening, kyverno: restrict-apparmor-profiles, gatekeeper: k8spspapparmor}
 package tollgate.k8s.apparmor_unconfined
 
 import rego.v1

@@ -16,7 +16,12 @@
 #     pss: {level: restricted, control: Capabilities}
 #     cis: [{version: "1.12", id: "5.2.9"}]
 #     nsa: [PSE]
-#   aliases: {trivy: [KSV-0003, KSV-0106], checkov: CKV_K8S_37, polaris: insecureCapabilities}
+#   aliases:
+#     trivy: [KSV-0003, KSV-0106]
+#     checkov: CKV_K8S_37
+#     polaris: insecureCapabilities
+#     kyverno: [disallow-capabilities-strict, require-drop-all, drop-all-capabilities]
+#     gatekeeper: k8spspcapabilities
 package tollgate.k8s.capabilities_not_dropped
 
 import rego.v1

@@ -16,7 +16,11 @@
 #   frameworks:
 #     cis: [{version: "1.12", id: "5.1.1"}]
 #     nsa: [RBAC]
-#   aliases: {trivy: KSV-0111, kube-linter: cluster-admin-role-binding, polaris: [clusterrolebindingClusterAdmin, rolebindingClusterAdminClusterRole]}
+#   aliases:
+#     trivy: KSV-0111
+#     kube-linter: cluster-admin-role-binding
+#     polaris: [clusterrolebindingClusterAdmin, rolebindingClusterAdminClusterRole]
+#     kyverno: restrict-binding-clusteradmin
 package tollgate.k8s.cluster_admin_binding
 
 import rego.v1

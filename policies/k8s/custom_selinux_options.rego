@@ -18,7 +18,7 @@
 #     pss: {level: baseline, control: SELinux}
 #     cis: [{version: "1.12", id: "5.6.3"}]
 #     nsa: [PSE]
-#   aliases: {trivy: KSV-0025}
+#   aliases: {trivy: KSV-0025, kyverno: disallow-selinux, gatekeeper: k8spspselinuxv2}
 package tollgate.k8s.custom_selinux_options
 
 import rego.v1

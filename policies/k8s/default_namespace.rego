@@ -12,7 +12,7 @@
 #   frameworks:
 #     cis: [{version: "1.12", id: "5.6.4"}, {version: "1.12", id: "5.6.1"}]
 #     nsa: [NS]
-#   aliases: {trivy: KSV-0110, checkov: CKV_K8S_21, kube-linter: use-namespace}
+#   aliases: {trivy: KSV-0110, checkov: CKV_K8S_21, kube-linter: use-namespace, kyverno: disallow-default-namespace}
 package tollgate.k8s.default_namespace
 
 import rego.v1

@@ -10,7 +10,10 @@
 #   remediation: Use type ClusterIP and publish the workload through an Ingress or Gateway, or waive this finding for intended edge Services.
 #   kinds: [Service]
 #   profiles: [extended]
-#   aliases: {kube-linter: exposed-services}
+#   aliases:
+#     kube-linter: exposed-services
+#     kyverno: [restrict-node-port, restrict-nodeport, restrict-loadbalancer, no-loadbalancer-service]
+#     gatekeeper: [k8sblocknodeport, k8sblockloadbalancer]
 package tollgate.k8s.exposed_service
 
 import rego.v1

@@ -19,6 +19,8 @@
 #     checkov: [CKV_K8S_17, CKV_K8S_18, CKV_K8S_19]
 #     kube-linter: [host-ipc, host-network, host-pid]
 #     polaris: [hostIPCSet, hostNetworkSet, hostPIDSet]
+#     kyverno: disallow-host-namespaces
+#     gatekeeper: [k8spsphostnamespace, k8spsphostnetworkingports]
 package tollgate.k8s.host_namespace
 
 import rego.v1

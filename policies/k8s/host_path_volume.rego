@@ -16,7 +16,11 @@
 #     pss: {level: baseline, control: HostPath Volumes}
 #     cis: [{version: "1.12", id: "5.2.11"}]
 #     nsa: [PSE]
-#   aliases: {trivy: KSV-0023, polaris: hostPathSet}
+#   aliases:
+#     trivy: KSV-0023
+#     polaris: hostPathSet
+#     kyverno: [disallow-host-path, restrict-volume-types]
+#     gatekeeper: [k8spsphostfilesystem, k8spspvolumetypes]
 package tollgate.k8s.host_path_volume
 
 import rego.v1

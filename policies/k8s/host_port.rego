@@ -17,7 +17,12 @@
 #     pss: {level: baseline, control: Host Ports}
 #     cis: [{version: "1.12", id: "5.2.12"}]
 #     nsa: [PSE]
-#   aliases: {trivy: KSV-0024, checkov: CKV_K8S_26, polaris: hostPortSet}
+#   aliases:
+#     trivy: KSV-0024
+#     checkov: CKV_K8S_26
+#     polaris: hostPortSet
+#     kyverno: [disallow-host-ports, disallow-host-ports-range]
+#     gatekeeper: k8spsphostnetworkingports
 package tollgate.k8s.host_port
 
 import rego.v1

@@ -15,7 +15,11 @@
 #   frameworks:
 #     cis: [{version: "1.12", id: "5.5.1"}]
 #     nsa: [IMG]
-#   aliases: {checkov: [CKV_K8S_43, CKV_K8S_15], polaris: pullPolicyNotAlways}
+#   aliases:
+#     checkov: [CKV_K8S_43, CKV_K8S_15]
+#     polaris: pullPolicyNotAlways
+#     kyverno: require-image-checksum
+#     gatekeeper: k8simagedigests
 package tollgate.k8s.image_without_digest
 
 import rego.v1

@@ -10,6 +10,8 @@
 #   remediation: Add the label app.kubernetes.io/name (the application's name) to metadata.labels.
 #   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate]
 #   profiles: [extended]
+#   aliases:
+#     kyverno: require-labels
 package tollgate.k8s.missing_app_label
 
 import rego.v1

@@ -15,6 +15,8 @@
 #     checkov: [CKV_K8S_8, CKV_K8S_9]
 #     kube-linter: [no-liveness-probe, no-readiness-probe]
 #     polaris: [livenessProbeMissing, readinessProbeMissing]
+#     kyverno: [require-probes, require-pod-probes]
+#     gatekeeper: k8srequiredprobes
 package tollgate.k8s.missing_health_probe
 
 import rego.v1

@@ -21,7 +21,12 @@
 #   frameworks:
 #     cis: [{version: "1.12", id: "5.3.2"}]
 #     nsa: [NP]
-#   aliases: {trivy: KSV-0038, kube-linter: non-isolated-pod, checkov: CKV2_K8S_6, polaris: missingNetworkPolicy}
+#   aliases:
+#     trivy: KSV-0038
+#     kube-linter: non-isolated-pod
+#     checkov: CKV2_K8S_6
+#     polaris: missingNetworkPolicy
+#     kyverno: [require-netpol, require-network-policy]
 package tollgate.k8s.missing_network_policy
 
 import rego.v1

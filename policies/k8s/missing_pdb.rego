@@ -18,7 +18,7 @@
 #   kinds: [Deployment, StatefulSet]
 #   scope: inventory
 #   profiles: [extended]
-#   aliases: {polaris: missingPodDisruptionBudget}
+#   aliases: {polaris: missingPodDisruptionBudget, kyverno: require-pdb}
 package tollgate.k8s.missing_pdb
 
 import rego.v1

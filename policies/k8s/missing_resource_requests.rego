@@ -18,6 +18,8 @@
 #     checkov: [CKV_K8S_10, CKV_K8S_12]
 #     kube-linter: [unset-cpu-requirements, unset-memory-requirements]
 #     polaris: [cpuRequestsMissing, memoryRequestsMissing]
+#     kyverno: [require-pod-requests-limits, require-requests-limits]
+#     gatekeeper: [k8scontainerrequests, k8srequiredresources]
 package tollgate.k8s.missing_resource_requests
 
 import rego.v1

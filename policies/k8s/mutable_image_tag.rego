@@ -12,7 +12,13 @@
 #   profiles: [extended]
 #   frameworks:
 #     nsa: [IMG]
-#   aliases: {trivy: KSV-0013, checkov: CKV_K8S_14, kube-linter: latest-tag, polaris: tagNotSpecified}
+#   aliases:
+#     trivy: KSV-0013
+#     checkov: CKV_K8S_14
+#     kube-linter: latest-tag
+#     polaris: tagNotSpecified
+#     kyverno: disallow-latest-tag
+#     gatekeeper: k8sdisallowedtags
 package tollgate.k8s.mutable_image_tag
 
 import rego.v1

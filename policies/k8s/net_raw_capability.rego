@@ -16,7 +16,11 @@
 #   frameworks:
 #     cis: [{version: "1.12", id: "5.2.8"}]
 #     nsa: [PSE]
-#   aliases: {trivy: KSV-0119, checkov: CKV_K8S_28, kube-linter: drop-net-raw-capability}
+#   aliases:
+#     trivy: KSV-0119
+#     checkov: CKV_K8S_28
+#     kube-linter: drop-net-raw-capability
+#     kyverno: [require-drop-cap-net-raw, drop-cap-net-raw]
 package tollgate.k8s.net_raw_capability
 
 import rego.v1

@@ -15,7 +15,7 @@
 #   frameworks:
 #     pss: {level: restricted, control: Volume Types}
 #     nsa: [PSE]
-#   aliases: {trivy: KSV-0028}
+#   aliases: {trivy: KSV-0028, kyverno: restrict-volume-types, gatekeeper: k8spspvolumetypes}
 package tollgate.k8s.non_core_volume_type
 
 import rego.v1

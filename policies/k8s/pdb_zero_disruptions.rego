@@ -11,7 +11,11 @@
 #   remediation: Set maxUnavailable to 1 (or a percentage that rounds to at least one pod), or minAvailable below the replica count.
 #   kinds: [PodDisruptionBudget]
 #   profiles: [extended]
-#   aliases: {kube-linter: [pdb-max-unavailable, pdb-min-available], polaris: pdbDisruptionsIsZero}
+#   aliases:
+#     kube-linter: [pdb-max-unavailable, pdb-min-available]
+#     polaris: pdbDisruptionsIsZero
+#     kyverno: pdb-maxunavailable
+#     gatekeeper: k8spoddisruptionbudget
 package tollgate.k8s.pdb_zero_disruptions
 
 import rego.v1

@@ -15,7 +15,13 @@
 #     pss: {level: restricted, control: Privilege Escalation}
 #     cis: [{version: "1.12", id: "5.2.6"}]
 #     nsa: [PSE]
-#   aliases: {trivy: KSV-0001, checkov: CKV_K8S_20, kube-linter: privilege-escalation-container, polaris: privilegeEscalationAllowed}
+#   aliases:
+#     trivy: KSV-0001
+#     checkov: CKV_K8S_20
+#     kube-linter: privilege-escalation-container
+#     polaris: privilegeEscalationAllowed
+#     kyverno: disallow-privilege-escalation
+#     gatekeeper: k8spspallowprivilegeescalationcontainer
 package tollgate.k8s.privilege_escalation_allowed
 
 import rego.v1

@@ -14,7 +14,13 @@
 #     pss: {level: baseline, control: Privileged Containers}
 #     cis: [{version: "1.12", id: "5.2.2"}]
 #     nsa: [PSE]
-#   aliases: {trivy: KSV-0017, checkov: CKV_K8S_16, kube-linter: privileged-container, polaris: runAsPrivileged}
+#   aliases:
+#     trivy: KSV-0017
+#     checkov: CKV_K8S_16
+#     kube-linter: privileged-container
+#     polaris: runAsPrivileged
+#     kyverno: disallow-privileged-containers
+#     gatekeeper: k8spspprivilegedcontainer
 package tollgate.k8s.privileged_container
 
 import rego.v1

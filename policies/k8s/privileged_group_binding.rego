@@ -14,7 +14,10 @@
 #   frameworks:
 #     cis: [{version: "1.12", id: "5.1.7"}]
 #     nsa: [RBAC]
-#   aliases: {trivy: [KSV-0122, KSV-0123, KSV-01011]}
+#   aliases:
+#     trivy: [KSV-0122, KSV-0123, KSV-01011]
+#     kyverno: restrict-binding-system-groups
+#     gatekeeper: k8sdisallowanonymous
 package tollgate.k8s.privileged_group_binding
 
 import rego.v1

@@ -16,6 +16,8 @@
 #   frameworks:
 #     pss: {level: baseline, control: Host Probes / Lifecycle Hooks}
 #     nsa: [PSE]
+#   aliases:
+#     gatekeeper: k8spsphostprobeslifecycle
 package tollgate.k8s.probe_host_override
 
 import rego.v1

@@ -16,6 +16,7 @@
 #   aliases:
 #     trivy: [KSV-0043, KSV-0050, KSV-0051, KSV-0052]
 #     checkov: [CKV_K8S_157, CKV_K8S_158, CKV2_K8S_3, CKV2_K8S_1]
+#     kyverno: restrict-escalation-verbs-roles
 package tollgate.k8s.rbac_privilege_escalation
 
 import rego.v1

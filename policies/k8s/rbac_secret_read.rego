@@ -13,7 +13,11 @@
 #   frameworks:
 #     cis: [{version: "1.12", id: "5.1.2"}]
 #     nsa: [RBAC]
-#   aliases: {trivy: [KSV-0041, KSV-0113], checkov: CKV2_K8S_5, kube-linter: access-to-secrets}
+#   aliases:
+#     trivy: [KSV-0041, KSV-0113]
+#     checkov: CKV2_K8S_5
+#     kube-linter: access-to-secrets
+#     kyverno: restrict-secret-role-verbs
 package tollgate.k8s.rbac_secret_read
 
 import rego.v1

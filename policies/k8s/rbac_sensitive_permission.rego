@@ -20,7 +20,10 @@
 #       - {version: "1.12", id: "5.1.12"}
 #       - {version: "1.12", id: "5.1.13"}
 #     nsa: [RBAC]
-#   aliases: {trivy: [KSV-0047, KSV-0114], checkov: [CKV_K8S_155, CKV_K8S_156, CKV2_K8S_2]}
+#   aliases:
+#     trivy: [KSV-0047, KSV-0114]
+#     checkov: [CKV_K8S_155, CKV_K8S_156, CKV2_K8S_2]
+#     kyverno: [restrict-clusterrole-nodesproxy, restrict-clusterrole-csr, restrict-clusterrole-mutating-validating-admission-webhooks]
 package tollgate.k8s.rbac_sensitive_permission
 
 import rego.v1

@@ -18,6 +18,7 @@
 #     trivy: [KSV-0044, KSV-0045, KSV-0046, KSV-0112]
 #     checkov: CKV_K8S_49
 #     kube-linter: wildcard-in-rules
+#     kyverno: [restrict-wildcard-resources, restrict-wildcard-verbs]
 package tollgate.k8s.rbac_wildcard
 
 import rego.v1

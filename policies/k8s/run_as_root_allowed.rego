@@ -16,7 +16,13 @@
 #     pss: {level: restricted, control: Running as Non-root}
 #     cis: [{version: "1.12", id: "5.2.7"}]
 #     nsa: [NR]
-#   aliases: {trivy: KSV-0012, checkov: CKV_K8S_23, kube-linter: run-as-non-root, polaris: runAsRootAllowed}
+#   aliases:
+#     trivy: KSV-0012
+#     checkov: CKV_K8S_23
+#     kube-linter: run-as-non-root
+#     polaris: runAsRootAllowed
+#     kyverno: require-run-as-nonroot
+#     gatekeeper: k8spspallowedusers
 package tollgate.k8s.run_as_root_allowed
 
 import rego.v1

@@ -16,7 +16,11 @@
 #     pss: {level: restricted, control: Non-root groups (optional)}
 #     cis: [{version: "1.12", id: "5.2.7"}]
 #     nsa: [NR]
-#   aliases: {trivy: KSV-0116, kube-linter: run-as-non-root}
+#   aliases:
+#     trivy: KSV-0116
+#     kube-linter: run-as-non-root
+#     kyverno: require-non-root-groups
+#     gatekeeper: k8spspallowedusers
 package tollgate.k8s.run_as_root_group
 
 import rego.v1

@@ -14,7 +14,12 @@
 #     pss: {level: restricted, control: Running as Non-root user}
 #     cis: [{version: "1.12", id: "5.2.7"}]
 #     nsa: [NR]
-#   aliases: {trivy: KSV-0105, checkov: CKV_K8S_23, kube-linter: run-as-non-root}
+#   aliases:
+#     trivy: KSV-0105
+#     checkov: CKV_K8S_23
+#     kube-linter: run-as-non-root
+#     kyverno: require-run-as-non-root-user
+#     gatekeeper: k8spspallowedusers
 package tollgate.k8s.run_as_user_root
 
 import rego.v1

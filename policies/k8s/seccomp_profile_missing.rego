@@ -19,7 +19,12 @@
 #     pss: {level: restricted, control: Seccomp}
 #     cis: [{version: "1.12", id: "5.6.2"}]
 #     nsa: [PSE]
-#   aliases: {trivy: KSV-0030, checkov: CKV_K8S_31, polaris: linuxHardening}
+#   aliases:
+#     trivy: KSV-0030
+#     checkov: CKV_K8S_31
+#     polaris: linuxHardening
+#     kyverno: restrict-seccomp-strict
+#     gatekeeper: [k8spspseccomp, k8spspseccompv2]
 package tollgate.k8s.seccomp_profile_missing
 
 import rego.v1

@@ -18,7 +18,10 @@
 #     pss: {level: baseline, control: Seccomp}
 #     cis: [{version: "1.12", id: "5.6.2"}]
 #     nsa: [PSE]
-#   aliases: {trivy: KSV-0104}
+#   aliases:
+#     trivy: KSV-0104
+#     kyverno: [restrict-seccomp, restrict-seccomp-strict]
+#     gatekeeper: [k8spspseccomp, k8spspseccompv2]
 package tollgate.k8s.seccomp_unconfined
 
 import rego.v1

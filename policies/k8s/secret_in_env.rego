@@ -13,7 +13,10 @@
 #   frameworks:
 #     cis: [{version: "1.12", id: "5.4.1"}]
 #     nsa: [SEC]
-#   aliases: {checkov: CKV_K8S_35, kube-linter: read-secret-from-env-var}
+#   aliases:
+#     checkov: CKV_K8S_35
+#     kube-linter: read-secret-from-env-var
+#     kyverno: [disallow-secrets-from-env-vars, secrets-not-from-env-vars]
 package tollgate.k8s.secret_in_env
 
 import rego.v1

@@ -18,7 +18,12 @@
 #   frameworks:
 #     cis: [{version: "1.12", id: "5.1.6"}]
 #     nsa: [SAT]
-#   aliases: {trivy: KSV-0036, checkov: CKV_K8S_38, polaris: automountServiceAccountToken}
+#   aliases:
+#     trivy: KSV-0036
+#     checkov: CKV_K8S_38
+#     polaris: automountServiceAccountToken
+#     kyverno: restrict-automount-sa-token
+#     gatekeeper: k8spspautomountserviceaccounttokenpod
 package tollgate.k8s.service_account_token_automount
 
 import rego.v1

@@ -12,7 +12,10 @@
 #   profiles: [extended]
 #   frameworks:
 #     nsa: [NP]
-#   aliases: {trivy: KSV-0108}
+#   aliases:
+#     trivy: KSV-0108
+#     kyverno: [restrict-service-external-ips, restrict-external-ips]
+#     gatekeeper: k8sexternalips
 package tollgate.k8s.service_external_ips
 
 import rego.v1

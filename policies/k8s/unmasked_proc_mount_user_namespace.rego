@@ -17,7 +17,12 @@
 #   frameworks:
 #     pss: {level: restricted, control: /proc Mount Type}
 #     nsa: [PSE]
-#   aliases: {trivy: KSV-0027, kube-linter: unsafe-proc-mount, polaris: procMount}
+#   aliases:
+#     trivy: KSV-0027
+#     kube-linter: unsafe-proc-mount
+#     polaris: procMount
+#     kyverno: disallow-proc-mount
+#     gatekeeper: k8spspprocmount
 package tollgate.k8s.unmasked_proc_mount_user_namespace
 
 import rego.v1

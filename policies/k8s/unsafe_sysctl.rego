@@ -19,7 +19,11 @@
 #   frameworks:
 #     pss: {level: baseline, control: Sysctls}
 #     nsa: [PSE]
-#   aliases: {trivy: KSV-0026, kube-linter: unsafe-sysctls}
+#   aliases:
+#     trivy: KSV-0026
+#     kube-linter: unsafe-sysctls
+#     kyverno: restrict-sysctls
+#     gatekeeper: k8spspforbiddensysctls
 package tollgate.k8s.unsafe_sysctl
 
 import rego.v1

@@ -14,7 +14,7 @@
 #     pss: {level: baseline, control: HostProcess}
 #     cis: [{version: "1.12", id: "5.2.10"}]
 #     nsa: [PSE]
-#   aliases: {trivy: KSV-0103, polaris: hostProcess}
+#   aliases: {trivy: KSV-0103, polaris: hostProcess, kyverno: disallow-host-process, gatekeeper: k8spsphostprocess}
 package tollgate.k8s.windows_host_process
 
 import rego.v1

@@ -13,7 +13,13 @@
 #   frameworks:
 #     cis: [{version: "1.12", id: "5.6.3"}]
 #     nsa: [IFS]
-#   aliases: {trivy: KSV-0014, checkov: CKV_K8S_22, kube-linter: no-read-only-root-fs, polaris: notReadOnlyRootFilesystem}
+#   aliases:
+#     trivy: KSV-0014
+#     checkov: CKV_K8S_22
+#     kube-linter: no-read-only-root-fs
+#     polaris: notReadOnlyRootFilesystem
+#     kyverno: require-ro-rootfs
+#     gatekeeper: k8spspreadonlyrootfilesystem
 package tollgate.k8s.writable_root_filesystem
 
 import rego.v1

@@ -1,4 +1,5 @@
-//! `tollgate policies list|explain`: the built-in catalogue, filtered, as text or JSON.
+//! `tollgate policies list|explain`: the built-in catalogue, filtered, as text or JSON; `explain` of
+//! an alias several checks carry lists them.
 
 use crate::error::{Error, ExitStatus, Io};
 use crate::finding::Risk;
@@ -47,18 +48,27 @@ pub fn run(args: PoliciesArgs, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
                 other => return Err(bad_output(other)),
             }
         }
-        PoliciesCommand::Explain { id, output } => {
-            let e = catalog.resolve(&id).map_err(|l| Error::Usage(l.to_string()))?;
-            match output.as_str() {
-                "json" => report::json::to_string_pretty(&e.explain_json()).unwrap_or_else(|_| "{}".into()) + "\n",
-                "text" => library::explain_text(e),
-                other => return Err(bad_output(other)),
-            }
+        PoliciesCommand::Explain { id, output, no_examples } => {
+            let found = catalog.resolve_all(&id).map_err(|l| Error::Usage(l.to_string()))?;
+            let json = match (output.as_str(), found.as_slice()) {
+                ("json", [e]) => e.explain_json(!no_examples),
+                // An alias of several checks (kube-linter's `run-as-non-root`, Kyverno's
+                // `require-pod-requests-limits`) answers with each of them.
+                ("json", many) => library::matches_json(&id, many),
+                ("text", [e]) => return finish(io, library::explain_text(e, !no_examples)),
+                ("text", many) => return finish(io, library::matches_text(&id, many)),
+                (other, _) => return Err(bad_output(other)),
+            };
+            report::json::to_string_pretty(&json).unwrap_or_else(|_| "{}".into()) + "\n"
         }
     };
+    finish(io, text)
+}
+
+fn finish(io: &mut Io<'_>, text: String) -> Result<ExitStatus, Error> {
     // The catalogue is built in, but its text reaches a terminal as every output does: any control
     // or bidirectional character in its visible form, the line breaks of the layout kept (JSON
-    // has the JSON escape).
+    // has the JSON escape). The query a multi-check answer repeats comes from the command line.
     let text = crate::escape::visible_keeping(&text, |c| c == '\n');
     super::write_stdout(io, &text)?;
     Ok(ExitStatus::Pass)

@@ -47,11 +47,12 @@ impl Entry {
         })
     }
 
-    /// The JSON of `policies explain -o json`: the list fields plus the explanation.
-    pub fn explain_json(&self) -> Json {
+    /// The JSON of `policies explain -o json`: the list fields plus the explanation, and the
+    /// pass/fail examples unless `examples` is false (`--no-examples`).
+    pub fn explain_json(&self, examples: bool) -> Json {
         let mut v = self.list_json();
         let (what, why) = self.what_why();
-        let examples = |kind: &str| -> Vec<Json> {
+        let of_kind = |kind: &str| -> Vec<Json> {
             self.examples()
                 .into_iter()
                 .filter(|(k, _, _)| *k == kind)
@@ -72,7 +73,9 @@ impl Entry {
                         .collect(),
                 ),
             );
-            m.insert("examples".into(), json!({"fail": examples("fail"), "pass": examples("pass")}));
+            if examples {
+                m.insert("examples".into(), json!({"fail": of_kind("fail"), "pass": of_kind("pass")}));
+            }
         }
         v
     }
@@ -147,8 +150,9 @@ fn show_default(v: &Json) -> String {
     }
 }
 
-/// The text of `policies explain`.
-pub fn explain_text(e: &Entry) -> String {
+/// The text of `policies explain`, with the pass/fail examples unless `examples` is false
+/// (`--no-examples`).
+pub fn explain_text(e: &Entry, examples: bool) -> String {
     let mut out = format!("{}: {}\n\n", e.id, e.meta.title.as_deref().unwrap_or(""));
     let field = |k: &str, v: String| format!("  {k:<10} {v}\n");
     out.push_str(&field("severity", e.meta.severity.map(|s| s.as_str()).unwrap_or("-").to_string()));
@@ -202,7 +206,7 @@ pub fn explain_text(e: &Entry) -> String {
             out.push_str(&format!("  {tool:<12} {}\n", ids.join(", ")));
         }
     }
-    for (kind, path, text) in e.examples() {
+    for (kind, path, text) in e.examples().into_iter().filter(|_| examples) {
         let label = if kind == "fail" { "Fails" } else { "Passes" };
         out.push_str(&format!("\n{label}: {path}\n"));
         for l in text.lines() {
@@ -214,4 +218,47 @@ pub fn explain_text(e: &Entry) -> String {
         }
     }
     out
+}
+
+/// The tools whose name for a check `query` is, sorted.
+fn tools_of<'a>(query: &str, entries: &[&'a Entry]) -> Vec<&'a str> {
+    let mut tools: Vec<&str> = entries.iter().flat_map(|e| e.alias_tools(query)).collect();
+    tools.sort_unstable();
+    tools.dedup();
+    tools
+}
+
+/// The text of `policies explain ALIAS` for an alias several checks carry: each check's id, severity
+/// and title, and how to explain one of them.
+pub fn matches_text(query: &str, entries: &[&Entry]) -> String {
+    let query = query.trim();
+    let tools = tools_of(query, entries);
+    let by = match tools.as_slice() {
+        [] => String::new(),
+        [init @ .., last] if !init.is_empty() => format!(" ({} and {last})", init.join(", ")),
+        all => format!(" ({})", all.join(", ")),
+    };
+    let mut out = format!("`{query}`{by} corresponds to {} built-in checks:\n\n", entries.len());
+    let w = entries.iter().map(|e| e.id.len()).max().unwrap_or(0);
+    for e in entries {
+        out.push_str(&format!(
+            "  {:<w$}  {:<8}  {}\n",
+            e.id,
+            e.meta.severity.map(|s| s.as_str()).unwrap_or("-"),
+            e.meta.title.as_deref().unwrap_or("")
+        ));
+    }
+    out.push_str("\n`tollgate policies explain ID` explains one of them.\n");
+    out
+}
+
+/// The JSON of `policies explain -o json ALIAS` for an alias several checks carry: the query, the
+/// tools that use the name, and each check as `policies list -o json` describes it.
+pub fn matches_json(query: &str, entries: &[&Entry]) -> Json {
+    let query = query.trim();
+    json!({
+        "query": query,
+        "tools": tools_of(query, entries),
+        "checks": entries.iter().map(|e| e.list_json()).collect::<Vec<_>>(),
+    })
 }

@@ -20,7 +20,7 @@ use crate::text::edit_distance;
 pub mod explain;
 pub mod selection;
 
-pub use explain::{explain_text, list_text, ListFilter};
+pub use explain::{explain_text, list_text, matches_json, matches_text, ListFilter};
 pub use selection::{layer, params_data, parse_checks, parse_params, LibraryConfig};
 
 /// A parameter a check reads from `data.tollgate.params.<name>`.
@@ -43,7 +43,8 @@ pub struct Entry {
     pub meta: Metadata,
     pub params: Vec<Param>,
     pub frameworks: BTreeMap<String, Vec<ControlRef>>,
-    /// Tool → ids (always a list), tools sorted.
+    /// Tool (`trivy`, `checkov`, `kube-linter`, `polaris`, `kyverno`, `gatekeeper`) → its ids or
+    /// policy names (always a list), tools sorted.
     pub aliases: BTreeMap<String, Vec<String>>,
 }
 
@@ -51,6 +52,19 @@ impl Entry {
     /// `privileged-container` for `k8s/privileged-container`: the fixture directory name.
     pub fn slug(&self) -> &str {
         self.id.rsplit('/').next().unwrap_or(&self.id)
+    }
+
+    /// The tools whose alias `query` is, among this check's aliases (as [`Catalog::resolve`]
+    /// compares them).
+    pub fn alias_tools(&self, query: &str) -> Vec<&str> {
+        let (q, qt) = (norm(query), trivy_key(query));
+        self.aliases
+            .iter()
+            .filter(|(_, ids)| {
+                ids.iter().any(|a| norm(a) == q || matches!((&qt, trivy_key(a)), (Some(x), Some(y)) if *x == y))
+            })
+            .map(|(tool, _)| tool.as_str())
+            .collect()
     }
 }
 
@@ -76,7 +90,11 @@ impl std::fmt::Display for Lookup {
                 if !suggestions.is_empty() {
                     write!(f, " (did you mean {}?)", suggestions.join(", "))?;
                 }
-                write!(f, "; `tollgate policies list` shows every id")
+                write!(
+                    f,
+                    ": no built-in check has this id, and none is the equivalent of a trivy, checkov, kube-linter, \
+                     Polaris, Kyverno or Gatekeeper check of this name; `tollgate policies list` shows every id"
+                )
             }
         }
     }
@@ -223,29 +241,33 @@ impl Catalog {
     }
 
     /// Resolve a check id (with or without its `k8s/`/`gitops/` domain, `_` or `-`, any case) or a
-    /// peer tool's alias (`KSV-0017`, `KSV017`, `AVD-KSV-0017`, `CKV_K8S_16`, a kube-linter or
-    /// Polaris name). An exact id wins over a bare name, which wins over an alias.
+    /// peer tool's alias (`KSV-0017`, `KSV017`, `AVD-KSV-0017`, `CKV_K8S_16`, a kube-linter,
+    /// Polaris, Kyverno or Gatekeeper name) to the one check it names. An exact id wins over a bare
+    /// name, which wins over an alias; an alias several checks carry is [`Lookup::Ambiguous`].
     pub fn resolve(&self, query: &str) -> Result<&Entry, Lookup> {
+        let hits = self.resolve_all(query)?;
+        match hits.as_slice() {
+            [one] => Ok(*one),
+            _ => Err(Lookup::Ambiguous {
+                query: query.trim().to_string(),
+                candidates: hits.iter().map(|e| e.id.clone()).collect(),
+            }),
+        }
+    }
+
+    /// Every check `query` names, as [`Catalog::resolve`] reads it (sorted by id, never empty): one
+    /// for an id, one or more for an alias (kube-linter's `run-as-non-root` is three of tollgate's
+    /// checks).
+    pub fn resolve_all(&self, query: &str) -> Result<Vec<&Entry>, Lookup> {
         let q = norm(query);
-        let qt = trivy_key(query);
         let tiers: [&dyn Fn(&Entry) -> bool; 3] =
             [&|e: &Entry| norm(&e.id) == q, &|e: &Entry| norm(e.slug()) == q, &|e: &Entry| {
-                e.aliases
-                    .values()
-                    .flatten()
-                    .any(|a| norm(a) == q || matches!((&qt, trivy_key(a)), (Some(x), Some(y)) if *x == y))
+                !e.alias_tools(query).is_empty()
             }];
         for tier in tiers {
             let hits: Vec<&Entry> = self.entries.iter().filter(|e| tier(e)).collect();
-            match hits.len() {
-                0 => continue,
-                1 => return Ok(hits[0]),
-                _ => {
-                    return Err(Lookup::Ambiguous {
-                        query: query.trim().to_string(),
-                        candidates: hits.iter().map(|e| e.id.clone()).collect(),
-                    })
-                }
+            if !hits.is_empty() {
+                return Ok(hits);
             }
         }
         // The closest ids by edit distance to the id or its bare name (at most three).
@@ -319,6 +341,44 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(c.resolve("run-as-non-root"), Err(Lookup::Ambiguous { .. })));
+        // Kyverno under its directory and its policy name; a Gatekeeper template under its name
+        // and its kind.
+        for (q, id) in [
+            ("disallow-privileged-containers", "k8s/privileged-container"),
+            ("k8spspprivilegedcontainer", "k8s/privileged-container"),
+            ("K8sPSPPrivilegedContainer", "k8s/privileged-container"),
+            ("disallow-cri-sock-mount", "k8s/sensitive-host-path"),
+            ("disallow-container-sock-mounts", "k8s/sensitive-host-path"),
+        ] {
+            assert_eq!(c.resolve(q).map(|e| e.id.as_str()), Ok(id), "{q}");
+        }
+        let ids = |q| c.resolve_all(q).map(|v| v.iter().map(|e| e.id.as_str()).collect::<Vec<_>>());
+        assert_eq!(
+            ids("require-pod-requests-limits"),
+            Ok(vec!["k8s/missing-resource-limits", "k8s/missing-resource-requests"])
+        );
+        assert_eq!(ids("privileged-container"), Ok(vec!["k8s/privileged-container"]));
+        assert!(matches!(c.resolve_all("k8spspflexvolumes"), Err(Lookup::Unknown { .. })));
+    }
+
+    /// Each alias names every check that carries it: no id or bare name of another check hides it
+    /// (an id wins over an alias), so `explain ALIAS` lists what `aliases` promises.
+    #[test]
+    fn every_alias_resolves_to_the_checks_that_carry_it() {
+        let c = Catalog::builtin().unwrap();
+        for e in &c.entries {
+            for (tool, names) in &e.aliases {
+                for a in names {
+                    let hits = c.resolve_all(a).unwrap_or_default();
+                    let carriers: Vec<&str> =
+                        c.entries.iter().filter(|x| !x.alias_tools(a).is_empty()).map(|x| x.id.as_str()).collect();
+                    let got: Vec<&str> = hits.iter().map(|x| x.id.as_str()).collect();
+                    let own_name = norm(a) == norm(e.slug());
+                    assert!(own_name || got == carriers, "{tool} `{a}` of {}: resolves to {got:?}", e.id);
+                    assert!(got.contains(&e.id.as_str()), "{tool} `{a}` of {}: resolves to {got:?}", e.id);
+                }
+            }
+        }
     }
 
     /// With no version given, schemas validate against the newest embedded release; the checks'

@@ -32,6 +32,14 @@ struct JsonFinding<'a> {
     rule: &'a str,
     severity: &'static str,
     message: &'a str,
+    /// The check's title (METADATA `title`), as SARIF's rule description; absent when it has none,
+    /// so findings without one keep DESIGN.md §4's shape.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    title: Option<&'a str>,
+    /// How to fix it (METADATA `custom.remediation`, or the help of a parse, schema or gate
+    /// finding), as SARIF's rule help; absent when there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remediation: Option<&'a str>,
     file: Option<&'a str>,
     document: Option<usize>,
     pointer: &'a str,
@@ -115,6 +123,8 @@ fn finding(f: &Finding) -> JsonFinding<'_> {
         rule: &f.rule,
         severity: f.severity.as_str(),
         message: &f.message,
+        title: f.title.as_deref(),
+        remediation: f.help.as_deref(),
         file: f.file.as_deref(),
         document: f.document,
         pointer: &f.pointer,
@@ -203,6 +213,12 @@ mod tests {
                     .region((i % 5 != 0).then_some(region))
                     .resource(Resource { kind: Some("Pod".into()), name: Some(format!("p{i}")), ..Default::default() })
                     .build();
+                if i % 2 == 0 {
+                    f.title = Some(format!("Title {i}"));
+                }
+                if i % 3 == 0 {
+                    f.help = Some("fix \"it\"\nnow".into());
+                }
                 if i % 7 == 0 {
                     f.suppressed = Some(Suppression {
                         kind: SuppressionKind::ConfigWaiver,

@@ -243,11 +243,16 @@ pub enum PoliciesCommand {
     /// aliases, and examples that pass and fail.
     Explain {
         /// A check id (`k8s/privileged-container` or `privileged-container`) or a peer tool's
-        /// alias (`KSV-0017`, `KSV017`, `CKV_K8S_16`, ...); case-insensitive.
+        /// alias (`KSV-0017`, `KSV017`, `CKV_K8S_16`, `disallow-privileged-containers`,
+        /// `k8spspprivilegedcontainer`, ...); case-insensitive. An alias of several checks lists
+        /// them.
         id: String,
         /// text or json.
         #[arg(short = 'o', long, default_value = "text")]
         output: String,
+        /// Leave out the examples that pass and fail.
+        #[arg(long)]
+        no_examples: bool,
     },
 }
 

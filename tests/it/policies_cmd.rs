@@ -1,6 +1,6 @@
 //! The user-facing side of the built-in library, on the real binary: `policies list` (filters,
-//! JSON fields, the id list), `policies explain` (by id and by each alias kind, unknown and
-//! ambiguous ids), `check --report cis|pss|nsa` (human and JSON), and `.tollgate.yaml` `checks:`
+//! JSON fields, the id list), `policies explain` (by id and by each alias kind, Kyverno's and
+//! Gatekeeper's names, an alias of several checks, unknown ids, `--no-examples`), `check --report cis|pss|nsa` (human and JSON), and `.tollgate.yaml` `checks:`
 //! (enable/disable) and `params:` in real git repositories, PR mode included.
 
 use crate::common;
@@ -259,6 +259,91 @@ fn explain_by_id_and_every_alias_kind() {
     let run = tollgate(d.path(), &["policies", "explain", "ksv-0106", "-o", "json"]);
     run.expect_code(0);
     assert_eq!(run.json()["id"], "k8s/capabilities-not-dropped");
+    // Kyverno's policies library, by directory name and by policy name where they differ, and
+    // the gatekeeper-library's templates, by template name and by kind.
+    for (q, id) in [
+        ("disallow-privileged-containers", "k8s/privileged-container"),
+        ("k8spspprivilegedcontainer", "k8s/privileged-container"),
+        ("K8sPSPPrivilegedContainer", "k8s/privileged-container"),
+        ("restrict-binding-clusteradmin", "k8s/cluster-admin-binding"),
+        ("disallow-cri-sock-mount", "k8s/sensitive-host-path"),
+        ("disallow-container-sock-mounts", "k8s/sensitive-host-path"),
+        ("k8spsphostprobeslifecycle", "k8s/probe-host-override"),
+        ("require-labels", "k8s/missing-app-label"),
+    ] {
+        let run = tollgate(d.path(), &["policies", "explain", q, "-o", "json"]);
+        run.expect_code(0);
+        assert_eq!(run.json()["id"], id, "{q}");
+    }
+    // The text names them beside the other tools' ids.
+    assert!(text.stdout.contains("kyverno      disallow-privileged-containers\n"), "{}", text.stdout);
+    assert!(text.stdout.contains("gatekeeper   k8spspprivilegedcontainer\n"), "{}", text.stdout);
+}
+
+#[test]
+fn explain_an_alias_of_several_checks_lists_them() {
+    let d = tempdir();
+    // kube-linter's run-as-non-root is three of tollgate's checks.
+    let run = tollgate(d.path(), &["policies", "explain", "run-as-non-root"]);
+    run.expect_code(0);
+    assert!(
+        run.stdout.starts_with("`run-as-non-root` (kube-linter) corresponds to 3 built-in checks:\n"),
+        "{}",
+        run.stdout
+    );
+    for line in [
+        "  k8s/run-as-root-allowed  medium    Running as root allowed\n",
+        "  k8s/run-as-root-group    low       Runs with the root group\n",
+        "  k8s/run-as-user-root     high      Runs as UID 0\n",
+    ] {
+        assert!(run.stdout.contains(line), "missing {line:?} in\n{}", run.stdout);
+    }
+    assert!(run.stdout.contains("`tollgate policies explain ID` explains one of them."), "{}", run.stdout);
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+    // Kyverno's require-pod-requests-limits and the gatekeeper-library's k8srequiredresources are
+    // both tollgate's limits and requests checks; JSON names the tools and lists each check.
+    for (q, tool) in [("require-pod-requests-limits", "kyverno"), ("k8srequiredresources", "gatekeeper")] {
+        let run = tollgate(d.path(), &["policies", "explain", q, "-o", "json"]);
+        run.expect_code(0);
+        let v = run.json();
+        assert_eq!(v["query"], q);
+        assert_eq!(v["tools"], serde_json::json!([tool]));
+        assert_eq!(
+            ids(v["checks"].as_array().map(Vec::as_slice).unwrap_or_default()),
+            ["k8s/missing-resource-limits", "k8s/missing-resource-requests"]
+        );
+        assert_eq!(v["checks"][0]["title"], "Missing resource limits");
+        assert!(v["checks"][0]["aliases"][tool].is_array(), "{v:#}");
+    }
+    // The gatekeeper-library's users template is three of them too.
+    let run = tollgate(d.path(), &["policies", "explain", "k8spspallowedusers"]);
+    run.expect_code(0);
+    assert!(
+        run.stdout.starts_with("`k8spspallowedusers` (gatekeeper) corresponds to 3 built-in checks:"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn explain_without_examples() {
+    let d = tempdir();
+    let full = tollgate(d.path(), &["policies", "explain", "k8s/privileged-container"]);
+    full.expect_code(0);
+    let short = tollgate(d.path(), &["policies", "explain", "k8s/privileged-container", "--no-examples"]);
+    short.expect_code(0);
+    assert!(full.stdout.contains("\nFails: ") && full.stdout.contains("\nPasses: "), "{}", full.stdout);
+    assert!(!short.stdout.contains("Fails:") && !short.stdout.contains("Passes:"), "{}", short.stdout);
+    assert!(!short.stdout.contains("# expect:"), "{}", short.stdout);
+    // Everything before the examples is unchanged.
+    let cut = full.stdout.find("\nFails: ").unwrap_or(full.stdout.len());
+    assert_eq!(short.stdout, format!("{}\n", full.stdout[..cut].trim_end()));
+    let json = tollgate(d.path(), &["policies", "explain", "privileged-container", "-o", "json", "--no-examples"]);
+    json.expect_code(0);
+    let v = json.json();
+    assert!(v.get("examples").is_none(), "{v:#}");
+    assert_eq!(v["id"], "k8s/privileged-container");
+    assert!(v["remediation"].is_string() && v["what"].is_string(), "{v:#}");
 }
 
 #[test]
@@ -294,7 +379,7 @@ fn explain_json_has_params_frameworks_and_embedded_examples() {
 }
 
 #[test]
-fn explain_unknown_and_ambiguous_ids_exit_2() {
+fn explain_unknown_ids_exit_2() {
     let d = tempdir();
     let run = tollgate(d.path(), &["policies", "explain", "k8s/privileged-containr"]);
     run.expect_code(2);
@@ -304,12 +389,13 @@ fn explain_unknown_and_ambiguous_ids_exit_2() {
     let run = tollgate(d.path(), &["policies", "explain", "host-pth-volume"]);
     run.expect_code(2);
     assert!(run.stderr.contains("k8s/host-path-volume"), "{}", run.stderr);
-    // kube-linter's run-as-non-root covers three of tollgate's checks.
-    let run = tollgate(d.path(), &["policies", "explain", "run-as-non-root"]);
+    // A peer's policy with no built-in equivalent (the gatekeeper-library's FlexVolume driver
+    // allowlist) says there is none.
+    let run = tollgate(d.path(), &["policies", "explain", "k8spspflexvolumes"]);
     run.expect_code(2);
-    for id in ["k8s/run-as-root-allowed", "k8s/run-as-root-group", "k8s/run-as-user-root"] {
-        assert!(run.stderr.contains(id), "{}", run.stderr);
-    }
+    assert!(run.stderr.contains("unknown built-in check `k8spspflexvolumes`"), "{}", run.stderr);
+    assert!(run.stderr.contains("none is the equivalent of a trivy, checkov, kube-linter, Polaris, Kyverno or Gatekeeper check of this name"), "{}", run.stderr);
+    assert!(run.stdout.is_empty());
     tollgate(d.path(), &["policies", "explain", "k8s/privileged-container", "-o", "yaml"]).expect_code(2);
 }
 

@@ -1027,6 +1027,77 @@ fn cli_output_is_deterministic() {
     }
 }
 
+/// DESIGN.md §4's keys of a JSON finding, in order.
+const FINDING_KEYS: [&str; 16] = [
+    "rule",
+    "severity",
+    "message",
+    "file",
+    "document",
+    "pointer",
+    "line",
+    "column",
+    "end_line",
+    "end_column",
+    "resource",
+    "source",
+    "risk",
+    "fingerprint",
+    "new",
+    "suppressed",
+];
+
+/// A JSON finding carries its check's `title` and `remediation` (after `message`) when the check
+/// has them, the same text SARIF puts in the rule's description and help; a finding without them
+/// keeps DESIGN.md §4's shape exactly, and a built-in check's are those of `policies explain`.
+#[test]
+fn cli_json_findings_carry_title_and_remediation_when_the_check_has_them() {
+    let dir = workspace();
+    let root = dir.path();
+    let r = run(root, &["check", "-p", "policy", "-o", "json=r.json", "-o", "sarif=r.sarif", "apps/pod.yaml"], &[]);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    let read = |n: &str| -> Value {
+        serde_json::from_str(&fs::read_to_string(root.join(n)).unwrap_or_default())
+            .unwrap_or_else(|e| panic!("{n}: {e}"))
+    };
+    let (report, sarif) = (read("r.json"), read("r.sarif"));
+    let keys = |f: &Value| -> Vec<String> { f.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default() };
+    let mut with_both: Vec<String> = FINDING_KEYS.iter().map(|k| k.to_string()).collect();
+    with_both.splice(3..3, ["title".to_string(), "remediation".to_string()]);
+    let rules = &sarif["runs"][0]["tool"]["driver"]["rules"];
+    let (mut titled, mut plain) = (0, 0);
+    for f in common::findings(&report) {
+        let rule = f["rule"].as_str().unwrap_or_default();
+        let sarif_rule = rules.as_array().and_then(|a| a.iter().find(|x| x["id"] == rule)).cloned().unwrap_or_default();
+        if rule == "acme/privileged" {
+            titled += 1;
+            assert_eq!(keys(f), with_both, "{f:#}");
+            assert_eq!(f["title"], "Privileged container");
+            assert_eq!(f["remediation"], "Set securityContext.privileged to false.");
+            assert_eq!(f["title"], sarif_rule["shortDescription"]["text"], "{sarif_rule:#}");
+            assert_eq!(f["remediation"], sarif_rule["help"]["text"], "{sarif_rule:#}");
+        } else {
+            plain += 1;
+            assert_eq!(keys(f), FINDING_KEYS, "{f:#}");
+            assert!(sarif_rule.get("help").is_none(), "{sarif_rule:#}");
+        }
+    }
+    assert!(titled >= 1 && plain >= 1, "{report:#}");
+
+    // A built-in check: the title and remediation `policies explain` shows.
+    let r = run(root, &["check", "--builtin", "baseline", "-o", "json=b.json", "apps/odd, name:1.yaml"], &[]);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    let explained = run(root, &["policies", "explain", "k8s/privileged-container", "-o", "json", "--no-examples"], &[]);
+    let explained: Value = serde_json::from_str(&explained.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let report = read("b.json");
+    let f = common::findings(&report)
+        .iter()
+        .find(|f| f["rule"] == "k8s/privileged-container")
+        .unwrap_or_else(|| panic!("no k8s/privileged-container in {report:#}"));
+    assert_eq!((&f["title"], &f["remediation"]), (&explained["title"], &explained["remediation"]), "{f:#}");
+    assert!(f["remediation"].as_str().is_some_and(|r| r.contains("privileged")), "{f:#}");
+}
+
 #[test]
 fn cli_sarif_to_stdout_and_unknown_format() {
     let dir = workspace();

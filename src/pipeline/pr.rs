@@ -417,7 +417,15 @@ impl Pr {
         let with_findings: BTreeSet<&str> = head.findings.iter().filter_map(|f| f.file.as_deref()).collect();
         head.texts.retain(|k, _| with_findings.contains(k.as_str()));
         head.findings.extend(self.gate_notes(&changes, &[gate_paths, &gatekeeper_paths].concat()));
-        head.findings.extend(gatekeeper.notes().iter().cloned());
+        // What the gate does not evaluate is said on every full run; in PR mode, like every
+        // finding the change does not introduce, only on the files it touches (or with
+        // --show-existing), so that each pull request does not repeat it.
+        let touched: BTreeSet<&str> = changes.iter().map(|c| c.path.as_str()).collect();
+        let notes = gatekeeper
+            .notes()
+            .iter()
+            .filter(|n| self.show_existing || n.file.as_deref().is_some_and(|f| touched.contains(f)));
+        head.findings.extend(notes.cloned());
         lap("match", format!("{} merge-base findings", base_findings.len()));
         Ok(Evaluation { evaluated: head, changed_lines })
     }

@@ -660,3 +660,33 @@ fn the_number_of_templates_is_bounded() {
         run.stderr
     );
 }
+
+/// In PR mode, what the gate does not evaluate (a committed constraint whose template is
+/// installed from elsewhere) is said only when the change touches that file, or with
+/// `--show-existing`, like every finding the change does not introduce; a full run says it
+/// every time.
+#[test]
+fn pr_mode_says_what_is_not_evaluated_where_the_change_touches_it() {
+    let r = manifests_repo();
+    let constraint = "apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sAllowedRepos\nmetadata:\n  name: repos\nspec:\n  parameters:\n    repos: [\"registry.example/\"]\n";
+    write(r.path(), "policy/repos.yaml", constraint);
+    commit_all(r.path(), "a constraint of a template installed elsewhere");
+    git(r.path(), &["checkout", "-q", "-b", "pr"]);
+    write(r.path(), "ok.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n");
+    commit_all(r.path(), "an unrelated change");
+    let notes = |args: &[&str]| -> Vec<String> {
+        let run = tollgate(r.path(), args);
+        run.expect_code(0);
+        by_file(&run.json())
+            .into_iter()
+            .filter(|(rule, _, _)| rule == "gatekeeper/not-evaluated")
+            .map(|(_, f, _)| f)
+            .collect()
+    };
+    assert_eq!(notes(&["check", "--base", "main", "-o", "json"]), Vec::<String>::new());
+    assert_eq!(notes(&["check", "--base", "main", "--show-existing", "-o", "json"]), ["policy/repos.yaml"]);
+    assert_eq!(notes(&["check", "--rev", "HEAD", "-o", "json"]), ["policy/repos.yaml"]);
+    write(r.path(), "policy/repos.yaml", constraint.replace("registry.example/", "registry.example.com/"));
+    commit_all(r.path(), "touch the constraint");
+    assert_eq!(notes(&["check", "--base", "main", "-o", "json"]), ["policy/repos.yaml"]);
+}

@@ -328,7 +328,19 @@ pub fn hoist_negated_args(path: &str, text: &str) -> Option<String> {
             }
             if !bind.is_empty() {
                 let at = stmt.span.start as usize;
-                edits.push((at, at, bind));
+                // A body without braces (`p if not f(x)`) takes more than one statement only
+                // inside braces.
+                let before = text.get(..at).unwrap_or_default().trim_end();
+                let braceless = before
+                    .strip_suffix("if")
+                    .is_some_and(|b| !b.chars().next_back().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_'));
+                if braceless {
+                    let end = stmt.span.end as usize;
+                    edits.push((at, at, format!("{{ {bind}")));
+                    edits.push((end, end, " }".to_string()));
+                } else {
+                    edits.push((at, at, bind));
+                }
             }
         }
     }
@@ -1022,6 +1034,15 @@ mod tests {
         assert_eq!(got, want);
         assert_eq!(got.lines().count(), text.lines().count());
         assert_eq!(hoist_negated_args("t.rego", "package t\nd { not f(1) }\nf(x) { x }\n"), None);
+        // A body without braces gets them.
+        let braceless = "package t\nimport rego.v1\np if not startswith(input.x, \"a\")\n";
+        let wrapped = hoist_negated_args("t.rego", braceless).expect("rewritten");
+        assert_eq!(
+            wrapped,
+            "package t\nimport rego.v1\np if { __tollgate_not0__ := input.x; not startswith(__tollgate_not0__, \"a\") }\n"
+        );
+        let mut braced = Engine::new();
+        braced.add_policy("t.rego".into(), wrapped).expect("compiles");
         // Evaluated: OPA's answers (without the rewrite regorus makes both `a` and `h` true).
         let mut engine = Engine::new();
         engine.set_rego_v0(true);

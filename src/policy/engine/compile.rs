@@ -87,8 +87,6 @@ pub(crate) fn add_module(engine: &mut Engine, src: &PolicySource) -> Result<Stri
         false => {
             let text = crate::policy::shadow::rename_shadowing(&src.path, &text).unwrap_or(text);
             let text = crate::policy::shadow::hoist_some(&src.path, &text).unwrap_or(text);
-            // `not f(input.missing)` is undefined in OPA (its arguments are bound first).
-            let text = crate::policy::opa::hoist_negated_args(&src.path, &text).unwrap_or(text);
             // A relative path of `parse_config_file` is read from the policy file's directory.
             crate::policy::builtins::relative_to_policy(&src.path, &text).unwrap_or(text)
         }

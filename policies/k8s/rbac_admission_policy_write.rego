@@ -7,6 +7,7 @@
 #   off the cluster's in-process admission rules, or rewrite every object that is created.
 #   Admission webhook configurations are k8s/rbac-sensitive-permission's. A Role cannot grant
 #   access to these cluster-scoped kinds.
+#   A bare "*" resource is k8s/rbac-wildcard's when that check runs.
 # custom:
 #   id: k8s/rbac-admission-policy-write
 #   severity: high

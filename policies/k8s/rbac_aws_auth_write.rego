@@ -8,6 +8,7 @@
 #   an IAM identity they control to system:masters. A ClusterRole granting configmaps without
 #   resourceNames is not flagged (too common to judge here; k8s/rbac-wildcard and the bindings
 #   decide how far it reaches).
+#   A bare "*" resource is k8s/rbac-wildcard's when that check runs.
 # custom:
 #   id: k8s/rbac-aws-auth-write
 #   severity: high

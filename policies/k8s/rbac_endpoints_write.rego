@@ -7,6 +7,7 @@
 #   as another namespace's pods or the cluster's control plane (CVE-2021-25740); Kubernetes
 #   1.22 removed these verbs from the built-in edit and admin roles for that reason. The
 #   EndpointSlice controller and service meshes that need them run with their own roles.
+#   A bare "*" resource is k8s/rbac-wildcard's when that check runs.
 # custom:
 #   id: k8s/rbac-endpoints-write
 #   severity: medium

@@ -6,6 +6,7 @@
 #   container joins a running pod with an image and command of the caller's choosing: a shell
 #   with the pod's service account token, Secrets and volumes, like pods/exec
 #   (k8s/rbac-pod-exec), and with a security context the pod's own containers may not have.
+#   A bare "*" resource is k8s/rbac-wildcard's when that check runs.
 # custom:
 #   id: k8s/rbac-ephemeral-containers
 #   severity: high

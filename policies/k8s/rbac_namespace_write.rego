@@ -6,6 +6,7 @@
 #   pod-security.kubernetes.io labels and then run privileged pods there, and can relabel it
 #   into the scope of NetworkPolicies and admission rules meant for other namespaces. A Role
 #   cannot grant access to Namespaces, which are cluster-scoped.
+#   A bare "*" resource is k8s/rbac-wildcard's when that check runs.
 # custom:
 #   id: k8s/rbac-namespace-write
 #   severity: high

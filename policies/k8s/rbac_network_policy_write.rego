@@ -5,6 +5,7 @@
 #   deletecollection on networkpolicies (networking.k8s.io, directly or through "*").
 #   NetworkPolicies are additive allow-lists: deleting or editing one, or creating one that
 #   allows more, removes the namespace's isolation and opens lateral movement.
+#   A bare "*" resource is k8s/rbac-wildcard's when that check runs.
 # custom:
 #   id: k8s/rbac-network-policy-write
 #   severity: medium

@@ -4,6 +4,7 @@
 #   Flags Role and ClusterRole rules that grant delete or deletecollection on pods/log (also
 #   through pods/* or *). A role that asks to delete logs is asking to erase the trail of what
 #   happened in a pod; whoever holds it can hide an intrusion.
+#   A bare "*" resource is k8s/rbac-wildcard's when that check runs.
 # custom:
 #   id: k8s/rbac-pod-log-delete
 #   severity: medium

@@ -7,6 +7,7 @@
 #   updating one swaps the credentials or TLS keys a workload trusts. A rule restricted with
 #   resourceNames passes unless it grants create or deletecollection, which resourceNames do not
 #   restrict. Read access is k8s/rbac-secret-read's.
+#   A bare "*" resource is k8s/rbac-wildcard's when that check runs.
 # custom:
 #   id: k8s/rbac-secret-write
 #   severity: high

@@ -6,6 +6,7 @@
 #   rbac.resource_hits(rule, res)     indexes of the rule's resources that match one of res ("*",
 #                                     "pods/*" for subresources included)
 #   rbac.grants_verb(rule, verbs)     the rule's verbs contain one of verbs or "*"
+#   rbac.specific_hits(rule, res)     resource_hits less a bare "*" that k8s/rbac-wildcard reports
 package tollgate.lib.rbac
 
 import rego.v1
@@ -54,3 +55,13 @@ grants_verb(rule, verbs) if {
 	v in (verbs | {"*"})
 }
 
+
+# resource_hits without a bare "*" when k8s/rbac-wildcard runs: that check reports the wildcard
+# once, at the same field, so a narrower check does not report it again for each permission it
+# implies. Without k8s/rbac-wildcard (or in `tollgate verify`) the "*" counts.
+specific_hits(rule, resources) := {j |
+	some j in resource_hits(rule, resources)
+	not wildcard_reported(rule.resources[j])
+}
+
+wildcard_reported("*") if data.tollgate.selected["k8s/rbac-wildcard"]

@@ -297,14 +297,21 @@ fn discover(
 /// (the checked source; in PR mode the tree the gate is read from). Kustomize patches among them
 /// are partial objects, not policies.
 pub(crate) fn committed_gatekeeper(gatekeeper: &Gatekeeper, files: &[SourceFile]) -> Result<Gatekeeper, Error> {
-    let holding: Vec<&SourceFile> =
-        files.iter().filter(|f| policy::gatekeeper::mentions_gatekeeper(&f.bytes)).collect();
-    if holding.is_empty() {
+    if !files.iter().any(|f| policy::gatekeeper::mentions_gatekeeper(&f.bytes)) {
         return Ok(gatekeeper.clone());
     }
-    let patches = crate::schema::patch_paths(files);
-    let files = holding.into_iter().map(|f| (f.path.as_str(), f.bytes.as_slice()));
-    policy::limits::on_big_stack(|| gatekeeper.with_repository(files, &patches))
+    Ok(with_committed(gatekeeper, files, &crate::schema::patch_paths(files))?.0)
+}
+
+/// [`committed_gatekeeper`] with the kustomize patches among the files already known, and the
+/// files that hold templates or constraints.
+pub(crate) fn with_committed(
+    gatekeeper: &Gatekeeper,
+    files: &[SourceFile],
+    patches: &std::collections::BTreeSet<String>,
+) -> Result<(Gatekeeper, std::collections::BTreeSet<String>), Error> {
+    let files = files.iter().map(|f| (f.path.as_str(), f.bytes.as_slice()));
+    policy::limits::on_big_stack(|| gatekeeper.with_repository(files, patches))
 }
 
 /// Where `parse_config_file` in the policies reads: the repository's tracked files (from git

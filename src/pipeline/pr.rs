@@ -336,13 +336,8 @@ impl Pr {
             true => pool.install(|| repo.read_rev_matching(self.trusted(), &filter, max_file_size, &keep))?,
             false => Default::default(),
         };
-        let gatekeeper = super::committed_gatekeeper(inputs.gatekeeper, &committed.files)?;
         let patches = crate::schema::patch_paths(&committed.files);
-        let gk_files = |files: &[SourceFile]| {
-            let files = files.iter().map(|f| (f.path.as_str(), f.bytes.as_slice()));
-            crate::policy::gatekeeper::Gatekeeper::object_paths(files, &patches)
-        };
-        let mut gatekeeper_paths = gk_files(&committed.files);
+        let (gatekeeper, mut gatekeeper_paths) = super::with_committed(inputs.gatekeeper, &committed.files, &patches)?;
         drop(committed);
         let inputs = &Inputs { gatekeeper: &gatekeeper, ..*inputs };
         lap("gatekeeper", format!("{} files with templates or constraints", gatekeeper_paths.len()));
@@ -387,15 +382,12 @@ impl Pr {
         // A change to a file holding templates or constraints, on either side, changes the gate.
         if committed_gatekeeper {
             let changed: BTreeSet<&str> = changes.iter().map(|c| c.path.as_str()).collect();
-            let changed_head: Vec<SourceFile> = head_files
+            let changed_head = head_files
                 .files
                 .iter()
-                .filter(|f| {
-                    changed.contains(f.path.as_str()) && crate::policy::gatekeeper::mentions_gatekeeper(&f.bytes)
-                })
-                .cloned()
-                .collect();
-            gatekeeper_paths.extend(gk_files(&changed_head));
+                .filter(|f| changed.contains(f.path.as_str()))
+                .map(|f| (f.path.as_str(), f.bytes.as_slice()));
+            gatekeeper_paths.extend(crate::policy::gatekeeper::Gatekeeper::object_paths(changed_head, &patches));
         }
         let gatekeeper_paths: Vec<GatePath> = gatekeeper_paths
             .into_iter()

@@ -185,18 +185,20 @@ impl Gatekeeper {
     /// manifest, one template committed for two clusters) is the same policy; a different
     /// template for the same kind is an error naming both. A constraint whose template is in
     /// neither is a note: it is not enforced by this gate.
+    /// With it, the files that hold them (in PR mode, a change to one is a change to the gate).
     pub fn with_repository<'a>(
         &self,
         files: impl Iterator<Item = (&'a str, &'a [u8])>,
         patches: &BTreeSet<String>,
-    ) -> Result<Gatekeeper, Error> {
+    ) -> Result<(Gatekeeper, BTreeSet<String>), Error> {
         let (templates, constraints) = read_objects(files, false, patches)?;
+        let paths = templates.iter().chain(&constraints).map(|d| d.file.path.clone()).collect();
         if templates.is_empty() && constraints.is_empty() {
-            return Ok(self.clone());
+            return Ok((self.clone(), paths));
         }
         let mut set = self.clone();
         set.add(templates, constraints, Provenance::Repository)?;
-        Ok(set)
+        Ok((set, paths))
     }
 
     /// The files among `files` that hold Gatekeeper templates or constraints (those in

@@ -585,10 +585,10 @@ pub(super) fn expr_walk(e: &Expr, f: &mut impl FnMut(&Expr)) {
 fn go_extra(v: &Value) -> String {
     match v {
         Value::Number(_) => {
-            if let Some(i) = v.as_i64().ok().filter(|_| !v.to_string().contains(['.', 'e', 'E'])) {
+            let text = v.to_string();
+            if let Some(i) = v.as_i64().ok().filter(|_| !text.contains(['.', 'e', 'E'])) {
                 return format!("int64={i}");
             }
-            let text = v.to_string();
             if !text.is_empty() && text.trim_start_matches('-').bytes().all(|b| b.is_ascii_digit()) {
                 return format!("*big.Int={text}");
             }

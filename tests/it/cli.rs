@@ -200,25 +200,6 @@ fn exit_2_bad_data_file_names_line() {
 // ---------------------------------------------------------------------------------------------
 // 2. The JSON report
 
-const FINDING_KEYS: [&str; 16] = [
-    "rule",
-    "severity",
-    "message",
-    "file",
-    "document",
-    "pointer",
-    "line",
-    "column",
-    "end_line",
-    "end_column",
-    "resource",
-    "source",
-    "risk",
-    "fingerprint",
-    "new",
-    "suppressed",
-];
-
 fn keys(v: &Value) -> Vec<&str> {
     v.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default()
 }

@@ -321,3 +321,23 @@ fn sarif_schema_check_rejects_an_invalid_log() {
 pub fn skipped(test: &str, why: &str) {
     let _ = writeln!(std::io::stderr(), "\nSKIPPED {test}: {why}");
 }
+
+/// DESIGN.md §4's keys of a JSON finding, in order.
+pub const FINDING_KEYS: [&str; 16] = [
+    "rule",
+    "severity",
+    "message",
+    "file",
+    "document",
+    "pointer",
+    "line",
+    "column",
+    "end_line",
+    "end_column",
+    "resource",
+    "source",
+    "risk",
+    "fingerprint",
+    "new",
+    "suppressed",
+];

@@ -7,6 +7,7 @@
 //! (fixtures/schemas/sarif-schema-2.1.0.json) with the `jsonschema` crate (`common::sarif_schema_errors`).
 
 use crate::common;
+use common::FINDING_KEYS;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -1026,26 +1027,6 @@ fn cli_output_is_deterministic() {
         }
     }
 }
-
-/// DESIGN.md §4's keys of a JSON finding, in order.
-const FINDING_KEYS: [&str; 16] = [
-    "rule",
-    "severity",
-    "message",
-    "file",
-    "document",
-    "pointer",
-    "line",
-    "column",
-    "end_line",
-    "end_column",
-    "resource",
-    "source",
-    "risk",
-    "fingerprint",
-    "new",
-    "suppressed",
-];
 
 /// A JSON finding carries its check's `title` and `remediation` (after `message`) when the check
 /// has them, the same text SARIF puts in the rule's description and help; a finding without them

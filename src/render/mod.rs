@@ -1,0 +1,273 @@
+//! Render (opt-in, DESIGN.md §7): the Kustomize roots (and local Helm charts) of the checked
+//! source built by the tools GitOps controllers run, each in a private directory holding only the
+//! files it reads, bounded in time and output; the rendered objects replace the files they were
+//! made from, and findings on them are mapped back to the source lines.
+
+pub mod helm;
+pub mod kustomize;
+pub mod origin;
+pub mod process;
+pub mod remap;
+pub mod tree;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+use crate::error::Error;
+use crate::finding::{Finding, Origin, Region, Severity};
+use crate::source::SourceFile;
+
+pub use origin::ObjectOrigin;
+pub use process::Bounds;
+pub use tree::Tree;
+
+/// A renderer program and the arguments that come before the root (`kubectl kustomize`,
+/// `kustomize build`, `helm template`).
+#[derive(Debug, Clone)]
+pub struct Renderer {
+    pub program: PathBuf,
+    pub args: Vec<String>,
+}
+
+/// What to render and with what.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Render Kustomize roots: the renderer (`None`: none was found, an error only when the tree
+    /// has a root).
+    pub kustomize: Option<Option<Renderer>>,
+    /// Render local Helm charts.
+    pub helm: Option<Option<Renderer>>,
+    pub bounds: Bounds,
+    /// Where the private directories are made.
+    pub temp: PathBuf,
+    /// The `PATH` a renderer sees (absolute directories outside the repository).
+    pub path_var: std::ffi::OsString,
+    /// The most a root may read from the repository.
+    pub max_input: u64,
+}
+
+/// How to install a renderer, for the error when none is found.
+pub const KUSTOMIZE_HELP: &str =
+    "--render needs `kubectl` (which has kustomize built in) or `kustomize` on PATH, or --kustomize PATH";
+pub const HELM_HELP: &str = "--render needs `helm` (v3 or later) on PATH, or --helm PATH";
+
+pub const RULE_FAILED: &str = "render/failed";
+pub const RULE_REMOTE: &str = "render/remote";
+
+/// One rendered root: what mapping its findings back needs.
+pub struct Root {
+    pub by: &'static str,
+    /// The root's directory (or the file declaring an Application / HelmRelease render).
+    pub root: String,
+    pub origins: Vec<ObjectOrigin>,
+    pub values: Vec<regorus::Value>,
+    /// The kustomizations it read (Kustomize), by file.
+    pub kustomizations: BTreeMap<String, kustomize::Kustomization>,
+}
+
+/// What rendering produced.
+#[derive(Default)]
+pub struct Rendered {
+    /// One file per rendered root, named by its root's kustomization or Chart.yaml (consumed, so
+    /// never also read raw): the objects policies see.
+    pub files: Vec<SourceFile>,
+    /// The source files the rendered roots read: judged through the render only.
+    pub consumed: BTreeSet<String>,
+    /// `render/failed` and `render/remote` findings.
+    pub findings: Vec<Finding>,
+    /// The roots, by the path of their rendered file.
+    pub roots: BTreeMap<String, Root>,
+    /// The content of the consumed files, for locating findings in them.
+    pub sources: BTreeMap<String, Vec<u8>>,
+}
+
+impl Rendered {
+    pub fn is_empty(&self) -> bool {
+        self.roots.is_empty() && self.findings.is_empty()
+    }
+}
+
+fn at_line(file: &str, text: &[u8], needle: &str) -> Option<Region> {
+    let text = String::from_utf8_lossy(text);
+    let (i, line) = text.lines().enumerate().find(|(_, l)| !needle.is_empty() && l.contains(needle))?;
+    let col = line.find(needle).map(|c| c + 1).unwrap_or(1) as u32;
+    let _ = file;
+    Some(Region {
+        line: i as u32 + 1,
+        column: col,
+        end_line: i as u32 + 1,
+        end_column: line.len() as u32 + 1,
+        start_byte: 0,
+        end_byte: 0,
+    })
+}
+
+fn first_line() -> Region {
+    Region { line: 1, column: 1, end_line: 1, end_column: 1, start_byte: 0, end_byte: 0 }
+}
+
+/// A `render/...` finding at `file`.
+pub fn finding(rule: &str, severity: Severity, file: &str, message: String, region: Option<Region>) -> Finding {
+    Finding::builder(rule, severity, message, Origin::Gate)
+        .file(file.to_string())
+        .region(Some(region.unwrap_or_else(first_line)))
+        .build()
+}
+
+/// Render every root of `tree` that `selected` picks (a root is picked when one of the files it
+/// reads is: the PATH arguments and `--include`/`--exclude` decide).
+pub fn render(tree: &Tree, o: &Options, selected: &(dyn Fn(&str) -> bool + Sync)) -> Result<Rendered, Error> {
+    let mut out = Rendered::default();
+    if let Some(renderer) = &o.kustomize {
+        render_kustomize(tree, o, renderer.as_ref(), selected, &mut out)?;
+    }
+    if let Some(renderer) = &o.helm {
+        helm::render(tree, o, renderer.as_ref(), selected, &mut out)?;
+    }
+    out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    Ok(out)
+}
+
+/// A root's render, done on a worker: the rendered file or why not.
+pub(crate) struct Job {
+    pub file: String,
+    pub root: String,
+    pub result: Result<(Vec<u8>, origin::Prepared), String>,
+}
+
+fn render_kustomize(
+    tree: &Tree,
+    o: &Options,
+    renderer: Option<&Renderer>,
+    selected: &(dyn Fn(&str) -> bool + Sync),
+    out: &mut Rendered,
+) -> Result<(), Error> {
+    let listed =
+        tree.find(&|name| kustomize::FILE_NAMES.contains(&name)).map_err(|e| Error::Usage(format!("--render: {e}")))?;
+    let cat = kustomize::Catalogue::new(listed);
+    let mut work = Vec::new();
+    for dir in cat.roots() {
+        match kustomize::closure(&cat, tree, &dir, o.max_input) {
+            Err(r) => {
+                if selected(&r.file) {
+                    let region = None;
+                    out.findings.push(finding(RULE_FAILED, Severity::Error, &r.file, r.message, region));
+                }
+            }
+            Ok(c) => {
+                if c.files.keys().any(|p| selected(p)) {
+                    work.push((dir, c));
+                }
+            }
+        }
+    }
+    if work.is_empty() {
+        return Ok(());
+    }
+    let Some(renderer) = renderer else {
+        return Err(Error::Usage(format!(
+            "{} Kustomize root(s) to render (first: {}) and no renderer found: {KUSTOMIZE_HELP}",
+            work.len(),
+            if work[0].0.is_empty() { "." } else { &work[0].0 }
+        )));
+    };
+    let jobs: Vec<Job> = work
+        .par_iter()
+        .map(|(dir, c)| {
+            let file = c.kustomizations.values().find(|k| &k.dir == dir).map(|k| k.file.clone()).unwrap_or_default();
+            let result = build_one(renderer, o, dir, c).map(|bytes| {
+                let prepared = origin::prepare(&file, &bytes, dir, None);
+                (bytes, prepared)
+            });
+            Job { file, root: dir.clone(), result }
+        })
+        .collect();
+    for ((_, c), job) in work.into_iter().zip(jobs) {
+        for (kfile, text) in &c.remote {
+            let region =
+                c.files.get(kfile).and_then(|_| tree.read(kfile).ok().flatten()).and_then(|b| at_line(kfile, &b, text));
+            let message = format!(
+                "{kfile}: '{text}' is remote and was not fetched (tollgate renders offline): the objects it would add are not checked"
+            );
+            out.findings.push(finding(RULE_REMOTE, Severity::Note, kfile, message, region));
+        }
+        match job.result {
+            Err(message) => {
+                out.findings.push(finding(
+                    RULE_FAILED,
+                    Severity::Error,
+                    &job.file,
+                    format!("kustomize: {message}"),
+                    None,
+                ));
+            }
+            Ok((_, prepared)) => {
+                if let Some(e) = prepared.error {
+                    let message = format!("kustomize's output is not readable YAML: {e}");
+                    out.findings.push(finding(RULE_FAILED, Severity::Error, &job.file, message, None));
+                    continue;
+                }
+                for (p, bytes) in &c.files {
+                    out.consumed.insert(p.clone());
+                    // The kustomizations' own text, not tollgate's JSON copy, is where lines are.
+                    if !c.kustomizations.contains_key(p) {
+                        out.sources.insert(p.clone(), bytes.clone());
+                    }
+                }
+                for k in c.kustomizations.keys() {
+                    if let Ok(Some(b)) = tree.read(k) {
+                        out.sources.insert(k.clone(), b);
+                    }
+                }
+                out.files.push(SourceFile { path: job.file.clone(), bytes: prepared.text, too_large: None });
+                out.roots.insert(
+                    job.file.clone(),
+                    Root {
+                        by: "kustomize",
+                        root: job.root,
+                        origins: prepared.origins,
+                        values: prepared.values,
+                        kustomizations: c.kustomizations,
+                    },
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Write a private copy of what `c` reads and build `dir` in it.
+fn build_one(renderer: &Renderer, o: &Options, dir: &str, c: &kustomize::Closure) -> Result<Vec<u8>, String> {
+    let tmp = tempfile::Builder::new()
+        .prefix("tollgate-render-")
+        .tempdir_in(&o.temp)
+        .map_err(|e| format!("cannot make a private directory in {}: {e}", o.temp.display()))?;
+    let src = tmp.path().join("src");
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&home).map_err(|e| e.to_string())?;
+    materialise(&src, c.files.iter().map(|(p, b)| (p.as_str(), b.as_slice())))?;
+    let mut args = renderer.args.clone();
+    args.push(if dir.is_empty() { ".".to_string() } else { dir.to_string() });
+    process::run(&renderer.program, &args, &src, &home, &o.path_var, o.bounds).map_err(|f| f.message())
+}
+
+/// Write `files` (repo-relative paths, already resolved inside the repository) under `dir`.
+pub(crate) fn materialise<'a>(
+    dir: &std::path::Path,
+    files: impl Iterator<Item = (&'a str, &'a [u8])>,
+) -> Result<(), String> {
+    for (rel, bytes) in files {
+        let parts: Vec<&str> = rel.split('/').collect();
+        if parts.iter().any(|p| p.is_empty() || *p == "." || *p == "..") {
+            return Err(format!("{rel}: not a plain repository path"));
+        }
+        let p = dir.join(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        }
+        std::fs::write(&p, bytes).map_err(|e| format!("{}: {e}", p.display()))?;
+    }
+    Ok(())
+}

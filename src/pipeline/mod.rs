@@ -224,6 +224,7 @@ pub fn run(gate: &Gate, o: Options, stdin: Option<SourceFile>, mut t: Timer) -> 
             prefixes(),
             o.track_lines,
             committed,
+            o.render.as_ref(),
             &gate_read,
             &settle,
             &mut lap,
@@ -283,21 +284,23 @@ pub(crate) fn render_into(
     pool: &rayon::ThreadPool,
 ) -> Result<(Discovered, Option<crate::render::Rendered>), Error> {
     let (Some(opts), Some(tree)) = (&o.render, render_tree(gate, o)) else { return Ok((discovered, None)) };
-    render_files(&tree, opts, discovered, pool).map(|(d, r)| (d, Some(r)))
+    // A root is checked when a file it reads is among the discovered ones (PATH arguments,
+    // --include and --exclude decide as for plain files).
+    let paths: HashSet<String> = discovered.files.iter().map(|f| f.path.clone()).collect();
+    let selected = |p: &str| paths.contains(p);
+    render_files(&tree, opts, discovered, pool, &selected).map(|(d, r)| (d, Some(r)))
 }
 
-/// [`render_into`] over a given tree (PR mode renders both sides).
+/// [`render_into`] over a given tree and choice of roots (PR mode renders both sides, the roots
+/// the change touches).
 pub(crate) fn render_files(
     tree: &crate::render::Tree,
     opts: &crate::render::Options,
     mut discovered: Discovered,
     pool: &rayon::ThreadPool,
+    selected: &(dyn Fn(&str) -> bool + Sync),
 ) -> Result<(Discovered, crate::render::Rendered), Error> {
-    // A root is checked when a file it reads is among the discovered ones (PATH arguments,
-    // --include and --exclude decide as for plain files).
-    let paths: HashSet<String> = discovered.files.iter().map(|f| f.path.clone()).collect();
-    let selected = |p: &str| paths.contains(p);
-    let mut rendered = pool.install(|| crate::render::render(tree, opts, &selected))?;
+    let mut rendered = pool.install(|| crate::render::render(tree, opts, selected))?;
     discovered.files.retain(|f| !rendered.consumed.contains(&f.path));
     discovered.files.append(&mut rendered.files);
     discovered.files.sort_by(|a, b| a.path.cmp(&b.path));

@@ -230,6 +230,9 @@ pub struct Closure {
 pub struct Refused {
     pub file: String,
     pub message: String,
+    /// The paths the root was found to read before it failed, and the one it could not: a run
+    /// that checks one of them reports the failure.
+    pub reads: Vec<String>,
 }
 
 /// The closure of the root in `root_dir`: every kustomization it reaches and every file they
@@ -237,6 +240,25 @@ pub struct Refused {
 /// reads as YAML), minus their remote references, the root's with origin annotations asked for.
 pub fn closure(cat: &Catalogue, tree: &Tree, root_dir: &str, max_bytes: u64) -> Result<Closure, Refused> {
     let mut c = Closure::default();
+    let mut failed_at = None;
+    match closure_into(&mut c, &mut failed_at, cat, tree, root_dir, max_bytes) {
+        Ok(()) => Ok(c),
+        Err(mut r) => {
+            r.reads = c.files.into_keys().chain(c.kustomizations.into_keys()).chain(failed_at).collect();
+            r.reads.push(r.file.clone());
+            Err(r)
+        }
+    }
+}
+
+fn closure_into(
+    c: &mut Closure,
+    failed_at: &mut Option<String>,
+    cat: &Catalogue,
+    tree: &Tree,
+    root_dir: &str,
+    max_bytes: u64,
+) -> Result<(), Refused> {
     let mut total = 0u64;
     let mut stack = vec![root_dir.to_string()];
     let mut seen = BTreeSet::new();
@@ -246,13 +268,14 @@ pub fn closure(cat: &Catalogue, tree: &Tree, root_dir: &str, max_bytes: u64) -> 
         }
         let k = match cat.by_dir.get(&dir) {
             Some(Ok(k)) => k.clone(),
-            Some(Err(message)) => return Err(Refused { file: kust_file(cat, &dir), message: message.clone() }),
-            None => return Err(Refused { file: dir.clone(), message: format!("{dir}: no kustomization") }),
+            Some(Err(message)) => return Err(Refused { file: kust_file(cat, &dir), message: message.clone(), reads: Vec::new() }),
+            None => return Err(Refused { file: dir.clone(), message: format!("{dir}: no kustomization"), reads: Vec::new() }),
         };
         let mut value = k.value.clone();
         let mut drop: Vec<Vec<PathPart>> = Vec::new();
         for r in refs(&k.value) {
-            let refuse = |message: String| Refused { file: k.file.clone(), message };
+            let refuse = |message: String| Refused { file: k.file.clone(), message, reads: Vec::new() };
+            *failed_at = join(&k.dir, &r.text);
             let Some(path) = join(&k.dir, &r.text) else {
                 if looks_remote(&r.text) {
                     c.remote.push((k.file.clone(), r.text.clone()));
@@ -261,9 +284,11 @@ pub fn closure(cat: &Catalogue, tree: &Tree, root_dir: &str, max_bytes: u64) -> 
                 }
                 return Err(refuse(format!("{}: '{}' resolves outside the repository", k.file, r.text)));
             };
-            // A file first (kustomize's order), then a directory with a kustomization.
+            // A directory with a kustomization, else a file (a path is one or the other).
+            let is_kustomization_dir = cat.by_dir.contains_key(&path);
             let file = match r.kind {
                 RefKind::Component => None,
+                RefKind::Resource if is_kustomization_dir => None,
                 _ => tree.read(&path).map_err(|e| refuse(format!("{}: {e}", k.file)))?,
             };
             match (file, r.kind) {
@@ -304,12 +329,12 @@ pub fn closure(cat: &Catalogue, tree: &Tree, root_dir: &str, max_bytes: u64) -> 
                 obj.insert("buildMetadata".into(), serde_json::json!(["originAnnotations", "transformerAnnotations"]));
             }
         }
-        let text = serde_json::to_vec(&value).map_err(|e| Refused { file: k.file.clone(), message: e.to_string() })?;
+        let text = serde_json::to_vec(&value).map_err(|e| Refused { file: k.file.clone(), message: e.to_string(), reads: Vec::new() })?;
         // Kustomize reads the first name it finds: the copy uses the file's own name.
         c.files.insert(k.file.clone(), text);
         c.kustomizations.insert(k.file.clone(), k);
     }
-    Ok(c)
+    Ok(())
 }
 
 fn kust_file(cat: &Catalogue, dir: &str) -> String {

@@ -151,7 +151,8 @@ fn render_kustomize(
     for dir in cat.roots() {
         match kustomize::closure(&cat, tree, &dir, o.max_input) {
             Err(r) => {
-                if selected(&r.file) {
+                // Reported when a file it was found to read (or could not) is checked.
+                if r.reads.iter().any(|p| selected(p)) {
                     let region = None;
                     out.findings.push(finding(RULE_FAILED, Severity::Error, &r.file, r.message, region));
                 }

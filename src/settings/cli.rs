@@ -195,6 +195,19 @@ pub struct ParseArgs {
     /// Files (and stdin) larger than this many bytes are reported, not read (10 MiB by default).
     #[arg(long, value_name = "BYTES", default_value_t = 10 << 20)]
     pub max_file_size: u64,
+
+    /// Render the Kustomize roots and Helm charts under each FILE (a directory) and print the
+    /// rendered documents with where each came from, as `check --render` sees them.
+    #[arg(long)]
+    pub render: bool,
+
+    /// The kustomize program for --render (default: `kubectl` on PATH, then `kustomize`).
+    #[arg(long, value_name = "PATH")]
+    pub kustomize: Option<PathBuf>,
+
+    /// The helm program for --render (default: `helm` on PATH).
+    #[arg(long, value_name = "PATH")]
+    pub helm: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -177,20 +177,24 @@ pub fn check(
         track_lines: outputs.iter().any(|(f, _)| *f == Format::Github),
         paths: args.paths.clone(),
         policy_dirs: policy_dirs(&args.policy, &gate.cwd),
-        render: render_options(args, cfg.render.as_deref(), &gate.root),
+        render: render_options(
+            (args.render, cfg.render.as_deref()),
+            (args.kustomize.clone(), args.helm.clone()),
+            &gate.root,
+        ),
     };
     Ok(Check { options, outputs, color, report, warnings: jobs_warning.into_iter().collect() })
 }
 
 /// What `--render` (or `render:`) renders and with which programs: `--kustomize`/`--helm`, else
 /// found on the user's `PATH` (never in the repository, never through a relative entry).
-fn render_options(
-    args: &CheckArgs,
-    words: Option<&[String]>,
+pub fn render_options(
+    (flag, words): (bool, Option<&[String]>),
+    (kustomize_path, helm_path): (Option<PathBuf>, Option<PathBuf>),
     repo: &std::path::Path,
 ) -> Option<crate::render::Options> {
     use crate::render::{process, Renderer};
-    let (kustomize, helm) = match (args.render, words) {
+    let (kustomize, helm) = match (flag, words) {
         (true, _) => (true, true),
         (false, Some(w)) => (w.iter().any(|x| x == "kustomize"), w.iter().any(|x| x == "helm")),
         (false, None) => (false, false),
@@ -206,11 +210,11 @@ fn render_options(
         vec![if kubectl { "kustomize" } else { "build" }.to_string()]
     };
     let kustomize_renderer = || {
-        let program = args.kustomize.clone().or_else(|| find("kubectl")).or_else(|| find("kustomize"))?;
+        let program = kustomize_path.clone().or_else(|| find("kubectl")).or_else(|| find("kustomize"))?;
         Some(Renderer { args: kustomize_args(&program), program })
     };
     let helm_renderer =
-        || Some(Renderer { program: args.helm.clone().or_else(|| find("helm"))?, args: vec!["template".to_string()] });
+        || Some(Renderer { program: helm_path.clone().or_else(|| find("helm"))?, args: vec!["template".to_string()] });
     Some(crate::render::Options {
         kustomize: kustomize.then(kustomize_renderer),
         helm: helm.then(helm_renderer),

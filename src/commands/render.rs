@@ -12,8 +12,7 @@ use crate::settings::cli::ParseArgs;
 use crate::source::confine::{GitIndex, Jail};
 
 pub fn parse_rendered(args: &ParseArgs, cwd: &Path, root: &Path, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
-    let Some(opts) =
-        crate::settings::render_options((true, None), (args.kustomize.clone(), args.helm.clone()), root)
+    let Some(opts) = crate::settings::render_options((true, None), (args.kustomize.clone(), args.helm.clone()), root)
     else {
         return Ok(ExitStatus::Pass);
     };
@@ -35,7 +34,8 @@ pub fn parse_rendered(args: &ParseArgs, cwd: &Path, root: &Path, io: &mut Io<'_>
         dirs.push(rel.to_string_lossy().replace('\\', "/"));
     }
     let under = |p: &str| {
-        dirs.iter().any(|d| d.is_empty() || p == d || (p.starts_with(d.as_str()) && p.as_bytes().get(d.len()) == Some(&b'/')))
+        dirs.iter()
+            .any(|d| d.is_empty() || p == d || (p.starts_with(d.as_str()) && p.as_bytes().get(d.len()) == Some(&b'/')))
     };
     let rendered = render::render(&tree, &opts, &under)?;
     let mut status = ExitStatus::Pass;

@@ -398,8 +398,11 @@ impl Pr {
         // `--render`: on both sides, the roots the change touches (a file they read changed).
         let (head_files, head_rendered, base_files, base_rendered) = match render {
             Some(opts) => {
-                let touched: BTreeSet<&str> =
-                    changes.iter().map(|c| c.path.as_str()).filter(|p| filter.in_scope(p) && !filter.is_excluded(p)).collect();
+                let touched: BTreeSet<&str> = changes
+                    .iter()
+                    .map(|c| c.path.as_str())
+                    .filter(|p| filter.in_scope(p) && !filter.is_excluded(p))
+                    .collect();
                 let selected = |p: &str| touched.contains(p);
                 let tree = |id: &CommitId, name: String| {
                     crate::render::Tree::Git(crate::source::confine::GitFiles::Commit {

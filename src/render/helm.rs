@@ -244,7 +244,9 @@ fn build(
         args.push("--values".into());
         args.push(p.to_string_lossy().into_owned());
     }
-    super::process::run(&renderer.program, &args, &src, &home, &o.path_var, o.bounds).map_err(|f| f.message())
+    let private = format!("{}/", src.display());
+    super::process::run(&renderer.program, &args, &src, &home, &o.path_var, o.bounds)
+        .map_err(|f| f.message().replace(&private, ""))
 }
 
 /// The Argo CD Applications and Flux HelmReleases of the tree that render a local chart.

@@ -268,8 +268,16 @@ fn closure_into(
         }
         let k = match cat.by_dir.get(&dir) {
             Some(Ok(k)) => k.clone(),
-            Some(Err(message)) => return Err(Refused { file: kust_file(cat, &dir), message: message.clone(), reads: Vec::new() }),
-            None => return Err(Refused { file: dir.clone(), message: format!("{dir}: no kustomization"), reads: Vec::new() }),
+            Some(Err(message)) => {
+                return Err(Refused { file: kust_file(cat, &dir), message: message.clone(), reads: Vec::new() })
+            }
+            None => {
+                return Err(Refused {
+                    file: dir.clone(),
+                    message: format!("{dir}: no kustomization"),
+                    reads: Vec::new(),
+                })
+            }
         };
         let mut value = k.value.clone();
         let mut drop: Vec<Vec<PathPart>> = Vec::new();
@@ -329,7 +337,11 @@ fn closure_into(
                 obj.insert("buildMetadata".into(), serde_json::json!(["originAnnotations", "transformerAnnotations"]));
             }
         }
-        let text = serde_json::to_vec(&value).map_err(|e| Refused { file: k.file.clone(), message: e.to_string(), reads: Vec::new() })?;
+        let text = serde_json::to_vec(&value).map_err(|e| Refused {
+            file: k.file.clone(),
+            message: e.to_string(),
+            reads: Vec::new(),
+        })?;
         // Kustomize reads the first name it finds: the copy uses the file's own name.
         c.files.insert(k.file.clone(), text);
         c.kustomizations.insert(k.file.clone(), k);

@@ -251,7 +251,10 @@ fn build_one(renderer: &Renderer, o: &Options, dir: &str, c: &kustomize::Closure
     materialise(&src, c.files.iter().map(|(p, b)| (p.as_str(), b.as_slice())))?;
     let mut args = renderer.args.clone();
     args.push(if dir.is_empty() { ".".to_string() } else { dir.to_string() });
-    process::run(&renderer.program, &args, &src, &home, &o.path_var, o.bounds).map_err(|f| f.message())
+    // Messages name files as the repository does, not in the private copy.
+    let private = format!("{}/", src.display());
+    process::run(&renderer.program, &args, &src, &home, &o.path_var, o.bounds)
+        .map_err(|f| f.message().replace(&private, ""))
 }
 
 /// Write `files` (repo-relative paths, already resolved inside the repository) under `dir`.

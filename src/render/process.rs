@@ -28,7 +28,8 @@ impl Failure {
             Failure::Spawn(e) => format!("cannot start the renderer: {e}"),
             Failure::Exit { code, stderr } => {
                 let how = code.map(|c| format!("exit status {c}")).unwrap_or_else(|| "killed by a signal".into());
-                let text = stderr.trim();
+                let text = stderr.lines().map(klog).collect::<Vec<_>>().join("\n");
+                let text = text.trim();
                 match text.is_empty() {
                     true => format!("the renderer failed ({how})"),
                     false => format!("the renderer failed ({how}): {text}"),
@@ -37,6 +38,29 @@ impl Failure {
             Failure::Timeout(d) => format!("the renderer ran longer than {} s and was stopped", d.as_secs()),
             Failure::TooLarge(cap) => format!("the renderer wrote more than {} MiB and was stopped", cap >> 20),
         }
+    }
+}
+
+/// A line of kubectl's log (`E1207 04:52:59.643566  19226 run.go:72] "command failed" err="…"`)
+/// reduced to its error text; other lines as they are.
+fn klog(line: &str) -> String {
+    let b = line.as_bytes();
+    let klog = b.len() > 6 && matches!(b[0], b'E' | b'W' | b'I' | b'F') && b[1..5].iter().all(u8::is_ascii_digit);
+    let Some(rest) = line.split_once("] ").map(|(_, r)| r).filter(|_| klog) else { return line.to_string() };
+    match rest.split_once(" err=\"") {
+        Some((_, quoted)) => {
+            let mut out = String::new();
+            let mut chars = quoted.chars();
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' => out.extend(chars.next()),
+                    '"' => break,
+                    c => out.push(c),
+                }
+            }
+            out
+        }
+        None => rest.to_string(),
     }
 }
 
@@ -226,6 +250,13 @@ mod tests {
             Err(Failure::Exit { code: Some(3), stderr }) => assert_eq!(stderr, "nope\n"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn kubectl_log_lines_are_reduced_to_the_error() {
+        let line = r#"E1207 04:52:59.643566   19226 run.go:72] "command failed" err="no resource matches \"Deployment.v1.apps/x\""#;
+        assert_eq!(klog(line), r#"no resource matches "Deployment.v1.apps/x""#);
+        assert_eq!(klog("Error: plain"), "Error: plain");
     }
 
     #[test]

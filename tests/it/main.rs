@@ -29,6 +29,7 @@ mod policy_hardening;
 mod policy_unit;
 mod pr_mode;
 mod precommit;
+mod render;
 mod renderers;
 mod report_formats;
 mod schema_cli;

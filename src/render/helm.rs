@@ -15,6 +15,9 @@ use crate::error::Error;
 use crate::finding::Severity;
 use crate::source::SourceFile;
 
+/// A chart's files as its renders read them, and the dependencies left out (remote).
+type ChartFiles = (Vec<(String, Vec<u8>)>, Vec<String>);
+
 /// One render of a chart.
 struct Release {
     chart_dir: String,
@@ -114,7 +117,7 @@ pub fn render(
         )));
     };
     // Dependencies not vendored under `charts/`: remote.
-    let mut chart_files: BTreeMap<String, (Vec<(String, Vec<u8>)>, Vec<String>)> = BTreeMap::new();
+    let mut chart_files: BTreeMap<String, ChartFiles> = BTreeMap::new();
     for (dir, (_, chart)) in &charts {
         let mut files = inputs.remove(dir).unwrap_or_default();
         let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };

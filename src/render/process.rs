@@ -28,7 +28,7 @@ impl Failure {
             Failure::Spawn(e) => format!("cannot start the renderer: {e}"),
             Failure::Exit { code, stderr } => {
                 let how = code.map(|c| format!("exit status {c}")).unwrap_or_else(|| "killed by a signal".into());
-                let text = stderr.lines().map(klog).collect::<Vec<_>>().join("\n");
+                let text = klog_text(stderr);
                 let text = text.trim();
                 match text.is_empty() {
                     true => format!("the renderer failed ({how})"),
@@ -39,6 +39,29 @@ impl Failure {
             Failure::TooLarge(cap) => format!("the renderer wrote more than {} MiB and was stopped", cap >> 20),
         }
     }
+}
+
+/// kubectl's log lines reduced to their error texts (a multi-line value, `err=<` then tab-indented
+/// lines then `>`, joined); other lines as they are.
+fn klog_text(stderr: &str) -> String {
+    let mut out = Vec::new();
+    let mut lines = stderr.lines();
+    while let Some(line) = lines.next() {
+        let reduced = klog(line);
+        if reduced.ends_with(" err=<") || (reduced != line && line.ends_with(" err=<")) {
+            let mut value = Vec::new();
+            for l in lines.by_ref() {
+                if l.trim() == ">" {
+                    break;
+                }
+                value.push(l.trim_start_matches('\t').to_string());
+            }
+            out.push(value.join("\n"));
+        } else {
+            out.push(reduced);
+        }
+    }
+    out.join("\n")
 }
 
 /// A line of kubectl's log (`E1207 04:52:59.643566  19226 run.go:72] "command failed" err="…"`)
@@ -257,6 +280,8 @@ mod tests {
         let line = r#"E1207 04:52:59.643566   19226 run.go:72] "command failed" err="no resource matches \"Deployment.v1.apps/x\""#;
         assert_eq!(klog(line), r#"no resource matches "Deployment.v1.apps/x""#);
         assert_eq!(klog("Error: plain"), "Error: plain");
+        let multi = "E1207 05:08:01.1 1 run.go:72] \"command failed\" err=<\n\ttrouble configuring builtin PatchTransformer\n\tunable to parse\n >\n";
+        assert_eq!(klog_text(multi), "trouble configuring builtin PatchTransformer\nunable to parse");
     }
 
     #[test]

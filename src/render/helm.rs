@@ -189,14 +189,7 @@ pub fn render(
                     out.findings.push(finding(RULE_FAILED, Severity::Error, &cy, message, None));
                     continue;
                 }
-                for (p, b) in files {
-                    out.consumed.insert(p.clone());
-                    if let Ok(Some(orig)) = tree.read(p) {
-                        out.sources.insert(p.clone(), orig);
-                    } else {
-                        out.sources.insert(p.clone(), b.clone());
-                    }
-                }
+                out.consumed.extend(files.iter().map(|(p, _)| p.clone()));
                 out.files.push(SourceFile { path: job.file.clone(), bytes: prepared.text, too_large: None });
                 out.roots.insert(
                     job.file,

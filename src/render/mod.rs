@@ -79,8 +79,15 @@ pub struct Rendered {
     pub findings: Vec<Finding>,
     /// The roots, by the path of their rendered file.
     pub roots: BTreeMap<String, Root>,
-    /// The content of the consumed files, for locating findings in them.
-    pub sources: BTreeMap<String, Vec<u8>>,
+    /// Where the consumed files are read again to locate findings in them.
+    pub tree: Option<Tree>,
+}
+
+impl Rendered {
+    /// The content of a source file, for locating a finding in it.
+    pub fn source(&self, file: &str) -> Option<Vec<u8>> {
+        self.tree.as_ref()?.read(file).ok().flatten()
+    }
 }
 
 impl Rendered {
@@ -119,7 +126,7 @@ pub fn finding(rule: &str, severity: Severity, file: &str, message: String, regi
 /// Render every root of `tree` that `selected` picks (a root is picked when one of the files it
 /// reads is: the PATH arguments and `--include`/`--exclude` decide).
 pub fn render(tree: &Tree, o: &Options, selected: &(dyn Fn(&str) -> bool + Sync)) -> Result<Rendered, Error> {
-    let mut out = Rendered::default();
+    let mut out = Rendered { tree: Some(tree.clone()), ..Rendered::default() };
     if let Some(renderer) = &o.kustomize {
         render_kustomize(tree, o, renderer.as_ref(), selected, &mut out)?;
     }
@@ -130,11 +137,25 @@ pub fn render(tree: &Tree, o: &Options, selected: &(dyn Fn(&str) -> bool + Sync)
     Ok(out)
 }
 
-/// A root's render, done on a worker: the rendered file or why not.
+/// A chart's render, done on a worker: the rendered file or why not.
 pub(crate) struct Job {
     pub file: String,
     pub root: String,
     pub result: Result<(Vec<u8>, origin::Prepared), String>,
+}
+
+/// What one Kustomize root came to, on a worker.
+enum RootResult {
+    /// Its closure could not be resolved.
+    Refused(kustomize::Refused),
+    /// Selected, but there is no renderer.
+    NoRenderer(String),
+    Built {
+        dir: String,
+        file: String,
+        closure: kustomize::Closure,
+        result: Result<origin::Prepared, String>,
+    },
 }
 
 fn render_kustomize(
@@ -147,94 +168,77 @@ fn render_kustomize(
     let listed =
         tree.find(&|name| kustomize::FILE_NAMES.contains(&name)).map_err(|e| Error::Usage(format!("--render: {e}")))?;
     let cat = kustomize::Catalogue::new(listed);
-    let mut work = Vec::new();
-    for dir in cat.roots() {
-        match kustomize::closure(&cat, tree, &dir, o.max_input) {
-            Err(r) => {
-                // Reported when a file it was found to read (or could not) is checked.
-                if r.reads.iter().any(|p| selected(p)) {
-                    let region = None;
-                    out.findings.push(finding(RULE_FAILED, Severity::Error, &r.file, r.message, region));
-                }
-            }
-            Ok(c) => {
-                if c.files.keys().any(|p| selected(p)) {
-                    work.push((dir, c));
-                }
-            }
-        }
-    }
-    if work.is_empty() {
-        return Ok(());
-    }
-    let Some(renderer) = renderer else {
-        return Err(Error::Usage(format!(
-            "{} Kustomize root(s) to render (first: {}) and no renderer found: {KUSTOMIZE_HELP}",
-            work.len(),
-            if work[0].0.is_empty() { "." } else { &work[0].0 }
-        )));
-    };
-    let jobs: Vec<Job> = work
+    // Each root on a worker, from its closure to its prepared output: only the roots in flight
+    // hold their files.
+    let results: Vec<RootResult> = cat
+        .roots()
         .par_iter()
-        .map(|(dir, c)| {
+        .filter_map(|dir| {
+            let c = match kustomize::closure(&cat, tree, dir, o.max_input) {
+                // Reported when a file it was found to read (or could not) is checked.
+                Err(r) => return r.reads.iter().any(|p| selected(p)).then_some(RootResult::Refused(r)),
+                Ok(c) => c,
+            };
+            if !c.files.keys().any(|p| selected(p)) {
+                return None;
+            }
+            let Some(renderer) = renderer else { return Some(RootResult::NoRenderer(dir.clone())) };
             let file = c.kustomizations.values().find(|k| &k.dir == dir).map(|k| k.file.clone()).unwrap_or_default();
-            let result = build_one(renderer, o, dir, c).map(|bytes| {
-                let prepared = origin::prepare(&file, &bytes, dir, None);
-                (bytes, prepared)
-            });
-            Job { file, root: dir.clone(), result }
+            let result = build_one(renderer, o, dir, &c).map(|bytes| origin::prepare(&file, &bytes, dir, None));
+            let mut closure = c;
+            // The bytes were for the renderer; mapping findings back reads the source again.
+            let consumed = std::mem::take(&mut closure.files).into_keys().map(|k| (k, Vec::new())).collect();
+            closure.files = consumed;
+            Some(RootResult::Built { dir: dir.clone(), file, closure, result })
         })
         .collect();
-    for ((_, c), job) in work.into_iter().zip(jobs) {
+    let missing: Vec<&String> =
+        results.iter().filter_map(|r| if let RootResult::NoRenderer(d) = r { Some(d) } else { None }).collect();
+    if let Some(first) = missing.first() {
+        return Err(Error::Usage(format!(
+            "{} Kustomize root(s) to render (first: {}) and no renderer found: {KUSTOMIZE_HELP}",
+            missing.len(),
+            if first.is_empty() { "." } else { first.as_str() }
+        )));
+    }
+    for r in results {
+        let (dir, file, c, result) = match r {
+            RootResult::Refused(r) => {
+                out.findings.push(finding(RULE_FAILED, Severity::Error, &r.file, r.message, None));
+                continue;
+            }
+            RootResult::NoRenderer(_) => continue,
+            RootResult::Built { dir, file, closure, result } => (dir, file, closure, result),
+        };
         for (kfile, text) in &c.remote {
-            let region =
-                c.files.get(kfile).and_then(|_| tree.read(kfile).ok().flatten()).and_then(|b| at_line(kfile, &b, text));
+            let region = tree.read(kfile).ok().flatten().and_then(|b| at_line(kfile, &b, text));
             let message = format!(
                 "{kfile}: '{text}' is remote and was not fetched (tollgate renders offline): the objects it would add are not checked"
             );
             out.findings.push(finding(RULE_REMOTE, Severity::Note, kfile, message, region));
         }
-        match job.result {
+        let prepared = match result {
             Err(message) => {
-                out.findings.push(finding(
-                    RULE_FAILED,
-                    Severity::Error,
-                    &job.file,
-                    format!("kustomize: {message}"),
-                    None,
-                ));
+                out.findings.push(finding(RULE_FAILED, Severity::Error, &file, format!("kustomize: {message}"), None));
+                continue;
             }
-            Ok((_, prepared)) => {
-                if let Some(e) = prepared.error {
-                    let message = format!("kustomize's output is not readable YAML: {e}");
-                    out.findings.push(finding(RULE_FAILED, Severity::Error, &job.file, message, None));
-                    continue;
-                }
-                for (p, bytes) in &c.files {
-                    out.consumed.insert(p.clone());
-                    // The kustomizations' own text, not tollgate's JSON copy, is where lines are.
-                    if !c.kustomizations.contains_key(p) {
-                        out.sources.insert(p.clone(), bytes.clone());
-                    }
-                }
-                for k in c.kustomizations.keys() {
-                    if let Ok(Some(b)) = tree.read(k) {
-                        out.sources.insert(k.clone(), b);
-                    }
-                }
-                out.files.push(SourceFile { path: job.file.clone(), bytes: prepared.text, too_large: None });
-                out.roots.insert(
-                    job.file.clone(),
-                    Root {
-                        by: "kustomize",
-                        root: job.root,
-                        origins: prepared.origins,
-                        values: prepared.values,
-                        kustomizations: c.kustomizations,
-                    },
-                );
-            }
+            Ok(p) => p,
+        };
+        if let Some(e) = prepared.error {
+            let message = format!("kustomize's output is not readable YAML: {e}");
+            out.findings.push(finding(RULE_FAILED, Severity::Error, &file, message, None));
+            continue;
         }
+        out.consumed.extend(c.files.into_keys());
+        out.files.push(SourceFile { path: file.clone(), bytes: prepared.text, too_large: None });
+        let root = Root {
+            by: "kustomize",
+            root: dir,
+            origins: prepared.origins,
+            values: prepared.values,
+            kustomizations: c.kustomizations,
+        };
+        out.roots.insert(file, root);
     }
     Ok(())
 }

@@ -40,10 +40,10 @@ impl Rendered {
             };
             if let Some(place) = place {
                 if want_snippets && !texts.contains_key(&place.file) {
-                    if let Some(b) = self.sources.get(&place.file) {
+                    if let Some(b) = self.source(&place.file) {
                         texts.insert(
                             place.file.clone(),
-                            Arc::new(FileText::new(place.file.clone(), String::from_utf8_lossy(b).into())),
+                            Arc::new(FileText::new(place.file.clone(), String::from_utf8_lossy(&b).into())),
                         );
                     }
                 }
@@ -59,9 +59,9 @@ impl Rendered {
     }
 
     fn docs<'c>(&self, file: &str, cache: &'c mut HashMap<String, Vec<Document>>) -> &'c [Document] {
-        cache.entry(file.to_string()).or_insert_with(|| match self.sources.get(file) {
+        cache.entry(file.to_string()).or_insert_with(|| match self.source(file) {
             Some(b) => {
-                let src = SourceFile { path: file.to_string(), bytes: b.clone(), too_large: None };
+                let src = SourceFile { path: file.to_string(), bytes: b, too_large: None };
                 manifest::load(&src, &Limits::default()).docs
             }
             None => Vec::new(),
@@ -262,7 +262,7 @@ impl Rendered {
 
     fn helm_place(&self, origin: &super::ObjectOrigin, segs: &[PathSeg]) -> Option<Place> {
         let file = origin.file.clone()?;
-        let text = self.sources.get(&file).map(|b| String::from_utf8_lossy(b).into_owned());
+        let text = self.source(&file).map(|b| String::from_utf8_lossy(&b).into_owned());
         let region = text.as_deref().map(|t| key_line(t, segs).unwrap_or_else(|| line_region(t, 0)));
         Some(Place { file, document: Some(0), region })
     }

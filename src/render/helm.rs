@@ -28,6 +28,8 @@ struct Release {
     values: Option<Json>,
     /// Value files it names, repo-relative.
     value_files: Vec<String>,
+    /// Declared by an Application / HelmRelease: its namespace is where the objects go.
+    from_app: bool,
     /// `rendered.root`: the chart's directory, or the file declaring the Application/HelmRelease.
     root: String,
     /// The rendered file's name (unique per release).
@@ -90,6 +92,7 @@ pub fn render(
             namespace: "default".into(),
             values: None,
             value_files: Vec::new(),
+            from_app: false,
             root: dir.clone(),
             name: format!("{}Chart.yaml", if dir.is_empty() { String::new() } else { format!("{dir}/") }),
         })
@@ -161,7 +164,8 @@ pub fn render(
         .map(|r| {
             let files = chart_files.get(&r.chart_dir).map(|(f, _)| f.as_slice()).unwrap_or(&[]);
             let result = build(renderer, o, r, files, tree).map(|bytes| {
-                let p = origin::prepare(&r.name, &bytes, &r.chart_dir, Some((&r.chart_dir, &r.chart_name)));
+                let ns = r.from_app.then_some(r.namespace.as_str());
+                let p = origin::prepare_in(&r.name, &bytes, &r.chart_dir, Some((&r.chart_dir, &r.chart_name)), ns);
                 (bytes, p)
             });
             Job { file: r.name.clone(), root: r.root.clone(), result }
@@ -301,6 +305,7 @@ fn app_releases(tree: &Tree, charts: &BTreeMap<String, (String, Json)>) -> Resul
                             namespace: s(&v["spec"]["destination"]["namespace"]).unwrap_or_else(|| "default".into()),
                             values,
                             value_files,
+                            from_app: true,
                             root: path.clone(),
                             name: tag(&dir),
                         });
@@ -334,6 +339,7 @@ fn app_releases(tree: &Tree, charts: &BTreeMap<String, (String, Json)>) -> Resul
                         namespace,
                         values,
                         value_files,
+                        from_app: true,
                         root: path.clone(),
                         name: tag(&dir),
                     });

@@ -61,6 +61,51 @@ fn small_yaml(text: &str) -> Value {
 /// kustomize built (origin paths are relative to it); `helm_chart` (chart directory, chart name)
 /// when the stream is Helm's, whose `# Source: NAME/templates/x.yaml` lines name the templates.
 pub fn prepare(virtual_path: &str, output: &[u8], root_dir: &str, helm_chart: Option<(&str, &str)>) -> Prepared {
+    prepare_in(virtual_path, output, root_dir, helm_chart, None)
+}
+
+/// Kinds the API server keeps outside namespaces (the built-in ones and the common CRDs), which a
+/// release's namespace does not apply to.
+const CLUSTER_SCOPED: &[&str] = &[
+    "APIService",
+    "CSIDriver",
+    "CSINode",
+    "CertificateSigningRequest",
+    "ClusterIssuer",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "ComponentStatus",
+    "ConstraintTemplate",
+    "CustomResourceDefinition",
+    "FlowSchema",
+    "IngressClass",
+    "MutatingAdmissionPolicy",
+    "MutatingAdmissionPolicyBinding",
+    "MutatingWebhookConfiguration",
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "PodSecurityPolicy",
+    "PriorityClass",
+    "PriorityLevelConfiguration",
+    "RuntimeClass",
+    "StorageClass",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "ValidatingWebhookConfiguration",
+    "VolumeAttachment",
+];
+
+/// [`prepare`], with the namespace a Helm release installs into (an Application's destination, a
+/// HelmRelease's namespace) set on the namespaced objects that name none, as `helm install` and
+/// the controllers do.
+pub fn prepare_in(
+    virtual_path: &str,
+    output: &[u8],
+    root_dir: &str,
+    helm_chart: Option<(&str, &str)>,
+    release_namespace: Option<&str>,
+) -> Prepared {
     let src = crate::source::SourceFile { path: virtual_path.to_string(), bytes: output.to_vec(), too_large: None };
     let loaded = crate::manifest::load(&src, &crate::manifest::Limits::default());
     if let Some(f) = loaded.findings.iter().find(|f| f.severity == crate::finding::Severity::Error) {
@@ -114,6 +159,9 @@ pub fn prepare(virtual_path: &str, output: &[u8], root_dir: &str, helm_chart: Op
                 strip(&mut value);
             }
         }
+        if let Some(ns) = release_namespace {
+            set_namespace(&mut value, ns);
+        }
         o.object = resource(&value);
         match serde_json::to_vec(&value) {
             Ok(j) => text.extend_from_slice(&j),
@@ -131,6 +179,18 @@ pub fn prepare(virtual_path: &str, output: &[u8], root_dir: &str, helm_chart: Op
         values.push(value);
     }
     Prepared { text, origins, values, error: None }
+}
+
+fn set_namespace(value: &mut Value, ns: &str) {
+    let namespaced = matches!(&value["kind"], Value::String(k) if !CLUSTER_SCOPED.contains(&k.as_ref()));
+    if !namespaced || !matches!(&value["metadata"]["namespace"], Value::Undefined) {
+        return;
+    }
+    let Ok(obj) = value.as_object_mut() else { return };
+    let Some(meta) = obj.get_mut(&Value::from("metadata")) else { return };
+    if let Ok(m) = meta.as_object_mut() {
+        m.insert(Value::from("namespace"), Value::from(ns));
+    }
 }
 
 /// Remove the annotations tollgate asked kustomize for (and the map, when nothing else is in it).

@@ -98,6 +98,21 @@ fn rendered_objects_are_checked_and_findings_point_at_the_line_to_edit() {
     assert!(raw.is_empty(), "{raw:#?}");
     // The annotations tollgate asked kustomize for never reach a policy.
     assert!(!run.stdout.contains("config.kubernetes.io/origin"));
+    // SARIF carries the same places and the render, and stays valid; the human report says
+    // which render each finding came from.
+    let sarif = tollgate(dir.path(), &["check", "--render", "-o", "sarif", "apps/web/overlays/prod"]);
+    assert_eq!(sarif_schema_errors(&sarif.stdout), Vec::<String>::new());
+    let s: Value = serde_json::from_str(&sarif.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let results = s["runs"][0]["results"].as_array().cloned().unwrap_or_default();
+    let priv_result = results.iter().find(|r| r["ruleId"] == "k8s/privileged-container");
+    let priv_result = priv_result.unwrap_or_else(|| panic!("{}", sarif.stdout));
+    let loc = &priv_result["locations"][0]["physicalLocation"];
+    assert_eq!(loc["artifactLocation"]["uri"], "apps/web/overlays/prod/debug.yaml");
+    assert_eq!(loc["region"]["startLine"], 11);
+    assert_eq!(priv_result["properties"]["rendered"]["root"], prod);
+    let human = tollgate(dir.path(), &["check", "--render", "apps/web/overlays/prod"]);
+    assert!(human.stdout.contains("rendered by kustomize from apps/web/overlays/prod"), "{}", human.stdout);
+    assert!(human.stdout.contains("privileged: true"), "{}", human.stdout);
 }
 
 #[test]

@@ -52,6 +52,7 @@ pub fn render(
     o: &Options,
     renderer: Option<&Renderer>,
     selected: &(dyn Fn(&str) -> bool + Sync),
+    deadline: std::time::Instant,
     out: &mut Rendered,
 ) -> Result<(), Error> {
     let charts_yaml = tree.find(&|n| n == "Chart.yaml").map_err(|e| Error::Usage(format!("--render: {e}")))?;
@@ -163,7 +164,10 @@ pub fn render(
         .par_iter()
         .map(|r| {
             let files = chart_files.get(&r.chart_dir).map(|(f, _)| f.as_slice()).unwrap_or(&[]);
-            let result = build(renderer, o, r, files, tree).map(|bytes| {
+            let Some(bounds) = super::bounds_now(o, deadline) else {
+                return Job { file: r.name.clone(), root: r.root.clone(), result: Err(super::budget_spent(o)) };
+            };
+            let result = build(renderer, o, bounds, r, files, tree).map(|bytes| {
                 let ns = r.from_app.then_some(r.namespace.as_str());
                 let p = origin::prepare_in(&r.name, &bytes, &r.chart_dir, Some((&r.chart_dir, &r.chart_name)), ns);
                 (bytes, p)
@@ -214,6 +218,7 @@ pub fn render(
 fn build(
     renderer: &Renderer,
     o: &Options,
+    bounds: super::Bounds,
     r: &Release,
     files: &[(String, Vec<u8>)],
     tree: &Tree,
@@ -245,7 +250,7 @@ fn build(
         args.push(p.to_string_lossy().into_owned());
     }
     let private = format!("{}/", src.display());
-    super::process::run(&renderer.program, &args, &src, &home, &o.path_var, o.bounds)
+    super::process::run(&renderer.program, &args, &src, &home, &o.path_var, bounds)
         .map_err(|f| f.message().replace(&private, ""))
 }
 

@@ -46,6 +46,24 @@ pub struct Options {
     pub path_var: std::ffi::OsString,
     /// The most a root may read from the repository.
     pub max_input: u64,
+    /// The time every render of the run may take together (renders that would start after it are
+    /// `render/failed`).
+    pub budget: std::time::Duration,
+}
+
+/// The deadline of one render: its own timeout, within what is left of the run's budget (`None`:
+/// the budget is spent).
+pub(crate) fn bounds_now(o: &Options, deadline: std::time::Instant) -> Option<Bounds> {
+    let left = deadline.checked_duration_since(std::time::Instant::now())?;
+    if left.is_zero() {
+        return None;
+    }
+    Some(Bounds { timeout: o.bounds.timeout.min(left), ..o.bounds })
+}
+
+/// Why a render did not start.
+pub(crate) fn budget_spent(o: &Options) -> String {
+    format!("not rendered: the run's render time budget ({} s) was spent on other roots", o.budget.as_secs())
 }
 
 /// How to install a renderer, for the error when none is found.
@@ -127,11 +145,12 @@ pub fn finding(rule: &str, severity: Severity, file: &str, message: String, regi
 /// reads is: the PATH arguments and `--include`/`--exclude` decide).
 pub fn render(tree: &Tree, o: &Options, selected: &(dyn Fn(&str) -> bool + Sync)) -> Result<Rendered, Error> {
     let mut out = Rendered { tree: Some(tree.clone()), ..Rendered::default() };
+    let deadline = std::time::Instant::now() + o.budget;
     if let Some(renderer) = &o.kustomize {
-        render_kustomize(tree, o, renderer.as_ref(), selected, &mut out)?;
+        render_kustomize(tree, o, renderer.as_ref(), selected, deadline, &mut out)?;
     }
     if let Some(renderer) = &o.helm {
-        helm::render(tree, o, renderer.as_ref(), selected, &mut out)?;
+        helm::render(tree, o, renderer.as_ref(), selected, deadline, &mut out)?;
     }
     out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok(out)
@@ -163,6 +182,7 @@ fn render_kustomize(
     o: &Options,
     renderer: Option<&Renderer>,
     selected: &(dyn Fn(&str) -> bool + Sync),
+    deadline: std::time::Instant,
     out: &mut Rendered,
 ) -> Result<(), Error> {
     let listed =
@@ -184,7 +204,12 @@ fn render_kustomize(
             }
             let Some(renderer) = renderer else { return Some(RootResult::NoRenderer(dir.clone())) };
             let file = c.kustomizations.values().find(|k| &k.dir == dir).map(|k| k.file.clone()).unwrap_or_default();
-            let result = build_one(renderer, o, dir, &c).map(|bytes| origin::prepare(&file, &bytes, dir, None));
+            let result = match bounds_now(o, deadline) {
+                Some(bounds) => {
+                    build_one(renderer, o, bounds, dir, &c).map(|bytes| origin::prepare(&file, &bytes, dir, None))
+                }
+                None => Err(budget_spent(o)),
+            };
             let mut closure = c;
             // The bytes were for the renderer; mapping findings back reads the source again.
             let consumed = std::mem::take(&mut closure.files).into_keys().map(|k| (k, Vec::new())).collect();
@@ -244,7 +269,13 @@ fn render_kustomize(
 }
 
 /// Write a private copy of what `c` reads and build `dir` in it.
-fn build_one(renderer: &Renderer, o: &Options, dir: &str, c: &kustomize::Closure) -> Result<Vec<u8>, String> {
+fn build_one(
+    renderer: &Renderer,
+    o: &Options,
+    bounds: Bounds,
+    dir: &str,
+    c: &kustomize::Closure,
+) -> Result<Vec<u8>, String> {
     let tmp = tempfile::Builder::new()
         .prefix("tollgate-render-")
         .tempdir_in(&o.temp)
@@ -257,7 +288,7 @@ fn build_one(renderer: &Renderer, o: &Options, dir: &str, c: &kustomize::Closure
     args.push(if dir.is_empty() { ".".to_string() } else { dir.to_string() });
     // Messages name files as the repository does, not in the private copy.
     let private = format!("{}/", src.display());
-    process::run(&renderer.program, &args, &src, &home, &o.path_var, o.bounds)
+    process::run(&renderer.program, &args, &src, &home, &o.path_var, bounds)
         .map_err(|f| f.message().replace(&private, ""))
 }
 

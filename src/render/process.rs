@@ -95,6 +95,9 @@ pub struct Bounds {
     pub max_output: u64,
 }
 
+/// The address space a renderer may use (kubectl kustomize and helm need well under 1 GiB).
+pub const MAX_ADDRESS_SPACE: u64 = 4 << 30;
+
 /// What stderr keeps of a failing renderer's message.
 const MAX_STDERR: u64 = 64 * 1024;
 
@@ -127,6 +130,16 @@ pub fn run(
         .stderr(Stdio::piped())
         // A group of its own: on a timeout every process it started is killed with it.
         .process_group(0);
+    // Its address space is bounded too (a chart's vendored archive that unpacks to gigabytes).
+    let limit = MAX_ADDRESS_SPACE;
+    // SAFETY: setrlimit(2) is async-signal-safe and touches only the child being started.
+    unsafe {
+        cmd.pre_exec(move || {
+            let r = libc::rlimit { rlim_cur: limit, rlim_max: limit };
+            libc::setrlimit(libc::RLIMIT_AS, &r);
+            Ok(())
+        });
+    }
     let mut child = cmd.spawn().map_err(|e| Failure::Spawn(format!("{}: {e}", program.display())))?;
     let pgid = child.id() as i32;
     let (Some(mut out), Some(err)) = (child.stdout.take(), child.stderr.take()) else {
@@ -293,6 +306,15 @@ mod tests {
         assert!(matches!(slow, Err(Failure::Timeout(_))), "{slow:?}");
         let flood = run(&sh(), &["-c".into(), "yes".into()], dir.path(), dir.path(), &path(), bounds(10_000, 1 << 16));
         assert!(matches!(flood, Err(Failure::TooLarge(_))), "{flood:?}");
+    }
+
+    #[test]
+    fn a_renderer_cannot_take_unbounded_memory() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let limit =
+            run(&sh(), &["-c".into(), "ulimit -v".into()], dir.path(), dir.path(), &path(), bounds(10_000, 100));
+        let kib: u64 = String::from_utf8_lossy(&limit.unwrap_or_else(|e| panic!("{e:?}"))).trim().parse().unwrap_or(0);
+        assert_eq!(kib, MAX_ADDRESS_SPACE >> 10);
     }
 
     #[test]

@@ -222,6 +222,7 @@ pub fn render_options(
         temp: std::env::temp_dir(),
         path_var,
         max_input: 256 << 20,
+        budget: std::time::Duration::from_secs(300),
     })
 }
 

@@ -114,19 +114,34 @@ impl Rendered {
     }
 }
 
-fn at_line(file: &str, text: &[u8], needle: &str) -> Option<Region> {
+/// The region of the first line of `text` holding `needle`.
+fn at_line(text: &[u8], needle: &str) -> Option<Region> {
     let text = String::from_utf8_lossy(text);
-    let (i, line) = text.lines().enumerate().find(|(_, l)| !needle.is_empty() && l.contains(needle))?;
-    let col = line.find(needle).map(|c| c + 1).unwrap_or(1) as u32;
-    let _ = file;
-    Some(Region {
+    let i = text.lines().position(|l| !needle.is_empty() && l.contains(needle))?;
+    Some(line_region(&text, i))
+}
+
+/// The region of line `i` (0-based) of `text`, from its first character that is not indentation
+/// or a list dash to its end, with its byte offsets (for snippets).
+pub(crate) fn line_region(text: &str, i: usize) -> Region {
+    let mut start = 0;
+    let mut line = "";
+    for (n, l) in text.split_inclusive('\n').enumerate() {
+        if n == i {
+            line = l.trim_end_matches(['\n', '\r']);
+            break;
+        }
+        start += l.len();
+    }
+    let indent = line.len() - line.trim_start_matches([' ', '-']).len();
+    Region {
         line: i as u32 + 1,
-        column: col,
+        column: indent as u32 + 1,
         end_line: i as u32 + 1,
-        end_column: line.len() as u32 + 1,
-        start_byte: 0,
-        end_byte: 0,
-    })
+        end_column: line.chars().count() as u32 + 1,
+        start_byte: start + indent,
+        end_byte: start + line.len(),
+    }
 }
 
 fn first_line() -> Region {
@@ -236,7 +251,7 @@ fn render_kustomize(
             RootResult::Built { dir, file, closure, result } => (dir, file, closure, result),
         };
         for (kfile, text) in &c.remote {
-            let region = tree.read(kfile).ok().flatten().and_then(|b| at_line(kfile, &b, text));
+            let region = tree.read(kfile).ok().flatten().and_then(|b| at_line(&b, text));
             let message = format!(
                 "{kfile}: '{text}' is remote and was not fetched (tollgate renders offline): the objects it would add are not checked"
             );

@@ -150,6 +150,58 @@ impl Rendered {
                 Some(i) => vec![PathSeg::Key(field.into()), PathSeg::Index(i as u64)],
                 None => Vec::new(),
             };
+            // A key of the generated data: the literal, the env file's line or the file that
+            // gave it.
+            let key = match segs {
+                [PathSeg::Key(d), PathSeg::Key(k), ..]
+                    if matches!(d.as_str(), "data" | "stringData" | "binaryData") =>
+                {
+                    Some(k.as_str())
+                }
+                _ => None,
+            };
+            if let (Some(key), Some(i)) = (key, entry) {
+                let g = &d.value[field][i];
+                let k_dir = kfile.rsplit_once('/').map(|(dir, _)| dir).unwrap_or("");
+                let strings = |v: &Value| match v {
+                    Value::Array(a) => a.iter().filter_map(|x| x.as_string().ok().map(|s| s.to_string())).collect(),
+                    Value::String(s) => vec![s.to_string()],
+                    _ => Vec::new(),
+                };
+                if let Some(j) =
+                    strings(&g["literals"]).iter().position(|l| l.split_once('=').is_some_and(|(k, _)| k.trim() == key))
+                {
+                    let at = [path.clone(), vec![PathSeg::Key("literals".into()), PathSeg::Index(j as u64)]].concat();
+                    return Some(Place { file: kfile.clone(), document: Some(d.index), region: d.locate(&at).region });
+                }
+                let mut env_files = strings(&g["envs"]);
+                env_files.extend(strings(&g["env"]));
+                for f in env_files {
+                    let Some(file) = kustomize::join(k_dir, &f) else { continue };
+                    let Some(text) = self.source(&file).map(|b| String::from_utf8_lossy(&b).into_owned()) else {
+                        continue;
+                    };
+                    let line = text.lines().position(|l| l.split_once('=').is_some_and(|(k, _)| k.trim() == key));
+                    if let Some(line) = line {
+                        return Some(Place { file, document: Some(0), region: Some(line_region(&text, line)) });
+                    }
+                }
+                for f in strings(&g["files"]) {
+                    let (name, rel) = match f.split_once('=') {
+                        Some((k, p)) => (k.to_string(), p.to_string()),
+                        None => (f.rsplit('/').next().unwrap_or(&f).to_string(), f.clone()),
+                    };
+                    if name == key {
+                        if let Some(file) = kustomize::join(k_dir, &rel) {
+                            let text = self
+                                .source(&file)
+                                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                                .unwrap_or_default();
+                            return Some(Place { file, document: Some(0), region: Some(line_region(&text, 0)) });
+                        }
+                    }
+                }
+            }
             return Some(Place { file: kfile.clone(), document: Some(d.index), region: d.locate(&path).region });
         }
         None
@@ -411,16 +463,7 @@ fn key_line(text: &str, segs: &[PathSeg]) -> Option<Region> {
 }
 
 fn line_region(text: &str, i: usize) -> Region {
-    let line = text.lines().nth(i).unwrap_or("");
-    let col = line.len() - line.trim_start_matches([' ', '-']).len() + 1;
-    Region {
-        line: i as u32 + 1,
-        column: col as u32,
-        end_line: i as u32 + 1,
-        end_column: line.len() as u32 + 1,
-        start_byte: 0,
-        end_byte: 0,
-    }
+    super::line_region(text, i)
 }
 
 #[cfg(test)]

@@ -79,6 +79,8 @@ fn rendered_objects_are_checked_and_findings_point_at_the_line_to_edit() {
         located(&r)
     );
     assert!(has(&r, "k8s/host-namespace", "apps/web/overlays/dev/host-network.yaml", 8, dev), "{:#?}", located(&r));
+    // A generated ConfigMap's key is at the line of the env file that gave it.
+    assert!(has(&r, "gitops/configmap-credential", "apps/web/overlays/prod/web.env", 3, prod), "{:#?}", located(&r));
     // A field of the base is at the base, once per root that renders it (two findings, two
     // fingerprints).
     let image: Vec<&Value> = findings(&r).iter().filter(|f| f["rule"] == "k8s/image-without-digest").collect();

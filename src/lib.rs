@@ -21,6 +21,7 @@ pub mod library;
 pub mod manifest;
 pub mod pipeline;
 pub mod policy;
+pub mod render;
 pub mod report;
 pub mod schema;
 pub mod settings;

@@ -48,6 +48,9 @@ fail-on: error
 # Gatekeeper templates and constraints committed in the repository are policies; `false` leaves
 # them to `-p` paths only.
 # gatekeeper-in-repository: true
+# Render Kustomize roots and local Helm charts and check what they produce (runs `kubectl
+# kustomize` and `helm template` offline; the same as --render).
+# render: [kustomize, helm]
 # Schema validation (offline): the Kubernetes minor, extra schema locations, strictness.
 # kubernetes-version: "1.37"
 # schema-location:

@@ -8,6 +8,7 @@ pub mod hook;
 pub mod init;
 pub mod parse;
 pub mod policies;
+pub mod render;
 pub mod verify;
 
 use std::path::Path;

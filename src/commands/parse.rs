@@ -24,6 +24,9 @@ pub fn run(args: ParseArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, E
         None => Config::default(),
     };
     let yaml12 = yaml12_globs(&cfg.file_schemas)?;
+    if args.render {
+        return super::render::parse_rendered(&args, cwd, &root, io);
+    }
     let cap = args.max_file_size;
     let mut out = Vec::new();
     let mut status = ExitStatus::Pass;

@@ -79,6 +79,8 @@ pub struct Options {
     pub paths: Vec<String>,
     /// The `-p` directories of the command line, resolved: `parse_config_file` may read under them.
     pub policy_dirs: Vec<PathBuf>,
+    /// `--render` / `render:`: what to render and with which programs.
+    pub render: Option<crate::render::Options>,
 }
 
 /// What a run computed.
@@ -222,6 +224,7 @@ pub fn run(gate: &Gate, o: Options, stdin: Option<SourceFile>, mut t: Timer) -> 
             prefixes(),
             o.track_lines,
             committed,
+            o.render.as_ref(),
             &gate_read,
             &settle,
             &mut lap,
@@ -236,7 +239,15 @@ pub fn run(gate: &Gate, o: Options, stdin: Option<SourceFile>, mut t: Timer) -> 
             false => committed_gatekeeper(&gatekeeper, &discovered.files).map_err(|e| gate.gate_error(e))?,
         };
         let inputs = Inputs { gatekeeper: &gatekeeper, ..inputs };
+        let (discovered, rendered) = render_into(gate, &o, discovered, &pool)?;
+        if let Some(r) = &rendered {
+            lap("render", format!("{} roots", r.roots.len()));
+        }
         let mut evaluated = evaluate_files(discovered, &inputs, schemas.as_mut(), &mut lap)?;
+        if let Some(r) = rendered {
+            r.remap(&mut evaluated.findings, &mut evaluated.texts, o.want_snippets);
+            evaluated.findings.extend(r.findings);
+        }
         evaluated.findings.extend(gatekeeper.notes().iter().cloned());
         settle(&mut evaluated.findings);
         (evaluated, None)
@@ -246,6 +257,54 @@ pub fn run(gate: &Gate, o: Options, stdin: Option<SourceFile>, mut t: Timer) -> 
     pool.install(|| finding::sort_and_dedup(&mut findings));
     let outcome = Outcome { findings, files, documents, texts, fail_on: o.fail_on };
     Ok(Run { outcome, policies, schemas, prints, changed_lines, pool, timer: t })
+}
+
+/// Where a render reads the checked source: the commit or index the run reads, else the working
+/// tree (`None`: stdin, nothing to render).
+pub(crate) fn render_tree(gate: &Gate, o: &Options) -> Option<crate::render::Tree> {
+    use crate::render::Tree;
+    match (&gate.target, &gate.git_files) {
+        (Target::Stdin, _) => None,
+        (Target::Rev(_) | Target::Staged, Some(files)) => Some(Tree::Git(files.clone())),
+        _ => Some(Tree::Disk {
+            root: gate.root.clone(),
+            jail: gate.jail.clone(),
+            index: gate.index.clone(),
+            max_file_size: o.max_file_size,
+        }),
+    }
+}
+
+/// Render the roots of the checked source (`--render`): the files they read leave `discovered`,
+/// their rendered objects join it. `None` when rendering is off.
+pub(crate) fn render_into(
+    gate: &Gate,
+    o: &Options,
+    discovered: Discovered,
+    pool: &rayon::ThreadPool,
+) -> Result<(Discovered, Option<crate::render::Rendered>), Error> {
+    let (Some(opts), Some(tree)) = (&o.render, render_tree(gate, o)) else { return Ok((discovered, None)) };
+    // A root is checked when a file it reads is among the discovered ones (PATH arguments,
+    // --include and --exclude decide as for plain files).
+    let paths: HashSet<String> = discovered.files.iter().map(|f| f.path.clone()).collect();
+    let selected = |p: &str| paths.contains(p);
+    render_files(&tree, opts, discovered, pool, &selected).map(|(d, r)| (d, Some(r)))
+}
+
+/// [`render_into`] over a given tree and choice of roots (PR mode renders both sides, the roots
+/// the change touches).
+pub(crate) fn render_files(
+    tree: &crate::render::Tree,
+    opts: &crate::render::Options,
+    mut discovered: Discovered,
+    pool: &rayon::ThreadPool,
+    selected: &(dyn Fn(&str) -> bool + Sync),
+) -> Result<(Discovered, crate::render::Rendered), Error> {
+    let mut rendered = pool.install(|| crate::render::render(tree, opts, selected))?;
+    discovered.files.retain(|f| !rendered.consumed.contains(&f.path));
+    discovered.files.append(&mut rendered.files);
+    discovered.files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok((discovered, rendered))
 }
 
 /// The files outside PR mode: stdin, a commit, the index or the working tree.

@@ -302,6 +302,7 @@ impl Pr {
         prefixes: Vec<String>,
         track_lines: bool,
         committed_gatekeeper: bool,
+        render: Option<&crate::render::Options>,
         gate_paths: &[GatePath],
         settle: &dyn Fn(&mut Vec<Finding>),
         lap: &mut dyn FnMut(&str, String),
@@ -394,10 +395,43 @@ impl Pr {
             .map(|path| GatePath { kind: "Gatekeeper policy", path, exts: Vec::new(), skip: None })
             .collect();
 
+        // `--render`: on both sides, the roots the change touches (a file they read changed).
+        let (head_files, head_rendered, base_files, base_rendered) = match render {
+            Some(opts) => {
+                let touched: BTreeSet<&str> = changes
+                    .iter()
+                    .map(|c| c.path.as_str())
+                    .filter(|p| filter.in_scope(p) && !filter.is_excluded(p))
+                    .collect();
+                let selected = |p: &str| touched.contains(p);
+                let tree = |id: &CommitId, name: String| {
+                    crate::render::Tree::Git(crate::source::confine::GitFiles::Commit {
+                        repo: repo.clone(),
+                        id: id.clone(),
+                        name,
+                    })
+                };
+                let head_tree = tree(&self.head, self.head_rev.clone());
+                let base_tree = tree(&self.merge_base, format!("the merge-base ({})", self.merge_base));
+                let (h, hr) = super::render_files(&head_tree, opts, head_files, pool, &selected)?;
+                let (b, br) = super::render_files(&base_tree, opts, base_files, pool, &selected)?;
+                lap("render", format!("{} head + {} merge-base roots", hr.roots.len(), br.roots.len()));
+                (h, Some(hr), b, Some(br))
+            }
+            None => (head_files, None, base_files, None),
+        };
         let mut head = evaluate_files(head_files, inputs, schemas.as_deref_mut(), lap)?;
+        if let Some(r) = head_rendered {
+            r.remap(&mut head.findings, &mut head.texts, inputs.want_snippets);
+            head.findings.extend(r.findings);
+        }
         // The merge-base side only supplies fingerprints; its print() output is not shown.
         let base_inputs = Inputs { want_snippets: false, ..*inputs };
-        let base = evaluate_files(base_files, &base_inputs, schemas, &mut |_, extra| lap("base-eval", extra))?;
+        let mut base = evaluate_files(base_files, &base_inputs, schemas, &mut |_, extra| lap("base-eval", extra))?;
+        if let Some(r) = base_rendered {
+            r.remap(&mut base.findings, &mut base.texts, false);
+            base.findings.extend(r.findings);
+        }
         settle(&mut head.findings);
         pool.install(|| finding::sort_and_dedup(&mut head.findings));
         let mut base_findings = base.findings;

@@ -291,6 +291,10 @@ pub fn render(outcome: &Outcome, color: bool) -> String {
                 s.push_str(&format!("  at {}{at}\n", clean(file)));
             }
         }
+        // A finding on a rendered object says which render produced it.
+        if let Some(r) = &f.rendered {
+            s.push_str(&format!("  rendered by {} from {}\n", r.by, clean(&r.root)));
+        }
         out.push_str(&s);
         out.push('\n');
     }

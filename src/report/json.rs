@@ -53,6 +53,9 @@ struct JsonFinding<'a> {
     fingerprint: &'a str,
     new: bool,
     suppressed: Option<&'a Suppression>,
+    /// A finding on a rendered object (`--render`): `{by, root, object}`; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rendered: Option<&'a crate::finding::Rendered>,
 }
 
 /// serde_json's [`PrettyFormatter`] that writes every unsafe character as a `\uXXXX` escape.
@@ -138,6 +141,7 @@ fn finding(f: &Finding) -> JsonFinding<'_> {
         fingerprint: &f.fingerprint,
         new: f.new,
         suppressed: f.suppressed.as_ref(),
+        rendered: f.rendered.as_ref(),
     }
 }
 

@@ -205,6 +205,9 @@ struct ResultProperties<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     resource: Option<&'a crate::finding::Resource>,
     new: bool,
+    /// `--render`: the render the object came from (as in the JSON report).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rendered: Option<&'a crate::finding::Rendered>,
 }
 
 /// `level` of a result or rule.
@@ -384,6 +387,7 @@ pub fn render_with_limits(outcome: &Outcome, limits: Limits) -> String {
                     pointer: &f.pointer,
                     resource: f.resource.as_ref(),
                     new: f.new,
+                    rendered: f.rendered.as_ref(),
                 },
             }
         })

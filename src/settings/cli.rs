@@ -160,6 +160,19 @@ pub struct CheckArgs {
     #[arg(long)]
     pub no_schemas: bool,
 
+    /// Render Kustomize roots and local Helm charts and check what they produce, mapped back to
+    /// the source lines (runs `kubectl kustomize`/`kustomize build` and `helm template`, offline).
+    #[arg(long)]
+    pub render: bool,
+
+    /// The kustomize program for --render (default: `kubectl` on PATH, then `kustomize`).
+    #[arg(long, value_name = "PATH")]
+    pub kustomize: Option<PathBuf>,
+
+    /// The helm program for --render (default: `helm` on PATH).
+    #[arg(long, value_name = "PATH")]
+    pub helm: Option<PathBuf>,
+
     /// Config file (default: .tollgate.yaml at the repository root).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -182,6 +195,19 @@ pub struct ParseArgs {
     /// Files (and stdin) larger than this many bytes are reported, not read (10 MiB by default).
     #[arg(long, value_name = "BYTES", default_value_t = 10 << 20)]
     pub max_file_size: u64,
+
+    /// Render the Kustomize roots and Helm charts under each FILE (a directory) and print the
+    /// rendered documents with where each came from, as `check --render` sees them.
+    #[arg(long)]
+    pub render: bool,
+
+    /// The kustomize program for --render (default: `kubectl` on PATH, then `kustomize`).
+    #[arg(long, value_name = "PATH")]
+    pub kustomize: Option<PathBuf>,
+
+    /// The helm program for --render (default: `helm` on PATH).
+    #[arg(long, value_name = "PATH")]
+    pub helm: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

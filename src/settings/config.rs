@@ -42,6 +42,8 @@ pub struct Config {
     /// `gatekeeper-in-repository: false`: Gatekeeper templates and constraints committed in the
     /// repository are not policies (only those of `-p` paths are).
     pub gatekeeper_in_repository: Option<bool>,
+    /// `render: [kustomize, helm]`: what `--render` renders when the flag is not given.
+    pub render: Option<Vec<String>>,
     /// Where each `output` entry is in the file (`path:line:column`), in the same order.
     pub output_locations: Vec<String>,
     /// Every path the file names (policy, data, schema-location, output, file-schemas), with
@@ -142,6 +144,7 @@ pub const KEYS: &[&str] = &[
     "file-schemas",
     "lfs-pointers",
     "gatekeeper-in-repository",
+    "render",
 ];
 
 pub use crate::error::ConfigError;
@@ -251,6 +254,13 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
             "strict" => c.strict = Some(*v.as_bool().map_err(|_| bad("true or false"))?),
             "gatekeeper-in-repository" => {
                 c.gatekeeper_in_repository = Some(*v.as_bool().map_err(|_| bad("true or false"))?)
+            }
+            "render" => {
+                let words = strings(v).ok_or_else(|| bad("a list of `kustomize`, `helm`"))?;
+                if let Some(w) = words.iter().find(|w| !matches!(w.as_str(), "kustomize" | "helm")) {
+                    return Err(bad(&format!("`kustomize` or `helm`, not `{w}`")));
+                }
+                c.render = Some(words);
             }
             "reject-missing-schemas" => {
                 c.reject_missing_schemas = Some(*v.as_bool().map_err(|_| bad("true or false"))?)

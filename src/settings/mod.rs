@@ -177,8 +177,53 @@ pub fn check(
         track_lines: outputs.iter().any(|(f, _)| *f == Format::Github),
         paths: args.paths.clone(),
         policy_dirs: policy_dirs(&args.policy, &gate.cwd),
+        render: render_options(
+            (args.render, cfg.render.as_deref()),
+            (args.kustomize.clone(), args.helm.clone()),
+            &gate.root,
+        ),
     };
     Ok(Check { options, outputs, color, report, warnings: jobs_warning.into_iter().collect() })
+}
+
+/// What `--render` (or `render:`) renders and with which programs: `--kustomize`/`--helm`, else
+/// found on the user's `PATH` (never in the repository, never through a relative entry).
+pub fn render_options(
+    (flag, words): (bool, Option<&[String]>),
+    (kustomize_path, helm_path): (Option<PathBuf>, Option<PathBuf>),
+    repo: &std::path::Path,
+) -> Option<crate::render::Options> {
+    use crate::render::{process, Renderer};
+    let (kustomize, helm) = match (flag, words) {
+        (true, _) => (true, true),
+        (false, Some(w)) => (w.iter().any(|x| x == "kustomize"), w.iter().any(|x| x == "helm")),
+        (false, None) => (false, false),
+    };
+    if !kustomize && !helm {
+        return None;
+    }
+    let path = std::env::var_os("PATH");
+    let path_var = process::safe_path(path.as_deref(), repo);
+    let find = |name: &str| process::find_on_path(name, Some(&path_var), repo);
+    let kustomize_args = |p: &std::path::Path| {
+        let kubectl = p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("kubectl"));
+        vec![if kubectl { "kustomize" } else { "build" }.to_string()]
+    };
+    let kustomize_renderer = || {
+        let program = kustomize_path.clone().or_else(|| find("kubectl")).or_else(|| find("kustomize"))?;
+        Some(Renderer { args: kustomize_args(&program), program })
+    };
+    let helm_renderer =
+        || Some(Renderer { program: helm_path.clone().or_else(|| find("helm"))?, args: vec!["template".to_string()] });
+    Some(crate::render::Options {
+        kustomize: kustomize.then(kustomize_renderer),
+        helm: helm.then(helm_renderer),
+        bounds: process::Bounds { timeout: std::time::Duration::from_secs(60), max_output: 64 << 20 },
+        temp: std::env::temp_dir(),
+        path_var,
+        max_input: 256 << 20,
+        budget: std::time::Duration::from_secs(300),
+    })
 }
 
 /// The reports: `FORMAT[=PATH]` each. A path from a config file of the repository is relative to

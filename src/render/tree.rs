@@ -1,0 +1,117 @@
+//! The checked source as a renderer's input: the files a kustomization or chart names, read from
+//! the working tree (inside the repository, and only what git tracks) or from git objects (a
+//! commit, the index), never from anywhere else.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::source::confine::{GitFiles, GitIndex, Jail};
+
+/// Where the files come from.
+#[derive(Clone)]
+pub enum Tree {
+    /// The working tree under `root`; with `index`, only files git tracks are read (a file nobody
+    /// committed, such as a CI credential in the workspace, is not the repository's to name).
+    Disk { root: PathBuf, jail: Arc<Jail>, index: Option<Arc<GitIndex>>, max_file_size: u64 },
+    /// A commit or the index, from git objects.
+    Git(GitFiles),
+}
+
+/// Why a file could not be read.
+pub type ReadError = String;
+
+impl Tree {
+    /// The content of the repo-relative file `rel`; `None` when there is no file there (a
+    /// directory, or nothing).
+    pub fn read(&self, rel: &str) -> Result<Option<Vec<u8>>, ReadError> {
+        match self {
+            Tree::Git(files) => match files.file(rel) {
+                Ok(b) => Ok(b),
+                Err(crate::error::GitFilesError::NotAFile { .. }) => Ok(None),
+                Err(e) => Err(e.to_string()),
+            },
+            Tree::Disk { root, jail, index, max_file_size } => {
+                let p = root.join(rel);
+                match std::fs::symlink_metadata(&p) {
+                    Err(_) => return Ok(None),
+                    Ok(m) if m.is_dir() => return Ok(None),
+                    Ok(_) => {}
+                }
+                let real = jail.resolve(&p).map_err(|r| format!("{rel}: {}", String::from(r)))?;
+                if !real.is_file() {
+                    return Ok(None);
+                }
+                if let Some(index) = index {
+                    if !index.has_file(rel).map_err(|e| e.to_string())? {
+                        return Err(format!(
+                            "{rel} is not tracked by git (commit or stage it, or check with --staged)"
+                        ));
+                    }
+                }
+                let f = std::fs::File::open(&real).map_err(|e| format!("{rel}: {e}"))?;
+                match crate::source::confine::read_capped(f, *max_file_size) {
+                    Ok(Ok(b)) => Ok(Some(b)),
+                    Ok(Err(size)) => Err(format!("{rel} is larger than the size cap ({size} bytes)")),
+                    Err(e) => Err(format!("{rel}: {e}")),
+                }
+            }
+        }
+    }
+
+    /// Every file of the tree whose name `keep` accepts, with its content, sorted by path.
+    pub fn find(&self, keep: &dyn Fn(&str) -> bool) -> Result<Vec<(String, Vec<u8>)>, ReadError> {
+        match self {
+            Tree::Git(files) => {
+                let by_name = |p: &str| keep(p.rsplit('/').next().unwrap_or(p));
+                Ok(files.files_under("", &by_name).map_err(|e| e.to_string())?.unwrap_or_default())
+            }
+            Tree::Disk { root, .. } => {
+                let mut out = Vec::new();
+                let walk = ignore::WalkBuilder::new(root).hidden(true).git_ignore(true).require_git(false).build();
+                for entry in walk.flatten() {
+                    let is_file = entry.file_type().is_some_and(|t| t.is_file());
+                    if !is_file || !keep(&entry.file_name().to_string_lossy()) {
+                        continue;
+                    }
+                    let Some(rel) = relative(root, entry.path()) else { continue };
+                    if let Some(bytes) = self.read(&rel)? {
+                        out.push((rel, bytes));
+                    }
+                }
+                out.sort();
+                Ok(out)
+            }
+        }
+    }
+}
+
+fn relative(root: &Path, p: &Path) -> Option<String> {
+    let rel = p.strip_prefix(root).ok()?;
+    let parts: Option<Vec<&str>> = rel.components().map(|c| c.as_os_str().to_str()).collect();
+    Some(parts?.join("/"))
+}
+
+impl Tree {
+    /// Every file under the directory `dir` (repo-relative), with its content, sorted by path.
+    pub fn under(&self, dir: &str) -> Result<Vec<(String, Vec<u8>)>, ReadError> {
+        match self {
+            Tree::Git(files) => Ok(files.files_under(dir, &|_| true).map_err(|e| e.to_string())?.unwrap_or_default()),
+            Tree::Disk { root, .. } => {
+                let base = root.join(dir);
+                let mut out = Vec::new();
+                let walk = ignore::WalkBuilder::new(&base).hidden(false).git_ignore(true).require_git(false).build();
+                for entry in walk.flatten() {
+                    if !entry.file_type().is_some_and(|t| t.is_file()) {
+                        continue;
+                    }
+                    let Some(rel) = relative(root, entry.path()) else { continue };
+                    if let Some(bytes) = self.read(&rel)? {
+                        out.push((rel, bytes));
+                    }
+                }
+                out.sort();
+                Ok(out)
+            }
+        }
+    }
+}

@@ -131,7 +131,10 @@ mod tests {
         assert_eq!(choices::<Color>(), "one of auto, always, never");
         assert_eq!(Builtin::Auto.profile(true), Some(Profile::Default));
         assert_eq!(Builtin::Auto.profile(false), None);
-        assert_eq!(choices::<Builtin>(), "one of auto, none, default, baseline, restricted, gitops, extended, correctness, all");
+        assert_eq!(
+            choices::<Builtin>(),
+            "one of auto, none, default, baseline, restricted, gitops, extended, correctness, all"
+        );
         // Every profile of the library has its flag value, spelled the same.
         for p in Profile::ALL {
             assert_eq!(choice::<Builtin>(Some(p.name().into())).and_then(|b| b.profile(true)), Some(p));

@@ -86,6 +86,7 @@ const IDS: &[&str] = &[
     "k8s/sensitive-host-path",
     "k8s/service-account-token-automount",
     "k8s/service-external-ips",
+    "k8s/ssh-port",
     "k8s/system-namespace",
     "k8s/unexposed-probe-port",
     "k8s/unexposed-target-port",

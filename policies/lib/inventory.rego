@@ -15,9 +15,14 @@
 #   data.tollgate.inventory.min_replicas[ns][kind][name]   the largest minReplicas among them
 #   data.tollgate.inventory.automount_disabled[ns][name]   a ServiceAccount of that name sets
 #                                                  automountServiceAccountToken to false
+#   data.tollgate.inventory.pods_by_label[ns][key][value]  the workloads whose pod template has
+#                                                  that label (string key and value)
+#   data.tollgate.inventory.workload_dirs[ns][dir] true when the directory holds a workload
+#   data.tollgate.inventory.custom_resources[ns]   true when the namespace holds an object of an
+#                                                  API group that is not Kubernetes' own
 #
 # An entry has file, document, apiVersion, kind, name, namespace, labels and annotations, plus
-# per kind: workloads pod_labels, service_account_name, automount_service_account_token (and
+# per kind: workloads pod_labels, port_names, service_account_name, automount_service_account_token (and
 # replicas for Deployment, StatefulSet, ReplicaSet, ReplicationController); NetworkPolicy
 # pod_selector, policy_types; PodDisruptionBudget selector; ServiceAccount
 # automount_service_account_token; HorizontalPodAutoscaler scale_target_ref, min_replicas. A
@@ -39,6 +44,15 @@
 #                                        automountServiceAccountToken to false
 #   inventory.pod_labels                 the labels of input's pod template ({} when none)
 #   inventory.service_account            the ServiceAccount input's pods run as ("default" when unset)
+#   inventory.custom_resources           whether input's namespace holds an object of an API group
+#                                        that is not Kubernetes' own (what may create objects the
+#                                        commit does not show: the dangling checks stay quiet there)
+#   inventory.workload_count             how many workloads (objects with a pod template) are there
+#   inventory.pod_match(selector)        whether the pods of some workload there match a label
+#                                        selector: "some", "none", or "undecided" (see below)
+#   inventory.matching_workloads(selector)  those workloads, when "some" (at most max_candidates)
+#   inventory.beside_workloads           whether input (and every object of its kind and name in
+#                                        its namespace) sits in a directory holding a workload
 #   inventory.selects(selector, labels)  whether a label selector object matches the labels:
 #                                        matchLabels, and matchExpressions with In, NotIn, Exists and
 #                                        DoesNotExist; `{}` matches everything, a non-object nothing
@@ -204,4 +218,109 @@ expression_holds(e, labels) if {
 	e.operator == "DoesNotExist"
 	is_string(e.key)
 	not e.key in object.keys(labels)
+}
+
+custom_resources if data.tollgate.inventory.custom_resources[namespace] == true
+
+workload_kinds := ["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob", "PodTemplate"]
+
+workload_count := sum([count(objects(kind)) | some kind in data.tollgate.lib.inventory.workload_kinds])
+
+# The other direction of `selection`: from a selector (a Service's, a NetworkPolicy's) to the
+# workloads of the namespace whose pods it selects, through `pods_by_label`, again without a scan.
+# The selector's matchLabels anchor the lookup: a label no workload carries answers "none" at
+# once; otherwise the workloads carrying its rarest label are matched against the whole selector,
+# at most max_candidates of them ("undecided" beyond). A selector without matchLabels, or with a
+# value that is not a string, is "undecided": nothing to look up, so the caller does not judge it.
+# The labels controllers add to the pods they create (a StatefulSet's pod-name, a Job's
+# job-name) are not in any template, so they are left out of the selector first.
+pod_match(selector) := answer if {
+	answer = match_declared(declared_selector(selector))
+} else := "undecided"
+
+# The loops are in rules of their own: regorus's VM leaves the whole else chain undefined when
+# a body's `some` loop finds nothing.
+match_declared(selector) := "undecided" if {
+	not label_anchored(selector)
+} else := "none" if {
+	label_absent(selector)
+} else := "undecided" if {
+	count(rarest(selector)) > data.tollgate.lib.inventory.max_candidates
+} else := "some" if {
+	rarest_selected(selector)
+} else := "none"
+
+label_absent(selector) if {
+	some key, value in match_labels(selector)
+	count(pods_with(key, value)) == 0
+}
+
+rarest_selected(selector) if {
+	some entry in rarest(selector)
+	selects(selector, entry.pod_labels)
+}
+
+matching_workloads(selector) := list if {
+	declared = declared_selector(selector)
+	match_declared(declared) == "some"
+	candidates = rarest(declared)
+	list = [entry | some entry in candidates; selects(declared, entry.pod_labels)]
+} else := []
+
+controller_label_keys := {
+	"statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index", "controller-revision-hash",
+	"pod-template-hash", "pod-template-generation", "batch.kubernetes.io/job-name", "job-name",
+	"batch.kubernetes.io/controller-uid", "controller-uid", "batch.kubernetes.io/job-completion-index",
+}
+
+declared_selector(selector) := {
+	"matchLabels": object.remove(match_labels(selector), data.tollgate.lib.inventory.controller_label_keys),
+	"matchExpressions": [e |
+		some e in match_expressions(selector)
+		not e.key in data.tollgate.lib.inventory.controller_label_keys
+	],
+} if {
+	is_object(selector)
+	is_object(match_labels(selector))
+	is_array(match_expressions(selector))
+}
+
+label_anchored(selector) if {
+	is_object(selector)
+	labels = match_labels(selector)
+	count(labels) > 0
+	every key, value in labels {
+		is_string(key)
+		is_string(value)
+	}
+}
+
+pods_with(key, value) := list if {
+	list = data.tollgate.inventory.pods_by_label[namespace][key][value]
+	is_array(list)
+} else := []
+
+# The shortest of the lists of the selector's labels (the first of them when several are).
+rarest(selector) := list if {
+	lists = [pods_with(key, value) | some key, value in match_labels(selector)]
+	ranked = sort([[count(l), i] | some i, l in lists])
+	list = lists[ranked[0][1]]
+}
+
+# Where a Service and the workloads behind it usually live together (a kustomize base, an app's
+# directory), a Service in a directory without one (a chart's templates, whose workloads are
+# templated and not read as manifests) says nothing about the pods. Same-named objects are all
+# looked at, at most 16 of them (more: undefined, so that duplicates cannot make it a scan).
+beside_workloads if {
+	entries = named(input.kind, input.metadata.name)
+	count(entries) > 0
+	count(entries) <= 16
+	every entry in entries {
+		data.tollgate.inventory.workload_dirs[namespace][directory(entry.file)] == true
+	}
+}
+
+directory(path) := concat("/", array.slice(parts, 0, count(parts) - 1)) if {
+	is_string(path)
+	parts = split(path, "/")
 }

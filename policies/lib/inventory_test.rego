@@ -107,3 +107,62 @@ test_autoscalers_and_accounts_by_name if {
 	not inventory.automount_disabled("api") with input as deploy("shop", {}) with data.tollgate.inventory as by_name
 	not inventory.automount_disabled("web") with input as deploy("other", {}) with data.tollgate.inventory as by_name
 }
+
+svc := {"kind": "Service", "metadata": {"name": "web", "namespace": "shop"}}
+
+workload(name, labels) := {"kind": "Deployment", "name": name, "pod_labels": labels}
+
+by_label := {"pods_by_label": {"shop": {
+	"app": {"web": [workload("web", {"app": "web", "tier": "fe"}), workload("web2", {"app": "web"})]},
+	"tier": {"fe": [workload("web", {"app": "web", "tier": "fe"})]},
+}}}
+
+test_pod_match_looks_up_the_rarest_label if {
+	inventory.pod_match({"matchLabels": {"app": "web"}}) == "some" with input as svc with data.tollgate.inventory as by_label
+	inventory.pod_match({"matchLabels": {"app": "web", "tier": "fe"}}) == "some" with input as svc with data.tollgate.inventory as by_label
+	inventory.pod_match({"matchLabels": {"app": "api"}}) == "none" with input as svc with data.tollgate.inventory as by_label
+	inventory.pod_match({"matchLabels": {"app": "web", "tier": "be"}}) == "none" with input as svc with data.tollgate.inventory as by_label
+	sel := {"matchLabels": {"tier": "fe"}, "matchExpressions": [{"key": "app", "operator": "NotIn", "values": ["web"]}]}
+	inventory.pod_match(sel) == "none" with input as svc with data.tollgate.inventory as by_label
+	names := [e.name | some e in inventory.matching_workloads({"matchLabels": {"app": "web"}})] with input as svc with data.tollgate.inventory as by_label
+	names == ["web", "web2"]
+}
+
+test_pod_match_without_labels_is_undecided if {
+	inventory.pod_match({}) == "undecided" with input as svc with data.tollgate.inventory as by_label
+	inventory.pod_match({"matchExpressions": [{"key": "app", "operator": "Exists"}]}) == "undecided" with input as svc with data.tollgate.inventory as by_label
+	inventory.pod_match({"matchLabels": {"n": 1}}) == "undecided" with input as svc with data.tollgate.inventory as by_label
+	inventory.pod_match("x") == "undecided" with input as svc with data.tollgate.inventory as by_label
+}
+
+test_pod_match_is_bounded if {
+	many := {"pods_by_label": {"shop": {"app": {"web": [workload(sprintf("w%d", [i]), {"app": "web"}) | some i in numbers.range(1, 101)]}}}}
+	inventory.pod_match({"matchLabels": {"app": "web", "v": "x"}}) == "none" with input as svc with data.tollgate.inventory as many
+	inventory.pod_match({"matchLabels": {"app": "web"}}) == "undecided" with input as svc with data.tollgate.inventory as many
+}
+
+test_custom_resources_and_workload_count if {
+	inv2 := {"custom_resources": {"mon": true}, "namespaces": {"shop": {"Deployment": [{}, {}], "Pod": [{}], "Service": [{}]}}}
+	inventory.custom_resources with input as {"kind": "Service", "metadata": {"namespace": "mon"}} with data.tollgate.inventory as inv2
+	not inventory.custom_resources with input as svc with data.tollgate.inventory as inv2
+	inventory.workload_count == 3 with input as svc with data.tollgate.inventory as inv2
+	inventory.workload_count == 0 with input as svc with data.tollgate.inventory as {}
+}
+
+test_pod_match_leaves_controller_labels_out if {
+	sel := {"matchLabels": {"app": "web", "statefulset.kubernetes.io/pod-name": "web-0"}}
+	inventory.pod_match(sel) == "some" with input as svc with data.tollgate.inventory as by_label
+	inventory.pod_match({"matchLabels": {"job-name": "x"}}) == "undecided" with input as svc with data.tollgate.inventory as by_label
+}
+
+test_beside_workloads if {
+	inv2 := {
+		"names": {"shop": {"Service": {"web": [{"file": "apps/web/service.yaml"}], "chart": [{"file": "chart/templates/svc.yaml"}], "two": [{"file": "svc.yaml"}, {"file": "apps/web/svc.yaml"}]}}},
+		"workload_dirs": {"shop": {"apps/web": true, "": false}},
+	}
+	inventory.beside_workloads with input as svc with data.tollgate.inventory as inv2
+	not inventory.beside_workloads with input as json.patch(svc, [{"op": "replace", "path": "/metadata/name", "value": "chart"}]) with data.tollgate.inventory as inv2
+	not inventory.beside_workloads with input as json.patch(svc, [{"op": "replace", "path": "/metadata/name", "value": "two"}]) with data.tollgate.inventory as inv2
+	inventory.directory("a.yaml") == ""
+	inventory.directory("a/b/c.yaml") == "a/b"
+}

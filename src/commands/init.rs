@@ -17,7 +17,7 @@ pub const CONFIG: &str = r#"# tollgate configuration (written by `tollgate init`
 policy:
   - policy
 # The built-in checks: default (PSS baseline and GitOps), baseline, restricted, gitops, extended,
-# all, or none. Without this key, giving `policy` turns the built-in checks off.
+# correctness, all, or none. Without this key, giving `policy` turns the built-in checks off.
 builtin: default
 # What blocks: error (the default), warning, never, or a risk floor (critical, high, medium, low, info).
 fail-on: error

@@ -110,17 +110,27 @@ pub enum Profile {
     Restricted,
     Gitops,
     Extended,
+    /// Manifests the API server rejects or that do not work as written: selectors that match
+    /// nothing, references to objects the commit does not hold, probes on ports not exposed.
+    Correctness,
     /// Every check.
     All,
 }
 
 /// The names of the profiles, as [`Profile::name`] spells them (`none`, which selects no check,
 /// is not a profile).
-pub const PROFILES: [&str; 6] = ["default", "baseline", "restricted", "gitops", "extended", "all"];
+pub const PROFILES: [&str; 7] = ["default", "baseline", "restricted", "gitops", "extended", "correctness", "all"];
 
 impl Profile {
-    pub const ALL: [Profile; 6] =
-        [Profile::Default, Profile::Baseline, Profile::Restricted, Profile::Gitops, Profile::Extended, Profile::All];
+    pub const ALL: [Profile; 7] = [
+        Profile::Default,
+        Profile::Baseline,
+        Profile::Restricted,
+        Profile::Gitops,
+        Profile::Extended,
+        Profile::Correctness,
+        Profile::All,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -129,6 +139,7 @@ impl Profile {
             Profile::Restricted => "restricted",
             Profile::Gitops => "gitops",
             Profile::Extended => "extended",
+            Profile::Correctness => "correctness",
             Profile::All => "all",
         }
     }

@@ -19,6 +19,15 @@
 //!                                                     one that sets no number)
 //!   "automount_disabled": {ns: {name: bool}},         whether a ServiceAccount of that name sets
 //!                                                     automountServiceAccountToken to false
+//!   "pods_by_label": {ns: {key: {value: [entry, ...]}}}, the workloads whose pod template has
+//!                                                     that label (string key and value)
+//!   "workload_dirs": {ns: {dir: true}},               the directories (of the repository path,
+//!                                                     "" at the root) holding a workload
+//!   "custom_resources": {ns: true},                   the namespaces holding an object of an API
+//!                                                     group that is not Kubernetes' own (an
+//!                                                     operator's resource, a HelmRelease: what
+//!                                                     may create pods, Services or ServiceAccounts
+//!                                                     the commit does not show)
 //! }
 //! entry = {file, document, apiVersion, kind, name, namespace, labels, annotations, ...kind fields}
 //! ```
@@ -26,7 +35,8 @@
 //! `namespace` is `metadata.namespace` as written (null when unset); the index files a document
 //! without one under `default`, where `kubectl apply` puts it (a kustomize or Argo CD namespace
 //! set outside the manifests is not known). Kind fields: workloads (every kind with a pod spec)
-//! add `pod_labels`, `service_account_name`, `automount_service_account_token` and, for the
+//! add `pod_labels`, `port_names` (the names of their containers' ports, sorted),
+//! `service_account_name`, `automount_service_account_token` and, for the
 //! scalable kinds, `replicas`; NetworkPolicy `pod_selector` and `policy_types`;
 //! PodDisruptionBudget `selector`; ServiceAccount `automount_service_account_token`;
 //! HorizontalPodAutoscaler `scale_target_ref` and `min_replicas`. A field the document does not
@@ -116,6 +126,7 @@ fn entry(d: &Document) -> Option<Value> {
         let template = at(v, tp);
         let spec = &template["spec"];
         put("pod_labels", object_or_empty(&template["metadata"]["labels"]));
+        put("port_names", port_names(spec));
         let sa = match (&spec["serviceAccountName"], &spec["serviceAccount"]) {
             (Value::String(s), _) if !s.is_empty() => Value::String(s.clone()),
             (_, Value::String(s)) if !s.is_empty() => Value::String(s.clone()),
@@ -143,6 +154,28 @@ fn entry(d: &Document) -> Option<Value> {
     Some(Value::from(m))
 }
 
+/// The distinct string names of the ports of every container of a pod spec, sorted.
+fn port_names(spec: &Value) -> Value {
+    let mut names = std::collections::BTreeSet::new();
+    for field in ["containers", "initContainers", "ephemeralContainers"] {
+        let Value::Array(containers) = &spec[field] else { continue };
+        for c in containers.iter() {
+            let Value::Array(ports) = &c["ports"] else { continue };
+            names.extend(ports.iter().filter_map(|p| string_of(&p["name"])).map(Value::from));
+        }
+    }
+    Value::from(names.into_iter().collect::<Vec<_>>())
+}
+
+/// Whether an apiVersion names an API group outside Kubernetes' own: the core group (`v1`), the
+/// built-in groups without a dot (`apps`, `batch`) and `*.k8s.io` are Kubernetes'.
+fn custom_group(api_version: &str) -> bool {
+    match api_version.split_once('/') {
+        None => false,
+        Some((group, _)) => group.contains('.') && !group.ends_with(".k8s.io"),
+    }
+}
+
 /// Values in first-seen order, each once.
 type Distinct = (Vec<Value>, std::collections::BTreeSet<Value>);
 
@@ -163,6 +196,10 @@ pub fn build<'a>(docs: impl IntoIterator<Item = &'a Document>) -> (Value, Stats)
     let mut min_replicas: ByName<Value> = BTreeMap::new();
     // namespace -> ServiceAccount name -> one of them sets automountServiceAccountToken: false
     let mut automount_disabled: BTreeMap<String, BTreeMap<String, bool>> = BTreeMap::new();
+    // namespace -> label key -> label value -> workload entries
+    let mut pods_by_label: ByName<Vec<Value>> = BTreeMap::new();
+    let mut custom_resources: BTreeMap<String, Value> = BTreeMap::new();
+    let mut workload_dirs: BTreeMap<String, BTreeMap<String, Value>> = BTreeMap::new();
     for d in docs {
         let Some(e) = entry(d) else { continue };
         let ns = string_of(&e["namespace"]).filter(|s| !s.is_empty()).unwrap_or("default").to_string();
@@ -208,6 +245,19 @@ pub fn build<'a>(docs: impl IntoIterator<Item = &'a Document>) -> (Value, Stats)
                     }
                 }
             }
+        }
+        if let Value::Object(labels) = &e["pod_labels"] {
+            let dir = d.file.path.as_str().rsplit_once('/').map_or("", |(dir, _)| dir);
+            workload_dirs.entry(ns.clone()).or_default().insert(dir.to_string(), Value::Bool(true));
+            let keys = pods_by_label.entry(ns.clone()).or_default();
+            for (k, v) in labels.iter() {
+                if let (Some(k), Some(v)) = (string_of(k), string_of(v)) {
+                    keys.entry(k.to_string()).or_default().entry(v.to_string()).or_default().push(e.clone());
+                }
+            }
+        }
+        if string_of(&e["apiVersion"]).is_some_and(custom_group) {
+            custom_resources.insert(ns.clone(), Value::Bool(true));
         }
         by_ns.entry(ns).or_default().entry(kind).or_default().push(e.clone());
         documents.push(e);
@@ -255,6 +305,18 @@ pub fn build<'a>(docs: impl IntoIterator<Item = &'a Document>) -> (Value, Stats)
     inv.insert(Value::from("scale_targets"), by_name_value(scale_targets, Value::from));
     inv.insert(Value::from("min_replicas"), by_name_value(min_replicas, |v| v));
     inv.insert(Value::from("automount_disabled"), Value::from(automount_disabled));
+    inv.insert(Value::from("pods_by_label"), by_name_value(pods_by_label, Value::from));
+    let workload_dirs: BTreeMap<Value, Value> = workload_dirs
+        .into_iter()
+        .map(|(ns, dirs)| {
+            let dirs: BTreeMap<Value, Value> = dirs.into_iter().map(|(d, v)| (Value::from(d), v)).collect();
+            (Value::from(ns), Value::from(dirs))
+        })
+        .collect();
+    inv.insert(Value::from("workload_dirs"), Value::from(workload_dirs));
+    let custom_resources: BTreeMap<Value, Value> =
+        custom_resources.into_iter().map(|(ns, v)| (Value::from(ns), v)).collect();
+    inv.insert(Value::from("custom_resources"), Value::from(custom_resources));
     (Value::from(inv), stats)
 }
 
@@ -483,6 +545,34 @@ mod tests {
         assert_eq!(hpa.as_array().map(|a| a.len()).ok(), Some(1));
         assert_eq!(hpa[0]["min_replicas"], Value::from(2u64));
         assert_eq!(inv["scale_targets"]["shop"].as_object().map(|o| o.len()).ok(), Some(1));
+    }
+
+    /// Workloads are found by each string label of their pod template, with their ports' names;
+    /// a namespace is marked when it holds an object of a group that is not Kubernetes' own.
+    #[test]
+    fn pods_by_label_port_names_and_custom_resources() {
+        let d = docs(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\n\
+             spec:\n  template:\n    metadata: {labels: {app: web, tier: fe, n: 1}}\n    spec:\n\
+             \x20     containers: [{name: a, ports: [{name: http}, {name: metrics}, {containerPort: 9}]}]\n\
+             \x20     initContainers: [{name: b, ports: [{name: admin}, {name: http}]}]\n\
+             ---\napiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k8s, namespace: mon}\n\
+             ---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: n, namespace: shop}\n",
+        );
+        let (inv, _) = build(&d);
+        let web = &inv["pods_by_label"]["shop"]["app"]["web"];
+        assert_eq!(web.as_array().map(|a| a.len()).ok(), Some(1));
+        assert_eq!(web[0]["name"], Value::from("web"));
+        assert_eq!(inv["pods_by_label"]["shop"]["tier"]["fe"][0]["name"], Value::from("web"));
+        assert_eq!(inv["pods_by_label"]["shop"]["n"], Value::Undefined, "a number is no label value to look up");
+        let names: Vec<Value> = ["admin", "http", "metrics"].into_iter().map(Value::from).collect();
+        assert_eq!(web[0]["port_names"], Value::from(names));
+        assert_eq!(inv["custom_resources"]["mon"], Value::Bool(true));
+        assert_eq!(inv["workload_dirs"]["shop"][""], Value::Bool(true));
+        assert_eq!(inv["workload_dirs"]["mon"], Value::Undefined);
+        assert_eq!(inv["custom_resources"]["shop"], Value::Undefined);
+        assert!(custom_group("monitoring.coreos.com/v1") && custom_group("helm.toolkit.fluxcd.io/v2"));
+        assert!(!custom_group("v1") && !custom_group("apps/v1") && !custom_group("rbac.authorization.k8s.io/v1"));
     }
 
     #[test]

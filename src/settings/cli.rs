@@ -87,7 +87,7 @@ pub struct CheckArgs {
     #[arg(long)]
     pub combine: bool,
 
-    /// Built-in library: a profile (default, baseline, restricted, gitops, extended, all) or `none`.
+    /// Built-in library: a profile (default, baseline, restricted, gitops, extended, correctness, all) or `none`.
     /// Default: `auto`, the `default` profile when no -p is given.
     #[arg(long, value_name = "PROFILE", hide_possible_values = true)]
     pub builtin: Option<Builtin>,
@@ -252,7 +252,7 @@ pub struct PoliciesArgs {
 pub enum PoliciesCommand {
     /// List the built-in checks (sorted by id): id, severity, profiles, title.
     List {
-        /// Only the checks of this --builtin profile (default, baseline, restricted, gitops, extended, all).
+        /// Only the checks of this --builtin profile (default, baseline, restricted, gitops, extended, correctness, all).
         #[arg(long, value_name = "PROFILE")]
         profile: Option<String>,
         /// Only the checks that map to this framework (cis, pss, nsa).

@@ -35,7 +35,7 @@ pub enum Builtin {
 }
 
 impl Builtin {
-    const ALL: [Builtin; 8] = [
+    const ALL: [Builtin; 9] = [
         Builtin::Auto,
         Builtin::None,
         Builtin::Profile(Profile::ALL[0]),
@@ -44,6 +44,7 @@ impl Builtin {
         Builtin::Profile(Profile::ALL[3]),
         Builtin::Profile(Profile::ALL[4]),
         Builtin::Profile(Profile::ALL[5]),
+        Builtin::Profile(Profile::ALL[6]),
     ];
 
     /// The profile selected (`None`: no built-in checks); `auto` is `default` when `no_policies`.
@@ -130,7 +131,10 @@ mod tests {
         assert_eq!(choices::<Color>(), "one of auto, always, never");
         assert_eq!(Builtin::Auto.profile(true), Some(Profile::Default));
         assert_eq!(Builtin::Auto.profile(false), None);
-        assert_eq!(choices::<Builtin>(), "one of auto, none, default, baseline, restricted, gitops, extended, all");
+        assert_eq!(
+            choices::<Builtin>(),
+            "one of auto, none, default, baseline, restricted, gitops, extended, correctness, all"
+        );
         // Every profile of the library has its flag value, spelled the same.
         for p in Profile::ALL {
             assert_eq!(choice::<Builtin>(Some(p.name().into())).and_then(|b| b.profile(true)), Some(p));

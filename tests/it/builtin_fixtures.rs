@@ -611,6 +611,7 @@ fn builtin_profiles_select_checks_by_metadata() {
         ("restricted", &["restricted"]),
         ("gitops", &["gitops"]),
         ("extended", &["extended"]),
+        ("correctness", &["correctness"]),
         ("default", &["baseline", "gitops"]),
     ] {
         let expected: BTreeSet<String> = checks()

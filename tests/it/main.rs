@@ -14,6 +14,7 @@ mod builtin_fixtures;
 mod cli;
 mod confinement;
 mod corpus;
+mod correctness;
 mod cross_resource;
 mod e2e_git;
 mod escaping;

@@ -29,9 +29,15 @@ const IDS: &[&str] = &[
     "k8s/cluster-admin-binding",
     "k8s/custom-selinux-options",
     "k8s/dangerous-capability",
+    "k8s/dangling-hpa",
+    "k8s/dangling-ingress",
+    "k8s/dangling-network-policy",
+    "k8s/dangling-service",
     "k8s/default-namespace",
     "k8s/default-service-account",
     "k8s/default-service-account-binding",
+    "k8s/deprecated-service-account-field",
+    "k8s/duplicate-env-var",
     "k8s/exposed-service",
     "k8s/host-namespace",
     "k8s/host-path-volume",
@@ -40,6 +46,7 @@ const IDS: &[&str] = &[
     "k8s/ingress-nginx-snippet",
     "k8s/ingress-without-tls",
     "k8s/literal-credential-env",
+    "k8s/mismatching-selector",
     "k8s/missing-app-label",
     "k8s/missing-health-probe",
     "k8s/missing-network-policy",
@@ -50,6 +57,7 @@ const IDS: &[&str] = &[
     "k8s/namespace-without-psa",
     "k8s/net-raw-capability",
     "k8s/non-core-volume-type",
+    "k8s/nonexistent-service-account",
     "k8s/pdb-zero-disruptions",
     "k8s/privilege-escalation-allowed",
     "k8s/privileged-container",
@@ -78,7 +86,10 @@ const IDS: &[&str] = &[
     "k8s/sensitive-host-path",
     "k8s/service-account-token-automount",
     "k8s/service-external-ips",
+    "k8s/ssh-port",
     "k8s/system-namespace",
+    "k8s/unexposed-probe-port",
+    "k8s/unexposed-target-port",
     "k8s/unmasked-proc-mount",
     "k8s/unmasked-proc-mount-user-namespace",
     "k8s/unsafe-sysctl",
@@ -195,6 +206,11 @@ fn list_filters() {
         ids(&all.iter().filter(|v| has(v, "baseline") || has(v, "gitops")).cloned().collect::<Vec<_>>())
     );
     assert_eq!(ids(&list(&["--profile", "all"])), IDS);
+    // correctness: its own checks, in `all` and not in `default`.
+    let correctness = list(&["--profile", "correctness"]);
+    assert_eq!(ids(&correctness), ids(&all.iter().filter(|v| has(v, "correctness")).cloned().collect::<Vec<_>>()));
+    assert!(correctness.iter().any(|v| v["id"] == "k8s/mismatching-selector"));
+    assert!(!default.iter().any(|v| has(v, "correctness")));
     // --framework: the checks with a mapping to it.
     let pss = list(&["--framework", "pss"]);
     assert!(!pss.is_empty() && pss.len() < all.len());

@@ -240,7 +240,7 @@ fn check_form(path: &str, text: &str, files: &BTreeMap<&str, &str>) -> Result<St
             errors.push("custom.kinds must be a non-empty list of kind names".into());
         }
     }
-    const PROFILES: [&str; 4] = ["baseline", "restricted", "gitops", "extended"];
+    const PROFILES: [&str; 5] = ["baseline", "restricted", "gitops", "extended", "correctness"];
     let profiles_ok = custom
         .and_then(|c| c.as_mapping_get("profiles"))
         .and_then(|p| p.as_sequence())

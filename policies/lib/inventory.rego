@@ -28,6 +28,7 @@
 #   inventory.namespace                  the namespace of `input` (metadata.namespace, else "default")
 #   inventory.objects(kind)              the entries of that kind in input's namespace ([] when none)
 #   inventory.named(kind, name)          the entries of that kind and name there ([] when none)
+#   inventory.objects_in(ns, kind)       the entries of that kind in namespace ns ([] when none)
 #   inventory.selectors(kind)            the distinct selectors of that kind's entries there
 #   inventory.selection(kind, labels, if_null)  whether those selectors select pods with these
 #                                        labels: "selected", "unselected", or "undecided" when
@@ -205,3 +206,10 @@ expression_holds(e, labels) if {
 	is_string(e.key)
 	not e.key in object.keys(labels)
 }
+
+# The entries of that kind in the namespace `ns` ([] when none): for a check on a Namespace
+# object, whose own namespace is its metadata.name. A lookup, not a scan.
+objects_in(ns, kind) := list if {
+	list = data.tollgate.inventory.namespaces[ns][kind]
+	is_array(list)
+} else := []

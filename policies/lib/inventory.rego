@@ -15,6 +15,13 @@
 #   data.tollgate.inventory.min_replicas[ns][kind][name]   the largest minReplicas among them
 #   data.tollgate.inventory.automount_disabled[ns][name]   a ServiceAccount of that name sets
 #                                                  automountServiceAccountToken to false
+#   data.tollgate.inventory.default_deny[ns][direction]  true when a NetworkPolicy there denies
+#                                                  "Ingress" or "Egress" to every pod (an empty
+#                                                  podSelector, the direction in policyTypes, no
+#                                                  rule for it)
+#   data.tollgate.inventory.ingress_paths[host][path]  the sorted, distinct "namespace/name" of the
+#                                                  Ingresses (any namespace) routing that host and
+#                                                  path ("" for a path entry without one)
 #
 # An entry has file, document, apiVersion, kind, name, namespace, labels and annotations, plus
 # per kind: workloads pod_labels, service_account_name, automount_service_account_token (and

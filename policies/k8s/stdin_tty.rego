@@ -12,6 +12,8 @@
 #   remediation: Remove stdin and tty from the container (debug with kubectl debug, which adds an ephemeral container when needed).
 #   kinds: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate]
 #   profiles: [extended]
+#   aliases:
+#     gatekeeper: k8sdisallowinteractivetty
 package tollgate.k8s.stdin_tty
 
 import rego.v1

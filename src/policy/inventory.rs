@@ -503,12 +503,13 @@ fn selects_every_pod(selector: &Value) -> bool {
     }
 }
 
-/// The directions a policy denies: those of its policyTypes (by default Ingress, plus Egress when
-/// it has egress rules) for which it has no rule.
+/// The directions a policy denies: those of its policyTypes for which it has no rule. Without
+/// policyTypes the API server lists Ingress, and Egress only when there are egress rules (then no
+/// deny): such a policy denies at most ingress (`egress: []` adds nothing).
 fn denied_directions(spec: &Value) -> Vec<&'static str> {
     let listed = |t: &str| match &spec["policyTypes"] {
         Value::Array(types) => types.iter().any(|x| string_of(x) == Some(t)),
-        Value::Undefined | Value::Null => t == "Ingress" || !matches!(&spec["egress"], Value::Undefined | Value::Null),
+        Value::Undefined | Value::Null => t == "Ingress",
         _ => false,
     };
     let no_rule = |field: &str| match &spec[field] {
@@ -556,6 +557,7 @@ mod tests {
             np("allow-all", "{podSelector: {}, policyTypes: [Ingress], ingress: [{}]}"),
             np("selective", "{podSelector: {matchLabels: {app: web}}, policyTypes: [Ingress, Egress]}"),
             np("egress-rules", "{podSelector: {}, ingress: [], egress: [{to: [{ipBlock: {cidr: 10.0.0.0/8}}]}]}"),
+            np("empty-egress", "{podSelector: {}, egress: []}"),
             "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: c, namespace: calico}\nspec: {selector: all()}\n"
                 .to_string(),
         ]
@@ -570,6 +572,12 @@ mod tests {
         assert_eq!(dd["selective"], Value::Undefined);
         assert_eq!(dd["egress-rules"]["Ingress"], Value::Bool(true));
         assert_eq!(dd["egress-rules"]["Egress"], Value::Undefined);
+        assert_eq!(dd["empty-egress"]["Ingress"], Value::Bool(true));
+        assert_eq!(
+            dd["empty-egress"]["Egress"],
+            Value::Undefined,
+            "no policyTypes and no egress rule: not an Egress policy"
+        );
         assert_eq!(dd["calico"], Value::Undefined);
     }
 

@@ -20,6 +20,13 @@
 #   data.tollgate.inventory.workload_dirs[ns][dir] true when the directory holds a workload
 #   data.tollgate.inventory.custom_resources[ns]   true when the namespace holds an object of an
 #                                                  API group that is not Kubernetes' own
+#   data.tollgate.inventory.default_deny[ns][direction]  true when a NetworkPolicy there denies
+#                                                  "Ingress" or "Egress" to every pod (an empty
+#                                                  podSelector, the direction in policyTypes, no
+#                                                  rule for it)
+#   data.tollgate.inventory.ingress_paths[host][path]  the sorted, distinct "namespace/name" of the
+#                                                  Ingresses (any namespace) routing that host and
+#                                                  path ("" for a path entry without one)
 #
 # An entry has file, document, apiVersion, kind, name, namespace, labels and annotations, plus
 # per kind: workloads pod_labels, port_names, service_account_name, automount_service_account_token (and
@@ -33,6 +40,7 @@
 #   inventory.namespace                  the namespace of `input` (metadata.namespace, else "default")
 #   inventory.objects(kind)              the entries of that kind in input's namespace ([] when none)
 #   inventory.named(kind, name)          the entries of that kind and name there ([] when none)
+#   inventory.objects_in(ns, kind)       the entries of that kind in namespace ns ([] when none)
 #   inventory.selectors(kind)            the distinct selectors of that kind's entries there
 #   inventory.selection(kind, labels, if_null)  whether those selectors select pods with these
 #                                        labels: "selected", "unselected", or "undecided" when
@@ -324,3 +332,9 @@ directory(path) := concat("/", array.slice(parts, 0, count(parts) - 1)) if {
 	is_string(path)
 	parts = split(path, "/")
 }
+# The entries of that kind in the namespace `ns` ([] when none): for a check on a Namespace
+# object, whose own namespace is its metadata.name. A lookup, not a scan.
+objects_in(ns, kind) := list if {
+	list = data.tollgate.inventory.namespaces[ns][kind]
+	is_array(list)
+} else := []

@@ -13,6 +13,13 @@
 //!       "all":    [selector, ...],                    those that require no label or key,
 //!       "labels": {key: {value: [selector, ...]}},    those that require the label key=value
 //!       "keys":   {key: [selector, ...]}}}},          (matchLabels, or In), or the key (Exists)
+//!   "default_deny": {ns: {direction: true}},          a NetworkPolicy there denies that direction
+//!                                                     ("Ingress", "Egress") to every pod: an empty
+//!                                                     podSelector, the direction in its policyTypes,
+//!                                                     no rule for it
+//!   "ingress_paths": {host: {path: [key, ...]}},      the distinct "namespace/name" of the Ingresses
+//!                                                     (any namespace) routing that host and path
+//!                                                     ("" for a path entry without one), sorted
 //!   "scale_targets": {ns: {kind: {name: [entry, ...]}}}, HorizontalPodAutoscalers by the kind and
 //!                                                     name of their scaleTargetRef
 //!   "min_replicas": {ns: {kind: {name: n}}},          the largest minReplicas among them (1 for
@@ -185,6 +192,7 @@ type ByName<T> = BTreeMap<String, BTreeMap<String, BTreeMap<String, T>>>;
 /// The inventory of the documents, as the value of `data.tollgate.inventory`.
 pub fn build<'a>(docs: impl IntoIterator<Item = &'a Document>) -> (Value, Stats) {
     let mut documents = Vec::new();
+    let mut routes = Routes::default();
     // namespace -> kind -> entries, and namespace -> kind -> name -> entries
     let mut by_ns: BTreeMap<String, BTreeMap<String, Vec<Value>>> = BTreeMap::new();
     let mut by_name: ByName<Vec<Value>> = BTreeMap::new();
@@ -212,6 +220,7 @@ pub fn build<'a>(docs: impl IntoIterator<Item = &'a Document>) -> (Value, Stats)
                 *off |= e["automount_service_account_token"] == Value::Bool(false);
             }
         }
+        routes.add(&d.value, &ns, &kind);
         let selector = match kind.as_str() {
             "NetworkPolicy" => Some(&e["pod_selector"]),
             "PodDisruptionBudget" => Some(&e["selector"]),
@@ -302,6 +311,7 @@ pub fn build<'a>(docs: impl IntoIterator<Item = &'a Document>) -> (Value, Stats)
     inv.insert(Value::from("names"), by_name_value(by_name, Value::from));
     inv.insert(Value::from("selectors"), Value::from(selectors));
     inv.insert(Value::from("selector_index"), Value::from(selector_index));
+    routes.insert_into(&mut inv);
     inv.insert(Value::from("scale_targets"), by_name_value(scale_targets, Value::from));
     inv.insert(Value::from("min_replicas"), by_name_value(min_replicas, |v| v));
     inv.insert(Value::from("automount_disabled"), Value::from(automount_disabled));
@@ -467,6 +477,115 @@ fn by_name_value<T>(index: ByName<T>, value: impl Fn(T) -> Value) -> Value {
     Value::from(outer)
 }
 
+/// The namespaces' default-deny NetworkPolicies and the commit's Ingress routes, folded into
+/// lookups: a check on a Namespace or an Ingress reads one value instead of scanning the
+/// namespace's policies or every Ingress (which duplicates would make quadratic).
+#[derive(Default)]
+struct Routes {
+    /// namespace -> direction -> a NetworkPolicy there denies it to every pod
+    default_deny: BTreeMap<String, BTreeMap<&'static str, bool>>,
+    /// host -> path -> "namespace/name" of the Ingresses routing it
+    ingress_paths: BTreeMap<String, BTreeMap<String, std::collections::BTreeSet<String>>>,
+}
+
+impl Routes {
+    fn add(&mut self, v: &Value, ns: &str, kind: &str) {
+        let api = string_of(&v["apiVersion"]).unwrap_or_default();
+        match kind {
+            // Only Kubernetes' own NetworkPolicy: Calico's and Cilium's kinds of that name have
+            // other fields (a `selector`, `types`), which this reading would take for a deny.
+            "NetworkPolicy" if api.starts_with("networking.k8s.io/") || api.starts_with("extensions/") => {
+                let spec = &v["spec"];
+                if !selects_every_pod(&spec["podSelector"]) {
+                    return;
+                }
+                for direction in denied_directions(spec) {
+                    self.default_deny.entry(ns.to_string()).or_default().insert(direction, true);
+                }
+            }
+            "Ingress" if api.starts_with("networking.k8s.io/") || api.starts_with("extensions/") => {
+                let Some(name) = string_of(&v["metadata"]["name"]) else { return };
+                let Value::Array(rules) = &v["spec"]["rules"] else { return };
+                for rule in rules.iter() {
+                    let Some(host) = string_of(&rule["host"]).filter(|h| !h.is_empty()) else { continue };
+                    let Value::Array(paths) = &rule["http"]["paths"] else { continue };
+                    for p in paths.iter() {
+                        let path = match (p, &p["path"]) {
+                            (Value::Object(_), Value::String(s)) => s.to_string(),
+                            (Value::Object(_), Value::Null | Value::Undefined) => String::new(),
+                            _ => continue,
+                        };
+                        let hosts = self.ingress_paths.entry(host.to_string()).or_default();
+                        hosts.entry(path).or_default().insert(format!("{ns}/{name}"));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn insert_into(self, inv: &mut BTreeMap<Value, Value>) {
+        let default_deny: BTreeMap<Value, Value> = self
+            .default_deny
+            .into_iter()
+            .map(|(ns, d)| {
+                let d: BTreeMap<Value, Value> = d.into_iter().map(|(k, b)| (Value::from(k), Value::Bool(b))).collect();
+                (Value::from(ns), Value::from(d))
+            })
+            .collect();
+        let ingress_paths: BTreeMap<Value, Value> = self
+            .ingress_paths
+            .into_iter()
+            .map(|(host, paths)| {
+                let paths: BTreeMap<Value, Value> = paths
+                    .into_iter()
+                    .map(|(p, keys)| {
+                        (Value::from(p), Value::from(keys.into_iter().map(Value::from).collect::<Vec<_>>()))
+                    })
+                    .collect();
+                (Value::from(host), Value::from(paths))
+            })
+            .collect();
+        inv.insert(Value::from("default_deny"), Value::from(default_deny));
+        inv.insert(Value::from("ingress_paths"), Value::from(ingress_paths));
+    }
+}
+
+/// An absent or null podSelector is the empty selector (as the API server stores it), and so is
+/// one whose matchLabels and matchExpressions are absent, null or empty.
+fn selects_every_pod(selector: &Value) -> bool {
+    let empty = |v: &Value, f: fn(&Value) -> bool| matches!(v, Value::Undefined | Value::Null) || f(v);
+    match selector {
+        Value::Undefined | Value::Null => true,
+        Value::Object(_) => {
+            empty(&selector["matchLabels"], |v| matches!(v, Value::Object(o) if o.is_empty()))
+                && empty(&selector["matchExpressions"], |v| matches!(v, Value::Array(a) if a.is_empty()))
+        }
+        _ => false,
+    }
+}
+
+/// The directions a policy denies: those of its policyTypes for which it has no rule. Without
+/// policyTypes the API server lists Ingress, and Egress only when there are egress rules (then no
+/// deny): such a policy denies at most ingress (`egress: []` adds nothing).
+fn denied_directions(spec: &Value) -> Vec<&'static str> {
+    let listed = |t: &str| match &spec["policyTypes"] {
+        Value::Array(types) => types.iter().any(|x| string_of(x) == Some(t)),
+        Value::Undefined | Value::Null => t == "Ingress",
+        _ => false,
+    };
+    let no_rule = |field: &str| match &spec[field] {
+        Value::Undefined | Value::Null => true,
+        Value::Array(rules) => rules.is_empty(),
+        _ => false,
+    };
+    [("Ingress", "ingress"), ("Egress", "egress")]
+        .into_iter()
+        .filter(|(t, field)| listed(t) && no_rule(field))
+        .map(|(t, _)| t)
+        .collect()
+}
+
 /// `{"tollgate": {"inventory": inventory}}`, ready for `Engine::add_data`.
 pub fn as_data(inventory: Value) -> Value {
     let mut inner = BTreeMap::new();
@@ -485,6 +604,69 @@ mod tests {
     fn docs(text: &str) -> Vec<Document> {
         let f = SourceFile { path: "a.yaml".into(), bytes: text.as_bytes().to_vec(), too_large: None };
         manifest::load(&f, &Limits::default()).docs
+    }
+
+    /// A default deny is an empty podSelector, the direction listed (Ingress implied, Egress when
+    /// it has egress rules) and no rule for it; Calico's NetworkPolicy kind is not Kubernetes'.
+    #[test]
+    fn default_deny_by_namespace() {
+        let np = |ns: &str, spec: &str| {
+            format!("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: p, namespace: {ns}}}\nspec: {spec}\n---\n")
+        };
+        let text = [
+            np("both", "{podSelector: {}, policyTypes: [Ingress, Egress]}"),
+            np("implied", "{podSelector: {matchLabels: {}}}"),
+            np("allow-all", "{podSelector: {}, policyTypes: [Ingress], ingress: [{}]}"),
+            np("selective", "{podSelector: {matchLabels: {app: web}}, policyTypes: [Ingress, Egress]}"),
+            np("egress-rules", "{podSelector: {}, ingress: [], egress: [{to: [{ipBlock: {cidr: 10.0.0.0/8}}]}]}"),
+            np("empty-egress", "{podSelector: {}, egress: []}"),
+            "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: c, namespace: calico}\nspec: {selector: all()}\n"
+                .to_string(),
+        ]
+        .concat();
+        let (inv, _) = build(&docs(&text));
+        let dd = &inv["default_deny"];
+        assert_eq!(dd["both"]["Ingress"], Value::Bool(true));
+        assert_eq!(dd["both"]["Egress"], Value::Bool(true));
+        assert_eq!(dd["implied"]["Ingress"], Value::Bool(true));
+        assert_eq!(dd["implied"]["Egress"], Value::Undefined);
+        assert_eq!(dd["allow-all"], Value::Undefined);
+        assert_eq!(dd["selective"], Value::Undefined);
+        assert_eq!(dd["egress-rules"]["Ingress"], Value::Bool(true));
+        assert_eq!(dd["egress-rules"]["Egress"], Value::Undefined);
+        assert_eq!(dd["empty-egress"]["Ingress"], Value::Bool(true));
+        assert_eq!(
+            dd["empty-egress"]["Egress"],
+            Value::Undefined,
+            "no policyTypes and no egress rule: not an Egress policy"
+        );
+        assert_eq!(dd["calico"], Value::Undefined);
+    }
+
+    /// Ingress routes by host and path across namespaces, each Ingress once.
+    #[test]
+    fn ingress_paths_across_namespaces() {
+        let ing = |ns: &str, name: &str, rules: &str| {
+            format!("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {{name: {name}, namespace: {ns}}}\nspec: {{rules: {rules}}}\n---\n")
+        };
+        let text = [
+            ing(
+                "a",
+                "web",
+                "[{host: x.example, http: {paths: [{path: /}, {path: /}, {pathType: ImplementationSpecific}]}}]",
+            ),
+            ing("b", "web", "[{host: x.example, http: {paths: [{path: /}]}}, {http: {paths: [{path: /}]}}]"),
+            ing("b", "bad", "[{host: y.example, http: {paths: [3, {path: 4}]}}, 7]"),
+        ]
+        .concat();
+        let (inv, _) = build(&docs(&text));
+        let keys = |v: &Value| {
+            v.as_array().map(|a| a.iter().filter_map(|x| string_of(x).map(String::from)).collect::<Vec<_>>()).ok()
+        };
+        assert_eq!(keys(&inv["ingress_paths"]["x.example"]["/"]), Some(vec!["a/web".to_string(), "b/web".to_string()]));
+        assert_eq!(keys(&inv["ingress_paths"]["x.example"][""]), Some(vec!["a/web".to_string()]));
+        assert_eq!(inv["ingress_paths"]["y.example"], Value::Undefined);
+        assert_eq!(inv["ingress_paths"].as_object().map(|o| o.len()).ok(), Some(1));
     }
 
     #[test]

@@ -58,6 +58,22 @@ impl Tree {
         }
     }
 
+    /// [`Tree::read`] of each of `rels` (a commit's objects read with one open of its store).
+    pub fn read_many(&self, rels: &[String]) -> Vec<Result<Option<Vec<u8>>, ReadError>> {
+        match self {
+            Tree::Git(files) => files
+                .files(rels)
+                .into_iter()
+                .map(|r| match r {
+                    Ok(b) => Ok(b),
+                    Err(crate::error::GitFilesError::NotAFile { .. }) => Ok(None),
+                    Err(e) => Err(e.to_string()),
+                })
+                .collect(),
+            Tree::Disk { .. } => rels.iter().map(|r| self.read(r)).collect(),
+        }
+    }
+
     /// Every file of the tree whose name `keep` accepts, with its content, sorted by path.
     pub fn find(&self, keep: &dyn Fn(&str) -> bool) -> Result<Vec<(String, Vec<u8>)>, ReadError> {
         match self {

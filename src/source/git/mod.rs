@@ -431,6 +431,13 @@ impl Repo {
         self.resolved.load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// The blobs at `paths` in the commit `id`, with one open of the object store (as
+    /// [`read_blob_at`] each: `None` where there is no such path).
+    pub fn read_blobs_at(&self, id: &CommitId, paths: &[String]) -> Result<Vec<Option<Vec<u8>>>, SourceError> {
+        let git = self.git()?;
+        paths.iter().map(|p| read_blob_in(&git, id.as_str(), p)).collect()
+    }
+
     /// [`read_rev`] of a resolved commit.
     pub fn read_rev(&self, id: &CommitId, filter: &PathFilter, max_file_size: u64) -> Result<Discovered, SourceError> {
         read_rev_in(&self.git()?, id.as_str(), filter, max_file_size)

@@ -419,7 +419,7 @@ impl CommitReader {
     /// The blob at `path` (`None`: no such path; a directory, link or submodule is an error).
     pub fn read(&self, path: &str) -> Result<Option<Vec<u8>>, SourceError> {
         let git = self.repo.to_thread_local();
-        let tree = git.find_tree(self.tree).map_err(|e| object_error(path, self.tree, &e.into()))?;
+        let tree = git.find_tree(self.tree).map_err(|e| object_error(path, self.tree, &e))?;
         read_blob_from(&git, &tree, &self.rev, path)
     }
 }

@@ -28,6 +28,14 @@ rm -rf "$OUT" && mkdir -p "$OUT/tree"
 python3 - "$SRC/repo.git" "$OUT/tree" "$ROOTS" <<'PY'
 import os, subprocess, sys, yaml
 src, out, roots = sys.argv[1], sys.argv[2], int(sys.argv[3])
+class Strict(yaml.SafeLoader):
+    pass
+def no_duplicates(loader, node, deep=False):
+    keys = [loader.construct_object(k, deep=deep) for k, _ in node.value]
+    if len(keys) != len(set(map(str, keys))):
+        raise ValueError("duplicate key")
+    return loader.construct_mapping(node, deep)
+Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, no_duplicates)
 names = subprocess.run(["git", "--git-dir", src, "ls-tree", "-r", "--name-only", "HEAD"],
                        capture_output=True, text=True, check=True).stdout.split()
 # Real manifests kustomize accepts as resources: every document a named object, no kustomization.
@@ -37,12 +45,12 @@ for n in sorted(names):
         continue
     text = subprocess.run(["git", "--git-dir", src, "show", f"HEAD:{n}"], capture_output=True, text=True).stdout
     try:
-        docs = [d for d in yaml.safe_load_all(text) if d is not None]
+        docs = [d for d in yaml.load_all(text, Loader=Strict) if d is not None]
     except Exception:
         continue
     ok = docs and all(isinstance(d, dict) and d.get("apiVersion") and d.get("kind")
                       and isinstance(d.get("metadata"), dict) and isinstance(d["metadata"].get("name"), str)
-                      and "{{" not in text for d in docs)
+                      and d["kind"] not in ("Namespace", "List") and "{{" not in text for d in docs)
     if ok:
         usable.append((n, text, [(d["kind"], d["metadata"]["name"]) for d in docs]))
 per_root = max(1, min(20, len(usable) // roots))
@@ -65,7 +73,7 @@ for r in range(roots):
     os.makedirs(ov, exist_ok=True)
     open(os.path.join(ov, "kustomization.yaml"), "w").write(yaml.safe_dump({
         "namespace": f"app{r:02d}", "namePrefix": "prod-", "resources": ["../../base"],
-        "commonLabels": {"env": "prod"},
+        "labels": [{"pairs": {"env": "prod"}}],
         "configMapGenerator": [{"name": "settings", "literals": ["LOG_LEVEL=info"]}],
     }))
 print(f"{roots} roots of {per_root} real manifest files each")

@@ -281,9 +281,25 @@ fn closure_into(
         };
         let mut value = k.value.clone();
         let mut drop: Vec<Vec<PathPart>> = Vec::new();
-        for r in refs(&k.value) {
-            let refuse = |message: String| Refused { file: k.file.clone(), message, reads: Vec::new() };
+        // The files its references name, read together (one open of a commit's store).
+        let all = refs(&k.value);
+        let wanted: Vec<String> = all
+            .iter()
+            .filter_map(|r| {
+                let path = join(&k.dir, &r.text)?;
+                let is_dir = cat.by_dir.contains_key(&path);
+                match r.kind {
+                    RefKind::Component => None,
+                    RefKind::Resource if is_dir => None,
+                    _ => Some(path),
+                }
+            })
+            .collect();
+        let mut read: BTreeMap<String, Result<Option<Vec<u8>>, String>> =
+            wanted.iter().cloned().zip(tree.read_many(&wanted)).collect();
+        for r in all {
             *failed_at = join(&k.dir, &r.text);
+            let refuse = |message: String| Refused { file: k.file.clone(), message, reads: Vec::new() };
             let Some(path) = join(&k.dir, &r.text) else {
                 if looks_remote(&r.text) {
                     c.remote.push((k.file.clone(), r.text.clone()));
@@ -293,11 +309,13 @@ fn closure_into(
                 return Err(refuse(format!("{}: '{}' resolves outside the repository", k.file, r.text)));
             };
             // A directory with a kustomization, else a file (a path is one or the other).
-            let is_kustomization_dir = cat.by_dir.contains_key(&path);
-            let file = match r.kind {
-                RefKind::Component => None,
-                RefKind::Resource if is_kustomization_dir => None,
-                _ => tree.read(&path).map_err(|e| refuse(format!("{}: {e}", k.file)))?,
+            let file = match read.remove(&path) {
+                Some(got) => got.map_err(|e| refuse(format!("{}: {e}", k.file)))?,
+                None => match (r.kind, cat.by_dir.contains_key(&path)) {
+                    (RefKind::Component, _) | (RefKind::Resource, true) => None,
+                    // The same path named twice: read again.
+                    _ => tree.read(&path).map_err(|e| refuse(format!("{}: {e}", k.file)))?,
+                },
             };
             match (file, r.kind) {
                 (Some(bytes), _) => {

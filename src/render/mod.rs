@@ -160,6 +160,7 @@ pub fn finding(rule: &str, severity: Severity, file: &str, message: String, regi
 /// reads is: the PATH arguments and `--include`/`--exclude` decide).
 pub fn render(tree: &Tree, o: &Options, selected: &(dyn Fn(&str) -> bool + Sync)) -> Result<Rendered, Error> {
     let mut out = Rendered { tree: Some(tree.clone()), ..Rendered::default() };
+    let tree = &tree.for_reading();
     let deadline = std::time::Instant::now() + o.budget;
     if let Some(renderer) = &o.kustomize {
         render_kustomize(tree, o, renderer.as_ref(), selected, deadline, &mut out)?;

@@ -7,7 +7,7 @@ use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How a run ended, when it did not produce its output.
 #[derive(Debug)]
@@ -163,28 +163,26 @@ pub fn run(
         let _ = err.take(MAX_STDERR).read_to_end(&mut buf);
         buf
     });
-    let deadline = Instant::now() + bounds.timeout;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(s)) => break Some(s),
-            Ok(None) if Instant::now() >= deadline => break None,
-            Ok(None) if reader.is_finished() => break wait_until(&mut child, deadline),
-            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
-            Err(e) => {
-                kill_group(pgid);
-                let _ = child.wait();
-                return Err(Failure::Spawn(e.to_string()));
-            }
+    // The child is waited for on a thread of its own: its exit is seen at once, the deadline by
+    // the channel's timeout.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let waiter = std::thread::spawn(move || {
+        let _ = tx.send(child.wait());
+    });
+    let status = match rx.recv_timeout(bounds.timeout) {
+        Ok(Ok(s)) => Some(s),
+        Ok(Err(e)) => {
+            kill_group(pgid);
+            let _ = waiter.join();
+            return Err(Failure::Spawn(e.to_string()));
         }
+        Err(_) => None,
     };
     // Whatever happened, nothing of the group outlives the run.
     kill_group(pgid);
-    let status = match status {
-        Some(s) => s,
-        None => {
-            let _ = child.wait();
-            return Err(Failure::Timeout(bounds.timeout));
-        }
+    let Some(status) = status else {
+        let _ = waiter.join();
+        return Err(Failure::Timeout(bounds.timeout));
     };
     let stdout = reader.join().unwrap_or_default();
     let stderr = err_reader.join().unwrap_or_default();
@@ -195,18 +193,6 @@ pub fn run(
         return Err(Failure::Exit { code: status.code(), stderr: String::from_utf8_lossy(&stderr).into_owned() });
     }
     Ok(stdout)
-}
-
-/// Wait for the child until the deadline; `None` when it is still running then.
-fn wait_until(child: &mut std::process::Child, deadline: Instant) -> Option<std::process::ExitStatus> {
-    loop {
-        match child.try_wait() {
-            Ok(Some(s)) => return Some(s),
-            Ok(None) if Instant::now() >= deadline => return None,
-            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
-            Err(_) => return None,
-        }
-    }
 }
 
 fn kill_group(pgid: i32) {

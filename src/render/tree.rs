@@ -15,6 +15,8 @@ pub enum Tree {
     Disk { root: PathBuf, jail: Arc<Jail>, index: Option<Arc<GitIndex>>, max_file_size: u64 },
     /// A commit or the index, from git objects.
     Git(GitFiles),
+    /// A commit, its object store kept open while a render reads it (see [`Tree::for_reading`]).
+    Commit(GitFiles, Arc<crate::source::git::CommitReader>),
 }
 
 /// Why a file could not be read.
@@ -25,6 +27,12 @@ impl Tree {
     /// directory, or nothing).
     pub fn read(&self, rel: &str) -> Result<Option<Vec<u8>>, ReadError> {
         match self {
+            Tree::Commit(_, reader) => match reader.read(rel.trim_start_matches("./")) {
+                Ok(b) => Ok(b),
+                // A directory, link or submodule there: no file.
+                Err(crate::source::SourceError::Git(m)) if m.contains(" is a ") => Ok(None),
+                Err(e) => Err(e.to_string()),
+            },
             Tree::Git(files) => match files.file(rel) {
                 Ok(b) => Ok(b),
                 Err(crate::error::GitFilesError::NotAFile { .. }) => Ok(None),
@@ -58,16 +66,50 @@ impl Tree {
         }
     }
 
+    /// [`Tree::read`] of each of `rels` (a commit's objects read with one open of its store).
+    pub fn read_many(&self, rels: &[String]) -> Vec<Result<Option<Vec<u8>>, ReadError>> {
+        match self {
+            Tree::Git(files) => files
+                .files(rels)
+                .into_iter()
+                .map(|r| match r {
+                    Ok(b) => Ok(b),
+                    Err(crate::error::GitFilesError::NotAFile { .. }) => Ok(None),
+                    Err(e) => Err(e.to_string()),
+                })
+                .collect(),
+            Tree::Disk { .. } | Tree::Commit(..) => rels.iter().map(|r| self.read(r)).collect(),
+        }
+    }
+
+    /// This tree for many reads: a commit's object store opened once (dropped with the result),
+    /// instead of once per read.
+    pub fn for_reading(&self) -> Tree {
+        match self {
+            Tree::Git(files @ GitFiles::Commit { repo, id, .. }) => match repo.commit_reader(id) {
+                Ok(reader) => Tree::Commit(files.clone(), Arc::new(reader)),
+                Err(_) => self.clone(),
+            },
+            other => other.clone(),
+        }
+    }
+
     /// Every file of the tree whose name `keep` accepts, with its content, sorted by path.
     pub fn find(&self, keep: &dyn Fn(&str) -> bool) -> Result<Vec<(String, Vec<u8>)>, ReadError> {
         match self {
-            Tree::Git(files) => {
+            Tree::Git(files) | Tree::Commit(files, _) => {
                 let by_name = |p: &str| keep(p.rsplit('/').next().unwrap_or(p));
                 Ok(files.files_under("", &by_name).map_err(|e| e.to_string())?.unwrap_or_default())
             }
             Tree::Disk { root, .. } => {
                 let mut out = Vec::new();
-                let walk = ignore::WalkBuilder::new(root).hidden(true).git_ignore(true).require_git(false).build();
+                // Hidden directories too (as the working tree's discovery reads them), not `.git`.
+                let walk = ignore::WalkBuilder::new(root)
+                    .hidden(false)
+                    .git_ignore(true)
+                    .require_git(false)
+                    .filter_entry(|e| e.file_name() != ".git")
+                    .build();
                 for entry in walk.flatten() {
                     let is_file = entry.file_type().is_some_and(|t| t.is_file());
                     if !is_file || !keep(&entry.file_name().to_string_lossy()) {
@@ -95,11 +137,18 @@ impl Tree {
     /// Every file under the directory `dir` (repo-relative), with its content, sorted by path.
     pub fn under(&self, dir: &str) -> Result<Vec<(String, Vec<u8>)>, ReadError> {
         match self {
-            Tree::Git(files) => Ok(files.files_under(dir, &|_| true).map_err(|e| e.to_string())?.unwrap_or_default()),
+            Tree::Git(files) | Tree::Commit(files, _) => {
+                Ok(files.files_under(dir, &|_| true).map_err(|e| e.to_string())?.unwrap_or_default())
+            }
             Tree::Disk { root, .. } => {
                 let base = root.join(dir);
                 let mut out = Vec::new();
-                let walk = ignore::WalkBuilder::new(&base).hidden(false).git_ignore(true).require_git(false).build();
+                let walk = ignore::WalkBuilder::new(&base)
+                    .hidden(false)
+                    .git_ignore(true)
+                    .require_git(false)
+                    .filter_entry(|e| e.file_name() != ".git")
+                    .build();
                 for entry in walk.flatten() {
                     if !entry.file_type().is_some_and(|t| t.is_file()) {
                         continue;

@@ -451,6 +451,21 @@ impl GitFiles {
         }
     }
 
+    /// [`GitFiles::file`] of each of `rels`, reading a commit's objects with one open of its store.
+    pub fn files(&self, rels: &[String]) -> Vec<Result<Option<Vec<u8>>, GitFilesError>> {
+        match self {
+            GitFiles::Commit { repo, id, .. } => {
+                let rels: Vec<String> = rels.iter().map(|r| r.trim_start_matches("./").to_string()).collect();
+                match repo.read_blobs_at(id, &rels) {
+                    Ok(all) => all.into_iter().map(Ok).collect(),
+                    // One path the batch could not read (a directory, a link): each on its own.
+                    Err(_) => rels.iter().map(|r| self.file(r)).collect(),
+                }
+            }
+            GitFiles::Index(_) => rels.iter().map(|r| self.file(r)).collect(),
+        }
+    }
+
     /// The files at `rel` (repo-relative; empty or `.` for the top): `rel` itself when it is a
     /// file, else every regular file under it whose repo-relative path passes `keep`, sorted by
     /// path (symbolic links and submodules are left out). `None` when there is nothing at `rel`.

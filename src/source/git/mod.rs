@@ -286,6 +286,16 @@ pub fn read_blob_at(repo: &Path, rev: &str, path: &str) -> Result<Option<Vec<u8>
 fn read_blob_in(git: &gix::Repository, rev: &str, path: &str) -> Result<Option<Vec<u8>>, SourceError> {
     let commit = find_commit(git, rev)?;
     let tree = commit.tree().map_err(|e| SourceError::Git(format!("commit {}: {}", commit.id, describe(&e))))?;
+    read_blob_from(git, &tree, rev, path)
+}
+
+/// [`read_blob_in`] from the commit's tree, already found.
+fn read_blob_from(
+    git: &gix::Repository,
+    tree: &gix::Tree<'_>,
+    rev: &str,
+    path: &str,
+) -> Result<Option<Vec<u8>>, SourceError> {
     let parts: Vec<&str> = path.split('/').filter(|c| !c.is_empty() && *c != ".").collect();
     if parts.is_empty() {
         return Ok(None);
@@ -392,6 +402,28 @@ impl std::fmt::Debug for Repo {
     }
 }
 
+/// The files of one commit, its object store kept open: see [`Repo::commit_reader`].
+pub struct CommitReader {
+    repo: gix::ThreadSafeRepository,
+    tree: ObjectId,
+    rev: String,
+}
+
+impl std::fmt::Debug for CommitReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CommitReader").field("rev", &self.rev).finish()
+    }
+}
+
+impl CommitReader {
+    /// The blob at `path` (`None`: no such path; a directory, link or submodule is an error).
+    pub fn read(&self, path: &str) -> Result<Option<Vec<u8>>, SourceError> {
+        let git = self.repo.to_thread_local();
+        let tree = git.find_tree(self.tree).map_err(|e| object_error(path, self.tree, &e))?;
+        read_blob_from(&git, &tree, &self.rev, path)
+    }
+}
+
 /// A full commit id, resolved once from what the user typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommitId(String);
@@ -429,6 +461,25 @@ impl Repo {
     /// How many names this handle resolved: each revision of a run once.
     pub fn resolutions(&self) -> usize {
         self.resolved.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The blobs at `paths` in the commit `id`, with one open of the object store (as
+    /// [`read_blob_at`] each: `None` where there is no such path).
+    pub fn read_blobs_at(&self, id: &CommitId, paths: &[String]) -> Result<Vec<Option<Vec<u8>>>, SourceError> {
+        let reader = self.commit_reader(id)?;
+        paths.iter().map(|p| reader.read(p)).collect()
+    }
+
+    /// A reader of the commit `id`'s files that keeps its object store open until dropped (for
+    /// many small reads on any thread, as a render's), where [`Repo::read_blob_at`] opens it each
+    /// time.
+    pub fn commit_reader(&self, id: &CommitId) -> Result<CommitReader, SourceError> {
+        let git = self.git()?;
+        let tree = {
+            let commit = find_commit(&git, id.as_str())?;
+            commit.tree_id().map_err(|e| SourceError::Git(format!("commit {id}: {}", describe(&e))))?.detach()
+        };
+        Ok(CommitReader { repo: git.into_sync(), tree, rev: id.as_str().to_string() })
     }
 
     /// [`read_rev`] of a resolved commit.

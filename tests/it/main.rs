@@ -17,6 +17,7 @@ mod corpus;
 mod cross_resource;
 mod e2e_git;
 mod escaping;
+mod formats;
 mod fuzz;
 mod gatekeeper;
 mod gatekeeper_suite;

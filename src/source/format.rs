@@ -10,6 +10,7 @@ pub enum Format {
     Yaml,
     Json,
     Dockerfile,
+    Hcl2,
     Toml,
     Ini,
     Dotenv,
@@ -22,6 +23,7 @@ pub const ALL: &[Format] = &[
     Format::Yaml,
     Format::Json,
     Format::Dockerfile,
+    Format::Hcl2,
     Format::Toml,
     Format::Ini,
     Format::Dotenv,
@@ -58,6 +60,7 @@ impl Format {
             Format::Yaml => "yaml",
             Format::Json => "json",
             Format::Dockerfile => "dockerfile",
+            Format::Hcl2 => "hcl2",
             Format::Toml => "toml",
             Format::Ini => "ini",
             Format::Dotenv => "dotenv",
@@ -100,6 +103,7 @@ impl Format {
         match ext {
             "yml" | "yaml" => return Some(Format::Yaml),
             "gitignore" | "dockerignore" => return Some(Format::Ignore),
+            "hcl" | "tf" | "tfvars" => return Some(Format::Hcl2),
             _ => {}
         }
         if name == ".env" || name.starts_with(".env.") || ext == "env" {
@@ -112,9 +116,6 @@ impl Format {
     pub fn unsupported_of_path(path: &str) -> Option<&'static str> {
         let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
         let ext = name.rfind('.').map(|i| &name[i + 1..]).unwrap_or("");
-        if matches!(ext, "hcl" | "tf" | "tfvars") {
-            return Some("hcl2");
-        }
         if name == "nginx.conf" {
             return Some("nginx");
         }
@@ -161,13 +162,14 @@ mod tests {
         assert_eq!(of("a.yml"), Some(Format::Yaml));
         assert_eq!(of("a.json"), Some(Format::Json));
         assert_eq!(of("-"), Some(Format::Yaml));
-        assert_eq!(of("main.tf"), None);
+        assert_eq!(of("main.tf"), Some(Format::Hcl2));
+        assert_eq!(of("prod.tfvars"), Some(Format::Hcl2));
         assert_eq!(of("README"), None);
         assert_eq!(of("a.txt"), None);
-        assert_eq!(Format::unsupported_of_path("main.tf"), Some("hcl2"));
+        assert_eq!(Format::unsupported_of_path("main.hcl1"), Some("hcl1"));
         assert_eq!(Format::unsupported_of_path("pom.xml"), Some("xml"));
         assert_eq!(Format::unsupported_of_path("a.txt"), None);
         assert_eq!(Format::from_name("YML"), Some(Format::Yaml));
-        assert_eq!(Format::from_name("hcl2"), None);
+        assert_eq!(Format::from_name("hcl1"), None);
     }
 }

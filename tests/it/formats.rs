@@ -98,6 +98,52 @@ fn dockerfile_instructions_as_conftest_gives_them() {
 }
 
 #[test]
+fn hcl2_blocks_as_hcl2json_and_located_attributes() {
+    let r = fixture_repo("hcl2");
+    let input = input_of(r.path(), &["parse", "main.tf"]);
+    assert_eq!(input["variable"]["region"], json!([{"default": "eu-west-1"}]));
+    assert_eq!(
+        input["resource"]["aws_security_group_rule"]["ssh"],
+        json!([{"type": "ingress", "from_port": 22, "cidr_blocks": ["0.0.0.0/0"]}])
+    );
+    assert_eq!(
+        input["resource"]["azurerm_managed_disk"]["data"][0]["encryption_settings"],
+        json!([{"enabled": false}])
+    );
+    assert_eq!(input["resource"]["aws_s3_bucket"]["logs"][0]["bucket"], json!("logs-${var.region}"));
+    let report = check(r.path(), "main.tf");
+    assert_eq!(
+        located(&report),
+        [
+            row("main.deny", "ALB `web` is using HTTP rather than HTTPS", "", 1, 1),
+            row("main.deny", "Azure disk `data` is not encrypted", "", 1, 1),
+            row(
+                "main.deny",
+                "aws_s3_bucket.logs is missing tags {\"environment\"}",
+                "/resource/aws_s3_bucket/logs/0/tags",
+                26,
+                3
+            ),
+            row(
+                "main.deny",
+                "rule `ssh` is open to the world",
+                "/resource/aws_security_group_rule/ssh/0/cidr_blocks",
+                8,
+                3
+            ),
+            row("main.warn", "bucket names keep their interpolation as written", "", 1, 1),
+        ]
+    );
+    // The attribute's whole extent, key to value.
+    let tags = finding(&report, "main.deny", "aws_s3_bucket.logs is missing tags {\"environment\"}");
+    assert_eq!(span(tags), (26, 3, 28, 4));
+    // conftest's unit-test idioms: parse_config("hcl2", …) and parse_config_file on a .tf file.
+    let run = tollgate(r.path(), &["verify", "-p", "policy"]);
+    run.expect_code(0);
+    assert!(run.stdout.contains("2 passed, 0 failed"), "{}", run.stdout);
+}
+
+#[test]
 fn toml_tables_and_located_keys() {
     let r = fixture_repo("toml");
     let input = input_of(r.path(), &["parse", "app.toml"]);
@@ -193,12 +239,12 @@ fn dotenv_properties_and_ignore_files() {
 #[test]
 fn bad_input_is_a_located_parse_finding_per_format() {
     let r = fixture_repo("invalid");
-    write(r.path(), ".tollgate.yaml", "formats: [yaml, dockerfile, toml, ini, dotenv, properties]\n");
+    write(r.path(), ".tollgate.yaml", "formats: [yaml, dockerfile, toml, ini, dotenv, properties, hcl2]\n");
     commit_all(r.path(), "formats");
     let run = tollgate(r.path(), &["check", "--no-schemas", "-o", "json"]);
     run.expect_code(1);
     let report = run.json();
-    assert_eq!(summary(&report)[..3], [6, 1, 5], "{report:#}");
+    assert_eq!(summary(&report)[..3], [7, 1, 6], "{report:#}");
     let got: Vec<_> = findings(&report)
         .iter()
         .map(|f| {
@@ -215,6 +261,7 @@ fn bad_input_is_a_located_parse_finding_per_format() {
         ("parse/invalid-dotenv", "bad.env", 2, 1),
         ("parse/invalid-ini", "bad.ini", 3, 1),
         ("parse/invalid-properties", "bad.properties", 2, 1),
+        ("parse/invalid-hcl2", "bad.tf", 2, 7),
         ("parse/invalid-toml", "bad.toml", 3, 8),
     ];
     let want: Vec<_> = want.iter().map(|(r, f, l, c)| (r.to_string(), f.to_string(), *l, *c)).collect();
@@ -276,9 +323,9 @@ fn formats_choose_what_a_run_reads() {
     assert_eq!(files(&["--rev", "HEAD"]).0, 2);
     assert_eq!(files(&["--staged"]).0, 2);
 
-    let run = tollgate(r.path(), &["check", "--parser", "hcl2", "notes.txt"]);
+    let run = tollgate(r.path(), &["check", "--parser", "cue", "notes.txt"]);
     run.expect_code(2);
-    assert!(run.stderr.contains("conftest's `hcl2` parser is not supported by tollgate"), "{}", run.stderr);
+    assert!(run.stderr.contains("conftest's `cue` parser is not supported by tollgate"), "{}", run.stderr);
     let run = tollgate(r.path(), &["parse", "notes.txt"]);
     run.expect_code(2);
     assert!(run.stderr.contains("notes.txt: not a file type tollgate reads by its name"), "{}", run.stderr);

@@ -5,6 +5,7 @@
 
 pub mod dockerfile;
 pub mod dotenv;
+pub mod hcl2;
 pub mod ignore;
 pub mod ini;
 pub mod properties;
@@ -75,6 +76,7 @@ pub fn parse(format: Format, text: &str, limits: &Limits) -> ParsedStream {
     let (rule, parsed) = match format {
         Format::Dockerfile => ("parse/invalid-dockerfile", dockerfile::parse(text)),
         Format::Toml => ("parse/invalid-toml", toml::parse(text)),
+        Format::Hcl2 => ("parse/invalid-hcl2", hcl2::parse(text)),
         Format::Ini => ("parse/invalid-ini", ini::parse(text)),
         Format::Dotenv => ("parse/invalid-dotenv", dotenv::parse(text)),
         Format::Properties => ("parse/invalid-properties", properties::parse(text)),

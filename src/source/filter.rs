@@ -136,8 +136,15 @@ impl PathFilter {
         }
         match &self.include {
             Some(inc) => inc.is_match(path),
-            None => self.reads_type(path),
+            // A file named as a PATH is read by its type whatever `formats:` lists (in git modes it
+            // comes through this filter: left out, it was a pass on 0 files).
+            None => self.reads_type(path) || (self.names_file(path) && self.names_manifest(path)),
         }
+    }
+
+    /// Whether `path` is itself one of the PATH arguments (a file named on the command line).
+    fn names_file(&self, path: &str) -> bool {
+        self.prefixes.iter().any(|p| p == path)
     }
 }
 
@@ -191,6 +198,9 @@ mod tests {
         let f = PathFilter::default().with_formats(&[], Some(Format::Toml));
         assert!(f.names_manifest("Cargo.lock"), "--parser reads a file of any name");
         assert!(f.matches("a.yaml") && !f.matches("Cargo.lock"), "but a walk still picks files by name");
+        let f = PathFilter::default().with_prefixes(vec!["./Dockerfile".into(), "infra".into()]);
+        assert!(f.matches("Dockerfile"), "a file named as a PATH is read by its type");
+        assert!(!f.matches("infra/Dockerfile"), "a walked directory reads the formats: types");
     }
 
     #[test]

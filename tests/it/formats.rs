@@ -306,7 +306,11 @@ fn formats_choose_what_a_run_reads() {
         (summary(&report)[0], got)
     };
     assert_eq!(files(&[]), (1, vec![]), "the default reads YAML and JSON only");
-    assert_eq!(files(&["Dockerfile"]), (1, vec!["Dockerfile: \"root\"".to_string()]), "a named file by its type");
+    for mode in [&[][..], &["--rev", "HEAD"], &["--staged"]] {
+        let mut args = mode.to_vec();
+        args.push("Dockerfile");
+        assert_eq!(files(&args), (1, vec!["Dockerfile: \"root\"".to_string()]), "a named file by its type: {mode:?}");
+    }
     assert_eq!(
         files(&["--parser", "toml", "notes.txt"]),
         (1, vec!["notes.txt: \"one replica\"".to_string()]),
@@ -333,4 +337,26 @@ fn formats_choose_what_a_run_reads() {
     let run = tollgate(r.path(), &["check"]);
     run.expect_code(2);
     assert!(run.stderr.contains(".tollgate.yaml:1:17: conftest's `xml` parser is not supported"), "{}", run.stderr);
+}
+
+/// PR mode reads a named file of another type too (a file left out by the type filter was a pass
+/// on 0 files), and a change to it is judged as a YAML change is: only what it introduces.
+#[test]
+fn pr_mode_reads_a_named_dockerfile() {
+    let r = repo();
+    write(r.path(), "Dockerfile", "FROM nginx:1.27\nUSER app\n");
+    write(
+        r.path(),
+        "policy/p.rego",
+        "package main\nimport rego.v1\ndeny contains {\"msg\": \"runs as root\", \"path\": [i]} if { some i; input[i].Cmd == \"user\"; input[i].Value[0] == \"root\" }\n",
+    );
+    commit_all(r.path(), "base");
+    write(r.path(), "Dockerfile", "FROM nginx:1.27\nRUN make\nUSER root\n");
+    commit_all(r.path(), "root");
+    let run =
+        tollgate(r.path(), &["check", "--base", "HEAD~1", "-p", "policy", "--no-schemas", "-o", "json", "Dockerfile"]);
+    run.expect_code(1);
+    let report = run.json();
+    assert_eq!(located(&report), [row("main.deny", "runs as root", "/2", 3, 1)]);
+    assert_eq!(findings(&report)[0]["new"], json!(true));
 }

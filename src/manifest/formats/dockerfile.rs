@@ -202,12 +202,10 @@ fn words(rest: &str, escape: char) -> Vec<String> {
             blank_ok = true;
         }
         if c == escape {
-            match chars.next() {
-                Some(n) => {
-                    word.push(c);
-                    word.push(n);
-                }
-                None => {}
+            // An escape at the end of the line is dropped.
+            if let Some(n) = chars.next() {
+                word.push(c);
+                word.push(n);
             }
             continue;
         }

@@ -53,6 +53,9 @@ fn span_of(s: &impl Span, fallback: usize) -> (usize, usize) {
     s.span().map_or((fallback, fallback), |r| (r.start, r.end))
 }
 
+/// The deepest tree of blocks and labels read (the loader's default nesting limit).
+const MAX_DEPTH: usize = 100;
+
 struct Conv<'a> {
     text: &'a str,
 }
@@ -67,7 +70,10 @@ impl Conv<'_> {
         format!("${{{}}}", self.source(e))
     }
 
-    fn body(&self, body: &Body, start: usize, end: usize) -> Result<Node, Bad> {
+    /// `depth`: the levels of objects and arrays above this body. Each block adds one per label
+    /// plus two; `hcl-edit` bounds how deep blocks nest but not how many labels one has, and a
+    /// block with 50,000 labels made a tree that overflowed the stack.
+    fn body(&self, body: &Body, start: usize, end: usize, depth: usize) -> Result<Node, Bad> {
         let mut obj = Obj { start, end, ..Obj::default() };
         for s in body.iter() {
             match s {
@@ -88,7 +94,11 @@ impl Conv<'_> {
                 Structure::Block(b) => {
                     let (bs, be) = span_of(b, start);
                     let (at, _) = span_of(&b.ident, bs);
-                    let body = self.body(&b.body, bs, be)?;
+                    let depth = depth + b.labels.len() + 2;
+                    if depth > MAX_DEPTH {
+                        return Err(Bad::new(format!("blocks and labels nest deeper than {MAX_DEPTH} levels"), at));
+                    }
+                    let body = self.body(&b.body, bs, be, depth)?;
                     let mut cur = &mut obj;
                     let mut key = b.ident.as_str().to_string();
                     let mut key_at = at;
@@ -240,7 +250,7 @@ fn number(n: &hcl_edit::Number) -> Kind {
 /// Parse an HCL2 file into one object.
 pub fn parse(text: &str) -> Result<Node, Bad> {
     match hcl_edit::parser::parse_body(text) {
-        Ok(body) => Conv { text }.body(&body, 0, text.len()),
+        Ok(body) => Conv { text }.body(&body, 0, text.len(), 0),
         Err(e) => {
             let loc = e.location();
             Err(Bad::new(e.message().to_string(), loc.offset()))
@@ -295,5 +305,8 @@ locals { on = !false }
         assert!(bad.at >= 6, "{bad:?}");
         assert_eq!(parse("a = 1\na = 2\n").expect_err("redefined").at, 6);
         assert!(parse("x = 1\nx { }\n").is_err(), "an attribute and a block of one name");
+        let labels: Vec<String> = (0..50_000).map(|i| format!("l{i}")).collect();
+        let many = format!("r {} {{}}\n", labels.join(" "));
+        assert!(parse(&many).expect_err("too deep").message.contains("deeper than 100"));
     }
 }

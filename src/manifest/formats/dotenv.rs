@@ -8,7 +8,9 @@ use std::collections::HashMap;
 
 use super::{lines, Bad, Kind, Member, Node};
 
-fn expand(s: &str, vars: &HashMap<String, String>) -> String {
+/// Replace the variables in `s`. `budget`: the bytes expansion may still add in this file; a value
+/// made of many references to a long one (`B=$A$A$A…`) grew as their product.
+fn expand(s: &str, vars: &HashMap<String, String>, budget: &mut usize, at: usize) -> Result<String, Bad> {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while let Some(i) = rest.find('$') {
@@ -23,7 +25,13 @@ fn expand(s: &str, vars: &HashMap<String, String>) -> String {
         let (name, used) = if let Some(inner) = after.strip_prefix('{') {
             match inner.find('}') {
                 Some(e) => (&inner[..e], e + 2),
-                None => ("", 0),
+                // No `}` further on: no later `${` closes either (searching again for each one
+                // was quadratic).
+                None => {
+                    out.push('$');
+                    out.push_str(after);
+                    return Ok(out);
+                }
             }
         } else {
             let n = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len());
@@ -34,11 +42,15 @@ fn expand(s: &str, vars: &HashMap<String, String>) -> String {
             rest = after;
             continue;
         }
-        out.push_str(vars.get(name).map_or("", String::as_str));
+        let value = vars.get(name).map_or("", String::as_str);
+        *budget = budget.checked_sub(value.len()).ok_or_else(|| {
+            Bad::new("variable references expand to more than 4 times the file (at least 16 MiB)", at)
+        })?;
+        out.push_str(value);
         rest = &after[used..];
     }
     out.push_str(rest);
-    out
+    Ok(out)
 }
 
 fn unescape_double(s: &str) -> String {
@@ -65,6 +77,7 @@ fn unescape_double(s: &str) -> String {
 pub fn parse(text: &str) -> Result<Node, Bad> {
     let mut members: Vec<Member> = Vec::new();
     let mut vars: HashMap<String, String> = HashMap::new();
+    let mut budget = (text.len() * 4).max(16 << 20);
     for (at, raw) in lines(text) {
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -103,7 +116,7 @@ pub fn parse(text: &str) -> Result<Node, Bad> {
                 }
             }
             match e {
-                Some(e) => expand(&unescape_double(&inner[..e]), &vars),
+                Some(e) => expand(&unescape_double(&inner[..e]), &vars, &mut budget, start)?,
                 None => return Err(Bad::new(format!("unterminated double quote in `{line}`"), start)),
             }
         } else {
@@ -112,7 +125,7 @@ pub fn parse(text: &str) -> Result<Node, Bad> {
                 Some(i) => v[..i].trim_end(),
                 None => v,
             };
-            expand(v, &vars)
+            expand(v, &vars, &mut budget, start)?
         };
         vars.insert(key.to_string(), value.clone());
         let vstart = start + (line.len() - v.len()).min(end - start);
@@ -126,6 +139,11 @@ pub fn parse(text: &str) -> Result<Node, Bad> {
 mod tests {
     use super::*;
 
+    fn shape_of(text: &str) -> serde_json::Value {
+        let (v, _) = super::super::finish(parse(text).expect("parses"), 100).expect("shallow");
+        serde_json::to_value(&v).expect("json")
+    }
+
     #[test]
     fn dotenv_as_strings() {
         let text = "# c\nAPP=web\nexport PORT=8080\nURL=\"http://${APP}:$PORT/\\n\"\nLIT='$APP'\nNOTE=a b # comment\n";
@@ -135,5 +153,14 @@ mod tests {
             serde_json::json!({"APP": "web", "PORT": "8080", "URL": "http://web:8080/\n", "LIT": "$APP", "NOTE": "a b"})
         );
         assert_eq!(parse("A=1\nnot a pair\n").expect_err("bad").at, 4);
+        // A value of many references to a long one is refused, not grown without bound.
+        let long = "x".repeat(1 << 20);
+        let refs = "$A".repeat(100);
+        let bomb = format!("A={long}\nB={refs}\nC={refs}\n");
+        assert!(parse(&bomb).expect_err("too large").message.contains("4 times the file"));
+        assert_eq!(
+            shape_of(&format!("A=${{x{}\n", "${".repeat(10))),
+            serde_json::json!({"A": format!("${{x{}", "${".repeat(10))})
+        );
     }
 }

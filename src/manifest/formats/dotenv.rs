@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use super::{lines, Bad, Kind, Member, Node};
+use super::{lines, Bad, Kind, Member, Members, Node};
 
 /// Replace the variables in `s`. `budget`: the bytes expansion may still add in this file; a value
 /// made of many references to a long one (`B=$A$A$A…`) grew as their product.
@@ -75,7 +75,7 @@ fn unescape_double(s: &str) -> String {
 
 /// Parse a dotenv file into one object.
 pub fn parse(text: &str) -> Result<Node, Bad> {
-    let mut members: Vec<Member> = Vec::new();
+    let mut members = Members::default();
     let mut vars: HashMap<String, String> = HashMap::new();
     let mut budget = (text.len() * 4).max(16 << 20);
     for (at, raw) in lines(text) {
@@ -129,10 +129,9 @@ pub fn parse(text: &str) -> Result<Node, Bad> {
         };
         vars.insert(key.to_string(), value.clone());
         let vstart = start + (line.len() - v.len()).min(end - start);
-        members.retain(|m| m.key != key);
-        members.push(Member { key: key.to_string(), at: start, value: Node::new(Kind::Str(value), vstart, end) });
+        members.set(Member { key: key.to_string(), at: start, value: Node::new(Kind::Str(value), vstart, end) });
     }
-    Ok(Node::new(Kind::Obj(members), 0, text.len()))
+    Ok(Node::new(Kind::Obj(members.into_vec()), 0, text.len()))
 }
 
 #[cfg(test)]

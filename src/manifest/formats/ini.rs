@@ -4,7 +4,9 @@
 //! (`true`, `f`, `TRUE`…) a boolean, anything else a string. Section names stay flat
 //! (`[auth.basic]` is the key `auth.basic`).
 
-use super::{go_bool, go_float, lines, Bad, Kind, Member, Node};
+use std::collections::HashMap;
+
+use super::{go_bool, go_float, lines, Bad, Kind, Member, Members, Node};
 
 /// A value as go-ini reads it: surrounding quotes removed (a quoted value keeps `#` and `;`),
 /// else cut at the first `#` or `;`.
@@ -43,7 +45,8 @@ fn typed(v: &str) -> Kind {
 /// Parse an INI file into an object of sections.
 pub fn parse(text: &str) -> Result<Node, Bad> {
     // (name, where its header is, end of its last line, members)
-    let mut sections: Vec<(String, usize, usize, Vec<Member>)> = Vec::new();
+    let mut sections: Vec<(String, usize, usize, Members)> = Vec::new();
+    let mut by_name: HashMap<String, usize> = HashMap::new();
     let mut current: Option<usize> = None;
     for (at, raw) in lines(text) {
         let line = raw.trim();
@@ -60,10 +63,11 @@ pub fn parse(text: &str) -> Result<Node, Bad> {
             if name.is_empty() {
                 return Err(Bad::new("empty section name", start));
             }
-            current = match sections.iter().position(|s| s.0 == name) {
-                Some(i) => Some(i),
+            current = match by_name.get(&name) {
+                Some(&i) => Some(i),
                 None => {
-                    sections.push((name, start, end, Vec::new()));
+                    by_name.insert(name.clone(), sections.len());
+                    sections.push((name, start, end, Members::default()));
                     Some(sections.len() - 1)
                 }
             };
@@ -85,13 +89,12 @@ pub fn parse(text: &str) -> Result<Node, Bad> {
         let section = &mut sections[s];
         section.2 = end;
         // go-ini keeps the last value of a key set twice.
-        section.3.retain(|m| m.key != key);
-        section.3.push(Member { key, at: start, value });
+        section.3.set(Member { key, at: start, value });
     }
     let members = sections
         .into_iter()
         .filter(|s| s.0 != "DEFAULT")
-        .map(|(key, at, end, members)| Member { key, at, value: Node::new(Kind::Obj(members), at, end) })
+        .map(|(key, at, end, members)| Member { key, at, value: Node::new(Kind::Obj(members.into_vec()), at, end) })
         .collect();
     Ok(Node::new(Kind::Obj(members), 0, text.len()))
 }

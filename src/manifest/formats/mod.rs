@@ -11,7 +11,7 @@ pub mod ini;
 pub mod properties;
 pub mod toml;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use regorus::Value;
 
@@ -55,6 +55,31 @@ impl Node {
 
     pub fn str(s: impl Into<String>, start: usize, end: usize) -> Node {
         Node::new(Kind::Str(s.into()), start, end)
+    }
+}
+
+/// The members of an object being read, a key set again replacing its value (the last one wins,
+/// as in go-ini, gotenv and magiconair/properties), found through an index: a scan per key was
+/// quadratic in a file of 100,000 keys.
+#[derive(Default)]
+pub struct Members {
+    list: Vec<Member>,
+    index: HashMap<String, usize>,
+}
+
+impl Members {
+    pub fn set(&mut self, m: Member) {
+        match self.index.get(&m.key) {
+            Some(&i) => self.list[i] = m,
+            None => {
+                self.index.insert(m.key.clone(), self.list.len());
+                self.list.push(m);
+            }
+        }
+    }
+
+    pub fn into_vec(self) -> Vec<Member> {
+        self.list
     }
 }
 

@@ -3,7 +3,7 @@
 //! lines continued with `\`, Java's escapes (`\t`, `\n`, `\uXXXX`, an escaped separator). `${…}`
 //! references are left as written, as conftest's map has them.
 
-use super::{lines, Bad, Kind, Member, Node};
+use super::{lines, Bad, Kind, Member, Members, Node};
 
 fn unescape(s: &str, at: usize) -> Result<String, Bad> {
     let mut out = String::with_capacity(s.len());
@@ -40,7 +40,7 @@ fn continues(line: &str) -> bool {
 
 /// Parse a properties file into one object.
 pub fn parse(text: &str) -> Result<Node, Bad> {
-    let mut members: Vec<Member> = Vec::new();
+    let mut members = Members::default();
     let mut it = lines(text);
     while let Some((at, raw)) = it.next() {
         let line = raw.trim_start_matches([' ', '\t', '\u{c}']);
@@ -79,10 +79,9 @@ pub fn parse(text: &str) -> Result<Node, Bad> {
             rest = r.trim_start_matches([' ', '\t', '\u{c}']);
         }
         let value = unescape(rest, start)?;
-        members.retain(|m| m.key != key);
-        members.push(Member { key, at: start, value: Node::new(Kind::Str(value), start, end) });
+        members.set(Member { key, at: start, value: Node::new(Kind::Str(value), start, end) });
     }
-    Ok(Node::new(Kind::Obj(members), 0, text.len()))
+    Ok(Node::new(Kind::Obj(members.into_vec()), 0, text.len()))
 }
 
 #[cfg(test)]

@@ -76,3 +76,5 @@ report("built-in all profiles, all threads", ["--builtin", "all"])
 gk = os.path.join(os.getcwd(), "bench", "gatekeeper")
 report("Gatekeeper, 20 constraints, all threads", ["--gatekeeper", "-p", gk])
 PY
+# Input formats: 1,000 Terraform files next to the same data as YAML (files/s, MB/s).
+bench/terraform.sh 1000 "$RUNS"

@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-TARGETS_ALL=(yaml json config waivers render)
+TARGETS_ALL=(yaml json config waivers render formats)
 SECONDS_EACH=600
 BUILD=()
 if [ "${1:-}" = "--ci" ]; then

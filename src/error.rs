@@ -20,11 +20,12 @@ pub enum SourceError {
     NoMergeBase(String),
     #[error("{path}: {message}")]
     Io { path: String, message: String },
-    /// A file named on the command line that is not a manifest by its name: read as YAML, a
-    /// Dockerfile or a Terraform file would pass as one string.
+    /// A file named on the command line whose name gives no input format tollgate reads: read as
+    /// YAML, a Terraform file or a `pom.xml` would pass as one string.
     #[error(
-        "{path}: not a YAML or JSON file by its name (tollgate reads .yaml, .yml and .json files); to read it as YAML \
-         anyway, name it with --include"
+        "{path}: not a file type tollgate reads by its name (YAML, JSON, Dockerfile, TOML, INI, dotenv, properties, \
+         ignore files; see README \"Input formats\"); name its type with --parser, or pick it with --include to \
+         read it as YAML"
     )]
     NotAManifest { path: String },
     /// An `--include`/`--exclude` glob that is not valid.

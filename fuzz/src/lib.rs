@@ -116,6 +116,14 @@ fn collect_paths(v: &Value, at: &mut Vec<PathSeg>, out: &mut Vec<Vec<PathSeg>>) 
     }
 }
 
+/// The loaders of the other input formats (`tollgate::manifest::formats`) on any bytes, each by
+/// the file name that selects it: what [`loader`] checks for YAML holds for each of them.
+pub fn formats(data: &[u8]) {
+    for path in ["Dockerfile", "f.tf", "f.toml", "f.ini", ".env", "f.properties", ".gitignore"] {
+        loader(data, path);
+    }
+}
+
 /// JSON read by tollgate and by serde_json: whenever serde_json reads one object and tollgate
 /// reports no error, both read the same value (numbers compared as numbers).
 pub fn json(data: &[u8]) {

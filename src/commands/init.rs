@@ -36,6 +36,11 @@ fail-on: error
 #   - "**/*.yaml"
 # exclude:
 #   - "charts/*/templates/**"
+# Input formats a repository-wide run reads by file name (default: yaml, json); also dockerfile,
+# toml, ini, dotenv, properties, ignore (.gitignore/.dockerignore), shaped as conftest shapes them.
+# formats:
+#   - yaml
+#   - json
 # Output formats: human, json, sarif, junit, github, markdown (FORMAT=PATH writes to a file).
 # output:
 #   - human

@@ -13,6 +13,7 @@ use crate::report;
 use crate::settings::cli::ParseArgs;
 use crate::settings::config::{self, Config};
 use crate::source::filter::CONFIG_FILE;
+use crate::source::format::Format;
 use crate::source::{git, SourceFile};
 
 pub fn run(args: ParseArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
@@ -44,9 +45,14 @@ pub fn run(args: ParseArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, E
             SourceFile { path: f.display().to_string(), bytes, too_large }
         };
         let shown = file.path.clone();
+        // A file whose name says no type tollgate reads is an error naming it, never read as
+        // YAML (`--parser` reads any file).
+        if args.parser.is_none() && shown != "-" && Format::of_path(&shown).is_none() {
+            return Err(crate::error::SourceError::NotAManifest { path: shown }.into());
+        }
         let limits = match shown.as_str() {
-            "-" => Limits::default(),
-            _ => limits_for(&yaml12, &repo_relative(&shown, cwd, &root)),
+            "-" => Limits { parser: args.parser, ..Limits::default() },
+            _ => limits_for(&yaml12, args.parser, &repo_relative(&shown, cwd, &root)),
         };
         let mut loaded = manifest::load(&file, &limits);
         if cfg.lfs_pointers_allowed == Some(true) {

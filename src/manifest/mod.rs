@@ -1,6 +1,7 @@
 //! Load: turn source files into documents (the value policies see, plus where every node is),
 //! and bad input into findings with file and line.
 
+pub mod formats;
 pub mod json;
 mod parser;
 pub mod scalar;
@@ -15,6 +16,7 @@ use std::sync::Arc;
 use regorus::Value;
 
 use crate::finding::{Finding, Origin, Region, Resource, Severity};
+use crate::source::format::Format;
 use crate::source::SourceFile;
 use span::{FileText, PathSeg, Pos, SpanTable};
 pub use strict::{load_strict, LoadError};
@@ -32,11 +34,13 @@ pub struct Limits {
     /// them (YAML 1.1): for files that are not Kubernetes objects, such as those a
     /// `file-schemas` entry names (GitHub workflows keep their `on:` key).
     pub yaml12: bool,
+    /// `--parser`: read every file as this type, whatever its name.
+    pub parser: Option<Format>,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_depth: 100, alias_budget: 100_000, lint_ambiguous: true, yaml12: false }
+        Limits { max_depth: 100, alias_budget: 100_000, lint_ambiguous: true, yaml12: false, parser: None }
     }
 }
 
@@ -268,12 +272,24 @@ pub fn load(file: &SourceFile, limits: &Limits) -> Loaded {
     };
     let ft = Arc::new(FileText::new(path.to_string(), text));
     out.text = Some(ft.clone());
+    // The type `--parser` forces, else the one the name says; a name that says none (a file an
+    // `--include` glob picked) is read as YAML, as before types existed.
+    let format = limits.parser.or_else(|| Format::of_path(path)).unwrap_or(Format::Yaml);
+    if !matches!(format, Format::Yaml | Format::Json) {
+        let parsed = formats::parse(format, &ft.text, limits);
+        push_issues(&parsed.issues, &ft, path, &mut out.findings);
+        for raw in parsed.docs {
+            push_documents(raw, &ft, &mut out.docs, false);
+        }
+        return out;
+    }
+    let forced_json = limits.parser == Some(Format::Json);
     // kubectl reads a stream whose first bytes, after white space, are `{` as JSON values, one
     // document each, whatever the file's name (not files that are no Kubernetes objects).
     let sniffed_json = stream::looks_like_json(ft.text.as_bytes());
-    let parsed = if sniffed_json && (!limits.yaml12 || is_json_path(path)) {
+    let parsed = if sniffed_json && (!limits.yaml12 || is_json_path(path) || forced_json) {
         json::parse_stream(&ft.text, limits)
-    } else if is_json_path(path) {
+    } else if is_json_path(path) || forced_json {
         json::parse(&ft.text, limits)
     } else {
         yaml::parse(&ft.text, limits)
@@ -295,19 +311,24 @@ pub fn load(file: &SourceFile, limits: &Limits) -> Loaded {
         ));
         return out;
     }
-    for issue in &parsed.issues {
+    push_issues(&parsed.issues, &ft, path, &mut out.findings);
+    for raw in parsed.docs {
+        push_documents(raw, &ft, &mut out.docs, true);
+    }
+    out
+}
+
+/// The parse issues of a file as findings at their place.
+fn push_issues(issues: &[ParseIssue], ft: &FileText, path: &str, findings: &mut Vec<Finding>) {
+    for issue in issues {
         let region = ft.point(issue.at);
         let f = Finding::builder(issue.rule, issue.severity, issue.message.clone(), Origin::Parse)
             .file(path.to_string())
             .document(issue.document)
             .region(region)
             .help(issue.help.clone());
-        out.findings.push(f.build());
+        findings.push(f.build());
     }
-    for raw in parsed.docs {
-        push_documents(raw, &ft, &mut out.docs);
-    }
-    out
 }
 
 /// The text of a file, or the finding that says why it is not read: over the size cap, a Git
@@ -375,13 +396,14 @@ fn text_of(file: &SourceFile) -> Result<Arc<str>, Box<Finding>> {
 }
 
 /// The documents of one parsed stream document: none when it is empty, each item of a `kind:
-/// *List`, or the document itself.
-fn push_documents(raw: RawDoc, ft: &Arc<FileText>, docs: &mut Vec<Document>) {
+/// *List` (a Kubernetes list, so only in YAML and JSON: `lists`), or the document itself.
+fn push_documents(raw: RawDoc, ft: &Arc<FileText>, docs: &mut Vec<Document>, lists: bool) {
     if matches!(raw.value, Value::Null) {
         return; // an empty document (`---` with nothing or only comments)
     }
     let spans = Arc::new(raw.spans);
-    let is_list = matches!(&raw.value["kind"], Value::String(k) if k.ends_with("List"))
+    let is_list = lists
+        && matches!(&raw.value["kind"], Value::String(k) if k.ends_with("List"))
         && matches!(&raw.value["items"], Value::Array(_));
     if is_list {
         if let Value::Array(items) = &raw.value["items"] {

@@ -32,14 +32,18 @@ pub struct Inputs<'a> {
     /// Today's date, for waiver expiry.
     pub today: &'a str,
     pub max_file_size: u64,
+    /// `--parser`: every file read as this type.
+    pub parser: Option<crate::source::format::Format>,
 }
 
-/// How the file at `path` is read: YAML 1.2 when a `file-schemas` glob (`yaml12`) names it.
-pub fn limits_for(yaml12: &globset::GlobSet, path: &str) -> Limits {
-    match yaml12.is_match(path) {
+/// How the file at `path` is read: YAML 1.2 when a `file-schemas` glob (`yaml12`) names it, as
+/// `parser` when `--parser` forces a type.
+pub fn limits_for(yaml12: &globset::GlobSet, parser: Option<crate::source::format::Format>, path: &str) -> Limits {
+    let limits = match yaml12.is_match(path) {
         true => Limits::for_non_kubernetes(),
         false => Limits::default(),
-    }
+    };
+    Limits { parser, ..limits }
 }
 
 /// What one file yields when loaded and evaluated on a worker: findings, document count, `print()`
@@ -76,8 +80,8 @@ pub fn evaluate_files(
     schemas: Option<&mut SchemasBuilder>,
     lap: &mut dyn FnMut(&str, String),
 ) -> Result<Evaluated, Error> {
-    let Inputs { policies, gatekeeper, yaml12, pool, want_snippets, today, .. } = *inputs;
-    let limits_for = |path: &str| limits_for(yaml12, path);
+    let Inputs { policies, gatekeeper, yaml12, pool, want_snippets, today, parser, .. } = *inputs;
+    let limits_for = |path: &str| limits_for(yaml12, parser, path);
     let mut findings = skipped_findings(&discovered);
     // Schemas: every CRD among the files registers before any document is validated (a cheap
     // first pass: only files that name CustomResourceDefinition are parsed; the main pass reuses

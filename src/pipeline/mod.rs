@@ -43,6 +43,10 @@ pub struct Options {
     pub profile: Option<crate::library::Profile>,
     pub include: Vec<String>,
     pub exclude: Vec<String>,
+    /// `formats:`: the file types a repository-wide run reads (empty: YAML and JSON).
+    pub formats: Vec<crate::source::format::Format>,
+    /// `--parser`: every file read as this type.
+    pub parser: Option<crate::source::format::Format>,
     pub fail_on: Option<FailOn>,
     pub jobs: Option<usize>,
     pub max_file_size: u64,
@@ -190,8 +194,9 @@ pub fn run(gate: &Gate, o: Options, stdin: Option<SourceFile>, mut t: Timer) -> 
         schemas.as_mut().map(|sc| pool.install(|| sc.register_location_crds(&location_files))).unwrap_or_default();
 
     // Discover (blobs are read on the worker threads).
-    let filter = PathFilter::new(&o.include, &o.exclude)?;
+    let filter = PathFilter::new(&o.include, &o.exclude)?.with_formats(&o.formats, o.parser);
     let inputs = Inputs {
+        parser: o.parser,
         policies: &policies,
         gatekeeper: &gatekeeper,
         yaml12: &yaml12,

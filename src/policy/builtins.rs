@@ -18,11 +18,26 @@ use crate::source::SourceFile;
 /// Parse `content` as the format `parser` names (yaml, yml, json); multi-document YAML gives an
 /// array of documents, one document gives the document.
 fn parse(parser: &str, name: &str, content: Vec<u8>) -> Result<Value> {
-    let ext = match parser.to_ascii_lowercase().as_str() {
-        "yaml" | "yml" => "yaml",
-        "json" => "json",
-        other => bail!("parse_config: unsupported parser `{other}` (yaml, json)"),
+    use crate::source::format::Format;
+    let Some(format) = Format::from_name(parser) else {
+        bail!("parse_config: unsupported parser `{parser}` ({})", crate::source::format::names())
     };
+    // The other input formats as `check` reads them (README "Input formats").
+    if !matches!(format, Format::Yaml | Format::Json) {
+        let text = String::from_utf8(content).map_err(|e| anyhow!("{name}: not UTF-8: {e}"))?;
+        let parsed = manifest::formats::parse(format, &text, &Limits::default());
+        if let Some(issue) = parsed.issues.first() {
+            bail!("{name}:{}:{}: {}", issue.at.line, issue.at.col + 1, issue.message);
+        }
+        let value = parsed.docs.into_iter().next().map_or(Value::Null, |d| d.value);
+        // conftest's docker and ignore parsers return a list of files, each a list (`[[…]]`), which
+        // `check` reads as one document per file.
+        return Ok(match format {
+            Format::Dockerfile | Format::Ignore => Value::from(vec![value]),
+            _ => value,
+        });
+    }
+    let ext = format.name();
     // The extension picks the format; messages name the file as the policy did.
     let file = SourceFile { path: format!("{name}.{ext}"), bytes: content, too_large: None };
     let docs = manifest::load_strict(&file, &Limits { lint_ambiguous: false, ..Default::default() })
@@ -42,12 +57,10 @@ fn string_arg(args: &[Value], i: usize, f: &str) -> Result<String> {
     }
 }
 
+/// The parser a file's name selects, as conftest's `parse_config_file` picks it (YAML when the name
+/// says none).
 fn parser_for(path: &str) -> &'static str {
-    if path.to_ascii_lowercase().ends_with(".json") {
-        "json"
-    } else {
-        "yaml"
-    }
+    crate::source::format::Format::of_path(path).map_or("yaml", |f| f.name())
 }
 
 /// Where `parse_config_file` and `parse_combined_config_files` read: files of the repository as

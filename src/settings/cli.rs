@@ -100,6 +100,11 @@ pub struct CheckArgs {
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
 
+    /// Read every file (and stdin) as this input format, whatever its name, as conftest's
+    /// --parser: yaml, json, dockerfile, toml, ini, dotenv, properties, ignore.
+    #[arg(long, value_name = "FORMAT", value_parser = super::values::format)]
+    pub parser: Option<crate::source::format::Format>,
+
     /// Output format, optionally to a file: human, json, sarif, junit, github (workflow commands; also
     /// appends a job summary to $GITHUB_STEP_SUMMARY), markdown (a PR comment). Repeatable, e.g.
     /// `-o human -o sarif=tollgate.sarif -o junit=junit.xml -o github`.
@@ -208,6 +213,10 @@ pub struct ParseArgs {
     /// The helm program for --render (default: `helm` on PATH).
     #[arg(long, value_name = "PATH")]
     pub helm: Option<PathBuf>,
+
+    /// Read every file (and stdin) as this input format, whatever its name (as `check --parser`).
+    #[arg(long, value_name = "FORMAT", value_parser = super::values::format)]
+    pub parser: Option<crate::source::format::Format>,
 }
 
 #[derive(Debug, Args)]

@@ -19,6 +19,8 @@ pub struct Config {
     pub builtin: Option<Builtin>,
     pub include: Vec<String>,
     pub exclude: Vec<String>,
+    /// `formats:`: the input types a repository-wide run reads (empty: YAML and JSON).
+    pub formats: Vec<crate::source::format::Format>,
     pub output: Vec<String>,
     pub fail_on: Option<FailOnLevel>,
     pub jobs: Option<usize>,
@@ -129,6 +131,7 @@ pub const KEYS: &[&str] = &[
     "builtin",
     "include",
     "exclude",
+    "formats",
     "output",
     "fail-on",
     "jobs",
@@ -211,6 +214,18 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
             "namespace" => c.namespace = strings(v).ok_or_else(|| bad("a glob or a list of globs"))?,
             "include" => c.include = strings(v).ok_or_else(|| bad("a glob or a list of globs"))?,
             "exclude" => c.exclude = strings(v).ok_or_else(|| bad("a glob or a list of globs"))?,
+            "formats" => {
+                let names = strings(v).ok_or_else(|| bad("a format or a list of formats"))?;
+                let mut formats = Vec::new();
+                for (i, name) in names.iter().enumerate() {
+                    let f =
+                        super::values::format(name).map_err(|message| ConfigError { location: item_at(i), message })?;
+                    if !formats.contains(&f) {
+                        formats.push(f);
+                    }
+                }
+                c.formats = formats;
+            }
             "output" => {
                 c.output = strings(v).ok_or_else(|| bad("a format or a list of formats"))?;
                 c.output_locations = (0..c.output.len()).map(item_at).collect();

@@ -156,6 +156,8 @@ pub fn check(
         combine: args.combine || cfg.combine.unwrap_or(false),
         include: pick(args.include.clone(), cfg.include),
         exclude: pick(args.exclude.clone(), cfg.exclude),
+        formats: cfg.formats,
+        parser: args.parser,
         fail_on: Some(fail_on),
         jobs,
         max_file_size: args.max_file_size.or(cfg.max_file_size).unwrap_or(10 << 20),

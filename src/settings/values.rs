@@ -118,6 +118,20 @@ pub fn choices<T: ValueEnum>() -> String {
     format!("one of {}", names.join(", "))
 }
 
+/// `--parser` / `formats:`: an input type by its conftest name. The error names the types tollgate
+/// reads, and says when conftest knows the name but tollgate does not read that type.
+pub fn format(word: &str) -> Result<crate::source::format::Format, String> {
+    use crate::source::format::{names, Format, NOT_READ};
+    Format::from_name(word).ok_or_else(|| {
+        let lower = word.to_ascii_lowercase();
+        if NOT_READ.contains(&lower.as_str()) {
+            format!("conftest's `{lower}` parser is not supported by tollgate (it reads {})", names())
+        } else {
+            format!("unknown input format `{word}` (one of {})", names())
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
+use super::format::{self, Format};
 use crate::error::SourceError;
 
 /// Default manifest extensions.
@@ -22,11 +23,21 @@ pub struct PathFilter {
     exclude: GlobSet,
     /// Path prefixes given on the command line (`tollgate check apps/ infra/x.yaml`); empty = all.
     prefixes: Vec<String>,
+    /// The types a repository-wide run reads (`formats:`), by file name.
+    formats: Vec<Format>,
+    /// `--parser`: every file is read as this type, so a file named explicitly may have any name.
+    parser: Option<Format>,
 }
 
 impl Default for PathFilter {
     fn default() -> Self {
-        PathFilter { include: None, exclude: GlobSet::empty(), prefixes: Vec::new() }
+        PathFilter {
+            include: None,
+            exclude: GlobSet::empty(),
+            prefixes: Vec::new(),
+            formats: format::DEFAULT.to_vec(),
+            parser: None,
+        }
     }
 }
 
@@ -56,7 +67,22 @@ impl PathFilter {
     /// Build a filter. Errors name the invalid glob.
     pub fn new(include: &[String], exclude: &[String]) -> Result<Self, SourceError> {
         let include = if include.is_empty() { None } else { Some(build(include)?) };
-        Ok(PathFilter { include, exclude: build(exclude)?, prefixes: Vec::new() })
+        Ok(PathFilter { include, exclude: build(exclude)?, ..PathFilter::default() })
+    }
+
+    /// Read the files of these types in a repository-wide run (empty keeps YAML and JSON), all
+    /// of them as `parser` when it is set.
+    pub fn with_formats(mut self, formats: &[Format], parser: Option<Format>) -> Self {
+        if !formats.is_empty() {
+            self.formats = formats.to_vec();
+        }
+        self.parser = parser;
+        self
+    }
+
+    /// Whether a repository-wide run reads this path by its name: its type is one of `formats`.
+    fn reads_type(&self, path: &str) -> bool {
+        Format::of_path(path).is_some_and(|f| self.formats.contains(&f))
     }
 
     /// Restrict to these repo-relative path prefixes (a directory or a file); empty keeps all.
@@ -110,29 +136,32 @@ impl PathFilter {
         }
         match &self.include {
             Some(inc) => inc.is_match(path),
-            None => has_manifest_extension(path),
+            // A file named as a PATH is read by its type whatever `formats:` lists (in git modes it
+            // comes through this filter: left out, it was a pass on 0 files).
+            None => self.reads_type(path) || (self.names_file(path) && self.names_manifest(path)),
         }
+    }
+
+    /// Whether `path` is itself one of the PATH arguments (a file named on the command line).
+    fn names_file(&self, path: &str) -> bool {
+        self.prefixes.iter().any(|p| p == path)
     }
 }
 
 impl PathFilter {
-    /// Whether a file named on the command line is read as a manifest: by its extension, or
-    /// because an `--include` glob names it (`--exclude` and the PATH scope aside).
+    /// Whether a file named on the command line is read: its name gives a type tollgate reads
+    /// (whatever `formats:` says: naming it is asking for it), `--parser` forces one, or an
+    /// `--include` glob names it (`--exclude` and the PATH scope aside).
     pub fn names_manifest(&self, path: &str) -> bool {
-        match &self.include {
-            Some(inc) => inc.is_match(path),
-            None => has_manifest_extension(path),
-        }
+        self.parser.is_some()
+            || Format::of_path(path).is_some()
+            || self.include.as_ref().is_some_and(|inc| inc.is_match(path))
     }
 }
 
 /// `.yaml`, `.yml` or `.json`, case-insensitive.
 pub fn has_manifest_extension(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    match name.rsplit_once('.') {
-        Some((stem, ext)) if !stem.is_empty() => DEFAULT_EXTENSIONS.iter().any(|e| e.eq_ignore_ascii_case(ext)),
-        _ => false,
-    }
+    matches!(Format::of_path(path), Some(Format::Yaml | Format::Json))
 }
 
 #[cfg(test)]
@@ -154,6 +183,24 @@ mod tests {
         let f = PathFilter::new(&["**/*.tpl".into()], &[]).unwrap();
         assert!(f.matches("a/b.tpl"));
         assert!(!f.matches("a/b.yaml"));
+    }
+
+    #[test]
+    fn formats_choose_what_a_walk_reads() {
+        let f = PathFilter::default();
+        assert!(!f.matches("Dockerfile"));
+        assert!(f.names_manifest("Dockerfile"), "a file named explicitly is read by its type");
+        assert!(!f.names_manifest("pom.xml"), "a type tollgate does not read stays an error");
+        let f = PathFilter::default().with_formats(&[Format::Dockerfile, Format::Toml], None);
+        assert!(f.matches("app/Dockerfile"));
+        assert!(f.matches("pyproject.toml"));
+        assert!(!f.matches("a.yaml"), "formats: replaces the default");
+        let f = PathFilter::default().with_formats(&[], Some(Format::Toml));
+        assert!(f.names_manifest("Cargo.lock"), "--parser reads a file of any name");
+        assert!(f.matches("a.yaml") && !f.matches("Cargo.lock"), "but a walk still picks files by name");
+        let f = PathFilter::default().with_prefixes(vec!["./Dockerfile".into(), "infra".into()]);
+        assert!(f.matches("Dockerfile"), "a file named as a PATH is read by its type");
+        assert!(!f.matches("infra/Dockerfile"), "a walked directory reads the formats: types");
     }
 
     #[test]

@@ -9,6 +9,7 @@
 
 pub mod confine;
 pub mod filter;
+pub mod format;
 pub mod git;
 pub(crate) mod link;
 pub mod path;

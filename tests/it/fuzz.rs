@@ -26,11 +26,21 @@ const TARGETS: &[(&str, Check)] = &[
     ("config", checks::config),
     ("waivers", checks::waivers),
     ("render", checks::render),
+    ("formats", checks::formats),
 ];
 
 /// Tokens worth splicing in: YAML and JSON syntax, YAML 1.1 scalars, line breaks other readers
 /// disagree on, escapes, control and bidirectional characters, waiver syntax.
 const TOKENS: &[&str] = &[
+    "FROM ",
+    "RUN ",
+    "ONBUILD ",
+    "\\\n",
+    "[[a]]\n",
+    "[s]\n",
+    "a = ",
+    "export ",
+    "\\u00",
     ": ",
     "- ",
     "? ",

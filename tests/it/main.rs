@@ -18,6 +18,7 @@ mod correctness;
 mod cross_resource;
 mod e2e_git;
 mod escaping;
+mod formats;
 mod fuzz;
 mod gatekeeper;
 mod gatekeeper_suite;

@@ -1,0 +1,8 @@
+FROM a
+ONBUILD ONBUILD RUN x
+ENV
+HEALTHCHECK CMD
+RUN ["a", 1]
+# escape=`
+COPY a \
+

@@ -47,3 +47,11 @@ test_malformed_passes if {
 	count(privileged_port.deny) == 0 with input as pod([{"name": "a", "ports": "80"}])
 	count(privileged_port.deny) == 0 with input as pod([{"name": "a", "ports": [80]}])
 }
+
+test_port_22_is_left_to_ssh_port_when_it_runs if {
+	input_22 := pod([{"name": "a", "ports": [{"containerPort": 22}]}])
+	count(privileged_port.deny) == 1 with input as input_22
+	count(privileged_port.deny) == 0 with input as input_22 with data.tollgate.selected as {"k8s/ssh-port": true}
+	udp := pod([{"name": "a", "ports": [{"containerPort": 22, "protocol": "UDP"}]}])
+	count(privileged_port.deny) == 1 with input as udp with data.tollgate.selected as {"k8s/ssh-port": true}
+}

@@ -58,6 +58,8 @@ const BATCH_PACKAGE: &str = "tollgate_internal.batch";
 const MAX_GROUPING: usize = 200_000;
 /// regorus's limits on one module, for the generated one.
 const MAX_BATCH_BYTES: usize = 1 << 20;
+/// The most checks one VM part of a batch holds (see `batches`).
+const VM_PART_CHECKS: usize = 32;
 const MAX_BATCH_LINES: usize = 20_000;
 
 /// Group the checks by the kinds they apply to and add one generated rule per group and engine
@@ -106,16 +108,27 @@ pub(super) fn batches(engine: &mut Engine, checks: &[Check]) -> Result<(Batches,
                     continue;
                 }
             }
-            let name = format!("g{g}_{}", if vm { "vm" } else { "rego" });
-            text.push_str(&format!("\n{name} := [\n"));
-            for &i in &part {
-                let c = &checks[i];
-                for path in c.rules.iter().map(|r| &r.path).chain(c.exception.iter()) {
-                    text.push_str(&format!("\t{{x | x := {path}}},\n"));
+            // The VM's compiler gives a rule at most 255 registers, and each entry of the array takes
+            // some: a VM part holds at most VM_PART_CHECKS checks, a group as many parts as needed
+            // (one array of 99 checks failed to compile, and every check fell back to the
+            // interpreter).
+            let size = if vm { VM_PART_CHECKS } else { part.len() };
+            for (n, chunk) in part.chunks(size).enumerate() {
+                let name = match n {
+                    0 => format!("g{g}_{}", if vm { "vm" } else { "rego" }),
+                    n => format!("g{g}_vm{n}"),
+                };
+                text.push_str(&format!("\n{name} := [\n"));
+                for &i in chunk {
+                    let c = &checks[i];
+                    for path in c.rules.iter().map(|r| &r.path).chain(c.exception.iter()) {
+                        text.push_str(&format!("\t{{x | x := {path}}},\n"));
+                    }
                 }
+                text.push_str("]\n");
+                let path = format!("data.{BATCH_PACKAGE}.{name}");
+                parts.push(Part { path, checks: chunk.to_vec(), vm, direct: false });
             }
-            text.push_str("]\n");
-            parts.push(Part { path: format!("data.{BATCH_PACKAGE}.{name}"), checks: part, vm, direct: false });
         }
         let group = out.groups.len();
         out.groups.push(Batch { parts });

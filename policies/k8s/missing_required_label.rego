@@ -16,7 +16,6 @@
 #     required_labels: {type: array, default: null, description: label keys every object must carry with a non-empty value; unset passes everything}
 #   aliases:
 #     kube-linter: required-label-owner
-#     kyverno: require-labels
 #     gatekeeper: k8srequiredlabels
 package tollgate.k8s.missing_required_label
 

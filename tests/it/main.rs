@@ -23,6 +23,7 @@ mod gatekeeper_suite;
 mod github_annotations;
 mod hook;
 mod library_precision;
+mod library_tables;
 mod opa_compat;
 mod policies_cmd;
 mod policy_hardening;

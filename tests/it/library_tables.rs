@@ -394,7 +394,7 @@ fn render_concepts(inv: &Inventory) -> String {
     out += "## Coverage\n\n";
     out += &format!("Of the {total} concepts of the peer libraries, each tool covers:\n\n");
     out += "| tool | concepts | of the peers' |\n|---|---|---|\n";
-    let pct = |n: usize| if total == 0 { 0 } else { (n * 100 + total / 2) / total };
+    let pct = |n: usize| (n * 100 + total / 2).checked_div(total).unwrap_or(0);
     let tollgate_n = peer_concepts.iter().filter(|c| c.covered()).count();
     out += &format!("| tollgate | {tollgate_n} | {}% |\n", pct(tollgate_n));
     for (key, name) in PEERS {

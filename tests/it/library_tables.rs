@@ -393,17 +393,22 @@ fn render_concepts(inv: &Inventory) -> String {
             tollgate check of a row.\n\n";
     out += "## Coverage\n\n";
     out += &format!("Of the {total} concepts of the peer libraries, each tool covers:\n\n");
-    out += "| tool | concepts | of the peers' |\n|---|---|---|\n";
+    out += "| tool | concepts | of the peers' | its checks in the inventory |\n|---|---|---|---|\n";
     let pct = |n: usize| (n * 100 + total / 2).checked_div(total).unwrap_or(0);
     let tollgate_n = peer_concepts.iter().filter(|c| c.covered()).count();
-    out += &format!("| tollgate | {tollgate_n} | {}% |\n", pct(tollgate_n));
+    let tollgate_ids: BTreeSet<&str> =
+        inv.concepts.iter().flat_map(|c| c.tollgate.iter().map(String::as_str)).collect();
+    out += &format!("| tollgate | {tollgate_n} | {}% | {} |\n", pct(tollgate_n), tollgate_ids.len());
     for (key, name) in PEERS {
         let n = peer_concepts.iter().filter(|c| c.peers.contains_key(key)).count();
-        out += &format!("| {name} | {n} | {}% |\n", pct(n));
+        let ids: BTreeSet<String> =
+            inv.concepts.iter().flat_map(|c| c.peers.get(key).into_iter().flatten().map(|id| norm(id))).collect();
+        out += &format!("| {name} | {n} | {}% | {} |\n", pct(n), ids.len());
     }
     let own_covered = own.iter().filter(|c| c.covered()).count();
     out += &format!(
-        "\n{} further concepts are tollgate's alone (no peer has them); it covers {own_covered} of them. A concept \
+        "\nA check that spans several concepts counts in each, and one concept may take several checks of a tool. {} \
+         further concepts are tollgate's alone (no peer has them); it covers {own_covered} of them. A concept \
          covered outside the check library (schema validation) counts as covered.\n\n",
         own.len()
     );

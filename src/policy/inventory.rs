@@ -19,6 +19,8 @@
 //!                                                     one that sets no number)
 //!   "automount_disabled": {ns: {name: bool}},         whether a ServiceAccount of that name sets
 //!                                                     automountServiceAccountToken to false
+//!   "service_selectors": {ns: {selector: [name, ...]}}, the distinct names of the Services with
+//!                                                     that (non-empty) spec.selector, sorted
 //! }
 //! entry = {file, document, apiVersion, kind, name, namespace, labels, annotations, ...kind fields}
 //! ```
@@ -28,7 +30,7 @@
 //! set outside the manifests is not known). Kind fields: workloads (every kind with a pod spec)
 //! add `pod_labels`, `service_account_name`, `automount_service_account_token` and, for the
 //! scalable kinds, `replicas`; NetworkPolicy `pod_selector` and `policy_types`;
-//! PodDisruptionBudget `selector`; ServiceAccount `automount_service_account_token`;
+//! PodDisruptionBudget and Service `selector`; ServiceAccount `automount_service_account_token`;
 //! HorizontalPodAutoscaler `scale_target_ref` and `min_replicas`. A field the document does not
 //! set is null. Values are shared with the documents (no deep copy).
 //!
@@ -132,7 +134,7 @@ fn entry(d: &Document) -> Option<Value> {
             put("pod_selector", or_null(&v["spec"]["podSelector"]));
             put("policy_types", or_null(&v["spec"]["policyTypes"]));
         }
-        "PodDisruptionBudget" => put("selector", or_null(&v["spec"]["selector"])),
+        "PodDisruptionBudget" | "Service" => put("selector", or_null(&v["spec"]["selector"])),
         "ServiceAccount" => put("automount_service_account_token", or_null(&v["automountServiceAccountToken"])),
         "HorizontalPodAutoscaler" => {
             put("scale_target_ref", or_null(&v["spec"]["scaleTargetRef"]));
@@ -163,6 +165,9 @@ pub fn build<'a>(docs: impl IntoIterator<Item = &'a Document>) -> (Value, Stats)
     let mut min_replicas: ByName<Value> = BTreeMap::new();
     // namespace -> ServiceAccount name -> one of them sets automountServiceAccountToken: false
     let mut automount_disabled: BTreeMap<String, BTreeMap<String, bool>> = BTreeMap::new();
+    // namespace -> Service selector -> the names of the Services with it (a lookup by the
+    // selector itself, so that a Service finds its twins without scanning the namespace)
+    let mut service_selectors: BTreeMap<String, BTreeMap<Value, std::collections::BTreeSet<Value>>> = BTreeMap::new();
     for d in docs {
         let Some(e) = entry(d) else { continue };
         let ns = string_of(&e["namespace"]).filter(|s| !s.is_empty()).unwrap_or("default").to_string();
@@ -184,6 +189,12 @@ pub fn build<'a>(docs: impl IntoIterator<Item = &'a Document>) -> (Value, Stats)
             let (list, seen) = selectors.entry(ns.clone()).or_default().entry(kind.clone()).or_default();
             if seen.insert(s.clone()) {
                 list.push(s.clone());
+            }
+        }
+        if let ("Service", Value::Object(sel), Value::String(name)) = (kind.as_str(), &e["selector"], &e["name"]) {
+            if !sel.is_empty() {
+                let names = service_selectors.entry(ns.clone()).or_default().entry(e["selector"].clone()).or_default();
+                names.insert(Value::String(name.clone()));
             }
         }
         if kind == "HorizontalPodAutoscaler" {
@@ -246,6 +257,16 @@ pub fn build<'a>(docs: impl IntoIterator<Item = &'a Document>) -> (Value, Stats)
             (Value::from(ns), Value::from(names))
         })
         .collect();
+    let service_selectors: BTreeMap<Value, Value> = service_selectors
+        .into_iter()
+        .map(|(ns, by_selector)| {
+            let by_selector: BTreeMap<Value, Value> = by_selector
+                .into_iter()
+                .map(|(sel, names)| (sel, Value::from(names.into_iter().collect::<Vec<_>>())))
+                .collect();
+            (Value::from(ns), Value::from(by_selector))
+        })
+        .collect();
     let mut inv = BTreeMap::new();
     inv.insert(Value::from("documents"), Value::from(documents));
     inv.insert(Value::from("namespaces"), Value::from(namespaces));
@@ -255,6 +276,7 @@ pub fn build<'a>(docs: impl IntoIterator<Item = &'a Document>) -> (Value, Stats)
     inv.insert(Value::from("scale_targets"), by_name_value(scale_targets, Value::from));
     inv.insert(Value::from("min_replicas"), by_name_value(min_replicas, |v| v));
     inv.insert(Value::from("automount_disabled"), Value::from(automount_disabled));
+    inv.insert(Value::from("service_selectors"), Value::from(service_selectors));
     (Value::from(inv), stats)
 }
 
@@ -456,6 +478,26 @@ mod tests {
         assert_eq!(inv["names"]["shop"]["Deployment"]["web"][0]["kind"], Value::from("Deployment"));
         assert_eq!(inv["names"]["shop"]["Deployment"]["api"], Value::Undefined);
         assert_eq!(inv["documents"].as_array().map(|a| a.len()).unwrap_or(0), 3);
+    }
+
+    /// Services are found by their selector: each name once and sorted (one Service in two
+    /// overlays is one name), per namespace; an empty or missing selector is not filed.
+    #[test]
+    fn services_by_selector() {
+        let d = docs(
+            "kind: Service\nmetadata: {name: web-canary, namespace: shop}\nspec: {selector: {app: web}}\n\
+             ---\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec: {selector: {app: web}}\n\
+             ---\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec: {selector: {app: web}}\n\
+             ---\nkind: Service\nmetadata: {name: web}\nspec: {selector: {app: web}}\n\
+             ---\nkind: Service\nmetadata: {name: peers, namespace: shop}\nspec: {selector: {}}\n\
+             ---\nkind: Service\nmetadata: {name: ext, namespace: shop}\nspec: {type: ExternalName}\n",
+        );
+        let (inv, _) = build(&d);
+        let sel = json(r#"{"app": "web"}"#);
+        assert_eq!(inv["service_selectors"]["shop"][&sel], json(r#"["web", "web-canary"]"#));
+        assert_eq!(inv["service_selectors"]["default"][&sel], json(r#"["web"]"#));
+        assert_eq!(inv["service_selectors"]["shop"].as_object().map(|o| o.len()).unwrap_or(0), 1);
+        assert_eq!(inv["names"]["shop"]["Service"]["web"][0]["selector"], sel);
     }
 
     /// Selectors are listed once per namespace and kind, in file order (null included: a

@@ -15,15 +15,16 @@
 #   data.tollgate.inventory.min_replicas[ns][kind][name]   the largest minReplicas among them
 #   data.tollgate.inventory.automount_disabled[ns][name]   a ServiceAccount of that name sets
 #                                                  automountServiceAccountToken to false
-#   data.tollgate.inventory.service_selectors[ns][selector]  the distinct names of the namespace's
-#                                                  Services with that non-empty spec.selector, sorted
+#   data.tollgate.inventory.service_selectors[ns][selector][port]  the distinct names of the
+#                                                  namespace's Services (not headless) with that
+#                                                  non-empty spec.selector and that port, sorted
 #
 # An entry has file, document, apiVersion, kind, name, namespace, labels and annotations, plus
 # per kind: workloads pod_labels, service_account_name, automount_service_account_token (and
 # replicas for Deployment, StatefulSet, ReplicaSet, ReplicationController); NetworkPolicy
-# pod_selector, policy_types; PodDisruptionBudget and Service selector; ServiceAccount
-# automount_service_account_token; HorizontalPodAutoscaler scale_target_ref, min_replicas. A
-# field the document does not set is null. A document without metadata.namespace is filed under
+# pod_selector, policy_types; PodDisruptionBudget selector; Service selector, cluster_ip, ports;
+# ServiceAccount automount_service_account_token; HorizontalPodAutoscaler scale_target_ref,
+# min_replicas. A field the document does not set is null. A document without metadata.namespace is filed under
 # "default", where kubectl applies it.
 #
 # API:
@@ -39,8 +40,9 @@
 #   inventory.autoscaler_min_replicas    the largest minReplicas among them (undefined when none)
 #   inventory.automount_disabled(name)   whether a ServiceAccount of that name there sets
 #                                        automountServiceAccountToken to false
-#   inventory.services_with_selector(s)  the sorted distinct names of the Services there whose
-#                                        spec.selector is exactly s ([] when none)
+#   inventory.services_with_selector(s, port)  the sorted distinct names of the Services there
+#                                        (not headless) whose spec.selector is exactly s and that
+#                                        expose port ([] when none)
 #   inventory.pod_labels                 the labels of input's pod template ({} when none)
 #   inventory.service_account            the ServiceAccount input's pods run as ("default" when unset)
 #   inventory.selects(selector, labels)  whether a label selector object matches the labels:
@@ -212,7 +214,7 @@ expression_holds(e, labels) if {
 
 # A lookup by the selector itself: a Service finds the others with its selector without scanning
 # the namespace's Services.
-services_with_selector(selector) := list if {
-	list = data.tollgate.inventory.service_selectors[namespace][selector]
+services_with_selector(selector, port) := list if {
+	list = data.tollgate.inventory.service_selectors[namespace][selector][port]
 	is_array(list)
 } else := []

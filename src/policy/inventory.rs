@@ -19,8 +19,9 @@
 //!                                                     one that sets no number)
 //!   "automount_disabled": {ns: {name: bool}},         whether a ServiceAccount of that name sets
 //!                                                     automountServiceAccountToken to false
-//!   "service_selectors": {ns: {selector: [name, ...]}}, the distinct names of the Services with
-//!                                                     that (non-empty) spec.selector, sorted
+//!   "service_selectors": {ns: {selector: {port: [name, ...]}}}, the distinct names of the
+//!                                                     Services with that (non-empty) spec.selector
+//!                                                     and that port, sorted; headless ones left out
 //! }
 //! entry = {file, document, apiVersion, kind, name, namespace, labels, annotations, ...kind fields}
 //! ```
@@ -30,7 +31,7 @@
 //! set outside the manifests is not known). Kind fields: workloads (every kind with a pod spec)
 //! add `pod_labels`, `service_account_name`, `automount_service_account_token` and, for the
 //! scalable kinds, `replicas`; NetworkPolicy `pod_selector` and `policy_types`;
-//! PodDisruptionBudget and Service `selector`; ServiceAccount `automount_service_account_token`;
+//! PodDisruptionBudget and Service `selector`, Service `cluster_ip` and `ports`; ServiceAccount `automount_service_account_token`;
 //! HorizontalPodAutoscaler `scale_target_ref` and `min_replicas`. A field the document does not
 //! set is null. Values are shared with the documents (no deep copy).
 //!
@@ -134,7 +135,12 @@ fn entry(d: &Document) -> Option<Value> {
             put("pod_selector", or_null(&v["spec"]["podSelector"]));
             put("policy_types", or_null(&v["spec"]["policyTypes"]));
         }
-        "PodDisruptionBudget" | "Service" => put("selector", or_null(&v["spec"]["selector"])),
+        "PodDisruptionBudget" => put("selector", or_null(&v["spec"]["selector"])),
+        "Service" => {
+            put("selector", or_null(&v["spec"]["selector"]));
+            put("cluster_ip", or_null(&v["spec"]["clusterIP"]));
+            put("ports", or_null(&v["spec"]["ports"]));
+        }
         "ServiceAccount" => put("automount_service_account_token", or_null(&v["automountServiceAccountToken"])),
         "HorizontalPodAutoscaler" => {
             put("scale_target_ref", or_null(&v["spec"]["scaleTargetRef"]));
@@ -147,6 +153,9 @@ fn entry(d: &Document) -> Option<Value> {
 
 /// Values in first-seen order, each once.
 type Distinct = (Vec<Value>, std::collections::BTreeSet<Value>);
+
+/// `ns -> Service selector -> port -> names`
+type ServiceSelectors = BTreeMap<String, BTreeMap<Value, BTreeMap<Value, std::collections::BTreeSet<Value>>>>;
 
 /// `ns -> kind -> name -> T`
 type ByName<T> = BTreeMap<String, BTreeMap<String, BTreeMap<String, T>>>;
@@ -165,9 +174,9 @@ pub fn build<'a>(docs: impl IntoIterator<Item = &'a Document>) -> (Value, Stats)
     let mut min_replicas: ByName<Value> = BTreeMap::new();
     // namespace -> ServiceAccount name -> one of them sets automountServiceAccountToken: false
     let mut automount_disabled: BTreeMap<String, BTreeMap<String, bool>> = BTreeMap::new();
-    // namespace -> Service selector -> the names of the Services with it (a lookup by the
-    // selector itself, so that a Service finds its twins without scanning the namespace)
-    let mut service_selectors: BTreeMap<String, BTreeMap<Value, std::collections::BTreeSet<Value>>> = BTreeMap::new();
+    // namespace -> Service selector -> port -> the names of the Services with both (a lookup by
+    // the selector itself, so that a Service finds its twins without scanning the namespace)
+    let mut service_selectors: ServiceSelectors = BTreeMap::new();
     for d in docs {
         let Some(e) = entry(d) else { continue };
         let ns = string_of(&e["namespace"]).filter(|s| !s.is_empty()).unwrap_or("default").to_string();
@@ -191,10 +200,17 @@ pub fn build<'a>(docs: impl IntoIterator<Item = &'a Document>) -> (Value, Stats)
                 list.push(s.clone());
             }
         }
-        if let ("Service", Value::Object(sel), Value::String(name)) = (kind.as_str(), &e["selector"], &e["name"]) {
-            if !sel.is_empty() {
-                let names = service_selectors.entry(ns.clone()).or_default().entry(e["selector"].clone()).or_default();
-                names.insert(Value::String(name.clone()));
+        // A headless Service (per-pod DNS, a StatefulSet's serviceName) beside a ClusterIP one on
+        // the same pods is the documented pattern, not a twin.
+        if let ("Service", Value::Object(sel), Value::String(name), Value::Array(ports)) =
+            (kind.as_str(), &e["selector"], &e["name"], &e["ports"])
+        {
+            if !sel.is_empty() && e["cluster_ip"] != Value::from("None") {
+                let by_port =
+                    service_selectors.entry(ns.clone()).or_default().entry(e["selector"].clone()).or_default();
+                for port in ports.iter().map(|p| &p["port"]).filter(|p| matches!(p, Value::Number(_))) {
+                    by_port.entry(port.clone()).or_default().insert(Value::String(name.clone()));
+                }
             }
         }
         if kind == "HorizontalPodAutoscaler" {
@@ -262,7 +278,13 @@ pub fn build<'a>(docs: impl IntoIterator<Item = &'a Document>) -> (Value, Stats)
         .map(|(ns, by_selector)| {
             let by_selector: BTreeMap<Value, Value> = by_selector
                 .into_iter()
-                .map(|(sel, names)| (sel, Value::from(names.into_iter().collect::<Vec<_>>())))
+                .map(|(sel, by_port)| {
+                    let by_port: BTreeMap<Value, Value> = by_port
+                        .into_iter()
+                        .map(|(port, names)| (port, Value::from(names.into_iter().collect::<Vec<_>>())))
+                        .collect();
+                    (sel, Value::from(by_port))
+                })
                 .collect();
             (Value::from(ns), Value::from(by_selector))
         })
@@ -480,23 +502,30 @@ mod tests {
         assert_eq!(inv["documents"].as_array().map(|a| a.len()).unwrap_or(0), 3);
     }
 
-    /// Services are found by their selector: each name once and sorted (one Service in two
-    /// overlays is one name), per namespace; an empty or missing selector is not filed.
+    /// Services are found by their selector and port: each name once and sorted (one Service in
+    /// two overlays is one name), per namespace; an empty or missing selector, a port without a
+    /// number and a headless Service are not filed.
     #[test]
     fn services_by_selector() {
         let d = docs(
-            "kind: Service\nmetadata: {name: web-canary, namespace: shop}\nspec: {selector: {app: web}}\n\
-             ---\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec: {selector: {app: web}}\n\
-             ---\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec: {selector: {app: web}}\n\
-             ---\nkind: Service\nmetadata: {name: web}\nspec: {selector: {app: web}}\n\
-             ---\nkind: Service\nmetadata: {name: peers, namespace: shop}\nspec: {selector: {}}\n\
+            "kind: Service\nmetadata: {name: web-canary, namespace: shop}\nspec: {selector: {app: web}, ports: [{port: 80}]}\n\
+             ---\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec: {selector: {app: web}, ports: [{port: 80}, {port: 9090}]}\n\
+             ---\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec: {selector: {app: web}, ports: [{port: 80}]}\n\
+             ---\nkind: Service\nmetadata: {name: web-peers, namespace: shop}\nspec: {clusterIP: None, selector: {app: web}, ports: [{port: 80}]}\n\
+             ---\nkind: Service\nmetadata: {name: web}\nspec: {selector: {app: web}, ports: [{port: 80}, {port: http}]}\n\
+             ---\nkind: Service\nmetadata: {name: peers, namespace: shop}\nspec: {selector: {}, ports: [{port: 80}]}\n\
              ---\nkind: Service\nmetadata: {name: ext, namespace: shop}\nspec: {type: ExternalName}\n",
         );
         let (inv, _) = build(&d);
         let sel = json(r#"{"app": "web"}"#);
-        assert_eq!(inv["service_selectors"]["shop"][&sel], json(r#"["web", "web-canary"]"#));
-        assert_eq!(inv["service_selectors"]["default"][&sel], json(r#"["web"]"#));
-        assert_eq!(inv["service_selectors"]["shop"].as_object().map(|o| o.len()).unwrap_or(0), 1);
+        let shop = &inv["service_selectors"]["shop"];
+        assert_eq!(shop[&sel][&Value::from(80u64)], json(r#"["web", "web-canary"]"#));
+        assert_eq!(shop[&sel][&Value::from(9090u64)], json(r#"["web"]"#));
+        assert_eq!(shop[&sel].as_object().map(|o| o.len()).unwrap_or(0), 2);
+        assert_eq!(shop.as_object().map(|o| o.len()).unwrap_or(0), 1);
+        let default = &inv["service_selectors"]["default"][&sel];
+        assert_eq!(default.as_object().map(|o| o.len()).unwrap_or(0), 1);
+        assert_eq!(default[&Value::from(80u64)], json(r#"["web"]"#));
         assert_eq!(inv["names"]["shop"]["Service"]["web"][0]["selector"], sel);
     }
 

@@ -16,6 +16,8 @@
 #   frameworks:
 #     cis: [{version: "1.12", id: "5.1.3"}]
 #     nsa: [RBAC]
+#   aliases:
+#     kyverno: application-prevent-default-project
 package tollgate.gitops.argocd_broad_project
 
 import rego.v1

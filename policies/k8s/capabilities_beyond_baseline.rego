@@ -16,7 +16,7 @@
 #     pss: {level: baseline, control: Capabilities}
 #     cis: [{version: "1.12", id: "5.2.9"}]
 #     nsa: [PSE]
-#   aliases: {trivy: KSV-0022, checkov: CKV_K8S_25, kyverno: disallow-capabilities, gatekeeper: k8spspcapabilities}
+#   aliases: {trivy: KSV-0022, checkov: CKV_K8S_25, kyverno: [disallow-capabilities, restrict-adding-capabilities], gatekeeper: k8spspcapabilities}
 package tollgate.k8s.capabilities_beyond_baseline
 
 import rego.v1

@@ -17,7 +17,7 @@
 #     cis: [{version: "1.12", id: "5.2.9"}]
 #     nsa: [PSE]
 #   aliases:
-#     trivy: [KSV-0003, KSV-0106]
+#     trivy: [KSV-0003, KSV-0106, KSV-0004]
 #     checkov: CKV_K8S_37
 #     polaris: insecureCapabilities
 #     kyverno: [disallow-capabilities-strict, require-drop-all, drop-all-capabilities]

@@ -19,6 +19,8 @@
 #   profiles: [correctness]
 #   aliases:
 #     kube-linter: dangling-horizontalpodautoscaler
+#     gatekeeper: k8shorizontalpodautoscaler
+#     kyverno: verify-vpa-target
 package tollgate.k8s.dangling_hpa
 
 import rego.v1

@@ -1,5 +1,5 @@
 # METADATA
-# title: Default namespace
+# title: Object in the default namespace
 # description: |
 #   Flags objects whose metadata.namespace is "default". The default namespace has no owner, no
 #   quota and usually no network policy, so resources there escape per-team isolation and

@@ -20,6 +20,7 @@
 #     nsa: [IMG]
 #   aliases:
 #     gatekeeper: k8sdisallowedrepos
+#     kyverno: restrict-deprecated-registry
 package tollgate.k8s.denied_registry
 
 import rego.v1

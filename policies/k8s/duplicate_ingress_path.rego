@@ -16,7 +16,7 @@
 #   scope: inventory
 #   profiles: [extended]
 #   aliases:
-#     kyverno: unique-ingress-host-and-path
+#     kyverno: [unique-ingress-host-and-path, unique-ingress-paths, restrict-ingress-host]
 #     gatekeeper: k8suniqueingresshost
 package tollgate.k8s.duplicate_ingress_path
 

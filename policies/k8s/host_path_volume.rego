@@ -19,7 +19,7 @@
 #   aliases:
 #     trivy: KSV-0023
 #     polaris: hostPathSet
-#     kyverno: [disallow-host-path, restrict-volume-types]
+#     kyverno: [disallow-host-path, restrict-volume-types, limit-hostpath-vols]
 #     gatekeeper: [k8spsphostfilesystem, k8spspvolumetypes]
 package tollgate.k8s.host_path_volume
 

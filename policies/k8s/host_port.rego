@@ -1,5 +1,5 @@
 # METADATA
-# title: Host port
+# title: Container bound to a host port
 # description: |
 #   Flags container ports that set a hostPort other than 0. A host port binds the node's own
 #   network interface, bypasses NetworkPolicy on many CNIs and limits scheduling to nodes where

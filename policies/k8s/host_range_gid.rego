@@ -20,6 +20,8 @@
 #     nsa: [NR]
 #   aliases:
 #     trivy: KSV-0021
+#     gatekeeper: [k8spspallowedusers, k8spspfsgroup]
+#     kyverno: [restrict-usergroup-fsgroup-id, check-supplemental-groups]
 package tollgate.k8s.host_range_gid
 
 import rego.v1

@@ -21,6 +21,8 @@
 #   aliases:
 #     trivy: KSV-0020
 #     checkov: CKV_K8S_40
+#     gatekeeper: k8spspallowedusers
+#     kyverno: restrict-usergroup-fsgroup-id
 package tollgate.k8s.host_range_uid
 
 import rego.v1

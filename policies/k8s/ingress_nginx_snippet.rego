@@ -15,7 +15,7 @@
 #   profiles: [extended]
 #   frameworks:
 #     nsa: [UPG]
-#   aliases: {checkov: [CKV_K8S_152, CKV_K8S_153, CKV_K8S_154], kyverno: disallow-ingress-nginx-custom-snippets}
+#   aliases: {checkov: [CKV_K8S_152, CKV_K8S_153, CKV_K8S_154], kyverno: [disallow-ingress-nginx-custom-snippets, restrict-annotations], trivy: KCV-0093}
 package tollgate.k8s.ingress_nginx_snippet
 
 import rego.v1

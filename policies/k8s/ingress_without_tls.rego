@@ -12,7 +12,7 @@
 #   profiles: [extended]
 #   frameworks:
 #     nsa: [TLS]
-#   aliases: {polaris: tlsSettingsMissing, kyverno: require-ingress-https, gatekeeper: k8shttpsonly}
+#   aliases: {polaris: tlsSettingsMissing, kyverno: [require-ingress-https, ingress-host-match-tls], gatekeeper: k8shttpsonly}
 package tollgate.k8s.ingress_without_tls
 
 import rego.v1

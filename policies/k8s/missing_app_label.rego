@@ -12,6 +12,8 @@
 #   profiles: [extended]
 #   aliases:
 #     kyverno: require-labels
+#     gatekeeper: k8srequiredlabels
+#     kube-linter: required-label-owner
 package tollgate.k8s.missing_app_label
 
 import rego.v1

@@ -15,6 +15,7 @@
 #   params:
 #     required_annotations: {type: array, default: null, description: annotation keys every object must carry with a non-empty value; unset passes everything}
 #   aliases:
+#     kyverno: require-annotations
 #     kube-linter: required-annotation-email
 #     gatekeeper: k8srequiredannotations
 package tollgate.k8s.missing_required_annotation

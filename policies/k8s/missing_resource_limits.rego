@@ -17,7 +17,7 @@
 #     checkov: [CKV_K8S_11, CKV_K8S_13]
 #     kube-linter: [unset-cpu-requirements, unset-memory-requirements]
 #     polaris: [cpuLimitsMissing, memoryLimitsMissing]
-#     kyverno: [require-pod-requests-limits, require-requests-limits]
+#     kyverno: [require-pod-requests-limits, require-requests-limits, require-cpu-limits]
 #     gatekeeper: [k8scontainerlimits, k8srequiredresources]
 package tollgate.k8s.missing_resource_limits
 

@@ -1,5 +1,5 @@
 # METADATA
-# title: Mutable image tag
+# title: Image on :latest or without a tag
 # description: |
 #   Flags containers whose image uses the :latest tag or has neither a tag nor a digest (which
 #   means :latest). The image that runs then changes whenever the tag is pushed, so deployments

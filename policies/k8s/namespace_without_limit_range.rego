@@ -17,6 +17,8 @@
 #   profiles: [extended]
 #   frameworks:
 #     nsa: [RQ]
+#   aliases:
+#     trivy: KSV-0039
 package tollgate.k8s.namespace_without_limit_range
 
 import rego.v1

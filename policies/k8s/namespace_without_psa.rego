@@ -15,6 +15,8 @@
 #     pss: {level: baseline, control: Pod Security Admission enforcement}
 #     cis: [{version: "1.12", id: "5.2.1"}]
 #     nsa: [PSE]
+#   aliases:
+#     kyverno: [deny-privileged-profile, add-psa-namespace-reporting]
 package tollgate.k8s.namespace_without_psa
 
 import rego.v1

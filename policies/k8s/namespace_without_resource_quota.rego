@@ -16,6 +16,8 @@
 #   profiles: [extended]
 #   frameworks:
 #     nsa: [RQ]
+#   aliases:
+#     trivy: KSV-0040
 package tollgate.k8s.namespace_without_resource_quota
 
 import rego.v1

@@ -1,5 +1,5 @@
 # METADATA
-# title: Non-core volume type
+# title: Volume type outside the restricted set
 # description: |
 #   Flags pod volumes of a type outside the Pod Security Standards restricted set (configMap,
 #   csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected, secret):

@@ -14,7 +14,7 @@
 #   aliases:
 #     kube-linter: [pdb-max-unavailable, pdb-min-available]
 #     polaris: pdbDisruptionsIsZero
-#     kyverno: pdb-maxunavailable
+#     kyverno: [pdb-maxunavailable, pdb-maxunavailable-with-deployments, require-reasonable-pdbs]
 #     gatekeeper: k8spoddisruptionbudget
 package tollgate.k8s.pdb_zero_disruptions
 

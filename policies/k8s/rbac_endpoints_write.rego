@@ -18,6 +18,8 @@
 #     nsa: [RBAC]
 #   aliases:
 #     trivy: KSV-0056
+#     gatekeeper: k8sblockendpointeditdefaultrole
+#     kyverno: restrict-edit-for-endpoints
 package tollgate.k8s.rbac_endpoints_write
 
 import rego.v1

@@ -14,7 +14,7 @@
 #     cis: [{version: "1.12", id: "5.1.8"}]
 #     nsa: [RBAC]
 #   aliases:
-#     trivy: [KSV-0043, KSV-0050, KSV-0051, KSV-0052]
+#     trivy: [KSV-0043, KSV-0050, KSV-0051, KSV-0052, KSV-0055]
 #     checkov: [CKV_K8S_157, CKV_K8S_158, CKV2_K8S_3, CKV2_K8S_1]
 #     kyverno: restrict-escalation-verbs-roles
 package tollgate.k8s.rbac_privilege_escalation

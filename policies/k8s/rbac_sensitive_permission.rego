@@ -1,5 +1,5 @@
 # METADATA
-# title: Sensitive RBAC permission
+# title: Can proxy to nodes, mint tokens, approve CSRs, change webhooks or create PVs
 # description: |
 #   Flags Role and ClusterRole rules that grant nodes/proxy (direct kubelet API access, which
 #   skips admission and audit), create on serviceaccounts/token (minting tokens for any service

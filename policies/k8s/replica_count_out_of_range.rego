@@ -15,6 +15,8 @@
 #   params:
 #     replica_limits: {type: object, default: null, description: "min and max replicas ({min: 2, max: 50}); unset passes every workload"}
 #   aliases:
+#     kube-linter: minimum-three-replicas
+#     kyverno: require-deployments-have-multiple-replicas
 #     gatekeeper: k8sreplicalimits
 package tollgate.k8s.replica_count_out_of_range
 

@@ -20,7 +20,7 @@
 #     trivy: [KSV-0006, KSV-0121]
 #     checkov: CKV_K8S_27
 #     kube-linter: [docker-sock, sensitive-host-mounts]
-#     kyverno: [disallow-cri-sock-mount, disallow-container-sock-mounts]
+#     kyverno: [disallow-cri-sock-mount, disallow-container-sock-mounts, docker-socket-requires-label]
 package tollgate.k8s.sensitive_host_path
 
 import rego.v1

@@ -22,7 +22,7 @@
 #     trivy: KSV-0036
 #     checkov: CKV_K8S_38
 #     polaris: automountServiceAccountToken
-#     kyverno: restrict-automount-sa-token
+#     kyverno: [restrict-automount-sa-token, restrict-sa-automount-sa-token]
 #     gatekeeper: k8spspautomountserviceaccounttokenpod
 package tollgate.k8s.service_account_token_automount
 

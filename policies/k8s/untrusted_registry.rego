@@ -16,7 +16,7 @@
 #   frameworks:
 #     cis: [{version: "1.12", id: "5.5.1"}]
 #     nsa: [IMG]
-#   aliases: {trivy: KSV-0125, kyverno: restrict-image-registries, gatekeeper: [k8sallowedrepos, k8sallowedreposv2]}
+#   aliases: {trivy: KSV-0125, kyverno: [restrict-image-registries, advanced-restrict-image-registries, allowed-image-repos], gatekeeper: [k8sallowedrepos, k8sallowedreposv2]}
 package tollgate.k8s.untrusted_registry
 
 import rego.v1

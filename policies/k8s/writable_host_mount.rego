@@ -19,6 +19,8 @@
 #     nsa: [PSE]
 #   aliases:
 #     kube-linter: writable-host-mount
+#     gatekeeper: k8spsphostfilesystem
+#     kyverno: ensure-readonly-hostpath
 package tollgate.k8s.writable_host_mount
 
 import rego.v1

@@ -27,13 +27,16 @@
 #   data.tollgate.inventory.ingress_paths[host][path]  the sorted, distinct "namespace/name" of the
 #                                                  Ingresses (any namespace) routing that host and
 #                                                  path ("" for a path entry without one)
+#   data.tollgate.inventory.service_selectors[ns][selector][port]  the distinct names of the
+#                                                  namespace's Services (not headless) with that
+#                                                  non-empty spec.selector and that port, sorted
 #
 # An entry has file, document, apiVersion, kind, name, namespace, labels and annotations, plus
 # per kind: workloads pod_labels, port_names, service_account_name, automount_service_account_token (and
 # replicas for Deployment, StatefulSet, ReplicaSet, ReplicationController); NetworkPolicy
-# pod_selector, policy_types; PodDisruptionBudget selector; ServiceAccount
-# automount_service_account_token; HorizontalPodAutoscaler scale_target_ref, min_replicas. A
-# field the document does not set is null. A document without metadata.namespace is filed under
+# pod_selector, policy_types; PodDisruptionBudget selector; Service selector, cluster_ip, ports;
+# ServiceAccount automount_service_account_token; HorizontalPodAutoscaler scale_target_ref,
+# min_replicas. A field the document does not set is null. A document without metadata.namespace is filed under
 # "default", where kubectl applies it.
 #
 # API:
@@ -50,6 +53,9 @@
 #   inventory.autoscaler_min_replicas    the largest minReplicas among them (undefined when none)
 #   inventory.automount_disabled(name)   whether a ServiceAccount of that name there sets
 #                                        automountServiceAccountToken to false
+#   inventory.services_with_selector(s, port)  the sorted distinct names of the Services there
+#                                        (not headless) whose spec.selector is exactly s and that
+#                                        expose port ([] when none)
 #   inventory.pod_labels                 the labels of input's pod template ({} when none)
 #   inventory.service_account            the ServiceAccount input's pods run as ("default" when unset)
 #   inventory.custom_resources           whether input's namespace holds an object of an API group
@@ -336,5 +342,9 @@ directory(path) := concat("/", array.slice(parts, 0, count(parts) - 1)) if {
 # object, whose own namespace is its metadata.name. A lookup, not a scan.
 objects_in(ns, kind) := list if {
 	list = data.tollgate.inventory.namespaces[ns][kind]
+# A lookup by the selector itself: a Service finds the others with its selector without scanning
+# the namespace's Services.
+services_with_selector(selector, port) := list if {
+	list = data.tollgate.inventory.service_selectors[namespace][selector][port]
 	is_array(list)
 } else := []

@@ -7,6 +7,7 @@
 #                                     "pods/*" for subresources included)
 #   rbac.grants_verb(rule, verbs)     the rule's verbs contain one of verbs or "*"
 #   rbac.specific_hits(rule, res)     resource_hits less a bare "*" that k8s/rbac-wildcard reports
+#   rbac.aws_auth_write(rule)         the rule is one k8s/rbac-aws-auth-write reports
 package tollgate.lib.rbac
 
 import rego.v1
@@ -65,3 +66,18 @@ specific_hits(rule, resources) := {j |
 }
 
 wildcard_reported("*") if data.tollgate.selected["k8s/rbac-wildcard"]
+
+# The rules k8s/rbac-aws-auth-write reports: write verbs on configmaps naming aws-auth, or a Role
+# in kube-system writing configmaps without resourceNames. k8s/rbac-configmap-write leaves them to
+# that check when it runs (same field, a sharper judgement).
+aws_auth_write(rule) if {
+	grants_verb(rule, {"create", "update", "patch", "delete"})
+	"aws-auth" in list(rule, "resourceNames")
+}
+
+aws_auth_write(rule) if {
+	grants_verb(rule, {"create", "update", "patch", "delete"})
+	input.kind == "Role"
+	input.metadata.namespace == "kube-system"
+	not is_array(rule.resourceNames)
+}

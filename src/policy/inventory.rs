@@ -35,6 +35,9 @@
 //!                                                     operator's resource, a HelmRelease: what
 //!                                                     may create pods, Services or ServiceAccounts
 //!                                                     the commit does not show)
+//!   "service_selectors": {ns: {selector: {port: [name, ...]}}}, the distinct names of the
+//!                                                     Services with that (non-empty) spec.selector
+//!                                                     and that port, sorted; headless ones left out
 //! }
 //! entry = {file, document, apiVersion, kind, name, namespace, labels, annotations, ...kind fields}
 //! ```
@@ -45,7 +48,7 @@
 //! add `pod_labels`, `port_names` (the names of their containers' ports, sorted),
 //! `service_account_name`, `automount_service_account_token` and, for the
 //! scalable kinds, `replicas`; NetworkPolicy `pod_selector` and `policy_types`;
-//! PodDisruptionBudget `selector`; ServiceAccount `automount_service_account_token`;
+//! PodDisruptionBudget and Service `selector`, Service `cluster_ip` and `ports`; ServiceAccount `automount_service_account_token`;
 //! HorizontalPodAutoscaler `scale_target_ref` and `min_replicas`. A field the document does not
 //! set is null. Values are shared with the documents (no deep copy).
 //!
@@ -151,6 +154,11 @@ fn entry(d: &Document) -> Option<Value> {
             put("policy_types", or_null(&v["spec"]["policyTypes"]));
         }
         "PodDisruptionBudget" => put("selector", or_null(&v["spec"]["selector"])),
+        "Service" => {
+            put("selector", or_null(&v["spec"]["selector"]));
+            put("cluster_ip", or_null(&v["spec"]["clusterIP"]));
+            put("ports", or_null(&v["spec"]["ports"]));
+        }
         "ServiceAccount" => put("automount_service_account_token", or_null(&v["automountServiceAccountToken"])),
         "HorizontalPodAutoscaler" => {
             put("scale_target_ref", or_null(&v["spec"]["scaleTargetRef"]));
@@ -186,6 +194,9 @@ fn custom_group(api_version: &str) -> bool {
 /// Values in first-seen order, each once.
 type Distinct = (Vec<Value>, std::collections::BTreeSet<Value>);
 
+/// `ns -> Service selector -> port -> names`
+type ServiceSelectors = BTreeMap<String, BTreeMap<Value, BTreeMap<Value, std::collections::BTreeSet<Value>>>>;
+
 /// `ns -> kind -> name -> T`
 type ByName<T> = BTreeMap<String, BTreeMap<String, BTreeMap<String, T>>>;
 
@@ -208,6 +219,9 @@ pub fn build<'a>(docs: impl IntoIterator<Item = &'a Document>) -> (Value, Stats)
     let mut pods_by_label: ByName<Vec<Value>> = BTreeMap::new();
     let mut custom_resources: BTreeMap<String, Value> = BTreeMap::new();
     let mut workload_dirs: BTreeMap<String, BTreeMap<String, Value>> = BTreeMap::new();
+    // namespace -> Service selector -> port -> the names of the Services with both (a lookup by
+    // the selector itself, so that a Service finds its twins without scanning the namespace)
+    let mut service_selectors: ServiceSelectors = BTreeMap::new();
     for d in docs {
         let Some(e) = entry(d) else { continue };
         let ns = string_of(&e["namespace"]).filter(|s| !s.is_empty()).unwrap_or("default").to_string();
@@ -230,6 +244,19 @@ pub fn build<'a>(docs: impl IntoIterator<Item = &'a Document>) -> (Value, Stats)
             let (list, seen) = selectors.entry(ns.clone()).or_default().entry(kind.clone()).or_default();
             if seen.insert(s.clone()) {
                 list.push(s.clone());
+            }
+        }
+        // A headless Service (per-pod DNS, a StatefulSet's serviceName) beside a ClusterIP one on
+        // the same pods is the documented pattern, not a twin.
+        if let ("Service", Value::Object(sel), Value::String(name), Value::Array(ports)) =
+            (kind.as_str(), &e["selector"], &e["name"], &e["ports"])
+        {
+            if !sel.is_empty() && e["cluster_ip"] != Value::from("None") {
+                let by_port =
+                    service_selectors.entry(ns.clone()).or_default().entry(e["selector"].clone()).or_default();
+                for port in ports.iter().map(|p| &p["port"]).filter(|p| matches!(p, Value::Number(_))) {
+                    by_port.entry(port.clone()).or_default().insert(Value::String(name.clone()));
+                }
             }
         }
         if kind == "HorizontalPodAutoscaler" {
@@ -305,6 +332,22 @@ pub fn build<'a>(docs: impl IntoIterator<Item = &'a Document>) -> (Value, Stats)
             (Value::from(ns), Value::from(names))
         })
         .collect();
+    let service_selectors: BTreeMap<Value, Value> = service_selectors
+        .into_iter()
+        .map(|(ns, by_selector)| {
+            let by_selector: BTreeMap<Value, Value> = by_selector
+                .into_iter()
+                .map(|(sel, by_port)| {
+                    let by_port: BTreeMap<Value, Value> = by_port
+                        .into_iter()
+                        .map(|(port, names)| (port, Value::from(names.into_iter().collect::<Vec<_>>())))
+                        .collect();
+                    (sel, Value::from(by_port))
+                })
+                .collect();
+            (Value::from(ns), Value::from(by_selector))
+        })
+        .collect();
     let mut inv = BTreeMap::new();
     inv.insert(Value::from("documents"), Value::from(documents));
     inv.insert(Value::from("namespaces"), Value::from(namespaces));
@@ -327,6 +370,7 @@ pub fn build<'a>(docs: impl IntoIterator<Item = &'a Document>) -> (Value, Stats)
     let custom_resources: BTreeMap<Value, Value> =
         custom_resources.into_iter().map(|(ns, v)| (Value::from(ns), v)).collect();
     inv.insert(Value::from("custom_resources"), Value::from(custom_resources));
+    inv.insert(Value::from("service_selectors"), Value::from(service_selectors));
     (Value::from(inv), stats)
 }
 
@@ -700,6 +744,33 @@ mod tests {
         assert_eq!(inv["names"]["shop"]["Deployment"]["web"][0]["kind"], Value::from("Deployment"));
         assert_eq!(inv["names"]["shop"]["Deployment"]["api"], Value::Undefined);
         assert_eq!(inv["documents"].as_array().map(|a| a.len()).unwrap_or(0), 3);
+    }
+
+    /// Services are found by their selector and port: each name once and sorted (one Service in
+    /// two overlays is one name), per namespace; an empty or missing selector, a port without a
+    /// number and a headless Service are not filed.
+    #[test]
+    fn services_by_selector() {
+        let d = docs(
+            "kind: Service\nmetadata: {name: web-canary, namespace: shop}\nspec: {selector: {app: web}, ports: [{port: 80}]}\n\
+             ---\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec: {selector: {app: web}, ports: [{port: 80}, {port: 9090}]}\n\
+             ---\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec: {selector: {app: web}, ports: [{port: 80}]}\n\
+             ---\nkind: Service\nmetadata: {name: web-peers, namespace: shop}\nspec: {clusterIP: None, selector: {app: web}, ports: [{port: 80}]}\n\
+             ---\nkind: Service\nmetadata: {name: web}\nspec: {selector: {app: web}, ports: [{port: 80}, {port: http}]}\n\
+             ---\nkind: Service\nmetadata: {name: peers, namespace: shop}\nspec: {selector: {}, ports: [{port: 80}]}\n\
+             ---\nkind: Service\nmetadata: {name: ext, namespace: shop}\nspec: {type: ExternalName}\n",
+        );
+        let (inv, _) = build(&d);
+        let sel = json(r#"{"app": "web"}"#);
+        let shop = &inv["service_selectors"]["shop"];
+        assert_eq!(shop[&sel][&Value::from(80u64)], json(r#"["web", "web-canary"]"#));
+        assert_eq!(shop[&sel][&Value::from(9090u64)], json(r#"["web"]"#));
+        assert_eq!(shop[&sel].as_object().map(|o| o.len()).unwrap_or(0), 2);
+        assert_eq!(shop.as_object().map(|o| o.len()).unwrap_or(0), 1);
+        let default = &inv["service_selectors"]["default"][&sel];
+        assert_eq!(default.as_object().map(|o| o.len()).unwrap_or(0), 1);
+        assert_eq!(default[&Value::from(80u64)], json(r#"["web"]"#));
+        assert_eq!(inv["names"]["shop"]["Service"]["web"][0]["selector"], sel);
     }
 
     /// Selectors are listed once per namespace and kind, in file order (null included: a

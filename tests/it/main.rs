@@ -26,6 +26,7 @@ mod github_annotations;
 mod helm_engine;
 mod hook;
 mod library_precision;
+mod library_tables;
 mod opa_compat;
 mod policies_cmd;
 mod policy_hardening;

@@ -338,10 +338,14 @@ directory(path) := concat("/", array.slice(parts, 0, count(parts) - 1)) if {
 	is_string(path)
 	parts = split(path, "/")
 }
+
 # The entries of that kind in the namespace `ns` ([] when none): for a check on a Namespace
 # object, whose own namespace is its metadata.name. A lookup, not a scan.
 objects_in(ns, kind) := list if {
 	list = data.tollgate.inventory.namespaces[ns][kind]
+	is_array(list)
+} else := []
+
 # A lookup by the selector itself: a Service finds the others with its selector without scanning
 # the namespace's Services.
 services_with_selector(selector, port) := list if {

@@ -102,18 +102,25 @@ def tollgate(args):
     failed = sum(1 for f in rep["findings"] if f["rule"] == "render/failed")
     return float(wall), int(rss) / 1024, float(render.group(1)) / 1e3 if render else 0.0, rep["summary"], failed
 floor()  # warm the page cache
-fl = sorted(floor() for _ in range(runs))
-fmed = statistics.median(fl)
+tollgate([])
+# Interleaved: each round runs the floor and both tollgate rows, so that the machine's drift
+# (it is shared) falls on all three alike.
+rows = {"floor": [], "none": [], "default": []}
+for _ in range(runs):
+    rows["floor"].append(floor())
+    rows["none"].append(tollgate(["--builtin", "none", "--no-schemas"]))
+    rows["default"].append(tollgate([]))
+fmed = statistics.median(rows["floor"])
 print(f"floor: {len(dirs)} x kubectl kustomize, {os.cpu_count()} at once: median {fmed:.3f} s "
       f"({len(dirs)/fmed:.1f} renders/s)")
-for label, args in [("tollgate --render --builtin none --no-schemas", ["--builtin", "none", "--no-schemas"]),
-                    ("tollgate --render (default profile, schemas)", [])]:
-    rows = [tollgate(args) for _ in range(runs)]
-    walls = sorted(r[0] for r in rows)
+for label, key in [("tollgate --render --builtin none --no-schemas", "none"),
+                   ("tollgate --render (default profile, schemas)", "default")]:
+    rs = rows[key]
+    walls = sorted(r[0] for r in rs)
     med = statistics.median(walls)
-    rmed = statistics.median(r[2] for r in rows)
-    s, failed = rows[0][3], rows[0][4]
+    rmed = statistics.median(r[2] for r in rs)
+    s, failed = rs[0][3], rs[0][4]
     print(f"{label}: median wall {med:.3f} s (min {walls[0]:.3f}, max {walls[-1]:.3f}), render stage {rmed:.3f} s, "
-          f"peak RSS {max(r[1] for r in rows):.0f} MB, {len(dirs)/med:.1f} renders/s, {s['documents']} documents, "
+          f"peak RSS {max(r[1] for r in rs):.0f} MB, {len(dirs)/med:.1f} renders/s, {s['documents']} documents, "
           f"{failed} failed renders; render stage over the floor: {100*(rmed/fmed-1):+.0f}%, whole run: {100*(med/fmed-1):+.0f}%")
 PY

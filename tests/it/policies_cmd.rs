@@ -361,11 +361,12 @@ fn explain_an_alias_of_several_checks_lists_them() {
         assert_eq!(v["checks"][0]["title"], "Missing resource limits");
         assert!(v["checks"][0]["aliases"][tool].is_array(), "{v:#}");
     }
-    // The gatekeeper-library's users template is three of them too.
+    // The gatekeeper-library's users template is five of them (root, root group, the host's UID
+    // and GID ranges).
     let run = tollgate(d.path(), &["policies", "explain", "k8spspallowedusers"]);
     run.expect_code(0);
     assert!(
-        run.stdout.starts_with("`k8spspallowedusers` (gatekeeper) corresponds to 3 built-in checks:"),
+        run.stdout.starts_with("`k8spspallowedusers` (gatekeeper) corresponds to 5 built-in checks:"),
         "{}",
         run.stdout
     );

@@ -12,8 +12,11 @@ use crate::settings::cli::ParseArgs;
 use crate::source::confine::{GitIndex, Jail};
 
 pub fn parse_rendered(args: &ParseArgs, cwd: &Path, root: &Path, io: &mut Io<'_>) -> Result<ExitStatus, Error> {
-    let Some(opts) = crate::settings::render_options((true, None), (args.kustomize.clone(), args.helm.clone()), root)
-    else {
+    let Some(opts) = crate::settings::render_options(
+        (true, None),
+        (args.renderers.kustomize.clone(), args.renderers.helm.clone()),
+        root,
+    ) else {
         return Ok(ExitStatus::Pass);
     };
     let in_repo = crate::source::git::find_repo_root(cwd).is_some();

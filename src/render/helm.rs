@@ -223,14 +223,8 @@ fn build(
     files: &[(String, Vec<u8>)],
     tree: &Tree,
 ) -> Result<Vec<u8>, String> {
-    let tmp = tempfile::Builder::new()
-        .prefix("tollgate-render-")
-        .tempdir_in(&o.temp)
-        .map_err(|e| format!("cannot make a private directory in {}: {e}", o.temp.display()))?;
-    let src = tmp.path().join("src");
-    let home = tmp.path().join("home");
-    std::fs::create_dir_all(&home).map_err(|e| e.to_string())?;
-    super::materialise(&src, files.iter().map(|(p, b)| (p.as_str(), b.as_slice())))?;
+    let private = super::Private::new(o, files.iter().map(|(p, b)| (p.as_str(), b.as_slice())))?;
+    let (src, home, tmp) = (private.src(), private.home(), &private);
     let mut args = renderer.args.clone();
     args.push(r.release.clone());
     args.push(if r.chart_dir.is_empty() { ".".into() } else { format!("./{}", r.chart_dir) });

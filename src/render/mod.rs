@@ -292,20 +292,43 @@ fn build_one(
     dir: &str,
     c: &kustomize::Closure,
 ) -> Result<Vec<u8>, String> {
-    let tmp = tempfile::Builder::new()
-        .prefix("tollgate-render-")
-        .tempdir_in(&o.temp)
-        .map_err(|e| format!("cannot make a private directory in {}: {e}", o.temp.display()))?;
-    let src = tmp.path().join("src");
-    let home = tmp.path().join("home");
-    std::fs::create_dir_all(&home).map_err(|e| e.to_string())?;
-    materialise(&src, c.files.iter().map(|(p, b)| (p.as_str(), b.as_slice())))?;
+    let private = Private::new(o, c.files.iter().map(|(p, b)| (p.as_str(), b.as_slice())))?;
+    let (src, home) = (private.src(), private.home());
     let mut args = renderer.args.clone();
     args.push(if dir.is_empty() { ".".to_string() } else { dir.to_string() });
     // Messages name files as the repository does, not in the private copy.
     let private = format!("{}/", src.display());
     process::run(&renderer.program, &args, &src, &home, &o.path_var, bounds)
         .map_err(|f| f.message().replace(&private, ""))
+}
+
+/// The private directory of one render: `src/` holds the copy of what it reads, `home/` is the
+/// renderer's `HOME`; removed when dropped.
+pub(crate) struct Private(tempfile::TempDir);
+
+impl Private {
+    pub(crate) fn new<'a>(o: &Options, files: impl Iterator<Item = (&'a str, &'a [u8])>) -> Result<Private, String> {
+        let tmp = tempfile::Builder::new()
+            .prefix("tollgate-render-")
+            .tempdir_in(&o.temp)
+            .map_err(|e| format!("cannot make a private directory in {}: {e}", o.temp.display()))?;
+        let private = Private(tmp);
+        std::fs::create_dir_all(private.home()).map_err(|e| e.to_string())?;
+        materialise(&private.src(), files)?;
+        Ok(private)
+    }
+
+    pub(crate) fn path(&self) -> &std::path::Path {
+        self.0.path()
+    }
+
+    pub(crate) fn src(&self) -> PathBuf {
+        self.0.path().join("src")
+    }
+
+    pub(crate) fn home(&self) -> PathBuf {
+        self.0.path().join("home")
+    }
 }
 
 /// Write `files` (repo-relative paths, already resolved inside the repository) under `dir`.

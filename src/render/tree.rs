@@ -101,29 +101,35 @@ impl Tree {
                 let by_name = |p: &str| keep(p.rsplit('/').next().unwrap_or(p));
                 Ok(files.files_under("", &by_name).map_err(|e| e.to_string())?.unwrap_or_default())
             }
-            Tree::Disk { root, .. } => {
-                let mut out = Vec::new();
-                // Hidden directories too (as the working tree's discovery reads them), not `.git`.
-                let walk = ignore::WalkBuilder::new(root)
-                    .hidden(false)
-                    .git_ignore(true)
-                    .require_git(false)
-                    .filter_entry(|e| e.file_name() != ".git")
-                    .build();
-                for entry in walk.flatten() {
-                    let is_file = entry.file_type().is_some_and(|t| t.is_file());
-                    if !is_file || !keep(&entry.file_name().to_string_lossy()) {
-                        continue;
-                    }
-                    let Some(rel) = relative(root, entry.path()) else { continue };
-                    if let Some(bytes) = self.read(&rel)? {
-                        out.push((rel, bytes));
-                    }
-                }
-                out.sort();
-                Ok(out)
+            Tree::Disk { root, .. } => self.walk(root, root, &|name: &str| keep(name)),
+        }
+    }
+}
+
+impl Tree {
+    /// The files under `base` on disk whose name `keep` accepts, read through [`Tree::read`] (in
+    /// the repository, tracked), sorted. Hidden directories too, as the working tree's discovery
+    /// reads them, but not `.git`; files git ignores are left out.
+    fn walk(&self, root: &Path, base: &Path, keep: &dyn Fn(&str) -> bool) -> Result<Vec<(String, Vec<u8>)>, ReadError> {
+        let mut out = Vec::new();
+        let walk = ignore::WalkBuilder::new(base)
+            .hidden(false)
+            .git_ignore(true)
+            .require_git(false)
+            .filter_entry(|e| e.file_name() != ".git")
+            .build();
+        for entry in walk.flatten() {
+            let is_file = entry.file_type().is_some_and(|t| t.is_file());
+            if !is_file || !keep(&entry.file_name().to_string_lossy()) {
+                continue;
+            }
+            let Some(rel) = relative(root, entry.path()) else { continue };
+            if let Some(bytes) = self.read(&rel)? {
+                out.push((rel, bytes));
             }
         }
+        out.sort();
+        Ok(out)
     }
 }
 
@@ -140,27 +146,7 @@ impl Tree {
             Tree::Git(files) | Tree::Commit(files, _) => {
                 Ok(files.files_under(dir, &|_| true).map_err(|e| e.to_string())?.unwrap_or_default())
             }
-            Tree::Disk { root, .. } => {
-                let base = root.join(dir);
-                let mut out = Vec::new();
-                let walk = ignore::WalkBuilder::new(&base)
-                    .hidden(false)
-                    .git_ignore(true)
-                    .require_git(false)
-                    .filter_entry(|e| e.file_name() != ".git")
-                    .build();
-                for entry in walk.flatten() {
-                    if !entry.file_type().is_some_and(|t| t.is_file()) {
-                        continue;
-                    }
-                    let Some(rel) = relative(root, entry.path()) else { continue };
-                    if let Some(bytes) = self.read(&rel)? {
-                        out.push((rel, bytes));
-                    }
-                }
-                out.sort();
-                Ok(out)
-            }
+            Tree::Disk { root, .. } => self.walk(root, &root.join(dir), &|_: &str| true),
         }
     }
 }

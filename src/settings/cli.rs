@@ -170,13 +170,8 @@ pub struct CheckArgs {
     #[arg(long)]
     pub render: bool,
 
-    /// The kustomize program for --render (default: `kubectl` on PATH, then `kustomize`).
-    #[arg(long, value_name = "PATH")]
-    pub kustomize: Option<PathBuf>,
-
-    /// The helm program for --render (default: `helm` on PATH).
-    #[arg(long, value_name = "PATH")]
-    pub helm: Option<PathBuf>,
+    #[command(flatten)]
+    pub renderers: Renderers,
 
     /// Config file (default: .tollgate.yaml at the repository root).
     #[arg(long, value_name = "FILE")]
@@ -189,6 +184,18 @@ pub struct CheckArgs {
     /// Print per-stage timings to stderr.
     #[arg(long, hide = true)]
     pub timings: bool,
+}
+
+/// The renderer programs of `--render` (`check` and `parse`).
+#[derive(Debug, Args, Default)]
+pub struct Renderers {
+    /// The kustomize program for --render (default: `kubectl` on PATH, then `kustomize`).
+    #[arg(long, value_name = "PATH")]
+    pub kustomize: Option<PathBuf>,
+
+    /// The helm program for --render (default: `helm` on PATH).
+    #[arg(long, value_name = "PATH")]
+    pub helm: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -206,13 +213,8 @@ pub struct ParseArgs {
     #[arg(long)]
     pub render: bool,
 
-    /// The kustomize program for --render (default: `kubectl` on PATH, then `kustomize`).
-    #[arg(long, value_name = "PATH")]
-    pub kustomize: Option<PathBuf>,
-
-    /// The helm program for --render (default: `helm` on PATH).
-    #[arg(long, value_name = "PATH")]
-    pub helm: Option<PathBuf>,
+    #[command(flatten)]
+    pub renderers: Renderers,
 
     /// Read every file (and stdin) as this input format, whatever its name (as `check --parser`).
     #[arg(long, value_name = "FORMAT", value_parser = super::values::format)]

@@ -181,7 +181,7 @@ pub fn check(
         policy_dirs: policy_dirs(&args.policy, &gate.cwd),
         render: render_options(
             (args.render, cfg.render.as_deref()),
-            (args.kustomize.clone(), args.helm.clone()),
+            (args.renderers.kustomize.clone(), args.renderers.helm.clone()),
             &gate.root,
         ),
     };

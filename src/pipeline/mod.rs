@@ -293,7 +293,7 @@ pub(crate) fn render_into(
     // --include and --exclude decide as for plain files).
     let paths: HashSet<String> = discovered.files.iter().map(|f| f.path.clone()).collect();
     let selected = |p: &str| paths.contains(p);
-    render_files(&tree, opts, discovered, pool, &selected).map(|(d, r)| (d, Some(r)))
+    render_files(&tree, opts, discovered, pool, &selected, &Default::default()).map(|(d, r)| (d, Some(r)))
 }
 
 /// [`render_into`] over a given tree and choice of roots (PR mode renders both sides, the roots
@@ -304,8 +304,9 @@ pub(crate) fn render_files(
     mut discovered: Discovered,
     pool: &rayon::ThreadPool,
     selected: &(dyn Fn(&str) -> bool + Sync),
+    keep: &std::collections::BTreeSet<String>,
 ) -> Result<(Discovered, crate::render::Rendered), Error> {
-    let mut rendered = pool.install(|| crate::render::render(tree, opts, selected))?;
+    let mut rendered = pool.install(|| crate::render::render_keeping(tree, opts, selected, keep))?;
     discovered.files.retain(|f| !rendered.consumed.contains(&f.path));
     discovered.files.append(&mut rendered.files);
     discovered.files.sort_by(|a, b| a.path.cmp(&b.path));

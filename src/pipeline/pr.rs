@@ -413,8 +413,15 @@ impl Pr {
                 };
                 let head_tree = tree(&self.head, self.head_rev.clone());
                 let base_tree = tree(&self.merge_base, format!("the merge-base ({})", self.merge_base));
-                let (h, hr) = super::render_files(&head_tree, opts, head_files, pool, &selected)?;
-                let (b, br) = super::render_files(&base_tree, opts, base_files, pool, &selected)?;
+                // The merge-base's roots stay roots on head: a change that wraps one in a new
+                // kustomization (whose patches could hide what the controller applies from it)
+                // does not stop it being rendered as it is.
+                let base_roots: BTreeSet<String> = match opts.kustomize {
+                    Some(_) => crate::render::kustomize_roots(&base_tree)?.into_iter().collect(),
+                    None => BTreeSet::new(),
+                };
+                let (h, hr) = super::render_files(&head_tree, opts, head_files, pool, &selected, &base_roots)?;
+                let (b, br) = super::render_files(&base_tree, opts, base_files, pool, &selected, &BTreeSet::new())?;
                 lap("render", format!("{} head + {} merge-base roots", hr.roots.len(), br.roots.len()));
                 (h, Some(hr), b, Some(br))
             }

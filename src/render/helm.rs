@@ -27,7 +27,9 @@ struct Release {
     /// Values of an Application / HelmRelease (written to a file passed with `--values`).
     values: Option<Json>,
     /// Value files it names, repo-relative.
-    value_files: Vec<String>,
+    /// Value files it names: as written, and resolved in the repository (`None`: outside it or
+    /// remote, which fails the render rather than dropping the file).
+    value_files: Vec<(String, Option<String>)>,
     /// Declared by an Application / HelmRelease: its namespace is where the objects go.
     from_app: bool,
     /// `rendered.root`: the chart's directory, or the file declaring the Application/HelmRelease.
@@ -230,8 +232,10 @@ fn build(
     args.push(if r.chart_dir.is_empty() { ".".into() } else { format!("./{}", r.chart_dir) });
     args.push("--namespace".into());
     args.push(r.namespace.clone());
-    for (i, vf) in r.value_files.iter().enumerate() {
-        let bytes = tree.read(vf)?.ok_or_else(|| format!("values file {vf} is not in the repository"))?;
+    for (i, (raw, resolved)) in r.value_files.iter().enumerate() {
+        let missing = || format!("values file {raw} is not a file of the repository (outside it or remote: not read)");
+        let vf = resolved.as_deref().ok_or_else(missing)?;
+        let bytes = tree.read(vf)?.ok_or_else(missing)?;
         let p = tmp.path().join(format!("values-{i}.yaml"));
         std::fs::write(&p, bytes).map_err(|e| e.to_string())?;
         args.push("--values".into());
@@ -284,7 +288,7 @@ fn app_releases(tree: &Tree, charts: &BTreeMap<String, (String, Json)>) -> Resul
                         }
                         let helm = &src["helm"];
                         let value_files = match &helm["valueFiles"] {
-                            Value::Array(a) => a.iter().filter_map(s).filter_map(|f| join(&dir, &f)).collect(),
+                            Value::Array(a) => a.iter().filter_map(s).map(|f| (f.clone(), join(&dir, &f))).collect(),
                             _ => Vec::new(),
                         };
                         let values = match (&helm["valuesObject"], &helm["values"]) {
@@ -321,7 +325,7 @@ fn app_releases(tree: &Tree, charts: &BTreeMap<String, (String, Json)>) -> Resul
                         continue;
                     }
                     let value_files = match &spec["valuesFiles"] {
-                        Value::Array(a) => a.iter().filter_map(s).filter_map(|f| join("", &f)).collect(),
+                        Value::Array(a) => a.iter().filter_map(s).map(|f| (f.clone(), join("", &f))).collect(),
                         _ => Vec::new(),
                     };
                     let values = match &v["spec"]["values"] {

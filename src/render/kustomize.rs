@@ -295,8 +295,21 @@ fn closure_into(
                 }
             })
             .collect();
-        let mut read: BTreeMap<String, Result<Option<Vec<u8>>, String>> =
-            wanted.iter().cloned().zip(tree.read_many(&wanted)).collect();
+        // Each path once, a batch at a time, the size cap checked as they come: a kustomization
+        // naming the repository's every file does not hold it all before it is refused.
+        let wanted: Vec<String> = wanted.into_iter().collect::<BTreeSet<String>>().into_iter().collect();
+        let mut read: BTreeMap<String, Result<Option<Vec<u8>>, String>> = BTreeMap::new();
+        let mut batch_total = 0u64;
+        for chunk in wanted.chunks(64) {
+            for (p, got) in chunk.iter().cloned().zip(tree.read_many(chunk)) {
+                batch_total += got.as_ref().ok().and_then(|b| b.as_ref()).map_or(0, |b| b.len() as u64);
+                read.insert(p, got);
+            }
+            if total + batch_total > max_bytes {
+                let message = format!("{}: the root reads more than {} MiB", k.file, max_bytes >> 20);
+                return Err(Refused { file: k.file.clone(), message, reads: Vec::new() });
+            }
+        }
         for r in all {
             *failed_at = join(&k.dir, &r.text);
             let refuse = |message: String| Refused { file: k.file.clone(), message, reads: Vec::new() };

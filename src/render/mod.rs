@@ -159,11 +159,30 @@ pub fn finding(rule: &str, severity: Severity, file: &str, message: String, regi
 /// Render every root of `tree` that `selected` picks (a root is picked when one of the files it
 /// reads is: the PATH arguments and `--include`/`--exclude` decide).
 pub fn render(tree: &Tree, o: &Options, selected: &(dyn Fn(&str) -> bool + Sync)) -> Result<Rendered, Error> {
+    render_keeping(tree, o, selected, &BTreeSet::new())
+}
+
+/// The Kustomize roots of `tree` (directories, sorted).
+pub fn kustomize_roots(tree: &Tree) -> Result<Vec<String>, Error> {
+    let listed =
+        tree.find(&|name| kustomize::FILE_NAMES.contains(&name)).map_err(|e| Error::Usage(format!("--render: {e}")))?;
+    Ok(kustomize::Catalogue::new(listed).roots())
+}
+
+/// [`render`], also rendering as roots the kustomization directories of `keep` that are still in
+/// `tree` (PR mode: the merge-base's roots, so that a change cannot hide a root the controller
+/// applies by wrapping it in a new kustomization that patches its objects).
+pub fn render_keeping(
+    tree: &Tree,
+    o: &Options,
+    selected: &(dyn Fn(&str) -> bool + Sync),
+    keep: &BTreeSet<String>,
+) -> Result<Rendered, Error> {
     let mut out = Rendered { tree: Some(tree.clone()), ..Rendered::default() };
     let tree = &tree.for_reading();
     let deadline = std::time::Instant::now() + o.budget;
     if let Some(renderer) = &o.kustomize {
-        render_kustomize(tree, o, renderer.as_ref(), selected, deadline, &mut out)?;
+        render_kustomize(tree, o, renderer.as_ref(), selected, keep, deadline, &mut out)?;
     }
     if let Some(renderer) = &o.helm {
         helm::render(tree, o, renderer.as_ref(), selected, deadline, &mut out)?;
@@ -198,16 +217,19 @@ fn render_kustomize(
     o: &Options,
     renderer: Option<&Renderer>,
     selected: &(dyn Fn(&str) -> bool + Sync),
+    keep: &BTreeSet<String>,
     deadline: std::time::Instant,
     out: &mut Rendered,
 ) -> Result<(), Error> {
     let listed =
         tree.find(&|name| kustomize::FILE_NAMES.contains(&name)).map_err(|e| Error::Usage(format!("--render: {e}")))?;
     let cat = kustomize::Catalogue::new(listed);
+    let mut roots: BTreeSet<String> = cat.roots().into_iter().collect();
+    roots.extend(keep.iter().filter(|d| matches!(cat.by_dir.get(*d), Some(Ok(k)) if !k.component)).cloned());
+    let roots: Vec<String> = roots.into_iter().collect();
     // Each root on a worker, from its closure to its prepared output: only the roots in flight
     // hold their files.
-    let results: Vec<RootResult> = cat
-        .roots()
+    let results: Vec<RootResult> = roots
         .par_iter()
         .filter_map(|dir| {
             let c = match kustomize::closure(&cat, tree, dir, o.max_input) {

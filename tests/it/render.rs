@@ -387,3 +387,39 @@ fn helm_from_the_command_line_and_parse_render() {
     assert!(docs.iter().all(|d| d["rendered"]["root"] == "charts/umbrella"), "{docs:#?}");
     assert!(docs.iter().any(|d| d["origin"]["file"] == "charts/umbrella/charts/common/templates/configmap.yaml"));
 }
+
+#[test]
+fn a_change_cannot_hide_a_root_by_wrapping_it_in_a_new_kustomization() {
+    if !kubectl_here("a_change_cannot_hide_a_root_by_wrapping_it_in_a_new_kustomization") {
+        return;
+    }
+    let dir = kustomize_repo();
+    let root = dir.path();
+    git(root, &["checkout", "-q", "-b", "change"]);
+    // The dev overlay (what the controller applies) gains hostPID; a new kustomization wraps the
+    // overlay, so it is no longer a root, and patches hostPID away in its own output.
+    write(
+        root,
+        "apps/web/overlays/dev/host-network.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      hostNetwork: true\n      hostPID: true\n",
+    );
+    write(
+        root,
+        "wrap/kustomization.yaml",
+        "resources:\n  - ../apps/web/overlays/dev\npatches:\n  - path: quiet.yaml\n",
+    );
+    write(
+        root,
+        "wrap/quiet.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      hostPID: false\n",
+    );
+    commit_all(root, "wrap");
+    let run = tollgate(root, &["check", "--render", "--base", "main", "-o", "json", "apps", "wrap"]);
+    run.expect_code(1);
+    let r = run.json();
+    // The merge-base's root is still rendered as it is: its new hostPID is new.
+    let pid = findings(&r).iter().find(|f| {
+        f["new"] == true && f["rule"] == "k8s/host-namespace" && f["rendered"]["root"] == "apps/web/overlays/dev"
+    });
+    assert!(pid.is_some(), "{}", run.stdout);
+}

@@ -9,7 +9,8 @@ use rayon::prelude::*;
 use regorus::Value;
 use serde_json::Value as Json;
 
-use super::kustomize::join;
+use super::kustomize::{dir_of, join};
+use super::origin::s;
 use super::{finding, origin, Job, Options, Rendered, Renderer, Root, Tree, HELM_HELP, RULE_FAILED, RULE_REMOTE};
 use crate::error::Error;
 use crate::finding::Severity;
@@ -36,17 +37,6 @@ struct Release {
     root: String,
     /// The rendered file's name (unique per release).
     name: String,
-}
-
-fn s(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.to_string()),
-        _ => None,
-    }
-}
-
-fn dir_of(p: &str) -> &str {
-    p.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
 }
 
 pub fn render(

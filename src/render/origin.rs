@@ -34,7 +34,8 @@ pub struct Prepared {
     pub error: Option<String>,
 }
 
-fn s(v: &Value) -> Option<String> {
+/// The string `v` holds, if it is one.
+pub(crate) fn s(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.to_string()),
         _ => None,

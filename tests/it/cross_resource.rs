@@ -459,10 +459,11 @@ fn cross_by_file(report: &Value) -> Vec<(String, String, String)> {
 /// Deployments, ServiceAccounts and autoscalers sharing one name. Before the selector index the
 /// run matched every workload against every selector (quadratic: 6,000 apps took minutes); the
 /// findings must stay exactly those the selectors imply. (The time is measured in the report,
-/// not here.)
+/// not here. The sizes are half the attack's: the debug build ran 2,000 apps close to the
+/// harness's hang limit on a loaded machine, and the index is exercised the same way.)
 #[test]
 fn hostile_repository_gets_exactly_the_findings_its_selectors_imply() {
-    let (apps, dups) = (2000, 300);
+    let (apps, dups) = (1000, 150);
     let r = repo();
     let mut expected = Vec::new();
     for j in 0..apps {

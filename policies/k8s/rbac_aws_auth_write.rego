@@ -25,24 +25,13 @@ import rego.v1
 
 import data.tollgate.lib.rbac
 
-write_verbs := {"create", "update", "patch", "delete"}
-
 deny contains result if {
 	some entry in data.tollgate.lib.rbac.rules
 	rbac.matches_group(entry.rule, {""})
-	rbac.grants_verb(entry.rule, write_verbs)
-	reaches_aws_auth(entry.rule)
+	data.tollgate.lib.rbac.aws_auth_write(entry.rule)
 	some j in rbac.specific_hits(entry.rule, {"configmaps"})
 	result = {
 		"msg": sprintf("%s: rule %d can change the EKS aws-auth ConfigMap, which maps IAM identities to cluster groups", [data.tollgate.lib.k8s.resource, entry.path[1]]),
 		"path": array.concat(entry.path, ["resources", j]),
 	}
-}
-
-reaches_aws_auth(rule) if "aws-auth" in rbac.list(rule, "resourceNames")
-
-reaches_aws_auth(rule) if {
-	input.kind == "Role"
-	input.metadata.namespace == "kube-system"
-	not is_array(rule.resourceNames)
 }

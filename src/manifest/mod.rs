@@ -396,13 +396,15 @@ fn text_of(file: &SourceFile) -> Result<Arc<str>, Box<Finding>> {
 }
 
 /// The documents of one parsed stream document: none when it is empty, each item of a `kind:
-/// *List` (a Kubernetes list, so only in YAML and JSON: `lists`), or the document itself.
-fn push_documents(raw: RawDoc, ft: &Arc<FileText>, docs: &mut Vec<Document>, lists: bool) {
+/// *List`, or the document itself. Only YAML and JSON hold Kubernetes objects (`kubernetes`: what
+/// kubectl applies); a document of another format has no resource, so no Kubernetes schema or
+/// built-in Kubernetes check takes it for one, whatever its `apiVersion` and `kind` keys say.
+fn push_documents(raw: RawDoc, ft: &Arc<FileText>, docs: &mut Vec<Document>, kubernetes: bool) {
     if matches!(raw.value, Value::Null) {
         return; // an empty document (`---` with nothing or only comments)
     }
     let spans = Arc::new(raw.spans);
-    let is_list = lists
+    let is_list = kubernetes
         && matches!(&raw.value["kind"], Value::String(k) if k.ends_with("List"))
         && matches!(&raw.value["items"], Value::Array(_));
     if is_list {
@@ -420,7 +422,7 @@ fn push_documents(raw: RawDoc, ft: &Arc<FileText>, docs: &mut Vec<Document>, lis
         }
         return;
     }
-    let resource = resource_of(&raw.value);
+    let resource = if kubernetes { resource_of(&raw.value) } else { Resource::default() };
     docs.push(Document { file: ft.clone(), index: raw.index, base: Vec::new(), value: raw.value, spans, resource });
 }
 

@@ -360,3 +360,44 @@ fn pr_mode_reads_a_named_dockerfile() {
     assert_eq!(located(&report), [row("main.deny", "runs as root", "/2", 3, 1)]);
     assert_eq!(findings(&report)[0]["new"], json!(true));
 }
+
+/// kubectl applies YAML and JSON only: a TOML (or any other format's) document with `apiVersion`
+/// and `kind` keys is not a Kubernetes object. It is not validated against a Kubernetes schema
+/// nor given the built-in Kubernetes checks, and its findings name no resource; the user's
+/// policies still see it as it is. The same objects in YAML get both.
+#[test]
+fn a_document_of_another_format_is_not_a_kubernetes_object() {
+    let r = repo();
+    // One object the schema refuses, one it takes whose container the built-in checks flag.
+    let bad_toml =
+        "apiVersion = \"apps/v1\"\nkind = \"Deployment\"\n[metadata]\nname = \"bad\"\n[spec]\nreplicas = \"two\"\n";
+    let bad_yaml = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: bad\nspec:\n  replicas: two\n";
+    let pod_toml = "apiVersion = \"v1\"\nkind = \"Pod\"\n[metadata]\nname = \"web\"\n[[spec.containers]]\nname = \"web\"\nimage = \"nginx\"\nsecurityContext = { privileged = true }\n";
+    let pod_yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx\n    securityContext: {privileged: true}\n";
+    for (name, text) in [("bad.toml", bad_toml), ("bad.yaml", bad_yaml), ("pod.toml", pod_toml), ("pod.yaml", pod_yaml)]
+    {
+        write(r.path(), name, text);
+    }
+    write(r.path(), ".tollgate.yaml", "formats: [yaml, toml]\n");
+    write(r.path(), "policy/p.rego", "package main\nimport rego.v1\ndeny contains \"an object\" if input.kind\n");
+    commit_all(r.path(), "both");
+    let run = tollgate(r.path(), &["check", "-p", "policy", "--builtin", "default", "-o", "json"]);
+    let report = run.expect_code(1).json();
+    let of = |file: &str| -> Vec<(String, bool)> {
+        let mut v: Vec<_> = findings(&report)
+            .iter()
+            .filter(|f| f["file"] == file)
+            .map(|f| (f["rule"].as_str().unwrap_or("?").to_string(), f["resource"]["kind"].is_string()))
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    for file in ["bad.toml", "pod.toml"] {
+        assert_eq!(of(file), vec![("main.deny".to_string(), false)], "{file}: {report:#}");
+    }
+    let rules = |file: &str| -> Vec<String> { of(file).into_iter().map(|(r, _)| r).collect() };
+    assert!(rules("bad.yaml").iter().any(|r| r.starts_with("schema/")), "{:?}", rules("bad.yaml"));
+    assert!(rules("pod.yaml").iter().any(|r| r.starts_with("k8s/")), "{:?}", rules("pod.yaml"));
+    assert!(rules("pod.yaml").contains(&"main.deny".to_string()), "{:?}", rules("pod.yaml"));
+}

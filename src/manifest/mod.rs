@@ -138,6 +138,9 @@ pub struct Document {
     pub value: Value,
     pub spans: Arc<SpanTable>,
     pub resource: Resource,
+    /// A Kubernetes object: a document of YAML or JSON (what kubectl applies). A document of
+    /// another format has no `resource` and gets no schema and no built-in check.
+    pub kubernetes: bool,
 }
 
 /// A resolved location.
@@ -417,13 +420,22 @@ fn push_documents(raw: RawDoc, ft: &Arc<FileText>, docs: &mut Vec<Document>, kub
                     value: item.clone(),
                     spans: spans.clone(),
                     resource: resource_of(item),
+                    kubernetes,
                 });
             }
         }
         return;
     }
     let resource = if kubernetes { resource_of(&raw.value) } else { Resource::default() };
-    docs.push(Document { file: ft.clone(), index: raw.index, base: Vec::new(), value: raw.value, spans, resource });
+    docs.push(Document {
+        file: ft.clone(),
+        index: raw.index,
+        base: Vec::new(),
+        value: raw.value,
+        spans,
+        resource,
+        kubernetes,
+    });
 }
 
 /// Load a stream read from stdin (always YAML, which includes JSON).

@@ -120,11 +120,12 @@ pub fn evaluate_files(
         parsed = loaded;
         if gatekeeper.needs_all() {
             // Gatekeeper's `data.inventory` and the Namespaces its namespaceSelectors read.
-            let docs = parsed.iter().flatten().flat_map(|l| l.docs.iter());
+            let docs = parsed.iter().flatten().flat_map(|l| l.docs.iter()).filter(|d| d.kubernetes);
             gatekeeper_all = Some(gatekeeper.with_documents(docs)?);
         }
         if policies.needs_inventory() {
-            let (inv, stats) = policy::inventory::build(parsed.iter().flatten().flat_map(|l| l.docs.iter()));
+            let (inv, stats) =
+                policy::inventory::build(parsed.iter().flatten().flat_map(|l| l.docs.iter()).filter(|d| d.kubernetes));
             with_inventory = policies.with_inventory(inv)?;
             lap("inventory", format!("{} documents in {} namespaces", stats.documents, stats.namespaces));
             &with_inventory

@@ -377,6 +377,10 @@ impl Gatekeeper {
     /// The findings of every constraint that selects `doc`.
     pub fn evaluate(&mut self, doc: &Document) -> Vec<Finding> {
         let mut out = Vec::new();
+        // Gatekeeper reviews Kubernetes objects, not a TOML or HCL2 file that has a `kind` key.
+        if !doc.kubernetes {
+            return out;
+        }
         for ci in 0..self.constraints.len() {
             let what = || format!("{} (document {})", doc.file.path, doc.index);
             let Some(ran) = self.judge(ci, &[&doc.value], None, &what) else { continue };

@@ -372,7 +372,7 @@ fn a_document_of_another_format_is_not_a_kubernetes_object() {
     let bad_toml =
         "apiVersion = \"apps/v1\"\nkind = \"Deployment\"\n[metadata]\nname = \"bad\"\n[spec]\nreplicas = \"two\"\n";
     let bad_yaml = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: bad\nspec:\n  replicas: two\n";
-    let pod_toml = "apiVersion = \"v1\"\nkind = \"Pod\"\n[metadata]\nname = \"web\"\n[[spec.containers]]\nname = \"web\"\nimage = \"nginx\"\nsecurityContext = { privileged = true }\n";
+    let pod_toml = "apiVersion = \"v1\"\nkind = \"Pod\"\n[metadata]\nname = \"web\"\nlabels = { app = \"toml-only\" }\n[[spec.containers]]\nname = \"web\"\nimage = \"nginx\"\nsecurityContext = { privileged = true }\n";
     let pod_yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx\n    securityContext: {privileged: true}\n";
     for (name, text) in [("bad.toml", bad_toml), ("bad.yaml", bad_yaml), ("pod.toml", pod_toml), ("pod.yaml", pod_yaml)]
     {
@@ -381,7 +381,14 @@ fn a_document_of_another_format_is_not_a_kubernetes_object() {
     write(r.path(), ".tollgate.yaml", "formats: [yaml, toml]\n");
     write(r.path(), "policy/p.rego", "package main\nimport rego.v1\ndeny contains \"an object\" if input.kind\n");
     commit_all(r.path(), "both");
-    let run = tollgate(r.path(), &["check", "-p", "policy", "--builtin", "default", "-o", "json"]);
+    // `all`: the checks that name no kinds and the cross-resource ones (whose inventory must not
+    // hold the TOML objects either: the TOML Pod would be the one Pod a NetworkPolicy selects).
+    write(
+        r.path(),
+        "netpol.yaml",
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: np\nspec:\n  podSelector:\n    matchLabels: {app: toml-only}\n",
+    );
+    let run = tollgate(r.path(), &["check", "-p", "policy", "--builtin", "all", "-o", "json"]);
     let report = run.expect_code(1).json();
     let of = |file: &str| -> Vec<(String, bool)> {
         let mut v: Vec<_> = findings(&report)
@@ -400,4 +407,5 @@ fn a_document_of_another_format_is_not_a_kubernetes_object() {
     assert!(rules("bad.yaml").iter().any(|r| r.starts_with("schema/")), "{:?}", rules("bad.yaml"));
     assert!(rules("pod.yaml").iter().any(|r| r.starts_with("k8s/")), "{:?}", rules("pod.yaml"));
     assert!(rules("pod.yaml").contains(&"main.deny".to_string()), "{:?}", rules("pod.yaml"));
+    assert!(rules("netpol.yaml").contains(&"k8s/dangling-network-policy".to_string()), "{:?}", rules("netpol.yaml"));
 }

@@ -31,12 +31,24 @@ pub(super) struct Batches {
     /// Kind -> index into `groups`; a kind no check names uses `other`.
     pub(super) by_kind: HashMap<String, usize>,
     pub(super) other: Option<usize>,
+    /// A document that is no Kubernetes object (a TOML, HCL2, ... file): only the user's checks
+    /// that name no kinds.
+    pub(super) foreign: Option<usize>,
     pub(super) groups: Vec<Batch>,
 }
 
 #[derive(Clone)]
 pub(super) struct Batch {
     pub(super) parts: Vec<Part>,
+}
+
+/// What a group is chosen by: a kind some check names, any other Kubernetes object, or a document
+/// of another format.
+#[derive(Clone, Copy, PartialEq)]
+enum Key<'a> {
+    Kind(&'a str),
+    Other,
+    Foreign,
 }
 
 /// One engine's share of a kind group.
@@ -78,13 +90,15 @@ pub(super) fn batches(engine: &mut Engine, checks: &[Check]) -> Result<(Batches,
     if (kinds.len() + 1).saturating_mul(checks.len()) > MAX_GROUPING {
         return Ok((out, None));
     }
-    let applies = |c: &Check, kind: Option<&str>| match (&c.kinds, kind) {
-        (None, _) => true,
-        (Some(ks), Some(k)) => ks.contains(k),
-        (Some(_), None) => false,
+    let applies = |c: &Check, key: Key| match (&c.kinds, key) {
+        (None, Key::Kind(_) | Key::Other) => true,
+        (Some(ks), Key::Kind(k)) => ks.contains(k),
+        (Some(_), Key::Other) => false,
+        (kinds, Key::Foreign) => kinds.is_none() && !c.builtin,
     };
-    let mut members: Vec<(Vec<usize>, Vec<Option<&str>>)> = Vec::new();
-    for kind in kinds.iter().map(|k| Some(k.as_str())).chain(std::iter::once(None)) {
+    let keys = kinds.iter().map(|k| Key::Kind(k.as_str())).chain([Key::Other, Key::Foreign]);
+    let mut members: Vec<(Vec<usize>, Vec<Key>)> = Vec::new();
+    for kind in keys {
         let idx: Vec<usize> = (0..checks.len()).filter(|&i| applies(&checks[i], kind)).collect();
         match members.iter_mut().find(|(m, _)| *m == idx) {
             Some((_, ks)) => ks.push(kind),
@@ -134,10 +148,11 @@ pub(super) fn batches(engine: &mut Engine, checks: &[Check]) -> Result<(Batches,
         out.groups.push(Batch { parts });
         for k in ks {
             match k {
-                Some(k) => {
+                Key::Kind(k) => {
                     out.by_kind.insert(k.to_string(), group);
                 }
-                None => out.other = Some(group),
+                Key::Other => out.other = Some(group),
+                Key::Foreign => out.foreign = Some(group),
             }
         }
     }

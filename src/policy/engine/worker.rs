@@ -72,6 +72,7 @@ impl<'a> Worker<'a> {
         let set = self.set;
         let b = &set.batches;
         let group = match &doc.resource.kind {
+            _ if !doc.kubernetes => b.foreign,
             Some(k) => b.by_kind.get(k).copied().or(b.other),
             None => b.other,
         };
@@ -151,6 +152,10 @@ impl<'a> Worker<'a> {
         let mut input_set = false;
         let mut stop = None;
         for check in checks.iter().filter_map(|&i| self.set.checks.get(i)) {
+            // The built-in checks are about Kubernetes objects only.
+            if !doc.kubernetes && (check.builtin || check.kinds.is_some()) {
+                continue;
+            }
             if let Some(kinds) = &check.kinds {
                 match &doc.resource.kind {
                     Some(k) if kinds.contains(k) => {}

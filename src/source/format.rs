@@ -16,6 +16,7 @@ pub enum Format {
     Dotenv,
     Properties,
     Ignore,
+    Xml,
 }
 
 /// Every format, in the order the README lists them.
@@ -29,6 +30,7 @@ pub const ALL: &[Format] = &[
     Format::Dotenv,
     Format::Properties,
     Format::Ignore,
+    Format::Xml,
 ];
 
 /// What a repository-wide run reads when `formats:` is not set: nothing changes for existing runs.
@@ -50,7 +52,6 @@ pub const NOT_READ: &[&str] = &[
     "spdx",
     "textproto",
     "vcl",
-    "xml",
 ];
 
 impl Format {
@@ -66,6 +67,7 @@ impl Format {
             Format::Dotenv => "dotenv",
             Format::Properties => "properties",
             Format::Ignore => "ignore",
+            Format::Xml => "xml",
         }
     }
 
@@ -167,7 +169,9 @@ mod tests {
         assert_eq!(of("README"), None);
         assert_eq!(of("a.txt"), None);
         assert_eq!(Format::unsupported_of_path("main.hcl1"), Some("hcl1"));
-        assert_eq!(Format::unsupported_of_path("pom.xml"), Some("xml"));
+        assert_eq!(Format::unsupported_of_path("Jenkinsfile"), Some("groovy"));
+        assert_eq!(of("pom.xml"), Some(Format::Xml));
+        assert_eq!(of("a/b.XML"), Some(Format::Xml));
         assert_eq!(Format::unsupported_of_path("a.txt"), None);
         assert_eq!(Format::from_name("YML"), Some(Format::Yaml));
         assert_eq!(Format::from_name("hcl1"), None);

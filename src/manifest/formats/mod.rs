@@ -10,6 +10,7 @@ pub mod ignore;
 pub mod ini;
 pub mod properties;
 pub mod toml;
+pub mod xml;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -106,6 +107,7 @@ pub fn parse(format: Format, text: &str, limits: &Limits) -> ParsedStream {
         Format::Dotenv => ("parse/invalid-dotenv", dotenv::parse(text)),
         Format::Properties => ("parse/invalid-properties", properties::parse(text)),
         Format::Ignore => ("parse/invalid-ignore", ignore::parse(text)),
+        Format::Xml => ("parse/invalid-xml", xml::parse(text, limits.max_depth)),
         Format::Yaml | Format::Json => return ParsedStream::default(),
     };
     let mut out = ParsedStream::default();

@@ -1,0 +1,190 @@
+//! conftest's XML-family and JSON-family input formats (`fixtures/formats/{xml,jsonc,cyclonedx}`):
+//! each file read into the `input` conftest's parser gives policies, findings located at the node
+//! a policy's path names, bad input a located `parse/invalid-<format>` finding, hostile input
+//! (entity bombs, external entities, deep nesting) refused in bounded time.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+use crate::common::*;
+
+fn formats_dir(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/formats").join(name)
+}
+
+/// A repository holding one fixture directory, committed.
+fn fixture_repo(name: &str) -> tempfile::TempDir {
+    let r = repo();
+    copy_tree(&formats_dir(name), r.path());
+    commit_all(r.path(), name);
+    r
+}
+
+/// (rule, message, pointer, line, column) of every finding, sorted.
+fn located(report: &Value) -> Vec<(String, String, String, u64, u64)> {
+    let mut out: Vec<_> = findings(report)
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or("?").to_string(),
+                f["message"].as_str().unwrap_or("?").to_string(),
+                f["pointer"].as_str().unwrap_or("?").to_string(),
+                f["line"].as_u64().unwrap_or(0),
+                f["column"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn row(rule: &str, msg: &str, pointer: &str, line: u64, column: u64) -> (String, String, String, u64, u64) {
+    (rule.into(), msg.into(), pointer.into(), line, column)
+}
+
+fn check(dir: &Path, args: &[&str]) -> Value {
+    let mut all = vec!["check", "-p", "policy", "--no-schemas", "-o", "json"];
+    all.extend_from_slice(args);
+    let run = tollgate(dir, &all);
+    run.expect_code(1);
+    run.json()
+}
+
+/// What `tollgate parse` shows policies for a file: the `input` of its one document.
+fn input_of(dir: &Path, args: &[&str]) -> Value {
+    let run = tollgate(dir, args);
+    run.expect_code(0);
+    let docs = run.json();
+    assert_eq!(docs.as_array().map(Vec::len), Some(1), "{docs:#}");
+    docs[0]["input"].clone()
+}
+
+/// (rule, file, line, column) of every finding of a run over a repository of broken files.
+fn parse_errors(report: &Value) -> Vec<(String, String, u64, u64)> {
+    findings(report)
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or("?").to_string(),
+                f["file"].as_str().unwrap_or("?").to_string(),
+                f["line"].as_u64().unwrap_or(0),
+                f["column"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
+fn want(rows: &[(&str, &str, u64, u64)]) -> Vec<(String, String, u64, u64)> {
+    rows.iter().map(|(r, f, l, c)| (r.to_string(), f.to_string(), *l, *c)).collect()
+}
+
+#[test]
+fn xml_as_goxml2json_gives_it_with_located_elements_and_attributes() {
+    let r = fixture_repo("xml");
+    let input = input_of(r.path(), &["parse", "pom.xml"]);
+    let project = &input["project"];
+    // Attributes are `-name` by their local name (`xsi:schemaLocation`, `xmlns:xsi`), every value a
+    // string, an element repeated an array, one element alone an object or its text.
+    assert_eq!(project["-schemaLocation"].as_str().map(|s| s.starts_with("http://maven")), Some(true));
+    assert_eq!(project["-xmlns"], json!("http://maven.apache.org/POM/4.0.0"));
+    assert_eq!(project["-xsi"], json!("http://www.w3.org/2001/XMLSchema-instance"));
+    assert_eq!(project["modelVersion"], json!("4.0.0"));
+    assert_eq!(
+        project["dependencies"]["dependency"][1],
+        json!({"groupId": "junit", "artifactId": "junit", "version": "4.13.2", "scope": "test"})
+    );
+    assert_eq!(
+        project["build"]["plugins"]["plugin"]["configuration"],
+        json!({"-combine.children": "append", "release": "17", "compilerArgs": {"arg": ["-Xlint:all", "-Werror"]}})
+    );
+    // goxml2json keeps the last run of text of an element: the CDATA section, not what precedes it.
+    assert_eq!(project["description"], json!("<API>"));
+    assert_eq!(project["repositories"]["repository"]["url"], json!("http://repo.internal.example/maven2"));
+
+    let report = check(r.path(), &["pom.xml"]);
+    assert_eq!(
+        located(&report),
+        [
+            row(
+                "main.deny",
+                "org.apache.logging.log4j:log4j-core 2.14.1 is vulnerable to Log4Shell",
+                "/project/dependencies/dependency/0/version",
+                19,
+                7
+            ),
+            row(
+                "main.deny",
+                "repository internal is fetched over plain HTTP",
+                "/project/repositories/repository/url",
+                12,
+                7
+            ),
+            row("main.warn", "compiler args: [\"-Xlint:all\", \"-Werror\"]", "", 1, 1),
+            row(
+                "main.warn",
+                "compiler configuration children are appended",
+                "/project/build/plugins/plugin/configuration/-combine.children",
+                33,
+                24
+            ),
+            row("main.warn", "description: <API>", "", 1, 1),
+        ]
+    );
+    // An element's whole extent, start tag to end tag.
+    let version =
+        finding(&report, "main.deny", "org.apache.logging.log4j:log4j-core 2.14.1 is vulnerable to Log4Shell");
+    assert_eq!(span(version), (19, 7, 19, 32));
+
+    // `.xml` is a type `formats:` can list; the repository-wide run then reads it (and not before).
+    let run = tollgate(r.path(), &["check", "-p", "policy", "--no-schemas", "-o", "json"]);
+    run.expect_code(0);
+    assert_eq!(summary(&run.json())[0], 0);
+    write(r.path(), ".tollgate.yaml", "formats: [yaml, xml]\n");
+    std::fs::remove_dir_all(r.path().join("bad")).expect("rm");
+    commit_all(r.path(), "formats");
+    let report = check(r.path(), &[]);
+    assert_eq!(summary(&report)[0], 1);
+    assert_eq!(findings(&report).len(), 5);
+}
+
+/// Broken XML is an error at its place (conftest's decoder stops there and hands policies the part
+/// it read); a DTD's entities are never expanded, so an entity bomb or an external entity is an
+/// error at its first use, in bounded time and memory; an empty file has no root element.
+#[test]
+fn bad_and_hostile_xml_are_located_parse_errors() {
+    let r = fixture_repo("xml/bad");
+    write(r.path(), ".tollgate.yaml", "formats: [xml]\n");
+    let deep = format!("<a>\n{}{}</a>\n", "<b>".repeat(50_000), "</b>".repeat(50_000));
+    write(r.path(), "deep.xml", deep);
+    commit_all(r.path(), "bad");
+    let run = tollgate(r.path(), &["check", "--no-schemas", "-o", "json"]);
+    run.expect_code(1);
+    let report = run.json();
+    assert_eq!(
+        parse_errors(&report),
+        want(&[
+            ("parse/invalid-xml", "bomb.xml", 16, 9),
+            ("parse/too-deep", "deep.xml", 2, 298),
+            ("parse/invalid-xml", "empty.xml", 1, 1),
+            ("parse/invalid-xml", "mismatched.xml", 4, 43),
+        ])
+    );
+    let msgs = messages(&report);
+    assert!(
+        msgs.contains(&"invalid xml: unknown entity &xxe; (entities a DTD declares are not expanded)".to_string()),
+        "{msgs:?}"
+    );
+    assert!(
+        msgs.contains(
+            &"invalid xml: ill-formed document: expected `</dependency>`, but `</dependncy>` was found".to_string()
+        ),
+        "{msgs:?}"
+    );
+    assert!(msgs.contains(&"invalid xml: no root element".to_string()), "{msgs:?}");
+    // `parse` says the same on stderr and exits 1.
+    let run = tollgate(r.path(), &["parse", "bomb.xml"]);
+    run.expect_code(1);
+    assert!(run.stderr.contains("bomb.xml:16:9: invalid xml: unknown entity &xxe;"), "{}", run.stderr);
+    assert!(!run.stderr.contains("root:"), "no file was read through the external entity: {}", run.stderr);
+}

@@ -17,6 +17,8 @@ pub enum Format {
     Properties,
     Ignore,
     Xml,
+    Jsonc,
+    CycloneDx,
 }
 
 /// Every format, in the order the README lists them.
@@ -31,6 +33,8 @@ pub const ALL: &[Format] = &[
     Format::Properties,
     Format::Ignore,
     Format::Xml,
+    Format::Jsonc,
+    Format::CycloneDx,
 ];
 
 /// What a repository-wide run reads when `formats:` is not set: nothing changes for existing runs.
@@ -38,21 +42,8 @@ pub const DEFAULT: &[Format] = &[Format::Yaml, Format::Json];
 
 /// conftest's parser names that tollgate does not implement: named in errors rather than read as
 /// something else.
-pub const NOT_READ: &[&str] = &[
-    "cue",
-    "cyclonedx",
-    "edn",
-    "groovy",
-    "hcl1",
-    "hcl2",
-    "hocon",
-    "jsonc",
-    "jsonnet",
-    "nginx",
-    "spdx",
-    "textproto",
-    "vcl",
-];
+pub const NOT_READ: &[&str] =
+    &["cue", "edn", "groovy", "hcl1", "hcl2", "hocon", "jsonnet", "nginx", "spdx", "textproto", "vcl"];
 
 impl Format {
     /// The name `--parser`, `formats:` and conftest use.
@@ -68,6 +59,8 @@ impl Format {
             Format::Properties => "properties",
             Format::Ignore => "ignore",
             Format::Xml => "xml",
+            Format::Jsonc => "jsonc",
+            Format::CycloneDx => "cyclonedx",
         }
     }
 
@@ -172,6 +165,9 @@ mod tests {
         assert_eq!(Format::unsupported_of_path("Jenkinsfile"), Some("groovy"));
         assert_eq!(of("pom.xml"), Some(Format::Xml));
         assert_eq!(of("a/b.XML"), Some(Format::Xml));
+        assert_eq!(of(".vscode/settings.jsonc"), Some(Format::Jsonc));
+        assert_eq!(of("bom.cyclonedx"), Some(Format::CycloneDx));
+        assert_eq!(of("bom.json"), Some(Format::Json), "conftest reads a CycloneDX BOM only with --parser");
         assert_eq!(Format::unsupported_of_path("a.txt"), None);
         assert_eq!(Format::from_name("YML"), Some(Format::Yaml));
         assert_eq!(Format::from_name("hcl1"), None);

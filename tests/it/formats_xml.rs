@@ -188,3 +188,95 @@ fn bad_and_hostile_xml_are_located_parse_errors() {
     assert!(run.stderr.contains("bomb.xml:16:9: invalid xml: unknown entity &xxe;"), "{}", run.stderr);
     assert!(!run.stderr.contains("root:"), "no file was read through the external entity: {}", run.stderr);
 }
+
+/// JSONC (`.jsonc`): comments (`//`, `/* */`, `#`, as conftest's jsonc parser reads them) and
+/// trailing commas are left out, every node keeps its place; broken JSONC is `parse/invalid-jsonc`
+/// at its place.
+#[test]
+fn jsonc_with_comments_and_trailing_commas_located() {
+    let r = fixture_repo("jsonc");
+    assert_eq!(
+        input_of(r.path(), &["parse", "devcontainer.jsonc"]),
+        json!({
+            "name": "orders",
+            "image": "mcr.microsoft.com/devcontainers/base:ubuntu",
+            "runArgs": ["--privileged", "--init"],
+            "forwardPorts": [3000, 5432],
+            "remoteUser": "root"
+        })
+    );
+    let report = check(r.path(), &["devcontainer.jsonc"]);
+    assert_eq!(
+        located(&report),
+        [
+            row("main.deny", "run argument --privileged gives the container the host", "/runArgs/0", 7, 5),
+            row("main.deny", "the dev container runs as root", "/remoteUser", 11, 3),
+            row("main.warn", "image mcr.microsoft.com/devcontainers/base:ubuntu is not pinned by digest", "", 2, 1),
+            row("main.warn", "the database port is forwarded", "", 2, 1),
+        ]
+    );
+    assert_eq!(span(finding(&report, "main.deny", "the dev container runs as root")), (11, 3, 11, 23));
+
+    let run = tollgate(r.path(), &["check", "--no-schemas", "-o", "json", "bad"]);
+    run.expect_code(0);
+    assert_eq!(summary(&run.json())[0], 0, "a directory walk reads YAML and JSON only by default");
+    let run = tollgate(
+        r.path(),
+        &["check", "--no-schemas", "-o", "json", "bad/missing-comma.jsonc", "bad/open-comment.jsonc"],
+    );
+    run.expect_code(1);
+    let report = run.json();
+    assert_eq!(
+        parse_errors(&report),
+        want(&[
+            ("parse/invalid-jsonc", "bad/missing-comma.jsonc", 4, 3),
+            ("parse/invalid-jsonc", "bad/open-comment.jsonc", 3, 3)
+        ])
+    );
+    assert!(messages(&report).contains(&"invalid jsonc: comment not closed".to_string()));
+}
+
+/// A CycloneDX JSON BOM (`--parser cyclonedx`, conftest's acceptance case; `*.cyclonedx` by name)
+/// is its JSON as written, located; what cyclonedx-go's decoder refuses (an unknown spec version)
+/// is `parse/invalid-cyclonedx` at the value; an XML BOM is an error that says so, not a pass.
+#[test]
+fn cyclonedx_json_bom_located_and_refused_as_cyclonedx_go_refuses() {
+    let r = fixture_repo("cyclonedx");
+    let input = input_of(r.path(), &["parse", "--parser", "cyclonedx", "bom.json"]);
+    assert_eq!(input["specVersion"], json!("1.6"));
+    assert_eq!(input["components"][1]["licenses"], json!([{"license": {"id": "WTFPL"}}]));
+    let expected = [
+        row("main.deny", "left-pad 1.3.0 has license WTFPL", "/components/1/licenses/0/license/id", 24, 33),
+        row("main.deny", "log4j-core 2.14.1 is vulnerable to Log4Shell", "/components/0/version", 15, 7),
+        row("main.warn", "SBOM of orders 2.1.0, spec 1.6", "", 1, 1),
+    ];
+    assert_eq!(located(&check(r.path(), &["--parser", "cyclonedx", "bom.json"])), expected);
+    // By name, and on stdin as conftest's `--parser cyclonedx -`.
+    std::fs::copy(r.path().join("bom.json"), r.path().join("app.cyclonedx")).expect("copy");
+    assert_eq!(located(&check(r.path(), &["app.cyclonedx"])), expected);
+    let text = std::fs::read(r.path().join("bom.json")).expect("fixture");
+    let run = tollgate_stdin(
+        r.path(),
+        &["check", "-p", "policy", "--no-schemas", "--parser", "cyclonedx", "-o", "json", "-"],
+        Some(&text),
+    );
+    run.expect_code(1);
+    assert_eq!(summary(&run.json())[..3], [1, 1, 2]);
+
+    let run = tollgate(
+        r.path(),
+        &["check", "--no-schemas", "--parser", "cyclonedx", "-o", "json", "bad/bom.xml", "bad/future.json"],
+    );
+    run.expect_code(1);
+    let report = run.json();
+    assert_eq!(
+        parse_errors(&report),
+        want(&[
+            ("parse/invalid-cyclonedx", "bad/bom.xml", 1, 1),
+            ("parse/invalid-cyclonedx", "bad/future.json", 3, 18)
+        ])
+    );
+    let msgs = messages(&report);
+    assert!(msgs.iter().any(|m| m.starts_with("invalid cyclonedx: invalid specification version \"1.9\"")), "{msgs:?}");
+    assert!(msgs.iter().any(|m| m.contains("tollgate does not read CycloneDX XML")), "{msgs:?}");
+}

@@ -1,4 +1,5 @@
-//! conftest's XML-family and JSON-family input formats (`fixtures/formats/{xml,jsonc,cyclonedx}`):
+//! conftest's XML-family and JSON-family input formats and Dockerfile heredocs
+//! (`fixtures/formats/{xml,jsonc,cyclonedx,dockerfile/heredoc}`):
 //! each file read into the `input` conftest's parser gives policies, findings located at the node
 //! a policy's path names, bad input a located `parse/invalid-<format>` finding, hostile input
 //! (entity bombs, external entities, deep nesting) refused in bounded time.
@@ -279,4 +280,48 @@ fn cyclonedx_json_bom_located_and_refused_as_cyclonedx_go_refuses() {
     let msgs = messages(&report);
     assert!(msgs.iter().any(|m| m.starts_with("invalid cyclonedx: invalid specification version \"1.9\"")), "{msgs:?}");
     assert!(msgs.iter().any(|m| m.contains("tollgate does not read CycloneDX XML")), "{msgs:?}");
+}
+
+/// Dockerfile heredocs as BuildKit (and so conftest) reads them: the body is no instruction (a
+/// `USER nobody` line of a script does not count), the instruction keeps its own line as `Value`
+/// and spans to the terminator; `<<-` strips tabs before the terminator; one never closed is a
+/// located error.
+#[test]
+fn dockerfile_heredocs_consumed_as_buildkit_consumes_them() {
+    let r = fixture_repo("dockerfile/heredoc");
+    let input = input_of(r.path(), &["parse", "Dockerfile"]);
+    let cmds: Vec<(&str, &Value)> =
+        input.as_array().expect("array").iter().map(|c| (c["Cmd"].as_str().unwrap_or("?"), &c["Value"])).collect();
+    assert_eq!(
+        cmds,
+        [
+            ("comment", &json!(["syntax=docker/dockerfile:1"])),
+            ("from", &json!(["debian:bookworm-slim"])),
+            ("run", &json!(["<<EOF"])),
+            ("copy", &json!(["<<-\"CONF\"", "/etc/app/app.conf"])),
+            ("run", &json!(["python3 <<PY"])),
+            ("user", &json!(["root"])),
+        ]
+    );
+    let report = check(r.path(), &["Dockerfile"]);
+    assert_eq!(
+        located(&report),
+        [
+            row("main.deny", "the image runs as root", "/5", 15, 1),
+            row("main.warn", "COPY takes a heredoc: <<-\"CONF\" /etc/app/app.conf", "/3", 9, 1),
+            row("main.warn", "RUN takes a heredoc: <<EOF", "/2", 3, 1),
+            row("main.warn", "RUN takes a heredoc: python3 <<PY", "/4", 12, 1),
+        ]
+    );
+    assert_eq!(span(finding(&report, "main.warn", "RUN takes a heredoc: <<EOF")), (3, 1, 8, 4));
+
+    write(r.path(), "Dockerfile.open", "FROM alpine\nRUN <<EOF\nmake\n");
+    let run = tollgate(r.path(), &["parse", "Dockerfile.open"]);
+    run.expect_code(1);
+    assert!(
+        run.stderr
+            .contains("Dockerfile.open:2:1: invalid dockerfile: unterminated heredoc <<EOF [parse/invalid-dockerfile]"),
+        "{}",
+        run.stderr
+    );
 }

@@ -137,6 +137,11 @@ fn xml_as_goxml2json_gives_it_with_located_elements_and_attributes() {
         finding(&report, "main.deny", "org.apache.logging.log4j:log4j-core 2.14.1 is vulnerable to Log4Shell");
     assert_eq!(span(version), (19, 7, 19, 32));
 
+    // conftest's unit-test idioms: parse_config("xml", …) and parse_config_file on a `.xml` file.
+    let run = tollgate(r.path(), &["verify", "-p", "policy"]);
+    run.expect_code(0);
+    assert!(run.stdout.contains("2 passed, 0 failed"), "{}", run.stdout);
+
     // `.xml` is a type `formats:` can list; the repository-wide run then reads it (and not before).
     let run = tollgate(r.path(), &["check", "-p", "policy", "--no-schemas", "-o", "json"]);
     run.expect_code(0);

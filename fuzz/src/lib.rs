@@ -124,10 +124,10 @@ pub fn formats(data: &[u8]) {
     }
 }
 
-/// The XML, JSONC and CycloneDX loaders on any bytes, each by the name that selects it: what
+/// The XML, JSONC, CycloneDX and SPDX loaders on any bytes, each by the name that selects it: what
 /// [`loader`] checks for YAML holds for each of them.
 pub fn markup(data: &[u8]) {
-    for path in ["f.xml", "f.jsonc", "f.cyclonedx"] {
+    for path in ["f.xml", "f.jsonc", "f.cyclonedx", "f.spdx"] {
         loader(data, path);
     }
 }

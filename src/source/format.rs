@@ -19,6 +19,7 @@ pub enum Format {
     Xml,
     Jsonc,
     CycloneDx,
+    Spdx,
 }
 
 /// Every format, in the order the README lists them.
@@ -35,6 +36,7 @@ pub const ALL: &[Format] = &[
     Format::Xml,
     Format::Jsonc,
     Format::CycloneDx,
+    Format::Spdx,
 ];
 
 /// What a repository-wide run reads when `formats:` is not set: nothing changes for existing runs.
@@ -61,6 +63,7 @@ impl Format {
             Format::Xml => "xml",
             Format::Jsonc => "jsonc",
             Format::CycloneDx => "cyclonedx",
+            Format::Spdx => "spdx",
         }
     }
 
@@ -167,6 +170,7 @@ mod tests {
         assert_eq!(of("a/b.XML"), Some(Format::Xml));
         assert_eq!(of(".vscode/settings.jsonc"), Some(Format::Jsonc));
         assert_eq!(of("bom.cyclonedx"), Some(Format::CycloneDx));
+        assert_eq!(of("sbom.spdx"), Some(Format::Spdx));
         assert_eq!(of("bom.json"), Some(Format::Json), "conftest reads a CycloneDX BOM only with --parser");
         assert_eq!(Format::unsupported_of_path("a.txt"), None);
         assert_eq!(Format::from_name("YML"), Some(Format::Yaml));

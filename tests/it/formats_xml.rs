@@ -330,3 +330,45 @@ fn dockerfile_heredocs_consumed_as_buildkit_consumes_them() {
         run.stderr
     );
 }
+
+/// SPDX tag-value (`*.spdx`) as conftest gives it: spdx/tools-golang's SPDX 2.3 model as JSON
+/// (`spdxVersion`, `creationInfo.creators`, `packages[].versionInfo`, `relationships`, a `<text>`
+/// value over lines), each field located at its tag's line; what tools-golang refuses is
+/// `parse/invalid-spdx` at the line.
+#[test]
+fn spdx_tag_value_as_tools_golang_models_it_located() {
+    let r = fixture_repo("spdx");
+    let input = input_of(r.path(), &["parse", "sbom.spdx"]);
+    assert_eq!(input["spdxVersion"], json!("SPDX-2.3"));
+    assert_eq!(input["creationInfo"]["creators"], json!(["Organization: Example Corp", "Tool: sbom-gen-1.4"]));
+    assert_eq!(input["packages"][0]["copyrightText"], json!("Copyright 2026\nExample Corp"));
+    assert_eq!(input["packages"][0]["filesAnalyzed"], json!(false));
+    assert_eq!(
+        input["packages"][1]["externalRefs"],
+        json!([{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": "pkg:npm/left-pad@1.3.0"}])
+    );
+    assert_eq!(
+        input["relationships"][1],
+        json!({"spdxElementId": "SPDXRef-Package-orders", "relationshipType": "DEPENDS_ON", "relatedSpdxElement": "SPDXRef-Package-left-pad"})
+    );
+    let report = check(r.path(), &["sbom.spdx"]);
+    assert_eq!(
+        located(&report),
+        [
+            row("main.deny", "left-pad 1.3.0 is licensed WTFPL", "/packages/1/licenseDeclared", 28, 1),
+            row("main.warn", "SPDXRef-Package-orders depends on SPDXRef-Package-left-pad", "", 1, 1),
+            row("main.warn", "orders has no checksum", "/packages/0", 11, 1),
+        ]
+    );
+    // A package spans its section, the `<text>` value's last line included.
+    assert_eq!(span(finding(&report, "main.warn", "orders has no checksum")), (11, 1, 18, 20));
+
+    let run = tollgate(r.path(), &["check", "--no-schemas", "-o", "json", "bad/creator.spdx", "bad/no-id.spdx"]);
+    run.expect_code(1);
+    let report = run.json();
+    assert_eq!(
+        parse_errors(&report),
+        want(&[("parse/invalid-spdx", "bad/creator.spdx", 4, 1), ("parse/invalid-spdx", "bad/no-id.spdx", 5, 1)])
+    );
+    assert!(messages(&report).contains(&"invalid spdx: unrecognized Creator type Robot".to_string()));
+}

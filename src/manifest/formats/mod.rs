@@ -11,6 +11,7 @@ pub mod ignore;
 pub mod ini;
 pub mod jsonc;
 pub mod properties;
+pub mod spdx;
 pub mod toml;
 pub mod xml;
 
@@ -110,6 +111,7 @@ pub fn parse(format: Format, text: &str, limits: &Limits) -> ParsedStream {
         Format::Properties => ("parse/invalid-properties", properties::parse(text)),
         Format::Ignore => ("parse/invalid-ignore", ignore::parse(text)),
         Format::Xml => ("parse/invalid-xml", xml::parse(text, limits.max_depth)),
+        Format::Spdx => ("parse/invalid-spdx", spdx::parse(text)),
         Format::Jsonc => return jsonc::parse(text, limits),
         Format::CycloneDx => return cyclonedx::parse(text, limits),
         Format::Yaml | Format::Json => return ParsedStream::default(),

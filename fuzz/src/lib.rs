@@ -124,6 +124,14 @@ pub fn formats(data: &[u8]) {
     }
 }
 
+/// The XML, JSONC, CycloneDX and SPDX loaders on any bytes, each by the name that selects it: what
+/// [`loader`] checks for YAML holds for each of them.
+pub fn markup(data: &[u8]) {
+    for path in ["f.xml", "f.jsonc", "f.cyclonedx", "f.spdx"] {
+        loader(data, path);
+    }
+}
+
 /// JSON read by tollgate and by serde_json: whenever serde_json reads one object and tollgate
 /// reports no error, both read the same value (numbers compared as numbers).
 pub fn json(data: &[u8]) {

@@ -190,7 +190,7 @@ mod tests {
         let f = PathFilter::default();
         assert!(!f.matches("Dockerfile"));
         assert!(f.names_manifest("Dockerfile"), "a file named explicitly is read by its type");
-        assert!(!f.names_manifest("pom.xml"), "a type tollgate does not read stays an error");
+        assert!(!f.names_manifest("Jenkinsfile"), "a type tollgate does not read stays an error");
         let f = PathFilter::default().with_formats(&[Format::Dockerfile, Format::Toml], None);
         assert!(f.matches("app/Dockerfile"));
         assert!(f.matches("pyproject.toml"));

@@ -16,6 +16,10 @@ pub enum Format {
     Dotenv,
     Properties,
     Ignore,
+    Xml,
+    Jsonc,
+    CycloneDx,
+    Spdx,
 }
 
 /// Every format, in the order the README lists them.
@@ -29,6 +33,10 @@ pub const ALL: &[Format] = &[
     Format::Dotenv,
     Format::Properties,
     Format::Ignore,
+    Format::Xml,
+    Format::Jsonc,
+    Format::CycloneDx,
+    Format::Spdx,
 ];
 
 /// What a repository-wide run reads when `formats:` is not set: nothing changes for existing runs.
@@ -36,22 +44,8 @@ pub const DEFAULT: &[Format] = &[Format::Yaml, Format::Json];
 
 /// conftest's parser names that tollgate does not implement: named in errors rather than read as
 /// something else.
-pub const NOT_READ: &[&str] = &[
-    "cue",
-    "cyclonedx",
-    "edn",
-    "groovy",
-    "hcl1",
-    "hcl2",
-    "hocon",
-    "jsonc",
-    "jsonnet",
-    "nginx",
-    "spdx",
-    "textproto",
-    "vcl",
-    "xml",
-];
+pub const NOT_READ: &[&str] =
+    &["cue", "edn", "groovy", "hcl1", "hcl2", "hocon", "jsonnet", "nginx", "spdx", "textproto", "vcl"];
 
 impl Format {
     /// The name `--parser`, `formats:` and conftest use.
@@ -66,6 +60,10 @@ impl Format {
             Format::Dotenv => "dotenv",
             Format::Properties => "properties",
             Format::Ignore => "ignore",
+            Format::Xml => "xml",
+            Format::Jsonc => "jsonc",
+            Format::CycloneDx => "cyclonedx",
+            Format::Spdx => "spdx",
         }
     }
 
@@ -167,7 +165,13 @@ mod tests {
         assert_eq!(of("README"), None);
         assert_eq!(of("a.txt"), None);
         assert_eq!(Format::unsupported_of_path("main.hcl1"), Some("hcl1"));
-        assert_eq!(Format::unsupported_of_path("pom.xml"), Some("xml"));
+        assert_eq!(Format::unsupported_of_path("Jenkinsfile"), Some("groovy"));
+        assert_eq!(of("pom.xml"), Some(Format::Xml));
+        assert_eq!(of("a/b.XML"), Some(Format::Xml));
+        assert_eq!(of(".vscode/settings.jsonc"), Some(Format::Jsonc));
+        assert_eq!(of("bom.cyclonedx"), Some(Format::CycloneDx));
+        assert_eq!(of("sbom.spdx"), Some(Format::Spdx));
+        assert_eq!(of("bom.json"), Some(Format::Json), "conftest reads a CycloneDX BOM only with --parser");
         assert_eq!(Format::unsupported_of_path("a.txt"), None);
         assert_eq!(Format::from_name("YML"), Some(Format::Yaml));
         assert_eq!(Format::from_name("hcl1"), None);

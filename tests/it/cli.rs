@@ -1139,13 +1139,13 @@ fn human_output_escapes_control_characters_from_file_names_and_messages() {
 }
 
 /// A file named on the command line whose name gives no type tollgate reads (a CUE file, a
-/// `pom.xml`) is an error naming it, in every mode: read as YAML it passed as one string, and
+/// `Jenkinsfile`) is an error naming it, in every mode: read as YAML it passed as one string, and
 /// from a commit it was left out (0 files, a pass). An `--include` glob that names it reads it as
 /// YAML. (A Dockerfile is read as one: `tests/it/formats.rs`.)
 #[test]
 fn a_named_file_of_another_type_is_an_error() {
     let r = repo();
-    write(r.path(), "pom.xml", "<project><modelVersion>4.0.0</modelVersion></project>\n");
+    write(r.path(), "Jenkinsfile", "<project><modelVersion>4.0.0</modelVersion></project>\n");
     write(r.path(), "infra/app.cue", "bucket: \"x\"\n");
     write(r.path(), "ok.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n");
     commit_all(r.path(), "base");
@@ -1153,9 +1153,9 @@ fn a_named_file_of_another_type_is_an_error() {
     commit_all(r.path(), "change");
     let message = |p: &str| format!("error: {p}: not a file type tollgate reads by its name (YAML, JSON, Dockerfile");
     for (args, shown) in [
-        (&["check", "pom.xml"][..], "pom.xml"),
+        (&["check", "Jenkinsfile"][..], "Jenkinsfile"),
         (&["check", "--rev", "HEAD", "infra/app.cue"], "infra/app.cue"),
-        (&["check", "--staged", "pom.xml"], "pom.xml"),
+        (&["check", "--staged", "Jenkinsfile"], "Jenkinsfile"),
         (&["check", "--base", "HEAD~1", "infra/app.cue"], "infra/app.cue"),
     ] {
         let run = tollgate(r.path(), args);
@@ -1164,7 +1164,7 @@ fn a_named_file_of_another_type_is_an_error() {
     }
     // A directory is walked as before: its files of other types are not manifests, not errors.
     tollgate(r.path(), &["check", "--rev", "HEAD", "infra"]).expect_code(0);
-    let forced = tollgate(r.path(), &["check", "--include", "pom.xml", "-o", "json", "pom.xml"]);
+    let forced = tollgate(r.path(), &["check", "--include", "Jenkinsfile", "-o", "json", "Jenkinsfile"]);
     forced.expect_code(0);
     assert_eq!(forced.json()["summary"]["files"], 1);
 }

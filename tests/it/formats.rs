@@ -333,10 +333,10 @@ fn formats_choose_what_a_run_reads() {
     let run = tollgate(r.path(), &["parse", "notes.txt"]);
     run.expect_code(2);
     assert!(run.stderr.contains("notes.txt: not a file type tollgate reads by its name"), "{}", run.stderr);
-    write(r.path(), ".tollgate.yaml", "formats: [yaml, xml]\n");
+    write(r.path(), ".tollgate.yaml", "formats: [yaml, groovy]\n");
     let run = tollgate(r.path(), &["check"]);
     run.expect_code(2);
-    assert!(run.stderr.contains(".tollgate.yaml:1:17: conftest's `xml` parser is not supported"), "{}", run.stderr);
+    assert!(run.stderr.contains(".tollgate.yaml:1:17: conftest's `groovy` parser is not supported"), "{}", run.stderr);
 }
 
 /// PR mode reads a named file of another type too (a file left out by the type filter was a pass

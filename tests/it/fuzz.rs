@@ -27,6 +27,7 @@ const TARGETS: &[(&str, Check)] = &[
     ("waivers", checks::waivers),
     ("render", checks::render),
     ("formats", checks::formats),
+    ("markup", checks::markup),
 ];
 
 /// Tokens worth splicing in: YAML and JSON syntax, YAML 1.1 scalars, line breaks other readers
@@ -35,6 +36,15 @@ const TOKENS: &[&str] = &[
     "FROM ",
     "RUN ",
     "ONBUILD ",
+    "<a x='1'>",
+    "</a>",
+    "<![CDATA[",
+    "&lt;",
+    "&#x41;",
+    "<!DOCTYPE d [<!ENTITY e \"x\">]>",
+    "/*",
+    "*/",
+    "//",
     "\\\n",
     "[[a]]\n",
     "[s]\n",

@@ -5,7 +5,9 @@
 //! each comment line before an instruction as `{Cmd: "comment", Value: [text]}`.
 //!
 //! Written from BuildKit's documented line rules (escape directive, line continuations, comments
-//! inside a continued instruction, JSON or shell form); heredocs (`RUN <<EOF`) are not read.
+//! inside a continued instruction, JSON or shell form, heredocs). A heredoc (`RUN <<EOF` … `EOF`)
+//! is consumed as BuildKit consumes it: its lines are no instructions, and conftest hands policies
+//! only the instruction's own line (`Value` `["<<EOF"]`), as BuildKit keeps the body apart.
 
 use super::{lines, Bad, Kind, Member, Node};
 
@@ -88,7 +90,97 @@ fn continuation(line: &str, escape: char) -> (&str, bool) {
     }
 }
 
-fn logical_lines(text: &str, escape: char) -> Vec<Line<'_>> {
+/// BuildKit's shell words of a line (`shell.Lex` with raw quotes and escapes): split at white space
+/// outside quotes, quotes and backslashes kept.
+fn shell_words(line: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = None;
+    let mut quote = None;
+    let mut chars = line.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some('"') if c == '\\' => {
+                chars.next();
+            }
+            Some(_) => {}
+            None if c.is_whitespace() => {
+                if let Some(s) = start.take() {
+                    out.push(&line[s..i]);
+                }
+            }
+            None => {
+                start.get_or_insert(i);
+                if c == '\'' || c == '"' {
+                    quote = Some(c);
+                } else if c == '\\' {
+                    chars.next();
+                }
+            }
+        }
+    }
+    if let Some(s) = start {
+        out.push(&line[s..]);
+    }
+    out
+}
+
+/// A heredoc word (`<<EOF`, `<<-"EOF"`, `2<<EOF`): its terminator and whether leading tabs are
+/// stripped before comparing (`<<-`). The word's quotes are removed from the name.
+fn heredoc_of(word: &str) -> Option<(String, bool)> {
+    let rest = word.trim_start_matches(|c: char| c.is_ascii_digit()).strip_prefix("<<")?;
+    let (chomp, rest) = match rest.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, rest),
+    };
+    if rest.is_empty() || rest.contains('<') {
+        return None;
+    }
+    let mut name = String::new();
+    let mut chars = rest.chars();
+    let mut quote = None;
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (None, '\'' | '"') => quote = Some(c),
+            (Some('\''), c) => name.push(c),
+            (_, '\\') => name.extend(chars.next()),
+            (_, c) => name.push(c),
+        }
+    }
+    // White space in the word was quoted or escaped: BuildKit's one-word check fails only when
+    // nothing is left.
+    if name.is_empty() {
+        return None;
+    }
+    Some((name, chomp))
+}
+
+/// The heredocs an instruction opens: only `RUN`, `COPY` and `ADD` (also under `ONBUILD`) in shell
+/// form, as BuildKit's `canContainHeredoc`.
+fn heredocs(line: &str) -> Vec<(String, bool)> {
+    if !line.contains("<<") {
+        return Vec::new();
+    }
+    let mut words = line.split(is_ws).filter(|w| !w.is_empty());
+    let mut cmd = words.next().unwrap_or("").to_ascii_lowercase();
+    let mut args = line.trim_start_matches(is_ws);
+    args = args[args.find(is_ws).unwrap_or(args.len())..].trim_start_matches(is_ws);
+    if cmd == "onbuild" {
+        cmd = words.next().unwrap_or("").to_ascii_lowercase();
+        args = args[args.find(is_ws).unwrap_or(args.len())..].trim_start_matches(is_ws);
+    }
+    if !matches!(cmd.as_str(), "run" | "copy" | "add") {
+        return Vec::new();
+    }
+    let (_, rest) = builder_flags(args);
+    if matches!(json_array(rest), Ok(Some(_))) {
+        return Vec::new();
+    }
+    shell_words(line).into_iter().filter_map(heredoc_of).collect()
+}
+
+fn logical_lines(text: &str, escape: char) -> Result<Vec<Line<'_>>, Bad> {
     let mut out = Vec::new();
     let mut comments = Vec::new();
     let mut it = lines(text).peekable();
@@ -125,9 +217,24 @@ fn logical_lines(text: &str, escape: char) -> Vec<Line<'_>> {
             ended = e;
             end = at + raw.len();
         }
+        for (name, chomp) in heredocs(&joined) {
+            let mut terminated = false;
+            for (at, raw) in it.by_ref() {
+                end = at + raw.len();
+                let body = raw.trim_end_matches(['\r', '\n']);
+                let body = if chomp { body.trim_start_matches('\t') } else { body };
+                if body == name {
+                    terminated = true;
+                    break;
+                }
+            }
+            if !terminated {
+                return Err(Bad::new(format!("unterminated heredoc <<{name}"), start));
+            }
+        }
         out.push(Line { text: joined, start, end, comments: std::mem::take(&mut comments) });
     }
-    out
+    Ok(out)
 }
 
 /// BuildKit's `--flag` words at the start of the arguments: (flags, the rest).
@@ -388,7 +495,7 @@ pub fn parse(text: &str) -> Result<Node, Bad> {
     let escape = escape_of(text);
     let mut out = Vec::new();
     let mut stages: i64 = 0;
-    let logical = logical_lines(text, escape);
+    let logical = logical_lines(text, escape)?;
     if logical.is_empty() {
         return Err(Bad::new("file with no instructions", 0));
     }
@@ -473,8 +580,40 @@ mod tests {
     }
 
     #[test]
+    fn heredocs_as_buildkit_reads_them() {
+        let v = shape(concat!(
+            "FROM alpine\n",
+            "RUN <<EOF\nFROBNICATE this is no instruction\n# nor a comment\nEOF\n",
+            "COPY --chmod=644 <<-\"CONF\" /etc/app.conf\n\tkey = value\n\tCONF\n",
+            "RUN python3 <<PY 2<<'ERR'\nprint(1)\nPY\nERR\n",
+            "RUN echo \"<<EOF\" && echo '<<X'\n",
+            "RUN [\"sh\", \"-c\", \"cat <<EOF\"]\n",
+            "ONBUILD RUN <<EOF\nmake\nEOF\n",
+            "USER app\n",
+        ));
+        let a = v.as_array().expect("array");
+        let cmds: Vec<&str> = a.iter().filter_map(|c| c["Cmd"].as_str()).collect();
+        assert_eq!(cmds, ["from", "run", "copy", "run", "run", "run", "onbuild", "user"]);
+        assert_eq!(a[1]["Value"], serde_json::json!(["<<EOF"]));
+        assert_eq!(a[2]["Value"], serde_json::json!(["<<-\"CONF\"", "/etc/app.conf"]));
+        assert_eq!(a[2]["Flags"], serde_json::json!(["--chmod=644"]));
+        assert_eq!(a[3]["Value"], serde_json::json!(["python3 <<PY 2<<'ERR'"]));
+        assert_eq!(a[4]["Value"], serde_json::json!(["echo \"<<EOF\" && echo '<<X'"]));
+        assert_eq!(a[5]["JSON"], serde_json::json!(true));
+        assert_eq!(a[6]["Value"], serde_json::json!(["<<EOF"]));
+        assert_eq!(a[7]["Value"], serde_json::json!(["app"]));
+    }
+
+    #[test]
     fn bad_dockerfiles_are_errors_at_their_line() {
-        for (text, at) in [("FROM a\nFOO bar\n", 7), ("", 0), ("FROM a\nCOPY x\n", 7), ("FROM a\nRUN [1]\n", 7)] {
+        for (text, at) in [
+            ("FROM a\nFOO bar\n", 7),
+            ("", 0),
+            ("FROM a\nCOPY x\n", 7),
+            ("FROM a\nRUN [1]\n", 7),
+            ("FROM a\nRUN <<EOF\nmake\n", 7),
+            ("FROM a\nRUN <<-EOF\nmake\n  EOF\n", 7),
+        ] {
             let bad = parse(text).expect_err(text);
             assert_eq!(bad.at, at, "{text:?}: {}", bad.message);
         }

@@ -3,13 +3,17 @@
 //! into the value policies see plus its span table, so findings on these files get a line and
 //! column like YAML findings do.
 
+pub mod cyclonedx;
 pub mod dockerfile;
 pub mod dotenv;
 pub mod hcl2;
 pub mod ignore;
 pub mod ini;
+pub mod jsonc;
 pub mod properties;
+pub mod spdx;
 pub mod toml;
+pub mod xml;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -106,6 +110,10 @@ pub fn parse(format: Format, text: &str, limits: &Limits) -> ParsedStream {
         Format::Dotenv => ("parse/invalid-dotenv", dotenv::parse(text)),
         Format::Properties => ("parse/invalid-properties", properties::parse(text)),
         Format::Ignore => ("parse/invalid-ignore", ignore::parse(text)),
+        Format::Xml => ("parse/invalid-xml", xml::parse(text, limits.max_depth)),
+        Format::Spdx => ("parse/invalid-spdx", spdx::parse(text)),
+        Format::Jsonc => return jsonc::parse(text, limits),
+        Format::CycloneDx => return cyclonedx::parse(text, limits),
         Format::Yaml | Format::Json => return ParsedStream::default(),
     };
     let mut out = ParsedStream::default();
@@ -135,6 +143,13 @@ pub fn parse(format: Format, text: &str, limits: &Limits) -> ParsedStream {
         }
     }
     out
+}
+
+/// A file that could not be read: one error at a byte of it.
+pub fn failed(rule: &'static str, message: String, text: &str, at: usize) -> ParsedStream {
+    let issue =
+        ParseIssue { rule, severity: Severity::Error, message, at: pos_of(text, at), document: Some(0), help: None };
+    ParsedStream { docs: Vec::new(), issues: vec![issue], fatal: true }
 }
 
 /// The parser's position (1-based line, 0-based column in characters) of a byte.

@@ -487,7 +487,7 @@ fn hostile_repository_gets_exactly_the_findings_its_selectors_imply() {
         ));
     }
     expected.sort();
-    write(r.path(), ".tollgate.yaml", &format!("checks:\n  enable: {CROSS:?}\n"));
+    write(r.path(), ".tollgate.yaml", format!("checks:\n  enable: {CROSS:?}\n"));
     commit_all(r.path(), "hostile");
     let run = check(r.path(), &["--rev", "HEAD", "--builtin", "none", "--fail-on", "never"]);
     let report = run.expect_code(0).json();

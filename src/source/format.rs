@@ -16,6 +16,8 @@ pub enum Format {
     Dotenv,
     Properties,
     Ignore,
+    Hcl1,
+    Edn,
 }
 
 /// Every format, in the order the README lists them.
@@ -29,6 +31,8 @@ pub const ALL: &[Format] = &[
     Format::Dotenv,
     Format::Properties,
     Format::Ignore,
+    Format::Hcl1,
+    Format::Edn,
 ];
 
 /// What a repository-wide run reads when `formats:` is not set: nothing changes for existing runs.
@@ -36,12 +40,12 @@ pub const DEFAULT: &[Format] = &[Format::Yaml, Format::Json];
 
 /// conftest's parser names that tollgate does not implement: named in errors rather than read as
 /// something else.
+// One name a line (not reflowed), so that edits removing different names merge.
+#[rustfmt::skip]
 pub const NOT_READ: &[&str] = &[
     "cue",
     "cyclonedx",
-    "edn",
     "groovy",
-    "hcl1",
     "hcl2",
     "hocon",
     "jsonc",
@@ -66,6 +70,8 @@ impl Format {
             Format::Dotenv => "dotenv",
             Format::Properties => "properties",
             Format::Ignore => "ignore",
+            Format::Hcl1 => "hcl1",
+            Format::Edn => "edn",
         }
     }
 
@@ -166,10 +172,14 @@ mod tests {
         assert_eq!(of("prod.tfvars"), Some(Format::Hcl2));
         assert_eq!(of("README"), None);
         assert_eq!(of("a.txt"), None);
-        assert_eq!(Format::unsupported_of_path("main.hcl1"), Some("hcl1"));
+        assert_eq!(of("main.hcl1"), Some(Format::Hcl1));
+        assert_eq!(of("a.hcl"), Some(Format::Hcl2));
+        assert_eq!(of("config.EDN"), Some(Format::Edn));
+        assert_eq!(Format::unsupported_of_path("varnish.vcl"), Some("vcl"));
+        assert_eq!(Format::unsupported_of_path("main.hcl1"), None);
         assert_eq!(Format::unsupported_of_path("pom.xml"), Some("xml"));
         assert_eq!(Format::unsupported_of_path("a.txt"), None);
         assert_eq!(Format::from_name("YML"), Some(Format::Yaml));
-        assert_eq!(Format::from_name("hcl1"), None);
+        assert_eq!(Format::from_name("hcl1"), Some(Format::Hcl1));
     }
 }

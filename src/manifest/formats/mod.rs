@@ -5,6 +5,8 @@
 
 pub mod dockerfile;
 pub mod dotenv;
+pub mod edn;
+pub mod hcl1;
 pub mod hcl2;
 pub mod ignore;
 pub mod ini;
@@ -106,6 +108,8 @@ pub fn parse(format: Format, text: &str, limits: &Limits) -> ParsedStream {
         Format::Dotenv => ("parse/invalid-dotenv", dotenv::parse(text)),
         Format::Properties => ("parse/invalid-properties", properties::parse(text)),
         Format::Ignore => ("parse/invalid-ignore", ignore::parse(text)),
+        Format::Hcl1 => ("parse/invalid-hcl1", hcl1::parse(text)),
+        Format::Edn => ("parse/invalid-edn", edn::parse(text)),
         Format::Yaml | Format::Json => return ParsedStream::default(),
     };
     let mut out = ParsedStream::default();

@@ -18,6 +18,7 @@ pub enum Format {
     Ignore,
     Hcl1,
     Edn,
+    Vcl,
 }
 
 /// Every format, in the order the README lists them.
@@ -33,6 +34,7 @@ pub const ALL: &[Format] = &[
     Format::Ignore,
     Format::Hcl1,
     Format::Edn,
+    Format::Vcl,
 ];
 
 /// What a repository-wide run reads when `formats:` is not set: nothing changes for existing runs.
@@ -53,7 +55,6 @@ pub const NOT_READ: &[&str] = &[
     "nginx",
     "spdx",
     "textproto",
-    "vcl",
     "xml",
 ];
 
@@ -72,6 +73,7 @@ impl Format {
             Format::Ignore => "ignore",
             Format::Hcl1 => "hcl1",
             Format::Edn => "edn",
+            Format::Vcl => "vcl",
         }
     }
 
@@ -175,7 +177,7 @@ mod tests {
         assert_eq!(of("main.hcl1"), Some(Format::Hcl1));
         assert_eq!(of("a.hcl"), Some(Format::Hcl2));
         assert_eq!(of("config.EDN"), Some(Format::Edn));
-        assert_eq!(Format::unsupported_of_path("varnish.vcl"), Some("vcl"));
+        assert_eq!(of("varnish.vcl"), Some(Format::Vcl));
         assert_eq!(Format::unsupported_of_path("main.hcl1"), None);
         assert_eq!(Format::unsupported_of_path("pom.xml"), Some("xml"));
         assert_eq!(Format::unsupported_of_path("a.txt"), None);

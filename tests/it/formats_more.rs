@@ -1,4 +1,4 @@
-//! The input formats added after the first seven (`fixtures/formats/{hcl1,edn}/`): each file read
+//! The input formats added after the first seven (`fixtures/formats/{hcl1,edn,vcl}/`): each file read
 //! into the `input` conftest's parser gives policies, findings located at the node a policy's path
 //! names, bad and hostile input a `parse/invalid-<format>` finding at its line while the other
 //! files are still checked.
@@ -171,6 +171,33 @@ fn edn_values_as_conftest_prints_them_with_located_findings() {
     );
 }
 
+#[test]
+fn vcl_as_go_vcl_decodes_it_with_located_findings() {
+    let r = fixture_repo("vcl");
+    let input = input_of(r.path(), &["parse", "varnish.vcl"]);
+    assert_eq!(
+        input,
+        json!({
+            "backend": {
+                "default": {"host": "10.0.0.5", "port": "80", "connect_timeout": 5,
+                            ".probe": {"url": "\"/healthz", "interval": 10}},
+                "admin": {"host": "0.0.0.0", "port": "8080"}
+            },
+            "acl": {"purge": ["localhost", "\"10.0.0.0\"/8"]},
+            "sub": {"vcl_recv": {"req.backend_hint": "default"}}
+        })
+    );
+    let report = check(r.path(), &["varnish.vcl"]);
+    assert_eq!(
+        located(&report),
+        [
+            row("main.deny", "backend admin listens on every address", "/backend/admin/host", 14, 5),
+            row("main.deny", "purge is allowed from \"10.0.0.0\"/8", "/acl/purge/1", 20, 5),
+            row("main.warn", "probe \"/healthz every 10 s, timeout 5 s", "", 1, 1),
+        ]
+    );
+}
+
 /// A broken file of each format is a `parse/invalid-<format>` error at its line and column; a
 /// hostile one (nesting 100,000 deep, 100,000 block labels) the same, not a crash; the other files
 /// of the run are still checked.
@@ -179,6 +206,7 @@ fn bad_and_hostile_input_is_a_located_parse_finding() {
     let r = repo();
     copy_tree(&formats_dir("hcl1/invalid"), r.path());
     copy_tree(&formats_dir("edn/invalid"), r.path());
+    copy_tree(&formats_dir("vcl/invalid"), r.path());
     write(r.path(), "deep.edn", "[".repeat(100_000));
     write(r.path(), "labels.hcl1", format!("a {} {{}}\n", "\"b\" ".repeat(100_000)));
     write(r.path(), "ok.edn", "{:log :debug}\n");
@@ -187,7 +215,7 @@ fn bad_and_hostile_input_is_a_located_parse_finding() {
         "policy/p.rego",
         "package main\nimport rego.v1\ndeny contains \"debug logging\" if input[\":log\"] == \":debug\"\n",
     );
-    write(r.path(), ".tollgate.yaml", "formats: [hcl1, edn]\n");
+    write(r.path(), ".tollgate.yaml", "formats: [hcl1, edn, vcl]\n");
     commit_all(r.path(), "bad");
     let run = tollgate(r.path(), &["check", "-p", "policy", "--no-schemas", "-o", "json"]);
     run.expect_code(1);
@@ -208,6 +236,7 @@ fn bad_and_hostile_input_is_a_located_parse_finding() {
         ("parse/invalid-edn", "deep.edn", 1, 202),
         ("parse/invalid-hcl1", "bad.hcl1", 4, 1),
         ("parse/invalid-hcl1", "labels.hcl1", 1, 400_004),
+        ("parse/invalid-vcl", "bad.vcl", 3, 13),
         ("main.deny", "ok.edn", 1, 1),
     ];
     let want: Vec<_> = want.iter().map(|(r, f, l, c)| (r.to_string(), f.to_string(), *l, *c)).collect();
@@ -229,9 +258,16 @@ fn bad_and_hostile_input_is_a_located_parse_finding() {
         "{}",
         run.stderr
     );
+    assert!(
+        msgs.contains(
+            &"invalid vcl: `.port` is not assigned a literal (conftest's VCL decoder fails on an expression)"
+                .to_string()
+        ),
+        "{msgs:?}"
+    );
     // A conftest parser tollgate still does not read is named, not read as YAML.
-    write(r.path(), "varnish.vcl", "backend app { .port = \"8081\"; }\n");
-    let run = tollgate(r.path(), &["check", "--no-schemas", "varnish.vcl"]);
+    write(r.path(), "cfg.textproto", "a: 1\n");
+    let run = tollgate(r.path(), &["check", "--no-schemas", "cfg.textproto"]);
     run.expect_code(2);
-    assert!(run.stderr.contains("varnish.vcl"), "{}", run.stderr);
+    assert!(run.stderr.contains("cfg.textproto"), "{}", run.stderr);
 }

@@ -12,6 +12,7 @@ pub mod ignore;
 pub mod ini;
 pub mod properties;
 pub mod toml;
+pub mod vcl;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -110,6 +111,7 @@ pub fn parse(format: Format, text: &str, limits: &Limits) -> ParsedStream {
         Format::Ignore => ("parse/invalid-ignore", ignore::parse(text)),
         Format::Hcl1 => ("parse/invalid-hcl1", hcl1::parse(text)),
         Format::Edn => ("parse/invalid-edn", edn::parse(text)),
+        Format::Vcl => ("parse/invalid-vcl", vcl::parse(text)),
         Format::Yaml | Format::Json => return ParsedStream::default(),
     };
     let mut out = ParsedStream::default();

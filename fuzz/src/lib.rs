@@ -122,6 +122,10 @@ pub fn formats(data: &[u8]) {
     for path in ["Dockerfile", "f.tf", "f.toml", "f.ini", ".env", "f.properties", ".gitignore"] {
         loader(data, path);
     }
+    // HCL1, EDN and VCL, each a parser of tollgate's own.
+    for path in ["f.hcl1", "f.edn", "f.vcl"] {
+        loader(data, path);
+    }
 }
 
 /// JSON read by tollgate and by serde_json: whenever serde_json reads one object and tollgate

@@ -594,26 +594,32 @@ fn decode_map(src: Src<'_>, mut map: Map, depth: usize) -> Result<Out, Bad> {
         Src::Val(Val::Obj(items, ..)) => items.iter().map(|i| (i, 0)).collect(),
         Src::Val(_) => return Err(Bad::new("an object was expected here (another item with this key is one)", start)),
     };
-    let mut done: HashSet<&str> = HashSet::new();
+    // The items by their next key compared as Go's EqualFold, gathered once: a filter per key over
+    // every item was quadratic in a file of 100,000 labelled blocks.
+    let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
+    if items.iter().any(|(i, k)| i.keys.len() > k + 1) {
+        for (n, (i, k)) in items.iter().enumerate() {
+            if let Some((key, _)) = i.keys.get(*k) {
+                groups.entry(key.to_lowercase()).or_default().push(n);
+            }
+        }
+    }
+    // hashicorp/hcl skips a key it has filtered (by its exact text; here as EqualFold compares, so
+    // that case variants of one key cannot make the filtering quadratic either).
+    let mut done: HashSet<String> = HashSet::new();
     for &(item, skip) in &items {
         let Some((key, at)) = item.keys.get(skip) else {
             return Err(Bad::new("a block without labels among blocks of this type with labels", item.start));
         };
-        if done.contains(key.as_str()) {
+        let lower = key.to_lowercase();
+        if done.contains(&lower) {
             continue;
         }
         let val = if item.keys.len() - skip > 1 {
-            done.insert(key);
-            // Every item of this object whose next key is this one (compared as Go's EqualFold),
-            // that key consumed.
-            let lower = key.to_lowercase();
-            Src::Items(
-                items
-                    .iter()
-                    .filter(|(i, k)| i.keys.get(*k).is_some_and(|(x, _)| x == key || x.to_lowercase() == lower))
-                    .map(|&(i, k)| (i, k + 1))
-                    .collect(),
-            )
+            let group = groups.get(&lower).map(Vec::as_slice).unwrap_or(&[]);
+            let filtered = group.iter().map(|&n| (items[n].0, items[n].1 + 1)).collect();
+            done.insert(lower);
+            Src::Items(filtered)
         } else {
             of_val(&item.val)
         };

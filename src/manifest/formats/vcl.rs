@@ -72,13 +72,19 @@ fn is_letter(c: u8) -> bool {
     c.is_ascii_alphabetic() || c == b'_' || c == b'.'
 }
 
-/// go-vcl's lexer, byte by byte.
-fn lex(text: &str) -> Result<Vec<Tok>, Bad> {
-    let b = text.as_bytes();
-    let at = |i: usize| b.get(i).copied().unwrap_or(0);
-    let mut out = Vec::new();
-    let mut i = 0;
-    loop {
+/// go-vcl's lexer, byte by byte, one token at a time (the parser looks one token ahead, so a
+/// file of millions of tokens is never held as a list of them).
+struct Lexer<'a> {
+    text: &'a str,
+    i: usize,
+}
+
+impl Lexer<'_> {
+    fn next_tok(&mut self) -> Result<Tok, Bad> {
+        let text = self.text;
+        let b = text.as_bytes();
+        let at = |i: usize| b.get(i).copied().unwrap_or(0);
+        let mut i = self.i;
         while matches!(at(i), b' ' | b'\t' | b'\n' | b'\r') {
             i += 1;
         }
@@ -86,10 +92,7 @@ fn lex(text: &str) -> Result<Vec<Tok>, Bad> {
         let c = at(i);
         let one = |t: T| (t, text.get(start..start + 1).unwrap_or("").to_string(), start + 1);
         let (t, lit, end) = match c {
-            0 if i >= b.len() => {
-                out.push(Tok { t: T::Eof, lit: String::new(), start, end: start });
-                return Ok(out);
-            }
+            0 if i >= b.len() => return Ok(Tok { t: T::Eof, lit: String::new(), start, end: start }),
             b'=' if at(i + 1) == b'=' => (T::Equal, "==".into(), i + 2),
             b'=' => one(T::Assign),
             b':' => one(T::Colon),
@@ -166,8 +169,8 @@ fn lex(text: &str) -> Result<Vec<Tok>, Bad> {
             }
             _ => (T::Illegal, String::new(), i + 1),
         };
-        out.push(Tok { t, lit, start, end });
-        i = end;
+        self.i = end;
+        Ok(Tok { t, lit, start, end })
     }
 }
 
@@ -195,33 +198,34 @@ enum Stmt {
     Ignored,
 }
 
-struct P {
-    toks: Vec<Tok>,
-    i: usize,
+struct P<'a> {
+    lex: Lexer<'a>,
+    cur: Tok,
+    peek: Tok,
     depth: usize,
 }
 
-impl P {
+impl P<'_> {
     fn cur(&self) -> &Tok {
-        &self.toks[self.i.min(self.toks.len() - 1)]
+        &self.cur
     }
 
     fn peek(&self) -> &Tok {
-        &self.toks[(self.i + 1).min(self.toks.len() - 1)]
+        &self.peek
     }
 
-    fn next(&mut self) {
-        if self.i < self.toks.len() - 1 {
-            self.i += 1;
-        }
+    fn next(&mut self) -> Result<(), Bad> {
+        let t = self.lex.next_tok()?;
+        self.cur = std::mem::replace(&mut self.peek, t);
+        Ok(())
     }
 
-    fn expect_peek(&mut self, t: T) -> bool {
+    fn expect_peek(&mut self, t: T) -> Result<bool, Bad> {
         if self.peek().t == t {
-            self.next();
-            true
+            self.next()?;
+            Ok(true)
         } else {
-            false
+            Ok(false)
         }
     }
 
@@ -237,7 +241,7 @@ impl P {
         let mut out = Vec::new();
         while self.cur().t != T::Eof {
             out.push(self.statement()?);
-            self.next();
+            self.next()?;
         }
         Ok(out)
     }
@@ -246,52 +250,52 @@ impl P {
         let cur = self.cur().clone();
         match cur.t {
             T::Ident if self.peek().t == T::Assign => {
-                self.next();
-                self.next();
+                self.next()?;
+                self.next()?;
                 let vstart = self.cur().start;
                 let value = self.expression(1)?;
                 let end = self.cur().end;
                 if self.peek().t == T::Semi {
-                    self.next();
+                    self.next()?;
                 }
                 Ok(Stmt::Assign { name: cur.lit, at: cur.start, value, vstart, end })
             }
             T::LComment => {
-                self.next();
+                self.next()?;
                 while self.cur().t != T::RComment {
                     if self.cur().t == T::Eof {
                         return Err(Bad::new("comment not terminated", cur.start));
                     }
-                    self.next();
+                    self.next()?;
                 }
                 Ok(Stmt::Ignored)
             }
             T::Hash | T::LineComment => Ok(Stmt::Ignored),
             T::Return => {
-                if self.expect_peek(T::LParen) {
-                    self.next();
+                if self.expect_peek(T::LParen)? {
+                    self.next()?;
                     self.expression(1)?;
-                    if self.expect_peek(T::RParen) && self.peek().t == T::Semi {
-                        self.next();
+                    if self.expect_peek(T::RParen)? && self.peek().t == T::Semi {
+                        self.next()?;
                     }
                 }
                 Ok(Stmt::Ignored)
             }
             T::Call => {
-                self.next();
+                self.next()?;
                 self.expression(1)?;
                 if self.peek().t == T::Semi {
-                    self.next();
+                    self.next()?;
                 }
                 Ok(Stmt::Ignored)
             }
             T::Str if self.peek().t == T::Colon => {
-                self.next();
-                self.next();
+                self.next()?;
+                self.next()?;
                 let value = self.expression(1)?;
                 let end = self.cur().end;
                 if self.peek().t == T::Comma {
-                    self.next();
+                    self.next()?;
                 }
                 Ok(Stmt::Field { name: cur.lit, at: cur.start, value, end })
             }
@@ -299,7 +303,7 @@ impl P {
                 let e = self.expression(1)?;
                 let end = self.cur().end;
                 if self.peek().t == T::Semi {
-                    self.next();
+                    self.next()?;
                 }
                 Ok(Stmt::Expr(e, cur.start, end))
             }
@@ -332,14 +336,14 @@ impl P {
             T::Percent | T::Str | T::Cidr => Expr::Str(cur.lit),
             T::True | T::False => Expr::Bool(cur.t == T::True),
             T::Bang => {
-                self.next();
+                self.next()?;
                 self.expression(6)?;
                 Expr::Other
             }
             T::LParen => {
-                self.next();
+                self.next()?;
                 self.expression(1)?;
-                if !self.expect_peek(T::RParen) {
+                if !self.expect_peek(T::RParen)? {
                     self.depth -= 1;
                     return Ok(None);
                 }
@@ -363,9 +367,9 @@ impl P {
             if !matches!(self.peek().t, T::Match | T::Plus) {
                 break;
             }
-            self.next();
+            self.next()?;
             let p = Self::precedence(self.cur().t);
-            self.next();
+            self.next()?;
             self.expression(p)?;
             left = Expr::Other;
         }
@@ -374,18 +378,18 @@ impl P {
     }
 
     fn if_expression(&mut self) -> Result<(), Bad> {
-        if !self.expect_peek(T::LParen) {
+        if !self.expect_peek(T::LParen)? {
             return Ok(());
         }
-        self.next();
+        self.next()?;
         self.expression(1)?;
-        if !self.expect_peek(T::RParen) || !self.expect_peek(T::LBrace) {
+        if !self.expect_peek(T::RParen)? || !self.expect_peek(T::LBrace)? {
             return Ok(());
         }
         self.block_statement()?;
         if self.peek().t == T::Else {
-            self.next();
-            if self.expect_peek(T::LBrace) {
+            self.next()?;
+            if self.expect_peek(T::LBrace)? {
                 self.block_statement()?;
             }
         }
@@ -400,13 +404,13 @@ impl P {
             if self.peek().t == T::Eof {
                 return Err(Bad::new(format!("`{}` block without a body (`{{`)", head.lit), head.start));
             }
-            self.next();
+            self.next()?;
             labels.push(self.cur().lit.clone());
         }
         let body = if self.peek().t == T::Semi {
             None
         } else {
-            self.next();
+            self.next()?;
             Some(self.block_statement()?)
         };
         Ok(Expr::Block { ty: head.lit, labels, body, start: head.start, end: self.cur().end })
@@ -416,11 +420,11 @@ impl P {
     fn block_statement(&mut self) -> Result<Vec<Stmt>, Bad> {
         self.enter()?;
         let open = self.cur().start;
-        self.next();
+        self.next()?;
         let mut out = Vec::new();
         while !matches!(self.cur().t, T::RBrace | T::Eof) {
             out.push(self.statement()?);
-            self.next();
+            self.next()?;
         }
         if self.cur().t == T::Eof {
             return Err(Bad::new("block not closed: expected `}`", open));
@@ -592,8 +596,10 @@ fn block_to_map(body: Content, start: usize, end: usize) -> Node {
 
 /// Parse a VCL file into the map conftest's VCL parser gives.
 pub fn parse(text: &str) -> Result<Node, Bad> {
-    let toks = lex(text)?;
-    let mut p = P { toks, i: 0, depth: 0 };
+    let mut lex = Lexer { text, i: 0 };
+    let cur = lex.next_tok()?;
+    let peek = lex.next_tok()?;
+    let mut p = P { lex, cur, peek, depth: 0 };
     let stmts = p.program()?;
     let root = content(stmts)?;
     if root.attrs.is_empty() && root.blocks.is_empty() {

@@ -31,6 +31,8 @@ if [ -z "$tollgate" ] || [ ! -x "$tollgate" ]; then
   echo "conftest-examples: no tollgate binary (build one: cargo build --release --locked, or set TOLLGATE)" >&2
   exit 2
 fi
+# The cases run from the conftest checkout: a relative path must not depend on where we were.
+tollgate=$(cd "$(dirname "$tollgate")" && pwd)/$(basename "$tollgate")
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

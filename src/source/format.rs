@@ -19,6 +19,7 @@ pub enum Format {
     Hcl1,
     Edn,
     Vcl,
+    Cue,
 }
 
 /// Every format, in the order the README lists them.
@@ -35,6 +36,7 @@ pub const ALL: &[Format] = &[
     Format::Hcl1,
     Format::Edn,
     Format::Vcl,
+    Format::Cue,
 ];
 
 /// What a repository-wide run reads when `formats:` is not set: nothing changes for existing runs.
@@ -45,7 +47,6 @@ pub const DEFAULT: &[Format] = &[Format::Yaml, Format::Json];
 // One name a line (not reflowed), so that edits removing different names merge.
 #[rustfmt::skip]
 pub const NOT_READ: &[&str] = &[
-    "cue",
     "cyclonedx",
     "groovy",
     "hcl2",
@@ -74,6 +75,7 @@ impl Format {
             Format::Hcl1 => "hcl1",
             Format::Edn => "edn",
             Format::Vcl => "vcl",
+            Format::Cue => "cue",
         }
     }
 
@@ -178,6 +180,7 @@ mod tests {
         assert_eq!(of("a.hcl"), Some(Format::Hcl2));
         assert_eq!(of("config.EDN"), Some(Format::Edn));
         assert_eq!(of("varnish.vcl"), Some(Format::Vcl));
+        assert_eq!(of("deployment.cue"), Some(Format::Cue));
         assert_eq!(Format::unsupported_of_path("main.hcl1"), None);
         assert_eq!(Format::unsupported_of_path("pom.xml"), Some("xml"));
         assert_eq!(Format::unsupported_of_path("a.txt"), None);

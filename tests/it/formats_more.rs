@@ -198,6 +198,56 @@ fn vcl_as_go_vcl_decodes_it_with_located_findings() {
     );
 }
 
+/// CUE's data subset, exported as cuelang exports it (declarations unified), and everything
+/// beyond data a `parse/unsupported-cue` finding at the construct, never evaluated otherwise.
+#[test]
+fn cue_data_as_cuelang_exports_it_and_the_rest_refused_in_place() {
+    let r = fixture_repo("cue");
+    let input = input_of(r.path(), &["parse", "deployment.cue"]);
+    assert_eq!(input["metadata"], json!({"name": "web", "labels": {"app": "web"}}));
+    assert_eq!(
+        input["spec"]["template"]["spec"]["containers"],
+        json!([{"name": "web", "image": "nginx:latest", "ports": [{"containerPort": 8081}],
+                "securityContext": {"privileged": true}}])
+    );
+    assert_eq!(input["notes"], json!("Owned by the web team.\nPaged out of hours."));
+    let report = check(r.path(), &["deployment.cue"]);
+    let c = "/spec/template/spec/containers/0";
+    assert_eq!(
+        located(&report),
+        [
+            row("main.deny", "No images tagged latest", &format!("{c}/image"), 15, 4),
+            row("main.deny", "Replica count must be greater than 2, you have : 1", "", 1, 1),
+            row(
+                "main.deny",
+                "The image port should be 8080, you have : 8081",
+                &format!("{c}/ports/0/containerPort"),
+                16,
+                13
+            ),
+            row("main.deny", "privileged container", &format!("{c}/securityContext/privileged"), 23, 19),
+            row("main.warn", "notes: Owned by the web team.\nPaged out of hours.", "", 1, 1),
+        ]
+    );
+    let run =
+        tollgate(r.path(), &["check", "--no-schemas", "-o", "json", "invalid/schema.cue", "invalid/conflict.cue"]);
+    run.expect_code(1);
+    let report = run.json();
+    assert_eq!(
+        located(&report),
+        [
+            row("parse/invalid-cue", "invalid cue: conflicting values for `replicas`", "", 2, 17),
+            row(
+                "parse/unsupported-cue",
+                "invalid cue: unsupported: the definition `#Deployment` is beyond the CUE tollgate reads (concrete data only)",
+                "",
+                1,
+                1
+            ),
+        ]
+    );
+}
+
 /// A broken file of each format is a `parse/invalid-<format>` error at its line and column; a
 /// hostile one (nesting 100,000 deep, 100,000 block labels) the same, not a crash; the other files
 /// of the run are still checked.

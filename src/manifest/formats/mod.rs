@@ -3,6 +3,7 @@
 //! into the value policies see plus its span table, so findings on these files get a line and
 //! column like YAML findings do.
 
+pub mod cue;
 pub mod dockerfile;
 pub mod dotenv;
 pub mod edn;
@@ -112,6 +113,10 @@ pub fn parse(format: Format, text: &str, limits: &Limits) -> ParsedStream {
         Format::Hcl1 => ("parse/invalid-hcl1", hcl1::parse(text)),
         Format::Edn => ("parse/invalid-edn", edn::parse(text)),
         Format::Vcl => ("parse/invalid-vcl", vcl::parse(text)),
+        Format::Cue => match cue::parse(text) {
+            Err(b) if b.message.starts_with(cue::UNSUPPORTED) => ("parse/unsupported-cue", Err(b)),
+            r => ("parse/invalid-cue", r),
+        },
         Format::Yaml | Format::Json => return ParsedStream::default(),
     };
     let mut out = ParsedStream::default();

@@ -23,9 +23,9 @@ pub enum SourceError {
     /// A file named on the command line whose name gives no input format tollgate reads: read as
     /// YAML, a Terraform file or a `pom.xml` would pass as one string.
     #[error(
-        "{path}: not a file type tollgate reads by its name (YAML, JSON, Dockerfile, TOML, INI, dotenv, properties, \
-         ignore files; see README \"Input formats\"); name its type with --parser, or pick it with --include to \
-         read it as YAML"
+        "{path}: not a file type tollgate reads by its name (YAML, JSON, Dockerfile, HCL2, TOML, INI, dotenv, \
+         properties, ignore files, XML, JSONC, CycloneDX, SPDX, HCL1, EDN, VCL, CUE; see README \"Input formats\"); \
+         name its type with --parser, or pick it with --include to read it as YAML"
     )]
     NotAManifest { path: String },
     /// An `--include`/`--exclude` glob that is not valid.

@@ -122,6 +122,10 @@ pub fn formats(data: &[u8]) {
     for path in ["Dockerfile", "f.tf", "f.toml", "f.ini", ".env", "f.properties", ".gitignore"] {
         loader(data, path);
     }
+    // HCL1, EDN, VCL and CUE, each a parser of tollgate's own.
+    for path in ["f.hcl1", "f.edn", "f.vcl", "f.cue"] {
+        loader(data, path);
+    }
 }
 
 /// The XML, JSONC, CycloneDX and SPDX loaders on any bytes, each by the name that selects it: what

@@ -20,6 +20,10 @@ pub enum Format {
     Jsonc,
     CycloneDx,
     Spdx,
+    Hcl1,
+    Edn,
+    Vcl,
+    Cue,
 }
 
 /// Every format, in the order the README lists them.
@@ -37,6 +41,10 @@ pub const ALL: &[Format] = &[
     Format::Jsonc,
     Format::CycloneDx,
     Format::Spdx,
+    Format::Hcl1,
+    Format::Edn,
+    Format::Vcl,
+    Format::Cue,
 ];
 
 /// What a repository-wide run reads when `formats:` is not set: nothing changes for existing runs.
@@ -44,8 +52,15 @@ pub const DEFAULT: &[Format] = &[Format::Yaml, Format::Json];
 
 /// conftest's parser names that tollgate does not implement: named in errors rather than read as
 /// something else.
-pub const NOT_READ: &[&str] =
-    &["cue", "edn", "groovy", "hcl1", "hcl2", "hocon", "jsonnet", "nginx", "spdx", "textproto", "vcl"];
+// One name a line (not reflowed), so that edits removing different names merge.
+#[rustfmt::skip]
+pub const NOT_READ: &[&str] = &[
+    "groovy",
+    "hocon",
+    "jsonnet",
+    "nginx",
+    "textproto",
+];
 
 impl Format {
     /// The name `--parser`, `formats:` and conftest use.
@@ -64,6 +79,10 @@ impl Format {
             Format::Jsonc => "jsonc",
             Format::CycloneDx => "cyclonedx",
             Format::Spdx => "spdx",
+            Format::Hcl1 => "hcl1",
+            Format::Edn => "edn",
+            Format::Vcl => "vcl",
+            Format::Cue => "cue",
         }
     }
 
@@ -164,7 +183,6 @@ mod tests {
         assert_eq!(of("prod.tfvars"), Some(Format::Hcl2));
         assert_eq!(of("README"), None);
         assert_eq!(of("a.txt"), None);
-        assert_eq!(Format::unsupported_of_path("main.hcl1"), Some("hcl1"));
         assert_eq!(Format::unsupported_of_path("Jenkinsfile"), Some("groovy"));
         assert_eq!(of("pom.xml"), Some(Format::Xml));
         assert_eq!(of("a/b.XML"), Some(Format::Xml));
@@ -172,8 +190,14 @@ mod tests {
         assert_eq!(of("bom.cyclonedx"), Some(Format::CycloneDx));
         assert_eq!(of("sbom.spdx"), Some(Format::Spdx));
         assert_eq!(of("bom.json"), Some(Format::Json), "conftest reads a CycloneDX BOM only with --parser");
+        assert_eq!(of("main.hcl1"), Some(Format::Hcl1));
+        assert_eq!(of("a.hcl"), Some(Format::Hcl2));
+        assert_eq!(of("config.EDN"), Some(Format::Edn));
+        assert_eq!(of("varnish.vcl"), Some(Format::Vcl));
+        assert_eq!(of("deployment.cue"), Some(Format::Cue));
+        assert_eq!(Format::unsupported_of_path("main.hcl1"), None);
         assert_eq!(Format::unsupported_of_path("a.txt"), None);
         assert_eq!(Format::from_name("YML"), Some(Format::Yaml));
-        assert_eq!(Format::from_name("hcl1"), None);
+        assert_eq!(Format::from_name("hcl1"), Some(Format::Hcl1));
     }
 }

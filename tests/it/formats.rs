@@ -327,9 +327,9 @@ fn formats_choose_what_a_run_reads() {
     assert_eq!(files(&["--rev", "HEAD"]).0, 2);
     assert_eq!(files(&["--staged"]).0, 2);
 
-    let run = tollgate(r.path(), &["check", "--parser", "cue", "notes.txt"]);
+    let run = tollgate(r.path(), &["check", "--parser", "groovy", "notes.txt"]);
     run.expect_code(2);
-    assert!(run.stderr.contains("conftest's `cue` parser is not supported by tollgate"), "{}", run.stderr);
+    assert!(run.stderr.contains("conftest's `groovy` parser is not supported by tollgate"), "{}", run.stderr);
     let run = tollgate(r.path(), &["parse", "notes.txt"]);
     run.expect_code(2);
     assert!(run.stderr.contains("notes.txt: not a file type tollgate reads by its name"), "{}", run.stderr);

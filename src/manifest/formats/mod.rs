@@ -3,9 +3,12 @@
 //! into the value policies see plus its span table, so findings on these files get a line and
 //! column like YAML findings do.
 
+pub mod cue;
 pub mod cyclonedx;
 pub mod dockerfile;
 pub mod dotenv;
+pub mod edn;
+pub mod hcl1;
 pub mod hcl2;
 pub mod ignore;
 pub mod ini;
@@ -13,6 +16,7 @@ pub mod jsonc;
 pub mod properties;
 pub mod spdx;
 pub mod toml;
+pub mod vcl;
 pub mod xml;
 
 use std::collections::{BTreeMap, HashMap};
@@ -114,6 +118,13 @@ pub fn parse(format: Format, text: &str, limits: &Limits) -> ParsedStream {
         Format::Spdx => ("parse/invalid-spdx", spdx::parse(text)),
         Format::Jsonc => return jsonc::parse(text, limits),
         Format::CycloneDx => return cyclonedx::parse(text, limits),
+        Format::Hcl1 => ("parse/invalid-hcl1", hcl1::parse(text)),
+        Format::Edn => ("parse/invalid-edn", edn::parse(text)),
+        Format::Vcl => ("parse/invalid-vcl", vcl::parse(text)),
+        Format::Cue => match cue::parse(text) {
+            Err(b) if b.message.starts_with(cue::UNSUPPORTED) => ("parse/unsupported-cue", Err(b)),
+            r => ("parse/invalid-cue", r),
+        },
         Format::Yaml | Format::Json => return ParsedStream::default(),
     };
     let mut out = ParsedStream::default();

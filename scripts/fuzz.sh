@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-TARGETS_ALL=(yaml json config waivers render formats)
+TARGETS_ALL=(yaml json config waivers render formats markup)
 SECONDS_EACH=600
 BUILD=()
 if [ "${1:-}" = "--ci" ]; then

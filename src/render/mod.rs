@@ -382,6 +382,8 @@ pub(crate) fn materialise<'a>(
     dir: &std::path::Path,
     files: impl Iterator<Item = (&'a str, &'a [u8])>,
 ) -> Result<(), String> {
+    // Each directory made once (not a failing `mkdir` per file and per level above it).
+    let mut made = BTreeSet::new();
     for (rel, bytes) in files {
         let parts: Vec<&str> = rel.split('/').collect();
         if parts.iter().any(|p| p.is_empty() || *p == "." || *p == "..") {
@@ -389,7 +391,10 @@ pub(crate) fn materialise<'a>(
         }
         let p = dir.join(rel);
         if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+            if !made.contains(parent) {
+                std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+                made.insert(parent.to_path_buf());
+            }
         }
         std::fs::write(&p, bytes).map_err(|e| format!("{}: {e}", p.display()))?;
     }

@@ -410,8 +410,11 @@ pub struct CommitReader {
     /// The trees read so far (their data, by id, up to [`TREE_CACHE_BYTES`]): a render reads
     /// many files of the same directories, so each tree on the way is decoded once, not once per
     /// file (a loose object is an open, a map and an inflate).
-    trees: std::sync::Mutex<(std::collections::HashMap<ObjectId, std::sync::Arc<Vec<u8>>>, usize)>,
+    trees: std::sync::Mutex<TreeCache>,
 }
+
+/// Tree data by id, and the bytes held.
+type TreeCache = (std::collections::HashMap<ObjectId, std::sync::Arc<Vec<u8>>>, usize);
 
 /// What [`CommitReader`] keeps of the trees it read.
 const TREE_CACHE_BYTES: usize = 32 << 20;

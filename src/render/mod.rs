@@ -192,7 +192,13 @@ pub fn render_keeping(
         Ok(cell.get_or_init(|| read).as_slice())
     };
     if let Some(renderer) = &o.kustomize {
-        render_kustomize(tree, o, renderer.as_ref(), selected, keep, deadline, &objects, &mut out)?;
+        // The kustomizations and the GitOps objects are both read from the whole tree: side by
+        // side, not one after the other, before any render can start.
+        let (listed, read) =
+            rayon::join(|| tree.find(&|name| kustomize::FILE_NAMES.contains(&name)), || gitops::read(tree));
+        let listed = listed.map_err(|e| Error::Usage(format!("--render: {e}")))?;
+        let _ = cell.set(read?);
+        render_kustomize(tree, o, renderer.as_ref(), listed, selected, keep, deadline, &objects, &mut out)?;
     }
     if let Some(renderer) = &o.helm {
         helm::render(tree, o, renderer.as_ref(), selected, deadline, &objects, &mut out)?;
@@ -227,14 +233,13 @@ fn render_kustomize<'a>(
     tree: &Tree,
     o: &Options,
     renderer: Option<&Renderer>,
+    listed: Vec<(String, Vec<u8>)>,
     selected: &(dyn Fn(&str) -> bool + Sync),
     keep: &BTreeSet<String>,
     deadline: std::time::Instant,
     objects: &dyn Fn() -> Result<&'a [gitops::Object], Error>,
     out: &mut Rendered,
 ) -> Result<(), Error> {
-    let listed =
-        tree.find(&|name| kustomize::FILE_NAMES.contains(&name)).map_err(|e| Error::Usage(format!("--render: {e}")))?;
     let cat = kustomize::Catalogue::new(listed);
     if cat.by_dir.is_empty() {
         return Ok(());

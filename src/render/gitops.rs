@@ -26,17 +26,23 @@ pub struct Object {
 /// The kinds read here.
 const KINDS: [&str; 3] = ["Application", "HelmRelease", "Kustomization"];
 
-/// Whether a file may hold one of [`KINDS`]: it names one, or it has a backslash (a YAML
-/// double-quoted or JSON escape can spell a kind without writing it).
+/// Whether a file may hold one of [`KINDS`]: it names one, or it has an escape that can spell a
+/// letter or join two lines of a YAML double-quoted or JSON string (`\x`, `\u`, `\U`, a
+/// backslash before a line break), the only ways to write a kind without its letters in a row, or
+/// it is UTF-16 (a byte-order mark).
 fn may_hold(bytes: &[u8]) -> bool {
-    bytes.contains(&b'\\') || KINDS.iter().any(|k| bytes.windows(k.len()).any(|w| w == k.as_bytes()))
+    bytes.starts_with(&[0xff, 0xfe])
+        || bytes.starts_with(&[0xfe, 0xff])
+        || bytes.windows(2).any(|w| w[0] == b'\\' && matches!(w[1], b'x' | b'u' | b'U' | b'\n' | b'\r'))
+        || KINDS.iter().any(|k| bytes.windows(k.len()).any(|w| w == k.as_bytes()))
 }
 
 /// The Applications, HelmReleases and Flux Kustomizations of `tree` (YAML and JSON files), sorted
 /// by file and document.
 pub fn read(tree: &Tree) -> Result<Vec<Object>, Error> {
+    // A working tree's file git does not track is left out: the controller never sees it.
     let files = tree
-        .find(&|n| n.ends_with(".yaml") || n.ends_with(".yml") || n.ends_with(".json"))
+        .find_readable(&|n| n.ends_with(".yaml") || n.ends_with(".yml") || n.ends_with(".json"))
         .map_err(|e| Error::Usage(format!("--render: {e}")))?;
     let mut out = Vec::new();
     for (path, bytes) in files {
@@ -119,6 +125,9 @@ mod tests {
     #[test]
     fn a_kind_spelled_with_escapes_is_still_read() {
         assert!(may_hold(b"kind: \"Kustomizatio\\x6e\"\n"));
+        assert!(may_hold(b"{\"kind\": \"Applicatio\\u006e\"}"));
+        assert!(may_hold(b"kind: \"Helm\\\n  Release\"\n"));
         assert!(!may_hold(b"kind: ConfigMap\n"));
+        assert!(!may_hold(b"kind: ConfigMap\ndata: {re: \"a\\\\.b\\\\d\"}\n"));
     }
 }

@@ -528,3 +528,23 @@ fn without_a_gitops_object_applying_it_a_wrapped_overlay_is_judged_through_its_w
         run.stdout
     );
 }
+
+#[test]
+fn an_untracked_manifest_in_the_working_tree_does_not_stop_the_render() {
+    if !kubectl_here("an_untracked_manifest_in_the_working_tree_does_not_stop_the_render") {
+        return;
+    }
+    let dir = kustomize_repo();
+    // A file nobody committed: the search for Flux and Argo CD objects leaves it, as git does.
+    write(
+        dir.path(),
+        "clusters/draft.yaml",
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: draft\nspec:\n  path: ./apps/web/base\n",
+    );
+    let run = tollgate(dir.path(), &["check", "--render", "-o", "json", "apps"]);
+    run.expect_code(1);
+    let r = run.json();
+    assert!(has(&r, "k8s/host-namespace", "apps/web/overlays/dev/host-network.yaml", 8, "apps/web/overlays/dev"));
+    // Not committed, so not what Flux applies: the base is not made a root by it.
+    assert!(findings(&r).iter().all(|f| f["rendered"]["root"] != "apps/web/base"), "{:#?}", located(&r));
+}

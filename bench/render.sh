@@ -6,6 +6,9 @@
 # cores (what tollgate's pool runs). Prints renders/second and tollgate's overhead on the floor,
 # with the built-in library off (rendering, copying, parsing and mapping only) and on (default).
 # Usage: bench/render.sh [ROOTS] [RUNS]     (defaults: 50 roots, 5 runs)
+# Besides wall times it prints CPU seconds (user + system of every process of the run, children
+# included), steadier than wall time on a shared machine, and a second floor: kubectl asked for
+# the origin annotations tollgate asks for, which cost kubectl itself about a fifth more.
 # Needs ../shared/bench (a team checkout); on a user's machine it says it skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -79,48 +82,78 @@ for r in range(roots):
 print(f"{roots} roots of {per_root} real manifest files each")
 PY
 (cd "$OUT/tree" && git init -q && git add -A && git -c user.name=b -c user.email=b@b commit -qm bench)
-cargo build --release --quiet
-BIN="$(pwd)/target/release/tollgate"
+# The same roots asking kustomize for the origin annotations tollgate asks for (what it maps
+# findings back with): the renderer doing the work tollgate gives it.
+cp -r "$OUT/tree" "$OUT/tree-origins" && rm -rf "$OUT/tree-origins/.git"
+for k in "$OUT"/tree-origins/apps/*/overlays/prod/kustomization.yaml; do
+  printf 'buildMetadata: [originAnnotations, transformerAnnotations]\n' >> "$k"
+done
+# TOLLGATE_BIN: another build to measure (a side-by-side comparison runs this script twice).
+if [ -n "${TOLLGATE_BIN:-}" ]; then
+  BIN="$TOLLGATE_BIN"
+else
+  cargo build --release --quiet
+  BIN="$(pwd)/target/release/tollgate"
+fi
 echo "tollgate $("$BIN" --version | cut -d' ' -f2) on $(nproc) cores; $ROOTS Kustomize roots ($OUT)"
 python3 - "$BIN" "$OUT/tree" "$RUNS" "$ROOTS" <<'PY'
-import json, os, re, statistics, subprocess, sys, time
+import json, os, re, resource, statistics, subprocess, sys, time
 bin_, tree, runs, roots = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-dirs = sorted(os.path.join(dp) for dp, _, fs in os.walk(tree) if dp.endswith("overlays/prod"))
-def floor():
-    t = time.monotonic()
+def dirs_of(t):
+    return sorted(os.path.join(dp) for dp, _, fs in os.walk(t) if dp.endswith("overlays/prod"))
+dirs = dirs_of(tree)
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+# CPU seconds (user + system of every process of the run) besides wall time: on a shared
+# machine the wall time moves with the other users' load, the CPU time much less.
+def floor(t=tree):
+    c, w = cpu(), time.monotonic()
     subprocess.run(["xargs", "-P", str(os.cpu_count()), "-n", "1", "sh", "-c", "kubectl kustomize \"$0\" >/dev/null"],
-                   input="\n".join(dirs), text=True, check=True)
-    return time.monotonic() - t
+                   input="\n".join(dirs_of(t)), text=True, check=True)
+    return time.monotonic() - w, cpu() - c
 def tollgate(args):
     cmd = ["/usr/bin/time", "-f", "TIME %e %M", bin_, "check", "--rev", "HEAD", "--render", "-o", "json", "--timings"] + args
+    c = cpu()
     p = subprocess.run(cmd, cwd=tree, capture_output=True, text=True)
+    used = cpu() - c
     if p.returncode not in (0, 1):
         sys.exit(f"tollgate failed ({p.returncode}): {p.stderr}")
     wall, rss = re.search(r"TIME ([\d.]+) (\d+)", p.stderr).groups()
+    wall, rss = float(wall), int(rss) / 1024
     render = re.search(r"timing: render\s+([\d.]+) ms", p.stderr)
     rep = json.loads(p.stdout)
     failed = sum(1 for f in rep["findings"] if f["rule"] == "render/failed")
-    return float(wall), int(rss) / 1024, float(render.group(1)) / 1e3 if render else 0.0, rep["summary"], failed
+    return wall, rss, float(render.group(1)) / 1e3 if render else 0.0, rep["summary"], failed, used
 floor()  # warm the page cache
 tollgate([])
-# Interleaved: each round runs the floor and both tollgate rows, so that the machine's drift
-# (it is shared) falls on all three alike.
-rows = {"floor": [], "none": [], "default": []}
+# Interleaved: each round runs both floors and both tollgate rows, so that the machine's drift
+# (it is shared) falls on all alike.
+rows = {"floor": [], "origins": [], "none": [], "default": []}
 for _ in range(runs):
     rows["floor"].append(floor())
+    rows["origins"].append(floor(tree + "-origins"))
     rows["none"].append(tollgate(["--builtin", "none", "--no-schemas"]))
     rows["default"].append(tollgate([]))
-fmed = statistics.median(rows["floor"])
+fmed = statistics.median(r[0] for r in rows["floor"])
+fcpu = statistics.median(r[1] for r in rows["floor"])
+omed = statistics.median(r[0] for r in rows["origins"])
+ocpu = statistics.median(r[1] for r in rows["origins"])
 print(f"floor: {len(dirs)} x kubectl kustomize, {os.cpu_count()} at once: median {fmed:.3f} s "
-      f"({len(dirs)/fmed:.1f} renders/s)")
+      f"({len(dirs)/fmed:.1f} renders/s), {fcpu:.2f} CPU-s")
+print(f"floor with origin annotations (what tollgate asks kustomize for): median {omed:.3f} s, {ocpu:.2f} CPU-s "
+      f"({100*(ocpu/fcpu-1):+.0f}% CPU over the floor)")
 for label, key in [("tollgate --render --builtin none --no-schemas", "none"),
                    ("tollgate --render (default profile, schemas)", "default")]:
     rs = rows[key]
     walls = sorted(r[0] for r in rs)
     med = statistics.median(walls)
     rmed = statistics.median(r[2] for r in rs)
+    cmed = statistics.median(r[5] for r in rs)
     s, failed = rs[0][3], rs[0][4]
     print(f"{label}: median wall {med:.3f} s (min {walls[0]:.3f}, max {walls[-1]:.3f}), render stage {rmed:.3f} s, "
-          f"peak RSS {max(r[1] for r in rs):.0f} MB, {len(dirs)/med:.1f} renders/s, {s['documents']} documents, "
-          f"{failed} failed renders; render stage over the floor: {100*(rmed/fmed-1):+.0f}%, whole run: {100*(med/fmed-1):+.0f}%")
+          f"{cmed:.2f} CPU-s, peak RSS {max(r[1] for r in rs):.0f} MB, {len(dirs)/med:.1f} renders/s, "
+          f"{s['documents']} documents, {failed} failed renders; render stage over the floor: {100*(rmed/fmed-1):+.0f}%, "
+          f"whole run: {100*(med/fmed-1):+.0f}% wall, {100*(cmed/fcpu-1):+.0f}% CPU "
+          f"({100*(cmed/ocpu-1):+.0f}% over the floor with origins)")
 PY

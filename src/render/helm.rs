@@ -11,7 +11,9 @@ use serde_json::Value as Json;
 
 use super::kustomize::{dir_of, join};
 use super::origin::s;
-use super::{finding, origin, Job, Options, Rendered, Renderer, Root, Tree, HELM_HELP, RULE_FAILED, RULE_REMOTE};
+use super::{
+    finding, gitops, origin, Job, Options, Rendered, Renderer, Root, Tree, HELM_HELP, RULE_FAILED, RULE_REMOTE,
+};
 use crate::error::Error;
 use crate::finding::Severity;
 use crate::source::SourceFile;
@@ -39,12 +41,13 @@ struct Release {
     name: String,
 }
 
-pub fn render(
+pub fn render<'a>(
     tree: &Tree,
     o: &Options,
     renderer: Option<&Renderer>,
     selected: &(dyn Fn(&str) -> bool + Sync),
     deadline: std::time::Instant,
+    objects: &dyn Fn() -> Result<&'a [gitops::Object], Error>,
     out: &mut Rendered,
 ) -> Result<(), Error> {
     let charts_yaml = tree.find(&|n| n == "Chart.yaml").map_err(|e| Error::Usage(format!("--render: {e}")))?;
@@ -90,7 +93,7 @@ pub fn render(
             name: format!("{}Chart.yaml", if dir.is_empty() { String::new() } else { format!("{dir}/") }),
         })
         .collect();
-    releases.extend(app_releases(tree, &charts)?);
+    releases.extend(app_releases(objects()?, &charts));
     // Every file of each chart is what its render reads.
     let mut inputs: BTreeMap<String, Vec<(String, Vec<u8>)>> = BTreeMap::new();
     for dir in charts.keys() {
@@ -243,93 +246,42 @@ fn build(
 }
 
 /// The Argo CD Applications and Flux HelmReleases of the tree that render a local chart.
-fn app_releases(tree: &Tree, charts: &BTreeMap<String, (String, Json)>) -> Result<Vec<Release>, Error> {
-    let files = tree
-        .find(&|n| n.ends_with(".yaml") || n.ends_with(".yml"))
-        .map_err(|e| Error::Usage(format!("--render: {e}")))?;
+fn app_releases(objects: &[gitops::Object], charts: &BTreeMap<String, (String, Json)>) -> Vec<Release> {
     let mut out = Vec::new();
-    for (path, bytes) in files {
-        if !(bytes.windows(11).any(|w| w == b"Application") || bytes.windows(11).any(|w| w == b"HelmRelease")) {
-            continue;
-        }
-        let src = SourceFile { path: path.clone(), bytes, too_large: None };
-        let loaded = crate::manifest::load(&src, &crate::manifest::Limits::default());
-        for d in loaded.docs {
-            let v = &d.value;
-            let name = s(&v["metadata"]["name"]).unwrap_or_default();
-            let tag = |dir: &str| {
-                format!(
-                    "{}Chart.yaml ({path}#{})",
-                    if dir.is_empty() { String::new() } else { format!("{dir}/") },
-                    d.index
-                )
-            };
-            match s(&v["kind"]).as_deref() {
-                Some("Application") => {
-                    let sources = match &v["spec"]["sources"] {
-                        Value::Array(a) => a.iter().cloned().collect::<Vec<_>>(),
-                        _ => vec![v["spec"]["source"].clone()],
-                    };
-                    for src in sources {
-                        let Some(p) = s(&src["path"]) else { continue };
-                        let Some(dir) = join("", &p) else { continue };
-                        if !charts.contains_key(&dir) {
-                            continue;
-                        }
-                        let helm = &src["helm"];
-                        let value_files = match &helm["valueFiles"] {
-                            Value::Array(a) => a.iter().filter_map(s).map(|f| (f.clone(), join(&dir, &f))).collect(),
-                            _ => Vec::new(),
-                        };
-                        let values = match (&helm["valuesObject"], &helm["values"]) {
-                            (Value::Object(_), _) => serde_json::to_value(&helm["valuesObject"]).ok(),
-                            (_, Value::String(text)) => {
-                                let f =
-                                    SourceFile { path: path.clone(), bytes: text.as_bytes().to_vec(), too_large: None };
-                                let l = crate::manifest::load(&f, &crate::manifest::Limits::default());
-                                l.docs.first().and_then(|d| serde_json::to_value(&d.value).ok())
-                            }
-                            _ => None,
-                        };
-                        out.push(Release {
-                            chart_dir: dir.clone(),
-                            chart_name: charts[&dir].0.clone(),
-                            release: s(&helm["releaseName"]).unwrap_or_else(|| name.clone()),
-                            namespace: s(&v["spec"]["destination"]["namespace"]).unwrap_or_else(|| "default".into()),
-                            values,
-                            value_files,
-                            from_app: true,
-                            root: path.clone(),
-                            name: tag(&dir),
-                        });
-                    }
-                }
-                Some("HelmRelease") => {
-                    let spec = &v["spec"]["chart"]["spec"];
-                    if s(&spec["sourceRef"]["kind"]).as_deref() != Some("GitRepository") {
-                        continue;
-                    }
-                    let Some(p) = s(&spec["chart"]) else { continue };
+    for d in objects {
+        let path = &d.path;
+        let v = &d.value;
+        let name = s(&v["metadata"]["name"]).unwrap_or_default();
+        let tag = |dir: &str| {
+            format!("{}Chart.yaml ({path}#{})", if dir.is_empty() { String::new() } else { format!("{dir}/") }, d.index)
+        };
+        match s(&v["kind"]).as_deref() {
+            Some("Application") => {
+                for src in gitops::source_list(v) {
+                    let Some(p) = s(&src["path"]) else { continue };
                     let Some(dir) = join("", &p) else { continue };
                     if !charts.contains_key(&dir) {
                         continue;
                     }
-                    let value_files = match &spec["valuesFiles"] {
-                        Value::Array(a) => a.iter().filter_map(s).map(|f| (f.clone(), join("", &f))).collect(),
+                    let helm = &src["helm"];
+                    let value_files = match &helm["valueFiles"] {
+                        Value::Array(a) => a.iter().filter_map(s).map(|f| (f.clone(), join(&dir, &f))).collect(),
                         _ => Vec::new(),
                     };
-                    let values = match &v["spec"]["values"] {
-                        Value::Object(_) => serde_json::to_value(&v["spec"]["values"]).ok(),
+                    let values = match (&helm["valuesObject"], &helm["values"]) {
+                        (Value::Object(_), _) => serde_json::to_value(&helm["valuesObject"]).ok(),
+                        (_, Value::String(text)) => {
+                            let f = SourceFile { path: path.clone(), bytes: text.as_bytes().to_vec(), too_large: None };
+                            let l = crate::manifest::load(&f, &crate::manifest::Limits::default());
+                            l.docs.first().and_then(|d| serde_json::to_value(&d.value).ok())
+                        }
                         _ => None,
                     };
-                    let namespace = s(&v["spec"]["targetNamespace"])
-                        .or_else(|| s(&v["metadata"]["namespace"]))
-                        .unwrap_or_else(|| "default".into());
                     out.push(Release {
                         chart_dir: dir.clone(),
                         chart_name: charts[&dir].0.clone(),
-                        release: s(&v["spec"]["releaseName"]).unwrap_or_else(|| name.clone()),
-                        namespace,
+                        release: s(&helm["releaseName"]).unwrap_or_else(|| name.clone()),
+                        namespace: s(&v["spec"]["destination"]["namespace"]).unwrap_or_else(|| "default".into()),
                         values,
                         value_files,
                         from_app: true,
@@ -337,9 +289,42 @@ fn app_releases(tree: &Tree, charts: &BTreeMap<String, (String, Json)>) -> Resul
                         name: tag(&dir),
                     });
                 }
-                _ => {}
             }
+            Some("HelmRelease") => {
+                let spec = &v["spec"]["chart"]["spec"];
+                if s(&spec["sourceRef"]["kind"]).as_deref() != Some("GitRepository") {
+                    continue;
+                }
+                let Some(p) = s(&spec["chart"]) else { continue };
+                let Some(dir) = join("", &p) else { continue };
+                if !charts.contains_key(&dir) {
+                    continue;
+                }
+                let value_files = match &spec["valuesFiles"] {
+                    Value::Array(a) => a.iter().filter_map(s).map(|f| (f.clone(), join("", &f))).collect(),
+                    _ => Vec::new(),
+                };
+                let values = match &v["spec"]["values"] {
+                    Value::Object(_) => serde_json::to_value(&v["spec"]["values"]).ok(),
+                    _ => None,
+                };
+                let namespace = s(&v["spec"]["targetNamespace"])
+                    .or_else(|| s(&v["metadata"]["namespace"]))
+                    .unwrap_or_else(|| "default".into());
+                out.push(Release {
+                    chart_dir: dir.clone(),
+                    chart_name: charts[&dir].0.clone(),
+                    release: s(&v["spec"]["releaseName"]).unwrap_or_else(|| name.clone()),
+                    namespace,
+                    values,
+                    value_files,
+                    from_app: true,
+                    root: path.clone(),
+                    name: tag(&dir),
+                });
+            }
+            _ => {}
         }
     }
-    Ok(out)
+    out
 }

@@ -3,6 +3,7 @@
 //! files it reads, bounded in time and output; the rendered objects replace the files they were
 //! made from, and findings on them are mapped back to the source lines.
 
+pub mod gitops;
 pub mod helm;
 pub mod kustomize;
 pub mod origin;
@@ -181,11 +182,26 @@ pub fn render_keeping(
     let mut out = Rendered { tree: Some(tree.clone()), ..Rendered::default() };
     let tree = &tree.for_reading();
     let deadline = std::time::Instant::now() + o.budget;
+    // The GitOps objects of the tree, read when a kind of render first needs them.
+    let cell: std::cell::OnceCell<Vec<gitops::Object>> = std::cell::OnceCell::new();
+    let objects = || -> Result<&[gitops::Object], Error> {
+        if let Some(v) = cell.get() {
+            return Ok(v.as_slice());
+        }
+        let read = gitops::read(tree)?;
+        Ok(cell.get_or_init(|| read).as_slice())
+    };
     if let Some(renderer) = &o.kustomize {
-        render_kustomize(tree, o, renderer.as_ref(), selected, keep, deadline, &mut out)?;
+        // The kustomizations and the GitOps objects are both read from the whole tree: side by
+        // side, not one after the other, before any render can start.
+        let (listed, read) =
+            rayon::join(|| tree.find(&|name| kustomize::FILE_NAMES.contains(&name)), || gitops::read(tree));
+        let listed = listed.map_err(|e| Error::Usage(format!("--render: {e}")))?;
+        let _ = cell.set(read?);
+        render_kustomize(tree, o, renderer.as_ref(), listed, selected, keep, deadline, &objects, &mut out)?;
     }
     if let Some(renderer) = &o.helm {
-        helm::render(tree, o, renderer.as_ref(), selected, deadline, &mut out)?;
+        helm::render(tree, o, renderer.as_ref(), selected, deadline, &objects, &mut out)?;
     }
     out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok(out)
@@ -212,20 +228,33 @@ enum RootResult {
     },
 }
 
-fn render_kustomize(
+#[allow(clippy::too_many_arguments)]
+fn render_kustomize<'a>(
     tree: &Tree,
     o: &Options,
     renderer: Option<&Renderer>,
+    listed: Vec<(String, Vec<u8>)>,
     selected: &(dyn Fn(&str) -> bool + Sync),
     keep: &BTreeSet<String>,
     deadline: std::time::Instant,
+    objects: &dyn Fn() -> Result<&'a [gitops::Object], Error>,
     out: &mut Rendered,
 ) -> Result<(), Error> {
-    let listed =
-        tree.find(&|name| kustomize::FILE_NAMES.contains(&name)).map_err(|e| Error::Usage(format!("--render: {e}")))?;
     let cat = kustomize::Catalogue::new(listed);
+    if cat.by_dir.is_empty() {
+        return Ok(());
+    }
     let mut roots: BTreeSet<String> = cat.roots().into_iter().collect();
     roots.extend(keep.iter().filter(|d| matches!(cat.by_dir.get(*d), Some(Ok(k)) if !k.component)).cloned());
+    // What a Flux Kustomization or an Argo CD Application applies is a root even when another
+    // kustomization uses it: a commit that wraps it in a kustomization patching its objects away
+    // changes the wrapper's output, not what the controller applies from the directory itself.
+    let applied = gitops::applied_dirs(objects()?);
+    roots.extend(
+        applied.into_iter().filter(|d| {
+            !matches!(cat.by_dir.get(d), None | Some(Ok(kustomize::Kustomization { component: true, .. })))
+        }),
+    );
     let roots: Vec<String> = roots.into_iter().collect();
     // Each root on a worker, from its closure to its prepared output: only the roots in flight
     // hold their files.
@@ -358,6 +387,8 @@ pub(crate) fn materialise<'a>(
     dir: &std::path::Path,
     files: impl Iterator<Item = (&'a str, &'a [u8])>,
 ) -> Result<(), String> {
+    // Each directory made once (not a failing `mkdir` per file and per level above it).
+    let mut made = BTreeSet::new();
     for (rel, bytes) in files {
         let parts: Vec<&str> = rel.split('/').collect();
         if parts.iter().any(|p| p.is_empty() || *p == "." || *p == "..") {
@@ -365,7 +396,10 @@ pub(crate) fn materialise<'a>(
         }
         let p = dir.join(rel);
         if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+            if !made.contains(parent) {
+                std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+                made.insert(parent.to_path_buf());
+            }
         }
         std::fs::write(&p, bytes).map_err(|e| format!("{}: {e}", p.display()))?;
     }

@@ -51,8 +51,109 @@ fn resource(v: &Value) -> Resource {
     }
 }
 
-/// Read a small YAML text (an annotation's value) as a value.
+/// Read a small YAML text (an annotation's value) as a value: kustomize's plain form of it
+/// directly, anything else with the YAML reader.
 fn small_yaml(text: &str) -> Value {
+    match plain_block(text) {
+        Some(v) => v,
+        None => full_yaml(text),
+    }
+}
+
+/// One line of [`plain_block`]: its indentation, whether it starts a sequence item, its key and
+/// its value.
+struct Line<'a> {
+    indent: usize,
+    item: bool,
+    key: &'a str,
+    value: Option<&'a str>,
+}
+
+/// The value of the block YAML kustomize writes in its origin and transformation annotations —
+/// mappings of plain keys to plain strings, mappings nested under a key, a sequence of mappings —
+/// read without the YAML reader (it was a sixth of tollgate's own time in a render); `None` when
+/// the text holds anything else (quotes, comments, flow collections, a scalar YAML would read as
+/// a number, a boolean or null, a duplicate key), which the YAML reader then reads.
+fn plain_block(text: &str) -> Option<Value> {
+    let mut lines = Vec::new();
+    for raw in text.lines() {
+        if raw.trim().is_empty() {
+            continue;
+        }
+        let indent = raw.len() - raw.trim_start_matches(' ').len();
+        let rest = &raw[indent..];
+        let (item, rest) = match rest.strip_prefix("- ") {
+            Some(r) => (true, r),
+            None => (false, rest),
+        };
+        let (key, value) = match rest.split_once(": ") {
+            Some((k, v)) => (k, Some(v)),
+            None => (rest.strip_suffix(':')?, None),
+        };
+        if !key.bytes().all(|b| b.is_ascii_alphanumeric()) || !plain_string(key) || !value.is_none_or(plain_string) {
+            return None;
+        }
+        lines.push(Line { indent, item, key, value });
+    }
+    let mut at = 0;
+    let v = block(&lines, &mut at, 0)?;
+    (at == lines.len()).then_some(v)
+}
+
+/// A scalar YAML 1.1 reads as this very string: path-like characters only, and a path or a word
+/// that is not a boolean, null or number.
+fn plain_string(v: &str) -> bool {
+    const WORDS: [&str; 10] = ["y", "n", "yes", "no", "true", "false", "on", "off", "null", "~"];
+    !v.is_empty()
+        && v.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'/' | b'_' | b'-'))
+        && (v.contains('/') || v.as_bytes()[0].is_ascii_alphabetic())
+        && !v.starts_with('-')
+        && !WORDS.iter().any(|w| v.eq_ignore_ascii_case(w))
+}
+
+/// The mapping or sequence of mappings whose lines start at `lines[*at]`, at indentation `indent`.
+fn block(lines: &[Line], at: &mut usize, indent: usize) -> Option<Value> {
+    let first = lines.get(*at)?;
+    if first.indent != indent {
+        return None;
+    }
+    if first.item {
+        let mut items = Vec::new();
+        while lines.get(*at).is_some_and(|l| l.indent == indent && l.item) {
+            items.push(mapping(lines, at, indent + 2, true)?);
+        }
+        return Some(Value::from(items));
+    }
+    mapping(lines, at, indent, false)
+}
+
+/// The mapping at `indent` (its first line a sequence item's when `item`).
+fn mapping(lines: &[Line], at: &mut usize, indent: usize, item: bool) -> Option<Value> {
+    let mut map = std::collections::BTreeMap::new();
+    let mut first = item;
+    while let Some(l) = lines.get(*at) {
+        let here = if first { l.item && l.indent + 2 == indent } else { !l.item && l.indent == indent };
+        if !here {
+            break;
+        }
+        first = false;
+        *at += 1;
+        let value = match l.value {
+            Some(v) => Value::from(v),
+            None => match lines.get(*at) {
+                Some(next) if next.indent > indent => block(lines, at, next.indent)?,
+                _ => return None,
+            },
+        };
+        if map.insert(Value::from(l.key), value).is_some() {
+            return None;
+        }
+    }
+    Some(Value::from(map))
+}
+
+/// Read a small YAML text with the YAML reader.
+fn full_yaml(text: &str) -> Value {
     let src = crate::source::SourceFile { path: "annotation".into(), bytes: text.as_bytes().to_vec(), too_large: None };
     let loaded = crate::manifest::load(&src, &crate::manifest::Limits::default());
     loaded.docs.into_iter().next().map(|d| d.value).unwrap_or(Value::Undefined)
@@ -266,6 +367,49 @@ mod tests {
         assert!(text.contains("\"keep\":\"me\""), "{text}");
         // The generated ConfigMap had only tollgate's annotation: no annotations map remains.
         assert!(!text.lines().next().unwrap_or("").contains("annotations"), "{text}");
+    }
+
+    #[test]
+    fn kustomize_annotations_are_read_as_the_yaml_reader_reads_them() {
+        let plain = [
+            "path: ../../base/r08-patch.yaml\n",
+            "path: deploy.yaml\nrepo: github.com/acme/x\nref: v1\n",
+            "configuredIn: kustomization.yaml\nconfiguredBy:\n  apiVersion: builtin\n  kind: ConfigMapGenerator\n",
+            "- configuredIn: kustomization.yaml\n  configuredBy:\n    apiVersion: builtin\n    kind: NamespaceTransformer\n- configuredIn: ../comp/kustomization.yaml\n  configuredBy:\n    apiVersion: builtin\n    kind: PatchTransformer\n",
+        ];
+        for text in plain {
+            assert!(plain_block(text).is_some(), "{text}");
+            assert_eq!(small_yaml(text), full_yaml(text), "{text}");
+        }
+        // Anything else goes to the YAML reader, which gives the same values as before.
+        let other = [
+            "path: 'a b.yaml'\n",
+            "path: \"x\"\n",
+            "path: true\n",
+            "path: 1.5\n",
+            "path: null\n",
+            "path: ~\n",
+            "path: -x\n",
+            "path: a # c\n",
+            "path: {a: b}\n",
+            "path: a\npath: b\n",
+            "configuredBy:\n",
+            "configuredBy:\n- a\n",
+            "key:\n  - x: y\n",
+            "  path: x\nkind: y\n",
+            "- a: b\nc: d\n",
+            "path: a:b\n",
+            "path: |\n  x\n",
+            "on: x\n",
+            "- y: a\n",
+            "1: a\n",
+        ];
+        for text in other {
+            if let Some(v) = plain_block(text) {
+                assert_eq!(v, full_yaml(text), "{text}");
+            }
+            assert_eq!(small_yaml(text), full_yaml(text), "{text}");
+        }
     }
 
     #[test]

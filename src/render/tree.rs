@@ -101,7 +101,17 @@ impl Tree {
                 let by_name = |p: &str| keep(p.rsplit('/').next().unwrap_or(p));
                 Ok(files.files_under("", &by_name).map_err(|e| e.to_string())?.unwrap_or_default())
             }
-            Tree::Disk { root, .. } => self.walk(root, root, &|name: &str| keep(name)),
+            Tree::Disk { root, .. } => self.walk(root, root, &|name: &str| keep(name), false),
+        }
+    }
+
+    /// [`Tree::find`], leaving out a working tree's files that [`Tree::read`] refuses (not
+    /// tracked by git, over the size cap, leading out of the repository) instead of failing: for
+    /// a search of the whole tree, where a file nobody committed is not the repository's.
+    pub fn find_readable(&self, keep: &dyn Fn(&str) -> bool) -> Result<Vec<(String, Vec<u8>)>, ReadError> {
+        match self {
+            Tree::Disk { root, .. } => self.walk(root, root, &|name: &str| keep(name), true),
+            _ => self.find(keep),
         }
     }
 }
@@ -110,7 +120,13 @@ impl Tree {
     /// The files under `base` on disk whose name `keep` accepts, read through [`Tree::read`] (in
     /// the repository, tracked), sorted. Hidden directories too, as the working tree's discovery
     /// reads them, but not `.git`; files git ignores are left out.
-    fn walk(&self, root: &Path, base: &Path, keep: &dyn Fn(&str) -> bool) -> Result<Vec<(String, Vec<u8>)>, ReadError> {
+    fn walk(
+        &self,
+        root: &Path,
+        base: &Path,
+        keep: &dyn Fn(&str) -> bool,
+        skip_refused: bool,
+    ) -> Result<Vec<(String, Vec<u8>)>, ReadError> {
         let mut out = Vec::new();
         let walk = ignore::WalkBuilder::new(base)
             .hidden(false)
@@ -124,8 +140,11 @@ impl Tree {
                 continue;
             }
             let Some(rel) = relative(root, entry.path()) else { continue };
-            if let Some(bytes) = self.read(&rel)? {
-                out.push((rel, bytes));
+            match self.read(&rel) {
+                Ok(Some(bytes)) => out.push((rel, bytes)),
+                Ok(None) => {}
+                Err(_) if skip_refused => {}
+                Err(e) => return Err(e),
             }
         }
         out.sort();
@@ -146,7 +165,7 @@ impl Tree {
             Tree::Git(files) | Tree::Commit(files, _) => {
                 Ok(files.files_under(dir, &|_| true).map_err(|e| e.to_string())?.unwrap_or_default())
             }
-            Tree::Disk { root, .. } => self.walk(root, &root.join(dir), &|_: &str| true),
+            Tree::Disk { root, .. } => self.walk(root, &root.join(dir), &|_: &str| true, false),
         }
     }
 }

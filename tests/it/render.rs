@@ -423,3 +423,128 @@ fn a_change_cannot_hide_a_root_by_wrapping_it_in_a_new_kustomization() {
     });
     assert!(pid.is_some(), "{}", run.stdout);
 }
+
+/// The fixture plus a commit that wraps the dev overlay in a new kustomization whose patch turns
+/// the overlay's `hostNetwork: true` off in the wrapper's own output, and the GitOps object
+/// `declare` (at `clusters/dev.yaml`) that applies the dev overlay itself.
+fn wrapped_overlay_repo(declare: &str) -> tempfile::TempDir {
+    let dir = kustomize_repo();
+    let root = dir.path();
+    write(root, "clusters/dev.yaml", declare);
+    write(
+        root,
+        "wrap/kustomization.yaml",
+        "resources:\n  - ../apps/web/overlays/dev\npatches:\n  - path: quiet.yaml\n",
+    );
+    write(
+        root,
+        "wrap/quiet.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      hostNetwork: false\n",
+    );
+    commit_all(root, "wrap the dev overlay");
+    dir
+}
+
+/// Whether the run reports the dev overlay's host network at its patch line, rendered from `root`.
+fn host_network_through(report: &Value, root: &str) -> bool {
+    has(report, "k8s/host-namespace", "apps/web/overlays/dev/host-network.yaml", 8, root)
+}
+
+#[test]
+fn a_directory_a_flux_kustomization_applies_is_a_root_even_when_a_commit_wraps_it() {
+    if !kubectl_here("a_directory_a_flux_kustomization_applies_is_a_root_even_when_a_commit_wraps_it") {
+        return;
+    }
+    let flux = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: web-dev\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./apps/web/overlays/dev\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n";
+    let dir = wrapped_overlay_repo(flux);
+    let root = dir.path();
+    // No merge-base to keep roots from: the working tree, a commit, the index (pre-commit).
+    for args in [
+        &["check", "--render", "--builtin", "all", "-o", "json"][..],
+        &["check", "--render", "--builtin", "all", "--rev", "HEAD", "-o", "json"],
+        &["check", "--render", "--builtin", "all", "--staged", "-o", "json"],
+        &["check", "--render", "--builtin", "all", "-o", "json", "apps/web/overlays/dev"],
+    ] {
+        let run = tollgate(root, args);
+        run.expect_code(1);
+        let r = run.json();
+        // Flux applies the overlay itself: it is judged as it is, whatever the wrapper patches.
+        assert!(host_network_through(&r, "apps/web/overlays/dev"), "{args:?}: {:#?}", located(&r));
+        // The wrapper is a root too (something may apply it), judged as it renders: each render
+        // is what a controller applies, each with its own findings (the base's image, once per
+        // root) and fingerprints.
+        assert!(!host_network_through(&r, "wrap"), "{args:?}: {:#?}", located(&r));
+        let roots: std::collections::BTreeSet<&str> =
+            findings(&r).iter().filter_map(|f| f["rendered"]["root"].as_str()).collect();
+        let want: &[&str] = match args.last() {
+            Some(&"apps/web/overlays/dev") => &["apps/web/overlays/dev", "wrap"],
+            _ => &["apps/web/overlays/dev", "apps/web/overlays/prod", "wrap"],
+        };
+        assert_eq!(roots.into_iter().collect::<Vec<_>>(), want, "{args:?}");
+        // The overlay's files are still judged through renders only, never raw.
+        let raw: Vec<&Value> = findings(&r)
+            .iter()
+            .filter(|f| f["rendered"].is_null() && f["file"].as_str().is_some_and(|p| p.starts_with("apps/")))
+            .collect();
+        assert!(raw.is_empty(), "{args:?}: {raw:#?}");
+    }
+}
+
+#[test]
+fn a_directory_an_argo_application_applies_is_a_root_even_when_a_commit_wraps_it() {
+    if !kubectl_here("a_directory_an_argo_application_applies_is_a_root_even_when_a_commit_wraps_it") {
+        return;
+    }
+    // A multi-source Application: a chart from elsewhere and the overlay of this repository.
+    let argo = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web-dev\n  namespace: argocd\nspec:\n  project: default\n  sources:\n    - repoURL: https://charts.example.com\n      chart: redis\n      targetRevision: 1.0.0\n    - repoURL: https://git.example.com/acme/gitops.git\n      path: apps/web/overlays/dev\n      targetRevision: main\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: dev\n";
+    let dir = wrapped_overlay_repo(argo);
+    let run = tollgate(dir.path(), &["check", "--render", "--rev", "HEAD", "-o", "json"]);
+    run.expect_code(1);
+    let r = run.json();
+    assert!(host_network_through(&r, "apps/web/overlays/dev"), "{:#?}", located(&r));
+    // The single-source form.
+    let single = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web-dev\nspec:\n  source:\n    repoURL: https://git.example.com/acme/gitops.git\n    path: ./apps/web/overlays/dev/\n  destination:\n    namespace: dev\n";
+    let dir = wrapped_overlay_repo(single);
+    let r = tollgate(dir.path(), &["check", "--render", "--rev", "HEAD", "-o", "json"]).json();
+    assert!(host_network_through(&r, "apps/web/overlays/dev"), "{:#?}", located(&r));
+}
+
+#[test]
+fn without_a_gitops_object_applying_it_a_wrapped_overlay_is_judged_through_its_wrapper() {
+    if !kubectl_here("without_a_gitops_object_applying_it_a_wrapped_overlay_is_judged_through_its_wrapper") {
+        return;
+    }
+    // A Flux Kustomization for another path, a path outside the repository and one without a
+    // kustomization: none of them makes the dev overlay a root.
+    let other = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: a\nspec:\n  path: ./apps/web/overlays/prod\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: b\nspec:\n  path: ../../apps/web/overlays/dev\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: c\nspec:\n  path: ./nothing/here\n";
+    let dir = wrapped_overlay_repo(other);
+    let run = tollgate(dir.path(), &["check", "--render", "--rev", "HEAD", "-o", "json"]);
+    let r = run.json();
+    assert!(!host_network_through(&r, "apps/web/overlays/dev"), "{:#?}", located(&r));
+    assert!(!host_network_through(&r, "wrap"), "{:#?}", located(&r));
+    assert!(
+        findings(&r).iter().all(|f| f["rule"] != "render/failed" || f["file"] == "broken/kustomization.yaml"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn an_untracked_manifest_in_the_working_tree_does_not_stop_the_render() {
+    if !kubectl_here("an_untracked_manifest_in_the_working_tree_does_not_stop_the_render") {
+        return;
+    }
+    let dir = kustomize_repo();
+    // A file nobody committed: the search for Flux and Argo CD objects leaves it, as git does.
+    write(
+        dir.path(),
+        "clusters/draft.yaml",
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: draft\nspec:\n  path: ./apps/web/base\n",
+    );
+    let run = tollgate(dir.path(), &["check", "--render", "-o", "json", "apps"]);
+    run.expect_code(1);
+    let r = run.json();
+    assert!(has(&r, "k8s/host-namespace", "apps/web/overlays/dev/host-network.yaml", 8, "apps/web/overlays/dev"));
+    // Not committed, so not what Flux applies: the base is not made a root by it.
+    assert!(findings(&r).iter().all(|f| f["rendered"]["root"] != "apps/web/base"), "{:#?}", located(&r));
+}

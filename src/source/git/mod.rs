@@ -407,7 +407,17 @@ pub struct CommitReader {
     repo: gix::ThreadSafeRepository,
     tree: ObjectId,
     rev: String,
+    /// The trees read so far (their data, by id, up to [`TREE_CACHE_BYTES`]): a render reads
+    /// many files of the same directories, so each tree on the way is decoded once, not once per
+    /// file (a loose object is an open, a map and an inflate).
+    trees: std::sync::Mutex<TreeCache>,
 }
+
+/// Tree data by id, and the bytes held.
+type TreeCache = (std::collections::HashMap<ObjectId, std::sync::Arc<Vec<u8>>>, usize);
+
+/// What [`CommitReader`] keeps of the trees it read.
+const TREE_CACHE_BYTES: usize = 32 << 20;
 
 impl std::fmt::Debug for CommitReader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -419,8 +429,56 @@ impl CommitReader {
     /// The blob at `path` (`None`: no such path; a directory, link or submodule is an error).
     pub fn read(&self, path: &str) -> Result<Option<Vec<u8>>, SourceError> {
         let git = self.repo.to_thread_local();
-        let tree = git.find_tree(self.tree).map_err(|e| object_error(path, self.tree, &e))?;
-        read_blob_from(&git, &tree, &self.rev, path)
+        let parts: Vec<&str> = path.split('/').filter(|c| !c.is_empty() && *c != ".").collect();
+        let mut id = self.tree;
+        for (i, part) in parts.iter().enumerate() {
+            let data = self.tree_data(&git, path, id)?;
+            // As `Tree::lookup_entry`: a component that is missing, or not a tree on the way, is
+            // no such path.
+            let found = gix::objs::TreeRefIter::from_bytes(&data, git.object_hash())
+                .filter_map(Result::ok)
+                .find(|e| e.filename == part.as_bytes())
+                .map(|e| (e.mode.kind(), e.oid.to_owned()));
+            let Some((kind, oid)) = found else { return Ok(None) };
+            if i + 1 < parts.len() {
+                if kind != EntryKind::Tree {
+                    return Ok(None);
+                }
+                id = oid;
+                continue;
+            }
+            let what = match kind {
+                EntryKind::Blob | EntryKind::BlobExecutable => {
+                    let mut blob = git.find_blob(oid).map_err(|e| object_error(path, oid, &e))?;
+                    return Ok(Some(blob.take_data()));
+                }
+                EntryKind::Tree => "a directory",
+                EntryKind::Link => "a symbolic link",
+                EntryKind::Commit => "a submodule",
+            };
+            return Err(SourceError::Git(format!("{path} in {} is {what}, not a file", self.rev)));
+        }
+        Ok(None)
+    }
+
+    fn tree_data(
+        &self,
+        git: &gix::Repository,
+        path: &str,
+        id: ObjectId,
+    ) -> Result<std::sync::Arc<Vec<u8>>, SourceError> {
+        if let Some(data) = self.trees.lock().ok().and_then(|c| c.0.get(&id).cloned()) {
+            return Ok(data);
+        }
+        let mut tree = git.find_tree(id).map_err(|e| object_error(path, id, &e))?;
+        let data = std::sync::Arc::new(std::mem::take(&mut tree.data));
+        if let Ok(mut cache) = self.trees.lock() {
+            if cache.1 + data.len() <= TREE_CACHE_BYTES {
+                cache.1 += data.len();
+                cache.0.insert(id, data.clone());
+            }
+        }
+        Ok(data)
     }
 }
 
@@ -479,7 +537,7 @@ impl Repo {
             let commit = find_commit(&git, id.as_str())?;
             commit.tree_id().map_err(|e| SourceError::Git(format!("commit {id}: {}", describe(&e))))?.detach()
         };
-        Ok(CommitReader { repo: git.into_sync(), tree, rev: id.as_str().to_string() })
+        Ok(CommitReader { repo: git.into_sync(), tree, rev: id.as_str().to_string(), trees: Default::default() })
     }
 
     /// [`read_rev`] of a resolved commit.
@@ -634,6 +692,57 @@ mod tests {
         }
         let err = Outer(std::io::Error::other("inner"));
         assert_eq!(describe(&err), "outer: inner");
+    }
+
+    #[test]
+    fn a_commit_reader_reads_as_a_lookup_from_the_root_does() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let git = |args: &[&str]| {
+            let out = std::process::Command::new("git")
+                .args(["-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main"])
+                .args(args)
+                .current_dir(dir.path())
+                .output()
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        };
+        git(&["init", "-q"]);
+        for (p, text) in [("a.yaml", "a"), ("d/b.yaml", "b"), ("d/e/c.yaml", "c"), ("x/d/b.yaml", "other")] {
+            let path = dir.path().join(p);
+            std::fs::create_dir_all(path.parent().unwrap_or(dir.path())).unwrap_or_else(|e| panic!("{e}"));
+            std::fs::write(path, text).unwrap_or_else(|e| panic!("{e}"));
+        }
+        std::os::unix::fs::symlink("a.yaml", dir.path().join("link")).unwrap_or_else(|e| panic!("{e}"));
+        git(&["add", "-A"]);
+        git(&["commit", "-qm", "t"]);
+        let repo = Repo::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        let id = repo.resolve_commit("HEAD").unwrap_or_else(|e| panic!("{e}"));
+        let reader = repo.commit_reader(&id).unwrap_or_else(|e| panic!("{e}"));
+        let paths = [
+            "a.yaml",
+            "d/b.yaml",
+            "d/e/c.yaml",
+            "x/d/b.yaml",
+            "./d/b.yaml",
+            "d//e/c.yaml",
+            "d",
+            "d/e",
+            "link",
+            "missing",
+            "d/missing",
+            "a.yaml/x",
+            "d/b.yaml/y",
+            "",
+            ".",
+        ];
+        // Twice: the second time from the trees it keeps.
+        for _ in 0..2 {
+            for p in paths {
+                let old = read_blob_at(dir.path(), id.as_str(), p).map_err(|e| e.to_string());
+                assert_eq!(reader.read(p).map_err(|e| e.to_string()), old, "{p}");
+            }
+        }
+        assert_eq!(reader.read("d/e/c.yaml").ok().flatten().as_deref(), Some(&b"c"[..]));
     }
 
     #[test]

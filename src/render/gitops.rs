@@ -1,0 +1,133 @@
+//! The GitOps objects of the tree that tell a controller what to apply from it: Argo CD
+//! `Application`s, Flux `HelmRelease`s and Flux `Kustomization`s (`kustomize.toolkit.fluxcd.io`),
+//! read once per render of a tree. Helm renders the charts they point at with their values; a
+//! directory they point at is a Kustomize root whether or not another kustomization uses it, since
+//! the controller applies it as it is.
+
+use std::collections::BTreeSet;
+
+use regorus::Value;
+
+use super::kustomize::join;
+use super::origin::s;
+use super::Tree;
+use crate::error::Error;
+use crate::source::SourceFile;
+
+/// One document of the tree that is an Application, a HelmRelease or a Flux Kustomization.
+pub struct Object {
+    /// The file that holds it.
+    pub path: String,
+    /// Its place among the file's documents.
+    pub index: usize,
+    pub value: Value,
+}
+
+/// The kinds read here.
+const KINDS: [&str; 3] = ["Application", "HelmRelease", "Kustomization"];
+
+/// Whether a file may hold one of [`KINDS`]: it names one, or it has an escape that can spell a
+/// letter or join two lines of a YAML double-quoted or JSON string (`\x`, `\u`, `\U`, a
+/// backslash before a line break), the only ways to write a kind without its letters in a row, or
+/// it is UTF-16 (a byte-order mark).
+fn may_hold(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0xff, 0xfe])
+        || bytes.starts_with(&[0xfe, 0xff])
+        || bytes.windows(2).any(|w| w[0] == b'\\' && matches!(w[1], b'x' | b'u' | b'U' | b'\n' | b'\r'))
+        || KINDS.iter().any(|k| bytes.windows(k.len()).any(|w| w == k.as_bytes()))
+}
+
+/// The Applications, HelmReleases and Flux Kustomizations of `tree` (YAML and JSON files), sorted
+/// by file and document.
+pub fn read(tree: &Tree) -> Result<Vec<Object>, Error> {
+    // A working tree's file git does not track is left out: the controller never sees it.
+    let files = tree
+        .find_readable(&|n| n.ends_with(".yaml") || n.ends_with(".yml") || n.ends_with(".json"))
+        .map_err(|e| Error::Usage(format!("--render: {e}")))?;
+    let mut out = Vec::new();
+    for (path, bytes) in files {
+        if !may_hold(&bytes) {
+            continue;
+        }
+        let src = SourceFile { path: path.clone(), bytes, too_large: None };
+        let loaded = crate::manifest::load(&src, &crate::manifest::Limits::default());
+        for d in loaded.docs {
+            let kind = s(&d.value["kind"]);
+            let flux_kustomization = kind.as_deref() == Some("Kustomization")
+                && s(&d.value["apiVersion"]).is_some_and(|a| a.starts_with("kustomize.toolkit.fluxcd.io/"));
+            if flux_kustomization || matches!(kind.as_deref(), Some("Application" | "HelmRelease")) {
+                out.push(Object { path: path.clone(), index: d.index, value: d.value });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The directories (repo-relative, `""` the top) that the objects apply as Kustomize builds: a
+/// Flux Kustomization's `spec.path` (the top when it has none) and an Application's
+/// `spec.source.path` / `spec.sources[].path`, taken as paths of this repository. A path that
+/// leaves the repository names none of its directories.
+pub fn applied_dirs(objects: &[Object]) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for o in objects {
+        let v = &o.value;
+        match s(&v["kind"]).as_deref() {
+            Some("Kustomization") => {
+                let path = match &v["spec"]["path"] {
+                    Value::Undefined | Value::Null => Some(String::new()),
+                    p => s(p),
+                };
+                out.extend(path.and_then(|p| join("", &p)));
+            }
+            Some("Application") => {
+                for src in source_list(v) {
+                    out.extend(s(&src["path"]).and_then(|p| join("", &p)));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// An Application's sources: `spec.sources`, else `spec.source`.
+pub fn source_list(v: &Value) -> Vec<Value> {
+    match &v["spec"]["sources"] {
+        Value::Array(a) => a.iter().cloned().collect(),
+        _ => vec![v["spec"]["source"].clone()],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn object(yaml: &str) -> Object {
+        let src = SourceFile { path: "a.yaml".into(), bytes: yaml.as_bytes().to_vec(), too_large: None };
+        let loaded = crate::manifest::load(&src, &crate::manifest::Limits::default());
+        let value = loaded.docs.into_iter().next().map(|d| d.value).unwrap_or(Value::Null);
+        Object { path: "a.yaml".into(), index: 0, value }
+    }
+
+    #[test]
+    fn the_paths_flux_and_argo_apply_are_read_as_repository_directories() {
+        let objects = [
+            object("apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nspec: {path: ./apps/dev/}\n"),
+            object("apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nspec: {}\n"),
+            object("kind: Kustomization\nspec: {path: ../../etc}\n"),
+            object("kind: Application\nspec: {source: {path: apps/prod}}\n"),
+            object("kind: Application\nspec: {sources: [{chart: redis}, {path: apps/stage}]}\n"),
+        ];
+        let dirs: Vec<String> = applied_dirs(&objects).into_iter().collect();
+        assert_eq!(dirs, ["", "apps/dev", "apps/prod", "apps/stage"]);
+    }
+
+    #[test]
+    fn a_kind_spelled_with_escapes_is_still_read() {
+        assert!(may_hold(b"kind: \"Kustomizatio\\x6e\"\n"));
+        assert!(may_hold(b"{\"kind\": \"Applicatio\\u006e\"}"));
+        assert!(may_hold(b"kind: \"Helm\\\n  Release\"\n"));
+        assert!(!may_hold(b"kind: ConfigMap\n"));
+        assert!(!may_hold(b"kind: ConfigMap\ndata: {re: \"a\\\\.b\\\\d\"}\n"));
+    }
+}

@@ -15,7 +15,7 @@ use crate::manifest::{self, Document, Limits};
 use crate::policy::gatekeeper::Gatekeeper;
 use crate::policy::{self, PolicySet};
 use crate::schema::SchemasBuilder;
-use crate::source::Discovered;
+use crate::source::{Discovered, ReadWorker, Reader, SourceError, SourceFile, Unread};
 
 /// What every evaluation of a run shares.
 #[derive(Clone, Copy)]
@@ -32,6 +32,8 @@ pub struct Inputs<'a> {
     /// Today's date, for waiver expiry.
     pub today: &'a str,
     pub max_file_size: u64,
+    /// How many bytes of file content discovery may keep (see [`super::READ_BUDGET`]).
+    pub read_budget: u64,
     /// `--parser`: every file read as this type.
     pub parser: Option<crate::source::format::Format>,
 }
@@ -75,7 +77,7 @@ pub struct Evaluated {
 /// checks ran, so memory follows the findings, not the repository. With --combine, or a selected
 /// cross-resource check (the inventory), every document is needed at once.
 pub fn evaluate_files(
-    mut discovered: Discovered,
+    discovered: Discovered,
     inputs: &Inputs<'_>,
     schemas: Option<&mut SchemasBuilder>,
     lap: &mut dyn FnMut(&str, String),
@@ -84,19 +86,21 @@ pub fn evaluate_files(
     let limits_for = |path: &str| limits_for(yaml12, parser, path);
     let mut findings = skipped_findings(&discovered);
     // Schemas: every CRD among the files registers before any document is validated (a cheap
-    // first pass: only files that name CustomResourceDefinition are parsed; the main pass reuses
-    // what it parsed).
-    let mut parsed: Vec<Option<manifest::Loaded>> = Vec::new();
+    // first pass: only files that name CustomResourceDefinition or ConstraintTemplate are parsed,
+    // and nothing parsed is kept; the main pass parses them again with every other file).
     let mut schemas_built = None;
     if let Some(sc) = schemas {
-        let (loaded, crd_findings) = pool.install(|| sc.first_pass(&discovered.files, &limits_for));
-        parsed = loaded;
+        let crd_findings = pool.install(|| sc.first_pass(&discovered.files, &limits_for));
         findings.extend(crd_findings);
         lap("crds", format!("{} CRD kinds", sc.crd_count()));
         // Immutable from here on: every document is validated against the same schemas.
         schemas_built = Some(sc.build());
     }
-    parsed.resize_with(discovered.files.len(), || None);
+    let Discovered { files, unread, reader, .. } = discovered;
+    let file_count = files.len() + unread.len();
+    let mut items = items(files, unread);
+    let reader = reader.as_ref();
+    let read_worker = || reader.map(Reader::worker);
     // Cross-resource checks (`custom.scope: inventory`): every file is parsed first and the
     // inventory of the commit set as `data.tollgate.inventory`; the documents are then evaluated
     // as usual. Without such a check none of this happens.
@@ -104,28 +108,26 @@ pub fn evaluate_files(
     let mut gatekeeper_all = None;
     let needs_all = policies.needs_inventory() || gatekeeper.needs_all();
     let policies = if needs_all {
-        let loaded: Vec<Option<manifest::Loaded>> = pool.install(|| {
-            discovered
-                .files
-                .par_iter_mut()
-                .zip(std::mem::take(&mut parsed))
-                .map(|(f, p)| {
-                    let l = p.unwrap_or_else(|| manifest::load(f, &limits_for(&f.path)));
-                    // The loaded text is all that is needed from here on.
-                    f.bytes = Vec::new();
-                    Some(l)
-                })
-                .collect()
+        let loaded: Result<Vec<Item>, SourceError> = pool.install(|| {
+            items.into_par_iter().map_init(read_worker, |r, i| Ok(Item::Loaded(i.load(r, &limits_for)?))).collect()
         });
-        parsed = loaded;
+        items = loaded?;
+        let docs = || {
+            items
+                .iter()
+                .flat_map(|i| match i {
+                    Item::Loaded(l) => l.docs.iter(),
+                    _ => [].iter(),
+                })
+                // Only Kubernetes objects: a TOML file with a `kind` key is not one.
+                .filter(|d| d.kubernetes)
+        };
         if gatekeeper.needs_all() {
             // Gatekeeper's `data.inventory` and the Namespaces its namespaceSelectors read.
-            let docs = parsed.iter().flatten().flat_map(|l| l.docs.iter()).filter(|d| d.kubernetes);
-            gatekeeper_all = Some(gatekeeper.with_documents(docs)?);
+            gatekeeper_all = Some(gatekeeper.with_documents(docs())?);
         }
         if policies.needs_inventory() {
-            let (inv, stats) =
-                policy::inventory::build(parsed.iter().flatten().flat_map(|l| l.docs.iter()).filter(|d| d.kubernetes));
+            let (inv, stats) = policy::inventory::build(docs());
             with_inventory = policies.with_inventory(inv)?;
             lap("inventory", format!("{} documents in {} namespaces", stats.documents, stats.namespaces));
             &with_inventory
@@ -137,21 +139,14 @@ pub fn evaluate_files(
     };
     let gatekeeper = gatekeeper_all.as_ref().unwrap_or(gatekeeper);
     let validate = |d: &Document| schemas_built.as_ref().map(|sc| sc.validate(d)).unwrap_or_default();
-    let file_count = discovered.files.len();
     let mut texts = BTreeMap::new();
     let mut documents = 0usize;
     let mut prints = Vec::new();
     if policies.combine {
-        let loaded: Vec<manifest::Loaded> = pool.install(|| {
-            discovered
-                .files
-                .par_iter()
-                .zip(parsed)
-                .map(|(f, p)| p.unwrap_or_else(|| manifest::load(f, &limits_for(&f.path))))
-                .collect()
-        });
+        let loaded: Result<Vec<manifest::Loaded>, SourceError> =
+            pool.install(|| items.into_par_iter().map_init(read_worker, |r, i| i.load(r, &limits_for)).collect());
         let mut docs: Vec<Document> = Vec::new();
-        for l in loaded {
+        for l in loaded? {
             findings.extend(l.findings);
             docs.extend(l.docs);
             if let Some(t) = l.text {
@@ -175,17 +170,15 @@ pub fn evaluate_files(
         findings.extend(waiver_findings);
         prints = eval.prints;
     } else {
-        let per_file: Vec<FileResult> = pool.install(|| {
-            // Each file's bytes are dropped as soon as it is loaded.
-            discovered
-                .files
+        let per_file: Result<Vec<FileResult>, SourceError> = pool.install(|| {
+            // Each file is read (when discovery left it unread) where it is loaded, and its bytes
+            // are dropped as soon as it is loaded: the blobs in memory at once are one per worker.
+            items
                 .into_par_iter()
-                .zip(parsed)
                 .map_init(
-                    || (policies.worker(), (!gatekeeper.is_empty()).then(|| gatekeeper.clone())),
-                    |(w, gk), (f, p)| {
-                        let l = p.unwrap_or_else(|| manifest::load(&f, &limits_for(&f.path)));
-                        drop(f);
+                    || (policies.worker(), (!gatekeeper.is_empty()).then(|| gatekeeper.clone()), read_worker()),
+                    |(w, gk, r), item| {
+                        let l = item.load(r, &limits_for)?;
                         let mut found = l.findings;
                         let mut printed = Vec::new();
                         for d in &l.docs {
@@ -202,12 +195,12 @@ pub fn evaluate_files(
                         }
                         // Keep the text only where a snippet will be shown.
                         let text = if found.is_empty() || !want_snippets { None } else { l.text };
-                        (found, l.docs.len(), printed, text)
+                        Ok((found, l.docs.len(), printed, text))
                     },
                 )
                 .collect()
         });
-        for (f, n, p, text) in per_file {
+        for (f, n, p, text) in per_file? {
             findings.extend(f);
             documents += n;
             prints.extend(p);
@@ -218,6 +211,42 @@ pub fn evaluate_files(
         lap("parse+eval", format!("{documents} documents"));
     }
     Ok(Evaluated { findings, files: file_count, documents, prints, texts })
+}
+
+/// A discovered file on its way to the main pass: read, to be read, or already loaded (when
+/// every document was needed before it).
+enum Item {
+    Read(SourceFile),
+    Unread(Unread),
+    Loaded(manifest::Loaded),
+}
+
+impl Item {
+    /// The file loaded, read first when discovery left it unread (through the worker's reader).
+    fn load(
+        self,
+        reader: &mut Option<ReadWorker>,
+        limits_for: &(dyn Fn(&str) -> Limits + Sync),
+    ) -> Result<manifest::Loaded, SourceError> {
+        let file = match self {
+            Item::Loaded(l) => return Ok(l),
+            Item::Read(f) => f,
+            Item::Unread(u) => match reader.as_mut() {
+                Some(r) => r.read(u)?,
+                None => return Err(SourceError::Git(format!("{}: no reader for an unread file", u.path))),
+            },
+        };
+        Ok(manifest::load(&file, &limits_for(&file.path)))
+    }
+}
+
+/// The discovered files, read and unread, in path order (as a source lists them).
+fn items(files: Vec<SourceFile>, unread: Vec<Unread>) -> Vec<Item> {
+    let mut items: Vec<(String, Item)> = Vec::with_capacity(files.len() + unread.len());
+    items.extend(files.into_iter().map(|f| (f.path.clone(), Item::Read(f))));
+    items.extend(unread.into_iter().map(|u| (u.path.clone(), Item::Unread(u))));
+    items.sort_by(|a, b| a.0.cmp(&b.0));
+    items.into_iter().map(|(_, i)| i).collect()
 }
 
 /// Apply each document's waiver annotation to its own findings, those with its file and index

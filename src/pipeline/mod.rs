@@ -22,7 +22,7 @@ use crate::policy::gatekeeper::Gatekeeper;
 use crate::policy::{self, PolicySet, PolicySource, Selection};
 use crate::report::{ChangedLines, Outcome};
 use crate::schema::SchemasBuilder;
-use crate::source::{worktree, Discovered, PathFilter, SourceFile};
+use crate::source::{worktree, Discovered, Lazy, PathFilter, SourceFile};
 
 use evaluate::{evaluate_files, Inputs};
 use gate::{Gate, GateReader, Kinds, Target};
@@ -85,7 +85,16 @@ pub struct Options {
     pub policy_dirs: Vec<PathBuf>,
     /// `--render` / `render:`: what to render and with which programs.
     pub render: Option<crate::render::Options>,
+    /// How many bytes of file content discovery may keep for the main pass (`None`:
+    /// [`READ_BUDGET`]); the other files are read where they are loaded. Peak memory follows
+    /// it, not the repository (`TOLLGATE_READ_BUDGET`, for tests and benchmarks).
+    pub read_budget: Option<u64>,
 }
+
+/// How many bytes of file content a git source keeps from discovery to the main pass: a
+/// repository this size is read once, a larger one has the rest read twice (once to screen it
+/// for the passes before the main one, once to load it) rather than held.
+pub const READ_BUDGET: u64 = 32 << 20;
 
 /// What a run computed.
 pub struct Run {
@@ -204,6 +213,7 @@ pub fn run(gate: &Gate, o: Options, stdin: Option<SourceFile>, mut t: Timer) -> 
         want_snippets: o.want_snippets,
         today: &o.today,
         max_file_size: o.max_file_size,
+        read_budget: o.read_budget.unwrap_or(READ_BUDGET),
     };
     // `.tollgate.yaml` waivers, applied to each evaluated side (in PR mode before the two are
     // compared, so that waiver notes head shares with the merge-base are not new).
@@ -236,8 +246,23 @@ pub fn run(gate: &Gate, o: Options, stdin: Option<SourceFile>, mut t: Timer) -> 
         )?;
         (e.evaluated, e.changed_lines)
     } else {
-        let discovered = discover(gate, &o, stdin, filter, &pool, prefixes)?;
-        lap("read", format!("{} files", discovered.files.len()));
+        // Discovery keeps the bytes of the files a pass before the main one reads (the CRD pass,
+        // the committed Gatekeeper policies and the kustomizations whose patches they skip), and
+        // of the others up to a budget; the rest are read again where they are loaded.
+        let committed = !o.skip_committed_gatekeeper;
+        let schemas_on = schemas.is_some();
+        let screen = |f: &SourceFile| {
+            crate::schema::is_kustomization(&f.path)
+                || (schemas_on && SchemasBuilder::first_pass_reads(f))
+                || (committed && policy::gatekeeper::mentions_gatekeeper(&f.bytes))
+        };
+        let lazy = Lazy {
+            screen: (schemas_on || committed).then_some(&screen as &(dyn Fn(&SourceFile) -> bool + Sync)),
+            budget: inputs.read_budget,
+        };
+        let discovered = discover(gate, &o, stdin, filter, &pool, prefixes, lazy)?;
+        let unread = discovered.unread.len();
+        lap("read", format!("{} files ({unread} to read where loaded)", discovered.files.len() + unread));
         // The templates and constraints committed among the checked files are policies too.
         let gatekeeper = match o.skip_committed_gatekeeper {
             true => gatekeeper.clone(),
@@ -291,7 +316,12 @@ pub(crate) fn render_into(
     let (Some(opts), Some(tree)) = (&o.render, render_tree(gate, o)) else { return Ok((discovered, None)) };
     // A root is checked when a file it reads is among the discovered ones (PATH arguments,
     // --include and --exclude decide as for plain files).
-    let paths: HashSet<String> = discovered.files.iter().map(|f| f.path.clone()).collect();
+    let paths: HashSet<String> = discovered
+        .files
+        .iter()
+        .map(|f| f.path.clone())
+        .chain(discovered.unread.iter().map(|u| u.path.clone()))
+        .collect();
     let selected = |p: &str| paths.contains(p);
     render_files(&tree, opts, discovered, pool, &selected, &Default::default()).map(|(d, r)| (d, Some(r)))
 }
@@ -308,6 +338,7 @@ pub(crate) fn render_files(
 ) -> Result<(Discovered, crate::render::Rendered), Error> {
     let mut rendered = pool.install(|| crate::render::render_keeping(tree, opts, selected, keep))?;
     discovered.files.retain(|f| !rendered.consumed.contains(&f.path));
+    discovered.unread.retain(|u| !rendered.consumed.contains(&u.path));
     discovered.files.append(&mut rendered.files);
     discovered.files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok((discovered, rendered))
@@ -321,9 +352,10 @@ fn discover(
     filter: PathFilter,
     pool: &rayon::ThreadPool,
     prefixes: impl Fn() -> Vec<String>,
+    lazy: Lazy<'_>,
 ) -> Result<Discovered, Error> {
     if let Some(file) = stdin {
-        return Ok(Discovered { files: vec![file], skipped: Vec::new() });
+        return Ok(Discovered { files: vec![file], ..Default::default() });
     }
     match (&gate.target, &gate.rev_id, &gate.repo) {
         (Target::Rev(rev), Some(id), Some(repo)) => {
@@ -339,7 +371,7 @@ fn discover(
                     _ => {}
                 }
             }
-            Ok(pool.install(|| repo.read_rev(id, &filter.with_prefixes(prefixes), o.max_file_size))?)
+            Ok(pool.install(|| repo.read_rev_lazy(id, &filter.with_prefixes(prefixes), o.max_file_size, lazy))?)
         }
         (Target::Staged, _, Some(repo)) => {
             for p in &o.paths {
@@ -349,11 +381,11 @@ fn discover(
                 }
             }
             let filter = filter.with_prefixes(prefixes());
-            Ok(pool.install(|| repo.read_index(&filter, o.max_file_size))?)
+            Ok(pool.install(|| repo.read_index_lazy(&filter, o.max_file_size, lazy))?)
         }
         _ => {
             let paths: Vec<PathBuf> = o.paths.iter().map(|p| gate.cwd.join(p)).collect();
-            Ok(worktree::read_worktree(&gate.root, &paths, &filter, o.max_file_size)?)
+            Ok(worktree::read_worktree_lazy(&gate.root, &paths, &filter, o.max_file_size, Some(lazy))?)
         }
     }
 }

@@ -25,7 +25,7 @@ use crate::schema::location::Snapshot;
 use crate::source::confine::normalize;
 use crate::source::filter::CONFIG_FILE;
 use crate::source::git::{self, Change, CommitId, EntryType, Repo};
-use crate::source::{PathFilter, SourceError, SourceFile};
+use crate::source::{Lazy, PathFilter, SourceError, SourceFile};
 
 /// Rule of the notes on changed gate files.
 pub const POLICY_CHANGED: &str = "gate/policy-changed";
@@ -350,8 +350,17 @@ impl Pr {
         {
             // A change in one file can break a rule about another (--combine policies and the
             // cross-resource checks of the inventory): every manifest on both sides.
-            let head = pool.install(|| repo.read_rev(&self.head, &filter, max_file_size))?;
-            let base = pool.install(|| repo.read_rev(&self.merge_base, &filter, max_file_size))?;
+            // Read lazily: kept in memory are the changed files (their lines, the Gatekeeper
+            // objects among them) and the files the CRD pass reads; the others are read where
+            // they are loaded.
+            let changed: BTreeSet<&str> = changes.iter().map(|c| c.path.as_str()).collect();
+            let schemas_on = schemas.is_some();
+            let screen = |f: &SourceFile| {
+                changed.contains(f.path.as_str()) || (schemas_on && crate::schema::SchemasBuilder::first_pass_reads(f))
+            };
+            let lazy = Lazy { screen: Some(&screen), budget: inputs.read_budget };
+            let head = pool.install(|| repo.read_rev_lazy(&self.head, &filter, max_file_size, lazy))?;
+            let base = pool.install(|| repo.read_rev_lazy(&self.merge_base, &filter, max_file_size, lazy))?;
             (head, base)
         } else {
             // A submodule the change adds or updates is noted whatever its name (see
@@ -370,7 +379,8 @@ impl Pr {
             let head = sides.pop().unwrap_or_default();
             (head, base)
         };
-        lap("read", format!("{} head + {} merge-base files", head_files.files.len(), base_files.files.len()));
+        let count = |d: &crate::source::Discovered| d.files.len() + d.unread.len();
+        lap("read", format!("{} head + {} merge-base files", count(&head_files), count(&base_files)));
         let changed_lines = match track_lines {
             true => {
                 let lines = changed_lines_of(&changes, &head_files.files, &base_files.files);

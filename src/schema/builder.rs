@@ -97,50 +97,89 @@ impl SchemasBuilder {
     }
 
     /// Register the CRDs among `files`: only files whose text names `CustomResourceDefinition`
-    /// (and kustomizations, for their patch lists) are parsed, in parallel on the current rayon
-    /// pool, then registered in file order, so the first definition of a kind wins. Returns what
-    /// each file parsed to (`None` for the files not parsed), so that the main pass need not parse
-    /// them again, and the warnings about CRDs that cannot be used.
-    /// `limits_for` says how each file is read (the caller's, so the pass parses a file exactly as
-    /// the main pass that reuses it would).
-    pub fn first_pass(
-        &mut self,
-        files: &[SourceFile],
-        limits_for: &(dyn Fn(&str) -> Limits + Sync),
-    ) -> (Vec<Option<manifest::Loaded>>, Vec<Finding>) {
-        let loaded = parse_candidates(files, limits_for);
-        let docs = || loaded.iter().flatten().flat_map(|l| l.docs.iter());
-        let patches: Vec<String> =
-            docs().filter(|d| kustomize::is_kustomization(&d.file.path)).flat_map(kustomize::patch_files).collect();
-        if !patches.is_empty() {
-            Arc::make_mut(&mut self.next.patches).extend(patches);
-        }
-        // Converting is the expensive part: in parallel, and once per distinct definition (a CRD
-        // bundle committed in many apps is the same apiVersion and spec each time); registering
-        // in file order.
-        let crds: Vec<&Document> = docs().filter(|d| is_crd_doc(d)).collect();
-        let copy_of = earlier_copies(&crds);
-        let read: Vec<Option<Result<Vec<crd::CrdVersion>, SchemaError>>> =
-            crds.par_iter().zip(&copy_of).map(|(d, c)| if c.is_some() { None } else { read_crd(d) }).collect();
-        // A copy registers nothing its original did not (first definition wins); an unusable one
-        // gets its own warning.
-        let outcome: Vec<Option<Result<(), SchemaError>>> =
-            read.iter().map(|r| r.as_ref().map(|r| r.as_ref().map(|_| ()).map_err(Clone::clone))).collect();
+    /// or `ConstraintTemplate` (and kustomizations, for their patch lists) are parsed, a batch at
+    /// a time in parallel on the current rayon pool, then registered in file order, so the first
+    /// definition of a kind wins. Returns the warnings about CRDs that cannot be used.
+    ///
+    /// Nothing parsed is kept: of a batch only the CRD documents live until they are registered,
+    /// and of the CRDs registered one copy of each distinct definition (to recognise its copies),
+    /// so memory follows the distinct CRDs, not the files that hold them. The main pass parses
+    /// these files again, as it parses every other.
+    /// `limits_for` says how each file is read (the caller's, so that a CRD is read exactly as the
+    /// main pass reads its document).
+    pub fn first_pass(&mut self, files: &[SourceFile], limits_for: &(dyn Fn(&str) -> Limits + Sync)) -> Vec<Finding> {
+        let wanted: Vec<usize> =
+            (0..files.len()).into_par_iter().filter(|&i| Self::first_pass_reads(&files[i])).collect();
+        let mut seen = Seen::default();
         let mut findings = Vec::new();
-        for ((d, r), copy) in crds.iter().zip(read).zip(&copy_of) {
+        // A few files per worker at once: enough to keep the workers busy on a batch of CRD
+        // bundles of very different sizes, few enough that their parsed trees stay small.
+        let batch = rayon::current_num_threads().max(1) * 4;
+        for chunk in wanted.chunks(batch) {
+            let mut order = chunk.to_vec();
+            // Largest first, one file per task: the bundles are few and large and, sorted by
+            // path, sit together, so splitting the batch in halves left one worker parsing all
+            // of them.
+            order.sort_by_key(|&i| std::cmp::Reverse(files[i].bytes.len()));
+            let mut parsed: Vec<(usize, Vec<Document>, Vec<String>)> = order
+                .par_iter()
+                .with_max_len(1)
+                .map(|&i| {
+                    let f = &files[i];
+                    let docs = manifest::load(f, &limits_for(&f.path)).docs;
+                    let patches = match kustomize::is_kustomization(&f.path) {
+                        true => docs.iter().flat_map(kustomize::patch_files).collect(),
+                        false => Vec::new(),
+                    };
+                    (i, docs.into_iter().filter(is_crd_doc).collect(), patches)
+                })
+                .collect();
+            parsed.sort_by_key(|p| p.0);
+            let patches: Vec<String> = parsed.iter_mut().flat_map(|p| std::mem::take(&mut p.2)).collect();
+            if !patches.is_empty() {
+                Arc::make_mut(&mut self.next.patches).extend(patches);
+            }
+            let crds: Vec<Document> = parsed.into_iter().flat_map(|p| p.1).collect();
+            findings.extend(self.register_batch(&crds, &mut seen));
+        }
+        findings
+    }
+
+    /// Whether [`SchemasBuilder::first_pass`] parses `file` (a cheap test of its path and text):
+    /// a file it does not parse can define no schema and name no patch.
+    pub fn first_pass_reads(file: &SourceFile) -> bool {
+        let bytes = &file.bytes;
+        may_hold_crd(bytes) || may_hold_template(bytes) || kustomize::is_kustomization(&file.path)
+    }
+
+    /// Register a batch of CRD documents in order. Converting is the expensive part: in parallel,
+    /// and once per distinct definition (a CRD bundle committed in many apps is the same
+    /// apiVersion and spec each time). A copy registers nothing its original did not (first
+    /// definition wins); an unusable copy gets its own warning.
+    fn register_batch(&mut self, crds: &[Document], seen: &mut Seen) -> Vec<Finding> {
+        let at: Vec<(KindKey, usize, bool)> = crds.iter().map(|d| seen.find_or_add(d)).collect();
+        let read: Vec<Option<Result<Vec<crd::CrdVersion>, SchemaError>>> =
+            crds.par_iter().zip(&at).map(|(d, a)| if a.2 { None } else { read_crd(d) }).collect();
+        for ((key, j, copy), r) in at.iter().zip(&read) {
+            if !copy {
+                seen.set(key, *j, r.as_ref().map(|r| r.as_ref().map(|_| ()).map_err(Clone::clone)));
+            }
+        }
+        let mut findings = Vec::new();
+        for ((d, r), (key, j, copy)) in crds.iter().zip(read).zip(&at) {
             let r = match copy {
-                Some(j) => outcome[*j].clone().map(|o| o.map(|()| Vec::new())),
-                None => r,
+                true => seen.outcome(key, *j).map(|o| o.map(|()| Vec::new())),
+                false => r,
             };
             findings.extend(r.and_then(|r| self.add_crd(d, r)));
         }
-        (loaded, findings)
+        findings
     }
 
     /// [`SchemasBuilder::first_pass`] when the parsed files are not needed.
     pub fn register_crds_in(&mut self, files: &[SourceFile]) -> Vec<Finding> {
         // Files under --schema-location directories, read as Kubernetes manifests.
-        self.first_pass(files, &|_| Limits::default()).1
+        self.first_pass(files, &|_| Limits::default())
     }
 
     /// Register the CRDs in the `--schema-location` directories (files that cannot be read are
@@ -157,65 +196,56 @@ impl SchemasBuilder {
     }
 }
 
-/// The files among `files` that may hold a CRD or are kustomizations, parsed (largest first, in
-/// parallel); `None` for the others.
-fn parse_candidates(
-    files: &[SourceFile],
-    limits_for: &(dyn Fn(&str) -> Limits + Sync),
-) -> Vec<Option<manifest::Loaded>> {
-    let mut wanted: Vec<usize> = (0..files.len())
-        .into_par_iter()
-        .filter(|&i| {
-            let bytes = &files[i].bytes;
-            may_hold_crd(bytes) || may_hold_template(bytes) || kustomize::is_kustomization(&files[i].path)
-        })
-        .collect();
-    // Largest first, one file per task: the CRD bundles are few and large and, sorted by path,
-    // sit together, so splitting the list in halves left one worker parsing all of them.
-    wanted.sort_by_key(|&i| std::cmp::Reverse(files[i].bytes.len()));
-    let parsed: Vec<(usize, manifest::Loaded)> = wanted
-        .par_iter()
-        .with_max_len(1)
-        .map(|&i| (i, manifest::load(&files[i], &limits_for(&files[i].path))))
-        .collect();
-    let mut loaded: Vec<Option<manifest::Loaded>> = Vec::new();
-    loaded.resize_with(files.len(), || None);
-    for (i, l) in parsed {
-        loaded[i] = Some(l);
-    }
-    loaded
-}
-
 /// Whether `doc` is a CustomResourceDefinition tollgate reads, or a ConstraintTemplate (which
 /// defines one).
 fn is_crd_doc(doc: &Document) -> bool {
     matches!((&doc.resource.api_version, &doc.resource.kind), (Some(av), Some(k)) if crd::is_crd(av, k) || is_template(av, k))
 }
 
-/// For each CRD document, the index of an earlier one with the same apiVersion and spec (what
-/// [`read_crd`] reads), whose conversion it can reuse.
-fn earlier_copies(crds: &[&Document]) -> Vec<Option<usize>> {
-    // Candidates share group and kind (a copy's metadata.name may differ: it is not read).
-    let mut by_kind: HashMap<(String, String), Vec<usize>> = HashMap::new();
-    let text = |v: &regorus::Value| match v {
-        regorus::Value::String(s) => s.to_string(),
-        _ => String::new(),
-    };
-    let mut out = Vec::with_capacity(crds.len());
-    for (i, d) in crds.iter().enumerate() {
-        let spec = &d.value["spec"];
-        let seen = by_kind.entry((text(&spec["group"]), text(&spec["names"]["kind"]))).or_default();
-        let same = |j: &usize| {
-            let o = crds[*j];
-            o.resource.api_version == d.resource.api_version && o.value["spec"] == d.value["spec"]
+/// Group and kind of a CRD definition (a copy's metadata.name may differ: it is not read).
+type KindKey = (String, String);
+
+/// The distinct CRD definitions registered so far (apiVersion and spec, what [`read_crd`]
+/// reads), with what reading each gave, so that a copy reuses its conversion.
+#[derive(Default)]
+struct Seen {
+    by_kind: HashMap<KindKey, Vec<Definition>>,
+}
+
+struct Definition {
+    api_version: Option<String>,
+    spec: regorus::Value,
+    outcome: Option<Result<(), SchemaError>>,
+}
+
+impl Seen {
+    /// Where the definition `d` copies is recorded (`true`), or where `d` is now recorded as a
+    /// new one (`false`; its outcome is set once it is read).
+    fn find_or_add(&mut self, d: &Document) -> (KindKey, usize, bool) {
+        let text = |v: &regorus::Value| match v {
+            regorus::Value::String(s) => s.to_string(),
+            _ => String::new(),
         };
-        let copy = seen.iter().copied().find(|j| same(j));
-        if copy.is_none() {
-            seen.push(i);
+        let spec = &d.value["spec"];
+        let key = (text(&spec["group"]), text(&spec["names"]["kind"]));
+        let defs = self.by_kind.entry(key.clone()).or_default();
+        if let Some(j) = defs.iter().position(|o| o.api_version == d.resource.api_version && o.spec == *spec) {
+            return (key, j, true);
         }
-        out.push(copy);
+        defs.push(Definition { api_version: d.resource.api_version.clone(), spec: spec.clone(), outcome: None });
+        let j = defs.len() - 1;
+        (key, j, false)
     }
-    out
+
+    fn set(&mut self, key: &KindKey, j: usize, outcome: Option<Result<(), SchemaError>>) {
+        if let Some(d) = self.by_kind.get_mut(key).and_then(|v| v.get_mut(j)) {
+            d.outcome = outcome;
+        }
+    }
+
+    fn outcome(&self, key: &KindKey, j: usize) -> Option<Result<(), SchemaError>> {
+        self.by_kind.get(key).and_then(|v| v.get(j)).and_then(|d| d.outcome.clone())
+    }
 }
 
 /// The served versions of a CRD document, converted (`None` when `doc` is not a CRD).

@@ -285,7 +285,7 @@ fn crd_copies_register_once_and_each_unusable_copy_warns() {
         file("d.yaml", broken.to_string()),
         file("e.yaml", broken.replace("name: x", "name: y")),
     ];
-    let (_, findings) = b.first_pass(&files, &|_| Limits::default());
+    let findings = b.first_pass(&files, &|_| Limits::default());
     let s = b.build();
     let warned: Vec<(&str, &str)> =
         findings.iter().map(|f| (f.rule.as_str(), f.file.as_deref().unwrap_or(""))).collect();

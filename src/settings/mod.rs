@@ -184,6 +184,7 @@ pub fn check(
             (args.renderers.kustomize.clone(), args.renderers.helm.clone()),
             &gate.root,
         ),
+        read_budget: std::env::var("TOLLGATE_READ_BUDGET").ok().and_then(|v| v.parse().ok()),
     };
     Ok(Check { options, outputs, color, report, warnings: jobs_warning.into_iter().collect() })
 }

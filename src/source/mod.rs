@@ -88,8 +88,48 @@ impl Skipped {
 /// What a source produced.
 #[derive(Debug, Default)]
 pub struct Discovered {
+    /// Files read (sorted by path).
     pub files: Vec<SourceFile>,
     pub skipped: Vec<Skipped>,
+    /// Files found but not read yet (sorted by path): the worker that loads one reads it through
+    /// `reader`, so that discovery holds paths, not the repository's bytes. Empty unless the
+    /// source was asked to read lazily ([`Lazy`]).
+    pub unread: Vec<Unread>,
+    pub reader: Option<Reader>,
 }
+
+/// A file discovered but not read: read when it is loaded ([`ReadWorker::read`]), with the size
+/// cap applied then.
+#[derive(Debug, Clone)]
+pub struct Unread {
+    /// Repo-relative path, as [`SourceFile::path`] (a symbolic link's own path: the content is
+    /// its target's).
+    pub path: String,
+    pub(crate) at: At,
+}
+
+/// Where an [`Unread`] file's content is.
+#[derive(Debug, Clone)]
+pub(crate) enum At {
+    /// A blob of the repository's object store.
+    Blob(gix::ObjectId),
+    /// A regular file of the working tree (a link's target already resolved inside the root):
+    /// opened without following a link, so that one swapped in since the walk is not read.
+    File(std::path::PathBuf),
+}
+
+/// How a source reads lazily: every file is read once at discovery and passed to `screen`;
+/// the files it accepts (those a pass before the main one needs: CRDs, Gatekeeper objects,
+/// kustomizations) are kept with their bytes, and so are others while the bytes kept add up to at
+/// most `budget`; the rest are [`Unread`] and read again where they are loaded. Without a screen
+/// nothing is read at discovery. Which files the budget keeps depends on the order they are read
+/// in (the workers', the working tree's directories'); what is reported does not.
+#[derive(Clone, Copy)]
+pub struct Lazy<'a> {
+    pub screen: Option<&'a (dyn Fn(&SourceFile) -> bool + Sync)>,
+    pub budget: u64,
+}
+
+pub use git::{ReadWorker, Reader};
 
 pub use crate::error::SourceError;

@@ -22,7 +22,7 @@ use ignore::WalkBuilder;
 use super::git::{TrackedKind, WorktreeIndex};
 use super::link::{self, Node, Outcome, Tree};
 use super::path::{escape_name, escape_path, invalid_path};
-use super::{Discovered, PathFilter, SkipReason, Skipped, SourceError, SourceFile};
+use super::{At, Discovered, Lazy, PathFilter, SkipReason, Skipped, SourceError, SourceFile, Unread};
 
 /// The files under `root` (the repository root, or the current directory outside a repository)
 /// that match `filter`, with paths relative to `root` and `/`-separated, sorted by path.
@@ -37,9 +37,20 @@ pub fn read_worktree(
     filter: &PathFilter,
     max_file_size: u64,
 ) -> Result<Discovered, SourceError> {
+    read_worktree_lazy(root, paths, filter, max_file_size, None)
+}
+
+/// [`read_worktree`], reading lazily when `lazy` is given (see [`Lazy`]).
+pub fn read_worktree_lazy(
+    root: &Path,
+    paths: &[PathBuf],
+    filter: &PathFilter,
+    max_file_size: u64,
+    lazy: Option<Lazy<'_>>,
+) -> Result<Discovered, SourceError> {
     let root = fs::canonicalize(root).map_err(|e| io_error(root, &e))?;
     let cwd = std::env::current_dir().map_err(|e| io_error(Path::new("."), &e))?;
-    let mut out = Discovered::default();
+    let mut out = Sink { d: Discovered::default(), lazy, kept: 0, max: max_file_size };
     let mut walk_roots = Vec::new();
     if paths.is_empty() {
         walk_roots.push(root.clone());
@@ -64,13 +75,13 @@ pub fn read_worktree(
             let dir = fs::metadata(&abs).is_ok_and(|m| m.is_dir()).then(|| fs::canonicalize(&abs).ok()).flatten();
             match dir.filter(|d| raw_parts(&root, d).is_some()) {
                 Some(dir) => walk_roots.push(dir),
-                None => read_link(&root, rel, &parts, max_file_size, &mut out)?,
+                None => read_link(&root, rel, &parts, &mut out)?,
             }
         } else if meta.is_file() {
             if !filter.names_manifest(&rel) {
                 return Err(SourceError::NotAManifest { path: rel });
             }
-            out.files.push(read_file(&real, rel, max_file_size)?);
+            out.file(&real, rel)?;
         } else {
             return Err(SourceError::Io { path: given.display().to_string(), message: "not a regular file".into() });
         }
@@ -115,9 +126,9 @@ pub fn read_worktree(
                 continue;
             }
             if file_type.is_symlink() {
-                read_link(&root, rel.clone(), &parts, max_file_size, &mut out)?;
+                read_link(&root, rel.clone(), &parts, &mut out)?;
             } else if file_type.is_file() {
-                out.files.push(read_file(entry.path(), rel.clone(), max_file_size)?);
+                out.file(entry.path(), rel.clone())?;
             }
             // Sockets, FIFOs and devices are never manifests; reading a FIFO would block.
             seen.insert(rel);
@@ -130,10 +141,22 @@ pub fn read_worktree(
         tracked_files(&root, &index, &scopes, &seen, filter, max_file_size, &mut out)?;
     }
 
+    let mut out = out.d;
     out.files.sort_by(|a, b| a.path.cmp(&b.path));
     out.files.dedup_by(|a, b| a.path == b.path);
+    // A file named on the command line and walked too is read once (kept or not, the same).
+    out.unread.sort_by(|a, b| a.path.cmp(&b.path));
+    out.unread.dedup_by(|a, b| a.path == b.path);
+    if !out.unread.is_empty() {
+        let kept: HashSet<&str> = out.files.iter().map(|f| f.path.as_str()).collect();
+        let unread = std::mem::take(&mut out.unread);
+        out.unread = unread.into_iter().filter(|u| !kept.contains(u.path.as_str())).collect();
+    }
     out.skipped.sort();
     out.skipped.dedup();
+    if lazy.is_some() {
+        out.reader = Some(super::Reader::files(max_file_size));
+    }
     Ok(out)
 }
 
@@ -148,7 +171,7 @@ fn tracked_files(
     seen: &HashSet<String>,
     filter: &PathFilter,
     max_file_size: u64,
-    out: &mut Discovered,
+    out: &mut Sink<'_>,
 ) -> Result<(), SourceError> {
     let under = |raw: &[u8], dir: &[u8]| {
         dir.is_empty() || raw == dir || (raw.starts_with(dir) && raw.get(dir.len()) == Some(&b'/'))
@@ -171,7 +194,7 @@ fn tracked_files(
                 _ => filter.entry_in_scope(&rel),
             };
             if in_scope {
-                out.skipped.push(Skipped { path: rel, reason: SkipReason::InvalidPath { why } });
+                out.d.skipped.push(Skipped { path: rel, reason: SkipReason::InvalidPath { why } });
             }
             continue;
         }
@@ -189,8 +212,8 @@ fn tracked_files(
         // never read through.
         let node = Disk { root }.lookup_plain(&parts)?;
         match node {
-            Node::File(path) => out.files.push(read_file(&path, rel, max_file_size)?),
-            Node::Link(_) | Node::LongLink(_) => read_link(root, rel, &parts, max_file_size, out)?,
+            Node::File(path) => out.file(&path, rel)?,
+            Node::Link(_) | Node::LongLink(_) => read_link(root, rel, &parts, out)?,
             Node::Missing if t.skip_worktree => from_index.push(t),
             // Deleted (or replaced by a directory) in the working tree: not there to check.
             _ => {}
@@ -204,8 +227,8 @@ fn tracked_files(
             filter.clone().with_prefixes(scopes.iter().map(|d| escape_path(d)).collect())
         };
         let d = index.read(from_index, &scoped, max_file_size)?;
-        out.files.extend(d.files.into_iter().filter(|f| filter.in_scope(&f.path)));
-        out.skipped.extend(d.skipped.into_iter().filter(|s| filter.in_scope(&s.path)));
+        out.d.files.extend(d.files.into_iter().filter(|f| filter.in_scope(&f.path)));
+        out.d.skipped.extend(d.skipped.into_iter().filter(|s| filter.in_scope(&s.path)));
     }
     Ok(())
 }
@@ -213,13 +236,7 @@ fn tracked_files(
 /// Resolve the symlink at `parts` (under `root`) on disk, inside `root` only: the file it leads
 /// to is read under the link's own path `rel`, with a note naming the target; anything else is a
 /// blocking skip.
-fn read_link(
-    root: &Path,
-    rel: String,
-    parts: &[Vec<u8>],
-    max_file_size: u64,
-    out: &mut Discovered,
-) -> Result<(), SourceError> {
+fn read_link(root: &Path, rel: String, parts: &[Vec<u8>], out: &mut Sink<'_>) -> Result<(), SourceError> {
     let mut disk = Disk { root };
     let outcome = match disk.lookup(parts)? {
         Node::Link(target) => link::resolve(&mut disk, parts, &target)?,
@@ -229,10 +246,10 @@ fn read_link(
     };
     match outcome {
         Outcome::File { target, file } => {
-            out.files.push(read_file(&file, rel.clone(), max_file_size)?);
-            out.skipped.push(Skipped { path: rel, reason: SkipReason::Symlink { target } });
+            out.file(&file, rel.clone())?;
+            out.d.skipped.push(Skipped { path: rel, reason: SkipReason::Symlink { target } });
         }
-        Outcome::Bad(why) => out.skipped.push(Skipped { path: rel, reason: SkipReason::BadSymlink { why } }),
+        Outcome::Bad(why) => out.d.skipped.push(Skipped { path: rel, reason: SkipReason::BadSymlink { why } }),
     }
     Ok(())
 }
@@ -308,12 +325,68 @@ fn os_bytes(name: &std::ffi::OsStr) -> std::borrow::Cow<'_, [u8]> {
     std::borrow::Cow::Owned(name.to_string_lossy().replace('\\', "/").into_bytes())
 }
 
+/// Where the walk puts what it finds: files read, or left unread as [`Lazy`] says.
+struct Sink<'a> {
+    d: Discovered,
+    lazy: Option<Lazy<'a>>,
+    /// Bytes kept so far against the budget.
+    kept: u64,
+    max: u64,
+}
+
+impl Sink<'_> {
+    /// The regular file at `disk` (inside the root, a link already resolved), as `rel`.
+    fn file(&mut self, disk: &Path, rel: String) -> Result<(), SourceError> {
+        let Some(lazy) = self.lazy else {
+            self.d.files.push(read_file(disk, rel, self.max)?);
+            return Ok(());
+        };
+        let unread = |path| Unread { path, at: At::File(disk.to_path_buf()) };
+        let Some(screen) = lazy.screen else {
+            self.d.unread.push(unread(rel));
+            return Ok(());
+        };
+        let f = read_file(disk, rel, self.max)?;
+        let len = f.bytes.len() as u64;
+        if f.too_large.is_some() || screen(&f) || self.kept.saturating_add(len) <= lazy.budget {
+            self.kept = self.kept.saturating_add(len);
+            self.d.files.push(f);
+        } else {
+            self.d.unread.push(unread(f.path));
+        }
+        Ok(())
+    }
+}
+
+/// Read a working-tree file discovery left unread (`disk`: where the walk found it, a link's
+/// target resolved inside the root). Opened without following a symbolic link, and only when it
+/// is still a regular file: one swapped in since the walk is an error, never read through.
+pub(crate) fn read_unread(disk: &Path, rel: String, max_file_size: u64) -> Result<SourceFile, SourceError> {
+    let err = |e: std::io::Error| io_error(Path::new(&rel), &e);
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    let file = options.open(disk).map_err(err)?;
+    let meta = file.metadata().map_err(err)?;
+    if !meta.is_file() {
+        return Err(SourceError::Io { path: rel, message: "no longer a regular file".into() });
+    }
+    read_open(file, meta.len(), rel, max_file_size)
+}
+
 /// Read a file unless it is over the cap. The cap is enforced on the bytes actually read, too, so
 /// a file that grows between `stat` and `read` cannot slip past it.
 fn read_file(path: &Path, rel: String, max_file_size: u64) -> Result<SourceFile, SourceError> {
     let err = |e: std::io::Error| io_error(Path::new(&rel), &e);
     let file = fs::File::open(path).map_err(err)?;
     let size = file.metadata().map_err(err)?.len();
+    read_open(file, size, rel, max_file_size)
+}
+
+/// Read the open `file` (of `size` bytes by its metadata) as [`read_file`] does.
+fn read_open(file: fs::File, size: u64, rel: String, max_file_size: u64) -> Result<SourceFile, SourceError> {
+    let err = |e: std::io::Error| io_error(Path::new(&rel), &e);
     if size > max_file_size {
         return Ok(SourceFile { path: rel, bytes: Vec::new(), too_large: Some(size) });
     }

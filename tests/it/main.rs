@@ -44,6 +44,7 @@ mod schema_data;
 mod schema_sources;
 mod source_git;
 mod source_hardening;
+mod streaming;
 mod user_vm;
 mod verify;
 mod waiver_dates;

@@ -231,6 +231,100 @@ impl<'a> Collector<'a> {
     }
 }
 
+impl Collector<'_> {
+    /// [`Collector::finish`], reading lazily as `lazy` says: the files it does not keep come back
+    /// [`Unread`](crate::source::Unread), with the [`Reader`] that reads them.
+    pub(super) fn finish_lazy(mut self, lazy: crate::source::Lazy<'_>) -> Result<Discovered, SourceError> {
+        use crate::source::{At, Unread};
+        use rayon::prelude::*;
+        let shared = self.git.clone().into_sync();
+        let max = self.max_file_size;
+        let mut blobs = std::mem::take(&mut self.blobs);
+        blobs.sort_by(|a, b| a.0.cmp(&b.0));
+        if let Some(screen) = lazy.screen {
+            // Each file is kept or dropped on the worker that read it, as soon as it is read, so
+            // that what is in memory is the budget plus one blob per worker. Which files the
+            // budget keeps depends on the order the workers reach them; what is reported does not.
+            let kept = std::sync::atomic::AtomicU64::new(0);
+            let within_budget = |len: u64| {
+                use std::sync::atomic::Ordering::Relaxed;
+                kept.fetch_update(Relaxed, Relaxed, |k| k.checked_add(len).filter(|&n| n <= lazy.budget)).is_ok()
+            };
+            let read: Result<Vec<Result<SourceFile, Unread>>, SourceError> = blobs
+                .into_par_iter()
+                .map_init(
+                    || (worker_repo(&shared), Vec::new()),
+                    |w, (path, id)| {
+                        let f = read_capped(w, path, id, max)?;
+                        if f.too_large.is_some() || screen(&f) || within_budget(f.bytes.len() as u64) {
+                            return Ok(Ok(f));
+                        }
+                        Ok(Err(Unread { path: f.path, at: At::Blob(id) }))
+                    },
+                )
+                .collect();
+            for r in read? {
+                match r {
+                    Ok(f) => self.out.files.push(f),
+                    Err(u) => self.out.unread.push(u),
+                }
+            }
+        } else {
+            self.out.unread = blobs.into_iter().map(|(path, id)| Unread { path, at: At::Blob(id) }).collect();
+        }
+        self.out.skipped.sort();
+        self.out.reader = Some(Reader { repo: Some(shared), max_file_size: max });
+        Ok(self.out)
+    }
+}
+
+/// Reads the files discovery left [`Unread`](crate::source::Unread), on any thread: one
+/// [`ReadWorker`] per worker.
+#[derive(Clone)]
+pub struct Reader {
+    /// The object store of the blobs (none for a working tree's files).
+    repo: Option<gix::ThreadSafeRepository>,
+    max_file_size: u64,
+}
+
+impl std::fmt::Debug for Reader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reader").field("max_file_size", &self.max_file_size).finish_non_exhaustive()
+    }
+}
+
+impl Reader {
+    /// A reader of working-tree files only.
+    pub(crate) fn files(max_file_size: u64) -> Reader {
+        Reader { repo: None, max_file_size }
+    }
+
+    /// A reader for one worker thread, with its own object and delta-base caches and decode
+    /// buffer.
+    pub fn worker(&self) -> ReadWorker {
+        let repo = self.repo.as_ref().map(|r| (worker_repo(r), Vec::new()));
+        ReadWorker { repo, max_file_size: self.max_file_size }
+    }
+}
+
+/// One worker's reader of unread files (see [`Reader`]).
+pub struct ReadWorker {
+    repo: Option<(gix::Repository, Vec<u8>)>,
+    max_file_size: u64,
+}
+
+impl ReadWorker {
+    /// The file `unread`, read now (not read when over the size cap, as at discovery).
+    pub fn read(&mut self, unread: crate::source::Unread) -> Result<SourceFile, SourceError> {
+        use crate::source::At;
+        match (unread.at, self.repo.as_mut()) {
+            (At::Blob(id), Some(repo)) => read_capped(repo, unread.path, id, self.max_file_size),
+            (At::File(disk), _) => crate::source::worktree::read_unread(&disk, unread.path, self.max_file_size),
+            (At::Blob(_), None) => Err(SourceError::Git(format!("{}: no object store to read it from", unread.path))),
+        }
+    }
+}
+
 /// A repository handle for one rayon worker, with its own object cache.
 pub(super) fn worker_repo(shared: &gix::ThreadSafeRepository) -> gix::Repository {
     let mut repo = shared.to_thread_local();

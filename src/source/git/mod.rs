@@ -20,6 +20,7 @@ mod collect;
 mod diff;
 
 use collect::{Collector, View};
+pub use collect::{ReadWorker, Reader};
 pub use diff::{changed_paths, merge_base, read_entry_sets, Change, EntryType, TreeEntry};
 use diff::{changed_paths_in, merge_base_named, read_entry_sets_in};
 
@@ -93,6 +94,22 @@ fn read_rev_keeping(
     collector.finish_keeping(keep)
 }
 
+/// [`read_rev_in`], reading lazily as `lazy` says (see [`crate::source::Lazy`]).
+fn read_rev_lazy(
+    git: &gix::Repository,
+    rev: &str,
+    filter: &PathFilter,
+    max_file_size: u64,
+    lazy: crate::source::Lazy<'_>,
+) -> Result<Discovered, SourceError> {
+    let commit = find_commit(git, rev)?;
+    let tree_id = commit.tree_id().map_err(|e| SourceError::Git(format!("commit {}: {}", commit.id, describe(&e))))?;
+    let root = tree_id.detach();
+    let mut collector = Collector::new(git, filter, max_file_size, View::Tree(root));
+    collector.tree(root, String::new(), Vec::new())?;
+    collector.finish_lazy(lazy)
+}
+
 /// Every file matching `filter` in the index, i.e. the content `git commit` would record.
 ///
 /// Honours `GIT_INDEX_FILE` (pre-commit hooks under `git commit -a` or `git commit PATH` run
@@ -104,6 +121,16 @@ pub fn read_index(repo: &Path, filter: &PathFilter, max_file_size: u64) -> Resul
 }
 
 fn read_index_in(git: &gix::Repository, filter: &PathFilter, max_file_size: u64) -> Result<Discovered, SourceError> {
+    read_index_with(git, filter, max_file_size, None)
+}
+
+/// [`read_index_in`], reading lazily when `lazy` is given (see [`crate::source::Lazy`]).
+fn read_index_with(
+    git: &gix::Repository,
+    filter: &PathFilter,
+    max_file_size: u64,
+    lazy: Option<crate::source::Lazy<'_>>,
+) -> Result<Discovered, SourceError> {
     use gix::index::entry::{Flags, Mode};
 
     // gix applies `GIT_INDEX_FILE` itself when opening (anchored to the current directory).
@@ -162,7 +189,10 @@ fn read_index_in(git: &gix::Repository, filter: &PathFilter, max_file_size: u64)
             collector.link(path, components(raw), entry.id)?;
         }
     }
-    collector.finish()
+    match lazy {
+        Some(lazy) => collector.finish_lazy(lazy),
+        None => collector.finish(),
+    }
 }
 
 /// What a tracked path is in the index, as the working-tree walk needs to know.
@@ -560,6 +590,27 @@ impl Repo {
     /// [`read_index`] of this repository.
     pub fn read_index(&self, filter: &PathFilter, max_file_size: u64) -> Result<Discovered, SourceError> {
         read_index_in(&self.git()?, filter, max_file_size)
+    }
+
+    /// [`Repo::read_rev`], reading lazily as `lazy` says (see [`crate::source::Lazy`]).
+    pub fn read_rev_lazy(
+        &self,
+        id: &CommitId,
+        filter: &PathFilter,
+        max_file_size: u64,
+        lazy: crate::source::Lazy<'_>,
+    ) -> Result<Discovered, SourceError> {
+        read_rev_lazy(&self.git()?, id.as_str(), filter, max_file_size, lazy)
+    }
+
+    /// [`Repo::read_index`], reading lazily as `lazy` says (see [`crate::source::Lazy`]).
+    pub fn read_index_lazy(
+        &self,
+        filter: &PathFilter,
+        max_file_size: u64,
+        lazy: crate::source::Lazy<'_>,
+    ) -> Result<Discovered, SourceError> {
+        read_index_with(&self.git()?, filter, max_file_size, Some(lazy))
     }
 
     /// [`read_blob_at`] of a resolved commit.

@@ -60,17 +60,21 @@ pub fn run(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, E
             continue;
         }
         let ctx = report::RenderContext { color: color && path.is_none(), ..ctx.clone() };
-        // JSON comes in pieces rendered on the pool (a report of 50,000 findings is 40 MB).
-        let parts: Vec<String> = match (&compliance, fmt) {
-            (Some(c), Format::Json) => {
-                let json = c.json(&outcome.findings);
-                pool.install(|| report::json::render_parts(&outcome, Some(&json)))
-            }
-            (None, Format::Json) => pool.install(|| report::json::render_parts(&outcome, None)),
-            (Some(c), Format::Human) => vec![report::render(*fmt, &outcome, &ctx) + &c.human(&outcome.findings)],
-            _ => vec![report::render(*fmt, &outcome, &ctx)],
+        // JSON comes in pieces rendered on the pool and written as they come (a report of 50,000
+        // findings is 40 MB): only a wave of them is in memory at a time.
+        let json_compliance = match (&compliance, fmt) {
+            (Some(c), Format::Json) => Some(c.json(&outcome.findings)),
+            _ => None,
         };
-        match write_report(&gate, path.as_ref(), &parts, io) {
+        let written = write_report(&gate, path.as_ref(), io, &mut |sink| match fmt {
+            Format::Json => report::json::write_parts(&outcome, json_compliance.as_ref(), Some(&pool), sink),
+            Format::Human if compliance.is_some() => {
+                let c = compliance.as_ref().map(|c| c.human(&outcome.findings)).unwrap_or_default();
+                sink(&(report::render(*fmt, &outcome, &ctx) + &c))
+            }
+            _ => sink(&report::render(*fmt, &outcome, &ctx)),
+        });
+        match written {
             Err(e) if path.is_none() && e.is_broken_pipe() => stdout_closed = true,
             written => written?,
         }
@@ -104,21 +108,20 @@ pub fn run(args: CheckArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, E
     Ok(status)
 }
 
+/// Where a report's pieces go, one after the other.
+type Sink<'a> = dyn FnMut(&str) -> Result<(), Error> + 'a;
+
 /// Write one report: to stdout, to a file the command line names, or to a file a config of the
-/// repository names (created afresh inside the repository only).
+/// repository names (created afresh inside the repository only). `produce` hands the report's
+/// pieces, in order, to the sink it is given.
 fn write_report(
     gate: &Gate,
     path: Option<&settings::ReportFile>,
-    parts: &[String],
     io: &mut Io<'_>,
+    produce: &mut dyn FnMut(&mut Sink<'_>) -> Result<(), Error>,
 ) -> Result<(), Error> {
     let file = match path {
-        None => {
-            for part in parts {
-                super::write_stdout(io, part)?;
-            }
-            return Ok(());
-        }
+        None => return produce(&mut |part| super::write_stdout(io, part)),
         Some((p, Some(at))) => gate
             .jail
             .create(p)
@@ -133,9 +136,7 @@ fn write_report(
     };
     let Some((p, _)) = path else { return Ok(()) };
     let mut file = std::io::BufWriter::new(file);
-    for part in parts {
-        file.write_all(part.as_bytes()).map_err(|e| Error::io(p, e))?;
-    }
+    produce(&mut |part| file.write_all(part.as_bytes()).map_err(|e| Error::io(p, e)))?;
     file.flush().map_err(|e| Error::io(p, e))
 }
 

@@ -157,40 +157,75 @@ pub fn render_with(outcome: &Outcome, compliance: Option<&serde_json::Value>) ->
 
 /// The report in pieces to be written one after the other (a large report is not copied into one
 /// string first).
-///
-/// The findings are rendered on the rayon pool the caller runs in, in chunks, and spliced into
-/// the rest of the report: the same bytes [`to_string_pretty`] writes for the whole report (a
-/// finding is an array element two levels deep, indented by four spaces; JSON strings hold no
-/// raw newline, so indenting every line is exact).
 pub fn render_parts(outcome: &Outcome, compliance: Option<&serde_json::Value>) -> Vec<String> {
+    let mut parts = Vec::new();
+    let _ = write_parts::<()>(outcome, compliance, None, &mut |part| {
+        parts.push(part.to_string());
+        Ok(())
+    });
+    parts
+}
+
+/// How many chunks of findings are rendered at once before they are written: the report's text
+/// in memory at a time is bounded by this many chunks, whatever the number of findings (the whole
+/// text of 296,000 findings was 174 MB on top of the findings).
+const WAVE: usize = 16;
+const CHUNK: usize = 1024;
+
+/// The report handed to `sink` piece by piece, in order.
+///
+/// The findings are rendered on `pool` (else the rayon pool the caller runs in), in chunks of [`CHUNK`], a wave
+/// of [`WAVE`] chunks at a time, and spliced into the rest of the report: the same bytes
+/// [`to_string_pretty`] writes for the whole report (a finding is an array element two levels
+/// deep, indented by four spaces; JSON strings hold no raw newline, so indenting every line is
+/// exact).
+pub fn write_parts<E>(
+    outcome: &Outcome,
+    compliance: Option<&serde_json::Value>,
+    pool: Option<&rayon::ThreadPool>,
+    sink: &mut dyn FnMut(&str) -> Result<(), E>,
+) -> Result<(), E> {
     use rayon::prelude::*;
     let report = Report { version: 1, summary: outcome.summary(), findings: Vec::new(), compliance };
     let skeleton = to_string_pretty(&report).unwrap_or_else(|_| "{}".into());
     const EMPTY: &str = "\n  \"findings\": []";
     let Some((head, tail)) = skeleton.split_once(EMPTY).filter(|_| !outcome.findings.is_empty()) else {
-        return vec![skeleton, "\n".into()];
+        sink(&skeleton)?;
+        return sink("\n");
     };
-    let chunks = outcome.findings.par_chunks(1024).enumerate().map(|(n, chunk)| {
-        let mut out = String::new();
-        for (i, f) in chunk.iter().enumerate() {
-            let text = to_string_pretty(&finding(f)).unwrap_or_else(|_| "{}".into());
-            if n > 0 || i > 0 {
-                out.push_str(",\n");
-            }
-            for (j, line) in text.lines().enumerate() {
-                if j > 0 {
-                    out.push('\n');
-                }
-                out.push_str("    ");
-                out.push_str(line);
-            }
+    sink(&format!("{head}\n  \"findings\": [\n"))?;
+    for (w, wave) in outcome.findings.chunks(CHUNK * WAVE).enumerate() {
+        let render = || -> Vec<String> {
+            wave.par_chunks(CHUNK)
+                .enumerate()
+                .map(|(n, chunk)| {
+                    let mut out = String::new();
+                    for (i, f) in chunk.iter().enumerate() {
+                        let text = to_string_pretty(&finding(f)).unwrap_or_else(|_| "{}".into());
+                        if w > 0 || n > 0 || i > 0 {
+                            out.push_str(",\n");
+                        }
+                        for (j, line) in text.lines().enumerate() {
+                            if j > 0 {
+                                out.push('\n');
+                            }
+                            out.push_str("    ");
+                            out.push_str(line);
+                        }
+                    }
+                    out
+                })
+                .collect()
+        };
+        let chunks = match pool {
+            Some(p) => p.install(render),
+            None => render(),
+        };
+        for c in &chunks {
+            sink(c)?;
         }
-        out
-    });
-    let mut parts = vec![format!("{head}\n  \"findings\": [\n")];
-    parts.par_extend(chunks);
-    parts.push(format!("\n  ]{tail}\n"));
-    parts
+    }
+    sink(&format!("\n  ]{tail}\n"))
 }
 
 #[cfg(test)]
@@ -260,7 +295,8 @@ mod tests {
     #[test]
     fn chunked_rendering_equals_the_whole_report() {
         let compliance = serde_json::json!({"framework": "cis", "controls": [{"id": "5.2.1", "findings": []}]});
-        for n in [0, 1, 3, 1024, 2500] {
+        // Several chunks, and more than one wave of them.
+        for n in [0, 1, 3, 1024, 2500, CHUNK * WAVE + 1] {
             let o = outcome(n);
             for c in [None, Some(&compliance)] {
                 let whole = Report {

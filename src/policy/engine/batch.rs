@@ -51,6 +51,9 @@ pub(super) struct Part {
     /// The checks it evaluates, in order; each contributes its gate rules, then its exception.
     pub(super) checks: Vec<usize>,
     pub(super) vm: bool,
+    /// A VM part of the user's checks: a builtin error counted during its evaluation (see
+    /// [`vm_errors`](crate::policy::vm_errors)) sends the document to the interpreter.
+    pub(super) traced: bool,
 }
 
 const BATCH_PACKAGE: &str = "tollgate_internal.batch";
@@ -67,7 +70,14 @@ const MAX_BATCH_LINES: usize = 20_000;
 /// holding the rule's value, empty when the rule is undefined, so one undefined rule cannot make
 /// the whole array undefined. The VM parts are then compiled to one bytecode program; should that
 /// fail, they run in the interpreter.
-pub(super) fn batches(engine: &mut Engine, checks: &[Check]) -> Result<(Batches, Option<Arc<Program>>), PolicyError> {
+///
+/// `vm_engine` holds the VM's copy of the user's modules (see [`vm_screen`](crate::policy::vm_screen)),
+/// when the user's checks run in the VM: the program is compiled from it, and its builtins traced.
+pub(super) fn batches(
+    engine: &mut Engine,
+    mut vm_engine: Option<&mut Engine>,
+    checks: &[Check],
+) -> Result<(Batches, Option<Arc<Program>>), PolicyError> {
     let mut out = Batches::default();
     if checks.is_empty() {
         return Ok((out, None));
@@ -97,14 +107,16 @@ pub(super) fn batches(engine: &mut Engine, checks: &[Check]) -> Result<(Batches,
             continue;
         }
         let mut parts = Vec::new();
-        for vm in [true, false] {
-            let part: Vec<usize> = idx.iter().copied().filter(|&i| checks[i].vm == vm).collect();
+        // The library's VM checks, the user's VM checks (traced), the interpreter's.
+        for (vm, user) in [(true, false), (true, true), (false, false)] {
+            let part: Vec<usize> =
+                idx.iter().copied().filter(|&i| checks[i].vm == vm && (!vm || checks[i].builtin != user)).collect();
             if part.is_empty() {
                 continue;
             }
             if let ([i], false) = (part.as_slice(), vm) {
                 if let ([rule], None) = (checks[*i].rules.as_slice(), &checks[*i].exception) {
-                    parts.push(Part { path: rule.path.clone(), checks: part, vm, direct: true });
+                    parts.push(Part { path: rule.path.clone(), checks: part, vm, direct: true, traced: false });
                     continue;
                 }
             }
@@ -114,9 +126,11 @@ pub(super) fn batches(engine: &mut Engine, checks: &[Check]) -> Result<(Batches,
             // interpreter).
             let size = if vm { VM_PART_CHECKS } else { part.len() };
             for (n, chunk) in part.chunks(size).enumerate() {
-                let name = match n {
-                    0 => format!("g{g}_{}", if vm { "vm" } else { "rego" }),
-                    n => format!("g{g}_vm{n}"),
+                let name = match (n, vm, user) {
+                    (0, true, false) => format!("g{g}_vm"),
+                    (n, true, false) => format!("g{g}_vm{n}"),
+                    (n, true, true) => format!("g{g}_user{n}"),
+                    (_, false, _) => format!("g{g}_rego"),
                 };
                 text.push_str(&format!("\n{name} := [\n"));
                 for &i in chunk {
@@ -127,7 +141,7 @@ pub(super) fn batches(engine: &mut Engine, checks: &[Check]) -> Result<(Batches,
                 }
                 text.push_str("]\n");
                 let path = format!("data.{BATCH_PACKAGE}.{name}");
-                parts.push(Part { path, checks: chunk.to_vec(), vm, direct: false });
+                parts.push(Part { path, checks: chunk.to_vec(), vm, direct: false, traced: vm && user });
             }
         }
         let group = out.groups.len();
@@ -146,6 +160,11 @@ pub(super) fn batches(engine: &mut Engine, checks: &[Check]) -> Result<(Batches,
     if text.len() > MAX_BATCH_BYTES || text.lines().count() > MAX_BATCH_LINES {
         return Ok((Batches::default(), None));
     }
+    if let Some(vm_engine) = vm_engine.as_deref_mut() {
+        vm_engine
+            .add_policy("<tollgate batch>".into(), text.clone())
+            .map_err(|e| PolicyError::Compile(format!("internal batch module: {e}")))?;
+    }
     engine
         .add_policy("<tollgate batch>".into(), text)
         .map_err(|e| PolicyError::Compile(format!("internal batch module: {e}")))?;
@@ -162,9 +181,16 @@ pub(super) fn batches(engine: &mut Engine, checks: &[Check]) -> Result<(Batches,
     };
     let compiled =
         engine.compile_with_entrypoint(&regorus::Rc::from(entry)).map_err(|e| PolicyError::Compile(e.to_string()))?;
-    let program = match vm_entries.is_empty() {
-        true => None,
-        false => Compiler::compile_from_policy(&compiled, &vm_entries).ok(),
+    let traced = out.groups.iter().flat_map(|b| b.parts.iter()).any(|p| p.traced);
+    let program = match (vm_entries.is_empty(), vm_engine) {
+        (true, _) => None,
+        (false, Some(vm_engine)) if traced => {
+            let compiled = vm_engine
+                .compile_with_entrypoint(&regorus::Rc::from(entry))
+                .map_err(|e| PolicyError::Compile(e.to_string()))?;
+            Compiler::compile_from_policy(&compiled, &vm_entries).ok().and_then(|p| traced_program(p).ok())
+        }
+        (false, _) => Compiler::compile_from_policy(&compiled, &vm_entries).ok(),
     };
     if program.is_none() {
         for p in out.groups.iter_mut().flat_map(|b| b.parts.iter_mut()) {
@@ -172,6 +198,19 @@ pub(super) fn batches(engine: &mut Engine, checks: &[Check]) -> Result<(Batches,
         }
     }
     Ok((out, program))
+}
+
+/// The program with every builtin call counted (see [`vm_errors`](crate::policy::vm_errors)), and
+/// every definition of the user's rules evaluated: regorus's VM stops at the first definition that
+/// succeeds when all give the same constant, where the interpreter evaluates them all (and reports
+/// an error in a later one).
+fn traced_program(program: Arc<Program>) -> Result<Arc<Program>, String> {
+    let mut program = Arc::try_unwrap(program).unwrap_or_else(|shared| (*shared).clone());
+    crate::policy::vm_errors::trace(&mut program)?;
+    for rule in program.rule_infos.iter_mut().filter(|r| !r.name.starts_with("data.tollgate.")) {
+        rule.early_exit_on_first_success = false;
+    }
+    Ok(Arc::new(program))
 }
 
 /// The value a batch entry holds: the rule's value, or undefined.

@@ -123,7 +123,19 @@ pub(super) fn compile(
     crate::policy::builtins::register(&mut engine).map_err(|e| PolicyError::Compile(e.to_string()))?;
     crate::policy::guards::register(&mut engine).map_err(|e| PolicyError::Compile(e.to_string()))?;
     let UserVm { rewritten, vm: user_vm, interpreted: mut user_interpreted } = user_vm(sources, sel);
-    let sources = rewritten.as_deref().unwrap_or(sources);
+    // The VM's copy of the user's modules is compiled in an engine of its own: the interpreter
+    // keeps the texts as written (its errors name their lines and columns), the VM reads the
+    // rewritten ones (see `vm_screen`).
+    let mut vm_engine = match &rewritten {
+        Some(texts) => {
+            let mut e = engine.clone();
+            for src in texts {
+                add_module(&mut e, src)?;
+            }
+            Some(e)
+        }
+        None => None,
+    };
     let (pkg_meta, user_pkgs) = add_modules(&mut engine, sources)?;
     // A call to a function that exists nowhere is a compile error, as in OPA (regorus would
     // only fail when a document reaches it).
@@ -183,7 +195,9 @@ pub(super) fn compile(
         let path: regorus::Rc<str> = regorus::Rc::from(rule.path.as_str());
         engine.compile_with_entrypoint(&path).map_err(|e| PolicyError::Compile(e.to_string()))?;
     }
-    let (batches, program) = if combine { (Batches::default(), None) } else { batches(&mut engine, &checks)? };
+    let vm_engine = if vm && user_vm { vm_engine.as_mut() } else { None };
+    let (batches, program) =
+        if combine { (Batches::default(), None) } else { batches(&mut engine, vm_engine, &checks)? };
     if program.is_none() && user_vm && user_interpreted.is_none() && !combine {
         user_interpreted = Some("the VM could not compile them".to_string());
     }
@@ -207,7 +221,7 @@ fn user_vm(sources: &[PolicySource], sel: &Selection) -> UserVm {
         return out;
     }
     if !sel.user_vm {
-        out.interpreted = Some("TOLLGATE_REGO_VM=all not set".to_string());
+        out.interpreted = Some("TOLLGATE_REGO_VM=builtin".to_string());
         return out;
     }
     let builtin_pkgs: BTreeSet<String> =

@@ -18,14 +18,15 @@ use super::{Check, PolicyError};
 /// Each kind group has up to two parts: the checks compiled to regorus's bytecode VM (RVM; 3-4x
 /// faster than the interpreter) and those evaluated by the interpreter. The built-in library runs
 /// in the VM (its sources are written for it, see policies/README.md, and its fixtures are
-/// checked against the interpreter by the test suite). The user's policies run in the
-/// interpreter unless `TOLLGATE_REGO_VM=all` asks for the VM and [`vm_screen`](super::vm_screen)
-/// finds nothing in them the VM reads differently (they then run as its rewritten texts): one
-/// difference stays, in the VM a runtime error inside a rule body (a builtin given the wrong
-/// type, say) makes that body undefined, as OPA's default non-strict builtin errors do, where the
-/// interpreter reports a `policy/runtime-error` finding on the document. `TOLLGATE_REGO_VM=0`
-/// runs everything in the interpreter. A worker whose VM cannot take the data (a `--data` key
-/// over a rule) evaluates every part in the interpreter.
+/// checked against the interpreter by the test suite). The user's policies run in the VM too
+/// when [`vm_screen`](super::vm_screen) finds nothing in them the VM reads differently or could
+/// fail at silently (they then run as the VM's copy of their texts, in parts of their own): a
+/// builtin error counted during such a part (see [`vm_errors`](crate::policy::vm_errors)) sends
+/// the document to the interpreter, check by check, as a failed batch does, so that a runtime
+/// error is the `policy/runtime-error` finding it is in the interpreter. `TOLLGATE_REGO_VM=builtin`
+/// keeps the user's policies in the interpreter, `TOLLGATE_REGO_VM=0` runs everything there. A
+/// worker whose VM cannot take the data (a `--data` key over a rule) evaluates every part in the
+/// interpreter.
 #[derive(Clone, Default)]
 pub(super) struct Batches {
     /// Kind -> index into `groups`; a kind no check names uses `other`.

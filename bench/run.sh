@@ -5,7 +5,7 @@
 # end to end and per stage (read, parse+evaluate, report), with peak RSS and documents/second, the
 # same without schema validation (--no-schemas), and PR mode on the same repository
 # (`--base HEAD~1`: HEAD changes ~1% of the files), whose cost follows the size of the change, not
-# of the repository; the benchmark policy in the VM (TOLLGATE_REGO_VM=all); then the built-in
+# of the repository; the benchmark policy in the interpreter (TOLLGATE_REGO_VM=builtin); then the built-in
 # library (default profile, and all profiles) in place of the benchmark policy, and 20 Gatekeeper
 # constraints (bench/gatekeeper) in its place.
 # Usage: bench/run.sh [N_FILES] [RUNS]       (defaults: 10000 files, 5 runs)
@@ -59,8 +59,8 @@ def report(label, args, env=None):
 run([])
 report("full check, all threads", [])
 report("full check, 1 thread  ", ["-j", "1"])
-# The benchmark policy in regorus's VM (opt-in for user policies: runtime errors become undefined).
-report("full check, TOLLGATE_REGO_VM=all, all threads", [], {"TOLLGATE_REGO_VM": "all"})
+# The benchmark policy in regorus's interpreter (the VM is the default for user policies).
+report("full check, TOLLGATE_REGO_VM=builtin, all threads", [], {"TOLLGATE_REGO_VM": "builtin"})
 # Schema validation's share: the same runs without it.
 report("full check, no schemas, all threads", ["--no-schemas"])
 report("full check, no schemas, 1 thread  ", ["-j", "1", "--no-schemas"])

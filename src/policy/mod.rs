@@ -14,6 +14,7 @@ pub mod opa;
 mod rewrite;
 pub mod screen;
 pub mod shadow;
+pub mod vm_errors;
 pub mod vm_screen;
 
 pub use engine::{Evaluation, PolicyError, PolicySet, PolicySource, Selection, Worker};

@@ -18,14 +18,29 @@
 //! - recursion between rules, and references into `data` that could reach a rule dynamically (the
 //!   VM has no recursion check: it would overflow the stack).
 //!
-//! And one rewrite: in a rule body, `x := <undefined>` *succeeds* in the VM, leaving `x`
-//! undefined, while `x = <undefined>` fails as it should. Once the checks above hold (the local is
-//! new), `x := e` and `x = e` mean the same, so every `:=` in a body becomes ` =`: same length, so
-//! every line and column the user sees in a message stays where it was.
+//! A runtime error the VM makes undefined must not pass silently: builtin errors are counted (see
+//! [`super::vm_errors`]) and send the document to the interpreter; the errors that are not a
+//! builtin's keep the policy in the interpreter:
+//!
+//! - arithmetic on an operand that may not be a number (a literal, `count(..)` and the like are),
+//!   division or modulo by what may be zero;
+//! - a rule that may hold two values for one document, or a function for one call: definitions
+//!   with different values, unless they are complete rules told apart by one reference compared
+//!   with disjoint constants (`input.kind == "Pod"`, `input.kind in controllers`); a single
+//!   definition that iterates and computes its value; a partial object whose key may repeat with
+//!   another value (`o[k] := v if some k, v in obj` cannot); an object comprehension with a
+//!   computed value.
+//!
+//! And two rewrites of the VM's copy (the interpreter reads the modules as written): in a rule
+//! body, `x := <undefined>` *succeeds* in the VM, leaving `x` undefined, while `x = <undefined>`
+//! fails as it should. Once the checks above hold (the local is new), `x := e` and `x = e` mean the
+//! same, so every `:=` in a body becomes ` =`. And `some x in E` over a scalar fails in the
+//! interpreter but iterates nothing in the VM: `E` becomes `__tollgate_iterable(E)`, a function
+//! appended to the module that fails through a builtin on a scalar (see [`ITERABLE_V1`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use regorus::unstable::{AssignOp, Expr, Literal, Module, Parser, Query, Rule, RuleHead, Source};
+use regorus::unstable::{ArithOp, AssignOp, BoolOp, Expr, Literal, Module, Parser, Query, Rule, RuleHead, Source};
 use regorus::Value;
 
 use super::engine::PolicySource;
@@ -66,6 +81,23 @@ pub fn screen(sources: &[&PolicySource], builtin_packages: &BTreeSet<String>) ->
     }
     let mut packages: BTreeSet<String> = rules.keys().cloned().collect();
     packages.extend(builtin_packages.iter().cloned());
+    let mut defs: BTreeMap<RuleId, Vec<&Rule>> = BTreeMap::new();
+    for (_, m) in &parsed {
+        for r in &m.policy {
+            if let Some(name) = rule_name(r) {
+                if name.starts_with(HELPER_PREFIX) {
+                    return Verdict::Interpreter(format!(
+                        "line {}: `{name}` is a name tollgate reserves",
+                        r.span().line
+                    ));
+                }
+                defs.entry((package_of(m), name)).or_default().push(r);
+            }
+        }
+    }
+    if let Some(reason) = conflicts(&defs) {
+        return Verdict::Interpreter(reason);
+    }
     let mut w = Walk {
         rules: &rules,
         packages: &packages,
@@ -73,12 +105,14 @@ pub fn screen(sources: &[&PolicySource], builtin_packages: &BTreeSet<String>) ->
         current: None,
         edges: BTreeMap::new(),
         edits: Vec::new(),
+        inserts: Vec::new(),
         refusal: None,
     };
     let mut texts = Vec::new();
     for (src, m) in &parsed {
         w.pkg = package_of(m);
         w.edits.clear();
+        w.inserts.clear();
         for i in &m.imports {
             let t = i.refr.span().text();
             if t != "rego.v1" && !t.starts_with("future.keywords") {
@@ -97,10 +131,22 @@ pub fn screen(sources: &[&PolicySource], builtin_packages: &BTreeSet<String>) ->
                 *b = b' ';
             }
         }
-        match String::from_utf8(bytes) {
-            Ok(t) => texts.push(t),
-            Err(_) => return Verdict::Interpreter(format!("{}: cannot rewrite", src.file())),
+        // Insertions from the last to the first, so that each offset still points where it did.
+        w.inserts.sort_by_key(|&(at, _)| std::cmp::Reverse(at));
+        for &(at, text) in &w.inserts {
+            if at > bytes.len() {
+                return Verdict::Interpreter(format!("{}: cannot rewrite", src.file()));
+            }
+            bytes.splice(at..at, text.bytes());
         }
+        let mut text = match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(_) => return Verdict::Interpreter(format!("{}: cannot rewrite", src.file())),
+        };
+        if !w.inserts.is_empty() {
+            text.push_str(if is_v1(src.contents()) { ITERABLE_V1 } else { ITERABLE_V0 });
+        }
+        texts.push(text);
     }
     if let Some(cycle) = find_cycle(&w.edges) {
         return Verdict::Interpreter(format!("recursion through {cycle}"));
@@ -226,6 +272,285 @@ fn is_constant(e: &Expr) -> bool {
 
 type RuleId = (String, String);
 
+/// Names of what tollgate adds to the VM's copy of a module (a user rule so named stays in the
+/// interpreter).
+const HELPER_PREFIX: &str = "__tollgate";
+
+/// `some x in E` over a scalar is a runtime error in the interpreter and no iteration in the VM:
+/// in the VM's copy, `E` becomes `__tollgate_iterable(E)`, which is `E` for a collection and, for
+/// a scalar, calls a builtin that fails (to_number of a word), which [`super::vm_errors`] counts,
+/// so that the document goes to the interpreter. Undefined stays undefined (the VM does not call a
+/// function on an undefined argument).
+const ITERABLE_V1: &str = "
+
+__tollgate_iterable(x) := x if is_array(x)
+
+__tollgate_iterable(x) := x if is_set(x)
+
+__tollgate_iterable(x) := x if is_object(x)
+
+__tollgate_iterable(x) := x if {
+	not is_array(x)
+	not is_set(x)
+	not is_object(x)
+	to_number(\"tollgate: iterating a scalar\")
+}
+";
+const ITERABLE_V0: &str = "
+
+__tollgate_iterable(x) = x { is_array(x) }
+
+__tollgate_iterable(x) = x { is_set(x) }
+
+__tollgate_iterable(x) = x { is_object(x) }
+
+__tollgate_iterable(x) = x {
+	not is_array(x)
+	not is_set(x)
+	not is_object(x)
+	to_number(\"tollgate: iterating a scalar\")
+}
+";
+
+/// Whether the engine reads `text` as Rego v1 (it tries v1 first).
+fn is_v1(text: &str) -> bool {
+    let Ok(source) = Source::from_contents(String::new(), text.to_string()) else { return false };
+    Parser::new(&source).ok().is_some_and(|mut p| p.enable_rego_v1().is_ok() && p.parse().is_ok())
+}
+
+/// The values one definition can take: its head's (`true` when it has none) and its `else`
+/// bodies', as texts when constant (`None` when computed).
+fn definition_values(r: &Rule) -> Vec<Option<String>> {
+    let Rule::Spec { head, bodies, .. } = r else { return Vec::new() };
+    let head_value = match head {
+        RuleHead::Compr { assign, .. } | RuleHead::Func { assign, .. } => assign.as_ref().map(|a| a.value.clone()),
+        RuleHead::Set { .. } => return Vec::new(),
+    };
+    let text = |v: Option<&Expr>| match v {
+        None => Some("true".to_string()),
+        Some(e) if is_constant(e) => Some(e.span().text().to_string()),
+        Some(_) => None,
+    };
+    let mut out = vec![text(head_value.as_deref())];
+    for b in bodies.iter().filter(|b| b.is_else) {
+        out.push(text(b.assign.as_ref().map(|a| &*a.value)));
+    }
+    out
+}
+
+/// Where a rule could hold two values for one document (or one function call) the interpreter
+/// reports a conflict and the VM an undefined value. Allowed: definitions that all give the same
+/// constant (the VM's early exit on the first one is turned off for the user's rules, see
+/// `batch`), a single definition that does not iterate, and complete rules whose definitions do
+/// not iterate and are told apart by one reference compared with disjoint constants
+/// (`input.kind == "Pod"`, `input.kind in {"Job"}`).
+fn conflicts(defs: &BTreeMap<RuleId, Vec<&Rule>>) -> Option<String> {
+    // Rules whose one definition is a constant set or array of strings (`kinds := {"Job"}`).
+    let mut constant_sets: BTreeMap<&RuleId, BTreeSet<String>> = BTreeMap::new();
+    for (id, rs) in defs {
+        if let [Rule::Spec { head: RuleHead::Compr { refr, assign: Some(a), .. }, bodies, .. }] = rs.as_slice() {
+            if var_name(refr).is_some() && bodies.is_empty() {
+                if let Some(set) = string_set(&a.value) {
+                    constant_sets.insert(id, set);
+                }
+            }
+        }
+    }
+    for (id, rs) in defs {
+        let (partial_object, function) = match rs.first() {
+            Some(Rule::Spec { head: RuleHead::Compr { refr, .. }, .. }) => {
+                (matches!(refr.as_ref(), Expr::RefBrack { .. }), false)
+            }
+            Some(Rule::Spec { head: RuleHead::Func { .. }, .. }) => (false, true),
+            _ => continue,
+        };
+        let specs: Vec<&Rule> = rs.iter().copied().filter(|r| matches!(r, Rule::Spec { .. })).collect();
+        let values: Vec<Option<String>> = specs.iter().flat_map(|r| definition_values(r)).collect();
+        let line = specs.first().map(|r| r.span().line).unwrap_or(0);
+        let same_constant = values.first().is_some_and(|v| v.is_some() && values.iter().all(|w| w == v));
+        if same_constant {
+            continue;
+        }
+        if partial_object {
+            if let [rule] = specs.as_slice() {
+                if keys_of_one_object(rule) {
+                    continue;
+                }
+            }
+            return Some(format!("line {line}: `{}` may give one key two values", id.1));
+        }
+        let args: HashSet<String> = match specs.first() {
+            Some(Rule::Spec { head: RuleHead::Func { args, .. }, .. }) => {
+                let mut names = HashSet::new();
+                args.iter().for_each(|a| vars_in(a, &mut names));
+                names
+            }
+            _ => HashSet::new(),
+        };
+        let bodies: Vec<&Query> = specs
+            .iter()
+            .flat_map(|r| match r {
+                Rule::Spec { bodies, .. } => bodies.iter().map(|b| &*b.query).collect::<Vec<_>>(),
+                Rule::Default { .. } => Vec::new(),
+            })
+            .collect();
+        if bodies.iter().any(|q| iterates(q, &args)) {
+            return Some(format!("line {line}: `{}` iterates and may take two values", id.1));
+        }
+        let independent: usize = specs
+            .iter()
+            .map(|r| match r {
+                Rule::Spec { bodies, .. } => bodies.iter().filter(|b| !b.is_else).count().max(1),
+                Rule::Default { .. } => 0,
+            })
+            .sum();
+        if independent <= 1 {
+            continue;
+        }
+        if function {
+            return Some(format!("line {line}: function `{}` has definitions with different values", id.1));
+        }
+        // Each definition's discriminant: a reference and the constants it must equal.
+        let mut seen: Vec<(String, BTreeSet<String>)> = Vec::new();
+        for r in &specs {
+            let Rule::Spec { bodies, .. } = r else { continue };
+            let [body] = bodies.as_slice() else {
+                return Some(format!("line {line}: `{}` has definitions with different values", id.1));
+            };
+            let Some(d) = discriminant(&body.query, &id.0, &constant_sets) else {
+                return Some(format!("line {line}: `{}` has definitions with different values", id.1));
+            };
+            if seen.iter().any(|(r, set)| *r != d.0 || !set.is_disjoint(&d.1)) {
+                return Some(format!("line {line}: `{}` has definitions that may hold at once", id.1));
+            }
+            seen.push(d);
+        }
+    }
+    None
+}
+
+/// A string literal's value.
+fn string_of(e: &Expr) -> Option<String> {
+    match e {
+        Expr::String { value: Value::String(s), .. } | Expr::RawString { value: Value::String(s), .. } => {
+            Some(s.to_string())
+        }
+        _ => None,
+    }
+}
+
+/// `name[k] := v if { ...; some k, v in E; ... }`: each key with the value one object holds for it.
+fn keys_of_one_object(r: &Rule) -> bool {
+    let Rule::Spec { head: RuleHead::Compr { refr, assign: Some(a), .. }, bodies, .. } = r else { return false };
+    let Expr::RefBrack { index, .. } = refr.as_ref() else { return false };
+    let (Some(k), Some(v)) = (var_name(index), var_name(&a.value)) else { return false };
+    let [body] = bodies.as_slice() else { return false };
+    body.query.stmts.iter().any(|s| match &s.literal {
+        Literal::SomeIn { key: Some(key), value, .. } => var_name(key) == Some(k) && var_name(value) == Some(v),
+        _ => false,
+    })
+}
+
+/// The strings of a constant set or array of strings.
+fn string_set(e: &Expr) -> Option<BTreeSet<String>> {
+    match e {
+        Expr::Set { items, .. } | Expr::Array { items, .. } => items.iter().map(|i| string_of(i)).collect(),
+        _ => None,
+    }
+}
+
+/// A literal of the body that holds only when a reference (rooted at `input`, with constant
+/// steps) is one of some constants: `R == "c"`, `"c" == R`, `R in {"c", ...}` or `R in kinds`
+/// (a constant set rule of the package).
+fn discriminant(
+    q: &Query,
+    pkg: &str,
+    constant_sets: &BTreeMap<&RuleId, BTreeSet<String>>,
+) -> Option<(String, BTreeSet<String>)> {
+    let fixed = |e: &Expr| -> Option<String> {
+        let mut cur = e;
+        loop {
+            match cur {
+                Expr::RefDot { refr, .. } => cur = refr,
+                Expr::RefBrack { refr, index, .. } => {
+                    string_of(index)?;
+                    cur = refr;
+                }
+                Expr::Var { span, .. } if span.text() == "input" => {
+                    return Some(e.span().text().split_whitespace().collect());
+                }
+                _ => return None,
+            }
+        }
+    };
+    let one = |e: &Expr| string_of(e).map(|s| BTreeSet::from([s]));
+    q.stmts.iter().find_map(|s| {
+        if !s.with_mods.is_empty() {
+            return None;
+        }
+        let Literal::Expr { expr, .. } = &s.literal else { return None };
+        match expr.as_ref() {
+            Expr::BoolExpr { op: BoolOp::Eq, lhs, rhs, .. } => match (fixed(lhs), fixed(rhs)) {
+                (Some(r), None) => Some((r, one(rhs)?)),
+                (None, Some(r)) => Some((r, one(lhs)?)),
+                _ => None,
+            },
+            Expr::Membership { key: None, value, collection, .. } => {
+                let r = fixed(value)?;
+                let set = match collection.as_ref() {
+                    Expr::Var { span, .. } => constant_sets.get(&(pkg.to_string(), span.text().to_string()))?.clone(),
+                    other => string_set(other)?,
+                };
+                Some((r, set))
+            }
+            _ => None,
+        }
+    })
+}
+
+/// Whether a body (not its comprehensions, nor an `every`) can succeed more than once: `some`, or
+/// a reference indexed by a variable that is not an argument.
+fn iterates(q: &Query, args: &HashSet<String>) -> bool {
+    q.stmts.iter().any(|s| match &s.literal {
+        Literal::SomeVars { .. } | Literal::SomeIn { .. } => true,
+        Literal::Expr { expr, .. } | Literal::NotExpr { expr, .. } => indexes_by_var(expr, args),
+        Literal::Every { domain, .. } => indexes_by_var(domain, args),
+    })
+}
+
+fn indexes_by_var(e: &Expr, args: &HashSet<String>) -> bool {
+    match e {
+        Expr::RefBrack { refr, index, .. } => {
+            matches!(index.as_ref(), Expr::Var { span, .. } if !args.contains(span.text()))
+                || indexes_by_var(refr, args)
+                || indexes_by_var(index, args)
+        }
+        _ => operands(e).into_iter().any(|o| indexes_by_var(o, args)),
+    }
+}
+
+/// An operand that can only be a number (or undefined): arithmetic on anything else is an error
+/// the VM does not report.
+fn numeric(e: &Expr) -> bool {
+    match e {
+        Expr::Number { .. } | Expr::ArithExpr { .. } => true,
+        Expr::UnaryExpr { expr, .. } => numeric(expr),
+        Expr::Call { fcn, .. } => {
+            matches!(fcn.span().text(), "count" | "to_number" | "abs" | "ceil" | "floor" | "round" | "sum" | "product")
+        }
+        _ => false,
+    }
+}
+
+/// A divisor that cannot be zero.
+fn nonzero(e: &Expr) -> bool {
+    match e {
+        Expr::Number { value: Value::Number(n), .. } => n.as_f64().is_some_and(|f| f != 0.0),
+        Expr::UnaryExpr { expr, .. } => nonzero(expr),
+        _ => false,
+    }
+}
+
 struct Walk<'a> {
     /// User rule and function names per package.
     rules: &'a BTreeMap<String, BTreeSet<String>>,
@@ -238,6 +563,8 @@ struct Walk<'a> {
     edges: BTreeMap<RuleId, BTreeSet<RuleId>>,
     /// Byte offsets of the `:` of each body `:=`.
     edits: Vec<usize>,
+    /// Text inserted at byte offsets (see [`ITERABLE_V1`]).
+    inserts: Vec<(usize, &'static str)>,
     refusal: Option<String>,
 }
 
@@ -330,6 +657,7 @@ impl Walk<'_> {
                     }
                     self.expr(value);
                     self.expr_in(collection, &inner);
+                    self.iterable(collection);
                 }
                 Literal::Expr { expr, .. } => match expr.as_ref() {
                     Expr::AssignExpr { op: AssignOp::ColEq, lhs, rhs, span, .. } => {
@@ -352,6 +680,24 @@ impl Walk<'_> {
                     self.query(query, &inner);
                 }
             }
+        }
+    }
+
+    /// The collection of a `some .. in`, wrapped in the VM's copy unless it is one as written.
+    fn iterable(&mut self, collection: &Expr) {
+        match collection {
+            Expr::Array { .. }
+            | Expr::Set { .. }
+            | Expr::Object { .. }
+            | Expr::ArrayCompr { .. }
+            | Expr::SetCompr { .. }
+            | Expr::ObjectCompr { .. } => {}
+            Expr::Var { .. } | Expr::RefDot { .. } | Expr::RefBrack { .. } | Expr::Call { .. } => {
+                let span = collection.span();
+                self.inserts.push((span.start as usize, "__tollgate_iterable("));
+                self.inserts.push((span.end as usize, ")"));
+            }
+            other => self.refuse(format!("line {}: `some .. in` over `{}`", other.span().line, other.span().text())),
         }
     }
 
@@ -392,7 +738,10 @@ impl Walk<'_> {
                 self.query(query, scope);
                 self.expr_in(term, scope);
             }
-            Expr::ObjectCompr { key, value, query, .. } => {
+            Expr::ObjectCompr { key, value, query, span, .. } => {
+                if !is_constant(value) {
+                    self.refuse(format!("line {}: object comprehension may give one key two values", span.line));
+                }
                 self.query(query, scope);
                 self.expr_in(key, scope);
                 self.expr_in(value, scope);
@@ -412,10 +761,16 @@ impl Walk<'_> {
                 params.iter().for_each(|p| self.expr_in(p, scope));
             }
             Expr::UnaryExpr { expr, .. } => self.expr_in(expr, scope),
-            Expr::BinExpr { lhs, rhs, .. }
-            | Expr::BoolExpr { lhs, rhs, .. }
-            | Expr::ArithExpr { lhs, rhs, .. }
-            | Expr::AssignExpr { lhs, rhs, .. } => {
+            Expr::ArithExpr { op, lhs, rhs, span, .. } => {
+                if !numeric(lhs) || !numeric(rhs) {
+                    self.refuse(format!("line {}: arithmetic on what may not be a number", span.line));
+                } else if matches!(op, ArithOp::Div | ArithOp::Mod) && !nonzero(rhs) {
+                    self.refuse(format!("line {}: a divisor that may be zero", span.line));
+                }
+                self.expr_in(lhs, scope);
+                self.expr_in(rhs, scope);
+            }
+            Expr::BinExpr { lhs, rhs, .. } | Expr::BoolExpr { lhs, rhs, .. } | Expr::AssignExpr { lhs, rhs, .. } => {
                 self.expr_in(lhs, scope);
                 self.expr_in(rhs, scope);
             }
@@ -578,6 +933,18 @@ mod tests {
     }
 
     #[test]
+    fn some_in_reads_its_collection_through_a_helper_that_fails_on_a_scalar() {
+        let text = "package main\nimport rego.v1\ndeny contains c if { some c in input.cs }\nok if { some x in [1, 2]; x > 1 }\n";
+        let Verdict::Vm(texts) = verdict(text) else { panic!("refused") };
+        assert!(texts[0].contains("some c in __tollgate_iterable(input.cs) }"), "{}", texts[0]);
+        assert!(texts[0].contains("some x in [1, 2];"), "a literal collection stays: {}", texts[0]);
+        assert!(texts[0].ends_with(ITERABLE_V1), "{}", texts[0]);
+        let v0 = "package main\nimport future.keywords.in\ndeny[c] { some c in input.cs }\n";
+        let Verdict::Vm(texts) = verdict(v0) else { panic!("refused") };
+        assert!(texts[0].ends_with(ITERABLE_V0), "{}", texts[0]);
+    }
+
+    #[test]
     fn comprehension_and_every_bodies_are_rewritten() {
         let text = "package main\nimport rego.v1\n\nnames := [n | some c in input.spec.containers; n := c.name]\n\nok if {\n\tevery c in input.spec.containers {\n\t\tv := c.image\n\t\tv != \"\"\n\t}\n}\n";
         let Verdict::Vm(texts) = verdict(text) else { panic!("refused") };
@@ -615,6 +982,16 @@ mod tests {
             ("package t\nimport rego.v1\np if { data.t[input.rule] }\n", "as a whole"),
             ("package t\nimport rego.v1\np if { count(data.t) > 0 }\n", "as a whole"),
             ("package t\nimport rego.v1\np if { data[input.x] }\n", "as a whole"),
+            ("package t\nimport rego.v1\np if { input.n + 1 > 2 }\n", "arithmetic"),
+            ("package t\nimport rego.v1\np if { count(input.xs) / input.n > 2 }\n", "arithmetic"),
+            ("package t\nimport rego.v1\np if { count(input.xs) % 0 > 2 }\n", "divisor"),
+            ("package t\nimport rego.v1\nx := 1 if input.a\nx := 2 if input.b\n", "`x` has definitions"),
+            ("package t\nimport rego.v1\nx := 1 if input.k == \"a\"\nx := 2 if input.k in {\"a\"}\n", "at once"),
+            ("package t\nimport rego.v1\nx := v if some v in input.xs\n", "`x` iterates"),
+            ("package t\nimport rego.v1\nf(a) := 1 if a > 1\nf(a) := 2 if a > 2\n", "function `f`"),
+            ("package t\nimport rego.v1\no[k] := v if { some v in input.xs; k := \"a\" }\n", "one key two values"),
+            ("package t\nimport rego.v1\np if { {\"a\": v | some v in input.xs} }\n", "object comprehension"),
+            ("package t\nimport rego.v1\n__tollgate_x := 1\n", "reserves"),
         ];
         for (text, why) in cases {
             let r = refused(text);
@@ -631,6 +1008,8 @@ mod tests {
             "package main\nimport rego.v1\nlevel := \"a\" if { input.x == 1 } else := \"b\"\ndeny contains level\n",
             "package main\nimport future.keywords.if\nimport future.keywords.in\np if { data.main.q; data.config.limits[input.kind] }\nq := true\n",
             "package main\nimport rego.v1\ndeny contains m if { some k, v in input.metadata.labels; m := concat(\"=\", [k, v]) }\n",
+            // Definitions told apart by the kind; same-valued definitions; arithmetic on counts.
+            "package main\nimport rego.v1\nks := {\"Job\"}\ns := input.spec if input.kind == \"Pod\"\ns := input.spec.template.spec if input.kind in ks\np(x) if x == 1\np(x) if x == 2\nlast(xs) := xs[count(xs) - 1]\n",
         ];
         for text in ok {
             assert!(matches!(verdict(text), Verdict::Vm(_)), "{text}: {:?}", verdict(text));

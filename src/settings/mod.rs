@@ -313,14 +313,15 @@ fn check_config_report(
 }
 
 /// Which policies run in regorus's bytecode VM, from `TOLLGATE_REGO_VM`: (built-in checks, the
-/// user's policies). By default the built-in checks; `all` adds the user's policies the VM reads
-/// as the interpreter does (their runtime errors are then undefined, as in OPA's default, instead
-/// of findings); `0`, `false` or `off` runs everything in the interpreter.
+/// user's policies). By default both (the user's when the VM reads them as the interpreter does,
+/// a document whose evaluation hit a runtime error evaluated again in the interpreter);
+/// `builtin` keeps the user's policies in the interpreter; `0`, `false` or `off` runs everything
+/// in the interpreter.
 pub fn vm_setting(setting: Option<&str>) -> (bool, bool) {
     match setting.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
         Some("0" | "false" | "off") => (false, false),
-        Some("all") => (true, true),
-        _ => (true, false),
+        Some("builtin") => (true, false),
+        _ => (true, true),
     }
 }
 

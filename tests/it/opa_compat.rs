@@ -1,6 +1,6 @@
 //! Rego as OPA evaluates it, end to end (the real binary on a git repository): a v0 policy that
 //! calls OPA's deprecated built-ins loads and reports what OPA would, in the interpreter and with
-//! the user's modules offered to the VM (`TOLLGATE_REGO_VM=all`, which keeps them out of it).
+//! the user's modules offered to the VM (the default, which keeps them out of it).
 
 use crate::common;
 

@@ -18,14 +18,15 @@ use super::{Check, PolicyError};
 /// Each kind group has up to two parts: the checks compiled to regorus's bytecode VM (RVM; 3-4x
 /// faster than the interpreter) and those evaluated by the interpreter. The built-in library runs
 /// in the VM (its sources are written for it, see policies/README.md, and its fixtures are
-/// checked against the interpreter by the test suite). The user's policies run in the
-/// interpreter unless `TOLLGATE_REGO_VM=all` asks for the VM and [`vm_screen`](super::vm_screen)
-/// finds nothing in them the VM reads differently (they then run as its rewritten texts): one
-/// difference stays, in the VM a runtime error inside a rule body (a builtin given the wrong
-/// type, say) makes that body undefined, as OPA's default non-strict builtin errors do, where the
-/// interpreter reports a `policy/runtime-error` finding on the document. `TOLLGATE_REGO_VM=0`
-/// runs everything in the interpreter. A worker whose VM cannot take the data (a `--data` key
-/// over a rule) evaluates every part in the interpreter.
+/// checked against the interpreter by the test suite). The user's policies run in the VM too
+/// when [`vm_screen`](super::vm_screen) finds nothing in them the VM reads differently or could
+/// fail at silently (they then run as the VM's copy of their texts, in parts of their own): a
+/// builtin error counted during such a part (see [`vm_errors`](crate::policy::vm_errors)) sends
+/// the document to the interpreter, check by check, as a failed batch does, so that a runtime
+/// error is the `policy/runtime-error` finding it is in the interpreter. `TOLLGATE_REGO_VM=builtin`
+/// keeps the user's policies in the interpreter, `TOLLGATE_REGO_VM=0` runs everything there. A
+/// worker whose VM cannot take the data (a `--data` key over a rule) evaluates every part in the
+/// interpreter.
 #[derive(Clone, Default)]
 pub(super) struct Batches {
     /// Kind -> index into `groups`; a kind no check names uses `other`.
@@ -63,6 +64,9 @@ pub(super) struct Part {
     /// The checks it evaluates, in order; each contributes its gate rules, then its exception.
     pub(super) checks: Vec<usize>,
     pub(super) vm: bool,
+    /// A VM part of the user's checks: a builtin error counted during its evaluation (see
+    /// [`vm_errors`](crate::policy::vm_errors)) sends the document to the interpreter.
+    pub(super) traced: bool,
 }
 
 const BATCH_PACKAGE: &str = "tollgate_internal.batch";
@@ -79,7 +83,14 @@ const MAX_BATCH_LINES: usize = 20_000;
 /// holding the rule's value, empty when the rule is undefined, so one undefined rule cannot make
 /// the whole array undefined. The VM parts are then compiled to one bytecode program; should that
 /// fail, they run in the interpreter.
-pub(super) fn batches(engine: &mut Engine, checks: &[Check]) -> Result<(Batches, Option<Arc<Program>>), PolicyError> {
+///
+/// `vm_engine` holds the VM's copy of the user's modules (see [`vm_screen`](crate::policy::vm_screen)),
+/// when the user's checks run in the VM: the program is compiled from it, and its builtins traced.
+pub(super) fn batches(
+    engine: &mut Engine,
+    mut vm_engine: Option<&mut Engine>,
+    checks: &[Check],
+) -> Result<(Batches, Option<Arc<Program>>), PolicyError> {
     let mut out = Batches::default();
     if checks.is_empty() {
         return Ok((out, None));
@@ -111,14 +122,16 @@ pub(super) fn batches(engine: &mut Engine, checks: &[Check]) -> Result<(Batches,
             continue;
         }
         let mut parts = Vec::new();
-        for vm in [true, false] {
-            let part: Vec<usize> = idx.iter().copied().filter(|&i| checks[i].vm == vm).collect();
+        // The library's VM checks, the user's VM checks (traced), the interpreter's.
+        for (vm, user) in [(true, false), (true, true), (false, false)] {
+            let part: Vec<usize> =
+                idx.iter().copied().filter(|&i| checks[i].vm == vm && (!vm || checks[i].builtin != user)).collect();
             if part.is_empty() {
                 continue;
             }
             if let ([i], false) = (part.as_slice(), vm) {
                 if let ([rule], None) = (checks[*i].rules.as_slice(), &checks[*i].exception) {
-                    parts.push(Part { path: rule.path.clone(), checks: part, vm, direct: true });
+                    parts.push(Part { path: rule.path.clone(), checks: part, vm, direct: true, traced: false });
                     continue;
                 }
             }
@@ -128,9 +141,11 @@ pub(super) fn batches(engine: &mut Engine, checks: &[Check]) -> Result<(Batches,
             // interpreter).
             let size = if vm { VM_PART_CHECKS } else { part.len() };
             for (n, chunk) in part.chunks(size).enumerate() {
-                let name = match n {
-                    0 => format!("g{g}_{}", if vm { "vm" } else { "rego" }),
-                    n => format!("g{g}_vm{n}"),
+                let name = match (n, vm, user) {
+                    (0, true, false) => format!("g{g}_vm"),
+                    (n, true, false) => format!("g{g}_vm{n}"),
+                    (n, true, true) => format!("g{g}_user{n}"),
+                    (_, false, _) => format!("g{g}_rego"),
                 };
                 text.push_str(&format!("\n{name} := [\n"));
                 for &i in chunk {
@@ -141,7 +156,7 @@ pub(super) fn batches(engine: &mut Engine, checks: &[Check]) -> Result<(Batches,
                 }
                 text.push_str("]\n");
                 let path = format!("data.{BATCH_PACKAGE}.{name}");
-                parts.push(Part { path, checks: chunk.to_vec(), vm, direct: false });
+                parts.push(Part { path, checks: chunk.to_vec(), vm, direct: false, traced: vm && user });
             }
         }
         let group = out.groups.len();
@@ -161,6 +176,11 @@ pub(super) fn batches(engine: &mut Engine, checks: &[Check]) -> Result<(Batches,
     if text.len() > MAX_BATCH_BYTES || text.lines().count() > MAX_BATCH_LINES {
         return Ok((Batches::default(), None));
     }
+    if let Some(vm_engine) = vm_engine.as_deref_mut() {
+        vm_engine
+            .add_policy("<tollgate batch>".into(), text.clone())
+            .map_err(|e| PolicyError::Compile(format!("internal batch module: {e}")))?;
+    }
     engine
         .add_policy("<tollgate batch>".into(), text)
         .map_err(|e| PolicyError::Compile(format!("internal batch module: {e}")))?;
@@ -177,9 +197,16 @@ pub(super) fn batches(engine: &mut Engine, checks: &[Check]) -> Result<(Batches,
     };
     let compiled =
         engine.compile_with_entrypoint(&regorus::Rc::from(entry)).map_err(|e| PolicyError::Compile(e.to_string()))?;
-    let program = match vm_entries.is_empty() {
-        true => None,
-        false => Compiler::compile_from_policy(&compiled, &vm_entries).ok(),
+    let traced = out.groups.iter().flat_map(|b| b.parts.iter()).any(|p| p.traced);
+    let program = match (vm_entries.is_empty(), vm_engine) {
+        (true, _) => None,
+        (false, Some(vm_engine)) if traced => {
+            let compiled = vm_engine
+                .compile_with_entrypoint(&regorus::Rc::from(entry))
+                .map_err(|e| PolicyError::Compile(e.to_string()))?;
+            Compiler::compile_from_policy(&compiled, &vm_entries).ok().and_then(|p| traced_program(p).ok())
+        }
+        (false, _) => Compiler::compile_from_policy(&compiled, &vm_entries).ok(),
     };
     if program.is_none() {
         for p in out.groups.iter_mut().flat_map(|b| b.parts.iter_mut()) {
@@ -187,6 +214,19 @@ pub(super) fn batches(engine: &mut Engine, checks: &[Check]) -> Result<(Batches,
         }
     }
     Ok((out, program))
+}
+
+/// The program with every builtin call counted (see [`vm_errors`](crate::policy::vm_errors)), and
+/// every definition of the user's rules evaluated: regorus's VM stops at the first definition that
+/// succeeds when all give the same constant, where the interpreter evaluates them all (and reports
+/// an error in a later one).
+fn traced_program(program: Arc<Program>) -> Result<Arc<Program>, String> {
+    let mut program = Arc::try_unwrap(program).unwrap_or_else(|shared| (*shared).clone());
+    crate::policy::vm_errors::trace(&mut program)?;
+    for rule in program.rule_infos.iter_mut().filter(|r| !r.name.starts_with("data.tollgate.")) {
+        rule.early_exit_on_first_success = false;
+    }
+    Ok(Arc::new(program))
 }
 
 /// The value a batch entry holds: the rule's value, or undefined.

@@ -15,6 +15,9 @@ use crate::finding::Severity;
 use crate::policy::metadata::{self, Metadata, Scope};
 use crate::policy::vm_screen;
 
+/// The most deny/warn rules one user package may have for the user's policies to run in the VM.
+const USER_VM_RULES: usize = 64;
+
 /// Per package (without `data.`): whether it is built in, its package metadata and its rules'.
 type PackageMeta = BTreeMap<String, (bool, Metadata, HashMap<String, Metadata>)>;
 
@@ -123,8 +126,17 @@ pub(super) fn compile(
     crate::policy::builtins::register(&mut engine).map_err(|e| PolicyError::Compile(e.to_string()))?;
     crate::policy::guards::register(&mut engine).map_err(|e| PolicyError::Compile(e.to_string()))?;
     let UserVm { rewritten, vm: user_vm, interpreted: mut user_interpreted } = user_vm(sources, sel);
-    let sources = rewritten.as_deref().unwrap_or(sources);
-    let (pkg_meta, user_pkgs) = add_modules(&mut engine, sources)?;
+    // The VM's copy of the user's modules is compiled in an engine of its own: the interpreter
+    // keeps the texts as written (its errors name their lines and columns), the VM reads the
+    // rewritten ones (see `vm_screen`). The library's modules that come first are added once,
+    // before the engine is copied (parsing the library is most of adding it).
+    let mut pkg_meta = PackageMeta::new();
+    let mut user_pkgs = HashSet::new();
+    let lead = if rewritten.is_some() { sources.iter().take_while(|s| s.builtin).count() } else { 0 };
+    add_modules(&mut engine, &sources[..lead], &mut pkg_meta, &mut user_pkgs)?;
+    let base = rewritten.is_some().then(|| engine.clone());
+    // The modules as written first: a compile error names the user's own lines and columns.
+    add_modules(&mut engine, &sources[lead..], &mut pkg_meta, &mut user_pkgs)?;
     // A call to a function that exists nowhere is a compile error, as in OPA (regorus would
     // only fail when a document reaches it).
     crate::policy::calls::check(&mut engine, sources)?;
@@ -134,6 +146,31 @@ pub(super) fn compile(
     }
     let globs = namespace_globs(sel)?;
     let rules = rules_by_package(&mut engine);
+    // A package with more gate rules than a VM part can hold would not compile to the VM (one
+    // batch entry each, 255 registers): its policies stay in the interpreter, without the cost of
+    // compiling them twice.
+    let widest = rules
+        .iter()
+        .filter(|(pkg, _)| user_pkgs.contains(*pkg))
+        .map(|(_, names)| names.iter().filter(|n| is_failure(n) || is_warning(n)).count())
+        .max()
+        .unwrap_or(0);
+    let mut vm_engine = match (base, &rewritten) {
+        (Some(_), Some(_)) if widest > USER_VM_RULES => {
+            user_interpreted = Some(format!("a package has {widest} deny/warn rules (the VM takes {USER_VM_RULES})"));
+            None
+        }
+        (Some(mut e), Some(texts)) => {
+            let added: Result<Vec<String>, PolicyError> =
+                texts.iter().skip(lead).map(|src| add_module(&mut e, src)).collect();
+            if added.is_err() {
+                user_interpreted = Some("the VM's copy of them does not compile".to_string());
+            }
+            added.is_ok().then_some(e)
+        }
+        _ => None,
+    };
+    let user_vm = user_vm && vm_engine.is_some();
 
     // A user module inside the library's namespace could change what a built-in check sees
     // (a `tollgate.lib` helper, a rule added to a check's package): then every check runs
@@ -183,7 +220,9 @@ pub(super) fn compile(
         let path: regorus::Rc<str> = regorus::Rc::from(rule.path.as_str());
         engine.compile_with_entrypoint(&path).map_err(|e| PolicyError::Compile(e.to_string()))?;
     }
-    let (batches, program) = if combine { (Batches::default(), None) } else { batches(&mut engine, &checks)? };
+    let vm_engine = if vm && user_vm { vm_engine.as_mut() } else { None };
+    let (batches, program) =
+        if combine { (Batches::default(), None) } else { batches(&mut engine, vm_engine, &checks)? };
     if program.is_none() && user_vm && user_interpreted.is_none() && !combine {
         user_interpreted = Some("the VM could not compile them".to_string());
     }
@@ -207,7 +246,7 @@ fn user_vm(sources: &[PolicySource], sel: &Selection) -> UserVm {
         return out;
     }
     if !sel.user_vm {
-        out.interpreted = Some("TOLLGATE_REGO_VM=all not set".to_string());
+        out.interpreted = Some("TOLLGATE_REGO_VM=builtin".to_string());
         return out;
     }
     let builtin_pkgs: BTreeSet<String> =
@@ -232,9 +271,12 @@ fn user_vm(sources: &[PolicySource], sel: &Selection) -> UserVm {
 
 /// Add every module with its METADATA blocks; also the packages the user's modules define (one
 /// inside `tollgate.` turns the VM off).
-fn add_modules(engine: &mut Engine, sources: &[PolicySource]) -> Result<(PackageMeta, HashSet<String>), PolicyError> {
-    let mut pkg_meta = PackageMeta::new();
-    let mut user_pkgs: HashSet<String> = HashSet::new();
+fn add_modules(
+    engine: &mut Engine,
+    sources: &[PolicySource],
+    pkg_meta: &mut PackageMeta,
+    user_pkgs: &mut HashSet<String>,
+) -> Result<(), PolicyError> {
     for src in sources {
         let pkg = add_module(engine, src)?;
         let pkg = pkg.strip_prefix("data.").unwrap_or(&pkg).to_string();
@@ -256,7 +298,7 @@ fn add_modules(engine: &mut Engine, sources: &[PolicySource]) -> Result<(Package
             }
         }
     }
-    Ok((pkg_meta, user_pkgs))
+    Ok(())
 }
 
 /// The `-n` globs over the user's package names (default `main`).

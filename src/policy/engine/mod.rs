@@ -48,7 +48,7 @@ pub struct Selection {
     /// Evaluate the built-in checks with regorus's bytecode VM (see [`Batches`]).
     pub vm: bool,
     /// The user's policies too, when [`vm_screen`](super::vm_screen) finds nothing in them the VM
-    /// reads differently (opt-in: a runtime error in them is then undefined, not a finding).
+    /// reads differently or could fail at silently (the default; see `batch`).
     pub user_vm: bool,
     /// Time and memory budgets of evaluation.
     pub limits: Limits,

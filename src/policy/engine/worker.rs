@@ -15,6 +15,7 @@ use super::{spent, Check, Evaluation, PolicySet, RuleRef};
 use crate::finding::{Finding, Suppression};
 use crate::manifest::Document;
 use crate::policy::limits::{self, Stop};
+use crate::policy::vm_errors;
 
 /// Evaluates documents one at a time on one thread.
 pub struct Worker<'a> {
@@ -88,7 +89,11 @@ impl<'a> Worker<'a> {
                 (true, Some(vm)) => {
                     vm.set_input(doc.value.clone());
                     vm.set_execution_timer_config(Some(limits::timer_until(deadline)));
-                    vm.execute_entry_point_by_name(&part.path).ok()
+                    let before = vm_errors::errors();
+                    let values = vm.execute_entry_point_by_name(&part.path).ok();
+                    // A builtin failed in the user's checks: the VM made it undefined where the
+                    // interpreter reports it, so the interpreter answers for them (the fallback).
+                    values.filter(|_| !part.traced || vm_errors::errors() == before)
                 }
                 _ => {
                     interpreted = true;

@@ -24,6 +24,7 @@ pub enum Format {
     Edn,
     Vcl,
     Cue,
+    Hocon,
 }
 
 /// Every format, in the order the README lists them.
@@ -45,6 +46,7 @@ pub const ALL: &[Format] = &[
     Format::Edn,
     Format::Vcl,
     Format::Cue,
+    Format::Hocon,
 ];
 
 /// What a repository-wide run reads when `formats:` is not set: nothing changes for existing runs.
@@ -56,7 +58,6 @@ pub const DEFAULT: &[Format] = &[Format::Yaml, Format::Json];
 #[rustfmt::skip]
 pub const NOT_READ: &[&str] = &[
     "groovy",
-    "hocon",
     "jsonnet",
     "nginx",
     "textproto",
@@ -83,6 +84,7 @@ impl Format {
             Format::Edn => "edn",
             Format::Vcl => "vcl",
             Format::Cue => "cue",
+            Format::Hocon => "hocon",
         }
     }
 
@@ -195,6 +197,8 @@ mod tests {
         assert_eq!(of("config.EDN"), Some(Format::Edn));
         assert_eq!(of("varnish.vcl"), Some(Format::Vcl));
         assert_eq!(of("deployment.cue"), Some(Format::Cue));
+        assert_eq!(of("app.hocon"), Some(Format::Hocon));
+        assert_eq!(of("application.conf"), None, "conftest reads `.conf` as HOCON only with --parser");
         assert_eq!(Format::unsupported_of_path("main.hcl1"), None);
         assert_eq!(Format::unsupported_of_path("a.txt"), None);
         assert_eq!(Format::from_name("YML"), Some(Format::Yaml));

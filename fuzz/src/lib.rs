@@ -122,8 +122,8 @@ pub fn formats(data: &[u8]) {
     for path in ["Dockerfile", "f.tf", "f.toml", "f.ini", ".env", "f.properties", ".gitignore"] {
         loader(data, path);
     }
-    // HCL1, EDN, VCL and CUE, each a parser of tollgate's own.
-    for path in ["f.hcl1", "f.edn", "f.vcl", "f.cue"] {
+    // HCL1, EDN, VCL, CUE and HOCON, each a parser of tollgate's own.
+    for path in ["f.hcl1", "f.edn", "f.vcl", "f.cue", "f.hocon"] {
         loader(data, path);
     }
 }

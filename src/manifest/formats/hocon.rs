@@ -606,6 +606,18 @@ impl<'a> H<'a> {
         Ok(())
     }
 
+    /// The value that gave `v` its text: `port = ${?PORT}` that finds nothing is the `port = 9001`
+    /// before it, and a finding belongs there.
+    fn origin(&self, mut v: VId) -> VId {
+        for _ in 0..MAX_HOPS {
+            match (self.vals[v].elems.as_slice(), self.vals[v].old) {
+                ([Elem::Sub(s)], Some(old)) if self.subs[*s].resolved.is_none() => v = old,
+                _ => break,
+            }
+        }
+        v
+    }
+
     /// A value as conftest's `getConfig`/`convertType` give it.
     fn emit(&mut self, v: VId, depth: usize) -> Result<Node, Bad> {
         if depth > MAX_DEPTH {
@@ -618,13 +630,14 @@ impl<'a> H<'a> {
                 let item = self.objs[o].items[&k];
                 self.step(start)?;
                 let value = self.emit(item, depth + 1)?;
-                members.push(Member { key: k, at: self.vals[item].key_at, value });
+                members.push(Member { key: k, at: self.vals[self.origin(item)].key_at, value });
             }
             return Ok(Node::new(Kind::Obj(members), self.vals[v].key_at.min(start), end));
         }
         let text = self.text_of(v, 0, 0)?;
         let kind = go_float(&text).or_else(|| go_bool(&text).map(Kind::Bool)).unwrap_or(Kind::Str(text));
-        Ok(Node::new(kind, start, end))
+        let at = self.origin(v);
+        Ok(Node::new(kind, self.vals[at].start, self.vals[at].end))
     }
 }
 

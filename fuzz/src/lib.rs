@@ -126,6 +126,8 @@ pub fn formats(data: &[u8]) {
     for path in ["f.hcl1", "f.edn", "f.vcl", "f.cue", "f.hocon"] {
         loader(data, path);
     }
+    // textproto: only the search for the `# proto-message:` comment runs.
+    loader(data, "f.textproto");
 }
 
 /// The XML, JSONC, CycloneDX and SPDX loaders on any bytes, each by the name that selects it: what

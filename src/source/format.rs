@@ -25,6 +25,7 @@ pub enum Format {
     Vcl,
     Cue,
     Hocon,
+    Textproto,
 }
 
 /// Every format, in the order the README lists them.
@@ -47,6 +48,7 @@ pub const ALL: &[Format] = &[
     Format::Vcl,
     Format::Cue,
     Format::Hocon,
+    Format::Textproto,
 ];
 
 /// What a repository-wide run reads when `formats:` is not set: nothing changes for existing runs.
@@ -60,7 +62,6 @@ pub const NOT_READ: &[&str] = &[
     "groovy",
     "jsonnet",
     "nginx",
-    "textproto",
 ];
 
 impl Format {
@@ -85,6 +86,7 @@ impl Format {
             Format::Vcl => "vcl",
             Format::Cue => "cue",
             Format::Hocon => "hocon",
+            Format::Textproto => "textproto",
         }
     }
 
@@ -123,6 +125,8 @@ impl Format {
             "yml" | "yaml" => return Some(Format::Yaml),
             "gitignore" | "dockerignore" => return Some(Format::Ignore),
             "hcl" | "tf" | "tfvars" => return Some(Format::Hcl2),
+            // conftest's `TextProtoFileExtensions`.
+            "textpb" => return Some(Format::Textproto),
             _ => {}
         }
         if name == ".env" || name.starts_with(".env.") || ext == "env" {
@@ -140,9 +144,6 @@ impl Format {
         }
         if name == "jenkinsfile" || name.starts_with("jenkinsfile.") {
             return Some("groovy");
-        }
-        if matches!(ext, "textproto" | "textpb" | "pbtxt" | "prototxt" | "txtpb") {
-            return Some("textproto");
         }
         NOT_READ.iter().copied().find(|n| *n == ext)
     }
@@ -198,6 +199,9 @@ mod tests {
         assert_eq!(of("varnish.vcl"), Some(Format::Vcl));
         assert_eq!(of("deployment.cue"), Some(Format::Cue));
         assert_eq!(of("app.hocon"), Some(Format::Hocon));
+        assert_eq!(of("a.textproto"), Some(Format::Textproto));
+        assert_eq!(of("a.textpb"), Some(Format::Textproto));
+        assert_eq!(of("a.pbtxt"), None, "not a textproto name to conftest");
         assert_eq!(of("application.conf"), None, "conftest reads `.conf` as HOCON only with --parser");
         assert_eq!(Format::unsupported_of_path("main.hcl1"), None);
         assert_eq!(Format::unsupported_of_path("a.txt"), None);

@@ -316,10 +316,10 @@ fn bad_and_hostile_input_is_a_located_parse_finding() {
         "{msgs:?}"
     );
     // A conftest parser tollgate still does not read is named, not read as YAML.
-    write(r.path(), "cfg.textproto", "a: 1\n");
-    let run = tollgate(r.path(), &["check", "--no-schemas", "cfg.textproto"]);
+    write(r.path(), "cfg.jsonnet", "{a: 1}\n");
+    let run = tollgate(r.path(), &["check", "--no-schemas", "cfg.jsonnet"]);
     run.expect_code(2);
-    assert!(run.stderr.contains("cfg.textproto"), "{}", run.stderr);
+    assert!(run.stderr.contains("cfg.jsonnet"), "{}", run.stderr);
 }
 
 /// HOCON as conftest gives it (go-akka, then conftest's typing): numbers and booleans typed,
@@ -438,4 +438,41 @@ fn hocon_bad_and_hostile_input_is_a_located_parse_finding() {
     want[3] = d;
     want.sort();
     assert_eq!(got, want, "{report:#}");
+}
+
+/// A textproto is refused as conftest refuses it without `--proto-file-dirs` (tollgate reads no
+/// `.proto` schemas): an error at the `# proto-message:` comment naming the type, or, without that
+/// comment, conftest's own complaint at line 1; never a pass, never a guessed `input`.
+#[test]
+fn textproto_is_refused_as_conftest_refuses_it_without_schemas() {
+    let r = fixture_repo("textproto");
+    write(r.path(), ".tollgate.yaml", "formats: [textproto]\n");
+    commit_all(r.path(), "config");
+    let run = tollgate(r.path(), &["check", "-p", "policy", "--no-schemas", "-o", "json"]);
+    run.expect_code(1);
+    assert_eq!(
+        located(&run.json()),
+        [
+            row(
+                "parse/invalid-textproto",
+                "extract proto message type: file does not contain necessary proto-message comment \
+                 (`# proto-message: package.Message`)",
+                "",
+                1,
+                1
+            ),
+            row(
+                "parse/unsupported-textproto",
+                "look up message type \"example.v1.Power\": not found (tollgate reads no .proto schemas; conftest \
+                 reads this file only with --proto-file-dirs naming the schema)",
+                "",
+                2,
+                1
+            ),
+        ]
+    );
+    // The default run (YAML and JSON) does not read them; `parse` says the same on stderr.
+    let run = tollgate(r.path(), &["parse", "power.textproto"]);
+    run.expect_code(1);
+    assert!(run.stderr.contains("power.textproto:2:1: look up message type \"example.v1.Power\""), "{}", run.stderr);
 }

@@ -16,6 +16,7 @@ pub mod ini;
 pub mod jsonc;
 pub mod properties;
 pub mod spdx;
+pub mod textproto;
 pub mod toml;
 pub mod vcl;
 pub mod xml;
@@ -119,6 +120,7 @@ pub fn parse(format: Format, text: &str, limits: &Limits) -> ParsedStream {
         Format::Spdx => ("parse/invalid-spdx", spdx::parse(text)),
         Format::Jsonc => return jsonc::parse(text, limits),
         Format::CycloneDx => return cyclonedx::parse(text, limits),
+        Format::Textproto => return textproto::parse(text),
         Format::Hcl1 => ("parse/invalid-hcl1", hcl1::parse(text)),
         Format::Edn => ("parse/invalid-edn", edn::parse(text)),
         Format::Vcl => ("parse/invalid-vcl", vcl::parse(text)),

@@ -285,7 +285,7 @@ impl<'a> H<'a> {
                 let item = self.objs[o].items[&k];
                 let text = self.text_of(item, indent + 1, hops + 1)?;
                 out.push_str(&format!("{inner}{} : {text}\r\n", quote_key(&k)));
-                self.steps += out.len() / 64;
+                self.steps += out.len() / 8;
             }
             out.push_str(&pad);
             out.push('}');
@@ -295,7 +295,7 @@ impl<'a> H<'a> {
             let mut parts = Vec::with_capacity(items.len());
             for i in items {
                 let text = self.text_of(i, indent + 1, hops + 1)?;
-                self.steps += text.len() / 64;
+                self.steps += text.len() / 8;
                 parts.push(text);
             }
             return Ok(format!("[{}]", parts.join(",")));

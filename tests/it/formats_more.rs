@@ -378,6 +378,8 @@ fn hocon_bad_and_hostile_input_is_a_located_parse_finding() {
     write(r.path(), "include.hocon", "a { b = 1 }\ninclude \"/etc/passwd\"\n");
     write(r.path(), "cycle.hocon", "a {\n  b = ${a.c}\n  c = ${a.b}\n}\n");
     write(r.path(), "top.hocon", "name = billing\n");
+    // An object holding itself twice: a tree of 2^n copies unless the walk is bounded.
+    write(r.path(), "self.hocon", "a { b = ${a}, c = ${a} }\n");
     write(r.path(), "deep.hocon", format!("a {}", "{ b = ".repeat(100_000)));
     // Each array doubles the one before: 2^60 items if expanded.
     let mut doubling = String::from("a {\n  x0 = [1, 2]\n");
@@ -425,6 +427,7 @@ fn hocon_bad_and_hostile_input_is_a_located_parse_finding() {
         e("deep.hocon", 1, 1204, "nesting deeper than 200 levels"),
         e("doubling.hocon", 0, 0, ""),
         e("include.hocon", 2, 1, "`include` is not read: tollgate never reads another file"),
+        e("self.hocon", 1, 9, "nesting deeper than 200 levels"),
         e("top.hocon", 1, 1, "the top-level key \"name\" is not an object (conftest's HOCON reader fails on it)"),
         e("unclosed.hocon", 2, 7, "the quote is not closed"),
         ("main.deny".to_string(), "ok.hocon".to_string(), 1, 1, "debug logging".to_string()),

@@ -122,10 +122,12 @@ pub fn formats(data: &[u8]) {
     for path in ["Dockerfile", "f.tf", "f.toml", "f.ini", ".env", "f.properties", ".gitignore"] {
         loader(data, path);
     }
-    // HCL1, EDN, VCL and CUE, each a parser of tollgate's own.
-    for path in ["f.hcl1", "f.edn", "f.vcl", "f.cue"] {
+    // HCL1, EDN, VCL, CUE and HOCON, each a parser of tollgate's own.
+    for path in ["f.hcl1", "f.edn", "f.vcl", "f.cue", "f.hocon"] {
         loader(data, path);
     }
+    // textproto: only the search for the `# proto-message:` comment runs.
+    loader(data, "f.textproto");
 }
 
 /// The XML, JSONC, CycloneDX and SPDX loaders on any bytes, each by the name that selects it: what

@@ -24,6 +24,8 @@ pub enum Format {
     Edn,
     Vcl,
     Cue,
+    Hocon,
+    Textproto,
 }
 
 /// Every format, in the order the README lists them.
@@ -45,6 +47,8 @@ pub const ALL: &[Format] = &[
     Format::Edn,
     Format::Vcl,
     Format::Cue,
+    Format::Hocon,
+    Format::Textproto,
 ];
 
 /// What a repository-wide run reads when `formats:` is not set: nothing changes for existing runs.
@@ -56,10 +60,8 @@ pub const DEFAULT: &[Format] = &[Format::Yaml, Format::Json];
 #[rustfmt::skip]
 pub const NOT_READ: &[&str] = &[
     "groovy",
-    "hocon",
     "jsonnet",
     "nginx",
-    "textproto",
 ];
 
 impl Format {
@@ -83,6 +85,8 @@ impl Format {
             Format::Edn => "edn",
             Format::Vcl => "vcl",
             Format::Cue => "cue",
+            Format::Hocon => "hocon",
+            Format::Textproto => "textproto",
         }
     }
 
@@ -121,6 +125,8 @@ impl Format {
             "yml" | "yaml" => return Some(Format::Yaml),
             "gitignore" | "dockerignore" => return Some(Format::Ignore),
             "hcl" | "tf" | "tfvars" => return Some(Format::Hcl2),
+            // conftest's `TextProtoFileExtensions`.
+            "textpb" => return Some(Format::Textproto),
             _ => {}
         }
         if name == ".env" || name.starts_with(".env.") || ext == "env" {
@@ -138,9 +144,6 @@ impl Format {
         }
         if name == "jenkinsfile" || name.starts_with("jenkinsfile.") {
             return Some("groovy");
-        }
-        if matches!(ext, "textproto" | "textpb" | "pbtxt" | "prototxt" | "txtpb") {
-            return Some("textproto");
         }
         NOT_READ.iter().copied().find(|n| *n == ext)
     }
@@ -195,6 +198,11 @@ mod tests {
         assert_eq!(of("config.EDN"), Some(Format::Edn));
         assert_eq!(of("varnish.vcl"), Some(Format::Vcl));
         assert_eq!(of("deployment.cue"), Some(Format::Cue));
+        assert_eq!(of("app.hocon"), Some(Format::Hocon));
+        assert_eq!(of("a.textproto"), Some(Format::Textproto));
+        assert_eq!(of("a.textpb"), Some(Format::Textproto));
+        assert_eq!(of("a.pbtxt"), None, "not a textproto name to conftest");
+        assert_eq!(of("application.conf"), None, "conftest reads `.conf` as HOCON only with --parser");
         assert_eq!(Format::unsupported_of_path("main.hcl1"), None);
         assert_eq!(Format::unsupported_of_path("a.txt"), None);
         assert_eq!(Format::from_name("YML"), Some(Format::Yaml));

@@ -1,4 +1,4 @@
-//! The input formats added after the first seven (`fixtures/formats/{hcl1,edn,vcl}/`): each file read
+//! The input formats added after the first seven (`fixtures/formats/{hcl1,edn,vcl,hocon}/`): each file read
 //! into the `input` conftest's parser gives policies, findings located at the node a policy's path
 //! names, bad and hostile input a `parse/invalid-<format>` finding at its line while the other
 //! files are still checked.
@@ -316,8 +316,166 @@ fn bad_and_hostile_input_is_a_located_parse_finding() {
         "{msgs:?}"
     );
     // A conftest parser tollgate still does not read is named, not read as YAML.
-    write(r.path(), "cfg.textproto", "a: 1\n");
-    let run = tollgate(r.path(), &["check", "--no-schemas", "cfg.textproto"]);
+    write(r.path(), "cfg.jsonnet", "{a: 1}\n");
+    let run = tollgate(r.path(), &["check", "--no-schemas", "cfg.jsonnet"]);
     run.expect_code(2);
-    assert!(run.stderr.contains("cfg.textproto"), "{}", run.stderr);
+    assert!(run.stderr.contains("cfg.jsonnet"), "{}", run.stderr);
+}
+
+/// HOCON as conftest gives it (go-akka, then conftest's typing): numbers and booleans typed,
+/// other text as go-akka prints it (quoted when it holds a space, an array its text), `${?X}` that
+/// finds nothing keeps the earlier value and the finding points there, dotted keys and repeated
+/// objects merge, `${db}` copies an object of this file; findings at the key a policy's path names.
+#[test]
+fn hocon_as_go_akka_reads_it_with_located_findings() {
+    let r = fixture_repo("hocon");
+    let input = input_of(r.path(), &["parse", "app.hocon"]);
+    assert_eq!(
+        input,
+        json!({
+            "service": {
+                "name": "billing", "port": 8080, "debug": true, "timeout": "\"30 seconds\"",
+                "tags": "[payments,\"eu west\"]", "owner": "team-a"
+            },
+            "db": {
+                "host": "db.internal", "user": "root", "password": "\"\"",
+                "url": "jdbc:postgresql://db.internal/billing"
+            },
+            "replica": {"host": "replica.internal"}
+        })
+    );
+    let report = check(r.path(), &["app.hocon"]);
+    assert_eq!(
+        located(&report),
+        [
+            row("main.deny", "debug is on", "/service/debug", 7, 3),
+            row("main.deny", "the database user is root", "/db/user", 14, 3),
+            row("main.deny", "the replica is read from the database's settings", "/replica/host", 18, 19),
+            row("main.deny", "the service does not listen on 443", "/service/port", 5, 3),
+            row(
+                "main.warn",
+                "timeout \"30 seconds\", tags [payments,\"eu west\"], password \"\", owner team-a",
+                "",
+                1,
+                1
+            ),
+        ]
+    );
+    // `--parser hocon` reads any name (conftest's example is `hocon.conf`); without it `.conf` is not
+    // a type tollgate reads.
+    write(r.path(), "application.conf", "play { http { port = 9001 } }\n");
+    let input = input_of(r.path(), &["parse", "--parser", "hocon", "application.conf"]);
+    assert_eq!(input, json!({"play": {"http": {"port": 9001}}}));
+    tollgate(r.path(), &["check", "--no-schemas", "application.conf"]).expect_code(2);
+}
+
+/// A HOCON file that is wrong, or that would make tollgate read another file, loop or grow without
+/// bound, is a `parse/invalid-hocon` error at its line and column; the other files are still read.
+#[test]
+fn hocon_bad_and_hostile_input_is_a_located_parse_finding() {
+    let r = repo();
+    copy_tree(&formats_dir("hocon/invalid"), r.path());
+    write(r.path(), "include.hocon", "a { b = 1 }\ninclude \"/etc/passwd\"\n");
+    write(r.path(), "cycle.hocon", "a {\n  b = ${a.c}\n  c = ${a.b}\n}\n");
+    write(r.path(), "top.hocon", "name = billing\n");
+    // An object holding itself twice: a tree of 2^n copies unless the walk is bounded.
+    write(r.path(), "self.hocon", "a { b = ${a}, c = ${a} }\n");
+    write(r.path(), "deep.hocon", format!("a {}", "{ b = ".repeat(100_000)));
+    // Each array doubles the one before: 2^60 items if expanded.
+    let mut doubling = String::from("a {\n  x0 = [1, 2]\n");
+    for i in 1..60 {
+        doubling.push_str(&format!("  x{i} = [${{a.x{}}}, ${{a.x{}}}]\n", i - 1, i - 1));
+    }
+    doubling.push_str("}\n");
+    write(r.path(), "doubling.hocon", doubling);
+    write(r.path(), "unclosed.hocon", "a {\n  b = \"open\n");
+    write(r.path(), "ok.hocon", "log { level = debug }\n");
+    write(
+        r.path(),
+        "policy/p.rego",
+        "package main\nimport rego.v1\ndeny contains \"debug logging\" if input.log.level == \"debug\"\n",
+    );
+    write(r.path(), ".tollgate.yaml", "formats: [hocon]\n");
+    commit_all(r.path(), "bad");
+    let run = tollgate(r.path(), &["check", "-p", "policy", "--no-schemas", "-o", "json"]);
+    run.expect_code(1);
+    let report = run.json();
+    let mut got: Vec<_> = findings(&report)
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or("?").to_string(),
+                f["file"].as_str().unwrap_or("?").to_string(),
+                f["line"].as_u64().unwrap_or(0),
+                f["column"].as_u64().unwrap_or(0),
+                f["message"].as_str().unwrap_or("?").to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    let e = |file: &str, line: u64, column: u64, msg: &str| {
+        ("parse/invalid-hocon".to_string(), file.to_string(), line, column, format!("invalid hocon: {msg}"))
+    };
+    let mut want = vec![
+        e(
+            "bad.hocon",
+            3,
+            10,
+            "unresolved substitution ${missing.port} (tollgate resolves substitutions within the file only)",
+        ),
+        e("cycle.hocon", 2, 7, "cycle reference in path of a.c"),
+        e("deep.hocon", 1, 1204, "nesting deeper than 200 levels"),
+        e("doubling.hocon", 0, 0, ""),
+        e("include.hocon", 2, 1, "`include` is not read: tollgate never reads another file"),
+        e("self.hocon", 1, 9, "nesting deeper than 200 levels"),
+        e("top.hocon", 1, 1, "the top-level key \"name\" is not an object (conftest's HOCON reader fails on it)"),
+        e("unclosed.hocon", 2, 7, "the quote is not closed"),
+        ("main.deny".to_string(), "ok.hocon".to_string(), 1, 1, "debug logging".to_string()),
+    ];
+    // Where the expansion stops depends on the order of evaluation; that it stops, with this
+    // message, does not.
+    let doubling = got.iter().find(|g| g.1 == "doubling.hocon").cloned();
+    let Some(d) = doubling else { panic!("no finding on doubling.hocon: {report:#}") };
+    assert_eq!(d.4, "invalid hocon: substitutions expand too far", "{report:#}");
+    assert!(d.2 > 1, "{d:?}");
+    want[3] = d;
+    want.sort();
+    assert_eq!(got, want, "{report:#}");
+}
+
+/// A textproto is refused as conftest refuses it without `--proto-file-dirs` (tollgate reads no
+/// `.proto` schemas): an error at the `# proto-message:` comment naming the type, or, without that
+/// comment, conftest's own complaint at line 1; never a pass, never a guessed `input`.
+#[test]
+fn textproto_is_refused_as_conftest_refuses_it_without_schemas() {
+    let r = fixture_repo("textproto");
+    write(r.path(), ".tollgate.yaml", "formats: [textproto]\n");
+    commit_all(r.path(), "config");
+    let run = tollgate(r.path(), &["check", "-p", "policy", "--no-schemas", "-o", "json"]);
+    run.expect_code(1);
+    assert_eq!(
+        located(&run.json()),
+        [
+            row(
+                "parse/invalid-textproto",
+                "extract proto message type: file does not contain necessary proto-message comment \
+                 (`# proto-message: package.Message`)",
+                "",
+                1,
+                1
+            ),
+            row(
+                "parse/unsupported-textproto",
+                "look up message type \"example.v1.Power\": not found (tollgate reads no .proto schemas; conftest \
+                 reads this file only with --proto-file-dirs naming the schema)",
+                "",
+                2,
+                1
+            ),
+        ]
+    );
+    // The default run (YAML and JSON) does not read them; `parse` says the same on stderr.
+    let run = tollgate(r.path(), &["parse", "power.textproto"]);
+    run.expect_code(1);
+    assert!(run.stderr.contains("power.textproto:2:1: look up message type \"example.v1.Power\""), "{}", run.stderr);
 }

@@ -10,11 +10,13 @@ pub mod dotenv;
 pub mod edn;
 pub mod hcl1;
 pub mod hcl2;
+pub mod hocon;
 pub mod ignore;
 pub mod ini;
 pub mod jsonc;
 pub mod properties;
 pub mod spdx;
+pub mod textproto;
 pub mod toml;
 pub mod vcl;
 pub mod xml;
@@ -118,9 +120,11 @@ pub fn parse(format: Format, text: &str, limits: &Limits) -> ParsedStream {
         Format::Spdx => ("parse/invalid-spdx", spdx::parse(text)),
         Format::Jsonc => return jsonc::parse(text, limits),
         Format::CycloneDx => return cyclonedx::parse(text, limits),
+        Format::Textproto => return textproto::parse(text),
         Format::Hcl1 => ("parse/invalid-hcl1", hcl1::parse(text)),
         Format::Edn => ("parse/invalid-edn", edn::parse(text)),
         Format::Vcl => ("parse/invalid-vcl", vcl::parse(text)),
+        Format::Hocon => ("parse/invalid-hocon", hocon::parse(text)),
         Format::Cue => match cue::parse(text) {
             Err(b) if b.message.starts_with(cue::UNSUPPORTED) => ("parse/unsupported-cue", Err(b)),
             r => ("parse/invalid-cue", r),

@@ -9,12 +9,12 @@ use serde_json::{json, Value};
 
 use crate::common::*;
 
-fn formats_dir(name: &str) -> PathBuf {
+pub(crate) fn formats_dir(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/formats").join(name)
 }
 
 /// A repository holding one fixture directory, committed.
-fn fixture_repo(name: &str) -> tempfile::TempDir {
+pub(crate) fn fixture_repo(name: &str) -> tempfile::TempDir {
     let r = repo();
     copy_tree(&formats_dir(name), r.path());
     commit_all(r.path(), name);
@@ -22,7 +22,7 @@ fn fixture_repo(name: &str) -> tempfile::TempDir {
 }
 
 /// (rule, message, pointer, line, column) of every finding, sorted.
-fn located(report: &Value) -> Vec<(String, String, String, u64, u64)> {
+pub(crate) fn located(report: &Value) -> Vec<(String, String, String, u64, u64)> {
     let mut out: Vec<_> = findings(report)
         .iter()
         .map(|f| {
@@ -39,7 +39,7 @@ fn located(report: &Value) -> Vec<(String, String, String, u64, u64)> {
     out
 }
 
-fn row(rule: &str, msg: &str, pointer: &str, line: u64, column: u64) -> (String, String, String, u64, u64) {
+pub(crate) fn row(rule: &str, msg: &str, pointer: &str, line: u64, column: u64) -> (String, String, String, u64, u64) {
     (rule.into(), msg.into(), pointer.into(), line, column)
 }
 
@@ -50,7 +50,7 @@ fn check(dir: &Path, file: &str) -> Value {
 }
 
 /// What `tollgate parse` shows policies for a file: the `input` of its one document.
-fn input_of(dir: &Path, args: &[&str]) -> Value {
+pub(crate) fn input_of(dir: &Path, args: &[&str]) -> Value {
     let run = tollgate(dir, args);
     run.expect_code(0);
     let docs = run.json();

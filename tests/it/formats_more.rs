@@ -3,47 +3,12 @@
 //! names, bad and hostile input a `parse/invalid-<format>` finding at its line while the other
 //! files are still checked.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{json, Value};
 
 use crate::common::*;
-
-fn formats_dir(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/formats").join(name)
-}
-
-/// A repository holding one fixture directory, committed.
-fn fixture_repo(name: &str) -> tempfile::TempDir {
-    let r = repo();
-    copy_tree(&formats_dir(name), r.path());
-    commit_all(r.path(), name);
-    r
-}
-
-type Row = (String, String, String, u64, u64);
-
-/// (rule, message, pointer, line, column) of every finding, sorted.
-fn located(report: &Value) -> Vec<Row> {
-    let mut out: Vec<Row> = findings(report)
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap_or("?").to_string(),
-                f["message"].as_str().unwrap_or("?").to_string(),
-                f["pointer"].as_str().unwrap_or("?").to_string(),
-                f["line"].as_u64().unwrap_or(0),
-                f["column"].as_u64().unwrap_or(0),
-            )
-        })
-        .collect();
-    out.sort();
-    out
-}
-
-fn row(rule: &str, msg: &str, pointer: &str, line: u64, column: u64) -> Row {
-    (rule.into(), msg.into(), pointer.into(), line, column)
-}
+use crate::formats::{fixture_repo, formats_dir, input_of, located, row};
 
 fn check(dir: &Path, args: &[&str]) -> Value {
     let mut all = vec!["check", "-p", "policy", "--no-schemas", "-o", "json"];
@@ -51,15 +16,6 @@ fn check(dir: &Path, args: &[&str]) -> Value {
     let run = tollgate(dir, &all);
     run.expect_code(1);
     run.json()
-}
-
-/// What `tollgate parse` shows policies for a file: the `input` of its one document.
-fn input_of(dir: &Path, args: &[&str]) -> Value {
-    let run = tollgate(dir, args);
-    run.expect_code(0);
-    let docs = run.json();
-    assert_eq!(docs.as_array().map(Vec::len), Some(1), "{docs:#}");
-    docs[0]["input"].clone()
 }
 
 #[test]

@@ -4,45 +4,12 @@
 //! a policy's path names, bad input a located `parse/invalid-<format>` finding, hostile input
 //! (entity bombs, external entities, deep nesting) refused in bounded time.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{json, Value};
 
 use crate::common::*;
-
-fn formats_dir(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/formats").join(name)
-}
-
-/// A repository holding one fixture directory, committed.
-fn fixture_repo(name: &str) -> tempfile::TempDir {
-    let r = repo();
-    copy_tree(&formats_dir(name), r.path());
-    commit_all(r.path(), name);
-    r
-}
-
-/// (rule, message, pointer, line, column) of every finding, sorted.
-fn located(report: &Value) -> Vec<(String, String, String, u64, u64)> {
-    let mut out: Vec<_> = findings(report)
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap_or("?").to_string(),
-                f["message"].as_str().unwrap_or("?").to_string(),
-                f["pointer"].as_str().unwrap_or("?").to_string(),
-                f["line"].as_u64().unwrap_or(0),
-                f["column"].as_u64().unwrap_or(0),
-            )
-        })
-        .collect();
-    out.sort();
-    out
-}
-
-fn row(rule: &str, msg: &str, pointer: &str, line: u64, column: u64) -> (String, String, String, u64, u64) {
-    (rule.into(), msg.into(), pointer.into(), line, column)
-}
+use crate::formats::{fixture_repo, input_of, located, row};
 
 fn check(dir: &Path, args: &[&str]) -> Value {
     let mut all = vec!["check", "-p", "policy", "--no-schemas", "-o", "json"];
@@ -50,15 +17,6 @@ fn check(dir: &Path, args: &[&str]) -> Value {
     let run = tollgate(dir, &all);
     run.expect_code(1);
     run.json()
-}
-
-/// What `tollgate parse` shows policies for a file: the `input` of its one document.
-fn input_of(dir: &Path, args: &[&str]) -> Value {
-    let run = tollgate(dir, args);
-    run.expect_code(0);
-    let docs = run.json();
-    assert_eq!(docs.as_array().map(Vec::len), Some(1), "{docs:#}");
-    docs[0]["input"].clone()
 }
 
 /// (rule, file, line, column) of every finding of a run over a repository of broken files.

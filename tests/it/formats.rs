@@ -43,6 +43,21 @@ pub(crate) fn row(rule: &str, msg: &str, pointer: &str, line: u64, column: u64) 
     (rule.into(), msg.into(), pointer.into(), line, column)
 }
 
+/// (rule, file, line, column) of every finding of a run over a repository of broken files.
+pub(crate) fn parse_errors(report: &Value) -> Vec<(String, String, u64, u64)> {
+    findings(report)
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or("?").to_string(),
+                f["file"].as_str().unwrap_or("?").to_string(),
+                f["line"].as_u64().unwrap_or(0),
+                f["column"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
 fn check(dir: &Path, file: &str) -> Value {
     let run = tollgate(dir, &["check", "-p", "policy", "--no-schemas", "-o", "json", file]);
     run.expect_code(1);
@@ -245,17 +260,7 @@ fn bad_input_is_a_located_parse_finding_per_format() {
     run.expect_code(1);
     let report = run.json();
     assert_eq!(summary(&report)[..3], [7, 1, 6], "{report:#}");
-    let got: Vec<_> = findings(&report)
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap_or("?").to_string(),
-                f["file"].as_str().unwrap_or("?").to_string(),
-                f["line"].as_u64().unwrap_or(0),
-                f["column"].as_u64().unwrap_or(0),
-            )
-        })
-        .collect();
+    let got = parse_errors(&report);
     let want = [
         ("parse/invalid-dockerfile", "Dockerfile", 3, 1),
         ("parse/invalid-dotenv", "bad.env", 2, 1),

@@ -8,7 +8,7 @@ use std::path::Path;
 use serde_json::{json, Value};
 
 use crate::common::*;
-use crate::formats::{fixture_repo, formats_dir, input_of, located, row};
+use crate::formats::{fixture_repo, formats_dir, input_of, located, parse_errors, row};
 
 fn check(dir: &Path, args: &[&str]) -> Value {
     let mut all = vec!["check", "-p", "policy", "--no-schemas", "-o", "json"];
@@ -226,17 +226,7 @@ fn bad_and_hostile_input_is_a_located_parse_finding() {
     let run = tollgate(r.path(), &["check", "-p", "policy", "--no-schemas", "-o", "json"]);
     run.expect_code(1);
     let report = run.json();
-    let got: Vec<_> = findings(&report)
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap_or("?").to_string(),
-                f["file"].as_str().unwrap_or("?").to_string(),
-                f["line"].as_u64().unwrap_or(0),
-                f["column"].as_u64().unwrap_or(0),
-            )
-        })
-        .collect();
+    let got = parse_errors(&report);
     let want = [
         ("parse/invalid-edn", "bad.edn", 3, 27),
         ("parse/invalid-edn", "deep.edn", 1, 202),

@@ -9,7 +9,7 @@ use std::path::Path;
 use serde_json::{json, Value};
 
 use crate::common::*;
-use crate::formats::{fixture_repo, input_of, located, row};
+use crate::formats::{fixture_repo, input_of, located, parse_errors, row};
 
 fn check(dir: &Path, args: &[&str]) -> Value {
     let mut all = vec!["check", "-p", "policy", "--no-schemas", "-o", "json"];
@@ -17,21 +17,6 @@ fn check(dir: &Path, args: &[&str]) -> Value {
     let run = tollgate(dir, &all);
     run.expect_code(1);
     run.json()
-}
-
-/// (rule, file, line, column) of every finding of a run over a repository of broken files.
-fn parse_errors(report: &Value) -> Vec<(String, String, u64, u64)> {
-    findings(report)
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap_or("?").to_string(),
-                f["file"].as_str().unwrap_or("?").to_string(),
-                f["line"].as_u64().unwrap_or(0),
-                f["column"].as_u64().unwrap_or(0),
-            )
-        })
-        .collect()
 }
 
 fn want(rows: &[(&str, &str, u64, u64)]) -> Vec<(String, String, u64, u64)> {

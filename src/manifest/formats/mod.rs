@@ -179,6 +179,13 @@ pub fn pos_of(text: &str, byte: usize) -> Pos {
     Pos { line, col: text[line_start..byte].chars().count() as u32 }
 }
 
+/// The JSON of what a loader's tree gives policies (unit tests of the loaders).
+#[cfg(test)]
+pub(crate) fn json_of(parsed: Result<Node, Bad>) -> serde_json::Value {
+    let (v, _) = finish(parsed.expect("parses"), 100).expect("shallow");
+    serde_json::to_value(&v).expect("json")
+}
+
 /// The value and span table of a tree: entries in pre-order, as the YAML and JSON parsers make
 /// them. `Err` with the byte of the first node nested deeper than `max_depth`.
 pub fn finish(root: Node, max_depth: usize) -> Result<(Value, SpanTable), usize> {

@@ -772,8 +772,7 @@ mod tests {
     use super::*;
 
     fn json(text: &str) -> serde_json::Value {
-        let (v, _) = super::super::finish(parse(text).expect("parses"), 100).expect("shallow");
-        serde_json::to_value(&v).expect("json")
+        super::super::json_of(parse(text))
     }
 
     #[test]

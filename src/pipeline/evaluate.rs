@@ -195,12 +195,20 @@ pub fn evaluate_files(
                         }
                         // Keep the text only where a snippet will be shown.
                         let text = if found.is_empty() || !want_snippets { None } else { l.text };
+                        // Held until every file is done: without the growth slack.
+                        found.shrink_to_fit();
                         Ok((found, l.docs.len(), printed, text))
                     },
                 )
                 .collect()
         });
-        for (f, n, p, text) in per_file? {
+        let per_file = per_file?;
+        // One allocation of the size needed (and room for the few findings the run adds after:
+        // Gatekeeper notes, schema locations): growing by doubling held the old and the new buffer
+        // at once (400 MB more at the end of the 100,000-file benchmark's 296,104 findings).
+        const EXTRA: usize = 4096;
+        findings.reserve_exact(per_file.iter().map(|r| r.0.len()).sum::<usize>() + EXTRA);
+        for (f, n, p, text) in per_file {
             findings.extend(f);
             documents += n;
             prints.extend(p);

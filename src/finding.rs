@@ -171,7 +171,9 @@ pub struct Finding {
     pub new: bool,
     pub suppressed: Option<Suppression>,
     /// A finding on a rendered object (`--render`): what rendered it, from which root.
-    pub rendered: Option<Rendered>,
+    /// Boxed: most findings are on no rendered object, and a `Finding` is held per finding of the
+    /// run until the report is written.
+    pub rendered: Option<Box<Rendered>>,
 }
 
 /// The render a finding's object came from (DESIGN.md §7).

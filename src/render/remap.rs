@@ -51,8 +51,11 @@ impl Rendered {
                 f.document = place.document;
                 f.region = place.region;
             }
-            f.rendered =
-                Some(crate::finding::Rendered { by: root.by, root: root.root.clone(), object: origin.object.clone() });
+            f.rendered = Some(Box::new(crate::finding::Rendered {
+                by: root.by,
+                root: root.root.clone(),
+                object: origin.object.clone(),
+            }));
             f.resource = Some(origin.object.clone());
             f.fingerprint = f.compute_fingerprint();
         }

@@ -141,7 +141,7 @@ fn finding(f: &Finding) -> JsonFinding<'_> {
         fingerprint: &f.fingerprint,
         new: f.new,
         suppressed: f.suppressed.as_ref(),
-        rendered: f.rendered.as_ref(),
+        rendered: f.rendered.as_deref(),
     }
 }
 

@@ -387,7 +387,7 @@ pub fn render_with_limits(outcome: &Outcome, limits: Limits) -> String {
                     pointer: &f.pointer,
                     resource: f.resource.as_ref(),
                     new: f.new,
-                    rendered: f.rendered.as_ref(),
+                    rendered: f.rendered.as_deref(),
                 },
             }
         })

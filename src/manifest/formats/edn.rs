@@ -7,9 +7,7 @@
 //! value of the file is read, as the decoder reads it. A parser of our own (small, no crate keeps
 //! positions).
 
-use std::collections::HashMap;
-
-use super::{Bad, Kind, Member, Node};
+use super::{Bad, Kind, Member, Members, Node};
 
 /// Deepest nesting read: a hostile file cannot overflow the stack.
 const MAX_DEPTH: usize = 200;
@@ -388,24 +386,16 @@ fn to_node(v: Edn, start: usize, end: usize) -> Node {
         Edn::Seq(items) => Kind::Arr(items.into_iter().map(|(v, s, e)| to_node(v, s, e)).collect()),
         Edn::Map(pairs) => {
             // A key twice: the later value (a Go map keeps one).
-            let mut index: HashMap<String, usize> = HashMap::new();
-            let mut members: Vec<Member> = Vec::with_capacity(pairs.len());
+            let mut members = Members::default();
             for ((k, ks, _), (v, vs, ve)) in pairs {
                 let key = match k {
                     Edn::Str(s) | Edn::Scalar(s, _) => s,
                     // Unreachable: `parse` refuses collections as keys first.
                     _ => String::new(),
                 };
-                let m = Member { key: key.clone(), at: ks, value: to_node(v, vs, ve) };
-                match index.get(&key) {
-                    Some(&i) => members[i] = m,
-                    None => {
-                        index.insert(key, members.len());
-                        members.push(m);
-                    }
-                }
+                members.set(Member { key, at: ks, value: to_node(v, vs, ve) });
             }
-            Kind::Obj(members)
+            Kind::Obj(members.into_vec())
         }
     };
     Node::new(kind, start, end)

@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 
-use super::{Bad, Kind, Member, Node};
+use super::{Bad, Kind, Member, Members, Node};
 
 /// Deepest nesting of blocks, parentheses and prefix operators read.
 const MAX_DEPTH: usize = 200;
@@ -564,17 +564,9 @@ fn wrap(mut v: Node, labels: &[String], start: usize, end: usize) -> Node {
 /// go-vcl's `decodeBlockToMap`: attributes without their dots, nested blocks by type (one: its
 /// object; several: an array of them, each wrapped in its labels); bare values dropped.
 fn block_to_map(body: Content, start: usize, end: usize) -> Node {
-    let mut members: Vec<Member> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    let mut put = |members: &mut Vec<Member>, m: Member| match index.get(&m.key) {
-        Some(&i) => members[i] = m,
-        None => {
-            index.insert(m.key.clone(), members.len());
-            members.push(m);
-        }
-    };
+    let mut members = Members::default();
     for (name, at, v) in body.attrs {
-        put(&mut members, Member { key: name.trim_matches('.').to_string(), at, value: v });
+        members.set(Member { key: name.trim_matches('.').to_string(), at, value: v });
     }
     for (ty, blocks) in by_type(body.blocks) {
         let at = blocks[0].start;
@@ -589,9 +581,9 @@ fn block_to_map(body: Content, start: usize, end: usize) -> Node {
                 .collect();
             Node::new(Kind::Arr(items), s, e)
         };
-        put(&mut members, Member { key: ty, at, value });
+        members.set(Member { key: ty, at, value });
     }
-    Node::new(Kind::Obj(members), start, end)
+    Node::new(Kind::Obj(members.into_vec()), start, end)
 }
 
 /// Parse a VCL file into the map conftest's VCL parser gives.
@@ -605,22 +597,13 @@ pub fn parse(text: &str) -> Result<Node, Bad> {
     if root.attrs.is_empty() && root.blocks.is_empty() {
         return Err(Bad::new("no block or assignment (conftest's VCL decoder fails on such a file)", 0));
     }
-    let mut members: Vec<Member> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    let mut put = |members: &mut Vec<Member>, m: Member| match index.get(&m.key) {
-        Some(&i) => members[i] = m,
-        None => {
-            index.insert(m.key.clone(), members.len());
-            members.push(m);
-        }
-    };
+    let mut members = Members::default();
     for (name, at, v) in root.attrs {
-        put(&mut members, Member { key: name, at, value: v });
+        members.set(Member { key: name, at, value: v });
     }
     for (ty, blocks) in by_type(root.blocks) {
         let (s, e) = (blocks[0].start, blocks.last().map_or(0, |b| b.end));
-        let mut inner: Vec<Member> = Vec::new();
-        let mut inner_index: HashMap<String, usize> = HashMap::new();
+        let mut inner = Members::default();
         for b in blocks {
             let first = b.labels.first().cloned().unwrap_or_default();
             let value = if !b.body.attrs.is_empty() || !b.body.blocks.is_empty() {
@@ -647,18 +630,11 @@ pub fn parse(text: &str) -> Result<Node, Bad> {
                 }
                 Node::new(Kind::Arr(items), b.start, b.end)
             };
-            let m = Member { key: first.clone(), at: b.start, value };
-            match inner_index.get(&first) {
-                Some(&i) => inner[i] = m,
-                None => {
-                    inner_index.insert(first, inner.len());
-                    inner.push(m);
-                }
-            }
+            inner.set(Member { key: first, at: b.start, value });
         }
-        put(&mut members, Member { key: ty, at: s, value: Node::new(Kind::Obj(inner), s, e) });
+        members.set(Member { key: ty, at: s, value: Node::new(Kind::Obj(inner.into_vec()), s, e) });
     }
-    Ok(Node::new(Kind::Obj(members), 0, text.len()))
+    Ok(Node::new(Kind::Obj(members.into_vec()), 0, text.len()))
 }
 
 #[cfg(test)]

@@ -59,7 +59,14 @@ pub(crate) fn parse_errors(report: &Value) -> Vec<(String, String, u64, u64)> {
 }
 
 fn check(dir: &Path, file: &str) -> Value {
-    let run = tollgate(dir, &["check", "-p", "policy", "--no-schemas", "-o", "json", file]);
+    check_args(dir, &[file])
+}
+
+/// `check -p policy --no-schemas -o json ARGS`, which must find something (exit 1): the report.
+pub(crate) fn check_args(dir: &Path, args: &[&str]) -> Value {
+    let mut all = vec!["check", "-p", "policy", "--no-schemas", "-o", "json"];
+    all.extend_from_slice(args);
+    let run = tollgate(dir, &all);
     run.expect_code(1);
     run.json()
 }

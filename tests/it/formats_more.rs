@@ -3,20 +3,10 @@
 //! names, bad and hostile input a `parse/invalid-<format>` finding at its line while the other
 //! files are still checked.
 
-use std::path::Path;
-
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::common::*;
-use crate::formats::{fixture_repo, formats_dir, input_of, located, parse_errors, row};
-
-fn check(dir: &Path, args: &[&str]) -> Value {
-    let mut all = vec!["check", "-p", "policy", "--no-schemas", "-o", "json"];
-    all.extend_from_slice(args);
-    let run = tollgate(dir, &all);
-    run.expect_code(1);
-    run.json()
-}
+use crate::formats::{check_args as check, fixture_repo, formats_dir, input_of, located, parse_errors, row};
 
 #[test]
 fn hcl1_as_hashicorp_hcl_decodes_it_with_located_findings() {

@@ -4,20 +4,10 @@
 //! a policy's path names, bad input a located `parse/invalid-<format>` finding, hostile input
 //! (entity bombs, external entities, deep nesting) refused in bounded time.
 
-use std::path::Path;
-
 use serde_json::{json, Value};
 
 use crate::common::*;
-use crate::formats::{fixture_repo, input_of, located, parse_errors, row};
-
-fn check(dir: &Path, args: &[&str]) -> Value {
-    let mut all = vec!["check", "-p", "policy", "--no-schemas", "-o", "json"];
-    all.extend_from_slice(args);
-    let run = tollgate(dir, &all);
-    run.expect_code(1);
-    run.json()
-}
+use crate::formats::{check_args as check, fixture_repo, input_of, located, parse_errors, row};
 
 fn want(rows: &[(&str, &str, u64, u64)]) -> Vec<(String, String, u64, u64)> {
     rows.iter().map(|(r, f, l, c)| (r.to_string(), f.to_string(), *l, *c)).collect()

@@ -177,7 +177,9 @@ fn jsonc_with_comments_and_trailing_commas_located() {
 
 /// A CycloneDX JSON BOM (`--parser cyclonedx`, conftest's acceptance case; `*.cyclonedx` by name)
 /// is its JSON as written, located; what cyclonedx-go's decoder refuses (an unknown spec version)
-/// is `parse/invalid-cyclonedx` at the value; an XML BOM is an error that says so, not a pass.
+/// is `parse/invalid-cyclonedx` at the value. The same BOM as XML is what cyclonedx-go's model
+/// encodes as JSON (Go's zero values for the JSON-only fields), located in the XML; a part of the
+/// model tollgate does not read is `parse/unsupported-cyclonedx` at its place, never a pass.
 #[test]
 fn cyclonedx_json_bom_located_and_refused_as_cyclonedx_go_refuses() {
     let r = fixture_repo("cyclonedx");
@@ -202,22 +204,53 @@ fn cyclonedx_json_bom_located_and_refused_as_cyclonedx_go_refuses() {
     run.expect_code(1);
     assert_eq!(summary(&run.json())[..3], [1, 1, 2]);
 
+    // The XML BOM: the same components at their XML places; `specVersion` as cyclonedx-go prints it.
+    let input = input_of(r.path(), &["parse", "--parser", "cyclonedx", "bom.xml"]);
+    assert_eq!(
+        (&input["bomFormat"], &input["specVersion"], &input["version"]),
+        (&json!(""), &json!("SpecVersion(0)"), &json!(1))
+    );
+    assert_eq!(input["components"][1]["licenses"], json!([{"license": {"id": "WTFPL"}}]));
+    assert_eq!(
+        located(&check(r.path(), &["--parser", "cyclonedx", "bom.xml"])),
+        [
+            row("main.deny", "left-pad 1.3.0 has license WTFPL", "/components/1/licenses/0/license/id", 24, 18),
+            row("main.deny", "log4j-core 2.14.1 is vulnerable to Log4Shell", "/components/0/version", 14, 7),
+            row("main.warn", "SBOM of orders 2.1.0, spec SpecVersion(0)", "", 2, 1),
+        ]
+    );
+
     let run = tollgate(
         r.path(),
-        &["check", "--no-schemas", "--parser", "cyclonedx", "-o", "json", "bad/bom.xml", "bad/future.json"],
+        &[
+            "check",
+            "--no-schemas",
+            "--parser",
+            "cyclonedx",
+            "-o",
+            "json",
+            "bad/future.json",
+            "bad/version.xml",
+            "bad/vulnerabilities.xml",
+        ],
     );
     run.expect_code(1);
     let report = run.json();
     assert_eq!(
         parse_errors(&report),
         want(&[
-            ("parse/invalid-cyclonedx", "bad/bom.xml", 1, 1),
-            ("parse/invalid-cyclonedx", "bad/future.json", 3, 18)
+            ("parse/invalid-cyclonedx", "bad/future.json", 3, 18),
+            ("parse/invalid-cyclonedx", "bad/version.xml", 2, 59),
+            ("parse/unsupported-cyclonedx", "bad/vulnerabilities.xml", 7, 5)
         ])
     );
     let msgs = messages(&report);
     assert!(msgs.iter().any(|m| m.starts_with("invalid cyclonedx: invalid specification version \"1.9\"")), "{msgs:?}");
-    assert!(msgs.iter().any(|m| m.contains("tollgate does not read CycloneDX XML")), "{msgs:?}");
+    assert!(
+        msgs.iter().any(|m| m == "invalid cyclonedx: strconv.ParseInt: parsing \"one\": invalid syntax"),
+        "{msgs:?}"
+    );
+    assert!(msgs.iter().any(|m| m.contains("`<vulnerabilities>` is not read by tollgate")), "{msgs:?}");
 }
 
 /// Dockerfile heredocs as BuildKit (and so conftest) reads them: the body is no instruction (a

@@ -2,14 +2,18 @@
 //! JSON BOM is its own JSON (conftest decodes it into cyclonedx-go's model only to refuse what the
 //! model cannot hold, then hands policies the file as written), read by tollgate's JSON parser so
 //! every node keeps its place. The checks here are those of cyclonedx-go's decoder on the fields
-//! of the BOM itself.
+//! of the BOM itself. An XML BOM (the file's first character `<`) is read by [`cyclonedx_xml`].
 
 use regorus::Value;
 
 use super::super::span::parse_pointer;
 use super::super::{json, Limits, ParsedStream, RawDoc};
+use super::cyclonedx_xml;
+use crate::source::format::Format;
 
 const RULE: &str = "parse/invalid-cyclonedx";
+/// A part of an XML BOM tollgate does not read (see [`cyclonedx_xml`]).
+const UNSUPPORTED_RULE: &str = "parse/unsupported-cyclonedx";
 
 /// The spec versions cyclonedx-go's `SpecVersion` accepts; any other is its error.
 const SPEC_VERSIONS: &[&str] = &["1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7"];
@@ -31,11 +35,13 @@ const ARRAYS: &[&str] = &[
 /// Parse a CycloneDX BOM.
 pub fn parse(text: &str, limits: &Limits) -> ParsedStream {
     let trimmed = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
-    if !trimmed.starts_with(['{', '[']) {
-        let at = text.len() - trimmed.len();
-        let message = "invalid cyclonedx: only JSON BOMs are read (tollgate does not read CycloneDX XML; \
-                       `cyclonedx convert --output-format json` writes the same BOM as JSON)";
-        return super::failed(RULE, message.into(), text, at);
+    if trimmed.starts_with('<') {
+        let parsed = cyclonedx_xml::parse(text, limits.max_depth);
+        let rule = match &parsed {
+            Err(bad) if bad.message.starts_with(cyclonedx_xml::UNSUPPORTED) => UNSUPPORTED_RULE,
+            _ => RULE,
+        };
+        return super::stream(Format::CycloneDx, rule, parsed, text, limits);
     }
     let mut parsed = json::parse(text, limits);
     for issue in &mut parsed.issues {
@@ -120,7 +126,9 @@ mod tests {
         assert!(issue("{\"components\": {}}").is_some_and(|m| m.contains("not an array")));
         assert!(issue("{\"components\": [1]}").is_some_and(|m| m.contains("item 0")));
         assert!(issue("[]").is_some_and(|m| m.contains("JSON object")));
-        assert!(issue("<bom/>").is_some_and(|m| m.contains("CycloneDX XML")));
+        assert!(
+            issue("<bom version=\"x\"/>").is_some_and(|m| m.starts_with("1:14: invalid cyclonedx: strconv.ParseInt"))
+        );
         assert!(issue("{\"a\": }").is_some_and(|m| m.starts_with("1:6: invalid cyclonedx:")));
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod cue;
 pub mod cyclonedx;
+pub mod cyclonedx_xml;
 pub mod dockerfile;
 pub mod dotenv;
 pub mod edn;
@@ -131,6 +132,18 @@ pub fn parse(format: Format, text: &str, limits: &Limits) -> ParsedStream {
         },
         Format::Yaml | Format::Json => return ParsedStream::default(),
     };
+    stream(format, rule, parsed, text, limits)
+}
+
+/// A loader's result as the parsed stream of its file: one document, or the loader's error at its
+/// place under `rule`.
+pub fn stream(
+    format: Format,
+    rule: &'static str,
+    parsed: Result<Node, Bad>,
+    text: &str,
+    limits: &Limits,
+) -> ParsedStream {
     let mut out = ParsedStream::default();
     let issue = |rule: &'static str, message: String, at: usize| ParseIssue {
         rule,

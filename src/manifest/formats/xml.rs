@@ -70,7 +70,7 @@ impl Open {
 }
 
 /// Go's `encoding/xml` turns `\r\n` and a lone `\r` into `\n` in text and attribute values.
-fn eol(s: &str) -> std::borrow::Cow<'_, str> {
+pub(super) fn eol(s: &str) -> std::borrow::Cow<'_, str> {
     if s.contains('\r') {
         s.replace("\r\n", "\n").replace('\r', "\n").into()
     } else {
@@ -92,7 +92,7 @@ fn trim_non_graphic(s: &str) -> &str {
 }
 
 /// The byte of `part` in `text` when it is a slice of it (quick-xml lends slices of the input).
-fn offset_in(text: &str, part: &[u8], fallback: usize) -> usize {
+pub(super) fn offset_in(text: &str, part: &[u8], fallback: usize) -> usize {
     let (base, p) = (text.as_ptr() as usize, part.as_ptr() as usize);
     if p >= base && p + part.len() <= base + text.len() {
         p - base
@@ -101,7 +101,7 @@ fn offset_in(text: &str, part: &[u8], fallback: usize) -> usize {
     }
 }
 
-fn utf8(b: &[u8], at: usize) -> Result<&str, Bad> {
+pub(super) fn utf8(b: &[u8], at: usize) -> Result<&str, Bad> {
     std::str::from_utf8(b).map_err(|_| Bad::new("invalid UTF-8", at))
 }
 
@@ -125,7 +125,7 @@ fn open(text: &str, e: &BytesStart<'_>, start: usize) -> Result<Open, Bad> {
 }
 
 /// An attribute error at its byte (quick-xml counts from after the tag's `<`).
-fn attr_error(err: &AttrError, start: usize) -> Bad {
+pub(super) fn attr_error(err: &AttrError, start: usize) -> Bad {
     use AttrError::*;
     let pos = match err {
         ExpectedEq(p) | ExpectedValue(p) | UnquotedValue(p) | ExpectedQuote(p, _) | Duplicated(p, _) => *p,
@@ -137,7 +137,7 @@ fn attr_error(err: &AttrError, start: usize) -> Bad {
 
 /// A reference in text: a character reference or one of XML's five entities. An entity a DTD
 /// declares is not expanded (Go's decoder stops at it; goxml2json then hands over what it read).
-fn reference(r: &BytesRef<'_>, at: usize, out: &mut String) -> Result<(), Bad> {
+pub(super) fn reference(r: &BytesRef<'_>, at: usize, out: &mut String) -> Result<(), Bad> {
     let name = utf8(r, at)?;
     if r.is_char_ref() {
         match r.resolve_char_ref() {

@@ -170,7 +170,12 @@ fn parse_inline(line: &str) -> Result<Inline, String> {
 
 /// Apply the waiver annotation of one document to its findings; returns gate findings about the
 /// waivers themselves (invalid, expired, unused).
+/// Only a Kubernetes object carries one: a document of another format (a TOML file spelling
+/// `metadata.annotations`) is no resource, and its findings are waived in `.tollgate.yaml`.
 pub fn apply_inline(doc: &Document, findings: &mut [Finding], today: &str) -> Vec<Finding> {
+    if !doc.kubernetes {
+        return Vec::new();
+    }
     let Value::String(text) = &doc.value["metadata"]["annotations"][ANNOTATION] else {
         return Vec::new();
     };

@@ -244,3 +244,27 @@ fn sarif_reports_inline_waivers_in_source_and_config_waivers_external() {
         ("external".to_string(), "waiver: waived in config (expires 2026-12-31)".to_string())
     );
 }
+
+/// A waiver annotation is on a Kubernetes object: a document of another format (TOML here) that
+/// spells `metadata.annotations."tollgate.dev/waive"` is no resource, so it waives nothing (its
+/// finding blocks, no waiver finding is made of it); a `.tollgate.yaml` waiver by path covers it.
+#[test]
+fn a_waiver_annotation_in_a_file_of_another_format_waives_nothing() {
+    let toml = "[metadata]\nname = \"t\"\n[metadata.annotations]\n\"tollgate.dev/waive\" = \"k8s/privileged-container=says the file; expires=2026-12-31\"\n[[spec.containers]]\nname = \"c\"\n[spec.containers.securityContext]\nprivileged = true\n";
+    let dir = setup(&[("app/pod.toml", toml.to_string())]);
+    let (code, v, err) = run(dir.path(), &["--include", "**/*.toml"]);
+    assert_eq!(code, Some(1), "{err}");
+    let found = find(&v, "k8s/privileged-container", "app/pod.toml");
+    assert_eq!(found.len(), 1, "{v}");
+    assert_eq!(found[0]["suppressed"], serde_json::Value::Null, "{v}");
+    assert_eq!(v["summary"]["suppressed"], 0);
+    let gate: Vec<_> =
+        v["findings"].as_array().unwrap().iter().filter(|f| f["rule"].as_str().unwrap().starts_with("gate/")).collect();
+    assert!(gate.is_empty(), "{gate:?}");
+
+    let cfg = "formats: [yaml, json, toml]\nwaivers:\n  - rule: k8s/privileged-container\n    paths: [\"app/*.toml\"]\n    reason: reviewed\n    expires: 2026-12-31\n";
+    std::fs::write(dir.path().join(".tollgate.yaml"), cfg).unwrap();
+    let (code, v, err) = run(dir.path(), &[]);
+    assert_eq!(code, Some(0), "{err} {v}");
+    assert_eq!(find(&v, "k8s/privileged-container", "app/pod.toml")[0]["suppressed"]["reason"], "reviewed");
+}

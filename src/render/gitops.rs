@@ -4,7 +4,7 @@
 //! directory they point at is a Kustomize root whether or not another kustomization uses it, since
 //! the controller applies it as it is.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use regorus::Value;
 
@@ -66,9 +66,17 @@ pub fn read(tree: &Tree) -> Result<Vec<Object>, Error> {
 /// The directories (repo-relative, `""` the top) that the objects apply as Kustomize builds: a
 /// Flux Kustomization's `spec.path` (the top when it has none) and an Application's
 /// `spec.source.path` / `spec.sources[].path`, taken as paths of this repository. A path that
-/// leaves the repository names none of its directories.
-pub fn applied_dirs(objects: &[Object]) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
+/// leaves the repository names none of its directories. With each, whether a directory with no
+/// kustomization is applied with its subdirectories: Flux generates a kustomization of every
+/// manifest below it; Argo CD reads a plain directory's own files unless `directory.recurse`.
+pub fn applied_dirs(objects: &[Object]) -> BTreeMap<String, bool> {
+    let mut out = BTreeMap::new();
+    let mut add = |dir: Option<String>, recursive: bool| {
+        if let Some(d) = dir {
+            let r: &mut bool = out.entry(d).or_default();
+            *r |= recursive;
+        }
+    };
     for o in objects {
         let v = &o.value;
         match s(&v["kind"]).as_deref() {
@@ -77,17 +85,42 @@ pub fn applied_dirs(objects: &[Object]) -> BTreeSet<String> {
                     Value::Undefined | Value::Null => Some(String::new()),
                     p => s(p),
                 };
-                out.extend(path.and_then(|p| join("", &p)));
+                add(path.and_then(|p| join("", &p)), true);
             }
             Some("Application") => {
                 for src in source_list(v) {
-                    out.extend(s(&src["path"]).and_then(|p| join("", &p)));
+                    let recurse = matches!(src["directory"]["recurse"], Value::Bool(true));
+                    add(s(&src["path"]).and_then(|p| join("", &p)), recurse);
                 }
             }
             _ => {}
         }
     }
     out
+}
+
+/// Whether `file` is one a controller applies as written from a plain directory of `plain`
+/// (applied, no kustomization; with its subdirectories or not): in the directory itself, or below
+/// it with no kustomization on the way (Flux takes such a directory as a kustomization of its own).
+pub fn applied_as_written(
+    file: &str,
+    plain: &BTreeMap<String, bool>,
+    has_kustomization: &dyn Fn(&str) -> bool,
+) -> bool {
+    let mut dir = file.rsplit_once('/').map_or("", |(d, _)| d);
+    let mut own = true;
+    loop {
+        if let Some(&recursive) = plain.get(dir) {
+            if own || recursive {
+                return true;
+            }
+        }
+        if dir.is_empty() || has_kustomization(dir) {
+            return false;
+        }
+        own = false;
+        dir = dir.rsplit_once('/').map_or("", |(d, _)| d);
+    }
 }
 
 /// An Application's sources: `spec.sources`, else `spec.source`.
@@ -118,8 +151,27 @@ mod tests {
             object("kind: Application\nspec: {source: {path: apps/prod}}\n"),
             object("kind: Application\nspec: {sources: [{chart: redis}, {path: apps/stage}]}\n"),
         ];
-        let dirs: Vec<String> = applied_dirs(&objects).into_iter().collect();
-        assert_eq!(dirs, ["", "apps/dev", "apps/prod", "apps/stage"]);
+        let dirs: Vec<(String, bool)> = applied_dirs(&objects).into_iter().collect();
+        let want = [("", true), ("apps/dev", true), ("apps/prod", false), ("apps/stage", false)];
+        assert_eq!(dirs, want.map(|(d, r)| (d.to_string(), r)));
+        let recurse = object("kind: Application\nspec: {source: {path: apps/prod, directory: {recurse: true}}}\n");
+        assert_eq!(applied_dirs(&[recurse]).get("apps/prod"), Some(&true));
+    }
+
+    #[test]
+    fn files_a_controller_applies_as_written() {
+        let plain: BTreeMap<String, bool> =
+            [("infra/flux".to_string(), true), ("infra/argo".to_string(), false)].into();
+        let kustomized = |d: &str| d == "infra/flux/app";
+        let applied = |f: &str| applied_as_written(f, &plain, &kustomized);
+        assert!(applied("infra/flux/a.yaml"));
+        assert!(applied("infra/flux/sub/deeper/a.yaml"));
+        assert!(!applied("infra/flux/app/a.yaml"), "a kustomization of its own: rendered, not raw");
+        assert!(!applied("infra/flux/app/sub/a.yaml"));
+        assert!(applied("infra/argo/a.yaml"));
+        assert!(!applied("infra/argo/sub/a.yaml"));
+        assert!(!applied("infra/a.yaml"));
+        assert!(!applied("a.yaml"));
     }
 
     #[test]

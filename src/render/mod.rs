@@ -251,10 +251,28 @@ fn render_kustomize<'a>(
     // changes the wrapper's output, not what the controller applies from the directory itself.
     let applied = gitops::applied_dirs(objects()?);
     roots.extend(
-        applied.into_iter().filter(|d| {
-            !matches!(cat.by_dir.get(d), None | Some(Ok(kustomize::Kustomization { component: true, .. })))
-        }),
+        applied
+            .keys()
+            .filter(|d| {
+                !matches!(cat.by_dir.get(*d), None | Some(Ok(kustomize::Kustomization { component: true, .. })))
+            })
+            .cloned(),
     );
+    // A directory the controller applies that has no kustomization is applied as written (Flux
+    // generates one of its manifests): its files are judged as they are even when a kustomization
+    // lists them, and below a Flux one a kustomization it takes in is a root.
+    let plain: BTreeMap<String, bool> = applied.into_iter().filter(|(d, _)| !cat.by_dir.contains_key(d)).collect();
+    let has_kustomization = |d: &str| cat.by_dir.contains_key(d);
+    if !plain.is_empty() {
+        let nested = cat.by_dir.iter().filter_map(|(d, k)| {
+            let own = matches!(k, Ok(k) if !k.component);
+            let file = format!("{d}/kustomization.yaml");
+            let parent_applies =
+                |p: &str| gitops::applied_as_written(p, &plain, &|x: &str| x != d && has_kustomization(x));
+            (own && !d.is_empty() && parent_applies(&file)).then(|| d.clone())
+        });
+        roots.extend(nested.collect::<Vec<_>>());
+    }
     let roots: Vec<String> = roots.into_iter().collect();
     // Each root on a worker, from its closure to its prepared output: only the roots in flight
     // hold their files.
@@ -321,7 +339,11 @@ fn render_kustomize<'a>(
             out.findings.push(finding(RULE_FAILED, Severity::Error, &file, message, None));
             continue;
         }
-        out.consumed.extend(c.files.into_keys());
+        out.consumed.extend(
+            c.files
+                .into_keys()
+                .filter(|f| plain.is_empty() || !gitops::applied_as_written(f, &plain, &has_kustomization)),
+        );
         out.files.push(SourceFile { path: file.clone(), bytes: prepared.text, too_large: None });
         let root = Root {
             by: "kustomize",

@@ -548,3 +548,55 @@ fn an_untracked_manifest_in_the_working_tree_does_not_stop_the_render() {
     // Not committed, so not what Flux applies: the base is not made a root by it.
     assert!(findings(&r).iter().all(|f| f["rendered"]["root"] != "apps/web/base"), "{:#?}", located(&r));
 }
+
+/// A directory with no kustomization that Flux or Argo CD applies: the controller applies its
+/// files as they are (Flux generates a kustomization of them, recursively; Argo CD reads the plain
+/// directory, recursively only with `directory.recurse`). A kustomization above it that lists one
+/// of them and patches it is a root of its own, but does not stand in for the file: the file is
+/// still judged as written.
+#[test]
+fn a_plain_directory_a_controller_applies_is_judged_as_written_even_when_a_commit_wraps_it() {
+    if !kubectl_here("a_plain_directory_a_controller_applies_is_judged_as_written_even_when_a_commit_wraps_it") {
+        return;
+    }
+    let deploy = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: agent\nspec:\n  selector:\n    matchLabels: {app: agent}\n  template:\n    metadata:\n      labels: {app: agent}\n    spec:\n      hostNetwork: true\n      containers:\n        - name: agent\n          image: registry.example.com/agent@sha256:0000000000000000000000000000000000000000000000000000000000000000\n";
+    let flux = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: agent\n  namespace: flux-system\nspec:\n  path: ./infra/agent\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n";
+    let argo = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: agent\nspec:\n  source:\n    repoURL: https://git.example.com/acme/gitops.git\n    path: infra/agent\n  destination:\n    namespace: agent\n";
+    let quiet = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: agent\nspec:\n  template:\n    spec:\n      hostNetwork: false\n";
+    for (declare, nested) in [(flux, true), (argo, false)] {
+        let dir = repo();
+        let root = dir.path();
+        write(root, "clusters/agent.yaml", declare);
+        write(root, "infra/agent/deploy.yaml", deploy);
+        write(root, "infra/agent/more/deploy.yaml", deploy.replace("name: agent\nspec", "name: agent-2\nspec"));
+        // A kustomization below it, which Flux's generated kustomization takes in whole.
+        write(root, "infra/agent/kz/kustomization.yaml", "resources:\n  - deploy.yaml\n");
+        write(root, "infra/agent/kz/deploy.yaml", deploy.replace("name: agent\nspec", "name: agent-3\nspec"));
+        commit_all(root, "a plain directory a controller applies");
+        // The wrapper: in the parent, so kustomize's load restrictor lets it list the files.
+        write(
+            root,
+            "infra/kustomization.yaml",
+            "resources:\n  - agent/deploy.yaml\n  - agent/more/deploy.yaml\n  - agent/kz\npatches:\n  - path: quiet.yaml\n  - path: quiet-2.yaml\n  - path: quiet-3.yaml\n",
+        );
+        write(root, "infra/quiet-3.yaml", quiet.replace("name: agent\n", "name: agent-3\n"));
+        write(root, "infra/quiet.yaml", quiet);
+        write(root, "infra/quiet-2.yaml", quiet.replace("name: agent\n", "name: agent-2\n"));
+        commit_all(root, "wrap it");
+        for args in [
+            &["check", "--render", "--builtin", "all", "-o", "json"][..],
+            &["check", "--render", "--builtin", "all", "--rev", "HEAD", "-o", "json"],
+        ] {
+            let run = tollgate(root, args);
+            run.expect_code(1);
+            let r = run.json();
+            let raw = |file: &str| has(&r, "k8s/host-namespace", file, 12, "");
+            assert!(raw("infra/agent/deploy.yaml"), "{declare} {args:?}: {:#?}", located(&r));
+            // Flux's generated kustomization takes the subdirectory too; Argo CD's plain directory
+            // does not (no `directory.recurse`), so there the wrapper's render is what counts.
+            assert_eq!(raw("infra/agent/more/deploy.yaml"), nested, "{declare} {args:?}: {:#?}", located(&r));
+            let kz = has(&r, "k8s/host-namespace", "infra/agent/kz/deploy.yaml", 12, "infra/agent/kz");
+            assert_eq!(kz, nested, "{declare} {args:?}: {:#?}", located(&r));
+        }
+    }
+}

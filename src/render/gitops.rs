@@ -2,9 +2,12 @@
 //! `Application`s, Flux `HelmRelease`s and Flux `Kustomization`s (`kustomize.toolkit.fluxcd.io`),
 //! read once per render of a tree. Helm renders the charts they point at with their values; a
 //! directory they point at is a Kustomize root whether or not another kustomization uses it, since
-//! the controller applies it as it is.
+//! the controller applies it as it is. An `ApplicationSet`'s git directory generator is expanded
+//! into the Applications it makes for the tree's directories.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use regorus::Value;
 
@@ -21,6 +24,9 @@ pub struct Object {
     /// Its place among the file's documents.
     pub index: usize,
     pub value: Value,
+    /// An Application an ApplicationSet's template makes for one directory its git generator
+    /// matches (only its `spec.source.path` and `directory.recurse`; no chart values).
+    pub generated: bool,
 }
 
 /// The kinds read here.
@@ -42,9 +48,19 @@ fn may_hold(bytes: &[u8]) -> bool {
 pub fn read(tree: &Tree) -> Result<Vec<Object>, Error> {
     // A working tree's file git does not track is left out: the controller never sees it.
     let files = tree
-        .find_readable(&|n| n.ends_with(".yaml") || n.ends_with(".yml") || n.ends_with(".json"))
+        .find_readable(&|n| n.ends_with(".yaml") || n.ends_with(".yml") || n.ends_with(".json") || n == "Kustomization")
         .map_err(|e| Error::Usage(format!("--render: {e}")))?;
+    // The directories an ApplicationSet's git generator can match: those holding a manifest, a
+    // kustomization or a chart, and their parents.
+    let mut dirs: BTreeSet<String> = BTreeSet::new();
+    for (path, _) in &files {
+        let mut d = parent(path);
+        while dirs.insert(d.to_string()) && !d.is_empty() {
+            d = parent(d);
+        }
+    }
     let mut out = Vec::new();
+    let mut sets = Vec::new();
     for (path, bytes) in files {
         if !may_hold(&bytes) {
             continue;
@@ -53,14 +69,102 @@ pub fn read(tree: &Tree) -> Result<Vec<Object>, Error> {
         let loaded = crate::manifest::load(&src, &crate::manifest::Limits::default());
         for d in loaded.docs {
             let kind = s(&d.value["kind"]);
-            let flux_kustomization = kind.as_deref() == Some("Kustomization")
-                && s(&d.value["apiVersion"]).is_some_and(|a| a.starts_with("kustomize.toolkit.fluxcd.io/"));
+            let api = s(&d.value["apiVersion"]).unwrap_or_default();
+            let flux_kustomization =
+                kind.as_deref() == Some("Kustomization") && api.starts_with("kustomize.toolkit.fluxcd.io/");
             if flux_kustomization || matches!(kind.as_deref(), Some("Application" | "HelmRelease")) {
-                out.push(Object { path: path.clone(), index: d.index, value: d.value });
+                out.push(Object { path: path.clone(), index: d.index, value: d.value, generated: false });
+            } else if kind.as_deref() == Some("ApplicationSet") && api.starts_with("argoproj.io/") {
+                sets.push(Object { path: path.clone(), index: d.index, value: d.value, generated: false });
             }
         }
     }
+    for set in &sets {
+        out.extend(expand(set, &dirs));
+    }
+    out.sort_by(|a, b| (&a.path, a.index, a.generated).cmp(&(&b.path, b.index, b.generated)));
     Ok(out)
+}
+
+fn parent(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+/// The Applications an ApplicationSet makes from its git directory generators (also inside
+/// `matrix` and `merge` generators): one per directory of the tree a `directories[].path` glob
+/// matches (`*` within one path segment, as Argo CD's `path.Match`) and no `exclude: true` entry
+/// does, with the template's source path filled in (`{{path}}`, `{{path.path}}`,
+/// `{{path.basename}}`, and their `{{.path...}}` forms). A path the template builds otherwise is
+/// not known here and makes none.
+fn expand(set: &Object, dirs: &BTreeSet<String>) -> Vec<Object> {
+    let mut generators = Vec::new();
+    git_directories(&set.value["spec"]["generators"], &mut generators, 0);
+    let sources = source_list(&set.value["spec"]["template"]);
+    let mut out = Vec::new();
+    for (include, exclude) in generators {
+        for dir in dirs.iter().filter(|d| include.is_match(d.as_str()) && !exclude.is_match(d.as_str())) {
+            for src in &sources {
+                let Some(path) = s(&src["path"]).and_then(|p| fill(&p, dir)) else { continue };
+                let recurse = matches!(src["directory"]["recurse"], Value::Bool(true));
+                let json = serde_json::json!({
+                    "apiVersion": "argoproj.io/v1alpha1",
+                    "kind": "Application",
+                    "spec": {"source": {"path": path, "directory": {"recurse": recurse}}}
+                });
+                let Ok(value) = Value::from_json_str(&json.to_string()) else { continue };
+                out.push(Object { path: set.path.clone(), index: set.index, value, generated: true });
+            }
+        }
+    }
+    out
+}
+
+/// The include and exclude globs of every git directory generator among `generators`.
+fn git_directories(generators: &Value, out: &mut Vec<(GlobSet, GlobSet)>, depth: usize) {
+    let Value::Array(list) = generators else { return };
+    if depth > 4 {
+        return;
+    }
+    for g in list.iter() {
+        for nested in ["matrix", "merge"] {
+            git_directories(&g[nested]["generators"], out, depth + 1);
+        }
+        let Value::Array(entries) = &g["git"]["directories"] else { continue };
+        let (mut include, mut exclude) = (GlobSetBuilder::new(), GlobSetBuilder::new());
+        for e in entries.iter() {
+            let Some(pattern) = s(&e["path"]) else { continue };
+            let pattern = pattern.trim_start_matches("./").trim_end_matches('/');
+            let Ok(glob) = GlobBuilder::new(pattern).literal_separator(true).build() else { continue };
+            if matches!(e["exclude"], Value::Bool(true)) {
+                exclude.add(glob);
+            } else {
+                include.add(glob);
+            }
+        }
+        if let (Ok(i), Ok(x)) = (include.build(), exclude.build()) {
+            out.push((i, x));
+        }
+    }
+}
+
+/// A template's source path for the directory `dir`; `None` when it uses a parameter other than
+/// the directory's path and name.
+fn fill(template: &str, dir: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(open) = rest.find("{{") {
+        out.push_str(&rest[..open]);
+        let close = rest[open..].find("}}")? + open;
+        let name = rest[open + 2..close].trim().trim_start_matches('.');
+        match name {
+            "path" | "path.path" => out.push_str(dir),
+            "path.basename" => out.push_str(dir.rsplit('/').next().unwrap_or(dir)),
+            _ => return None,
+        }
+        rest = &rest[close + 2..];
+    }
+    out.push_str(rest);
+    Some(out)
 }
 
 /// The directories (repo-relative, `""` the top) that the objects apply as Kustomize builds: a
@@ -139,7 +243,7 @@ mod tests {
         let src = SourceFile { path: "a.yaml".into(), bytes: yaml.as_bytes().to_vec(), too_large: None };
         let loaded = crate::manifest::load(&src, &crate::manifest::Limits::default());
         let value = loaded.docs.into_iter().next().map(|d| d.value).unwrap_or(Value::Null);
-        Object { path: "a.yaml".into(), index: 0, value }
+        Object { path: "a.yaml".into(), index: 0, value, generated: false }
     }
 
     #[test]
@@ -172,6 +276,19 @@ mod tests {
         assert!(!applied("infra/argo/sub/a.yaml"));
         assert!(!applied("infra/a.yaml"));
         assert!(!applied("a.yaml"));
+    }
+
+    #[test]
+    fn an_application_set_makes_an_application_per_directory_its_git_generator_matches() {
+        let set = object("apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nspec:\n  generators:\n    - matrix:\n        generators:\n          - git:\n              directories:\n                - path: apps/*\n                - path: apps/legacy\n                  exclude: true\n          - list: {elements: [{env: dev}]}\n  template:\n    spec:\n      source:\n        path: '{{ .path.path }}/overlays/dev'\n");
+        let dirs: BTreeSet<String> =
+            ["", "apps", "apps/web", "apps/legacy", "apps/web/overlays", "other"].map(String::from).into();
+        let made: Vec<String> =
+            expand(&set, &dirs).iter().filter_map(|o| s(&o.value["spec"]["source"]["path"])).collect();
+        assert_eq!(made, ["apps/web/overlays/dev"], "`*` stays in one segment; excluded left out");
+        assert_eq!(fill("{{path.basename}}-x/{{path}}", "a/b").as_deref(), Some("b-x/a/b"));
+        assert_eq!(fill("{{path[1]}}", "a/b"), None);
+        assert_eq!(fill("plain/dir", "a/b").as_deref(), Some("plain/dir"));
     }
 
     #[test]

@@ -248,7 +248,8 @@ fn build(
 /// The Argo CD Applications and Flux HelmReleases of the tree that render a local chart.
 fn app_releases(objects: &[gitops::Object], charts: &BTreeMap<String, (String, Json)>) -> Vec<Release> {
     let mut out = Vec::new();
-    for d in objects {
+    // An ApplicationSet's Applications carry no chart values: the chart's own render stands for them.
+    for d in objects.iter().filter(|d| !d.generated) {
         let path = &d.path;
         let v = &d.value;
         let name = s(&v["metadata"]["name"]).unwrap_or_default();

@@ -507,6 +507,19 @@ fn a_directory_an_argo_application_applies_is_a_root_even_when_a_commit_wraps_it
     let dir = wrapped_overlay_repo(single);
     let r = tollgate(dir.path(), &["check", "--render", "--rev", "HEAD", "-o", "json"]).json();
     assert!(host_network_through(&r, "apps/web/overlays/dev"), "{:#?}", located(&r));
+    // An ApplicationSet whose git generator matches the overlays makes an Application per overlay.
+    let set = "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: web\nspec:\n  goTemplate: true\n  generators:\n    - git:\n        repoURL: https://git.example.com/acme/gitops.git\n        revision: HEAD\n        directories:\n          - path: apps/web/overlays/*\n  template:\n    metadata:\n      name: 'web-{{.path.basename}}'\n    spec:\n      project: default\n      source:\n        repoURL: https://git.example.com/acme/gitops.git\n        path: '{{.path.path}}'\n      destination:\n        namespace: '{{.path.basename}}'\n";
+    let dir = wrapped_overlay_repo(set);
+    let r = tollgate(dir.path(), &["check", "--render", "--rev", "HEAD", "-o", "json"]).json();
+    assert!(host_network_through(&r, "apps/web/overlays/dev"), "{:#?}", located(&r));
+    // Excluded, the overlay is judged through its wrapper only, as with no GitOps object.
+    let excluded = set.replace(
+        "          - path: apps/web/overlays/*\n",
+        "          - path: apps/web/overlays/*\n          - path: apps/web/overlays/dev\n            exclude: true\n",
+    );
+    let dir = wrapped_overlay_repo(&excluded);
+    let r = tollgate(dir.path(), &["check", "--render", "--rev", "HEAD", "-o", "json"]).json();
+    assert!(!host_network_through(&r, "apps/web/overlays/dev"), "{:#?}", located(&r));
 }
 
 #[test]

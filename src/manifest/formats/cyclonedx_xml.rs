@@ -10,7 +10,7 @@
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
-use super::xml::{attr_error, eol, offset_in, reference, utf8};
+use super::xml::{attr_error, eol, next, offset_in, reference, utf8};
 use super::{go_bool, Bad, Kind, Member, Node};
 
 /// Start of the message of a part of the CycloneDX model tollgate does not read.
@@ -61,12 +61,7 @@ fn read(text: &str, max_depth: usize) -> Result<El, Bad> {
     let mut reader = Reader::from_str(text);
     let mut stack: Vec<El> = Vec::new();
     loop {
-        let before = reader.buffer_position() as usize;
-        let event = match reader.read_event() {
-            Ok(e) => e,
-            Err(err) => return Err(Bad::new(format!("{err}"), reader.error_position() as usize)),
-        };
-        let at = reader.buffer_position() as usize;
+        let (before, event, at) = next(&mut reader)?;
         let Some(top) = stack.last_mut() else {
             // Before the root: Go's decoder skips text, comments, the declaration and the DTD.
             match event {

@@ -157,6 +157,15 @@ pub(super) fn reference(r: &BytesRef<'_>, at: usize, out: &mut String) -> Result
     Ok(())
 }
 
+/// The next event with the byte where it starts and the byte after it; a reader error at its place.
+pub(super) fn next<'a>(reader: &mut Reader<&'a [u8]>) -> Result<(usize, Event<'a>, usize), Bad> {
+    let before = reader.buffer_position() as usize;
+    match reader.read_event() {
+        Ok(e) => Ok((before, e, reader.buffer_position() as usize)),
+        Err(err) => Err(Bad::new(format!("{err}"), reader.error_position() as usize)),
+    }
+}
+
 /// Parse an XML document. Elements nested deeper than `max_depth` + 1 are not read: the tree then
 /// ends there, and `finish` reports it as too deep.
 pub fn parse(text: &str, max_depth: usize) -> Result<Node, Bad> {
@@ -166,12 +175,7 @@ pub fn parse(text: &str, max_depth: usize) -> Result<Node, Bad> {
     // Text and references up to the next markup, which Go's decoder gives as one `CharData`.
     let mut run: Option<(String, usize)> = None;
     loop {
-        let before = reader.buffer_position() as usize;
-        let event = match reader.read_event() {
-            Ok(e) => e,
-            Err(err) => return Err(Bad::new(format!("{err}"), reader.error_position() as usize)),
-        };
-        let at = reader.buffer_position() as usize;
+        let (before, event, at) = next(&mut reader)?;
         match &event {
             Event::Text(t) => {
                 let s = utf8(t, before)?;

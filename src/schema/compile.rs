@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock, RwLock};
 
 use jsonschema::{Draft, Registry, ValidationOptions, Validator};
+
+use super::instance::Doc;
 use serde_json::{json, Value as Json};
 
 use super::{builtin, errors, remote, Key, Schemas};
@@ -31,7 +33,7 @@ pub(super) enum SchemaSource {
 
 /// A compiled validator and what its messages need.
 pub(super) struct Compiled {
-    pub(super) validator: Validator,
+    pub(super) validator: Validator<Doc>,
     /// The schema document its own keyword locations point into, and its base URI.
     pub(super) root: Arc<Json>,
     pub(super) base: String,
@@ -95,8 +97,8 @@ pub(super) fn is_base64(s: &str) -> bool {
     n % 4 == 0 && pad <= 2
 }
 
-fn options<'a>(registry: &'a Registry<'a>) -> ValidationOptions<'a> {
-    let mut o = jsonschema::options()
+fn options<'a>(registry: &'a Registry<'a>) -> ValidationOptions<'a, Arc<dyn jsonschema::Retrieve>, Doc> {
+    let mut o = jsonschema::options_for::<Doc>()
         .with_draft(Draft::Draft202012)
         .with_registry(registry)
         .offline()

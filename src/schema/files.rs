@@ -9,6 +9,7 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use jsonschema::Validator;
 use serde_json::Value as Json;
 
+use super::instance::Doc;
 use crate::error::FileSchemaError;
 
 /// One compiled `file-schemas` entry.
@@ -16,7 +17,7 @@ pub struct FileSchema {
     /// The schema file as configured (repo-relative), for messages.
     pub schema_path: String,
     globs: GlobSet,
-    pub(crate) validator: Validator,
+    pub(crate) validator: Validator<Doc>,
     /// The schema document and the URI its keyword locations start with.
     pub(crate) root: Arc<Json>,
     pub(crate) base: String,
@@ -39,7 +40,7 @@ impl FileSchema {
         let base = id.unwrap_or_else(|| format!("tollgate:///file-schemas/{}", schema_path.trim_start_matches('/')));
         // The draft comes from `$schema` (2020-12 when absent); `$ref`s to other files or URLs are
         // not followed.
-        let validator = jsonschema::options()
+        let validator = jsonschema::options_for::<Doc>()
             .offline()
             .should_ignore_unknown_formats(true)
             .with_base_uri(base.clone())
@@ -101,6 +102,9 @@ fn parse_schema(path: &str, text: &[u8]) -> Result<Json, FileSchemaError> {
 
 #[cfg(test)]
 mod tests {
+    use regorus::Value;
+
+    use super::super::instance::At;
     use super::*;
 
     #[test]
@@ -115,8 +119,9 @@ mod tests {
         assert!(s.matches("deploy/docker-compose.prod.yml"));
         assert!(!s.matches(".github/workflows/sub/ci.yml"));
         assert!(!s.matches("apps/ci.yml"));
-        assert!(s.validator.is_valid(&serde_json::json!({"on": "push"})));
-        assert!(!s.validator.is_valid(&serde_json::json!({"jobs": {}})));
+        let valid = |s: &FileSchema, json: &str| s.validator.is_valid(At::root(&Value::from_json_str(json).unwrap()));
+        assert!(valid(&s, r#"{"on": "push"}"#));
+        assert!(!valid(&s, r#"{"jobs": {}}"#));
 
         let e = FileSchema::new(&["a.yml".into()], "s.json", b"{not json").unwrap_err();
         assert!(matches!(e, FileSchemaError::NotJson { .. }), "{e:?}");
@@ -128,7 +133,7 @@ mod tests {
         assert!(e.contains("s.json") && e.contains("are not followed"), "{e}");
         let y =
             FileSchema::new(&["a.yml".into()], "s.yaml", b"type: object\nproperties:\n  n: {type: integer}\n").unwrap();
-        assert!(!y.validator.is_valid(&serde_json::json!({"n": "x"})));
+        assert!(!valid(&y, r#"{"n": "x"}"#));
         assert!(FileSchema::new(&["[".into()], "s.json", b"{}").is_err());
     }
 }

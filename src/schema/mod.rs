@@ -18,6 +18,7 @@ mod convert;
 pub mod crd;
 pub mod errors;
 pub mod files;
+mod instance;
 mod kustomize;
 pub mod lifecycle;
 pub mod location;

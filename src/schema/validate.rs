@@ -6,6 +6,7 @@ use serde_json::Value as Json;
 
 use super::compile::{percent_decode, Compiled, Lookup};
 use super::errors::{self, Ctx, Issue};
+use super::instance::{At, Doc};
 use super::{builtin, files, kustomize, lifecycle, sops, Schemas};
 use super::{DEPRECATED_API, MISSING, REMOVED_API, UNAVAILABLE, UNUSABLE};
 use crate::finding::{Finding, Origin, Severity};
@@ -119,8 +120,8 @@ impl Schemas {
 
     /// The schema issues of a Kubernetes object, as findings.
     fn issues(&self, doc: &Document, compiled: &Compiled, av: &str, kind: &str, sops: bool) -> Vec<Finding> {
-        let json = sops::doc_json(doc, sops);
-        if compiled.validator.is_valid(&json) {
+        let at = sops::doc_node(doc, sops);
+        if compiled.validator.is_valid(at) {
             return Vec::new();
         }
         let label = format!("{kind} {av}");
@@ -142,7 +143,7 @@ impl Schemas {
         // object: required fields may be absent and `$`-directives are allowed.
         let patch = matches!(&doc.value["$patch"], regorus::Value::String(_)) || self.patches.contains(&doc.file.path);
         let strict = self.setup.strict;
-        let issues = collect_issues(&compiled.validator, &json, &ctx, |i| {
+        let issues = collect_issues(&compiled.validator, at, &ctx, |i| {
             if !strict && i.rule == errors::UNKNOWN_FIELD {
                 return false;
             }
@@ -152,7 +153,7 @@ impl Schemas {
             {
                 return false;
             }
-            !(sops && sops::encrypted(&json, i))
+            !(sops && sops::encrypted(&doc.value, i))
         });
         issues.into_iter().map(|i| finding(doc, i.rule, Severity::Error, i.message, &i.path, i.help)).collect()
     }
@@ -160,8 +161,8 @@ impl Schemas {
     /// Validate a document of a file that a `file-schemas` entry names. `--no-strict` does not
     /// apply: `additionalProperties` is the schema author's choice, not Kubernetes strictness.
     fn validate_file(&self, doc: &Document, fs: &files::FileSchema, sops: bool) -> Vec<Finding> {
-        let json = sops::doc_json(doc, sops);
-        if fs.validator.is_valid(&json) {
+        let at = sops::doc_node(doc, sops);
+        if fs.validator.is_valid(at) {
             return Vec::new();
         }
         let schema_at = |loc: &str| -> Option<&Json> {
@@ -170,7 +171,7 @@ impl Schemas {
         };
         let label = "the document".to_string();
         let ctx = Ctx { label: &label, schema_at: &schema_at };
-        let issues = collect_issues(&fs.validator, &json, &ctx, |i| !(sops && sops::encrypted(&json, i)));
+        let issues = collect_issues(&fs.validator, at, &ctx, |i| !(sops && sops::encrypted(&doc.value, i)));
         issues
             .into_iter()
             .map(|i| {
@@ -205,14 +206,14 @@ fn finding(
 }
 
 /// The distinct issues of a document that `keep` keeps, at most [`MAX_FINDINGS_PER_DOC`].
-fn collect_issues(
-    validator: &jsonschema::Validator,
-    json: &Json,
+fn collect_issues<'a>(
+    validator: &'a jsonschema::Validator<Doc>,
+    at: At<'a>,
     ctx: &Ctx<'_>,
     keep: impl Fn(&Issue) -> bool,
 ) -> Vec<Issue> {
     let mut issues: Vec<Issue> = Vec::new();
-    for e in validator.iter_errors(json) {
+    for e in validator.iter_errors(at) {
         for i in errors::describe(&e, ctx) {
             if keep(&i) && !issues.contains(&i) {
                 issues.push(i);

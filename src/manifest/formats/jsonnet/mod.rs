@@ -47,6 +47,7 @@ pub fn parse(text: &str, max_depth: usize) -> Result<Node, Bad> {
 fn evaluate(text: &str, max_depth: usize) -> Result<Node, Bad> {
     let toks = lexer::lex(text)?;
     let tree = parser::parse(&toks)?;
+    parser::check(&tree)?;
     let mut ev = Ev::new(BASE_STEPS.saturating_add(STEPS_PER_BYTE.saturating_mul(text.len())));
     let v = ev.eval(&eval::Env::default(), &tree)?;
     manifest(&mut ev, v, tree.start, tree.end, 0, max_depth)
@@ -63,7 +64,11 @@ fn manifest(ev: &mut Ev, v: Val, start: usize, end: usize, depth: usize, max_dep
         Val::Null => Kind::Null,
         Val::Bool(b) => Kind::Bool(b),
         Val::Num(n) => number(n),
-        Val::Str(s) => Kind::Str(s.to_string()),
+        Val::Str(s) => {
+            // One string may be referred to many times; each copy in the output is paid for.
+            ev.alloc(s.len(), start)?;
+            Kind::Str(s.to_string())
+        }
         Val::Func(_) => return Err(eval::rt("couldn't manifest function as JSON", start)),
         Val::Arr(items) => {
             let mut out = Vec::with_capacity(items.len());
@@ -248,6 +253,14 @@ local fn(x, y=2) = x * y;
         let (m, at) = err("local f(x) = x;\n{ a: f(1, 2) }");
         assert_eq!((m.as_str(), at), ("RUNTIME ERROR: Too many arguments, there can be at most 1 arguments", 21));
         assert_eq!(err("{ a: nope }").0, "STATIC ERROR: Unknown variable: nope");
+        // Found before evaluation, as go-jsonnet does: a hidden field nothing reads is no escape.
+        assert_eq!(err("{ a:: [x for x in [1] if y] }").0, "STATIC ERROR: Unknown variable: y");
+        assert_eq!(err("local f(a, b=a) = c; 1").0, "STATIC ERROR: Unknown variable: c");
+        assert_eq!(err("{ a: 1 } + self").0, "STATIC ERROR: can't use self outside of an object.");
+        assert_eq!(
+            run("[{ local l = 'v', [k]: l + k for k in ['b'] }, { x: $.y, y: 2 }]"),
+            json!([{"b": "vb"}, {"x": 2, "y": 2}])
+        );
         assert_eq!(err("{ a: std.nope(1) }").0, "RUNTIME ERROR: field does not exist: nope");
         assert_eq!(
             err("{ a: 1 + {} }").0,

@@ -754,3 +754,146 @@ impl Parser<'_> {
         Ok(Field { name, plus, vis, body, at })
     }
 }
+
+/// go-jsonnet's static checks, before anything is evaluated: every variable is bound, and `self`,
+/// `super` and `$` are used inside an object. Without them a mistake in a field nothing reads (a
+/// hidden one) would pass where conftest fails on the file.
+pub fn check(e: &P) -> Result<(), Bad> {
+    let mut scope: Vec<Rc<str>> = vec![Rc::from("std")];
+    Checker { scope: &mut scope, in_object: false }.expr(e)
+}
+
+struct Checker<'s> {
+    scope: &'s mut Vec<Rc<str>>,
+    in_object: bool,
+}
+
+impl Checker<'_> {
+    fn with<T>(&mut self, names: impl IntoIterator<Item = Rc<str>>, f: impl FnOnce(&mut Self) -> T) -> T {
+        let n = self.scope.len();
+        self.scope.extend(names);
+        let r = f(self);
+        self.scope.truncate(n);
+        r
+    }
+
+    fn object<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+        let was = self.in_object;
+        self.in_object = true;
+        let r = f(self);
+        self.in_object = was;
+        r
+    }
+
+    fn opt(&mut self, e: &Option<P>) -> Result<(), Bad> {
+        e.as_ref().map_or(Ok(()), |e| self.expr(e))
+    }
+
+    /// A comprehension's specs, each seeing the variables of those before it, then `body`.
+    fn specs(&mut self, specs: &[Spec], body: &mut dyn FnMut(&mut Self) -> Result<(), Bad>) -> Result<(), Bad> {
+        let Some((first, rest)) = specs.split_first() else { return body(self) };
+        match first {
+            Spec::For(name, e) => {
+                self.expr(e)?;
+                self.with([name.clone()], |c| c.specs(rest, body))
+            }
+            Spec::If(e) => {
+                self.expr(e)?;
+                self.specs(rest, body)
+            }
+        }
+    }
+
+    fn expr(&mut self, e: &P) -> Result<(), Bad> {
+        let outside = |what: &str| Bad::new(format!("STATIC ERROR: can't use {what} outside of an object."), e.start);
+        match &e.kind {
+            E::Null | E::True | E::False | E::Num(_) | E::Str(_) | E::Import(_) => Ok(()),
+            E::SelfRef if !self.in_object => Err(outside("self")),
+            E::Dollar if !self.in_object => Err(outside("$")),
+            E::SelfRef | E::Dollar => Ok(()),
+            E::Var(name) => {
+                if self.scope.iter().rev().any(|n| n == name) {
+                    Ok(())
+                } else {
+                    Err(Bad::new(format!("STATIC ERROR: Unknown variable: {name}"), e.start))
+                }
+            }
+            E::Arr(items) => items.iter().try_for_each(|i| self.expr(i)),
+            E::ArrComp(body, specs) => self.specs(specs, &mut |c| c.expr(body)),
+            E::Obj(body) => {
+                for f in &body.fields {
+                    if let FieldName::Computed(k) = &f.name {
+                        self.expr(k)?;
+                    }
+                }
+                let names: Vec<Rc<str>> = body.locals.iter().map(|b| b.name.clone()).collect();
+                self.with(names, |c| {
+                    c.object(|c| {
+                        body.locals.iter().try_for_each(|b| c.expr(&b.body))?;
+                        body.asserts.iter().try_for_each(|(a, m)| {
+                            c.expr(a)?;
+                            c.opt(m)
+                        })?;
+                        body.fields.iter().try_for_each(|f| c.expr(&f.body))
+                    })
+                })
+            }
+            E::ObjComp { locals, key, value, specs, .. } => self.specs(specs, &mut |c| {
+                c.expr(key)?;
+                let names: Vec<Rc<str>> = locals.iter().map(|b| b.name.clone()).collect();
+                c.with(names, |c| {
+                    c.object(|c| {
+                        locals.iter().try_for_each(|b| c.expr(&b.body))?;
+                        c.expr(value)
+                    })
+                })
+            }),
+            E::Index(a, b) | E::Bin(_, a, b) => {
+                self.expr(a)?;
+                self.expr(b)
+            }
+            E::SuperIndex(x) | E::InSuper(x) => {
+                if !self.in_object {
+                    return Err(outside("super"));
+                }
+                self.expr(x)
+            }
+            E::Slice(a, x, y, z) => {
+                self.expr(a)?;
+                self.opt(x)?;
+                self.opt(y)?;
+                self.opt(z)
+            }
+            E::Call(f, pos, named) => {
+                self.expr(f)?;
+                pos.iter().try_for_each(|a| self.expr(a))?;
+                named.iter().try_for_each(|(_, a)| self.expr(a))
+            }
+            E::Local(binds, body) => {
+                let names: Vec<Rc<str>> = binds.iter().map(|b| b.name.clone()).collect();
+                self.with(names, |c| {
+                    binds.iter().try_for_each(|b| c.expr(&b.body))?;
+                    c.expr(body)
+                })
+            }
+            E::If(a, b, x) => {
+                self.expr(a)?;
+                self.expr(b)?;
+                self.opt(x)
+            }
+            E::Func(params, body) => {
+                let names: Vec<Rc<str>> = params.iter().map(|p| p.name.clone()).collect();
+                self.with(names, |c| {
+                    params.iter().try_for_each(|p| c.opt(&p.default))?;
+                    c.expr(body)
+                })
+            }
+            E::Assert(a, m, body) => {
+                self.expr(a)?;
+                self.opt(m)?;
+                self.expr(body)
+            }
+            E::Error(x) | E::Un(_, x) => self.expr(x),
+        }
+    }
+}

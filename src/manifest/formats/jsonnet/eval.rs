@@ -18,8 +18,10 @@ pub const MAX_CALLS: usize = 500;
 /// Nested evaluations (a call, an operand, a thunk forced from another): bounds the Rust stack
 /// the walk uses, whatever the file does.
 pub const MAX_WALK: usize = 4000;
-/// The longest array or string built.
-pub const MAX_LEN: usize = 1 << 22;
+/// The longest array built, in elements.
+pub const MAX_LEN: usize = 1 << 20;
+/// The longest string built, in bytes.
+pub const MAX_STR: usize = 1 << 24;
 
 pub type R<T> = Result<T, Bad>;
 
@@ -173,18 +175,47 @@ impl Ev {
         Ok(())
     }
 
-    /// Check the length of an array or string about to be built, and pay for it.
+    /// Check the length of an array about to be built, and pay a step an element: everything built
+    /// is paid for, so the budget bounds memory as well as time.
     pub fn alloc(&mut self, len: usize, at: usize) -> R<()> {
         if len > MAX_LEN {
-            return Err(Bad::new(format!("{LIMIT}a value longer than {MAX_LEN} elements or bytes"), at));
+            return Err(Bad::new(format!("{LIMIT}an array longer than {MAX_LEN} elements"), at));
         }
-        self.pay(len / 8 + 1, at)
+        self.pay(len + 1, at)
+    }
+
+    /// An array grown to `total` elements by `added` more.
+    pub fn grow(&mut self, total: usize, added: usize, at: usize) -> R<()> {
+        if total > MAX_LEN {
+            return Err(Bad::new(format!("{LIMIT}an array longer than {MAX_LEN} elements"), at));
+        }
+        self.pay(added + 1, at)
+    }
+
+    /// Check the length (`total` bytes) of a string about to be built, and pay for the `added` bytes
+    /// copied into it.
+    pub fn alloc_str(&mut self, total: usize, added: usize, at: usize) -> R<()> {
+        if total > MAX_STR {
+            return Err(Bad::new(format!("{LIMIT}a string longer than {MAX_STR} bytes"), at));
+        }
+        self.pay(added / 16 + 1, at)
     }
 
     pub fn thunk(&mut self, env: Env, e: &P) -> Th {
         let t = Rc::new(Thunk { state: RefCell::new(State::Expr(env, e.clone())), start: e.start, end: e.end });
-        self.thunks.push(Rc::downgrade(&t));
+        self.track(&t);
         t
+    }
+
+    /// Remember a thunk, to break its cycles at the end. A weak reference keeps the thunk's memory
+    /// allocated: those no longer used are dropped whenever the list doubles (amortised O(1)), so
+    /// memory follows what is alive, not everything ever built.
+    fn track(&mut self, t: &Th) {
+        if self.thunks.len() == self.thunks.capacity() && self.thunks.len() >= 1024 {
+            self.thunks.retain(|w| w.strong_count() > 0);
+            self.thunks.shrink_to(self.thunks.len() * 2);
+        }
+        self.thunks.push(Rc::downgrade(t));
     }
 
     pub fn done(v: Val, start: usize, end: usize) -> Th {
@@ -194,12 +225,16 @@ impl Ev {
     /// A thunk that calls `f` with `args` when forced (`std.makeArray`'s elements).
     pub fn apply_later(&mut self, f: Rc<Func>, args: Vec<Th>, at: usize, end: usize) -> Th {
         let t = Rc::new(Thunk { state: RefCell::new(State::Apply(f, args, at)), start: at, end });
-        self.thunks.push(Rc::downgrade(&t));
+        self.track(&t);
         t
     }
 
     fn new_obj(&mut self, layers: Vec<Rc<Layer>>) -> Rc<Obj> {
         let o = Rc::new(Obj { layers, cache: RefCell::new(HashMap::new()), asserted: Cell::new(0) });
+        if self.objs.len() == self.objs.capacity() && self.objs.len() >= 1024 {
+            self.objs.retain(|w| w.strong_count() > 0);
+            self.objs.shrink_to(self.objs.len() * 2);
+        }
         self.objs.push(Rc::downgrade(&o));
         o
     }
@@ -528,7 +563,7 @@ impl Ev {
             .iter()
             .map(|b| {
                 let t = Rc::new(Thunk { state: RefCell::new(State::Busy), start: b.body.start, end: b.body.end });
-                self.thunks.push(Rc::downgrade(&t));
+                self.track(&t);
                 t
             })
             .collect();
@@ -744,7 +779,7 @@ impl Ev {
                         None => match &p.default {
                             Some(d) => {
                                 let t = Rc::new(Thunk { state: RefCell::new(State::Busy), start: d.start, end: d.end });
-                                self.thunks.push(Rc::downgrade(&t));
+                                self.track(&t);
                                 pending.push((t.clone(), d.clone()));
                                 t
                             }
@@ -914,7 +949,7 @@ impl Ev {
                     Val::Str(s) => s.to_string(),
                     v => fmt::to_string(self, v, at)?,
                 };
-                self.alloc(a.len() + b.len(), at)?;
+                self.alloc_str(a.len() + b.len(), a.len() + b.len(), at)?;
                 Ok(Val::Str(Rc::from(a + &b)))
             }
             (Val::Arr(x), Val::Arr(y)) => {

@@ -83,7 +83,7 @@ pub fn json(ev: &mut Ev, v: &Val, indent: Option<&str>, cur: &str, sep: &str, at
 }
 
 fn write_json(ev: &mut Ev, v: &Val, indent: Option<&str>, cur: &str, sep: &str, at: usize, out: &mut String) -> R<()> {
-    ev.alloc(out.len(), at)?;
+    ev.alloc_str(out.len(), 0, at)?;
     match v {
         Val::Null => out.push_str("null"),
         Val::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -282,7 +282,7 @@ pub fn format(ev: &mut Ev, f: &str, vals: Val, at: usize) -> R<String> {
             (None, _) => take(ev)?,
         };
         let w = spec.width.unwrap_or(0);
-        ev.alloc(out.len() + w + spec.prec.unwrap_or(0), at)?;
+        ev.alloc_str(out.len() + w + spec.prec.unwrap_or(0), w + spec.prec.unwrap_or(0), at)?;
         let text = convert(ev, &spec, &v, at)?;
         out.push_str(&text);
     }

@@ -66,7 +66,7 @@ fn manifest(ev: &mut Ev, v: Val, start: usize, end: usize, depth: usize, max_dep
         Val::Num(n) => number(n),
         Val::Str(s) => {
             // One string may be referred to many times; each copy in the output is paid for.
-            ev.alloc(s.len(), start)?;
+            ev.alloc_str(s.len(), s.len(), start)?;
             Kind::Str(s.to_string())
         }
         Val::Func(_) => return Err(eval::rt("couldn't manifest function as JSON", start)),
@@ -290,6 +290,7 @@ local fn(x, y=2) = x * y;
         limit("std.makeArray(1e9, function(i) i)");
         limit("local f(n) = if n == 0 then 1 else f(n - 1) + f(n - 1); f(60)");
         limit("std.repeat('x', 1e9)");
+        limit("std.range(1, 2000000)");
         limit("local d(s, n) = if n == 0 then s else d(s + s, n - 1); std.length(d('x', 64))");
         limit("std.length(std.foldl(function(a, x) a + [x], std.range(1, 100000), []))");
         limit(&format!("{}1{}", "[".repeat(100_000), "]".repeat(100_000)));

@@ -399,7 +399,7 @@ pub fn call(ev: &mut Ev, name: &'static str, given: Vec<Option<Th>>, at: usize) 
             let n = if n < 0.0 { 0 } else { n as usize };
             match what {
                 Val::Str(x) => {
-                    a.ev.alloc(x.len().saturating_mul(n), at)?;
+                    a.ev.alloc_str(x.len().saturating_mul(n), x.len().saturating_mul(n), at)?;
                     Ok(s(x.repeat(n)))
                 }
                 Val::Arr(x) => {
@@ -426,7 +426,7 @@ pub fn call(ev: &mut Ev, name: &'static str, given: Vec<Option<Th>>, at: usize) 
                                 }
                                 first = false;
                                 out.push_str(&x);
-                                a.ev.alloc(out.len(), at)?;
+                                a.ev.alloc_str(out.len(), x.len() + sep.len(), at)?;
                             }
                             v => {
                                 return Err(rt(format!("join expected string but arr contained {}", type_name(&v)), at))
@@ -447,7 +447,7 @@ pub fn call(ev: &mut Ev, name: &'static str, given: Vec<Option<Th>>, at: usize) 
                                 }
                                 first = false;
                                 out.extend(x.iter().cloned());
-                                a.ev.alloc(out.len(), at)?;
+                                a.ev.grow(out.len(), x.len() + sep.len(), at)?;
                             }
                             v => {
                                 return Err(rt(format!("join expected array but arr contained {}", type_name(&v)), at))
@@ -468,7 +468,7 @@ pub fn call(ev: &mut Ev, name: &'static str, given: Vec<Option<Th>>, at: usize) 
                     Val::Str(x) => {
                         out.push_str(&x);
                         out.push('\n');
-                        a.ev.alloc(out.len(), at)?;
+                        a.ev.alloc_str(out.len(), x.len(), at)?;
                     }
                     v => return Err(rt(format!("lines expected string but arr contained {}", type_name(&v)), at)),
                 }
@@ -482,7 +482,7 @@ pub fn call(ev: &mut Ev, name: &'static str, given: Vec<Option<Th>>, at: usize) 
                 match a.ev.force(t)? {
                     Val::Arr(x) => {
                         out.extend(x.iter().cloned());
-                        a.ev.alloc(out.len(), at)?;
+                        a.ev.grow(out.len(), x.len(), at)?;
                     }
                     Val::Null => {}
                     v => return Err(rt(format!("flattenArrays expected arrays, got {}", type_name(&v)), at)),
@@ -502,7 +502,7 @@ pub fn call(ev: &mut Ev, name: &'static str, given: Vec<Option<Th>>, at: usize) 
             if c.is_empty() {
                 return Err(rt("Cannot split by empty string", at));
             }
-            a.ev.alloc(st.len(), at)?;
+            a.ev.alloc_str(st.len(), st.len(), at)?;
             let parts: Vec<Val> = if max < 0.0 {
                 st.split(&*c).map(s).collect()
             } else {
@@ -516,7 +516,8 @@ pub fn call(ev: &mut Ev, name: &'static str, given: Vec<Option<Th>>, at: usize) 
                 return Err(rt("'from' string must not be zero length.", at));
             }
             let n = st.matches(&*from).count();
-            a.ev.alloc(st.len() + n.saturating_mul(to.len()), at)?;
+            let total = st.len() + n.saturating_mul(to.len());
+            a.ev.alloc_str(total, total, at)?;
             Ok(s(st.replace(&*from, &to)))
         }
         "substr" => {
@@ -890,7 +891,7 @@ pub fn call(ev: &mut Ev, name: &'static str, given: Vec<Option<Th>>, at: usize) 
                 }
                 v => return Err(a.want(0, "a string or an array", &v)),
             };
-            a.ev.alloc(bytes.len() * 4 / 3 + 4, at)?;
+            a.ev.alloc_str(bytes.len() * 4 / 3 + 4, bytes.len() * 4 / 3 + 4, at)?;
             Ok(s(base64_encode(&bytes)))
         }
         "base64Decode" => {

@@ -274,6 +274,8 @@ local fn(x, y=2) = x * y;
         assert!(err("importstr '/etc/passwd'").0.contains("`importstr` is not read"));
         assert!(err("std.extVar('HOME')").0.contains("Undefined external variable: HOME"));
         assert_eq!(err("{ a: ").0, "STATIC ERROR: unexpected: end of file while parsing terminal");
+        assert_eq!(err("{ a: 1, 2: 3 }"), ("STATIC ERROR: expected a field name but got (2)".to_string(), 8));
+        assert_eq!(err("{").0, "STATIC ERROR: expected a field name but got end of file");
         assert_eq!(err("{ f: function(x) x }").0, "RUNTIME ERROR: couldn't manifest function as JSON");
     }
 

@@ -715,19 +715,20 @@ impl Parser<'_> {
 
     fn field(&mut self) -> Result<Field, Bad> {
         let at = self.start();
-        let name = match self.bump().tok {
-            Tok::Ident(s) if !keyword(&s) => FieldName::Fixed(Rc::from(s)),
-            Tok::Str(s) => FieldName::Fixed(Rc::from(s)),
+        let name = match self.peek() {
+            Tok::Ident(s) if !keyword(s) => FieldName::Fixed(Rc::from(s.as_str())),
+            Tok::Str(s) => FieldName::Fixed(Rc::from(s.as_str())),
             Tok::Op("[") => {
+                self.i += 1;
                 let e = self.expr()?;
                 self.expect_op("]")?;
                 FieldName::Computed(e)
             }
-            _ => {
-                self.i -= 1;
-                return Err(self.unexpected("a field name"));
-            }
+            _ => return Err(self.unexpected("a field name")),
         };
+        if let FieldName::Fixed(_) = name {
+            self.i += 1;
+        }
         // A method: `f(x):: body`.
         let params = if self.is_op("(") { Some((self.start(), self.params()?)) } else { None };
         let (plus, vis) = match self.peek() {

@@ -24,7 +24,7 @@ pub enum SourceError {
     /// YAML, a Terraform file or a `pom.xml` would pass as one string.
     #[error(
         "{path}: not a file type tollgate reads by its name (YAML, JSON, Dockerfile, HCL2, TOML, INI, dotenv, \
-         properties, ignore files, XML, JSONC, CycloneDX, SPDX, HCL1, EDN, VCL, CUE, HOCON, textproto; see README \"Input formats\"); \
+         properties, ignore files, XML, JSONC, CycloneDX, SPDX, HCL1, EDN, VCL, CUE, HOCON, textproto, Jsonnet; see README \"Input formats\"); \
          name its type with --parser, or pick it with --include to read it as YAML"
     )]
     NotAManifest { path: String },

@@ -122,8 +122,8 @@ pub fn formats(data: &[u8]) {
     for path in ["Dockerfile", "f.tf", "f.toml", "f.ini", ".env", "f.properties", ".gitignore"] {
         loader(data, path);
     }
-    // HCL1, EDN, VCL, CUE and HOCON, each a parser of tollgate's own.
-    for path in ["f.hcl1", "f.edn", "f.vcl", "f.cue", "f.hocon"] {
+    // HCL1, EDN, VCL, CUE, HOCON and Jsonnet, each a parser of tollgate's own.
+    for path in ["f.hcl1", "f.edn", "f.vcl", "f.cue", "f.hocon", "f.jsonnet"] {
         loader(data, path);
     }
     // textproto: only the search for the `# proto-message:` comment runs.

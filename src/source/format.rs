@@ -26,6 +26,7 @@ pub enum Format {
     Cue,
     Hocon,
     Textproto,
+    Jsonnet,
 }
 
 /// Every format, in the order the README lists them.
@@ -49,6 +50,7 @@ pub const ALL: &[Format] = &[
     Format::Cue,
     Format::Hocon,
     Format::Textproto,
+    Format::Jsonnet,
 ];
 
 /// What a repository-wide run reads when `formats:` is not set: nothing changes for existing runs.
@@ -60,7 +62,6 @@ pub const DEFAULT: &[Format] = &[Format::Yaml, Format::Json];
 #[rustfmt::skip]
 pub const NOT_READ: &[&str] = &[
     "groovy",
-    "jsonnet",
     "nginx",
 ];
 
@@ -87,6 +88,7 @@ impl Format {
             Format::Cue => "cue",
             Format::Hocon => "hocon",
             Format::Textproto => "textproto",
+            Format::Jsonnet => "jsonnet",
         }
     }
 
@@ -202,6 +204,8 @@ mod tests {
         assert_eq!(of("a.textproto"), Some(Format::Textproto));
         assert_eq!(of("a.textpb"), Some(Format::Textproto));
         assert_eq!(of("a.pbtxt"), None, "not a textproto name to conftest");
+        assert_eq!(of("app.jsonnet"), Some(Format::Jsonnet));
+        assert_eq!(of("lib.libsonnet"), None, "conftest has no parser for `.libsonnet`");
         assert_eq!(of("application.conf"), None, "conftest reads `.conf` as HOCON only with --parser");
         assert_eq!(Format::unsupported_of_path("main.hcl1"), None);
         assert_eq!(Format::unsupported_of_path("a.txt"), None);

@@ -1138,7 +1138,7 @@ fn human_output_escapes_control_characters_from_file_names_and_messages() {
     }
 }
 
-/// A file named on the command line whose name gives no type tollgate reads (a Jsonnet file, a
+/// A file named on the command line whose name gives no type tollgate reads (a TypeScript file, a
 /// `Jenkinsfile`) is an error naming it, in every mode: read as YAML it passed as one string, and
 /// from a commit it was left out (0 files, a pass). An `--include` glob that names it reads it as
 /// YAML. (A Dockerfile is read as one: `tests/it/formats.rs`.)
@@ -1146,17 +1146,17 @@ fn human_output_escapes_control_characters_from_file_names_and_messages() {
 fn a_named_file_of_another_type_is_an_error() {
     let r = repo();
     write(r.path(), "Jenkinsfile", "pipeline { agent any }\n");
-    write(r.path(), "infra/app.jsonnet", "{ bucket: \"x\" }\n");
+    write(r.path(), "infra/app.ts", "{ bucket: \"x\" }\n");
     write(r.path(), "ok.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n");
     commit_all(r.path(), "base");
-    write(r.path(), "infra/app.jsonnet", "{ bucket: \"y\" }\n");
+    write(r.path(), "infra/app.ts", "{ bucket: \"y\" }\n");
     commit_all(r.path(), "change");
     let message = |p: &str| format!("error: {p}: not a file type tollgate reads by its name (YAML, JSON, Dockerfile");
     for (args, shown) in [
         (&["check", "Jenkinsfile"][..], "Jenkinsfile"),
-        (&["check", "--rev", "HEAD", "infra/app.jsonnet"], "infra/app.jsonnet"),
+        (&["check", "--rev", "HEAD", "infra/app.ts"], "infra/app.ts"),
         (&["check", "--staged", "Jenkinsfile"], "Jenkinsfile"),
-        (&["check", "--base", "HEAD~1", "infra/app.jsonnet"], "infra/app.jsonnet"),
+        (&["check", "--base", "HEAD~1", "infra/app.ts"], "infra/app.ts"),
     ] {
         let run = tollgate(r.path(), args);
         run.expect_code(2);

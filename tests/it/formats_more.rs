@@ -252,10 +252,10 @@ fn bad_and_hostile_input_is_a_located_parse_finding() {
         "{msgs:?}"
     );
     // A conftest parser tollgate still does not read is named, not read as YAML.
-    write(r.path(), "cfg.jsonnet", "{a: 1}\n");
-    let run = tollgate(r.path(), &["check", "--no-schemas", "cfg.jsonnet"]);
+    write(r.path(), "nginx.conf", "events {}\n");
+    let run = tollgate(r.path(), &["check", "--no-schemas", "nginx.conf"]);
     run.expect_code(2);
-    assert!(run.stderr.contains("cfg.jsonnet"), "{}", run.stderr);
+    assert!(run.stderr.contains("nginx.conf"), "{}", run.stderr);
 }
 
 /// HOCON as conftest gives it (go-akka, then conftest's typing): numbers and booleans typed,

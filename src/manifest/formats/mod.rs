@@ -15,6 +15,7 @@ pub mod hocon;
 pub mod ignore;
 pub mod ini;
 pub mod jsonc;
+pub mod jsonnet;
 pub mod properties;
 pub mod spdx;
 pub mod textproto;
@@ -129,6 +130,10 @@ pub fn parse(format: Format, text: &str, limits: &Limits) -> ParsedStream {
         Format::Cue => match cue::parse(text) {
             Err(b) if b.message.starts_with(cue::UNSUPPORTED) => ("parse/unsupported-cue", Err(b)),
             r => ("parse/invalid-cue", r),
+        },
+        Format::Jsonnet => match jsonnet::parse(text, limits.max_depth) {
+            Err(b) if b.message.starts_with(jsonnet::LIMIT) => ("parse/jsonnet-limit", Err(b)),
+            r => ("parse/invalid-jsonnet", r),
         },
         Format::Yaml | Format::Json => return ParsedStream::default(),
     };

@@ -152,3 +152,29 @@ fn hostile_hcl2_is_a_located_finding_not_a_crash() {
         assert!(messages.iter().any(|m| m == expected), "{expected}: {messages:?}");
     }
 }
+
+/// Heredocs as Terraform reads them and conftest gives them: a `<<EOF` heredoc exactly as written
+/// (the loader used to strip a common indentation from it too, by a rule that also cut characters
+/// off unindented lines: `#!/bin/sh` became `/bin/sh`), a `<<-EOF` heredoc without the indentation
+/// its lines share (blank lines not counted, an interpolation at a line's start meaning none).
+#[test]
+fn heredocs_as_terraform_reads_them() {
+    let r = repo();
+    copy_tree(&syntax_dir(), r.path());
+    commit_all(r.path(), "hcl2");
+    let input = input_of(r.path(), &["parse", "heredoc.tf"]);
+    let web = &input["resource"]["aws_instance"]["web"][0];
+    assert_eq!(web["user_data"], json!("#!/bin/sh\necho \"${var.greeting}\"\n  indented line\n"));
+    assert_eq!(web["policy"], json!("{\n  \"Statement\": \"${var.stmt}\"\n\n}\n"));
+    // conftest's parser/hcl2/convert_test.go expects exactly these two.
+    assert_eq!(web["heredoc"], json!("This is a heredoc template.\nIt references ${local.other.3}\n"));
+    assert_eq!(
+        web["heredoc2"],
+        json!(
+            "        Another heredoc, that\n        doesn't remove indentation\n        ${local.other.3}\n        %{if true ? false : true}\"gotcha\"\\n%{else}4%{endif}\n"
+        )
+    );
+    assert_eq!(web["indented_interpolation"], json!("${var.a}\ntext\n"));
+    assert_eq!(web["starts_with_interpolation"], json!("${var.a}\n    text\n"));
+    assert_eq!(web["only"], json!("${var.whole}\n"));
+}

@@ -170,12 +170,7 @@ impl Conv<'_> {
                 Kind::Obj(members)
             }
             V::Template(els) => return self.template(els, start, end),
-            V::Heredoc(mut els) => {
-                // Dedented whatever the heredoc's form, as the loader always did (a `<<EOF`
-                // heredoc's indentation is stripped too).
-                text::dedent_template(&mut els);
-                return self.template(els, start, end);
-            }
+            V::Heredoc(els) => return self.template(els, start, end),
             V::Neg(operand) => match operand.v {
                 V::Num(n) => match number(n) {
                     Kind::Int(i) => Kind::Int(i.wrapping_neg()),
@@ -309,5 +304,13 @@ locals { on = !false }
         let labels: Vec<String> = (0..50_000).map(|i| format!("l{i}")).collect();
         let many = format!("r {} {{}}\n", labels.join(" "));
         assert!(parse(&many).expect_err("too deep").message.contains("deeper than 100"));
+    }
+
+    #[test]
+    fn numbers_inside_templates_in_their_shortest_form() {
+        let v = shape("x = \"${1.5e300} ${0.0001} ${1e-7} ${123.456} ${18446744073709551616} ${-7} ${2.0}\"\n");
+        assert_eq!(v["x"], "1.5e300 0.0001 1e-7 123.456 1.8446744073709552e19 -7 2");
+        let v = shape("a = - -4\nb = -9223372036854775808\nc = 1.25e2\nd = 0.5\n");
+        assert_eq!(v, serde_json::json!({"a": 4, "b": -9223372036854775808i64, "c": 125, "d": 0.5}));
     }
 }

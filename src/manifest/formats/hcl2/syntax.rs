@@ -6,15 +6,16 @@
 //! The grammar is the one `hcl-edit` 0.10 parsed before this reader replaced it, rule for rule, so
 //! the same files are accepted with the same spans and values: where whitespace may hold newlines
 //! (after an array, a function call or a `for` object, and inside brackets), which `-` starts a
-//! negative number, what ends a heredoc, how a `<<-` heredoc is dedented. Scannerless, as HCL's
-//! templates need (what a character means depends on whether it is inside `"…"`, `${…}` or a
-//! heredoc). A failed rule either gives way to the next alternative (`Fail::Back`) or ends the
-//! parse at a byte (`Fail::Cut`), as `hcl-edit`'s did, so a bad file is reported where it was.
+//! negative number, what ends a heredoc (a `<<-` heredoc is dedented as Terraform does it).
+//! Scannerless, as HCL's templates need (what a character means depends on whether it is inside
+//! `"…"`, `${…}` or a heredoc). A failed rule either gives way to the next alternative
+//! (`Fail::Back`) or ends the parse at a byte (`Fail::Cut`), as `hcl-edit`'s did, so a bad file is
+//! reported where it was.
 //! Nesting is bounded (64 levels of expressions, templates and blocks; 128 chained binary
 //! operators), so no input overflows the stack, and every rule moves forward or gives way after a
 //! bounded look-ahead, so time is linear in the input.
 
-use super::text::{dedent_template, Num};
+use super::text::{flush_heredoc, Num};
 
 /// An expression: its bytes and what the conversion needs of it.
 #[derive(Debug)]
@@ -33,7 +34,7 @@ pub enum V {
     Str(String),
     /// A quoted template.
     Template(Vec<El>),
-    /// A heredoc's template, already dedented.
+    /// A heredoc's template (a `<<-` one's indentation stripped).
     Heredoc(Vec<El>),
     Arr(Vec<Ex>),
     Obj(Vec<(Key, Ex)>),
@@ -1243,7 +1244,7 @@ impl<'a> P<'a> {
             return cut(self.pos, format!("expected the heredoc's end `{delim}`"));
         }
         if indented {
-            dedent_template(&mut els);
+            flush_heredoc(&mut els);
         }
         Ok(V::Heredoc(els))
     }

@@ -1,6 +1,6 @@
 //! The values of HCL2 literals as hcl2json renders them: numbers (kept as written kinds: an
 //! integer, a negative integer, a float) and their text inside a template, and the dedenting of
-//! a heredoc's text, each as `hcl-edit` 0.10 did it so the `input` policies see is unchanged.
+//! a `<<-` heredoc's text as Terraform does it, so the `input` policies see is conftest's.
 
 use super::syntax::El;
 
@@ -89,70 +89,60 @@ fn float_text(f: f64) -> String {
     out
 }
 
-/// The leading whitespace (in characters) shared by the non-empty lines of a literal (its first
-/// line skipped when it continues a line begun before it); `None` when a line has none, which
-/// then does not stop the others from being stripped (`hcl-edit`'s rule, kept as it was).
-fn min_indent(s: &str, skip_first: bool) -> Option<usize> {
-    if s.is_empty() {
-        return None;
-    }
-    let mut min: Option<usize> = None;
-    for (i, line) in s.lines().enumerate() {
-        if (i == 0 && skip_first) || line.is_empty() {
-            continue;
-        }
-        let n = line.chars().take_while(|c| c.is_whitespace()).count();
-        if n == 0 {
-            return None;
-        }
-        min = Some(min.map_or(n, |m| m.min(n)));
-    }
-    min
-}
-
-/// Drop `n` characters from the start of each non-empty line (whatever they are).
-fn dedent_by(s: &str, n: usize, skip_first: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for (i, line) in s.lines().enumerate() {
-        if i == 0 && skip_first {
-            out.push_str(line);
-        } else if !line.is_empty() {
-            out.extend(line.chars().skip(n));
-        }
-        out.push('\n');
-    }
-    if out.ends_with('\n') && !s.ends_with('\n') {
-        out.pop();
-    }
-    out
-}
-
-/// Strip a heredoc's common indentation from its literals; an interpolation or directive that
-/// starts a line means none is stripped.
-pub fn dedent_template(els: &mut [El]) {
-    let mut indent: Option<usize> = None;
-    let mut skip_first = false;
+/// Strip a `<<-` heredoc's common indentation as Terraform (hclsyntax) does: the fewest leading
+/// whitespace characters of a line that starts with text (a line of only whitespace does not count
+/// and keeps its own) and none when a line starts with an interpolation or directive, removed from
+/// every line that starts with text. A `<<` heredoc is kept as written.
+pub fn flush_heredoc(els: &mut [El]) {
+    let mut min = usize::MAX;
+    let mut line_start = true;
     for el in els.iter() {
         match el {
             El::Lit(s) => {
-                if let Some(n) = min_indent(s, skip_first) {
-                    indent = Some(indent.map_or(n, |m| m.min(n)));
+                for piece in s.split_inclusive('\n') {
+                    if line_start {
+                        if let Some(n) = indent(piece) {
+                            min = min.min(n);
+                        }
+                    }
+                    line_start = piece.ends_with('\n');
                 }
-                skip_first = !s.ends_with('\n');
             }
-            _ if !skip_first => return,
-            _ => {}
+            _ => {
+                if line_start {
+                    min = 0;
+                }
+                line_start = false;
+            }
         }
     }
-    let Some(indent) = indent else { return };
-    skip_first = false;
+    if min == 0 || min == usize::MAX {
+        return;
+    }
+    line_start = true;
     for el in els.iter_mut() {
         match el {
             El::Lit(s) => {
-                *s = dedent_by(s, indent, skip_first);
-                skip_first = !s.ends_with('\n');
+                let mut out = String::with_capacity(s.len());
+                for piece in s.split_inclusive('\n') {
+                    match indent(piece) {
+                        Some(_) if line_start => out.extend(piece.chars().skip(min)),
+                        _ => out.push_str(piece),
+                    }
+                    line_start = piece.ends_with('\n');
+                }
+                *s = out;
             }
-            _ => skip_first = true,
+            _ => line_start = false,
         }
     }
+}
+
+/// The leading whitespace characters of a line's text; `None` for a line of only whitespace.
+fn indent(piece: &str) -> Option<usize> {
+    let text = piece.trim_start_matches(char::is_whitespace);
+    if text.is_empty() && piece.ends_with('\n') {
+        return None;
+    }
+    Some(piece.chars().count() - text.chars().count())
 }

@@ -19,6 +19,7 @@ mod cross_resource;
 mod e2e_git;
 mod escaping;
 mod formats;
+mod formats_hcl2;
 mod formats_jsonnet;
 mod formats_more;
 mod formats_xml;

@@ -3,16 +3,16 @@
 //! per label under its type and ends in an array of bodies (`resource "aws_s3_bucket" "b" {…}` is
 //! `input.resource.aws_s3_bucket.b[0]`); literals are JSON values; any other expression is its
 //! source text wrapped in `${…}` (`"${var.region}"`, `"${length(var.x)}"`), a template with
-//! interpolations is its text with each interpolation so wrapped. Parsed by `hcl-edit`, whose spans
-//! locate every attribute and block.
+//! interpolations is its text with each interpolation so wrapped. Read by our own parser
+//! ([`syntax`]), whose spans locate every attribute and block; [`text`] holds the literal rules.
+
+mod syntax;
+mod text;
 
 use std::collections::HashMap;
 
-use hcl_edit::expr::{Expression, ObjectKey, UnaryOperator};
-use hcl_edit::structure::{Body, Structure};
-use hcl_edit::template::{Element, Template};
-use hcl_edit::Span;
-
+use self::syntax::{El, Ex, Key, Structure, V};
+use self::text::Num;
 use super::{Bad, Kind, Member, Node};
 
 /// An object being built: blocks of one type add to the same nested objects, so members are
@@ -49,10 +49,6 @@ impl Built {
     }
 }
 
-fn span_of(s: &impl Span, fallback: usize) -> (usize, usize) {
-    s.span().map_or((fallback, fallback), |r| (r.start, r.end))
-}
-
 /// The deepest tree of blocks and labels read (the loader's default nesting limit).
 const MAX_DEPTH: usize = 100;
 
@@ -61,48 +57,43 @@ struct Conv<'a> {
 }
 
 impl Conv<'_> {
-    fn source(&self, s: &impl Span) -> &str {
-        s.span().and_then(|r| self.text.get(r)).unwrap_or("")
+    fn source(&self, start: usize, end: usize) -> &str {
+        self.text.get(start..end).unwrap_or("")
     }
 
     /// hcl2json's `${…}` for an expression it does not evaluate.
-    fn wrap(&self, e: &Expression) -> String {
-        format!("${{{}}}", self.source(e))
+    fn wrap(&self, e: &Ex) -> String {
+        format!("${{{}}}", self.source(e.start, e.end))
     }
 
     /// `depth`: the levels of objects and arrays above this body. Each block adds one per label
-    /// plus two; `hcl-edit` bounds how deep blocks nest but not how many labels one has, and a
+    /// plus two; the parser bounds how deep blocks nest but not how many labels one has, and a
     /// block with 50,000 labels made a tree that overflowed the stack.
-    fn body(&self, body: &Body, start: usize, end: usize, depth: usize) -> Result<Node, Bad> {
+    fn body(&self, body: Vec<Structure>, start: usize, end: usize, depth: usize) -> Result<Node, Bad> {
         let mut obj = Obj { start, end, ..Obj::default() };
-        for s in body.iter() {
+        for s in body {
             match s {
-                Structure::Attribute(a) => {
-                    let (at, _) = span_of(&a.key, start);
-                    let key = a.key.as_str().to_string();
+                Structure::Attr { key, key_at: at, start: s0, end: e0, value } => {
                     if obj.index.contains_key(&key) {
                         return Err(Bad::new(format!("attribute `{key}` redefined"), at));
                     }
-                    let (s0, e0) = span_of(a, at);
-                    let mut value = self.expr(&a.value)?;
+                    let mut value = self.expr(value)?;
                     // The attribute's whole extent, key to value, as a YAML member's.
                     value.start = value.start.min(s0);
                     value.end = value.end.max(e0);
                     obj.index.insert(key.clone(), obj.members.len());
                     obj.members.push((key, at, Built::Value(value)));
                 }
-                Structure::Block(b) => {
-                    let (bs, be) = span_of(b, start);
-                    let (at, _) = span_of(&b.ident, bs);
-                    let depth = depth + b.labels.len() + 2;
+                Structure::Block { ident, ident_at: at, labels, start: bs, end: be, body } => {
+                    let depth = depth + labels.len() + 2;
                     if depth > MAX_DEPTH {
                         return Err(Bad::new(format!("blocks and labels nest deeper than {MAX_DEPTH} levels"), at));
                     }
-                    let body = self.body(&b.body, bs, be, depth)?;
+                    let body = self.body(body, bs, be, depth)?;
                     let mut cur = &mut obj;
-                    let mut key = b.ident.as_str().to_string();
+                    let mut key = ident;
                     let mut key_at = at;
-                    for label in &b.labels {
+                    for (label, label_at) in labels {
                         let next = cur.index.get(&key).copied();
                         let i = match next {
                             Some(i) => i,
@@ -120,8 +111,8 @@ impl Conv<'_> {
                             }
                             _ => return Err(Bad::new(format!("`{key}` is both an attribute and a block"), at)),
                         };
-                        key = label.as_str().to_string();
-                        key_at = span_of(label, bs).0;
+                        key = label;
+                        key_at = label_at;
                     }
                     match cur.index.get(&key).copied() {
                         Some(i) => match &mut cur.members[i].2 {
@@ -149,23 +140,24 @@ impl Conv<'_> {
         Ok(obj.finish())
     }
 
-    fn expr(&self, e: &Expression) -> Result<Node, Bad> {
-        let (start, end) = span_of(e, 0);
-        let kind = match e {
-            Expression::Null(_) => Kind::Null,
-            Expression::Bool(b) => Kind::Bool(*b.value()),
-            Expression::Number(n) => number(n.value()),
-            Expression::String(s) => Kind::Str(s.value().to_string()),
-            Expression::Array(items) => Kind::Arr(items.iter().map(|i| self.expr(i)).collect::<Result<_, _>>()?),
-            Expression::Object(o) => {
+    fn expr(&self, e: Ex) -> Result<Node, Bad> {
+        let (start, end) = (e.start, e.end);
+        let kind = match e.v {
+            V::Null => Kind::Null,
+            V::Bool(b) => Kind::Bool(b),
+            V::Num(n) => number(n),
+            V::Str(s) => Kind::Str(s),
+            V::Arr(items) => Kind::Arr(items.into_iter().map(|i| self.expr(i)).collect::<Result<_, _>>()?),
+            V::Obj(items) => {
                 let mut members: Vec<Member> = Vec::new();
                 let mut seen: HashMap<String, usize> = HashMap::new();
-                for (k, v) in o.iter() {
-                    let (key, at) = match k {
-                        ObjectKey::Ident(id) => (id.as_str().to_string(), span_of(id, start).0),
-                        ObjectKey::Expression(x) => (self.key(x), span_of(x, start).0),
+                for (k, v) in items {
+                    let at = k.start();
+                    let key = match k {
+                        Key::Ident(name, _) => name,
+                        Key::Expr(x) => self.key(&x),
                     };
-                    let mut value = self.expr(v.expr())?;
+                    let mut value = self.expr(v)?;
                     value.start = value.start.min(at);
                     match seen.get(&key) {
                         Some(&i) => members[i] = Member { key, at, value },
@@ -177,84 +169,88 @@ impl Conv<'_> {
                 }
                 Kind::Obj(members)
             }
-            Expression::StringTemplate(t) => return self.template(t, start, end),
-            Expression::HeredocTemplate(h) => {
-                let mut h = (**h).clone();
-                h.dedent();
-                return self.template(&h.template, start, end);
-            }
-            Expression::UnaryOp(op) => match (op.operator.value(), &op.expr) {
-                (UnaryOperator::Neg, Expression::Number(n)) => match number(n.value()) {
-                    Kind::Int(i) => Kind::Int(-i),
+            V::Template(els) => return self.template(els, start, end),
+            V::Heredoc(els) => return self.template(els, start, end),
+            V::Neg(operand) => match operand.v {
+                V::Num(n) => match number(n) {
+                    Kind::Int(i) => Kind::Int(i.wrapping_neg()),
                     Kind::Float(f) => Kind::Float(-f),
                     other => other,
                 },
-                (UnaryOperator::Not, Expression::Bool(b)) => Kind::Bool(!*b.value()),
-                _ => Kind::Str(self.wrap(e)),
+                _ => Kind::Str(self.wrap(&e_of(start, end))),
             },
-            _ => Kind::Str(self.wrap(e)),
+            V::Not(operand) => match operand.v {
+                V::Bool(b) => Kind::Bool(!b),
+                _ => Kind::Str(self.wrap(&e_of(start, end))),
+            },
+            V::Traversal | V::Var | V::Other => Kind::Str(self.wrap(&e_of(start, end))),
         };
         Ok(Node::new(kind, start, end))
     }
 
     /// An object key as hcl2json gives it: a name as written, a string's text, else `${…}`.
-    fn key(&self, x: &Expression) -> String {
-        match x {
-            Expression::Variable(v) => v.as_str().to_string(),
-            Expression::Traversal(_) => self.source(x).to_string(),
-            Expression::String(s) => s.value().to_string(),
-            Expression::StringTemplate(t) => self.template_text(t),
+    fn key(&self, x: &Ex) -> String {
+        match &x.v {
+            V::Var | V::Traversal => self.source(x.start, x.end).to_string(),
+            V::Str(s) => s.clone(),
+            V::Template(els) => self.template_text(els),
             _ => self.wrap(x),
         }
     }
 
-    fn template(&self, t: &Template, start: usize, end: usize) -> Result<Node, Bad> {
-        let elements: Vec<&Element> = t.iter().collect();
+    fn template(&self, mut els: Vec<El>, start: usize, end: usize) -> Result<Node, Bad> {
         // `"${expr}"` alone is the expression itself (a literal inside stays a literal).
-        if let [Element::Interpolation(i)] = elements.as_slice() {
-            let mut n = self.expr(&i.expr)?;
-            n.start = start;
-            n.end = end;
-            return Ok(n);
+        if els.len() == 1 {
+            if let Some(El::Interp(_)) = els.last() {
+                if let Some(El::Interp(e)) = els.pop() {
+                    let mut n = self.expr(e)?;
+                    n.start = start;
+                    n.end = end;
+                    return Ok(n);
+                }
+            }
         }
-        Ok(Node::new(Kind::Str(self.template_text(t)), start, end))
+        Ok(Node::new(Kind::Str(self.template_text(&els)), start, end))
     }
 
-    fn template_text(&self, t: &Template) -> String {
+    fn template_text(&self, els: &[El]) -> String {
         let mut out = String::new();
-        for el in t.iter() {
+        for el in els {
             match el {
-                Element::Literal(s) => out.push_str(s.value()),
-                Element::Interpolation(i) => match &i.expr {
-                    Expression::String(s) => out.push_str(s.value()),
-                    Expression::Number(n) => out.push_str(&n.value().to_string()),
-                    Expression::Bool(b) => out.push_str(if *b.value() { "true" } else { "false" }),
-                    Expression::StringTemplate(t) => out.push_str(&self.template_text(t)),
-                    x => out.push_str(&self.wrap(x)),
+                El::Lit(s) => out.push_str(s),
+                El::Interp(e) => match &e.v {
+                    V::Str(s) => out.push_str(s),
+                    V::Num(n) => out.push_str(&n.text()),
+                    V::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+                    V::Template(els) => out.push_str(&self.template_text(els)),
+                    _ => out.push_str(&self.wrap(e)),
                 },
                 // `%{if}`/`%{for}` as written.
-                Element::Directive(d) => out.push_str(self.source(&**d)),
+                El::Dir(start, end) => out.push_str(self.source(*start, *end)),
             }
         }
         out
     }
 }
 
-fn number(n: &hcl_edit::Number) -> Kind {
-    match n.as_i64() {
-        Some(i) if n.is_i64() => Kind::Int(i),
-        _ => super::number(n.as_f64().unwrap_or(0.0)),
+/// An expression known only by its bytes (to render it as its source text).
+fn e_of(start: usize, end: usize) -> Ex {
+    Ex { v: V::Other, start, end }
+}
+
+fn number(n: Num) -> Kind {
+    match n {
+        Num::NegInt(i) => Kind::Int(i),
+        Num::PosInt(u) => super::number(u as f64),
+        Num::Float(f) => super::number(f),
     }
 }
 
 /// Parse an HCL2 file into one object.
 pub fn parse(text: &str) -> Result<Node, Bad> {
-    match hcl_edit::parser::parse_body(text) {
-        Ok(body) => Conv { text }.body(&body, 0, text.len(), 0),
-        Err(e) => {
-            let loc = e.location();
-            Err(Bad::new(e.message().to_string(), loc.offset()))
-        }
+    match syntax::parse_body(text) {
+        Ok(body) => Conv { text }.body(body, 0, text.len(), 0),
+        Err((at, message)) => Err(Bad::new(message, at)),
     }
 }
 
@@ -308,5 +304,13 @@ locals { on = !false }
         let labels: Vec<String> = (0..50_000).map(|i| format!("l{i}")).collect();
         let many = format!("r {} {{}}\n", labels.join(" "));
         assert!(parse(&many).expect_err("too deep").message.contains("deeper than 100"));
+    }
+
+    #[test]
+    fn numbers_inside_templates_in_their_shortest_form() {
+        let v = shape("x = \"${1.5e300} ${0.0001} ${1e-7} ${123.456} ${18446744073709551616} ${-7} ${2.0}\"\n");
+        assert_eq!(v["x"], "1.5e300 0.0001 1e-7 123.456 1.8446744073709552e19 -7 2");
+        let v = shape("a = - -4\nb = -9223372036854775808\nc = 1.25e2\nd = 0.5\n");
+        assert_eq!(v, serde_json::json!({"a": 4, "b": -9223372036854775808i64, "c": 125, "d": 0.5}));
     }
 }

@@ -122,7 +122,7 @@ pub fn formats(data: &[u8]) {
     for path in ["Dockerfile", "f.tf", "f.toml", "f.ini", ".env", "f.properties", ".gitignore"] {
         loader(data, path);
     }
-    // HCL1, EDN, VCL, CUE, HOCON and Jsonnet, each a parser of tollgate's own.
+    // HCL1, EDN, VCL, CUE, HOCON and Jsonnet, each a parser of tollgate's own (HCL2's, `f.tf` above, too).
     for path in ["f.hcl1", "f.edn", "f.vcl", "f.cue", "f.hocon", "f.jsonnet"] {
         loader(data, path);
     }

@@ -364,6 +364,35 @@ impl<'a> Scanner<'a> {
         n
     }
 
+    /// Read into `s` the run of text from here that a scalar takes as written: ASCII bytes that
+    /// `keep` takes, and blanks between them on the line (not at the end of the run, where line
+    /// folding may drop them; and, with `hash_ends`, not before a `#`, which starts a comment
+    /// there). The one-character steps decide everything else. Must start after a non-blank.
+    #[inline]
+    fn read_text_run(&mut self, s: &mut Buf, keep: impl Fn(u8) -> bool, hash_ends: bool) {
+        let from = self.mark.byte;
+        let rest = self.b.get(from..self.end).unwrap_or(&[]);
+        let mut done = 0;
+        let mut i = 0;
+        while let Some(&c) = rest.get(i) {
+            if c == b' ' || c == b'\t' {
+                i += 1;
+                continue;
+            }
+            if c >= 0x80 || c == 0 || c == b'\n' || c == b'\r' || !keep(c) || (hash_ends && c == b'#' && i > done) {
+                break;
+            }
+            i += 1;
+            done = i;
+        }
+        if done > 0 {
+            self.mark.byte += done;
+            self.mark.ch += done;
+            self.mark.col += done as u32;
+            s.push_src(self.b, from, from + done);
+        }
+    }
+
     /// Skip a comment's text up to the line break or the end.
     fn skip_comment(&mut self) {
         loop {

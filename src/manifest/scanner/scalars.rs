@@ -168,6 +168,8 @@ impl<'a> Scanner<'a> {
             let mut leading_blanks = false;
             while !self.is_blankz(self.mark.byte) {
                 if self.read_ascii_while(&mut s, |c| !matches!(c, b' ' | b'\t' | b'\'' | b'"' | b'\\')) > 0 {
+                    // Words and the blanks between them, up to a quote, an escape or the line's end.
+                    self.read_text_run(&mut s, |c| !matches!(c, b'\'' | b'"' | b'\\'), false);
                     continue;
                 }
                 let p = self.mark.byte;
@@ -288,9 +290,11 @@ impl<'a> Scanner<'a> {
                 // The rest of the word: nothing in it can end the scalar but a `:` (if a blank
                 // follows it) or, in flow context, a flow indicator, which the steps above decide.
                 let flow = self.flow > 0;
-                self.read_ascii_while(&mut s, |c| {
-                    !matches!(c, b' ' | b'\t' | b':') && !(flow && matches!(c, b',' | b'?' | b'[' | b']' | b'{' | b'}'))
-                });
+                self.read_text_run(
+                    &mut s,
+                    |c| c != b':' && !(flow && matches!(c, b',' | b'?' | b'[' | b']' | b'{' | b'}')),
+                    true,
+                );
                 end = self.mark;
             }
             if !(self.is_blank(self.mark.byte) || self.is_break(self.mark.byte)) {

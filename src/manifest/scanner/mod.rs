@@ -334,6 +334,76 @@ impl<'a> Scanner<'a> {
         self.mark.col += 1;
     }
 
+    /// Skip the run of bytes from here for which `keep` holds, stopping at the end of the part and
+    /// at any byte that is not plain ASCII text (a line break, NUL, or the start of a multi-byte
+    /// character, whose width and line-break status the one-character steps decide): the fast
+    /// path of the loops over indentation, comments and scalar text, which spent most of the
+    /// scanner's time stepping one character at a time. How many bytes it skipped.
+    #[inline]
+    fn skip_ascii_while(&mut self, mut keep: impl FnMut(u8) -> bool) -> usize {
+        let from = self.mark.byte;
+        let rest = self.b.get(from..self.end).unwrap_or(&[]);
+        let n = rest
+            .iter()
+            .position(|&c| c >= 0x80 || c == 0 || c == b'\n' || c == b'\r' || !keep(c))
+            .unwrap_or(rest.len());
+        self.mark.byte += n;
+        self.mark.ch += n;
+        self.mark.col += n as u32;
+        n
+    }
+
+    /// Like `skip_ascii_while`, the bytes skipped also read into `s`.
+    #[inline]
+    fn read_ascii_while(&mut self, s: &mut Buf, keep: impl Fn(u8) -> bool) -> usize {
+        let a = self.mark.byte;
+        let n = self.skip_ascii_while(keep);
+        if n > 0 {
+            s.push_src(self.b, a, self.mark.byte);
+        }
+        n
+    }
+
+    /// Read into `s` the run of text from here that a scalar takes as written: ASCII bytes that
+    /// `keep` takes, and blanks between them on the line (not at the end of the run, where line
+    /// folding may drop them; and, with `hash_ends`, not before a `#`, which starts a comment
+    /// there). The one-character steps decide everything else. Must start after a non-blank.
+    #[inline]
+    fn read_text_run(&mut self, s: &mut Buf, keep: impl Fn(u8) -> bool, hash_ends: bool) {
+        let from = self.mark.byte;
+        let rest = self.b.get(from..self.end).unwrap_or(&[]);
+        let mut done = 0;
+        let mut i = 0;
+        while let Some(&c) = rest.get(i) {
+            if c == b' ' || c == b'\t' {
+                i += 1;
+                continue;
+            }
+            if c >= 0x80 || c == 0 || c == b'\n' || c == b'\r' || !keep(c) || (hash_ends && c == b'#' && i > done) {
+                break;
+            }
+            i += 1;
+            done = i;
+        }
+        if done > 0 {
+            self.mark.byte += done;
+            self.mark.ch += done;
+            self.mark.col += done as u32;
+            s.push_src(self.b, from, from + done);
+        }
+    }
+
+    /// Skip a comment's text up to the line break or the end.
+    fn skip_comment(&mut self) {
+        loop {
+            self.skip_ascii_while(|_| true);
+            if self.is_breakz(self.mark.byte) {
+                return;
+            }
+            self.skip();
+        }
+    }
+
     fn skip_line(&mut self) {
         let p = self.mark.byte;
         if self.at(p) == b'\r' && self.at(p + 1) == b'\n' {
@@ -721,13 +791,10 @@ impl<'a> Scanner<'a> {
         // (libyaml skips a byte order mark at the start of a line here; the loader refuses U+FEFF
         // anywhere but at the start of a file, which is gone before scanning.)
         loop {
-            while self.cur() == b' ' || ((self.flow > 0 || !self.allowed) && self.cur() == b'\t') {
-                self.skip();
-            }
+            let tabs = self.flow > 0 || !self.allowed;
+            self.skip_ascii_while(|c| c == b' ' || (tabs && c == b'\t'));
             if self.cur() == b'#' {
-                while !self.is_breakz(self.mark.byte) {
-                    self.skip();
-                }
+                self.skip_comment();
             }
             if self.is_break(self.mark.byte) {
                 self.skip_line();

@@ -48,9 +48,7 @@ impl<'a> Scanner<'a> {
             self.skip();
         }
         if self.cur() == b'#' {
-            while !self.is_breakz(self.mark.byte) {
-                self.skip();
-            }
+            self.skip_comment();
         }
         if !self.is_breakz(self.mark.byte) {
             return err(
@@ -86,7 +84,11 @@ impl<'a> Scanner<'a> {
             s.push_bytes(self.b, &trailing);
             trailing.clear();
             leading_blank = self.is_blank(self.mark.byte);
-            while !self.is_breakz(self.mark.byte) {
+            loop {
+                self.read_ascii_while(&mut s, |_| true);
+                if self.is_breakz(self.mark.byte) {
+                    break;
+                }
                 self.read(&mut s);
             }
             self.read_line(&mut leading_break);
@@ -113,8 +115,16 @@ impl<'a> Scanner<'a> {
         *end = self.mark;
         let mut max_indent = 0i64;
         loop {
-            while (*indent == 0 || (self.mark.col as i64) < *indent) && self.cur() == b' ' {
-                self.skip();
+            if *indent == 0 {
+                self.skip_ascii_while(|c| c == b' ');
+            } else {
+                // Only up to the indentation: the spaces after it are the line's text.
+                let room = (*indent - self.mark.col as i64).max(0) as usize;
+                let mut taken = 0usize;
+                self.skip_ascii_while(|c| {
+                    taken += 1;
+                    c == b' ' && taken <= room
+                });
             }
             max_indent = max_indent.max(self.mark.col as i64);
             if (*indent == 0 || (self.mark.col as i64) < *indent) && self.cur() == b'\t' {
@@ -157,6 +167,11 @@ impl<'a> Scanner<'a> {
             }
             let mut leading_blanks = false;
             while !self.is_blankz(self.mark.byte) {
+                if self.read_ascii_while(&mut s, |c| !matches!(c, b' ' | b'\t' | b'\'' | b'"' | b'\\')) > 0 {
+                    // Words and the blanks between them, up to a quote, an escape or the line's end.
+                    self.read_text_run(&mut s, |c| !matches!(c, b'\'' | b'"' | b'\\'), false);
+                    continue;
+                }
                 let p = self.mark.byte;
                 let c = self.at(p);
                 if single && c == b'\'' && self.at(p + 1) == b'\'' {
@@ -272,6 +287,14 @@ impl<'a> Scanner<'a> {
                     }
                 }
                 self.read(&mut s);
+                // The rest of the word: nothing in it can end the scalar but a `:` (if a blank
+                // follows it) or, in flow context, a flow indicator, which the steps above decide.
+                let flow = self.flow > 0;
+                self.read_text_run(
+                    &mut s,
+                    |c| c != b':' && !(flow && matches!(c, b',' | b'?' | b'[' | b']' | b'{' | b'}')),
+                    true,
+                );
                 end = self.mark;
             }
             if !(self.is_blank(self.mark.byte) || self.is_break(self.mark.byte)) {

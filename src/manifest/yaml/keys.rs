@@ -1,6 +1,7 @@
 //! Mapping keys as kubectl reads them: scalars converted to JSON keys as sigs.k8s.io/yaml does,
 //! duplicates, keys kubectl would read nondeterministically, and `<<` merges.
 
+use std::collections::btree_map::Entry;
 use std::collections::HashMap;
 
 use regorus::{Rc, Value};
@@ -71,16 +72,22 @@ impl<'a> Builder<'a> {
         let key = Value::String(k.name.clone());
         let mut duplicate = false;
         let mut clash: Option<KeyId> = None;
-        if ms.map.contains_key(&key) {
-            let explicit_before = ms.explicit.as_ref().is_none_or(|set| set.contains(&k.name));
-            let old = ms.ids.as_ref().and_then(|ids| ids.get(&k.name)).copied().unwrap_or(KeyId::Str);
-            if explicit_before {
-                duplicate = true;
-            } else if !old.same(k.id) {
-                clash = Some(old);
+        // One search of the map for both the check and the insert.
+        match ms.map.entry(key) {
+            Entry::Vacant(slot) => {
+                slot.insert(value);
+            }
+            Entry::Occupied(mut slot) => {
+                let explicit_before = ms.explicit.as_ref().is_none_or(|set| set.contains(&k.name));
+                let old = ms.ids.as_ref().and_then(|ids| ids.get(&k.name)).copied().unwrap_or(KeyId::Str);
+                if explicit_before {
+                    duplicate = true;
+                } else if !old.same(k.id) {
+                    clash = Some(old);
+                }
+                slot.insert(value);
             }
         }
-        ms.map.insert(key, value);
         set_id(ms, &k.name, k.id);
         if let Some(set) = &mut ms.explicit {
             set.insert(k.name.clone());

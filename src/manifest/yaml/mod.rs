@@ -17,6 +17,8 @@
 //! scalars, `keys` handles mapping keys and `<<` merges, `aliases` anchors and aliases.
 
 mod aliases;
+#[cfg(test)]
+mod bench;
 mod keys;
 mod values;
 

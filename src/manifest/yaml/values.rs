@@ -28,7 +28,13 @@ impl Builder<'_> {
             Resolved::Binary(s) => return Ok(Value::from(s.as_str())),
             Resolved::Scalar(s) => s,
         };
-        if lint && plain_implicit && tag.is_none() && !self.limits.yaml12 && self.limits.lint_ambiguous {
+        if lint
+            && plain_implicit
+            && tag.is_none()
+            && !self.limits.yaml12
+            && self.limits.lint_ambiguous
+            && may_be_ambiguous(&s, text)
+        {
             if let Some((k8s, y12)) = scalar::ambiguity(text) {
                 self.warn(
                     format!(
@@ -56,6 +62,22 @@ impl Builder<'_> {
             }
             s => Ok(scalar_to_value(s, text)),
         }
+    }
+}
+
+/// Whether a plain scalar that YAML 1.1 read as `s` can read otherwise in YAML 1.2, before the
+/// full comparison (`scalar::ambiguity`) resolves it twice more: a YAML 1.1 string is a YAML 1.2
+/// string too unless it is empty, `~`, or starts like a YAML 1.2 null, boolean or number
+/// (`n`/`N`, `t`/`T`, `f`/`F`, a digit, a sign or a dot). Most scalars are names and words.
+fn may_be_ambiguous(s: &Scalar, text: &str) -> bool {
+    match s {
+        Scalar::Str => {
+            matches!(
+                text.as_bytes().first(),
+                None | Some(b'~' | b'n' | b'N' | b't' | b'T' | b'f' | b'F' | b'0'..=b'9' | b'+' | b'-' | b'.')
+            )
+        }
+        _ => true,
     }
 }
 

@@ -278,7 +278,7 @@ fn apply_inline_by_document(docs: &[Document], findings: &mut Vec<Finding>, toda
     let mut groups: Vec<Vec<usize>> = vec![Vec::new(); docs.len()];
     for (i, f) in findings.iter().enumerate() {
         if let (Some(file), Some(doc)) = (&f.file, f.document) {
-            if let Some(&d) = by_doc.get(&(file.as_str(), doc)) {
+            if let Some(&d) = by_doc.get(&(&**file, doc)) {
                 groups[d].push(i);
             }
         }

@@ -220,7 +220,7 @@ pub fn run(gate: &Gate, o: Options, stdin: Option<SourceFile>, mut t: Timer) -> 
     let settle = |findings: &mut Vec<Finding>| {
         // `lfs-pointers: allow`: LFS files pass unchecked, with a note.
         if o.lfs_allowed {
-            for f in findings.iter_mut().filter(|f| f.rule == manifest::LFS_POINTER) {
+            for f in findings.iter_mut().filter(|f| &*f.rule == manifest::LFS_POINTER) {
                 f.severity = Severity::Note;
             }
         }

@@ -631,7 +631,7 @@ mod tests {
         let mut head = vec![f("a", 3), f("a", 9), f("c", 4)];
         mark_new(&mut head, &base, true);
         let seen: Vec<(&str, u32, bool)> =
-            head.iter().map(|x| (x.message.as_str(), x.region.map_or(0, |r| r.line), x.new)).collect();
+            head.iter().map(|x| (&*x.message, x.region.map_or(0, |r| r.line), x.new)).collect();
         assert_eq!(seen, [("a", 3, false), ("a", 9, true), ("c", 4, true)]);
         mark_new(&mut head, &base, false);
         assert_eq!(head.len(), 2);

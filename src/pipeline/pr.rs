@@ -358,7 +358,7 @@ impl Pr {
             let screen = |f: &SourceFile| {
                 changed.contains(f.path.as_str()) || (schemas_on && crate::schema::SchemasBuilder::first_pass_reads(f))
             };
-            let lazy = Lazy { screen: Some(&screen), budget: inputs.read_budget };
+            let lazy = Lazy { screen: Some(&screen), budget: inputs.read_budget, reread: None };
             let head = pool.install(|| repo.read_rev_lazy(&self.head, &filter, max_file_size, lazy))?;
             let base = pool.install(|| repo.read_rev_lazy(&self.merge_base, &filter, max_file_size, lazy))?;
             (head, base)

@@ -206,19 +206,20 @@ pub fn apply_inline(doc: &Document, findings: &mut [Finding], today: &str) -> Ve
         let expires = w.expires.clone().unwrap_or_default();
         let expired = expires.as_str() < today;
         let mut matched = 0;
-        for f in
-            findings.iter_mut().filter(|f| f.rule == w.rule && f.document == Some(doc.index) && f.suppressed.is_none())
+        for f in findings
+            .iter_mut()
+            .filter(|f| *f.rule == *w.rule && f.document == Some(doc.index) && f.suppressed.is_none())
         {
-            if f.resource.as_ref() != Some(&doc.resource) {
+            if f.resource.as_deref() != Some(&doc.resource) {
                 continue;
             }
             matched += 1;
             if !expired {
-                f.suppressed = Some(Suppression {
+                f.suppressed = Some(Box::new(Suppression {
                     kind: SuppressionKind::InlineWaiver,
                     reason: Some(w.reason.clone()),
                     expires: w.expires.clone(),
-                });
+                }));
             }
         }
         if expired {
@@ -272,7 +273,7 @@ fn resource_names(f: &Finding) -> Vec<String> {
 /// waiver, renews one or waives a finding it introduces. A warning, or an error with `forbid`.
 pub fn new_waivers(head: &[Finding], base: &[Finding], forbid: bool) -> Vec<Finding> {
     fn waived(f: &Finding) -> Option<&Suppression> {
-        f.suppressed.as_ref().filter(|s| s.kind.is_waiver())
+        f.suppressed.as_deref().filter(|s| s.kind.is_waiver())
     }
     // A waiver moved between the annotation and `.tollgate.yaml` with its reason and expiry is
     // not a new one.
@@ -297,9 +298,9 @@ pub fn new_waivers(head: &[Finding], base: &[Finding], forbid: bool) -> Vec<Find
                 f.message,
                 s.reason.as_deref().unwrap_or("no reason")
             ),
-            f.file.clone(),
+            f.file.as_deref().map(str::to_string),
             f.region,
-            f.resource.clone(),
+            f.resource.as_deref().cloned(),
             &f.pointer,
         )
         .title("Waiver added by this change".to_string())
@@ -318,7 +319,7 @@ pub fn apply_config(waivers: &[ConfigWaiver], findings: &mut [Finding], today: &
     let mut by_rule: std::collections::HashMap<&str, Vec<usize>> =
         waivers.iter().map(|w| (w.rule.as_str(), Vec::new())).collect();
     for (i, f) in findings.iter().enumerate() {
-        if let Some(v) = by_rule.get_mut(f.rule.as_str()) {
+        if let Some(v) = by_rule.get_mut(&*f.rule) {
             v.push(i);
         }
     }
@@ -351,11 +352,11 @@ pub fn apply_config(waivers: &[ConfigWaiver], findings: &mut [Finding], today: &
             }
             matched += 1;
             if !expired {
-                f.suppressed = Some(Suppression {
+                f.suppressed = Some(Box::new(Suppression {
                     kind: SuppressionKind::ConfigWaiver,
                     reason: Some(w.reason.clone()),
                     expires: Some(w.expires.clone()),
-                });
+                }));
             }
         }
         let owner = w.owner.as_deref().map(|o| format!(" (owner: {o})")).unwrap_or_default();

@@ -37,8 +37,11 @@ pub fn loader(data: &[u8], path: &str) {
 /// What a load produced, for comparing two loads.
 fn summary(l: &manifest::Loaded) -> (Vec<String>, Vec<(String, String, Option<(u32, u32)>)>) {
     let docs = l.docs.iter().map(|d| format!("{}:{}", d.index, json_of(&d.value))).collect();
-    let findings =
-        l.findings.iter().map(|f| (f.rule.clone(), f.message.clone(), f.region.map(|r| (r.line, r.column)))).collect();
+    let findings = l
+        .findings
+        .iter()
+        .map(|f| (f.rule.to_string(), f.message.to_string(), f.region.map(|r| (r.line, r.column))))
+        .collect();
     (docs, findings)
 }
 

@@ -56,7 +56,7 @@ pub fn run(args: ParseArgs, cwd: &Path, io: &mut Io<'_>) -> Result<ExitStatus, E
         };
         let mut loaded = manifest::load(&file, &limits);
         if cfg.lfs_pointers_allowed == Some(true) {
-            for f in loaded.findings.iter_mut().filter(|f| f.rule == manifest::LFS_POINTER) {
+            for f in loaded.findings.iter_mut().filter(|f| &*f.rule == manifest::LFS_POINTER) {
                 f.severity = Severity::Note;
             }
         }

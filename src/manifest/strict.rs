@@ -39,9 +39,11 @@ impl std::error::Error for LoadError {}
 pub fn load_strict(file: &SourceFile, limits: &Limits) -> Result<Vec<Document>, LoadError> {
     let loaded = load(file, limits);
     match loaded.findings.into_iter().find(|f| f.severity == Severity::Error) {
-        Some(f) => {
-            Err(LoadError { path: file.path.clone(), at: f.region.map(|r| (r.line, r.column)), message: f.message })
-        }
+        Some(f) => Err(LoadError {
+            path: file.path.clone(),
+            at: f.region.map(|r| (r.line, r.column)),
+            message: f.message.into(),
+        }),
         None => Ok(loaded.docs),
     }
 }

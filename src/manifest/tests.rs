@@ -81,7 +81,7 @@ fn kubernetes_typing() {
     assert_eq!(v["data"]["big"], Value::from(1000i64));
     assert_eq!(v["data"]["true"], Value::from(true), "key `on` becomes \"true\" as in kubectl");
     assert_eq!(v["data"]["s"], Value::from("12"));
-    let rules: Vec<_> = l.findings.iter().map(|f| (f.rule.as_str(), f.region.map(|r| r.line))).collect();
+    let rules: Vec<_> = l.findings.iter().map(|f| (&*f.rule, f.region.map(|r| r.line))).collect();
     assert!(rules.contains(&("yaml/ambiguous-scalar", Some(3))), "{rules:?}");
     assert!(rules.contains(&("yaml/ambiguous-scalar", Some(5))));
     assert!(rules.contains(&("yaml/ambiguous-scalar", Some(6))));
@@ -164,7 +164,7 @@ fn document_separator_rules() {
 }
 
 fn rules(l: &Loaded) -> Vec<(String, Option<u32>)> {
-    l.findings.iter().map(|f| (f.rule.clone(), f.region.map(|r| r.line))).collect()
+    l.findings.iter().map(|f| (f.rule.to_string(), f.region.map(|r| r.line))).collect()
 }
 
 #[test]

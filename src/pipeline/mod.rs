@@ -220,7 +220,7 @@ pub fn run(gate: &Gate, o: Options, stdin: Option<SourceFile>, mut t: Timer) -> 
     let settle = |findings: &mut Vec<Finding>| {
         // `lfs-pointers: allow`: LFS files pass unchecked, with a note.
         if o.lfs_allowed {
-            for f in findings.iter_mut().filter(|f| f.rule == manifest::LFS_POINTER) {
+            for f in findings.iter_mut().filter(|f| &*f.rule == manifest::LFS_POINTER) {
                 f.severity = Severity::Note;
             }
         }
@@ -256,9 +256,17 @@ pub fn run(gate: &Gate, o: Options, stdin: Option<SourceFile>, mut t: Timer) -> 
                 || (schemas_on && SchemasBuilder::first_pass_reads(f))
                 || (committed && policy::gatekeeper::mentions_gatekeeper(&f.bytes))
         };
+        // The CRD pass reads again, a batch at a time, what only it needs and the budget does not
+        // hold; the others' files stay in memory for them.
+        let reread = |f: &SourceFile| {
+            schemas_on
+                && !crate::schema::is_kustomization(&f.path)
+                && !(committed && policy::gatekeeper::mentions_gatekeeper(&f.bytes))
+        };
         let lazy = Lazy {
             screen: (schemas_on || committed).then_some(&screen as &(dyn Fn(&SourceFile) -> bool + Sync)),
             budget: inputs.read_budget,
+            reread: Some(&reread),
         };
         let discovered = discover(gate, &o, stdin, filter, &pool, prefixes, lazy)?;
         let unread = discovered.unread.len();
@@ -339,6 +347,10 @@ pub(crate) fn render_files(
     let mut rendered = pool.install(|| crate::render::render_keeping(tree, opts, selected, keep))?;
     discovered.files.retain(|f| !rendered.consumed.contains(&f.path));
     discovered.unread.retain(|u| !rendered.consumed.contains(&u.path));
+    // What is read again is only ever a file as the source holds it, never a rendered object.
+    let rendered_paths: HashSet<&str> = rendered.files.iter().map(|f| f.path.as_str()).collect();
+    discovered.again.retain(|u| !rendered.consumed.contains(&u.path) && !rendered_paths.contains(u.path.as_str()));
+    discovered.pending.retain(|u| !rendered.consumed.contains(&u.path));
     discovered.files.append(&mut rendered.files);
     discovered.files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok((discovered, rendered))

@@ -358,7 +358,7 @@ impl Pr {
             let screen = |f: &SourceFile| {
                 changed.contains(f.path.as_str()) || (schemas_on && crate::schema::SchemasBuilder::first_pass_reads(f))
             };
-            let lazy = Lazy { screen: Some(&screen), budget: inputs.read_budget };
+            let lazy = Lazy { screen: Some(&screen), budget: inputs.read_budget, reread: None };
             let head = pool.install(|| repo.read_rev_lazy(&self.head, &filter, max_file_size, lazy))?;
             let base = pool.install(|| repo.read_rev_lazy(&self.merge_base, &filter, max_file_size, lazy))?;
             (head, base)
@@ -631,7 +631,7 @@ mod tests {
         let mut head = vec![f("a", 3), f("a", 9), f("c", 4)];
         mark_new(&mut head, &base, true);
         let seen: Vec<(&str, u32, bool)> =
-            head.iter().map(|x| (x.message.as_str(), x.region.map_or(0, |r| r.line), x.new)).collect();
+            head.iter().map(|x| (&*x.message, x.region.map_or(0, |r| r.line), x.new)).collect();
         assert_eq!(seen, [("a", 3, false), ("a", 9, true), ("c", 4, true)]);
         mark_new(&mut head, &base, false);
         assert_eq!(head.len(), 2);

@@ -47,7 +47,7 @@ impl Rendered {
                         );
                     }
                 }
-                f.file = Some(place.file);
+                f.file = Some(place.file.into());
                 f.document = place.document;
                 f.region = place.region;
             }
@@ -56,7 +56,7 @@ impl Rendered {
                 root: root.root.clone(),
                 object: origin.object.clone(),
             }));
-            f.resource = Some(origin.object.clone());
+            f.resource = Some(Arc::new(origin.object.clone()));
             f.fingerprint = f.compute_fingerprint();
         }
     }

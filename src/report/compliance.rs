@@ -392,7 +392,8 @@ mod tests {
             Finding::builder(rule, Severity::Error, msg, Origin::Policy).file("a.yaml".to_string()).document(0).build()
         };
         let mut waived = finding("k8s/b", "waived");
-        waived.suppressed = Some(Suppression { kind: SuppressionKind::ConfigWaiver, reason: None, expires: None });
+        waived.suppressed =
+            Some(Box::new(Suppression { kind: SuppressionKind::ConfigWaiver, reason: None, expires: None }));
         let findings = vec![finding("main.deny", "user policy"), waived, finding("k8s/c", "unmapped")];
         let a = json!({"frameworks": {"nsa": ["PSE"]}});
         let b = json!({"frameworks": {"nsa": ["PSE", "RBAC"]}});

@@ -66,7 +66,7 @@ pub fn annotation(f: &Finding) -> String {
             }
         }
     }
-    let mut title = if f.new { f.rule.clone() } else { format!("existing {}: {}", f.severity.as_str(), f.rule) };
+    let mut title = if f.new { f.rule.to_string() } else { format!("existing {}: {}", f.severity.as_str(), f.rule) };
     if let Some(risk) = f.risk {
         title.push_str(&format!(" ({})", risk.as_str()));
     }
@@ -76,7 +76,7 @@ pub fn annotation(f: &Finding) -> String {
     }
     props.push(("title", title));
 
-    let mut message = f.message.clone();
+    let mut message = f.message.to_string();
     if let Some(help) = &f.help {
         message.push_str(&format!("\nHow to fix: {help}"));
     }
@@ -167,11 +167,11 @@ mod tests {
         let mut c = finding("b.yaml", 1, 1, "b1");
         c.severity = Severity::Warning;
         let mut d = finding("b.yaml", 2, 2, "b2");
-        d.suppressed = Some(crate::finding::Suppression {
+        d.suppressed = Some(Box::new(crate::finding::Suppression {
             kind: crate::finding::SuppressionKind::Exception,
             reason: None,
             expires: None,
-        });
+        }));
         let outcome = Outcome { findings: vec![a, b, c, d], ..Default::default() };
         let msgs = |ctx: &RenderContext| -> Vec<String> {
             render(&outcome, ctx).lines().map(|l| l.rsplit("::").next().unwrap_or("").to_string()).collect()

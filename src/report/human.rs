@@ -269,7 +269,7 @@ fn plural(n: usize, word: &str) -> String {
 fn snippet(f: &Finding, texts: &std::collections::BTreeMap<String, Arc<FileText>>) -> Option<Snippet> {
     let file = f.file.as_ref()?;
     let region = f.region?;
-    let text = texts.get(file)?;
+    let text = texts.get(&**file)?;
     Snippet::new(file, &text.text, region)
 }
 

@@ -135,12 +135,12 @@ fn finding(f: &Finding) -> JsonFinding<'_> {
         column: r.map(|r| r.column),
         end_line: r.map(|r| r.end_line),
         end_column: r.map(|r| r.end_column),
-        resource: f.resource.as_ref(),
+        resource: f.resource.as_deref(),
         source: f.origin,
         risk: f.risk.map(|r| r.as_str()),
         fingerprint: &f.fingerprint,
         new: f.new,
-        suppressed: f.suppressed.as_ref(),
+        suppressed: f.suppressed.as_deref(),
         rendered: f.rendered.as_deref(),
     }
 }
@@ -253,17 +253,17 @@ mod tests {
                     .resource(Resource { kind: Some("Pod".into()), name: Some(format!("p{i}")), ..Default::default() })
                     .build();
                 if i % 2 == 0 {
-                    f.title = Some(format!("Title {i}"));
+                    f.title = Some(format!("Title {i}").into());
                 }
                 if i % 3 == 0 {
                     f.help = Some("fix \"it\"\nnow".into());
                 }
                 if i % 7 == 0 {
-                    f.suppressed = Some(Suppression {
+                    f.suppressed = Some(Box::new(Suppression {
                         kind: SuppressionKind::ConfigWaiver,
                         reason: Some("why".into()),
                         expires: None,
-                    });
+                    }));
                 }
                 f
             })

@@ -146,7 +146,7 @@ pub fn render(outcome: &Outcome) -> String {
     // rule → cases in the order their first finding is reported → findings in report order.
     let mut suites: Suites = BTreeMap::new();
     for f in &outcome.findings {
-        let (index, cases) = suites.entry(f.rule.as_str()).or_default();
+        let (index, cases) = suites.entry(&*f.rule).or_default();
         let i = *index.entry(case_key(f)).or_insert_with(|| {
             cases.push(Vec::new());
             cases.len() - 1
@@ -206,8 +206,11 @@ mod tests {
     #[test]
     fn suites_cases_and_statuses() {
         let mut sup = f("r/a", Severity::Error, "quiet", "m3");
-        sup.suppressed =
-            Some(Suppression { kind: SuppressionKind::Exception, reason: Some("ok ]]> <&>".into()), expires: None });
+        sup.suppressed = Some(Box::new(Suppression {
+            kind: SuppressionKind::Exception,
+            reason: Some("ok ]]> <&>".into()),
+            expires: None,
+        }));
         let outcome = Outcome {
             findings: vec![
                 f("r/a", Severity::Error, "web", "m1\nsecond line"),

@@ -108,7 +108,7 @@ impl RenderContext {
             return false;
         };
         let end = r.end_line.max(r.line);
-        changed.range((file.clone(), r.line)..=(file.clone(), end)).next().is_some()
+        changed.range((file.to_string(), r.line)..=(file.to_string(), end)).next().is_some()
     }
 
     /// Link to a file (and its line or lines): `BASE/path#L3-L5`, or `path#L3` when there is no

@@ -265,14 +265,14 @@ fn select(findings: &[Finding], limits: Limits) -> (Vec<usize>, bool) {
     let mut best: BTreeMap<&str, Rank> = BTreeMap::new();
     for (i, f) in findings.iter().enumerate() {
         let r = rank(i, f);
-        best.entry(f.rule.as_str()).and_modify(|b| *b = (*b).min(r)).or_insert(r);
+        best.entry(&*f.rule).and_modify(|b| *b = (*b).min(r)).or_insert(r);
     }
     let mut rules: Vec<(&str, _)> = best.into_iter().collect();
     rules.sort_by_key(|(_, r)| *r);
     let kept_rules: BTreeSet<&str> = rules.iter().take(limits.max_rules).map(|(id, _)| *id).collect();
     let mut cut = rules.len() > limits.max_rules;
     // Then results: the most severe `max_results` of the kept rules.
-    let mut idx: Vec<usize> = (0..findings.len()).filter(|&i| kept_rules.contains(findings[i].rule.as_str())).collect();
+    let mut idx: Vec<usize> = (0..findings.len()).filter(|&i| kept_rules.contains(&*findings[i].rule)).collect();
     if idx.len() > limits.max_results {
         idx.sort_by_key(|&i| rank(i, &findings[i]));
         idx.truncate(limits.max_results);
@@ -353,12 +353,12 @@ pub fn render(outcome: &Outcome) -> String {
 /// The whole log within `limits`.
 pub fn render_with_limits(outcome: &Outcome, limits: Limits) -> String {
     let findings = &outcome.findings;
-    let total_rules = findings.iter().map(|f| f.rule.as_str()).collect::<BTreeSet<_>>().len();
+    let total_rules = findings.iter().map(|f| &*f.rule).collect::<BTreeSet<_>>().len();
     let (kept, cut) = select(findings, limits);
 
     let mut by_rule: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for &i in &kept {
-        by_rule.entry(findings[i].rule.as_str()).or_default().push(&findings[i]);
+        by_rule.entry(&*findings[i].rule).or_default().push(&findings[i]);
     }
     let index: BTreeMap<&str, usize> = by_rule.keys().enumerate().map(|(i, id)| (*id, i)).collect();
     let rules: Vec<Rule> = by_rule.iter().map(|(id, fs)| rule_for(id, fs)).collect();
@@ -367,10 +367,10 @@ pub fn render_with_limits(outcome: &Outcome, limits: Limits) -> String {
         .iter()
         .map(|&i| {
             let f = &findings[i];
-            let text = if f.message.trim().is_empty() { f.rule.clone() } else { f.message.clone() };
+            let text = if f.message.trim().is_empty() { f.rule.to_string() } else { f.message.to_string() };
             SarifResult {
                 rule_id: &f.rule,
-                rule_index: index.get(f.rule.as_str()).copied().unwrap_or(0),
+                rule_index: index.get(&*f.rule).copied().unwrap_or(0),
                 level: level(f.severity),
                 message: Text { text },
                 locations: location(f),
@@ -385,7 +385,7 @@ pub fn render_with_limits(outcome: &Outcome, limits: Limits) -> String {
                     risk: f.risk.map(Risk::as_str),
                     document: f.document,
                     pointer: &f.pointer,
-                    resource: f.resource.as_ref(),
+                    resource: f.resource.as_deref(),
                     new: f.new,
                     rendered: f.rendered.as_deref(),
                 },

@@ -108,14 +108,26 @@ impl SchemasBuilder {
     /// `limits_for` says how each file is read (the caller's, so that a CRD is read exactly as the
     /// main pass reads its document).
     pub fn first_pass(&mut self, files: &[SourceFile], limits_for: &(dyn Fn(&str) -> Limits + Sync)) -> Vec<Finding> {
-        let wanted: Vec<usize> =
-            (0..files.len()).into_par_iter().filter(|&i| Self::first_pass_reads(&files[i])).collect();
-        let mut seen = Seen::default();
+        let wanted: Vec<&SourceFile> = files.par_iter().filter(|f| Self::first_pass_reads(f)).collect();
+        self.first_pass_part(&wanted, &mut FirstPass::default(), limits_for)
+    }
+
+    /// [`SchemasBuilder::first_pass`] over the next part of the files, in path order, `state`
+    /// carried from one part to the next (so that a definition copied in a later part is known),
+    /// for a caller that reads the files a part at a time. Every file here is parsed.
+    pub fn first_pass_part(
+        &mut self,
+        files: &[&SourceFile],
+        state: &mut FirstPass,
+        limits_for: &(dyn Fn(&str) -> Limits + Sync),
+    ) -> Vec<Finding> {
+        let seen = &mut state.seen;
         let mut findings = Vec::new();
         // A few files per worker at once: enough to keep the workers busy on a batch of CRD
         // bundles of very different sizes, few enough that their parsed trees stay small.
         let batch = rayon::current_num_threads().max(1) * 4;
-        for chunk in wanted.chunks(batch) {
+        let indices: Vec<usize> = (0..files.len()).collect();
+        for chunk in indices.chunks(batch) {
             let mut order = chunk.to_vec();
             // Largest first, one file per task: the bundles are few and large and, sorted by
             // path, sit together, so splitting the batch in halves left one worker parsing all
@@ -140,7 +152,7 @@ impl SchemasBuilder {
                 Arc::make_mut(&mut self.next.patches).extend(patches);
             }
             let crds: Vec<Document> = parsed.into_iter().flat_map(|p| p.1).collect();
-            findings.extend(self.register_batch(&crds, &mut seen));
+            findings.extend(self.register_batch(&crds, seen));
         }
         findings
     }
@@ -200,6 +212,12 @@ impl SchemasBuilder {
 /// defines one).
 fn is_crd_doc(doc: &Document) -> bool {
     matches!((&doc.resource.api_version, &doc.resource.kind), (Some(av), Some(k)) if crd::is_crd(av, k) || is_template(av, k))
+}
+
+/// What [`SchemasBuilder::first_pass_part`] carries from one part of the files to the next.
+#[derive(Default)]
+pub struct FirstPass {
+    seen: Seen,
 }
 
 /// Group and kind of a CRD definition (a copy's metadata.name may differ: it is not read).

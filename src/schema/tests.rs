@@ -30,7 +30,7 @@ fn check(s: &Schemas, text: &str) -> Vec<(String, String, u32, u32, String)> {
     for d in docs("t.yaml", text) {
         for f in s.validate(&d) {
             let r = f.region.unwrap();
-            out.push((f.rule, f.pointer, r.line, r.column, f.message));
+            out.push((f.rule.to_string(), f.pointer.into(), r.line, r.column, f.message.into()));
         }
     }
     out
@@ -173,10 +173,10 @@ fn missing_schema_removed_and_deprecated_apis() {
     );
     let f = s.validate(&d[0]);
     assert_eq!(f.len(), 1, "{f:#?}");
-    assert_eq!((f[0].rule.as_str(), f[0].severity), ("k8s/deprecated-api", Severity::Warning));
+    assert_eq!((&*f[0].rule, f[0].severity), ("k8s/deprecated-api", Severity::Warning));
     assert_eq!(f[0].help.as_deref(), Some("use apiVersion: networking.k8s.io/v1"));
     let s = builder(Options { kubernetes_version: Some("1.37".into()), ..Default::default() }).build();
-    assert_eq!(s.validate(&d[0])[0].rule, "k8s/removed-api");
+    assert_eq!(&*s.validate(&d[0])[0].rule, "k8s/removed-api");
 
     assert!(parse_version("1.20").is_err());
     assert_eq!(parse_version("1.35.2").ok(), Some("1.35"));
@@ -287,8 +287,7 @@ fn crd_copies_register_once_and_each_unusable_copy_warns() {
     ];
     let findings = b.first_pass(&files, &|_| Limits::default());
     let s = b.build();
-    let warned: Vec<(&str, &str)> =
-        findings.iter().map(|f| (f.rule.as_str(), f.file.as_deref().unwrap_or(""))).collect();
+    let warned: Vec<(&str, &str)> = findings.iter().map(|f| (&*f.rule, f.file.as_deref().unwrap_or(""))).collect();
     assert_eq!(warned, vec![(INVALID_CRD, "d.yaml"), (INVALID_CRD, "e.yaml")], "{findings:#?}");
     assert!(findings.iter().all(|f| f.message.contains("spec.group is missing")));
     let w = |v: &str| format!("apiVersion: example.com/{v}\nkind: Widget\nmetadata: {{name: w}}\nspec: {{size: 3}}\n");

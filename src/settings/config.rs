@@ -169,7 +169,7 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
     let at = |line: u32, col: u32| format!("{path}:{line}:{col}");
     if let Some(f) = loaded.findings.iter().find(|f| f.severity == crate::finding::Severity::Error) {
         let r = f.region.map(|r| at(r.line, r.column)).unwrap_or_else(|| path.to_string());
-        return Err(ConfigError { location: r, message: f.message.clone() });
+        return Err(ConfigError { location: r, message: f.message.to_string() });
     }
     let Some(doc) = loaded.docs.first() else {
         return Ok(Config::default());

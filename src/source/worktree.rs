@@ -147,10 +147,15 @@ pub fn read_worktree_lazy(
     // A file named on the command line and walked too is read once (kept or not, the same).
     out.unread.sort_by(|a, b| a.path.cmp(&b.path));
     out.unread.dedup_by(|a, b| a.path == b.path);
+    out.again.sort_by(|a, b| a.path.cmp(&b.path));
+    out.again.dedup_by(|a, b| a.path == b.path);
+    out.pending.sort_by(|a, b| a.path.cmp(&b.path));
+    out.pending.dedup_by(|a, b| a.path == b.path);
     if !out.unread.is_empty() {
         let kept: HashSet<&str> = out.files.iter().map(|f| f.path.as_str()).collect();
         let unread = std::mem::take(&mut out.unread);
         out.unread = unread.into_iter().filter(|u| !kept.contains(u.path.as_str())).collect();
+        out.pending.retain(|u| !kept.contains(u.path.as_str()));
     }
     out.skipped.sort();
     out.skipped.dedup();
@@ -348,7 +353,17 @@ impl Sink<'_> {
         };
         let f = read_file(disk, rel, self.max)?;
         let len = f.bytes.len() as u64;
-        if f.too_large.is_some() || screen(&f) || self.kept.saturating_add(len) <= lazy.budget {
+        let screened = f.too_large.is_none() && screen(&f);
+        let within = self.kept.saturating_add(len) <= lazy.budget;
+        if screened && !within && lazy.reread.is_some_and(|r| r(&f)) {
+            self.d.pending.push(unread(f.path.clone()));
+            self.d.unread.push(unread(f.path));
+            return Ok(());
+        }
+        if screened {
+            self.d.again.push(unread(f.path.clone()));
+        }
+        if f.too_large.is_some() || screened || within {
             self.kept = self.kept.saturating_add(len);
             self.d.files.push(f);
         } else {

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tollgate::finding::{
-    self, FailOn, Finding, Origin, Region, Resource, Risk, Severity, Suppression, SuppressionKind,
+    self, FailOn, Finding, Fingerprint, Origin, Region, Resource, Risk, Severity, Suppression, SuppressionKind,
 };
 use tollgate::report::{self, github, markdown, sarif, Format, Outcome, RenderContext};
 
@@ -98,11 +98,11 @@ fn sample() -> Outcome {
         resource("Pod", "web", "side"),
         None,
     );
-    suppressed.suppressed = Some(Suppression {
+    suppressed.suppressed = Some(Box::new(Suppression {
         kind: SuppressionKind::ConfigWaiver,
         reason: Some("ticket ]]> <b>SEC-1</b> | ok".into()),
         expires: Some("2030-01-01".into()),
-    });
+    }));
     let mut symlink = mk(
         "source/skipped-symlink",
         Severity::Note,
@@ -227,7 +227,7 @@ fn check_sarif(sarif_text: &str, findings: &[Finding]) {
     assert!(run["originalUriBaseIds"]["%SRCROOT%"].is_object());
     let rules = run["tool"]["driver"]["rules"].as_array().cloned().unwrap_or_default();
     let rule_ids: Vec<&str> = rules.iter().filter_map(|r| r["id"].as_str()).collect();
-    let want_ids: BTreeSet<&str> = findings.iter().map(|f| f.rule.as_str()).collect();
+    let want_ids: BTreeSet<&str> = findings.iter().map(|f| &*f.rule).collect();
     assert_eq!(rule_ids, want_ids.iter().copied().collect::<Vec<_>>(), "one rule per id that appears, sorted");
     for r in &rules {
         assert!(r["shortDescription"]["text"].is_string());
@@ -237,11 +237,11 @@ fn check_sarif(sarif_text: &str, findings: &[Finding]) {
     assert_eq!(results.len(), findings.len());
     assert_eq!(run["properties"]["truncated"], false);
     for (r, f) in results.iter().zip(findings) {
-        assert_eq!(r["ruleId"], f.rule.as_str());
+        assert_eq!(r["ruleId"], &*f.rule);
         let i = r["ruleIndex"].as_u64().unwrap_or(u64::MAX) as usize;
-        assert_eq!(rules.get(i).map(|x| &x["id"]), Some(&Value::from(f.rule.as_str())));
+        assert_eq!(rules.get(i).map(|x| &x["id"]), Some(&Value::from(&*f.rule)));
         assert_eq!(r["level"], f.severity.as_str());
-        assert_eq!(r["message"]["text"], f.message.as_str(), "message text is the finding's, unchanged");
+        assert_eq!(r["message"]["text"], &*f.message, "message text is the finding's, unchanged");
         assert_eq!(r["partialFingerprints"]["tollgate/v1"], f.fingerprint.as_str());
         match (&f.suppressed, r["suppressions"].as_array()) {
             (None, None) => {}
@@ -436,10 +436,10 @@ fn junit_kept(s: &str) -> String {
 fn check_junit(xml: &str, findings: &[Finding]) {
     let suites = parse_junit(xml);
     let names: Vec<&str> = suites.iter().map(|(n, _)| n.as_str()).collect();
-    let want: BTreeSet<&str> = findings.iter().map(|f| f.rule.as_str()).collect();
+    let want: BTreeSet<&str> = findings.iter().map(|f| &*f.rule).collect();
     assert_eq!(names, want.into_iter().collect::<Vec<_>>(), "one testsuite per rule");
     for f in findings {
-        let (_, cases) = suites.iter().find(|(n, _)| *n == f.rule).unwrap_or_else(|| panic!("no suite {}", f.rule));
+        let (_, cases) = suites.iter().find(|(n, _)| **n == *f.rule).unwrap_or_else(|| panic!("no suite {}", f.rule));
         let case = cases
             .iter()
             .find(|c| junit_kept(&c.4).contains(&junit_kept(&f.message)))
@@ -746,7 +746,7 @@ fn markdown_stays_under_the_comment_limit() {
     let base = o.findings[0].clone();
     for i in 0..3000 {
         let mut f = base.clone();
-        f.message = format!("{i} {}", "long message ".repeat(10));
+        f.message = format!("{i} {}", "long message ".repeat(10)).into();
         f.region = region(i + 1, 1, i + 1, 5);
         o.findings.push(f);
     }
@@ -895,17 +895,19 @@ fn findings_of(report: &Value) -> Vec<Finding> {
             .region(reg)
             .resource(res)
             .build();
-            g.fingerprint = s("fingerprint").unwrap_or_default();
+            g.fingerprint = s("fingerprint").as_deref().and_then(Fingerprint::from_hex).unwrap_or(g.fingerprint);
             g.risk = f["risk"].as_str().and_then(Risk::parse);
             g.new = f["new"].as_bool().unwrap_or(true);
-            g.suppressed = f["suppressed"].as_object().map(|o| Suppression {
-                // The JSON report names both waivers `waiver`; these runs have no annotation waiver.
-                kind: match o.get("kind").and_then(Value::as_str) {
-                    Some("exception") => SuppressionKind::Exception,
-                    _ => SuppressionKind::ConfigWaiver,
-                },
-                reason: o.get("reason").and_then(Value::as_str).map(String::from),
-                expires: o.get("expires").and_then(Value::as_str).map(String::from),
+            g.suppressed = f["suppressed"].as_object().map(|o| {
+                Box::new(Suppression {
+                    // The JSON report names both waivers `waiver`; these runs have no annotation waiver.
+                    kind: match o.get("kind").and_then(Value::as_str) {
+                        Some("exception") => SuppressionKind::Exception,
+                        _ => SuppressionKind::ConfigWaiver,
+                    },
+                    reason: o.get("reason").and_then(Value::as_str).map(String::from),
+                    expires: o.get("expires").and_then(Value::as_str).map(String::from),
+                })
             });
             g
         })
@@ -947,7 +949,7 @@ fn cli_writes_every_format_in_one_run() {
     let read = |name: &str| fs::read_to_string(root.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
     let report: Value = serde_json::from_str(&read("report.json")).unwrap_or_else(|e| panic!("report.json: {e}"));
     let findings = findings_of(&report);
-    let rules: BTreeSet<&str> = findings.iter().map(|f| f.rule.as_str()).collect();
+    let rules: BTreeSet<&str> = findings.iter().map(|f| &*f.rule).collect();
     for want in ["acme/privileged", "acme/root", "acme/labels", "parse/invalid-yaml", "source/symlink"] {
         assert!(rules.contains(want), "{want} missing from {rules:?}");
     }

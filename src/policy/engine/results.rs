@@ -59,7 +59,7 @@ pub(super) fn push_results<'d>(
             RESOURCE_HELP,
         );
         f.severity = rule.severity;
-        f.suppressed = excepted;
+        f.suppressed = excepted.map(Box::new);
         out.push(f);
     }
 }

@@ -250,28 +250,51 @@ impl Collector<'_> {
                 use std::sync::atomic::Ordering::Relaxed;
                 kept.fetch_update(Relaxed, Relaxed, |k| k.checked_add(len).filter(|&n| n <= lazy.budget)).is_ok()
             };
-            let read: Result<Vec<Result<SourceFile, Unread>>, SourceError> = blobs
+            // Kept (and, when the screen kept it, where to read it again), or left unread (and
+            // whether a first pass reads it again).
+            type Read = Result<(SourceFile, Option<Unread>), (Unread, bool)>;
+            let read: Result<Vec<Read>, SourceError> = blobs
                 .into_par_iter()
                 .map_init(
                     || (worker_repo(&shared), Vec::new()),
                     |w, (path, id)| {
                         let f = read_capped(w, path, id, max)?;
-                        if f.too_large.is_some() || screen(&f) || within_budget(f.bytes.len() as u64) {
-                            return Ok(Ok(f));
+                        if f.too_large.is_some() {
+                            return Ok(Ok((f, None)));
                         }
-                        Ok(Err(Unread { path: f.path, at: At::Blob(id) }))
+                        if screen(&f) {
+                            let rereads = lazy.reread.is_some_and(|r| r(&f));
+                            if rereads && !within_budget(f.bytes.len() as u64) {
+                                return Ok(Err((Unread { path: f.path, at: At::Blob(id) }, true)));
+                            }
+                            let again = Unread { path: f.path.clone(), at: At::Blob(id) };
+                            return Ok(Ok((f, Some(again))));
+                        }
+                        if within_budget(f.bytes.len() as u64) {
+                            return Ok(Ok((f, None)));
+                        }
+                        Ok(Err((Unread { path: f.path, at: At::Blob(id) }, false)))
                     },
                 )
                 .collect();
             for r in read? {
                 match r {
-                    Ok(f) => self.out.files.push(f),
-                    Err(u) => self.out.unread.push(u),
+                    Ok((f, again)) => {
+                        self.out.files.push(f);
+                        self.out.again.extend(again);
+                    }
+                    Err((u, pending)) => {
+                        if pending {
+                            self.out.pending.push(u.clone());
+                        }
+                        self.out.unread.push(u);
+                    }
                 }
             }
         } else {
             self.out.unread = blobs.into_iter().map(|(path, id)| Unread { path, at: At::Blob(id) }).collect();
         }
+        self.out.again.sort_by(|a, b| a.path.cmp(&b.path));
         self.out.skipped.sort();
         self.out.reader = Some(Reader { repo: Some(shared), max_file_size: max });
         Ok(self.out)

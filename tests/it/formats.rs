@@ -39,6 +39,24 @@ pub(crate) fn located(report: &Value) -> Vec<(String, String, String, u64, u64)>
     out
 }
 
+/// (rule, file, line, column, message) of every finding, sorted: for runs over many files.
+pub(crate) fn placed(report: &Value) -> Vec<(String, String, u64, u64, String)> {
+    let mut out: Vec<_> = findings(report)
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or("?").to_string(),
+                f["file"].as_str().unwrap_or("?").to_string(),
+                f["line"].as_u64().unwrap_or(0),
+                f["column"].as_u64().unwrap_or(0),
+                f["message"].as_str().unwrap_or("?").to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 pub(crate) fn row(rule: &str, msg: &str, pointer: &str, line: u64, column: u64) -> (String, String, String, u64, u64) {
     (rule.into(), msg.into(), pointer.into(), line, column)
 }

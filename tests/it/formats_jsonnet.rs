@@ -6,7 +6,7 @@
 use serde_json::json;
 
 use crate::common::*;
-use crate::formats::{check_args, fixture_repo, input_of, located, row};
+use crate::formats::{check_args, fixture_repo, input_of, located, placed, row};
 
 /// A Deployment built with a function, a `+:` mixin and a comprehension, as Jsonnet libraries
 /// build one: `input` is what go-jsonnet outputs (hidden fields left out, the mixin applied), and
@@ -120,26 +120,14 @@ fn jsonnet_bad_and_hostile_input_is_a_located_parse_finding() {
     let run = tollgate(r.path(), &["check", "-p", "policy", "--no-schemas", "-o", "json"]);
     run.expect_code(1);
     let report = run.json();
-    let mut got: Vec<_> = findings(&report)
-        .iter()
-        .map(|f| {
-            (
-                f["file"].as_str().unwrap_or("?").to_string(),
-                f["rule"].as_str().unwrap_or("?").to_string(),
-                f["line"].as_u64().unwrap_or(0),
-                f["column"].as_u64().unwrap_or(0),
-                f["message"].as_str().unwrap_or("?").to_string(),
-            )
-        })
-        .collect();
-    got.sort();
+    let got = placed(&report);
     let bad = |file: &str, line: u64, column: u64, msg: &str| {
-        (file.to_string(), "parse/invalid-jsonnet".to_string(), line, column, format!("invalid jsonnet: {msg}"))
+        ("parse/invalid-jsonnet".to_string(), file.to_string(), line, column, format!("invalid jsonnet: {msg}"))
     };
     let limit = |file: &str, line: u64, column: u64, msg: &str| {
         (
-            file.to_string(),
             "parse/jsonnet-limit".to_string(),
+            file.to_string(),
             line,
             column,
             format!("invalid jsonnet: evaluation limit: {msg}"),
@@ -163,7 +151,7 @@ fn jsonnet_bad_and_hostile_input_is_a_located_parse_finding() {
         bad("import.jsonnet", 1, 13, &format!("`import` {imported}")),
         bad("importstr.jsonnet", 2, 8, &format!("`importstr` {imported}")),
         limit("makearray.jsonnet", 1, 6, "an array longer than 1048576 elements"),
-        ("ok.jsonnet".into(), "main.deny".into(), 1, 1, "one replica".into()),
+        ("main.deny".into(), "ok.jsonnet".into(), 1, 1, "one replica".into()),
         bad("recursion.jsonnet", 1, 0, "RUNTIME ERROR: max stack frames exceeded."),
         limit("repeat.jsonnet", 1, 6, "a string longer than 16777216 bytes"),
         bad("types.jsonnet", 1, 6, "RUNTIME ERROR: Binary operator + does not operate on types number and object"),
@@ -179,13 +167,13 @@ fn jsonnet_bad_and_hostile_input_is_a_located_parse_finding() {
         ("exponential.jsonnet", "the evaluation takes too many steps"),
         ("recursion.jsonnet", ""),
     ] {
-        let Some(g) = got.iter().find(|g| g.0 == file).cloned() else { panic!("no finding on {file}: {report:#}") };
+        let Some(g) = got.iter().find(|g| g.1 == file).cloned() else { panic!("no finding on {file}: {report:#}") };
         assert!(g.4.ends_with(msg) || msg.is_empty(), "{g:?}");
-        let i = want.iter().position(|w| w.0 == file).unwrap_or(0);
+        let i = want.iter().position(|w| w.1 == file).unwrap_or(0);
         want[i] = g;
     }
     want.sort();
     assert_eq!(got, want, "{report:#}");
-    let rec = got.iter().find(|g| g.0 == "recursion.jsonnet").map(|g| g.4.clone()).unwrap_or_default();
+    let rec = got.iter().find(|g| g.1 == "recursion.jsonnet").map(|g| g.4.clone()).unwrap_or_default();
     assert!(rec.ends_with("max stack frames exceeded."), "{rec}");
 }

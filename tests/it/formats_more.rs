@@ -6,7 +6,7 @@
 use serde_json::json;
 
 use crate::common::*;
-use crate::formats::{check_args as check, fixture_repo, formats_dir, input_of, located, parse_errors, row};
+use crate::formats::{check_args as check, fixture_repo, formats_dir, input_of, located, parse_errors, placed, row};
 
 #[test]
 fn hcl1_as_hashicorp_hcl_decodes_it_with_located_findings() {
@@ -336,19 +336,7 @@ fn hocon_bad_and_hostile_input_is_a_located_parse_finding() {
     let run = tollgate(r.path(), &["check", "-p", "policy", "--no-schemas", "-o", "json"]);
     run.expect_code(1);
     let report = run.json();
-    let mut got: Vec<_> = findings(&report)
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap_or("?").to_string(),
-                f["file"].as_str().unwrap_or("?").to_string(),
-                f["line"].as_u64().unwrap_or(0),
-                f["column"].as_u64().unwrap_or(0),
-                f["message"].as_str().unwrap_or("?").to_string(),
-            )
-        })
-        .collect();
-    got.sort();
+    let got = placed(&report);
     let e = |file: &str, line: u64, column: u64, msg: &str| {
         ("parse/invalid-hocon".to_string(), file.to_string(), line, column, format!("invalid hocon: {msg}"))
     };

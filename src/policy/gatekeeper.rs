@@ -116,7 +116,7 @@ fn key(k: &str) -> PathSeg {
 
 /// Whether a YAML file may hold Gatekeeper objects (the others are not parsed here).
 pub fn mentions_gatekeeper(bytes: &[u8]) -> bool {
-    bytes.windows(b"gatekeeper.sh/".len()).any(|w| w == b"gatekeeper.sh/")
+    memchr::memmem::find(bytes, b"gatekeeper.sh/").is_some()
 }
 
 /// Rule of the notes on templates and constraints this gate does not evaluate (CEL only,

@@ -39,8 +39,9 @@ const KINDS: [&str; 3] = ["Application", "HelmRelease", "Kustomization"];
 fn may_hold(bytes: &[u8]) -> bool {
     bytes.starts_with(&[0xff, 0xfe])
         || bytes.starts_with(&[0xfe, 0xff])
-        || bytes.windows(2).any(|w| w[0] == b'\\' && matches!(w[1], b'x' | b'u' | b'U' | b'\n' | b'\r'))
-        || KINDS.iter().any(|k| bytes.windows(k.len()).any(|w| w == k.as_bytes()))
+        || memchr::memchr_iter(b'\\', bytes)
+            .any(|i| matches!(bytes.get(i + 1), Some(b'x' | b'u' | b'U' | b'\n' | b'\r')))
+        || KINDS.iter().any(|k| memchr::memmem::find(bytes, k.as_bytes()).is_some())
 }
 
 /// The Applications, HelmReleases and Flux Kustomizations of `tree` (YAML and JSON files), sorted

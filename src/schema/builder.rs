@@ -343,16 +343,7 @@ pub fn may_hold_crd(bytes: &[u8]) -> bool {
     holds(bytes, b"CustomResourceDefinition")
 }
 
-/// Whether `needle` (not empty) occurs in `bytes`.
+/// Whether `needle` occurs in `bytes`.
 fn holds(bytes: &[u8], needle: &[u8]) -> bool {
-    let (Some(&first), Some(&last)) = (needle.first(), needle.last()) else { return false };
-    // Compare the last and first bytes before the whole window.
-    let mut i = needle.len() - 1;
-    while i < bytes.len() {
-        if bytes[i] == last && bytes[i + 1 - needle.len()] == first && bytes[i + 1 - needle.len()..=i] == *needle {
-            return true;
-        }
-        i += 1;
-    }
-    false
+    memchr::memmem::find(bytes, needle).is_some()
 }

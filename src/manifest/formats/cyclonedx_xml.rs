@@ -10,20 +10,11 @@
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
-use super::xml::{attr_error, eol, next, offset_in, reference, utf8};
+use super::xml::{attributes, eol, next, reference, utf8, Attr};
 use super::{go_bool, Bad, Kind, Member, Node};
 
 /// Start of the message of a part of the CycloneDX model tollgate does not read.
 pub const UNSUPPORTED: &str = "unsupported: ";
-
-/// An attribute: its local name, where it is, its value and where that is.
-struct Attr {
-    name: String,
-    at: usize,
-    value: String,
-    value_at: usize,
-    value_end: usize,
-}
 
 /// An element: its local name, span, attributes, child elements and its own text (Go's
 /// `,chardata`: the text directly inside it, child elements' text left out).
@@ -39,19 +30,7 @@ struct El {
 
 fn element(text: &str, e: &BytesStart<'_>, start: usize) -> Result<El, Bad> {
     let name = utf8(e.local_name().as_ref(), start)?.to_string();
-    let mut attrs = Vec::new();
-    for attr in e.attributes() {
-        let attr = attr.map_err(|err| attr_error(&err, start))?;
-        let at = offset_in(text, attr.key.as_ref(), start);
-        let local = attr.key.local_name();
-        let name = utf8(local.as_ref(), at)?.to_string();
-        let raw = utf8(attr.value.as_ref(), at)?;
-        let value_at = offset_in(text, attr.value.as_ref(), at);
-        let value = quick_xml::escape::unescape(&eol(raw))
-            .map_err(|err| Bad::new(format!("attribute `{name}`: {err}"), value_at))?
-            .into_owned();
-        attrs.push(Attr { name, at, value, value_at, value_end: value_at + raw.len() });
-    }
+    let attrs = attributes(text, e, start)?;
     Ok(El { name, start, end: start, attrs, children: Vec::new(), text: String::new(), text_at: start })
 }
 

@@ -92,7 +92,7 @@ fn trim_non_graphic(s: &str) -> &str {
 }
 
 /// The byte of `part` in `text` when it is a slice of it (quick-xml lends slices of the input).
-pub(super) fn offset_in(text: &str, part: &[u8], fallback: usize) -> usize {
+fn offset_in(text: &str, part: &[u8], fallback: usize) -> usize {
     let (base, p) = (text.as_ptr() as usize, part.as_ptr() as usize);
     if p >= base && p + part.len() <= base + text.len() {
         p - base
@@ -109,23 +109,42 @@ pub(super) fn utf8(b: &[u8], at: usize) -> Result<&str, Bad> {
 fn open(text: &str, e: &BytesStart<'_>, start: usize) -> Result<Open, Bad> {
     let label = utf8(e.local_name().as_ref(), start)?.to_string();
     let mut el = Open::new(label, start);
-    for attr in e.attributes() {
-        let attr = attr.map_err(|err| attr_error(&err, start))?;
-        let key_at = offset_in(text, attr.key.as_ref(), start);
-        let local = attr.key.local_name();
-        let name = utf8(local.as_ref(), key_at)?;
-        let raw = utf8(attr.value.as_ref(), key_at)?;
-        let value_at = offset_in(text, attr.value.as_ref(), key_at);
-        let value = quick_xml::escape::unescape(&eol(raw))
-            .map_err(|err| Bad::new(format!("attribute `{name}`: {err}"), value_at))?
-            .into_owned();
-        el.add(format!("-{name}"), key_at, Node::str(value, value_at, value_at + raw.len()));
+    for a in attributes(text, e, start)? {
+        el.add(format!("-{}", a.name), a.at, Node::str(a.value, a.value_at, a.value_end));
     }
     Ok(el)
 }
 
+/// An attribute of a start tag: its local name, where it is, its value (line ends and references
+/// decoded as Go's decoder decodes them) and where the value's text is.
+pub(super) struct Attr {
+    pub name: String,
+    pub at: usize,
+    pub value: String,
+    pub value_at: usize,
+    pub value_end: usize,
+}
+
+/// The attributes of the start tag at byte `start`, in order.
+pub(super) fn attributes(text: &str, e: &BytesStart<'_>, start: usize) -> Result<Vec<Attr>, Bad> {
+    let mut out = Vec::new();
+    for attr in e.attributes() {
+        let attr = attr.map_err(|err| attr_error(&err, start))?;
+        let at = offset_in(text, attr.key.as_ref(), start);
+        let local = attr.key.local_name();
+        let name = utf8(local.as_ref(), at)?.to_string();
+        let raw = utf8(attr.value.as_ref(), at)?;
+        let value_at = offset_in(text, attr.value.as_ref(), at);
+        let value = quick_xml::escape::unescape(&eol(raw))
+            .map_err(|err| Bad::new(format!("attribute `{name}`: {err}"), value_at))?
+            .into_owned();
+        out.push(Attr { name, at, value, value_at, value_end: value_at + raw.len() });
+    }
+    Ok(out)
+}
+
 /// An attribute error at its byte (quick-xml counts from after the tag's `<`).
-pub(super) fn attr_error(err: &AttrError, start: usize) -> Bad {
+fn attr_error(err: &AttrError, start: usize) -> Bad {
     use AttrError::*;
     let pos = match err {
         ExpectedEq(p) | ExpectedValue(p) | UnquotedValue(p) | ExpectedQuote(p, _) | Duplicated(p, _) => *p,

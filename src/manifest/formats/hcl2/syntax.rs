@@ -821,6 +821,13 @@ impl<'a> P<'a> {
         self.ws();
         self.pos += 3; // `for`
         self.ws();
+        self.for_head()?;
+        self.expect(b':')
+    }
+
+    /// A `for`'s variables and collection, in an expression or a `%{for}` directive:
+    /// `k, v in expr`, with the whitespace after it.
+    fn for_head(&mut self) -> R<()> {
         self.cut_ident()?;
         self.ws();
         if self.eat(b',') {
@@ -832,7 +839,7 @@ impl<'a> P<'a> {
         self.ws();
         self.expr()?;
         self.ws();
-        self.expect(b':')
+        Ok(())
     }
 
     fn for_cond(&mut self, nl: bool) -> R<()> {
@@ -1197,17 +1204,7 @@ impl<'a> P<'a> {
         }
         if self.open_control("for") {
             self.ws();
-            self.cut_ident()?;
-            self.ws();
-            if self.eat(b',') {
-                self.ws();
-                self.cut_ident()?;
-                self.ws();
-            }
-            self.expect_str("in")?;
-            self.ws();
-            self.expr()?;
-            self.ws();
+            self.for_head()?;
             self.close_control()?;
             self.nested(|p| p.elements(Lit::Plain))?;
             return self.end_control("endfor");

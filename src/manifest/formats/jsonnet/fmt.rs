@@ -82,6 +82,30 @@ pub fn json(ev: &mut Ev, v: &Val, indent: Option<&str>, cur: &str, sep: &str, at
     Ok(out)
 }
 
+/// Before the `k`th item of an array or object: the comma, then a new line at `inner` when
+/// indenting, else a space.
+fn item_start(out: &mut String, k: usize, inner: Option<&str>) {
+    if k > 0 {
+        out.push(',');
+    }
+    match inner {
+        Some(inner) => {
+            out.push('\n');
+            out.push_str(inner);
+        }
+        None if k > 0 => out.push(' '),
+        None => {}
+    }
+}
+
+/// After the last item: back to the enclosing indentation when indenting.
+fn item_end(out: &mut String, indent: Option<&str>, cur: &str) {
+    if indent.is_some() {
+        out.push('\n');
+        out.push_str(cur);
+    }
+}
+
 fn write_json(ev: &mut Ev, v: &Val, indent: Option<&str>, cur: &str, sep: &str, at: usize, out: &mut String) -> R<()> {
     ev.alloc_str(out.len(), 0, at)?;
     match v {
@@ -98,25 +122,12 @@ fn write_json(ev: &mut Ev, v: &Val, indent: Option<&str>, cur: &str, sep: &str, 
             let inner = indent.map(|i| format!("{cur}{i}"));
             out.push('[');
             for (k, t) in items.iter().enumerate() {
-                if k > 0 {
-                    out.push(',');
-                }
-                match &inner {
-                    Some(inner) => {
-                        out.push('\n');
-                        out.push_str(inner);
-                    }
-                    None if k > 0 => out.push(' '),
-                    None => {}
-                }
+                item_start(out, k, inner.as_deref());
                 let x = ev.force(t)?;
                 let c = inner.as_deref().unwrap_or("");
                 ev.deeper(|ev| write_json(ev, &x, indent, c, sep, at, out), at)?;
             }
-            if indent.is_some() {
-                out.push('\n');
-                out.push_str(cur);
-            }
+            item_end(out, indent, cur);
             out.push(']');
         }
         Val::Obj(o) => {
@@ -129,27 +140,14 @@ fn write_json(ev: &mut Ev, v: &Val, indent: Option<&str>, cur: &str, sep: &str, 
             let inner = indent.map(|i| format!("{cur}{i}"));
             out.push('{');
             for (k, n) in names.iter().enumerate() {
-                if k > 0 {
-                    out.push(',');
-                }
-                match &inner {
-                    Some(inner) => {
-                        out.push('\n');
-                        out.push_str(inner);
-                    }
-                    None if k > 0 => out.push(' '),
-                    None => {}
-                }
+                item_start(out, k, inner.as_deref());
                 out.push_str(&quote(n));
                 out.push_str(sep);
                 let x = ev.get(o, n, at)?;
                 let c = inner.as_deref().unwrap_or("");
                 ev.deeper(|ev| write_json(ev, &x, indent, c, sep, at, out), at)?;
             }
-            if indent.is_some() {
-                out.push('\n');
-                out.push_str(cur);
-            }
+            item_end(out, indent, cur);
             out.push('}');
         }
     }

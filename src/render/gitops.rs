@@ -80,8 +80,25 @@ pub fn read(tree: &Tree) -> Result<Vec<Object>, Error> {
             }
         }
     }
-    for set in &sets {
-        out.extend(expand(set, &dirs));
+    // Each directory an ApplicationSet applies, once, with the first set that applies it.
+    let mut made: BTreeMap<String, (bool, usize)> = BTreeMap::new();
+    let mut left = EXPANSION_BUDGET;
+    let over = sets.iter().enumerate().any(|(i, set)| expand(set, i, &dirs, &mut made, &mut left).is_none());
+    if over {
+        // More checking, never less: every directory counts as applied.
+        for d in &dirs {
+            made.entry(d.clone()).or_insert((false, 0));
+        }
+    }
+    for (dir, (recurse, i)) in made {
+        let Some(set) = sets.get(i) else { continue };
+        let json = serde_json::json!({
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "Application",
+            "spec": {"source": {"path": dir, "directory": {"recurse": recurse}}}
+        });
+        let Ok(value) = Value::from_json_str(&json.to_string()) else { continue };
+        out.push(Object { path: set.path.clone(), index: set.index, value, generated: true });
     }
     out.sort_by(|a, b| (&a.path, a.index, a.generated).cmp(&(&b.path, b.index, b.generated)));
     Ok(out)
@@ -91,46 +108,68 @@ fn parent(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(d, _)| d)
 }
 
-/// The Applications an ApplicationSet makes from its git directory generators (also inside
-/// `matrix` and `merge` generators): one per directory of the tree a `directories[].path` glob
-/// matches (`*` within one path segment, as Argo CD's `path.Match`) and no `exclude: true` entry
-/// does, with the template's source path filled in (`{{path}}`, `{{path.path}}`,
-/// `{{path.basename}}`, and their `{{.path...}}` forms). A path the template builds otherwise is
-/// not known here and makes none.
-fn expand(set: &Object, dirs: &BTreeSet<String>) -> Vec<Object> {
+/// How much matching the ApplicationSets of a tree may cost (a directory tested against a
+/// generator's globs, a template filled for a matched directory). Past it, or past
+/// [`MAX_GENERATORS`] generators or [`MAX_TEMPLATES`] source paths in one set, every directory of
+/// the tree counts as applied: more checking, never less, so a hostile ApplicationSet can neither
+/// stall the render nor hide a directory by being too large to expand.
+const EXPANSION_BUDGET: usize = 2_000_000;
+const MAX_GENERATORS: usize = 256;
+const MAX_TEMPLATES: usize = 64;
+
+/// The directories an ApplicationSet applies through its git directory generators (also inside
+/// `matrix` and `merge` generators), added to `made` with whether its template recurses: each
+/// directory of the tree a `directories[].path` glob matches (`*` within one path segment, as Argo
+/// CD's `path.Match`) and no `exclude: true` entry does, put into the template's source path
+/// (`{{path}}`, `{{path.path}}`, `{{path.basename}}`, and their `{{.path...}}` forms), kept when
+/// that names a directory of the tree. A path the template builds otherwise is not known here and
+/// makes none. `None` when the set is past the budget.
+fn expand(
+    set: &Object,
+    i: usize,
+    dirs: &BTreeSet<String>,
+    made: &mut BTreeMap<String, (bool, usize)>,
+    left: &mut usize,
+) -> Option<()> {
     let mut generators = Vec::new();
-    git_directories(&set.value["spec"]["generators"], &mut generators, 0);
-    let sources = source_list(&set.value["spec"]["template"]);
-    let mut out = Vec::new();
+    git_directories(&set.value["spec"]["generators"], &mut generators, 0)?;
+    let templates: BTreeSet<(String, bool)> = source_list(&set.value["spec"]["template"])
+        .iter()
+        .filter_map(|src| Some((s(&src["path"])?, matches!(src["directory"]["recurse"], Value::Bool(true)))))
+        .collect();
+    if templates.len() > MAX_TEMPLATES {
+        return None;
+    }
     for (include, exclude) in generators {
+        *left = left.checked_sub(dirs.len())?;
         for dir in dirs.iter().filter(|d| include.is_match(d.as_str()) && !exclude.is_match(d.as_str())) {
-            for src in &sources {
-                let Some(path) = s(&src["path"]).and_then(|p| fill(&p, dir)) else { continue };
-                let recurse = matches!(src["directory"]["recurse"], Value::Bool(true));
-                let json = serde_json::json!({
-                    "apiVersion": "argoproj.io/v1alpha1",
-                    "kind": "Application",
-                    "spec": {"source": {"path": path, "directory": {"recurse": recurse}}}
-                });
-                let Ok(value) = Value::from_json_str(&json.to_string()) else { continue };
-                out.push(Object { path: set.path.clone(), index: set.index, value, generated: true });
+            *left = left.checked_sub(templates.len())?;
+            for (template, recurse) in &templates {
+                let Some(path) = fill(template, dir).and_then(|p| join("", &p)) else { continue };
+                if dirs.contains(&path) {
+                    made.entry(path).or_insert((false, i)).0 |= *recurse;
+                }
             }
         }
     }
-    out
+    Some(())
 }
 
-/// The include and exclude globs of every git directory generator among `generators`.
-fn git_directories(generators: &Value, out: &mut Vec<(GlobSet, GlobSet)>, depth: usize) {
-    let Value::Array(list) = generators else { return };
+/// The include and exclude globs of every git directory generator among `generators`; `None` past
+/// [`MAX_GENERATORS`].
+fn git_directories(generators: &Value, out: &mut Vec<(GlobSet, GlobSet)>, depth: usize) -> Option<()> {
+    let Value::Array(list) = generators else { return Some(()) };
     if depth > 4 {
-        return;
+        return Some(());
     }
     for g in list.iter() {
         for nested in ["matrix", "merge"] {
-            git_directories(&g[nested]["generators"], out, depth + 1);
+            git_directories(&g[nested]["generators"], out, depth + 1)?;
         }
         let Value::Array(entries) = &g["git"]["directories"] else { continue };
+        if out.len() >= MAX_GENERATORS {
+            return None;
+        }
         let (mut include, mut exclude) = (GlobSetBuilder::new(), GlobSetBuilder::new());
         for e in entries.iter() {
             let Some(pattern) = s(&e["path"]) else { continue };
@@ -146,6 +185,7 @@ fn git_directories(generators: &Value, out: &mut Vec<(GlobSet, GlobSet)>, depth:
             out.push((i, x));
         }
     }
+    Some(())
 }
 
 /// A template's source path for the directory `dir`; `None` when it uses a parameter other than
@@ -283,10 +323,21 @@ mod tests {
     fn an_application_set_makes_an_application_per_directory_its_git_generator_matches() {
         let set = object("apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nspec:\n  generators:\n    - matrix:\n        generators:\n          - git:\n              directories:\n                - path: apps/*\n                - path: apps/legacy\n                  exclude: true\n          - list: {elements: [{env: dev}]}\n  template:\n    spec:\n      source:\n        path: '{{ .path.path }}/overlays/dev'\n");
         let dirs: BTreeSet<String> =
-            ["", "apps", "apps/web", "apps/legacy", "apps/web/overlays", "other"].map(String::from).into();
-        let made: Vec<String> =
-            expand(&set, &dirs).iter().filter_map(|o| s(&o.value["spec"]["source"]["path"])).collect();
-        assert_eq!(made, ["apps/web/overlays/dev"], "`*` stays in one segment; excluded left out");
+            ["", "apps", "apps/web", "apps/legacy", "apps/web/overlays", "apps/web/overlays/dev", "other"]
+                .map(String::from)
+                .into();
+        let mut made = BTreeMap::new();
+        assert_eq!(expand(&set, 0, &dirs, &mut made, &mut EXPANSION_BUDGET.clone()), Some(()));
+        assert_eq!(
+            made.keys().collect::<Vec<_>>(),
+            ["apps/web/overlays/dev"],
+            "`*` stays in one segment; excluded left out"
+        );
+        // Too large to expand: refused, so the caller counts every directory as applied.
+        let many = (0..300).map(|i| format!("    - git: {{directories: [{{path: d{i}/*}}]}}\n")).collect::<String>();
+        let big = object(&format!("apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nspec:\n  generators:\n{many}  template: {{spec: {{source: {{path: '{{{{path}}}}'}}}}}}\n"));
+        assert_eq!(expand(&big, 0, &dirs, &mut BTreeMap::new(), &mut EXPANSION_BUDGET.clone()), None);
+        assert_eq!(expand(&set, 0, &dirs, &mut BTreeMap::new(), &mut 3), None, "past the budget");
         assert_eq!(fill("{{path.basename}}-x/{{path}}", "a/b").as_deref(), Some("b-x/a/b"));
         assert_eq!(fill("{{path[1]}}", "a/b"), None);
         assert_eq!(fill("plain/dir", "a/b").as_deref(), Some("plain/dir"));

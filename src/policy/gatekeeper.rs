@@ -79,8 +79,8 @@ pub struct Gatekeeper {
     /// The time and memory budgets of one document's evaluation (`--policy-timeout`,
     /// `--policy-memory`) and of the run (`--policy-run-timeout`).
     limits: PolicyLimits,
-    /// When the run's policy time budget ends (set when loaded and with the limits).
-    run_deadline: Option<Instant>,
+    /// The run's policy time budget (set with the limits), shared by the workers' copies.
+    run_budget: Option<std::sync::Arc<limits::RunBudget>>,
     /// This copy's slot in the watchdog (see [`limits`]).
     watched: WatchSlot,
 }
@@ -309,7 +309,7 @@ impl Gatekeeper {
 
     /// The same, evaluated within these budgets.
     pub fn with_limits(mut self, limits: PolicyLimits) -> Gatekeeper {
-        self.run_deadline = Some(Instant::now() + limits.run_time);
+        self.run_budget = Some(limits::RunBudget::new(limits.run_time));
         self.limits = limits;
         self
     }
@@ -473,14 +473,20 @@ impl Gatekeeper {
         // Each constraint's evaluation within the budgets of one document: past them it is
         // stopped, and that is a blocking finding, never a pass.
         let now = Instant::now();
-        let run_deadline = self.run_deadline.unwrap_or(now + self.limits.run_time);
-        if now >= run_deadline {
+        let fresh;
+        let budget = match &self.run_budget {
+            Some(b) => b,
+            None => {
+                fresh = limits::RunBudget::new(self.limits.run_time);
+                &fresh
+            }
+        };
+        let Some((deadline, _)) = budget.deadline(now, self.limits.document_time) else {
             let budget = limits::show_duration(self.limits.run_time);
             return Some(Judged::Stopped(format!(
                 "not evaluated: the run's policy time budget of {budget} (--policy-run-timeout) ran out before this document"
             )));
-        }
-        let deadline = (now + self.limits.document_time).min(run_deadline);
+        };
         t.engine.set_execution_timer_config(limits::timer_until(deadline));
         let meter = limits::meter(self.limits.memory, deadline);
         // A built-in that never reaches regorus's timer (one call building a huge value, or
@@ -492,6 +498,7 @@ impl Gatekeeper {
         drop(watching);
         let over = meter.exceeded();
         drop(meter);
+        budget.charge(now);
         let _ = t.engine.take_prints();
         let failed = |what: String| format!("template {} failed on this document: {what}", t.name);
         let v = match caught {

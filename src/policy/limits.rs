@@ -2,8 +2,9 @@
 //! `policy/resource-limit` finding naming the document where a limit was reached.
 //!
 //! - Time: a wall-clock budget per document ([`Limits::document_time`], once, retries included)
-//!   and one for all evaluation of the run ([`Limits::run_time`], counted from when the policies
-//!   are compiled); documents reached after it are not evaluated but reported. regorus's
+//!   and one for all evaluation of the run ([`Limits::run_time`], the time documents spend being
+//!   evaluated, summed over the workers: [`RunBudget`]); documents reached after it are not
+//!   evaluated but reported. regorus's
 //!   interpreter and VM check their execution timer every [`CHECK_INTERVAL`] steps and stop with an
 //!   error when it runs out.
 //! - Memory: regorus 0.14 has no memory hook (its `allocator-memory-limits` feature needs its own
@@ -88,6 +89,47 @@ impl Limits {
 pub(crate) fn timer_until(deadline: Instant) -> ExecutionTimerConfig {
     let left = deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(1));
     ExecutionTimerConfig { limit: left, check_interval: CHECK_INTERVAL }
+}
+
+/// The run's budget of policy evaluation ([`Limits::run_time`]): the time documents spend being
+/// evaluated, summed over the worker threads, so that reading, parsing and validating a large
+/// repository spend none of it (counted from when the policies compiled, a 1,000,000-file run on a
+/// busy machine left documents unevaluated after 300 s of reading, a different number each run).
+/// Shared by the copies of a policy set that the workers hold.
+#[derive(Debug)]
+pub(crate) struct RunBudget {
+    total: Duration,
+    /// Nanoseconds spent so far.
+    spent: AtomicU64,
+}
+
+impl RunBudget {
+    pub(crate) fn new(total: Duration) -> Arc<RunBudget> {
+        Arc::new(RunBudget { total, spent: AtomicU64::new(0) })
+    }
+
+    /// What is left of the budget (zero once it is spent).
+    pub(crate) fn left(&self) -> Duration {
+        self.total.saturating_sub(Duration::from_nanos(self.spent.load(Ordering::Relaxed)))
+    }
+
+    /// Charges the time since `start` (when an evaluation began) to the budget.
+    pub(crate) fn charge(&self, start: Instant) {
+        let nanos = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        // Saturating: a sum past u64::MAX nanoseconds (584 years) stays spent.
+        let _ = self.spent.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |s| Some(s.saturating_add(nanos)));
+    }
+
+    /// The deadline of an evaluation starting at `start` within `document_time` and what is left of
+    /// the run's budget, and whether the run's budget is the nearer (`None`: nothing is left).
+    pub(crate) fn deadline(&self, start: Instant, document_time: Duration) -> Option<(Instant, bool)> {
+        let left = self.left();
+        if left.is_zero() {
+            return None;
+        }
+        let by_run = document_time >= left;
+        Some((start + document_time.min(left), by_run))
+    }
 }
 
 /// How an evaluation was stopped.
@@ -381,6 +423,21 @@ mod tests {
         assert!(Limits::from_flags(None, Some(f64::NAN), None).is_err());
         assert!(Limits::from_flags(None, Some(1e9), None).is_err());
         assert!(Limits::from_flags(None, None, Some(0)).is_err());
+    }
+
+    #[test]
+    fn the_run_budget_counts_only_what_is_charged() {
+        let budget = RunBudget::new(Duration::from_millis(200));
+        // Time passing outside evaluations spends nothing.
+        std::thread::sleep(Duration::from_millis(250));
+        let start = Instant::now();
+        let (deadline, by_run) = budget.deadline(start, Duration::from_secs(10)).expect("nothing spent yet");
+        assert!(by_run && deadline == start + Duration::from_millis(200));
+        assert_eq!(budget.deadline(start, Duration::from_millis(50)), Some((start + Duration::from_millis(50), false)));
+        // An evaluation that ran 250 ms (a past start) spends it all.
+        budget.charge(start.checked_sub(Duration::from_millis(250)).expect("a monotonic clock past 250 ms"));
+        assert_eq!(budget.left(), Duration::ZERO);
+        assert_eq!(budget.deadline(Instant::now(), Duration::from_secs(10)), None);
     }
 
     #[test]

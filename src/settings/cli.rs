@@ -132,7 +132,8 @@ pub struct CheckArgs {
     #[arg(long, value_name = "SECONDS")]
     pub policy_timeout: Option<f64>,
 
-    /// Wall-clock budget of all policy evaluation of the run, in seconds (default 300).
+    /// Budget of all policy evaluation of the run: seconds spent evaluating documents, summed over
+    /// the worker threads (default 300).
     #[arg(long, value_name = "SECONDS")]
     pub policy_run_timeout: Option<f64>,
 

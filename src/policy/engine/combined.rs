@@ -20,12 +20,16 @@ impl PolicySet {
     pub(super) fn evaluate_combined(&self, docs: &[Document]) -> Evaluation {
         limits::on_big_stack(|| {
             let slot = limits::Slot::new();
-            let deadline = self.run_deadline;
+            let start = Instant::now();
+            // The one evaluation has what is left of the run's budget (all of it: nothing else
+            // evaluates), charged when it ends.
+            let deadline = start + self.run_budget.left();
             let _watching = slot.watch(|| format!("the {} combined documents (--combine)", docs.len()), deadline);
             let meter = limits::meter(self.limits.memory, deadline);
             let caught = std::panic::catch_unwind(AssertUnwindSafe(|| self.combined_within(docs, deadline)));
             let exceeded = meter.exceeded();
             drop(meter);
+            self.run_budget.charge(start);
             match caught {
                 Ok((mut out, stop)) => {
                     if let Some(stop) = if exceeded { Some(Stop::Memory) } else { stop } {

@@ -3,7 +3,6 @@
 //! selected with their gate rules, the engine prepared once and the batches built.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::time::Instant;
 
 use regorus::unstable::{Rule, RuleHead};
 use regorus::{Engine, Value};
@@ -12,6 +11,7 @@ use super::batch::batches;
 use super::batch::Batches;
 use super::{Check, PolicyError, PolicySet, PolicySource, RuleRef, Selection};
 use crate::finding::Severity;
+use crate::policy::limits;
 use crate::policy::metadata::{self, Metadata, Scope};
 use crate::policy::vm_screen;
 
@@ -234,7 +234,7 @@ pub(super) fn compile(
         program,
         user_interpreted,
         limits: sel.limits,
-        run_deadline: Instant::now() + sel.limits.run_time,
+        run_budget: limits::RunBudget::new(sel.limits.run_time),
     })
 }
 

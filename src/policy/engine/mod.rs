@@ -89,8 +89,9 @@ pub struct PolicySet {
     /// Why the user's policies run in the interpreter (`None`: in the VM, or there are none).
     pub user_interpreted: Option<String>,
     limits: Limits,
-    /// When the run's evaluation budget ends: [`Limits::run_time`] after the policies compiled.
-    run_deadline: Instant,
+    /// The run's evaluation budget ([`Limits::run_time`] of time spent evaluating), shared by the
+    /// workers.
+    run_budget: Arc<limits::RunBudget>,
 }
 
 /// What evaluation produced.

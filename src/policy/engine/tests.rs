@@ -201,6 +201,52 @@ fn a_batch_out_of_time_is_one_finding_and_not_retried() {
     }
 }
 
+/// The run's budget (`--policy-run-timeout`) is time spent evaluating: a policy set that waited
+/// longer than its whole budget before its first document (a large repository being read and
+/// parsed) still evaluates it, and the time documents spend is what runs the budget out.
+#[test]
+fn the_run_budget_is_spent_by_evaluations_only() {
+    let src = |path: &str, text: &str| PolicySource { path: path.into(), text: text.into(), builtin: false };
+    let sources = vec![src(
+        "a.rego",
+        "package main\nimport rego.v1\ndeny contains \"slow\" if { some x in data.big; some y in data.big; x == y + 1000000 }\ndeny contains \"seen\" if input.kind\n",
+    )];
+    let big: Vec<Value> = (0..20_000).map(Value::from).collect();
+    let mut data = BTreeMap::new();
+    data.insert(Value::from("big"), Value::from(big));
+    let file = crate::source::SourceFile {
+        path: "m.yaml".into(),
+        bytes: b"kind: Pod\n---\nkind: Pod\n---\nkind: Pod\n".to_vec(),
+        too_large: None,
+    };
+    let docs = crate::manifest::load(&file, &crate::manifest::Limits::default()).docs;
+    let limits = Limits { run_time: std::time::Duration::from_millis(300), ..Limits::default() };
+    let sel = Selection { limits, ..Default::default() };
+    let quick = PolicySet::new(
+        &[src("b.rego", "package main\nimport rego.v1\ndeny contains \"seen\" if input.kind\n")],
+        Vec::new(),
+        &sel,
+        false,
+    )
+    .expect("policy compiles");
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let found = summary(&quick.worker().evaluate(&docs[0]));
+    assert!(found.iter().any(|f| f.contains("seen")) && !found.iter().any(|f| f.contains("policy/")), "{found:#?}");
+    // The slow rule spends the budget on the first document; the others are not evaluated.
+    let set = PolicySet::new(&sources, vec![Value::from(data)], &sel, false).expect("policy compiles");
+    let mut w = set.worker();
+    let found: Vec<Vec<String>> = docs.iter().map(|d| summary(&w.evaluate(d))).collect();
+    let limit = |f: &&String| f.contains("policy/resource-limit");
+    assert!(found[0].iter().filter(limit).all(|f| f.contains("run's policy time budget of 300 ms")), "{found:#?}");
+    assert_eq!(found[0].iter().filter(limit).count(), 1, "{found:#?}");
+    for later in &found[1..] {
+        assert!(
+            later.iter().filter(limit).eq([later[0].clone()].iter()) && later[0].contains("not evaluated"),
+            "{found:#?}"
+        );
+    }
+}
+
 /// Case-insensitive patterns work in the regex built-ins (the `regex` features Cargo.toml
 /// holds for regorus): `(?i)` is an error without `unicode-case`.
 #[test]

@@ -42,17 +42,16 @@ impl<'a> Worker<'a> {
     pub fn evaluate(&mut self, doc: &Document) -> Evaluation {
         let set = self.set;
         let start = Instant::now();
-        if start >= set.run_deadline {
+        let Some((deadline, by_run)) = set.run_budget.deadline(start, set.limits.document_time) else {
             return Evaluation { findings: vec![not_evaluated(doc, &set.limits)], prints: Vec::new() };
-        }
-        let by_run = start + set.limits.document_time >= set.run_deadline;
-        let deadline = if by_run { set.run_deadline } else { start + set.limits.document_time };
+        };
         let slot = self.slot.clone();
         let _watching = slot.watch(|| format!("{} (document {})", doc.file.path, doc.index), deadline);
         let meter = limits::meter(set.limits.memory, deadline);
         let caught = std::panic::catch_unwind(AssertUnwindSafe(|| self.evaluate_within(doc, deadline)));
         let exceeded = meter.exceeded();
         drop(meter);
+        set.run_budget.charge(start);
         match caught {
             Ok((mut out, stop)) => {
                 if let Some(stop) = if exceeded { Some(Stop::Memory) } else { stop } {

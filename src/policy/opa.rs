@@ -476,7 +476,7 @@ fn ref_indexes<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
 }
 
 /// `q` and every query inside it (comprehension bodies, `every` bodies).
-fn all_queries<'a>(q: &'a Query, out: &mut Vec<&'a Query>) {
+pub(super) fn all_queries<'a>(q: &'a Query, out: &mut Vec<&'a Query>) {
     out.push(q);
     for s in &q.stmts {
         match &s.literal {
@@ -499,7 +499,7 @@ fn all_queries<'a>(q: &'a Query, out: &mut Vec<&'a Query>) {
 }
 
 /// The queries of the comprehensions in `e`.
-fn compr_queries<'a>(e: &'a Expr, out: &mut Vec<&'a Query>) {
+pub(super) fn compr_queries<'a>(e: &'a Expr, out: &mut Vec<&'a Query>) {
     match e {
         Expr::ArrayCompr { term, query, .. } | Expr::SetCompr { term, query, .. } => {
             compr_queries(term, out);

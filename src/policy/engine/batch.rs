@@ -55,9 +55,10 @@ enum Key<'a> {
 /// One engine's share of a kind group.
 #[derive(Clone)]
 pub(super) struct Part {
-    /// `data.tollgate_internal.batch.gN_vm` or `..._rego`; for an interpreted part of one rule
-    /// (one check, one gate rule, no exception: a user's `deny`, say) the rule itself, whose
-    /// value is then the part's only entry (the wrapper costs a sixth of such an evaluation).
+    /// `data.tollgate_internal.batch.gN_vm` or `..._rego`; for a part of one rule (one check, one
+    /// gate rule, no exception: a user's `deny`, say) the rule itself, whose value is then the
+    /// part's only entry (the wrapper costs a sixth of such an evaluation in the interpreter, and
+    /// a comprehension and two rule calls per document in the VM).
     pub(super) path: String,
     /// `path` is the rule itself, not a batch of `{x | x := rule}` entries.
     pub(super) direct: bool,
@@ -129,9 +130,9 @@ pub(super) fn batches(
             if part.is_empty() {
                 continue;
             }
-            if let ([i], false) = (part.as_slice(), vm) {
+            if let [i] = part.as_slice() {
                 if let ([rule], None) = (checks[*i].rules.as_slice(), &checks[*i].exception) {
-                    parts.push(Part { path: rule.path.clone(), checks: part, vm, direct: true, traced: false });
+                    parts.push(Part { path: rule.path.clone(), checks: part, vm, direct: true, traced: vm && user });
                     continue;
                 }
             }
@@ -186,8 +187,13 @@ pub(super) fn batches(
         .map_err(|e| PolicyError::Compile(format!("internal batch module: {e}")))?;
     // Compiled once, for the interpreter (the VM's fallback) and as the policy the VM's program is
     // built from (it holds every module), with the VM parts as entry points.
-    let vm_entries: Vec<&str> =
-        out.groups.iter().flat_map(|b| b.parts.iter()).filter(|p| p.vm).map(|p| p.path.as_str()).collect();
+    // A direct part names its rule, which several kind groups may share: one entry point each.
+    let mut vm_entries: Vec<&str> = Vec::new();
+    for p in out.groups.iter().flat_map(|b| b.parts.iter()).filter(|p| p.vm) {
+        if !vm_entries.contains(&p.path.as_str()) {
+            vm_entries.push(p.path.as_str());
+        }
+    }
     let Some(entry) = vm_entries
         .first()
         .copied()
@@ -208,6 +214,7 @@ pub(super) fn batches(
         }
         (false, _) => Compiler::compile_from_policy(&compiled, &vm_entries).ok(),
     };
+    let program = program.map(slimmed);
     if program.is_none() {
         for p in out.groups.iter_mut().flat_map(|b| b.parts.iter_mut()) {
             p.vm = false;
@@ -227,6 +234,29 @@ fn traced_program(program: Arc<Program>) -> Result<Arc<Program>, String> {
         rule.early_exit_on_first_success = false;
     }
     Ok(Arc::new(program))
+}
+
+/// The program with what regorus 0.14's VM clones on every rule and function call and never reads
+/// emptied: it clones the called rule's `RuleInfo` (before it even looks at its cache), whose name,
+/// parameter names and per-definition markers are allocations each (a seventh of the benchmark
+/// policy's evaluation). The VM reads a rule's `else_bodies` and `destructuring_blocks` by index,
+/// an absent entry being `false` and `None`, so all-`false` and all-`None` lists go; the names
+/// are read by listings only (`rvm::program::generate_assembly_listing`).
+pub(super) fn slimmed(program: Arc<Program>) -> Arc<Program> {
+    let mut program = Arc::try_unwrap(program).unwrap_or_else(|shared| (*shared).clone());
+    for rule in &mut program.rule_infos {
+        rule.name = String::new();
+        if let Some(f) = rule.function_info.as_mut() {
+            f.param_names = Vec::new();
+        }
+        if rule.else_bodies.iter().flatten().all(|e| !e) {
+            rule.else_bodies = Vec::new();
+        }
+        if rule.destructuring_blocks.iter().all(Option::is_none) {
+            rule.destructuring_blocks = Vec::new();
+        }
+    }
+    Arc::new(program)
 }
 
 /// The value a batch entry holds: the rule's value, or undefined.

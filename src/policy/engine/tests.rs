@@ -283,3 +283,48 @@ fn builtin_library_runs_in_the_vm() {
     let set = PolicySet::new(&with_user, Vec::new(), &sel, false).expect("library compiles");
     assert!(!set.uses_vm());
 }
+
+/// The VM's program with the rules' names, parameter names and empty per-definition markers
+/// dropped (`batch::slimmed`) computes what the program as compiled computes, and what the
+/// interpreter computes: `else` chains, defaults, functions of several arguments and with a
+/// pattern as parameter, partial sets and objects.
+#[test]
+fn a_slimmed_program_computes_what_the_compiled_one_does() {
+    use regorus::languages::rego::compiler::Compiler;
+    use regorus::rvm::RegoVM;
+    let text = "package t\nimport rego.v1\n\
+        default level := \"none\"\n\
+        level := \"high\" if { input.x > 10 } else := \"low\" if { input.x > 0 }\n\
+        f(a, b) := a + b\n\
+        g([a, b]) := a * b\n\
+        names contains n if { some c in input.cs; n := c.name }\n\
+        byname[n] := c.v if { some c in input.cs; n := c.name }\n\
+        out := {\"level\": level, \"f\": f(input.x, 1), \"g\": g([input.x, 2]), \"names\": names, \"byname\": byname}\n";
+    let mut engine = Engine::new();
+    engine.add_policy("t.rego".into(), text.into()).expect("compiles");
+    let compiled = engine.compile_with_entrypoint(&regorus::Rc::from("data.t.out")).expect("prepares");
+    let program = Compiler::compile_from_policy(&compiled, &["data.t.out"]).expect("VM program");
+    let slim = super::batch::slimmed(program.clone());
+    assert!(slim.rule_infos.iter().all(|r| r.name.is_empty()), "names dropped");
+    assert!(program.rule_infos.iter().any(|r| !r.else_bodies.is_empty()), "the test has else bodies");
+    let inputs = [
+        r#"{"x": 12, "cs": [{"name": "a", "v": 1}, {"name": "b", "v": 2}]}"#,
+        r#"{"x": 3, "cs": []}"#,
+        r#"{"x": -1}"#,
+        r#"{}"#,
+    ];
+    for input in inputs {
+        let input = Value::from_json_str(input).expect("json");
+        let mut got = Vec::new();
+        for p in [&program, &slim] {
+            let mut vm = RegoVM::new();
+            vm.load_program(p.clone());
+            vm.set_input(input.clone());
+            got.push(vm.execute_entry_point_by_name("data.t.out").expect("runs"));
+        }
+        engine.set_input(input.clone());
+        let interpreted = engine.eval_rule("data.t.out".into()).expect("runs");
+        assert_eq!(got[0], got[1], "{input}");
+        assert_eq!(got[1], interpreted, "{input}");
+    }
+}

@@ -2,6 +2,9 @@
 //! links in the same tree, notes submodules and invalid names, and reads the blobs on the rayon
 //! workers, each with its own object cache.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
 use super::diff::*;
 use super::*;
 
@@ -217,11 +220,11 @@ impl<'a> Collector<'a> {
         keep: &(dyn Fn(&SourceFile) -> bool + Sync),
     ) -> Result<Discovered, SourceError> {
         use rayon::prelude::*;
-        let shared = self.git.clone().into_sync();
+        let stores = Stores::new(self.git.clone().into_sync());
         let max = self.max_file_size;
         let files: Result<Vec<SourceFile>, SourceError> = std::mem::take(&mut self.blobs)
             .into_par_iter()
-            .map_init(|| (worker_repo(&shared), Vec::new()), |w, (path, id)| read_capped(w, path, id, max))
+            .map_init(|| stores.worker(), |w, (path, id)| read_capped(w, path, id, max))
             .filter(|f| f.as_ref().map_or(true, keep))
             .collect();
         self.out.files = files?;
@@ -237,7 +240,7 @@ impl Collector<'_> {
     pub(super) fn finish_lazy(mut self, lazy: crate::source::Lazy<'_>) -> Result<Discovered, SourceError> {
         use crate::source::{At, Unread};
         use rayon::prelude::*;
-        let shared = self.git.clone().into_sync();
+        let stores = Arc::new(Stores::new(self.git.clone().into_sync()));
         let max = self.max_file_size;
         let mut blobs = std::mem::take(&mut self.blobs);
         blobs.sort_by(|a, b| a.0.cmp(&b.0));
@@ -253,31 +256,39 @@ impl Collector<'_> {
             // Kept (and, when the screen kept it, where to read it again), or left unread (and
             // whether a first pass reads it again).
             type Read = Result<(SourceFile, Option<Unread>), (Unread, bool)>;
-            let read: Result<Vec<Read>, SourceError> = blobs
-                .into_par_iter()
-                .map_init(
-                    || (worker_repo(&shared), Vec::new()),
-                    |w, (path, id)| {
-                        let f = read_capped(w, path, id, max)?;
-                        if f.too_large.is_some() {
-                            return Ok(Ok((f, None)));
-                        }
-                        if screen(&f) {
-                            let rereads = lazy.reread.is_some_and(|r| r(&f));
-                            if rereads && !within_budget(f.bytes.len() as u64) {
-                                return Ok(Err((Unread { path: f.path, at: At::Blob(id) }, true)));
-                            }
-                            let again = Unread { path: f.path.clone(), at: At::Blob(id) };
-                            return Ok(Ok((f, Some(again))));
-                        }
-                        if within_budget(f.bytes.len() as u64) {
-                            return Ok(Ok((f, None)));
-                        }
-                        Ok(Err((Unread { path: f.path, at: At::Blob(id) }, false)))
-                    },
-                )
-                .collect();
-            for r in read? {
+            let one = |w: &mut StoreWorker, (path, id): (String, ObjectId)| -> Result<Read, SourceError> {
+                let f = read_capped(w, path, id, max)?;
+                if f.too_large.is_some() {
+                    return Ok(Ok((f, None)));
+                }
+                if screen(&f) {
+                    let rereads = lazy.reread.is_some_and(|r| r(&f));
+                    if rereads && !within_budget(f.bytes.len() as u64) {
+                        return Ok(Err((Unread { path: f.path, at: At::Blob(id) }, true)));
+                    }
+                    let again = Unread { path: f.path.clone(), at: At::Blob(id) };
+                    return Ok(Ok((f, Some(again))));
+                }
+                if within_budget(f.bytes.len() as u64) {
+                    return Ok(Ok((f, None)));
+                }
+                Ok(Err((Unread { path: f.path, at: At::Blob(id) }, false)))
+            };
+            // A part at a time, each with workers of its own, so that the store is opened again
+            // as it reads (see [`Stores`]) rather than one worker holding one opening to the end.
+            const PART: usize = 8192;
+            let mut read: Vec<Read> = Vec::with_capacity(blobs.len());
+            let mut blobs = blobs.into_iter();
+            loop {
+                let part: Vec<(String, ObjectId)> = blobs.by_ref().take(PART).collect();
+                if part.is_empty() {
+                    break;
+                }
+                let part: Result<Vec<Read>, SourceError> =
+                    part.into_par_iter().map_init(|| stores.worker(), |w, b| one(w, b)).collect();
+                read.extend(part?);
+            }
+            for r in read {
                 match r {
                     Ok((f, again)) => {
                         self.out.files.push(f);
@@ -296,7 +307,7 @@ impl Collector<'_> {
         }
         self.out.again.sort_by(|a, b| a.path.cmp(&b.path));
         self.out.skipped.sort();
-        self.out.reader = Some(Reader { repo: Some(shared), max_file_size: max });
+        self.out.reader = Some(Reader { repo: Some(stores), max_file_size: max });
         Ok(self.out)
     }
 }
@@ -306,7 +317,7 @@ impl Collector<'_> {
 #[derive(Clone)]
 pub struct Reader {
     /// The object store of the blobs (none for a working tree's files).
-    repo: Option<gix::ThreadSafeRepository>,
+    repo: Option<Arc<Stores>>,
     max_file_size: u64,
 }
 
@@ -325,14 +336,69 @@ impl Reader {
     /// A reader for one worker thread, with its own object and delta-base caches and decode
     /// buffer.
     pub fn worker(&self) -> ReadWorker {
-        let repo = self.repo.as_ref().map(|r| (worker_repo(r), Vec::new()));
+        let repo = self.repo.as_ref().map(|r| r.worker());
         ReadWorker { repo, max_file_size: self.max_file_size }
     }
 }
 
+/// The object store a run reads its blobs from, opened again once the workers of one opening
+/// have read [`REOPEN`] bytes. gix maps pack files whole and keeps them mapped while the store
+/// lives; every page a read touched then counts in the process's resident memory until the end
+/// (the whole pack when every file is read: 456 MB at 1,000,000 files, a quarter of the run's
+/// peak). A fresh store maps only what its readers touch, and the old one is unmapped when its
+/// last worker is done, so what is mapped at once follows [`REOPEN`], not the repository.
+pub(super) struct Stores {
+    current: std::sync::Mutex<Arc<Opened>>,
+    /// [`REOPEN`] (less in tests).
+    reopen: u64,
+}
+
+/// One opening of the object store, and how many bytes its workers read.
+struct Opened {
+    repo: gix::ThreadSafeRepository,
+    read: AtomicU64,
+}
+
+/// Bytes of blobs read through one opening of the store before the next worker gets a new one.
+const REOPEN: u64 = 128 << 20;
+
+impl Stores {
+    pub(super) fn new(repo: gix::ThreadSafeRepository) -> Stores {
+        Stores::reopening_after(repo, REOPEN)
+    }
+
+    fn reopening_after(repo: gix::ThreadSafeRepository, reopen: u64) -> Stores {
+        Stores { current: std::sync::Mutex::new(Arc::new(Opened { repo, read: AtomicU64::new(0) })), reopen }
+    }
+
+    /// A worker's reader of the current opening, after opening the store again if this one has
+    /// read its share (if that fails, the old one goes on: it still reads everything).
+    pub(super) fn worker(&self) -> StoreWorker {
+        let opened = {
+            let mut current = self.current.lock().unwrap_or_else(|e| e.into_inner());
+            if current.read.load(Ordering::Relaxed) >= self.reopen {
+                let old = current.repo.to_thread_local();
+                let again = gix::open_opts(old.git_dir(), old.open_options().clone());
+                if let Ok(again) = again {
+                    *current = Arc::new(Opened { repo: again.into_sync(), read: AtomicU64::new(0) });
+                }
+            }
+            Arc::clone(&current)
+        };
+        StoreWorker { git: worker_repo(&opened.repo), buf: Vec::new(), opened }
+    }
+}
+
+/// One worker's handle on an opening of the store (see [`Stores`]), with its decode buffer.
+pub(super) struct StoreWorker {
+    git: gix::Repository,
+    buf: Vec<u8>,
+    opened: Arc<Opened>,
+}
+
 /// One worker's reader of unread files (see [`Reader`]).
 pub struct ReadWorker {
-    repo: Option<(gix::Repository, Vec<u8>)>,
+    repo: Option<StoreWorker>,
     max_file_size: u64,
 }
 
@@ -360,19 +426,79 @@ pub(super) fn worker_repo(shared: &gix::ThreadSafeRepository) -> gix::Repository
 
 /// The blob `id` at `path`, unless it is larger than `max` bytes (then only its size).
 pub(super) fn read_capped(
-    (git, buf): &mut (gix::Repository, Vec<u8>),
+    w: &mut StoreWorker,
     path: String,
     id: ObjectId,
     max: u64,
 ) -> Result<SourceFile, SourceError> {
     // The header gives the size without inflating the object (for a delta, only its header).
-    let size = git.find_header(id).map_err(|e| object_error(&path, id, &e))?.size();
+    let size = w.git.find_header(id).map_err(|e| object_error(&path, id, &e))?.size();
     if size > max {
         return Ok(SourceFile { path, bytes: Vec::new(), too_large: Some(size) });
     }
     // Decoded into the worker's buffer, reused from one blob to the next, then copied out at its
     // size: a fresh decode buffer per blob was grown and zeroed each time (~15 of ~115 ms).
     use gix::prelude::FindExt;
-    let blob = git.objects.find_blob(&id, buf).map_err(|e| object_error(&path, id, &e))?;
+    let blob = w.git.objects.find_blob(&id, &mut w.buf).map_err(|e| object_error(&path, id, &e))?;
+    w.opened.read.fetch_add(size, Ordering::Relaxed);
     Ok(SourceFile { path, bytes: blob.data.to_vec(), too_large: None })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A repository whose blobs are packed (as a large one's are), its files `f{i}.yaml`.
+    fn packed_repo(dir: &Path, files: usize) {
+        let git = |args: &[&str]| {
+            let out = std::process::Command::new("git")
+                .args(["-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main"])
+                .args(args)
+                .current_dir(dir)
+                .output()
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        };
+        git(&["init", "-q"]);
+        for i in 0..files {
+            std::fs::write(dir.join(format!("f{i}.yaml")), format!("kind: ConfigMap\nn: {i}\n"))
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        git(&["add", "-A"]);
+        git(&["commit", "-qm", "t"]);
+        git(&["gc", "-q"]);
+        git(&["worktree", "add", "-q", "linked"]);
+    }
+
+    /// Every blob of HEAD reads the same through a store opened again after each worker's first
+    /// read, from the main repository and from a linked worktree (whose git directory is not the
+    /// one holding the objects).
+    #[test]
+    fn a_store_opened_again_reads_the_same_blobs() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        packed_repo(dir.path(), 40);
+        for root in [dir.path().to_path_buf(), dir.path().join("linked")] {
+            let git = gix::open(&root).unwrap_or_else(|e| panic!("{e}"));
+            let tree = git.head_tree_id().unwrap_or_else(|e| panic!("{e}"));
+            let tree = git.find_tree(tree).unwrap_or_else(|e| panic!("{e}"));
+            let entries: Vec<(String, ObjectId)> = tree
+                .iter()
+                .map(|e| e.unwrap_or_else(|e| panic!("{e}")))
+                .map(|e| (e.filename().to_string(), e.object_id()))
+                .collect();
+            assert_eq!(entries.len(), 40);
+            let stores = Stores::reopening_after(git.clone().into_sync(), 1);
+            let mut openings: Vec<Arc<Opened>> = Vec::new();
+            for (path, id) in &entries {
+                let mut w = stores.worker();
+                let f = read_capped(&mut w, path.clone(), *id, u64::MAX).unwrap_or_else(|e| panic!("{e}"));
+                let want = std::fs::read(dir.path().join(path)).unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(f.bytes, want, "{path}");
+                if !openings.iter().any(|o| Arc::ptr_eq(o, &w.opened)) {
+                    openings.push(Arc::clone(&w.opened));
+                }
+            }
+            assert_eq!(openings.len(), entries.len(), "one opening per worker after a read");
+        }
+    }
 }

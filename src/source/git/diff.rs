@@ -308,13 +308,10 @@ pub(super) fn read_entry_sets_in(
         }
     }
     blobs.sort();
-    let shared = git.into_sync();
+    let stores = Stores::new(git.into_sync());
     let files: Vec<(usize, SourceFile)> = blobs
         .into_par_iter()
-        .map_init(
-            || (worker_repo(&shared), Vec::new()),
-            |w, (path, i, id)| read_capped(w, path, id, max_file_size).map(|f| (i, f)),
-        )
+        .map_init(|| stores.worker(), |w, (path, i, id)| read_capped(w, path, id, max_file_size).map(|f| (i, f)))
         .collect::<Result<_, _>>()?;
     for (i, f) in files {
         out[i].files.push(f);

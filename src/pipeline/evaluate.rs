@@ -269,7 +269,12 @@ fn reserve_ahead(findings: &mut Vec<Finding>, found: usize, done: usize, total: 
     let want = projected.saturating_add(projected / 4).max(need + need / 2).saturating_add(EXTRA);
     // Moved by hand: a reallocation copies the whole old capacity (mimalloc's `realloc` copies
     // its usable size), writing, and so making resident, memory nothing has used yet.
-    let mut grown = Vec::with_capacity(want);
+    // Fallibly: a first wave of many findings per file projected over a large repository may ask for
+    // more address space than the machine grants; then only what is needed now.
+    let mut grown = Vec::new();
+    if grown.try_reserve_exact(want).is_err() {
+        grown.reserve_exact(need + EXTRA);
+    }
     grown.append(findings);
     *findings = grown;
 }

@@ -239,6 +239,9 @@ pub struct Scanner<'a> {
     /// order (numbers only grow, so a deque sorted by insertion).
     keys_by_tok: VecDeque<(usize, usize)>,
     flow: usize,
+    /// The line breaks a scalar has read and not yet folded (leading, trailing), kept between
+    /// scalars: nearly every plain scalar ends with a line break, which allocated both anew.
+    breaks: (Vec<u8>, Vec<u8>),
 }
 
 impl<'a> Scanner<'a> {
@@ -260,6 +263,7 @@ impl<'a> Scanner<'a> {
             keys: Vec::new(),
             keys_by_tok: VecDeque::new(),
             flow: 0,
+            breaks: (Vec::new(), Vec::new()),
         }
     }
 
@@ -391,6 +395,14 @@ impl<'a> Scanner<'a> {
             self.mark.col += done as u32;
             s.push_src(self.b, from, from + done);
         }
+    }
+
+    /// The (emptied) buffers of line breaks for a scalar; it gives them back when it is done.
+    fn take_breaks(&mut self) -> (Vec<u8>, Vec<u8>) {
+        let (mut leading, mut trailing) = std::mem::take(&mut self.breaks);
+        leading.clear();
+        trailing.clear();
+        (leading, trailing)
     }
 
     /// Skip a comment's text up to the line break or the end.

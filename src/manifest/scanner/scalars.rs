@@ -67,8 +67,7 @@ impl<'a> Scanner<'a> {
             indent = if self.indent >= 0 { self.indent + increment } else { increment };
         }
         let mut s = Buf::default();
-        let mut leading_break: Vec<u8> = Vec::new();
-        let mut trailing: Vec<u8> = Vec::new();
+        let (mut leading_break, mut trailing) = self.take_breaks();
         self.block_scalar_breaks(&mut indent, &mut trailing, start, &mut end)?;
         let mut leading_blank = false;
         while self.mark.col as i64 == indent && self.cur() != 0 {
@@ -101,6 +100,7 @@ impl<'a> Scanner<'a> {
             s.push_bytes(self.b, &trailing);
         }
         let style = if literal { Style::Literal } else { Style::Folded };
+        self.breaks = (leading_break, trailing);
         self.push(Tok::Scalar(s.finish(self.src), style), start, end);
         Ok(())
     }
@@ -153,8 +153,7 @@ impl<'a> Scanner<'a> {
         let start = self.mark;
         self.skip();
         let mut s = Buf::default();
-        let mut leading_break: Vec<u8> = Vec::new();
-        let mut trailing: Vec<u8> = Vec::new();
+        let (mut leading_break, mut trailing) = self.take_breaks();
         let mut ws = (0usize, 0usize);
         loop {
             let p = self.mark.byte;
@@ -234,6 +233,7 @@ impl<'a> Scanner<'a> {
         }
         self.skip();
         let style = if single { Style::Single } else { Style::Double };
+        self.breaks = (leading_break, trailing);
         self.push(Tok::Scalar(s.finish(self.src), style), start, self.mark);
         Ok(())
     }
@@ -245,8 +245,7 @@ impl<'a> Scanner<'a> {
         let mut end = self.mark;
         let indent = self.indent + 1;
         let mut s = Buf::default();
-        let mut leading_break: Vec<u8> = Vec::new();
-        let mut trailing: Vec<u8> = Vec::new();
+        let (mut leading_break, mut trailing) = self.take_breaks();
         let mut ws = (0usize, 0usize);
         let mut leading_blanks = false;
         loop {
@@ -334,6 +333,7 @@ impl<'a> Scanner<'a> {
         if leading_blanks {
             self.allowed = true;
         }
+        self.breaks = (leading_break, trailing);
         self.push(Tok::Scalar(s.finish(self.src), Style::Plain), start, end);
         Ok(())
     }

@@ -45,6 +45,19 @@ const INVALID: &str = "parse/invalid-yaml";
 /// reported at its position.
 pub fn parse(text: &str, limits: &Limits) -> ParsedStream {
     let mut out = ParsedStream::default();
+    if text.len() > u32::MAX as usize {
+        // Marks hold 32-bit offsets; `manifest::load` refuses such a file before it gets here.
+        out.issues.push(ParseIssue {
+            rule: UNSUPPORTED,
+            severity: Severity::Error,
+            message: format!("a YAML text of {} bytes, over the 4 GiB tollgate can read", text.len()),
+            at: Pos { line: 1, col: 0 },
+            document: None,
+            help: None,
+        });
+        out.fatal = true;
+        return out;
+    }
     if let Some(bad) = stream::check_chars(text) {
         out.issues.push(ParseIssue {
             rule: if bad.rejected { INVALID } else { UNSUPPORTED },
@@ -176,7 +189,7 @@ fn error_issue(e: &YamlError, doc: usize, text: &str) -> ParseIssue {
             if let Some((context, at)) = e.context.filter(|(_, at)| (at.line, at.col) != (e.at.line, e.at.col)) {
                 m.push_str(&format!(" ({context} at line {}, column {})", at.line, at.col + 1));
             }
-            if text.as_bytes().get(e.at.byte) == Some(&b'\t') || e.problem.contains("tab") {
+            if text.as_bytes().get(e.at.byte as usize) == Some(&b'\t') || e.problem.contains("tab") {
                 m.push_str(" (YAML does not allow tabs for indentation)");
             }
             (INVALID, m, None)
@@ -335,7 +348,7 @@ impl<'a> Builder<'a> {
     }
 
     fn byte(&self, m: Mark) -> u32 {
-        m.byte.min(self.text.len()) as u32
+        (m.byte as usize).min(self.text.len()) as u32
     }
 
     fn issue(&mut self, rule: &'static str, message: String, at: Mark, help: Option<&str>) {

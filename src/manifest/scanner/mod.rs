@@ -244,6 +244,8 @@ fn hex(c: u8) -> Option<u32> {
 pub struct Scanner<'a> {
     src: &'a str,
     b: &'a [u8],
+    /// `b` up to `end`: one bounds check reads a byte of the part.
+    part: &'a [u8],
     end: usize,
     /// A line feed is seen at `end` (kubectl ends the last line of every part with one).
     newline_at_end: bool,
@@ -271,6 +273,7 @@ impl<'a> Scanner<'a> {
         Scanner {
             src,
             b: src.as_bytes(),
+            part: src.as_bytes().get(..end.min(src.len()).min(u32::MAX as usize)).unwrap_or(&[]),
             end: end.min(src.len()).min(u32::MAX as usize),
             newline_at_end,
             mark: Mark { byte: start.min(u32::MAX as usize) as u32, ch: 0, line, col: 0 },
@@ -308,12 +311,10 @@ impl<'a> Scanner<'a> {
 
     #[inline]
     fn at(&self, i: usize) -> u8 {
-        if i < self.end {
-            self.b[i]
-        } else if i == self.end && self.newline_at_end {
-            b'\n'
-        } else {
-            0
+        match self.part.get(i) {
+            Some(&c) => c,
+            None if i == self.end && self.newline_at_end => b'\n',
+            None => 0,
         }
     }
 
@@ -350,7 +351,11 @@ impl<'a> Scanner<'a> {
 
     #[inline]
     fn is_breakz(&self, i: usize) -> bool {
-        self.at(i) == 0 || self.is_break(i)
+        match self.at(i) {
+            b'\r' | b'\n' | 0 => true,
+            c if c < 0x80 => false,
+            c => self.is_wide_break(c, i),
+        }
     }
 
     #[inline]
@@ -358,9 +363,14 @@ impl<'a> Scanner<'a> {
         matches!(self.at(i), b' ' | b'\t')
     }
 
+    /// `is_blank` or `is_breakz`, the byte read once.
     #[inline]
     fn is_blankz(&self, i: usize) -> bool {
-        self.is_blank(i) || self.is_breakz(i)
+        match self.at(i) {
+            b' ' | b'\t' | b'\r' | b'\n' | 0 => true,
+            c if c < 0x80 => false,
+            c => self.is_wide_break(c, i),
+        }
     }
 
     #[inline]
@@ -383,7 +393,7 @@ impl<'a> Scanner<'a> {
     #[inline]
     fn skip_ascii_while(&mut self, mut keep: impl FnMut(u8) -> bool) -> usize {
         let from = self.pos();
-        let rest = self.b.get(from..self.end).unwrap_or(&[]);
+        let rest = self.part.get(from..).unwrap_or(&[]);
         let n = rest
             .iter()
             .position(|&c| c >= 0x80 || c == 0 || c == b'\n' || c == b'\r' || !keep(c))
@@ -412,7 +422,7 @@ impl<'a> Scanner<'a> {
     #[inline]
     fn read_text_run(&mut self, s: &mut Buf, keep: impl Fn(u8) -> bool, hash_ends: bool) {
         let from = self.pos();
-        let rest = self.b.get(from..self.end).unwrap_or(&[]);
+        let rest = self.part.get(from..).unwrap_or(&[]);
         let mut done = 0;
         let mut i = 0;
         while let Some(&c) = rest.get(i) {

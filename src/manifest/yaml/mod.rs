@@ -22,6 +22,7 @@ mod bench;
 mod keys;
 mod values;
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use regorus::{Rc, Value};
@@ -198,8 +199,18 @@ fn error_issue(e: &YamlError, doc: usize, text: &str) -> ParseIssue {
     ParseIssue { rule, severity: Severity::Error, message, at: pos(e.at), document: Some(doc), help }
 }
 
-/// Slots of the key-name cache (`Builder::interned`); a power of two.
-const INTERN_SLOTS: usize = 512;
+thread_local! {
+    /// Key names, each stored once while it keeps its slot (most keys repeat, in a file and
+    /// across files: `name`, `image`, ...): a direct-mapped cache by a cheap hash of the name,
+    /// one per thread, kept from file to file. Two names of one slot take turns in it and are
+    /// stored again, so names made to collide cost an allocation each, never a search (a hash set
+    /// with a cheap hash would let them make every lookup linear; with std's SipHash, hashing
+    /// and growing a set per file was 1.3% of a full check).
+    static INTERNED: RefCell<Vec<Option<Rc<str>>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Slots of the key-name cache (`INTERNED`); a power of two.
+const INTERN_SLOTS: usize = 1024;
 
 /// A key name's slot: an FxHash-like mix of its bytes, eight at a time (names are at most 64).
 fn intern_slot(name: &[u8]) -> usize {
@@ -293,12 +304,6 @@ struct Builder<'a> {
     in_doc: bool,
     alias_nodes: usize,
     alias_bytes: u64,
-    /// Key names of the file, each stored once while it keeps its slot (most keys repeat: `name`,
-    /// `image`, ...): a direct-mapped cache by a cheap hash of the name, allocated on the first key.
-    /// Two names of one slot take turns in it and are stored again, so names made to collide cost
-    /// an allocation each, never a search (a hash set with a cheap hash would let them make every
-    /// lookup linear; with std's SipHash, hashing was 1.3% of a full check).
-    interned: Vec<Option<Rc<str>>>,
     docs: Vec<RawDoc>,
     issues: Issues,
 }
@@ -321,7 +326,6 @@ impl<'a> Builder<'a> {
             in_doc: false,
             alias_nodes: 0,
             alias_bytes: 0,
-            interned: Vec::new(),
             docs: Vec::new(),
             issues: Issues::default(),
         }
@@ -331,20 +335,20 @@ impl<'a> Builder<'a> {
         if s.len() > 64 {
             return Rc::from(s);
         }
-        if self.interned.is_empty() {
-            self.interned.resize(INTERN_SLOTS, None);
-        }
-        let slot = intern_slot(s.as_bytes());
-        if let Some(Some(r)) = self.interned.get(slot) {
-            if **r == *s {
-                return r.clone();
+        INTERNED.with_borrow_mut(|cache| {
+            if cache.is_empty() {
+                cache.resize(INTERN_SLOTS, None);
             }
-        }
-        let r: Rc<str> = Rc::from(s);
-        if let Some(held) = self.interned.get_mut(slot) {
-            *held = Some(r.clone());
-        }
-        r
+            match cache.get_mut(intern_slot(s.as_bytes())) {
+                Some(Some(r)) if **r == *s => r.clone(),
+                Some(held) => {
+                    let r: Rc<str> = Rc::from(s);
+                    *held = Some(r.clone());
+                    r
+                }
+                None => Rc::from(s),
+            }
+        })
     }
 
     fn byte(&self, m: Mark) -> u32 {

@@ -202,10 +202,10 @@ fn error_issue(e: &YamlError, doc: usize, text: &str) -> ParseIssue {
 thread_local! {
     /// Key names, each stored once while it keeps its slot (most keys repeat, in a file and
     /// across files: `name`, `image`, ...): a direct-mapped cache by a cheap hash of the name,
-    /// one per thread, kept from file to file. Two names of one slot take turns in it and are
-    /// stored again, so names made to collide cost an allocation each, never a search (a hash set
-    /// with a cheap hash would let them make every lookup linear; with std's SipHash, hashing
-    /// and growing a set per file was 1.3% of a full check).
+    /// one per thread, kept from file to file, in front of the file's own set (`Builder::interned`,
+    /// std's SipHash, which was 1.3% of a full check when every name was looked up in it). Names
+    /// made to share a slot only take turns in it and fall through to the set: a cheap hash in
+    /// the set itself would let them make every lookup linear.
     static INTERNED: RefCell<Vec<Option<Rc<str>>>> = const { RefCell::new(Vec::new()) };
 }
 
@@ -304,6 +304,8 @@ struct Builder<'a> {
     in_doc: bool,
     alias_nodes: usize,
     alias_bytes: u64,
+    /// Key names this file stored that were not in the thread's cache (`INTERNED`), each once.
+    interned: HashSet<Rc<str>>,
     docs: Vec<RawDoc>,
     issues: Issues,
 }
@@ -326,6 +328,7 @@ impl<'a> Builder<'a> {
             in_doc: false,
             alias_nodes: 0,
             alias_bytes: 0,
+            interned: HashSet::new(),
             docs: Vec::new(),
             issues: Issues::default(),
         }
@@ -339,15 +342,24 @@ impl<'a> Builder<'a> {
             if cache.is_empty() {
                 cache.resize(INTERN_SLOTS, None);
             }
-            match cache.get_mut(intern_slot(s.as_bytes())) {
-                Some(Some(r)) if **r == *s => r.clone(),
-                Some(held) => {
+            let Some(held) = cache.get_mut(intern_slot(s.as_bytes())) else {
+                return Rc::from(s);
+            };
+            if let Some(r) = held.as_ref().filter(|r| ***r == *s) {
+                return r.clone();
+            }
+            // Not cached: the file's own set keeps every name it stored once, as many names as
+            // the file has (a CRD repeats thousands of property names once per version).
+            let r = match self.interned.get(s) {
+                Some(r) => r.clone(),
+                None => {
                     let r: Rc<str> = Rc::from(s);
-                    *held = Some(r.clone());
+                    self.interned.insert(r.clone());
                     r
                 }
-                None => Rc::from(s),
-            }
+            };
+            *held = Some(r.clone());
+            r
         })
     }
 

@@ -247,8 +247,8 @@ impl<'a> Parser<'a> {
             if k == K::Tag {
                 tag_mark = s2;
                 end = e2;
-                if let Some(Tok::Tag(h, x)) = self.sc.pop().map(|t| t.tok) {
-                    tag = Some((h, x));
+                if let Some(Tok::Tag(t)) = self.sc.pop().map(|t| t.tok) {
+                    tag = Some(*t);
                 }
                 k = self.peek()?.0;
             }
@@ -256,8 +256,8 @@ impl<'a> Parser<'a> {
             start = s;
             tag_mark = s;
             end = e;
-            if let Some(Tok::Tag(h, x)) = self.sc.pop().map(|t| t.tok) {
-                tag = Some((h, x));
+            if let Some(Tok::Tag(t)) = self.sc.pop().map(|t| t.tok) {
+                tag = Some(*t);
             }
             let (k2, _, e2) = self.peek()?;
             k = k2;

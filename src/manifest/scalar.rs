@@ -59,7 +59,9 @@ fn finite_float(s: &str) -> Scalar {
 }
 
 fn resolve_number(s: &str) -> Scalar {
-    let plain: String = s.chars().filter(|&c| c != '_').collect();
+    // Copied only when it has a `_` to drop (most numbers have none).
+    let plain: std::borrow::Cow<'_, str> =
+        if s.contains('_') { s.chars().filter(|&c| c != '_').collect::<String>().into() } else { s.into() };
     if let Some(v) = parse_go_int(&plain) {
         return v;
     }

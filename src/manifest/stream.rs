@@ -49,10 +49,12 @@ pub fn cut(text: &str) -> (Vec<Part>, Option<BadSeparator>) {
     // Lines are counted up to `counted` (where line `line` starts) as separators are found.
     let (mut counted, mut line) = (0usize, 1u32);
     let mut from = 0usize;
-    while let Some(pos) = next_dashes(text, from) {
-        line += b[counted..pos].iter().filter(|&&c| c == b'\n').count() as u32;
+    // memchr's substring search: `str::find` with a `&str` pattern was 0.4% of a full check.
+    let dashes = memchr::memmem::Finder::new(b"\n---");
+    while let Some(pos) = next_dashes(text, from, &dashes) {
+        line += memchr::memchr_iter(b'\n', &b[counted..pos]).count() as u32;
         counted = pos;
-        let le = b[pos..].iter().position(|&c| c == b'\n').map_or(b.len(), |i| pos + i);
+        let le = memchr::memchr(b'\n', &b[pos..]).map_or(b.len(), |i| pos + i);
         let next = (le + 1).min(b.len());
         let rest = text.get(pos + 3..le).unwrap_or("").trim();
         if !rest.is_empty() && !rest.starts_with('#') {
@@ -80,12 +82,12 @@ pub fn cut(text: &str) -> (Vec<Part>, Option<BadSeparator>) {
 }
 
 /// Where the next line at or after `from` (a line start) begins with `---`.
-fn next_dashes(text: &str, from: usize) -> Option<usize> {
+fn next_dashes(text: &str, from: usize, dashes: &memchr::memmem::Finder) -> Option<usize> {
     let rest = text.get(from..)?;
     if rest.starts_with("---") {
         return Some(from);
     }
-    rest.find("\n---").map(|i| from + i + 1)
+    dashes.find(rest.as_bytes()).map(|i| from + i + 1)
 }
 
 /// A character kubectl's reader refuses, or reads differently from every other tool.
@@ -138,25 +140,51 @@ pub fn check_chars(text: &str) -> Option<BadChar> {
     let b = text.as_bytes();
     let mut i = 0;
     while i < b.len() {
-        let c = b[i];
-        if (0x20..0x7F).contains(&c) || c == b'\n' || c == b'\t' {
-            i += 1;
-            continue;
+        // Whole chunks of printable ASCII, tabs and line feeds (nearly every byte of a manifest)
+        // are passed over at once; the first chunk with anything else is stepped through below.
+        while let Some(chunk) = b.get(i..i + CHUNK) {
+            if !all_plain(chunk) {
+                break;
+            }
+            i += CHUNK;
         }
-        if c == b'\r' && b.get(i + 1) == Some(&b'\n') {
-            i += 2;
-            continue;
+        let stop = (i + CHUNK).min(b.len());
+        while i < stop {
+            let c = b[i];
+            if plain(c) {
+                i += 1;
+                continue;
+            }
+            if c == b'\r' && b.get(i + 1) == Some(&b'\n') {
+                i += 2;
+                continue;
+            }
+            if c < 0x80 {
+                return Some(bad_char(text, i, c as char));
+            }
+            let ch = text.get(i..).and_then(|s| s.chars().next()).unwrap_or('\u{FFFD}');
+            if matches!(ch, '\u{80}'..='\u{9F}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}' | '\u{FFFE}' | '\u{FFFF}') {
+                return Some(bad_char(text, i, ch));
+            }
+            i += ch.len_utf8();
         }
-        if c < 0x80 {
-            return Some(bad_char(text, i, c as char));
-        }
-        let ch = text.get(i..).and_then(|s| s.chars().next()).unwrap_or('\u{FFFD}');
-        if matches!(ch, '\u{80}'..='\u{9F}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}' | '\u{FFFE}' | '\u{FFFF}') {
-            return Some(bad_char(text, i, ch));
-        }
-        i += ch.len_utf8();
     }
     None
+}
+
+const CHUNK: usize = 32;
+
+/// Printable ASCII, a tab or a line feed: a byte every reader takes alike.
+#[inline]
+fn plain(c: u8) -> bool {
+    c.wrapping_sub(0x20) < 0x5F || c == b'\n' || c == b'\t'
+}
+
+/// Whether every byte of `chunk` is `plain`: no early exit, so the compiler checks the chunk in
+/// vector registers.
+#[inline]
+fn all_plain(chunk: &[u8]) -> bool {
+    chunk.iter().fold(true, |all, &c| all & plain(c))
 }
 
 fn bad_char(text: &str, i: usize, ch: char) -> BadChar {

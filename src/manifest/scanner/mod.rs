@@ -19,9 +19,11 @@ use std::collections::VecDeque;
 /// A position.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Mark {
-    pub byte: usize,
+    /// Byte offset in the text, which is at most `u32::MAX` bytes long (`yaml::parse` refuses a
+    /// longer one): 16-byte marks keep tokens and events small, and they are moved many times.
+    pub byte: u32,
     /// Characters from the start of the part (the 1024-character simple-key limit counts these).
-    pub ch: usize,
+    pub ch: u32,
     pub line: u32,
     pub col: u32,
 }
@@ -35,7 +37,6 @@ pub enum Style {
     Folded,
 }
 
-#[derive(Debug)]
 pub enum Tok<'a> {
     StreamStart,
     StreamEnd,
@@ -54,8 +55,9 @@ pub enum Tok<'a> {
     Value,
     Alias(&'a str),
     Anchor(&'a str),
-    /// Handle (`!`, `!!`, `!x!` or empty for a verbatim tag) and suffix.
-    Tag(Cow<'a, str>, Cow<'a, str>),
+    /// Handle (`!`, `!!`, `!x!` or empty for a verbatim tag) and suffix; boxed, as tags are rare
+    /// and every token is as large as the largest kind.
+    Tag(Box<(Cow<'a, str>, Cow<'a, str>)>),
     Scalar(Cow<'a, str>, Style),
 }
 
@@ -92,7 +94,13 @@ pub struct Token<'a> {
 
 impl Token<'_> {
     pub fn kind(&self) -> K {
-        match self.tok {
+        self.tok.kind()
+    }
+}
+
+impl Tok<'_> {
+    pub fn kind(&self) -> K {
+        match self {
             Tok::StreamStart => K::StreamStart,
             Tok::StreamEnd => K::StreamEnd,
             Tok::DocStart => K::DocStart,
@@ -112,6 +120,19 @@ impl Token<'_> {
             Tok::Anchor(_) => K::Anchor,
             Tok::Tag(..) => K::Tag,
             Tok::Scalar(..) => K::Scalar,
+        }
+    }
+}
+
+/// Written as the derived form of the unboxed tag wrote it (the reading digests compare it).
+impl std::fmt::Debug for Tok<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Tok::Alias(n) => f.debug_tuple("Alias").field(n).finish(),
+            Tok::Anchor(n) => f.debug_tuple("Anchor").field(n).finish(),
+            Tok::Tag(t) => f.debug_tuple("Tag").field(&t.0).field(&t.1).finish(),
+            Tok::Scalar(v, style) => f.debug_tuple("Scalar").field(v).field(style).finish(),
+            other => std::fmt::Debug::fmt(&other.kind(), f),
         }
     }
 }
@@ -223,6 +244,8 @@ fn hex(c: u8) -> Option<u32> {
 pub struct Scanner<'a> {
     src: &'a str,
     b: &'a [u8],
+    /// `b` up to `end`: one bounds check reads a byte of the part.
+    part: &'a [u8],
     end: usize,
     /// A line feed is seen at `end` (kubectl ends the last line of every part with one).
     newline_at_end: bool,
@@ -239,6 +262,9 @@ pub struct Scanner<'a> {
     /// order (numbers only grow, so a deque sorted by insertion).
     keys_by_tok: VecDeque<(usize, usize)>,
     flow: usize,
+    /// The line breaks a scalar has read and not yet folded (leading, trailing), kept between
+    /// scalars: nearly every plain scalar ends with a line break, which allocated both anew.
+    breaks: (Vec<u8>, Vec<u8>),
 }
 
 impl<'a> Scanner<'a> {
@@ -247,9 +273,10 @@ impl<'a> Scanner<'a> {
         Scanner {
             src,
             b: src.as_bytes(),
-            end: end.min(src.len()),
+            part: src.as_bytes().get(..end.min(src.len()).min(u32::MAX as usize)).unwrap_or(&[]),
+            end: end.min(src.len()).min(u32::MAX as usize),
             newline_at_end,
-            mark: Mark { byte: start, ch: 0, line, col: 0 },
+            mark: Mark { byte: start.min(u32::MAX as usize) as u32, ch: 0, line, col: 0 },
             tokens: VecDeque::new(),
             parsed: 0,
             available: false,
@@ -260,6 +287,7 @@ impl<'a> Scanner<'a> {
             keys: Vec::new(),
             keys_by_tok: VecDeque::new(),
             flow: 0,
+            breaks: (Vec::new(), Vec::new()),
         }
     }
 
@@ -283,24 +311,38 @@ impl<'a> Scanner<'a> {
 
     #[inline]
     fn at(&self, i: usize) -> u8 {
-        if i < self.end {
-            self.b[i]
-        } else if i == self.end && self.newline_at_end {
-            b'\n'
-        } else {
-            0
+        match self.part.get(i) {
+            Some(&c) => c,
+            None if i == self.end && self.newline_at_end => b'\n',
+            None => 0,
         }
+    }
+
+    /// Where the scanner is: the byte offset of `mark`.
+    #[inline]
+    fn pos(&self) -> usize {
+        self.mark.byte as usize
     }
 
     #[inline]
     fn cur(&self) -> u8 {
-        self.at(self.mark.byte)
+        self.at(self.pos())
     }
 
     #[inline]
     fn is_break(&self, i: usize) -> bool {
         match self.at(i) {
             b'\r' | b'\n' => true,
+            c if c < 0x80 => false,
+            c => self.is_wide_break(c, i),
+        }
+    }
+
+    /// NEL, LINE SEPARATOR or PARAGRAPH SEPARATOR at `i`, whose first byte is `c`: out of line,
+    /// so that the ASCII test above is inlined where it is asked (it is asked at every step).
+    #[inline(never)]
+    fn is_wide_break(&self, c: u8, i: usize) -> bool {
+        match c {
             0xC2 => self.at(i + 1) == 0x85,
             0xE2 => self.at(i + 1) == 0x80 && matches!(self.at(i + 2), 0xA8 | 0xA9),
             _ => false,
@@ -309,7 +351,11 @@ impl<'a> Scanner<'a> {
 
     #[inline]
     fn is_breakz(&self, i: usize) -> bool {
-        self.at(i) == 0 || self.is_break(i)
+        match self.at(i) {
+            b'\r' | b'\n' | 0 => true,
+            c if c < 0x80 => false,
+            c => self.is_wide_break(c, i),
+        }
     }
 
     #[inline]
@@ -317,9 +363,14 @@ impl<'a> Scanner<'a> {
         matches!(self.at(i), b' ' | b'\t')
     }
 
+    /// `is_blank` or `is_breakz`, the byte read once.
     #[inline]
     fn is_blankz(&self, i: usize) -> bool {
-        self.is_blank(i) || self.is_breakz(i)
+        match self.at(i) {
+            b' ' | b'\t' | b'\r' | b'\n' | 0 => true,
+            c if c < 0x80 => false,
+            c => self.is_wide_break(c, i),
+        }
     }
 
     #[inline]
@@ -329,7 +380,7 @@ impl<'a> Scanner<'a> {
 
     #[inline]
     fn skip(&mut self) {
-        self.mark.byte += width(self.cur());
+        self.mark.byte += width(self.cur()) as u32;
         self.mark.ch += 1;
         self.mark.col += 1;
     }
@@ -341,14 +392,14 @@ impl<'a> Scanner<'a> {
     /// scanner's time stepping one character at a time. How many bytes it skipped.
     #[inline]
     fn skip_ascii_while(&mut self, mut keep: impl FnMut(u8) -> bool) -> usize {
-        let from = self.mark.byte;
-        let rest = self.b.get(from..self.end).unwrap_or(&[]);
+        let from = self.pos();
+        let rest = self.part.get(from..).unwrap_or(&[]);
         let n = rest
             .iter()
             .position(|&c| c >= 0x80 || c == 0 || c == b'\n' || c == b'\r' || !keep(c))
             .unwrap_or(rest.len());
-        self.mark.byte += n;
-        self.mark.ch += n;
+        self.mark.byte += n as u32;
+        self.mark.ch += n as u32;
         self.mark.col += n as u32;
         n
     }
@@ -356,10 +407,10 @@ impl<'a> Scanner<'a> {
     /// Like `skip_ascii_while`, the bytes skipped also read into `s`.
     #[inline]
     fn read_ascii_while(&mut self, s: &mut Buf, keep: impl Fn(u8) -> bool) -> usize {
-        let a = self.mark.byte;
+        let a = self.pos();
         let n = self.skip_ascii_while(keep);
         if n > 0 {
-            s.push_src(self.b, a, self.mark.byte);
+            s.push_src(self.b, a, self.pos());
         }
         n
     }
@@ -370,8 +421,8 @@ impl<'a> Scanner<'a> {
     /// there). The one-character steps decide everything else. Must start after a non-blank.
     #[inline]
     fn read_text_run(&mut self, s: &mut Buf, keep: impl Fn(u8) -> bool, hash_ends: bool) {
-        let from = self.mark.byte;
-        let rest = self.b.get(from..self.end).unwrap_or(&[]);
+        let from = self.pos();
+        let rest = self.part.get(from..).unwrap_or(&[]);
         let mut done = 0;
         let mut i = 0;
         while let Some(&c) = rest.get(i) {
@@ -386,18 +437,26 @@ impl<'a> Scanner<'a> {
             done = i;
         }
         if done > 0 {
-            self.mark.byte += done;
-            self.mark.ch += done;
+            self.mark.byte += done as u32;
+            self.mark.ch += done as u32;
             self.mark.col += done as u32;
             s.push_src(self.b, from, from + done);
         }
+    }
+
+    /// The (emptied) buffers of line breaks for a scalar; it gives them back when it is done.
+    fn take_breaks(&mut self) -> (Vec<u8>, Vec<u8>) {
+        let (mut leading, mut trailing) = std::mem::take(&mut self.breaks);
+        leading.clear();
+        trailing.clear();
+        (leading, trailing)
     }
 
     /// Skip a comment's text up to the line break or the end.
     fn skip_comment(&mut self) {
         loop {
             self.skip_ascii_while(|_| true);
-            if self.is_breakz(self.mark.byte) {
+            if self.is_breakz(self.pos()) {
                 return;
             }
             self.skip();
@@ -405,14 +464,14 @@ impl<'a> Scanner<'a> {
     }
 
     fn skip_line(&mut self) {
-        let p = self.mark.byte;
+        let p = self.pos();
         if self.at(p) == b'\r' && self.at(p + 1) == b'\n' {
             self.mark.byte += 2;
             self.mark.ch += 2;
             self.mark.col = 0;
             self.mark.line += 1;
         } else if self.is_break(p) {
-            self.mark.byte += width(self.at(p));
+            self.mark.byte += width(self.at(p)) as u32;
             self.mark.ch += 1;
             self.mark.col = 0;
             self.mark.line += 1;
@@ -421,14 +480,14 @@ impl<'a> Scanner<'a> {
 
     #[inline]
     fn read(&mut self, s: &mut Buf) {
-        let a = self.mark.byte;
+        let a = self.pos();
         self.skip();
-        s.push_src(self.b, a, self.mark.byte);
+        s.push_src(self.b, a, self.pos());
     }
 
     /// Consume a line break into `s`: CR LF, CR, LF and NEL become `\n`; LS and PS are kept.
     fn read_line(&mut self, s: &mut Vec<u8>) {
-        let p = self.mark.byte;
+        let p = self.pos();
         let (c, d) = (self.at(p), self.at(p + 1));
         if c == b'\r' && d == b'\n' {
             s.push(b'\n');
@@ -461,6 +520,8 @@ impl<'a> Scanner<'a> {
     /// makes it go to the end, as in go-yaml.
     fn insert(&mut self, number: Option<usize>, token: Token<'a>) {
         match number {
+            // A simple key's `Key` goes in front of its scalar, most often the first token queued.
+            Some(n) if n == self.parsed => self.tokens.push_front(token),
             Some(n) if n >= self.parsed && n - self.parsed <= self.tokens.len() => {
                 self.tokens.insert(n - self.parsed, token)
             }
@@ -501,7 +562,7 @@ impl<'a> Scanner<'a> {
         }
         self.scan_to_next_token();
         self.unroll_indent(self.mark.col as i64);
-        let p = self.mark.byte;
+        let p = self.pos();
         let c = self.at(p);
         if c == 0 {
             return self.fetch_stream_end();
@@ -591,6 +652,11 @@ impl<'a> Scanner<'a> {
     }
 
     fn key_by_tok_insert(&mut self, number: usize, level: usize) {
+        // Token numbers grow as they are scanned: a new key almost always goes last.
+        if self.keys_by_tok.back().is_none_or(|&(n, _)| n < number) {
+            self.keys_by_tok.push_back((number, level));
+            return;
+        }
         match self.keys_by_tok.binary_search_by_key(&number, |&(n, _)| n) {
             Ok(at) => self.keys_by_tok[at] = (number, level),
             Err(at) => self.keys_by_tok.insert(at, (number, level)),
@@ -796,7 +862,7 @@ impl<'a> Scanner<'a> {
             if self.cur() == b'#' {
                 self.skip_comment();
             }
-            if self.is_break(self.mark.byte) {
+            if self.is_break(self.pos()) {
                 self.skip_line();
                 if self.flow == 0 {
                     self.allowed = true;

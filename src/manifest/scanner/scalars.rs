@@ -44,13 +44,13 @@ impl<'a> Scanner<'a> {
                 self.skip();
             }
         }
-        while self.is_blank(self.mark.byte) {
+        while self.is_blank(self.pos()) {
             self.skip();
         }
         if self.cur() == b'#' {
             self.skip_comment();
         }
-        if !self.is_breakz(self.mark.byte) {
+        if !self.is_breakz(self.pos()) {
             return err(
                 "while scanning a block scalar",
                 start,
@@ -58,7 +58,7 @@ impl<'a> Scanner<'a> {
                 self.mark,
             );
         }
-        if self.is_break(self.mark.byte) {
+        if self.is_break(self.pos()) {
             self.skip_line();
         }
         let mut end = self.mark;
@@ -67,12 +67,11 @@ impl<'a> Scanner<'a> {
             indent = if self.indent >= 0 { self.indent + increment } else { increment };
         }
         let mut s = Buf::default();
-        let mut leading_break: Vec<u8> = Vec::new();
-        let mut trailing: Vec<u8> = Vec::new();
+        let (mut leading_break, mut trailing) = self.take_breaks();
         self.block_scalar_breaks(&mut indent, &mut trailing, start, &mut end)?;
         let mut leading_blank = false;
         while self.mark.col as i64 == indent && self.cur() != 0 {
-            let trailing_blank = self.is_blank(self.mark.byte);
+            let trailing_blank = self.is_blank(self.pos());
             if !literal && !leading_blank && !trailing_blank && leading_break.first() == Some(&b'\n') {
                 if trailing.is_empty() {
                     s.push_bytes(self.b, b" ");
@@ -83,10 +82,10 @@ impl<'a> Scanner<'a> {
             leading_break.clear();
             s.push_bytes(self.b, &trailing);
             trailing.clear();
-            leading_blank = self.is_blank(self.mark.byte);
+            leading_blank = self.is_blank(self.pos());
             loop {
                 self.read_ascii_while(&mut s, |_| true);
-                if self.is_breakz(self.mark.byte) {
+                if self.is_breakz(self.pos()) {
                     break;
                 }
                 self.read(&mut s);
@@ -101,6 +100,7 @@ impl<'a> Scanner<'a> {
             s.push_bytes(self.b, &trailing);
         }
         let style = if literal { Style::Literal } else { Style::Folded };
+        self.breaks = (leading_break, trailing);
         self.push(Tok::Scalar(s.finish(self.src), style), start, end);
         Ok(())
     }
@@ -135,7 +135,7 @@ impl<'a> Scanner<'a> {
                     self.mark,
                 );
             }
-            if !self.is_break(self.mark.byte) {
+            if !self.is_break(self.pos()) {
                 break;
             }
             self.read_line(breaks);
@@ -153,11 +153,10 @@ impl<'a> Scanner<'a> {
         let start = self.mark;
         self.skip();
         let mut s = Buf::default();
-        let mut leading_break: Vec<u8> = Vec::new();
-        let mut trailing: Vec<u8> = Vec::new();
+        let (mut leading_break, mut trailing) = self.take_breaks();
         let mut ws = (0usize, 0usize);
         loop {
-            let p = self.mark.byte;
+            let p = self.pos();
             let indicator = |ch: u8| self.at(p) == ch && self.at(p + 1) == ch && self.at(p + 2) == ch;
             if self.mark.col == 0 && (indicator(b'-') || indicator(b'.')) && self.is_blankz(p + 3) {
                 return err("while scanning a quoted scalar", start, "found unexpected document indicator", self.mark);
@@ -166,13 +165,13 @@ impl<'a> Scanner<'a> {
                 return err("while scanning a quoted scalar", start, "found unexpected end of stream", self.mark);
             }
             let mut leading_blanks = false;
-            while !self.is_blankz(self.mark.byte) {
+            while !self.is_blankz(self.pos()) {
                 if self.read_ascii_while(&mut s, |c| !matches!(c, b' ' | b'\t' | b'\'' | b'"' | b'\\')) > 0 {
                     // Words and the blanks between them, up to a quote, an escape or the line's end.
                     self.read_text_run(&mut s, |c| !matches!(c, b'\'' | b'"' | b'\\'), false);
                     continue;
                 }
-                let p = self.mark.byte;
+                let p = self.pos();
                 let c = self.at(p);
                 if single && c == b'\'' && self.at(p + 1) == b'\'' {
                     s.push_bytes(self.b, b"'");
@@ -195,14 +194,14 @@ impl<'a> Scanner<'a> {
             if (single && c == b'\'') || (!single && c == b'"') {
                 break;
             }
-            while self.is_blank(self.mark.byte) || self.is_break(self.mark.byte) {
-                if self.is_blank(self.mark.byte) {
+            while self.is_blank(self.pos()) || self.is_break(self.pos()) {
+                if self.is_blank(self.pos()) {
                     if !leading_blanks {
                         if ws.0 == ws.1 {
-                            ws = (self.mark.byte, self.mark.byte);
+                            ws = (self.pos(), self.pos());
                         }
                         self.skip();
-                        ws.1 = self.mark.byte;
+                        ws.1 = self.pos();
                     } else {
                         self.skip();
                     }
@@ -234,6 +233,7 @@ impl<'a> Scanner<'a> {
         }
         self.skip();
         let style = if single { Style::Single } else { Style::Double };
+        self.breaks = (leading_break, trailing);
         self.push(Tok::Scalar(s.finish(self.src), style), start, self.mark);
         Ok(())
     }
@@ -245,12 +245,11 @@ impl<'a> Scanner<'a> {
         let mut end = self.mark;
         let indent = self.indent + 1;
         let mut s = Buf::default();
-        let mut leading_break: Vec<u8> = Vec::new();
-        let mut trailing: Vec<u8> = Vec::new();
+        let (mut leading_break, mut trailing) = self.take_breaks();
         let mut ws = (0usize, 0usize);
         let mut leading_blanks = false;
         loop {
-            let p = self.mark.byte;
+            let p = self.pos();
             let indicator = |ch: u8| self.at(p) == ch && self.at(p + 1) == ch && self.at(p + 2) == ch;
             if self.mark.col == 0 && (indicator(b'-') || indicator(b'.')) && self.is_blankz(p + 3) {
                 break;
@@ -258,8 +257,8 @@ impl<'a> Scanner<'a> {
             if self.cur() == b'#' {
                 break;
             }
-            while !self.is_blankz(self.mark.byte) {
-                let p = self.mark.byte;
+            while !self.is_blankz(self.pos()) {
+                let p = self.pos();
                 let c = self.at(p);
                 if (c == b':' && self.is_blankz(p + 1))
                     || (self.flow > 0 && matches!(c, b',' | b'?' | b'[' | b']' | b'{' | b'}'))
@@ -297,11 +296,11 @@ impl<'a> Scanner<'a> {
                 );
                 end = self.mark;
             }
-            if !(self.is_blank(self.mark.byte) || self.is_break(self.mark.byte)) {
+            if !(self.is_blank(self.pos()) || self.is_break(self.pos())) {
                 break;
             }
-            while self.is_blank(self.mark.byte) || self.is_break(self.mark.byte) {
-                if self.is_blank(self.mark.byte) {
+            while self.is_blank(self.pos()) || self.is_break(self.pos()) {
+                if self.is_blank(self.pos()) {
                     if leading_blanks && (self.mark.col as i64) < indent && self.cur() == b'\t' {
                         return err(
                             "while scanning a plain scalar",
@@ -312,10 +311,10 @@ impl<'a> Scanner<'a> {
                     }
                     if !leading_blanks {
                         if ws.0 == ws.1 {
-                            ws = (self.mark.byte, self.mark.byte);
+                            ws = (self.pos(), self.pos());
                         }
                         self.skip();
-                        ws.1 = self.mark.byte;
+                        ws.1 = self.pos();
                     } else {
                         self.skip();
                     }
@@ -334,6 +333,7 @@ impl<'a> Scanner<'a> {
         if leading_blanks {
             self.allowed = true;
         }
+        self.breaks = (leading_break, trailing);
         self.push(Tok::Scalar(s.finish(self.src), Style::Plain), start, end);
         Ok(())
     }
@@ -341,7 +341,7 @@ impl<'a> Scanner<'a> {
     /// A backslash escape in a double-quoted scalar (not before a line break): its character, into `s`.
     fn escape(&mut self, s: &mut Buf, start: Mark) -> Result<(), YamlError> {
         let mut code_len = 0;
-        let simple: &[u8] = match self.at(self.mark.byte + 1) {
+        let simple: &[u8] = match self.at(self.pos() + 1) {
             b'0' => b"\0",
             b'a' => b"\x07",
             b'b' => b"\x08",
@@ -379,7 +379,7 @@ impl<'a> Scanner<'a> {
         if code_len > 0 {
             let mut value = 0u32;
             for k in 0..code_len {
-                match hex(self.at(self.mark.byte + k)) {
+                match hex(self.at(self.pos() + k)) {
                     Some(d) => value = (value << 4) + d,
                     None => {
                         return err(

@@ -11,13 +11,13 @@ impl<'a> Scanner<'a> {
         self.allowed = false;
         let start = self.mark;
         self.skip();
-        let a = self.mark.byte;
-        while self.is_alpha(self.mark.byte) {
+        let a = self.pos();
+        while self.is_alpha(self.pos()) {
             self.skip();
         }
-        let name = self.src.get(a..self.mark.byte).unwrap_or("");
+        let name = self.src.get(a..self.pos()).unwrap_or("");
         let end = self.mark;
-        let p = self.mark.byte;
+        let p = self.pos();
         let follows = self.is_blankz(p) || matches!(self.at(p), b'?' | b':' | b',' | b']' | b'}' | b'%' | b'@' | b'`');
         if name.is_empty() || !follows {
             let context = if alias { "while scanning an alias" } else { "while scanning an anchor" };
@@ -32,7 +32,7 @@ impl<'a> Scanner<'a> {
         self.allowed = false;
         let start = self.mark;
         let (handle, suffix): (Cow<'a, str>, Cow<'a, str>);
-        if self.at(self.mark.byte + 1) == b'<' {
+        if self.at(self.pos() + 1) == b'<' {
             self.skip();
             self.skip();
             suffix = self.scan_tag_uri(None, start)?;
@@ -57,11 +57,11 @@ impl<'a> Scanner<'a> {
                 }
             }
         }
-        if !self.is_blankz(self.mark.byte) {
+        if !self.is_blankz(self.pos()) {
             return err("while scanning a tag", start, "did not find expected whitespace or line break", self.mark);
         }
         let end = self.mark;
-        self.push(Tok::Tag(handle, suffix), start, end);
+        self.push(Tok::Tag(Box::new((handle, suffix))), start, end);
         Ok(())
     }
 
@@ -69,15 +69,15 @@ impl<'a> Scanner<'a> {
         if self.cur() != b'!' {
             return err("while parsing a tag", start, "did not find expected '!'", self.mark);
         }
-        let a = self.mark.byte;
+        let a = self.pos();
         self.skip();
-        while self.is_alpha(self.mark.byte) {
+        while self.is_alpha(self.pos()) {
             self.skip();
         }
         if self.cur() == b'!' {
             self.skip();
         }
-        Ok(self.src.get(a..self.mark.byte).unwrap_or("!"))
+        Ok(self.src.get(a..self.pos()).unwrap_or("!"))
     }
 
     /// A tag's URI part, `%`-escapes decoded; `head` is a primary handle read as part of it.
@@ -86,13 +86,13 @@ impl<'a> Scanner<'a> {
         let mut has = head.is_some_and(|h| !h.is_empty());
         if let Some(h) = head.filter(|h| h.len() > 1) {
             // The handle's text minus its `!`, contiguous with what follows.
-            let a = self.mark.byte - (h.len() - 1);
-            s.push_src(self.b, a, self.mark.byte);
+            let a = self.pos() - (h.len() - 1);
+            s.push_src(self.b, a, self.pos());
         }
         let mut escaped = Vec::new();
         loop {
             let c = self.cur();
-            let uri = self.is_alpha(self.mark.byte)
+            let uri = self.is_alpha(self.pos())
                 || matches!(
                     c,
                     b';' | b'/'
@@ -136,7 +136,7 @@ impl<'a> Scanner<'a> {
     fn scan_uri_escapes(&mut self, start: Mark, out: &mut Vec<u8>) -> Result<(), YamlError> {
         let mut w = 1024usize;
         while w > 0 {
-            let p = self.mark.byte;
+            let p = self.pos();
             let (h, l) = (hex(self.at(p + 1)), hex(self.at(p + 2)));
             let (Some(h), Some(l)) = (h, l) else {
                 return err("while parsing a tag", start, "did not find URI escaped octet", self.mark);

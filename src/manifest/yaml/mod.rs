@@ -22,6 +22,7 @@ mod bench;
 mod keys;
 mod values;
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use regorus::{Rc, Value};
@@ -45,6 +46,19 @@ const INVALID: &str = "parse/invalid-yaml";
 /// reported at its position.
 pub fn parse(text: &str, limits: &Limits) -> ParsedStream {
     let mut out = ParsedStream::default();
+    if text.len() > u32::MAX as usize {
+        // Marks hold 32-bit offsets; `manifest::load` refuses such a file before it gets here.
+        out.issues.push(ParseIssue {
+            rule: UNSUPPORTED,
+            severity: Severity::Error,
+            message: format!("a YAML text of {} bytes, over the 4 GiB tollgate can read", text.len()),
+            at: Pos { line: 1, col: 0 },
+            document: None,
+            help: None,
+        });
+        out.fatal = true;
+        return out;
+    }
     if let Some(bad) = stream::check_chars(text) {
         out.issues.push(ParseIssue {
             rule: if bad.rejected { INVALID } else { UNSUPPORTED },
@@ -176,13 +190,37 @@ fn error_issue(e: &YamlError, doc: usize, text: &str) -> ParseIssue {
             if let Some((context, at)) = e.context.filter(|(_, at)| (at.line, at.col) != (e.at.line, e.at.col)) {
                 m.push_str(&format!(" ({context} at line {}, column {})", at.line, at.col + 1));
             }
-            if text.as_bytes().get(e.at.byte) == Some(&b'\t') || e.problem.contains("tab") {
+            if text.as_bytes().get(e.at.byte as usize) == Some(&b'\t') || e.problem.contains("tab") {
                 m.push_str(" (YAML does not allow tabs for indentation)");
             }
             (INVALID, m, None)
         }
     };
     ParseIssue { rule, severity: Severity::Error, message, at: pos(e.at), document: Some(doc), help }
+}
+
+thread_local! {
+    /// Key names, each stored once while it keeps its slot (most keys repeat, in a file and
+    /// across files: `name`, `image`, ...): a direct-mapped cache by a cheap hash of the name,
+    /// one per thread, kept from file to file, in front of the file's own set (`Builder::interned`,
+    /// std's SipHash, which was 1.3% of a full check when every name was looked up in it). Names
+    /// made to share a slot only take turns in it and fall through to the set: a cheap hash in
+    /// the set itself would let them make every lookup linear.
+    static INTERNED: RefCell<Vec<Option<Rc<str>>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Slots of the key-name cache (`INTERNED`); a power of two.
+const INTERN_SLOTS: usize = 1024;
+
+/// A key name's slot: an FxHash-like mix of its bytes, eight at a time (names are at most 64).
+fn intern_slot(name: &[u8]) -> usize {
+    let mut h = name.len() as u64;
+    for chunk in name.chunks(8) {
+        let mut w = [0u8; 8];
+        w[..chunk.len()].copy_from_slice(chunk);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    (h >> (64 - INTERN_SLOTS.trailing_zeros())) as usize
 }
 
 /// A fatal problem that stops the stream.
@@ -266,7 +304,7 @@ struct Builder<'a> {
     in_doc: bool,
     alias_nodes: usize,
     alias_bytes: u64,
-    /// Key names of the file, each stored once (most keys repeat: `name`, `image`, ...).
+    /// Key names this file stored that were not in the thread's cache (`INTERNED`), each once.
     interned: HashSet<Rc<str>>,
     docs: Vec<RawDoc>,
     issues: Issues,
@@ -300,16 +338,33 @@ impl<'a> Builder<'a> {
         if s.len() > 64 {
             return Rc::from(s);
         }
-        if let Some(r) = self.interned.get(s) {
-            return r.clone();
-        }
-        let r: Rc<str> = Rc::from(s);
-        self.interned.insert(r.clone());
-        r
+        INTERNED.with_borrow_mut(|cache| {
+            if cache.is_empty() {
+                cache.resize(INTERN_SLOTS, None);
+            }
+            let Some(held) = cache.get_mut(intern_slot(s.as_bytes())) else {
+                return Rc::from(s);
+            };
+            if let Some(r) = held.as_ref().filter(|r| ***r == *s) {
+                return r.clone();
+            }
+            // Not cached: the file's own set keeps every name it stored once, as many names as
+            // the file has (a CRD repeats thousands of property names once per version).
+            let r = match self.interned.get(s) {
+                Some(r) => r.clone(),
+                None => {
+                    let r: Rc<str> = Rc::from(s);
+                    self.interned.insert(r.clone());
+                    r
+                }
+            };
+            *held = Some(r.clone());
+            r
+        })
     }
 
     fn byte(&self, m: Mark) -> u32 {
-        m.byte.min(self.text.len()) as u32
+        (m.byte as usize).min(self.text.len()) as u32
     }
 
     fn issue(&mut self, rule: &'static str, message: String, at: Mark, help: Option<&str>) {

@@ -168,6 +168,24 @@ fn invalid_results_of_builtin_checks_are_findings() {
     }
 }
 
+/// `data.big`, 20,000 numbers: `some x in data.big; some y in data.big` spins for minutes.
+fn slow_data() -> Value {
+    let big: Vec<Value> = (0..20_000).map(Value::from).collect();
+    let mut data = BTreeMap::new();
+    data.insert(Value::from("big"), Value::from(big));
+    Value::from(data)
+}
+
+/// `n` Pod documents of one file, `m.yaml`.
+fn pods(n: usize) -> Vec<crate::manifest::Document> {
+    let file = crate::source::SourceFile {
+        path: "m.yaml".into(),
+        bytes: "kind: Pod\n---\n".repeat(n).into_bytes(),
+        too_large: None,
+    };
+    crate::manifest::load(&file, &crate::manifest::Limits::default()).docs
+}
+
 /// A check that runs out of its document's time budget, in the VM and in the interpreter, is
 /// one `policy/resource-limit` finding: the batch is not evaluated again check by check (that
 /// fallback used to spend the budget a second time), and the next document has its own.
@@ -178,19 +196,11 @@ fn a_batch_out_of_time_is_one_finding_and_not_retried() {
         src("a.rego", "package tollgate.k8s.a\nimport rego.v1\ndeny contains \"never\" if { some x in data.big; some y in data.big; x == y + 1000000 }\n"),
         src("b.rego", "package tollgate.k8s.b\nimport rego.v1\ndeny contains \"fine\" if input.kind\n"),
     ];
-    let big: Vec<Value> = (0..20_000).map(Value::from).collect();
-    let mut data = BTreeMap::new();
-    data.insert(Value::from("big"), Value::from(big));
-    let file = crate::source::SourceFile {
-        path: "m.yaml".into(),
-        bytes: b"kind: Pod\n---\nkind: Pod\n".to_vec(),
-        too_large: None,
-    };
-    let docs = crate::manifest::load(&file, &crate::manifest::Limits::default()).docs;
+    let (data, docs) = (slow_data(), pods(2));
     let limits = Limits { document_time: std::time::Duration::from_millis(300), ..Limits::default() };
     for vm in [true, false] {
         let sel = Selection { vm, limits, ..Default::default() };
-        let set = PolicySet::new(&sources, vec![Value::from(data.clone())], &sel, false).expect("policies compile");
+        let set = PolicySet::new(&sources, vec![data.clone()], &sel, false).expect("policies compile");
         assert_eq!(set.uses_vm(), vm);
         let mut w = set.worker();
         for d in &docs {
@@ -211,15 +221,7 @@ fn the_run_budget_is_spent_by_evaluations_only() {
         "a.rego",
         "package main\nimport rego.v1\ndeny contains \"slow\" if { some x in data.big; some y in data.big; x == y + 1000000 }\ndeny contains \"seen\" if input.kind\n",
     )];
-    let big: Vec<Value> = (0..20_000).map(Value::from).collect();
-    let mut data = BTreeMap::new();
-    data.insert(Value::from("big"), Value::from(big));
-    let file = crate::source::SourceFile {
-        path: "m.yaml".into(),
-        bytes: b"kind: Pod\n---\nkind: Pod\n---\nkind: Pod\n".to_vec(),
-        too_large: None,
-    };
-    let docs = crate::manifest::load(&file, &crate::manifest::Limits::default()).docs;
+    let (data, docs) = (slow_data(), pods(3));
     let limits = Limits { run_time: std::time::Duration::from_millis(300), ..Limits::default() };
     let sel = Selection { limits, ..Default::default() };
     let quick = PolicySet::new(
@@ -233,7 +235,7 @@ fn the_run_budget_is_spent_by_evaluations_only() {
     let found = summary(&quick.worker().evaluate(&docs[0]));
     assert!(found.iter().any(|f| f.contains("seen")) && !found.iter().any(|f| f.contains("policy/")), "{found:#?}");
     // The slow rule spends the budget on the first document; the others are not evaluated.
-    let set = PolicySet::new(&sources, vec![Value::from(data)], &sel, false).expect("policy compiles");
+    let set = PolicySet::new(&sources, vec![data], &sel, false).expect("policy compiles");
     let mut w = set.worker();
     let found: Vec<Vec<String>> = docs.iter().map(|d| summary(&w.evaluate(d))).collect();
     let limit = |f: &&String| f.contains("policy/resource-limit");

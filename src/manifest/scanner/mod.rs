@@ -244,10 +244,9 @@ fn hex(c: u8) -> Option<u32> {
 pub struct Scanner<'a> {
     src: &'a str,
     b: &'a [u8],
-    /// `b` up to `end`: one bounds check reads a byte of the part.
+    /// `b` up to where the part ends: one bounds check reads a byte of the part.
     part: &'a [u8],
-    end: usize,
-    /// A line feed is seen at `end` (kubectl ends the last line of every part with one).
+    /// A line feed is seen where the part ends (kubectl ends the last line of every part with one).
     newline_at_end: bool,
     mark: Mark,
     tokens: VecDeque<Token<'a>>,
@@ -274,7 +273,6 @@ impl<'a> Scanner<'a> {
             src,
             b: src.as_bytes(),
             part: src.as_bytes().get(..end.min(src.len()).min(u32::MAX as usize)).unwrap_or(&[]),
-            end: end.min(src.len()).min(u32::MAX as usize),
             newline_at_end,
             mark: Mark { byte: start.min(u32::MAX as usize) as u32, ch: 0, line, col: 0 },
             tokens: VecDeque::new(),
@@ -313,7 +311,7 @@ impl<'a> Scanner<'a> {
     fn at(&self, i: usize) -> u8 {
         match self.part.get(i) {
             Some(&c) => c,
-            None if i == self.end && self.newline_at_end => b'\n',
+            None if i == self.part.len() && self.newline_at_end => b'\n',
             None => 0,
         }
     }

@@ -226,6 +226,13 @@ pub enum SchemaError {
     /// A CustomResourceDefinition without a field it needs (`spec.group`, `spec.names.kind`, …).
     #[error("{0} is missing")]
     CrdMissing(&'static str),
+    /// A `spec.group` the API server refuses (not a DNS subdomain, or without a dot: the dotless
+    /// groups `apps`, `batch`, `policy`, … and the core group are Kubernetes' own).
+    #[error("spec.group `{0}` is refused by the API server: it should be a lower-case domain with at least one dot")]
+    CrdGroup(String),
+    /// A kind the embedded schemas serve: the API server serves it itself, never from a CRD.
+    #[error("it defines {kind} {api_version}, which Kubernetes serves itself: the API server never serves that kind from a CRD, so its built-in schema still applies")]
+    CrdBuiltinKind { api_version: String, kind: String },
 }
 
 /// The embedded Kubernetes schemas cannot be used (a broken build: the data is compiled in).

@@ -59,8 +59,23 @@ impl SchemasBuilder {
     /// Register the served versions of a CRD document (documents that are not CRDs are ignored).
     /// A CRD that cannot be read is a warning.
     pub fn register_crd(&mut self, doc: &Document) -> Option<Finding> {
-        let read = read_crd(doc)?;
+        let read = self.not_builtin(read_crd(doc)?);
         self.add_crd(doc, read)
+    }
+
+    /// What a CRD reads as, refused when it defines a kind the embedded schemas serve: the API
+    /// server serves Kubernetes' own kinds before any CRD, so such a CRD changes nothing there,
+    /// and must not loosen how their documents are validated.
+    fn not_builtin(
+        &self,
+        read: Result<Vec<crd::CrdVersion>, SchemaError>,
+    ) -> Result<Vec<crd::CrdVersion>, SchemaError> {
+        let minor = self.next.setup.minor;
+        let versions = read?;
+        match versions.iter().find(|v| builtin::index().definition(minor, &v.api_version, &v.kind).is_some()) {
+            Some(v) => Err(SchemaError::CrdBuiltinKind { api_version: v.api_version.clone(), kind: v.kind.clone() }),
+            None => Ok(versions),
+        }
     }
 
     /// Register what [`read_crd`] read from `doc`.
@@ -170,8 +185,11 @@ impl SchemasBuilder {
     /// definition wins); an unusable copy gets its own warning.
     fn register_batch(&mut self, crds: &[Document], seen: &mut Seen) -> Vec<Finding> {
         let at: Vec<(KindKey, usize, bool)> = crds.iter().map(|d| seen.find_or_add(d)).collect();
-        let read: Vec<Option<Result<Vec<crd::CrdVersion>, SchemaError>>> =
-            crds.par_iter().zip(&at).map(|(d, a)| if a.2 { None } else { read_crd(d) }).collect();
+        let read: Vec<Option<Result<Vec<crd::CrdVersion>, SchemaError>>> = crds
+            .par_iter()
+            .zip(&at)
+            .map(|(d, a)| if a.2 { None } else { read_crd(d).map(|r| self.not_builtin(r)) })
+            .collect();
         for ((key, j, copy), r) in at.iter().zip(&read) {
             if !copy {
                 seen.set(key, *j, r.as_ref().map(|r| r.as_ref().map(|_| ()).map_err(Clone::clone)));

@@ -147,10 +147,12 @@ impl Schemas {
                 }
             }
         }
-        if let Some(s) = crds.get(&(api_version.to_string(), kind.to_string())).cloned() {
-            return Some(s);
+        // Kubernetes' own kinds before the CRDs: the API server serves them before any CRD (and
+        // the registration refuses a CRD claiming one; this holds the order for any other way in).
+        if let Some(d) = builtin::index().definition(minor, api_version, kind) {
+            return Some(SchemaSource::Builtin(d.to_string()));
         }
-        builtin::index().definition(minor, api_version, kind).map(|d| SchemaSource::Builtin(d.to_string()))
+        crds.get(&(api_version.to_string(), kind.to_string())).cloned()
     }
 
     fn compile(&self, api_version: &str, kind: &str) -> Lookup {

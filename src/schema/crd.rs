@@ -30,6 +30,21 @@ pub fn is_crd(api_version: &str, kind: &str) -> bool {
         && matches!(api_version, "apiextensions.k8s.io/v1" | "apiextensions.k8s.io/v1beta1")
 }
 
+/// Whether the API server accepts `group` as a CRD's `spec.group`: a DNS-1123 subdomain (at most
+/// 253 characters; labels of lower-case letters, digits and `-`, starting and ending with a letter
+/// or digit) with at least one dot. The dotless groups (`apps`, `batch`, `policy`, the core group)
+/// are Kubernetes' own: a CRD naming one is refused, so it can never change how their kinds read.
+pub fn is_crd_group(group: &str) -> bool {
+    let label = |l: &str| {
+        let b = l.as_bytes();
+        (1..=63).contains(&b.len())
+            && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+            && b[0] != b'-'
+            && b[b.len() - 1] != b'-'
+    };
+    group.len() <= 253 && group.contains('.') && group.split('.').all(label)
+}
+
 fn str_at<'a>(v: &'a Json, path: &[&str]) -> Option<&'a str> {
     let mut cur = v;
     for p in path {
@@ -43,6 +58,9 @@ fn str_at<'a>(v: &'a Json, path: &[&str]) -> Option<&'a str> {
 pub fn from_document(doc: &Json) -> Result<Vec<CrdVersion>, SchemaError> {
     let v1beta1 = doc.get("apiVersion").and_then(Json::as_str) == Some("apiextensions.k8s.io/v1beta1");
     let group = str_at(doc, &["spec", "group"]).ok_or(SchemaError::CrdMissing("spec.group"))?;
+    if !is_crd_group(group) {
+        return Err(SchemaError::CrdGroup(group.to_string()));
+    }
     let kind = str_at(doc, &["spec", "names", "kind"]).ok_or(SchemaError::CrdMissing("spec.names.kind"))?;
     let spec = &doc["spec"];
     // v1beta1: pruning is off unless spec.preserveUnknownFields is false; a top-level schema applies

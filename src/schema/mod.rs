@@ -1,7 +1,8 @@
 //! Validate: every document against its schema, offline, in the same pass as the policies. The
-//! schema of a document comes from (in order) a `--schema-location`, a CustomResourceDefinition
-//! among the checked files or in those locations, or the Kubernetes definitions embedded in the
-//! binary for `--kubernetes-version`. Validators are compiled on first use per apiVersion/kind and
+//! schema of a document comes from (in order) a `--schema-location`, the Kubernetes definitions
+//! embedded in the binary for `--kubernetes-version`, or a CustomResourceDefinition among the
+//! checked files or in those locations (never for a kind Kubernetes serves itself, as in a
+//! cluster). Validators are compiled on first use per apiVersion/kind and
 //! shared by all worker threads; errors become `schema/*` findings at the node that is wrong.
 //! Files named by a `file-schemas` entry are validated against that JSON Schema instead, and
 //! SOPS-encrypted documents are validated with their encryption metadata and `ENC[…]` values

@@ -294,3 +294,41 @@ fn crd_copies_register_once_and_each_unusable_copy_warns() {
     assert_eq!(check(&s, &w("v1")), vec![]);
     assert_eq!(check(&s, &w("v3")), vec![]);
 }
+
+#[test]
+fn a_crd_never_takes_a_kind_kubernetes_serves_and_its_group_must_be_a_domain() {
+    for (group, ok) in [
+        ("example.com", true),
+        ("a.b-c.d0", true),
+        ("apps", false),
+        ("", false),
+        ("Example.com", false),
+        ("example..com", false),
+        ("-x.com", false),
+        ("x-.com", false),
+        ("x_y.com", false),
+    ] {
+        assert_eq!(crd::is_crd_group(group), ok, "{group}");
+    }
+    let mut b = builder(Options::default());
+    let file = |path: &str, text: String| SourceFile { path: path.into(), bytes: text.into_bytes(), too_large: None };
+    // A CRD in a group that is a domain but serves Kubernetes' NetworkPolicy, committed twice
+    // (each copy warns), with a schema that accepts anything.
+    let claim = CRD
+        .replace("widgets.example.com", "networkpolicies.networking.k8s.io")
+        .replace("group: example.com", "group: networking.k8s.io")
+        .replace("kind: Widget", "kind: NetworkPolicy")
+        .replace("plural: widgets", "plural: networkpolicies");
+    assert_ne!(claim, CRD);
+    let findings = b.first_pass(&[file("a.yaml", claim.clone()), file("b.yaml", claim)], &|_| Limits::default());
+    let warned: Vec<(&str, &str)> = findings.iter().map(|f| (&*f.rule, f.file.as_deref().unwrap_or(""))).collect();
+    assert_eq!(warned, vec![(INVALID_CRD, "a.yaml"), (INVALID_CRD, "b.yaml")], "{findings:#?}");
+    assert!(findings[0].message.contains("NetworkPolicy networking.k8s.io/v1, which Kubernetes serves itself"));
+    let s = b.build();
+    let np = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: web}\nspec:\n  podSelector: {}\n  policyTypes: [Sideways]\n";
+    let got = check(&s, np);
+    assert_eq!(
+        got.iter().map(|g| (g.0.as_str(), g.1.as_str())).collect::<Vec<_>>(),
+        vec![("schema/invalid-value", "/spec/policyTypes/0")]
+    );
+}

@@ -808,3 +808,46 @@ fn changed_paths_match_git_diff_without_renames() {
 
     assert_eq!(git::merge_base(r.path(), "HEAD", &base).unwrap_or_else(|e| panic!("{e}")), base);
 }
+
+/// A pull request that commits a CRD claiming Kubernetes' own Deployment (a schema that accepts
+/// anything) beside a Deployment it breaks: the Deployment is still validated against the built-in
+/// schema, and the CRD is a warning. With the CRD taken at its word the break passed unseen.
+#[test]
+fn a_pr_cannot_loosen_a_builtin_kind_with_a_crd_of_its_own() {
+    let r = setup(&[]);
+    let claims =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/schema/crd-shadow/claims.yaml"))
+            .unwrap_or_else(|e| panic!("{e}"));
+    let deployment = |replicas: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web}}\nspec:\n  replicas: {replicas}\n  \
+             selector: {{matchLabels: {{app: web}}}}\n  template:\n    metadata: {{labels: {{app: web}}}}\n    \
+             spec: {{containers: [{{name: web, image: 'nginx:1.27'}}]}}\n"
+        )
+    };
+    write(r.path(), "apps/web.yaml", deployment("2"));
+    commit_all(r.path(), "a valid deployment");
+    git(r.path(), &["branch", "-f", "main"]);
+    write(r.path(), "crds/deployments.yaml", claims);
+    write(r.path(), "apps/web.yaml", deployment("many"));
+    commit_all(r.path(), "a CRD of our own for Deployment");
+    let run = tollgate(r.path(), &["check", "--base", "main", "-o", "json", "--builtin", "none"]);
+    run.expect_code(1);
+    let got: Vec<(String, String, bool)> = findings(&run.json())
+        .iter()
+        .filter(|f| f["source"] == "schema")
+        .map(|f| (f["rule"].as_str().unwrap_or("?").into(), f["file"].as_str().unwrap_or("-").into(), f["new"] == true))
+        .collect();
+    let want = |rule: &str, file: &str| (rule.to_string(), file.to_string(), true);
+    assert_eq!(
+        got,
+        vec![
+            want("schema/wrong-type", "apps/web.yaml"),
+            want("schema/invalid-crd", "crds/deployments.yaml"),
+            want("schema/invalid-crd", "crds/deployments.yaml"),
+            want("schema/invalid-crd", "crds/deployments.yaml"),
+        ],
+        "{}",
+        run.stdout
+    );
+}

@@ -78,8 +78,17 @@ fn expectations(dir: &Path, prefix: &str, version: Option<&str>) -> BTreeMap<(St
 
 #[test]
 fn fixtures_report_exactly_what_they_expect() {
-    let dirs =
-        ["unknown-field", "wrong-type", "missing-required", "invalid-value", "missing", "crd", "removed-api", "valid"];
+    let dirs = [
+        "unknown-field",
+        "wrong-type",
+        "missing-required",
+        "invalid-value",
+        "missing",
+        "crd",
+        "crd-shadow",
+        "removed-api",
+        "valid",
+    ];
     for name in dirs {
         let d = tempdir();
         copy(name, d.path(), name);

@@ -2,7 +2,7 @@
 //! policies, apply inline waivers. File by file on the workers, or every document at once when a
 //! policy needs them all (`--combine`, the cross-resource inventory).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -85,24 +85,42 @@ pub fn evaluate_files(
     let Inputs { policies, gatekeeper, yaml12, pool, today, parser, .. } = *inputs;
     let limits_for = |path: &str| limits_for(yaml12, parser, path);
     let mut findings = skipped_findings(&discovered);
+    let needs_all = policies.needs_inventory() || gatekeeper.needs_all();
     // Schemas: every CRD among the files registers before any document is validated (a cheap
     // first pass: only files that name CustomResourceDefinition or ConstraintTemplate are parsed,
-    // and nothing parsed is kept; the main pass parses them again with every other file).
+    // after the kustomizations' patch lists). A file of that pass whose every document is
+    // settled (its validation no later CRD can change: see `Schemas::settled`) is evaluated there
+    // and then, file by file, so that the main pass does not parse it again (the CRD bundles are
+    // the largest files of a repository); the others the main pass parses again. Not when every
+    // document is needed at once (then each is evaluated once all are loaded).
     let mut schemas_built = None;
+    let mut early: HashMap<String, FileResult> = HashMap::new();
     if let Some(sc) = schemas {
-        let crd_findings = pool.install(|| match discovered.pending.is_empty() {
-            true => Ok(sc.first_pass(&discovered.files, &limits_for)),
-            false => first_pass_reading(sc, &discovered, &limits_for),
-        })?;
+        let mut evaluate_early = |schemas: &crate::schema::Schemas, batch: Vec<(String, manifest::Loaded)>| {
+            let settled: Vec<(String, manifest::Loaded)> =
+                batch.into_iter().filter(|(_, l)| l.docs.iter().all(|d| schemas.settled(d))).collect();
+            let done: Vec<(String, FileResult)> = settled
+                .into_par_iter()
+                .with_max_len(1)
+                .map_init(
+                    || (policies.worker(), (!gatekeeper.is_empty()).then(|| gatekeeper.clone())),
+                    |(w, gk), (path, l)| (path, evaluate_loaded(l, w, gk.as_mut(), Some(schemas), inputs)),
+                )
+                .collect();
+            early.extend(done);
+        };
+        let early_on = !needs_all && !policies.combine;
+        let after = early_on.then_some(&mut evaluate_early as &mut EarlyBatch<'_>);
+        let crd_findings = pool.install(|| crd_pass(sc, &discovered, &limits_for, after))?;
         findings.extend(crd_findings);
-        lap("crds", format!("{} CRD kinds", sc.crd_count()));
+        lap("crds", format!("{} CRD kinds; {} files evaluated with them", sc.crd_count(), early.len()));
         // Immutable from here on: every document is validated against the same schemas.
         schemas_built = Some(sc.build());
     }
     let Discovered { files, unread, again, reader, .. } = discovered;
     let (files, unread) = hand_back(files, unread, again);
     let file_count = files.len() + unread.len();
-    let mut items = items(files, unread);
+    let mut items = items(files, unread, early);
     let reader = reader.as_ref();
     let read_worker = || reader.map(Reader::worker);
     // Cross-resource checks (`custom.scope: inventory`): every file is parsed first and the
@@ -110,7 +128,6 @@ pub fn evaluate_files(
     // as usual. Without such a check none of this happens.
     let with_inventory;
     let mut gatekeeper_all = None;
-    let needs_all = policies.needs_inventory() || gatekeeper.needs_all();
     let policies = if needs_all {
         let loaded: Result<Vec<Item>, SourceError> = pool.install(|| {
             items.into_par_iter().map_init(read_worker, |r, i| Ok(Item::Loaded(i.load(r, &limits_for)?))).collect()
@@ -205,21 +222,31 @@ pub fn evaluate_files(
     Ok(Evaluated { findings, files: file_count, documents, prints, texts })
 }
 
-/// The CRD pass when some of its files were left unread ([`Discovered::pending`]): every file it
-/// reads, kept or pending, in path order (the first definition of a kind wins), a part at a time,
-/// the pending ones read for their part and dropped after it.
-fn first_pass_reading(
+/// What the CRD pass hands on after each batch: the schemas registered so far and the batch's
+/// files as loaded, with their paths, in path order.
+type EarlyBatch<'a> = dyn FnMut(&crate::schema::Schemas, Vec<(String, manifest::Loaded)>) + Send + 'a;
+
+/// The CRD pass: the kustomizations' patch lists, then every file that may define a schema, kept
+/// or left unread by discovery ([`Discovered::pending`]), in path order (the first definition of
+/// a kind wins), a part at a time, the pending ones read for their part and dropped after it;
+/// each batch handed on to `after` once registered.
+fn crd_pass(
     sc: &mut SchemasBuilder,
     discovered: &Discovered,
     limits_for: &(dyn Fn(&str) -> Limits + Sync),
+    mut after: Option<&mut EarlyBatch<'_>>,
 ) -> Result<Vec<Finding>, SourceError> {
     /// Files per part: a few batches of the CRD pass.
     const PART: usize = 64;
-    let kept: Vec<&SourceFile> = discovered.files.par_iter().filter(|f| SchemasBuilder::first_pass_reads(f)).collect();
+    let kustomizations: Vec<&SourceFile> =
+        discovered.files.par_iter().filter(|f| crate::schema::is_kustomization(&f.path)).collect();
+    sc.register_patches(&kustomizations, limits_for);
+    let kept: Vec<&SourceFile> = discovered.files.par_iter().filter(|f| SchemasBuilder::may_define_schema(f)).collect();
     let pending = &discovered.pending;
-    let Some(reader) = discovered.reader.as_ref() else {
+    let reader = discovered.reader.as_ref();
+    if reader.is_none() && !pending.is_empty() {
         return Err(SourceError::Git("files to read for the CRD pass, but no reader".into()));
-    };
+    }
     let mut state = crate::schema::FirstPass::default();
     let mut findings = Vec::new();
     let (mut k, mut p) = (0, 0);
@@ -236,14 +263,24 @@ fn first_pass_reading(
                 p += 1;
             }
         }
-        let read: Vec<SourceFile> = part
-            .par_iter()
-            .filter_map(|e| e.err())
-            .map_init(|| reader.worker(), |r, u| r.read(u.clone()))
-            .collect::<Result<_, _>>()?;
+        let read: Vec<SourceFile> = match reader {
+            Some(reader) => part
+                .par_iter()
+                .filter_map(|e| e.err())
+                .map_init(|| reader.worker(), |r, u| r.read(u.clone()))
+                .collect::<Result<_, _>>()?,
+            None => Vec::new(),
+        };
         let mut read = read.iter();
         let files: Vec<&SourceFile> = part.iter().filter_map(|e| e.ok().or_else(|| read.next())).collect();
-        findings.extend(sc.first_pass_part(&files, &mut state, limits_for));
+        let on = after.is_some();
+        let mut hand_on = |schemas: &crate::schema::Schemas, batch: Vec<(usize, manifest::Loaded)>| {
+            if let Some(after) = after.as_mut() {
+                after(schemas, batch.into_iter().map(|(i, l)| (files[i].path.clone(), l)).collect());
+            }
+        };
+        let hand_on = on.then_some(&mut hand_on as crate::schema::AfterBatch<'_>);
+        findings.extend(sc.first_pass_part_with(&files, &mut state, limits_for, hand_on));
     }
     Ok(findings)
 }
@@ -287,49 +324,62 @@ fn evaluate_wave(
     schemas_built: Option<&crate::schema::Schemas>,
     reader: Option<&Reader>,
 ) -> Result<Vec<FileResult>, SourceError> {
-    let Inputs { yaml12, pool, want_snippets, today, parser, .. } = *inputs;
+    let Inputs { yaml12, pool, parser, .. } = *inputs;
     let limits_for = |path: &str| limits_for(yaml12, parser, path);
     let read_worker = || reader.map(Reader::worker);
-    let validate = |d: &Document| schemas_built.map(|sc| sc.validate(d)).unwrap_or_default();
     pool.install(|| {
         // Each file is read (when discovery left it unread) where it is loaded, and its bytes
         // are dropped as soon as it is loaded: the blobs in memory at once are one per worker.
         wave.into_par_iter()
             .map_init(
                 || (policies.worker(), (!gatekeeper.is_empty()).then(|| gatekeeper.clone()), read_worker()),
-                |(w, gk, r), item| {
-                    let l = item.load(r, &limits_for)?;
-                    let mut found = l.findings;
-                    let mut printed = Vec::new();
-                    for d in &l.docs {
-                        let e = w.evaluate(d);
-                        let mut doc_findings = e.findings;
-                        if let Some(gk) = gk.as_mut() {
-                            doc_findings.extend(gk.evaluate(d));
-                        }
-                        doc_findings.extend(validate(d));
-                        let waiver_findings = crate::suppress::apply_inline(d, &mut doc_findings, today);
-                        found.extend(doc_findings);
-                        found.extend(waiver_findings);
-                        printed.extend(e.prints);
-                    }
-                    // Keep the text only where a snippet will be shown.
-                    let text = if found.is_empty() || !want_snippets { None } else { l.text };
-                    // Held until every file is done: without the growth slack.
-                    found.shrink_to_fit();
-                    Ok((found, l.docs.len(), printed, text))
+                |(w, gk, r), item| match item {
+                    Item::Done(result) => Ok(result),
+                    item => Ok(evaluate_loaded(item.load(r, &limits_for)?, w, gk.as_mut(), schemas_built, inputs)),
                 },
             )
             .collect()
     })
 }
 
-/// A discovered file on its way to the main pass: read, to be read, or already loaded (when
-/// every document was needed before it).
+/// Validate and evaluate one loaded file's documents and apply their inline waivers: its
+/// findings in order, its document count, its `print()` output, and its text when a snippet of
+/// it will be shown.
+fn evaluate_loaded(
+    l: manifest::Loaded,
+    w: &mut policy::Worker<'_>,
+    mut gk: Option<&mut Gatekeeper>,
+    schemas: Option<&crate::schema::Schemas>,
+    inputs: &Inputs<'_>,
+) -> FileResult {
+    let mut found = l.findings;
+    let mut printed = Vec::new();
+    for d in &l.docs {
+        let e = w.evaluate(d);
+        let mut doc_findings = e.findings;
+        if let Some(gk) = gk.as_mut() {
+            doc_findings.extend(gk.evaluate(d));
+        }
+        doc_findings.extend(schemas.map(|sc| sc.validate(d)).unwrap_or_default());
+        let waiver_findings = crate::suppress::apply_inline(d, &mut doc_findings, inputs.today);
+        found.extend(doc_findings);
+        found.extend(waiver_findings);
+        printed.extend(e.prints);
+    }
+    // Keep the text only where a snippet will be shown.
+    let text = if found.is_empty() || !inputs.want_snippets { None } else { l.text };
+    // Held until every file is done: without the growth slack.
+    found.shrink_to_fit();
+    (found, l.docs.len(), printed, text)
+}
+
+/// A discovered file on its way to the main pass: read, to be read, already loaded (when every
+/// document was needed before it), or already evaluated (during the CRD pass).
 enum Item {
     Read(SourceFile),
     Unread(Unread),
     Loaded(manifest::Loaded),
+    Done(FileResult),
 }
 
 impl Item {
@@ -341,6 +391,9 @@ impl Item {
     ) -> Result<manifest::Loaded, SourceError> {
         let file = match self {
             Item::Loaded(l) => return Ok(l),
+            // Not reached: only the main pass without the inventory holds evaluated files, and it
+            // takes their results as they are. Loaded again, they are evaluated as any other.
+            Item::Done(_) => return Err(SourceError::Git("a file evaluated twice".into())),
             Item::Read(f) => f,
             Item::Unread(u) => match reader.as_mut() {
                 Some(r) => r.read(u)?,
@@ -375,11 +428,20 @@ fn hand_back(
     (files, unread)
 }
 
-/// The discovered files, read and unread, in path order (as a source lists them).
-fn items(files: Vec<SourceFile>, unread: Vec<Unread>) -> Vec<Item> {
+/// The discovered files, read and unread, in path order (as a source lists them); those `done`
+/// holds (evaluated during the CRD pass) as their results.
+fn items(files: Vec<SourceFile>, unread: Vec<Unread>, mut done: HashMap<String, FileResult>) -> Vec<Item> {
     let mut items: Vec<(String, Item)> = Vec::with_capacity(files.len() + unread.len());
-    items.extend(files.into_iter().map(|f| (f.path.clone(), Item::Read(f))));
-    items.extend(unread.into_iter().map(|u| (u.path.clone(), Item::Unread(u))));
+    let mut item = |path: String, not_done: Item| {
+        let i = done.remove(&path).map(Item::Done).unwrap_or(not_done);
+        items.push((path, i));
+    };
+    for f in files {
+        item(f.path.clone(), Item::Read(f));
+    }
+    for u in unread {
+        item(u.path.clone(), Item::Unread(u));
+    }
     items.sort_by(|a, b| a.0.cmp(&b.0));
     items.into_iter().map(|(_, i)| i).collect()
 }

@@ -10,7 +10,7 @@ use std::sync::{Arc, OnceLock};
 use rayon::prelude::*;
 use serde_json::json;
 
-use super::compile::{Cache, SchemaSource};
+use super::compile::SchemaSource;
 use super::INVALID_CRD;
 use super::{builtin, crd, kustomize, parse_version, remote, to_json, Location, Options, Schemas, Setup};
 use crate::error::SchemaError;
@@ -92,8 +92,8 @@ impl SchemasBuilder {
                     }
                 }
                 if added {
-                    // A kind looked up before may have a schema now.
-                    self.next.cache = Arc::new(Cache::default());
+                    // A kind looked up before may have a schema now; what had one keeps it.
+                    self.next.cache = Arc::new(self.next.cache.settled());
                 }
                 None
             }
@@ -136,6 +136,21 @@ impl SchemasBuilder {
         state: &mut FirstPass,
         limits_for: &(dyn Fn(&str) -> Limits + Sync),
     ) -> Vec<Finding> {
+        self.first_pass_part_with(files, state, limits_for, None)
+    }
+
+    /// [`SchemasBuilder::first_pass_part`], handing each batch on once its CRDs are registered:
+    /// `after` gets the schemas as registered so far and the batch's files as loaded (with their
+    /// index in `files`, in path order), so that a caller may evaluate there the files whose
+    /// validation no later CRD can change (see [`Schemas::settled`]) instead of parsing them
+    /// again. Without `after` a batch's files are dropped once registered.
+    pub fn first_pass_part_with(
+        &mut self,
+        files: &[&SourceFile],
+        state: &mut FirstPass,
+        limits_for: &(dyn Fn(&str) -> Limits + Sync),
+        mut after: Option<AfterBatch<'_>>,
+    ) -> Vec<Finding> {
         let seen = &mut state.seen;
         let mut findings = Vec::new();
         // A few files per worker at once: enough to keep the workers busy on a batch of CRD
@@ -148,17 +163,23 @@ impl SchemasBuilder {
             // path, sit together, so splitting the batch in halves left one worker parsing all
             // of them.
             order.sort_by_key(|&i| std::cmp::Reverse(files[i].bytes.len()));
-            let mut parsed: Vec<(usize, Vec<Document>, Vec<String>)> = order
+            let keep = after.is_some();
+            let mut parsed: Vec<(usize, manifest::Loaded, Vec<String>)> = order
                 .par_iter()
                 .with_max_len(1)
                 .map(|&i| {
                     let f = &files[i];
-                    let docs = manifest::load(f, &limits_for(&f.path)).docs;
+                    let mut loaded = manifest::load(f, &limits_for(&f.path));
                     let patches = match kustomize::is_kustomization(&f.path) {
-                        true => docs.iter().flat_map(kustomize::patch_files).collect(),
+                        true => loaded.docs.iter().flat_map(kustomize::patch_files).collect(),
                         false => Vec::new(),
                     };
-                    (i, docs.into_iter().filter(is_crd_doc).collect(), patches)
+                    if !keep {
+                        loaded.docs.retain(is_crd_doc);
+                        loaded.findings = Vec::new();
+                        loaded.text = None;
+                    }
+                    (i, loaded, patches)
                 })
                 .collect();
             parsed.sort_by_key(|p| p.0);
@@ -166,10 +187,37 @@ impl SchemasBuilder {
             if !patches.is_empty() {
                 Arc::make_mut(&mut self.next.patches).extend(patches);
             }
-            let crds: Vec<Document> = parsed.into_iter().flat_map(|p| p.1).collect();
+            let crds: Vec<&Document> = parsed.iter().flat_map(|p| p.1.docs.iter().filter(|d| is_crd_doc(d))).collect();
             findings.extend(self.register_batch(&crds, seen));
+            if let Some(after) = after.as_mut() {
+                let schemas = self.build();
+                after(&schemas, parsed.into_iter().map(|(i, loaded, _)| (i, loaded)).collect());
+            }
         }
         findings
+    }
+
+    /// Register the patch lists of the kustomizations among `files` (parsed in parallel on the
+    /// current rayon pool; nothing else of them is kept), so that a caller evaluating files during
+    /// the CRD pass knows every partial object before the first batch.
+    pub fn register_patches(&mut self, files: &[&SourceFile], limits_for: &(dyn Fn(&str) -> Limits + Sync)) {
+        let patches: Vec<String> = files
+            .par_iter()
+            .filter(|f| kustomize::is_kustomization(&f.path))
+            .flat_map_iter(|f| {
+                let docs = manifest::load(f, &limits_for(&f.path)).docs;
+                docs.iter().flat_map(kustomize::patch_files).collect::<Vec<String>>()
+            })
+            .collect();
+        if !patches.is_empty() {
+            Arc::make_mut(&mut self.next.patches).extend(patches);
+        }
+    }
+
+    /// Whether `file` may define a schema (a CRD or a ConstraintTemplate: a cheap test of its
+    /// text), leaving the kustomizations aside (see [`SchemasBuilder::register_patches`]).
+    pub fn may_define_schema(file: &SourceFile) -> bool {
+        may_hold_crd(&file.bytes) || may_hold_template(&file.bytes)
     }
 
     /// Whether [`SchemasBuilder::first_pass`] parses `file` (a cheap test of its path and text):
@@ -183,7 +231,7 @@ impl SchemasBuilder {
     /// and once per distinct definition (a CRD bundle committed in many apps is the same
     /// apiVersion and spec each time). A copy registers nothing its original did not (first
     /// definition wins); an unusable copy gets its own warning.
-    fn register_batch(&mut self, crds: &[Document], seen: &mut Seen) -> Vec<Finding> {
+    fn register_batch(&mut self, crds: &[&Document], seen: &mut Seen) -> Vec<Finding> {
         let at: Vec<(KindKey, usize, bool)> = crds.iter().map(|d| seen.find_or_add(d)).collect();
         let read: Vec<Option<Result<Vec<crd::CrdVersion>, SchemaError>>> = crds
             .par_iter()
@@ -233,6 +281,10 @@ fn is_crd_doc(doc: &Document) -> bool {
 }
 
 /// What [`SchemasBuilder::first_pass_part`] carries from one part of the files to the next.
+/// What [`SchemasBuilder::first_pass_part_with`] hands on after each batch: the schemas with the
+/// batch registered, and the batch's files as loaded with their index among the part's files.
+pub type AfterBatch<'a> = &'a mut (dyn FnMut(&Schemas, Vec<(usize, manifest::Loaded)>) + Send + 'a);
+
 #[derive(Default)]
 pub struct FirstPass {
     seen: Seen,

@@ -52,6 +52,25 @@ pub(super) enum Lookup {
 #[derive(Default)]
 pub(super) struct Cache(RwLock<HashMap<Key, Arc<OnceLock<Lookup>>>>);
 
+impl Cache {
+    /// The lookups a CRD registered after them cannot change (every one but [`Lookup::Missing`]:
+    /// a schema location and the embedded schemas come before the CRDs, and the first CRD of a
+    /// kind wins), for the cache of the schemas with more CRDs, so that their validators are not
+    /// compiled again.
+    pub(super) fn settled(&self) -> Cache {
+        let Cache(cache) = self;
+        let kept = match cache.read() {
+            Ok(m) => m
+                .iter()
+                .filter(|(_, c)| matches!(c.get(), Some(l) if !matches!(l, Lookup::Missing(..))))
+                .map(|(k, c)| (k.clone(), c.clone()))
+                .collect(),
+            Err(_) => HashMap::new(),
+        };
+        Cache(RwLock::new(kept))
+    }
+}
+
 /// The embedded definitions of the target minor, and a registry over them.
 pub(super) struct Builtin {
     pub(super) defs: Arc<Json>,

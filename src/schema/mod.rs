@@ -32,7 +32,7 @@ use std::sync::{Arc, OnceLock};
 
 use crate::error::SchemaError;
 
-pub use builder::{may_hold_crd, FirstPass, SchemasBuilder};
+pub use builder::{may_hold_crd, AfterBatch, FirstPass, SchemasBuilder};
 pub use convert::to_json;
 pub use kustomize::{is_kustomization, patch_paths};
 pub use location::Location;

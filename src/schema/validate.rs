@@ -49,6 +49,20 @@ impl Schemas {
         out
     }
 
+    /// Whether what [`Schemas::validate`] says of `doc` is final: no CRD registered later can
+    /// change it. Every kind with a schema keeps it (a `--schema-location` and the embedded
+    /// schemas come first, and the first CRD of a kind wins); only a kind without one yet
+    /// (`schema/missing`, which a later CRD may answer) is not settled.
+    pub fn settled(&self, doc: &Document) -> bool {
+        if self.file_schema(&doc.file.path).is_some() {
+            return true;
+        }
+        let (Some(av), Some(kind)) = (&doc.resource.api_version, &doc.resource.kind) else {
+            return true;
+        };
+        !matches!(self.lookup(av, kind).get(), Some(Lookup::Missing(..)) | None)
+    }
+
     /// The lifecycle finding of the document's API, if any; whether it was removed (then its
     /// schema is not looked up).
     fn lifecycle(&self, doc: &Document, av: &str, kind: &str, out: &mut Vec<Finding>) -> bool {

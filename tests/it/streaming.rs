@@ -199,3 +199,102 @@ fn discovery_holds_only_what_the_first_passes_read() {
     let line = read_line(&bare);
     assert!(line.ends_with(&format!("{total} files ({total} to read where loaded)")), "{line:?}\n{}", bare.stderr);
 }
+
+/// A CRD whose `spec.colour` is red or blue.
+const GADGET_CRD: &str = "\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: gadgets.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {kind: Gadget, plural: gadgets}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+                colour: {type: string, enum: [red, blue]}
+";
+
+/// The files of the CRD pass are evaluated during it, once, when no later CRD can change how
+/// they validate, and read exactly as the main pass reads the others: a bundle holding a Widget
+/// CRD, a Widget and a Deployment is evaluated there (the Widget against the CRD beside it); a
+/// bundle holding a Gadget whose CRD comes later in path order waits for the main pass (checked
+/// against that CRD, not "no schema"); a CRD that a later kustomization names as a patch is a
+/// partial object (no missing required field). Whatever the budget and the thread count, each
+/// document is counted and reported once, and the report is the same byte for byte.
+#[test]
+fn files_of_the_crd_pass_are_evaluated_there_once_when_no_later_crd_can_change_them() {
+    let r = repo();
+    let root = r.path();
+    let widget = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {size: 0}\n";
+    write(root, "crds/a-widgets.yaml", format!("{CRD}---\n{widget}---\n{}", deployment(1)));
+    let gadget = "apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g}\nspec: {colour: green}\n";
+    write(
+        root,
+        "crds/b-early-gadget.yaml",
+        format!("{}---\n{gadget}", CRD.replace("widget", "thing").replace("Widget", "Thing")),
+    );
+    // Copies of the Widget CRD, so that the Gadget CRD is in a later batch of the CRD pass
+    // whatever the thread count (a batch is 4 files per thread).
+    for i in 0..8 {
+        write(root, &format!("crds/f-{i}.yaml"), CRD);
+    }
+    write(root, "crds/z-gadget-crd.yaml", GADGET_CRD);
+    write(root, "base/crd-patch.yaml", "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: gadgets.example.com}\nspec:\n  versions: []\n");
+    write(
+        root,
+        "overlay/kustomization.yaml",
+        "resources: [../crds/z-gadget-crd.yaml]\npatches:\n  - path: ../base/crd-patch.yaml\n",
+    );
+    for i in 2..6 {
+        write(root, &format!("apps/app-{i}.yaml"), deployment(i));
+    }
+    let policy = "package main\n\nimport rego.v1\n\ndeny contains msg if {\n\tsome c in input.spec.template.spec.containers\n\tendswith(c.image, \":latest\")\n\tmsg := sprintf(\"%s uses a latest image\", [input.metadata.name])\n}\n";
+    write(root, "policy/main.rego", policy);
+    commit_all(root, "repository");
+    let mut reports = Vec::new();
+    for (args, budget) in
+        [(&["--rev", "HEAD"][..], "1000000000"), (&["--rev", "HEAD"], "0"), (&["--rev", "HEAD", "-j", "1"], "0")]
+    {
+        let run = run(root, &[args, &["--timings", "-p", "policy"]].concat(), budget);
+        run.expect_code(1);
+        let crds = run.stderr.lines().find(|l| l.starts_with("timing: crds")).unwrap_or_default().to_string();
+        assert!(crds.ends_with("3 CRD kinds; 11 files evaluated with them"), "{crds:?}\n{}", run.stderr);
+        reports.push(run.stdout.clone());
+        let report = run.json();
+        // 17 files: 3 + 2 + 8 + 1 documents in crds/, 1 in base/, 4 Deployments, the kustomization.
+        assert_eq!(summary(&report)[..2], [17, 20], "{}", run.stdout);
+        let at = |rule: &str, file: &str| {
+            findings(&report)
+                .iter()
+                .filter(|f| f["rule"].as_str() == Some(rule) && f["file"].as_str() == Some(file))
+                .count()
+        };
+        assert_eq!(at("schema/invalid-value", "crds/a-widgets.yaml"), 1, "{}", run.stdout);
+        assert_eq!(at("schema/invalid-value", "crds/b-early-gadget.yaml"), 1, "{}", run.stdout);
+        assert_eq!(at("schema/missing", "crds/b-early-gadget.yaml"), 0, "{}", run.stdout);
+        assert_eq!(at("schema/missing-required", "base/crd-patch.yaml"), 0, "{}", run.stdout);
+        // The Deployment of the bundle has the findings of every other Deployment, once.
+        let of = |file: &str| {
+            let mut rules: Vec<String> = findings(&report)
+                .iter()
+                .filter(|f| f["file"].as_str() == Some(file))
+                .filter_map(|f| f["rule"].as_str().map(str::to_string))
+                .filter(|r| !r.starts_with("schema/"))
+                .collect();
+            rules.sort();
+            rules
+        };
+        assert!(!of("apps/app-2.yaml").is_empty());
+        assert_eq!(of("crds/a-widgets.yaml"), of("apps/app-2.yaml"), "{}", run.stdout);
+    }
+    assert!(reports.iter().all(|r| *r == reports[0]), "the reports differ with the budget or the thread count");
+}

@@ -116,7 +116,10 @@ fn key(k: &str) -> PathSeg {
 
 /// Whether a YAML file may hold Gatekeeper objects (the others are not parsed here).
 pub fn mentions_gatekeeper(bytes: &[u8]) -> bool {
-    memchr::memmem::find(bytes, b"gatekeeper.sh/").is_some()
+    // The searcher built once per run, not per file.
+    static GATEKEEPER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"gatekeeper.sh/"));
+    GATEKEEPER.find(bytes).is_some()
 }
 
 /// Rule of the notes on templates and constraints this gate does not evaluate (CEL only,

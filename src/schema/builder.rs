@@ -157,13 +157,13 @@ impl SchemasBuilder {
         // bundles of very different sizes, few enough that their parsed trees stay small.
         let batch = rayon::current_num_threads().max(1) * 4;
         let indices: Vec<usize> = (0..files.len()).collect();
-        for chunk in indices.chunks(batch) {
+        let keep = after.is_some();
+        let parse = |chunk: &[usize]| {
             let mut order = chunk.to_vec();
             // Largest first, one file per task: the bundles are few and large and, sorted by
             // path, sit together, so splitting the batch in halves left one worker parsing all
             // of them.
             order.sort_by_key(|&i| std::cmp::Reverse(files[i].bytes.len()));
-            let keep = after.is_some();
             let mut parsed: Vec<(usize, manifest::Loaded, Vec<String>)> = order
                 .par_iter()
                 .with_max_len(1)
@@ -183,16 +183,28 @@ impl SchemasBuilder {
                 })
                 .collect();
             parsed.sort_by_key(|p| p.0);
+            parsed
+        };
+        // The batch registered last and not yet handed on: it goes to `after` while the next
+        // batch is parsed, so that neither waits for the other's largest file.
+        let mut registered: Option<(Schemas, Vec<(usize, manifest::Loaded)>)> = None;
+        for chunk in indices.chunks(batch) {
+            let mut parsed = match (registered.take(), after.as_mut()) {
+                (Some((schemas, done)), Some(after)) => rayon::join(|| after(&schemas, done), || parse(chunk)).1,
+                _ => parse(chunk),
+            };
             let patches: Vec<String> = parsed.iter_mut().flat_map(|p| std::mem::take(&mut p.2)).collect();
             if !patches.is_empty() {
                 Arc::make_mut(&mut self.next.patches).extend(patches);
             }
             let crds: Vec<&Document> = parsed.iter().flat_map(|p| p.1.docs.iter().filter(|d| is_crd_doc(d))).collect();
             findings.extend(self.register_batch(&crds, seen));
-            if let Some(after) = after.as_mut() {
-                let schemas = self.build();
-                after(&schemas, parsed.into_iter().map(|(i, loaded, _)| (i, loaded)).collect());
+            if keep {
+                registered = Some((self.build(), parsed.into_iter().map(|(i, loaded, _)| (i, loaded)).collect()));
             }
+        }
+        if let (Some((schemas, done)), Some(after)) = (registered, after.as_mut()) {
+            after(&schemas, done);
         }
         findings
     }
@@ -403,17 +415,18 @@ fn constraint_crd(doc: &Document) -> Option<serde_json::Value> {
     }))
 }
 
+/// A substring searcher built once per run (building one per file and needle was 0.5% of a
+/// full check).
+type Needle = std::sync::LazyLock<memchr::memmem::Finder<'static>>;
+
 /// Whether a file may define a ConstraintTemplate (a cheap text test before parsing).
 fn may_hold_template(bytes: &[u8]) -> bool {
-    holds(bytes, b"ConstraintTemplate")
+    static TEMPLATE: Needle = Needle::new(|| memchr::memmem::Finder::new(b"ConstraintTemplate"));
+    TEMPLATE.find(bytes).is_some()
 }
 
 /// Whether a file may define a CRD (a cheap text test before parsing).
 pub fn may_hold_crd(bytes: &[u8]) -> bool {
-    holds(bytes, b"CustomResourceDefinition")
-}
-
-/// Whether `needle` occurs in `bytes`.
-fn holds(bytes: &[u8], needle: &[u8]) -> bool {
-    memchr::memmem::find(bytes, needle).is_some()
+    static CRD: Needle = Needle::new(|| memchr::memmem::Finder::new(b"CustomResourceDefinition"));
+    CRD.find(bytes).is_some()
 }

@@ -200,29 +200,6 @@ fn discovery_holds_only_what_the_first_passes_read() {
     assert!(line.ends_with(&format!("{total} files ({total} to read where loaded)")), "{line:?}\n{}", bare.stderr);
 }
 
-/// A CRD whose `spec.colour` is red or blue.
-const GADGET_CRD: &str = "\
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: gadgets.example.com}
-spec:
-  group: example.com
-  scope: Namespaced
-  names: {kind: Gadget, plural: gadgets}
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec:
-              type: object
-              properties:
-                colour: {type: string, enum: [red, blue]}
-";
-
 /// The files of the CRD pass are evaluated during it, once, when no later CRD can change how
 /// they validate, and read exactly as the main pass reads the others: a bundle holding a Widget
 /// CRD, a Widget and a Deployment is evaluated there (the Widget against the CRD beside it); a
@@ -236,7 +213,7 @@ fn files_of_the_crd_pass_are_evaluated_there_once_when_no_later_crd_can_change_t
     let root = r.path();
     let widget = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {size: 0}\n";
     write(root, "crds/a-widgets.yaml", format!("{CRD}---\n{widget}---\n{}", deployment(1)));
-    let gadget = "apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g}\nspec: {colour: green}\n";
+    let gadget = "apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g}\nspec: {size: 0}\n";
     write(
         root,
         "crds/b-early-gadget.yaml",
@@ -247,7 +224,8 @@ fn files_of_the_crd_pass_are_evaluated_there_once_when_no_later_crd_can_change_t
     for i in 0..8 {
         write(root, &format!("crds/f-{i}.yaml"), CRD);
     }
-    write(root, "crds/z-gadget-crd.yaml", GADGET_CRD);
+    // Like the Widget's: `spec.size` at least 1.
+    write(root, "crds/z-gadget-crd.yaml", CRD.replace("widget", "gadget").replace("Widget", "Gadget"));
     write(root, "base/crd-patch.yaml", "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: gadgets.example.com}\nspec:\n  versions: []\n");
     write(
         root,

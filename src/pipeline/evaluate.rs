@@ -392,7 +392,8 @@ impl Item {
         let file = match self {
             Item::Loaded(l) => return Ok(l),
             // Not reached: only the main pass without the inventory holds evaluated files, and it
-            // takes their results as they are. Loaded again, they are evaluated as any other.
+            // takes their results as they are. Were one loaded, the run stops here rather than
+            // report its findings twice.
             Item::Done(_) => return Err(SourceError::Git("a file evaluated twice".into())),
             Item::Read(f) => f,
             Item::Unread(u) => match reader.as_mut() {

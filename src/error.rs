@@ -230,6 +230,10 @@ pub enum SchemaError {
     /// groups `apps`, `batch`, `policy`, … and the core group are Kubernetes' own).
     #[error("spec.group `{0}` is refused by the API server: it should be a lower-case domain with at least one dot")]
     CrdGroup(String),
+    /// A v1 CRD in a group of the Kubernetes community (`k8s.io`, `kubernetes.io` and their
+    /// subdomains) without the approval annotation the API server asks for there.
+    #[error("spec.group `{0}` is reserved for the Kubernetes project: the API server refuses it without an `api-approved.kubernetes.io` annotation holding the URL where the API was approved, or a reason starting with `unapproved`")]
+    CrdApproval(String),
     /// A kind the embedded schemas serve: the API server serves it itself, never from a CRD.
     #[error("it defines {kind} {api_version}, which Kubernetes serves itself: the API server never serves that kind from a CRD, so its built-in schema still applies")]
     CrdBuiltinKind { api_version: String, kind: String },

@@ -305,8 +305,8 @@ pub struct FirstPass {
 /// Group and kind of a CRD definition (a copy's metadata.name may differ: it is not read).
 type KindKey = (String, String);
 
-/// The distinct CRD definitions registered so far (apiVersion and spec, what [`read_crd`]
-/// reads), with what reading each gave, so that a copy reuses its conversion.
+/// The distinct CRD definitions registered so far (apiVersion, spec and approval annotation,
+/// what [`read_crd`] reads), with what reading each gave, so that a copy reuses its conversion.
 #[derive(Default)]
 struct Seen {
     by_kind: HashMap<KindKey, Vec<Definition>>,
@@ -315,6 +315,8 @@ struct Seen {
 struct Definition {
     api_version: Option<String>,
     spec: regorus::Value,
+    /// Its `api-approved.kubernetes.io` annotation (`Undefined` when it has none).
+    approval: regorus::Value,
     outcome: Option<Result<(), SchemaError>>,
 }
 
@@ -328,11 +330,20 @@ impl Seen {
         };
         let spec = &d.value["spec"];
         let key = (text(&spec["group"]), text(&spec["names"]["kind"]));
+        // The approval annotation is read with the spec (see `read_crd`).
+        let approval = &d.value["metadata"]["annotations"]["api-approved.kubernetes.io"];
         let defs = self.by_kind.entry(key.clone()).or_default();
-        if let Some(j) = defs.iter().position(|o| o.api_version == d.resource.api_version && o.spec == *spec) {
+        let same =
+            |o: &Definition| o.api_version == d.resource.api_version && o.spec == *spec && o.approval == *approval;
+        if let Some(j) = defs.iter().position(same) {
             return (key, j, true);
         }
-        defs.push(Definition { api_version: d.resource.api_version.clone(), spec: spec.clone(), outcome: None });
+        defs.push(Definition {
+            api_version: d.resource.api_version.clone(),
+            spec: spec.clone(),
+            approval: approval.clone(),
+            outcome: None,
+        });
         let j = defs.len() - 1;
         (key, j, false)
     }
@@ -356,6 +367,18 @@ fn read_crd(doc: &Document) -> Option<Result<Vec<crd::CrdVersion>, SchemaError>>
     }
     if !crd::is_crd(av, kind) {
         return None;
+    }
+    if av == "apiextensions.k8s.io/v1" {
+        let text = |v: &regorus::Value| match v {
+            regorus::Value::String(s) => Some(s.to_string()),
+            _ => None,
+        };
+        let approval = text(&doc.value["metadata"]["annotations"]["api-approved.kubernetes.io"]);
+        if let Some(group) = text(&doc.value["spec"]["group"]) {
+            if !crd::is_approved(&group, approval.as_deref()) {
+                return Some(Err(SchemaError::CrdApproval(group)));
+            }
+        }
     }
     // Only `spec` is read: the rest of the document need not be converted.
     let slim = json!({"apiVersion": av, "spec": to_json(&doc.value["spec"])});

@@ -45,6 +45,29 @@ pub fn is_crd_group(group: &str) -> bool {
     group.len() <= 253 && group.contains('.') && group.split('.').all(label)
 }
 
+/// Whether the API server accepts a `apiextensions.k8s.io/v1` CRD of `group` whose
+/// `api-approved.kubernetes.io` annotation is `approval`: the groups `k8s.io`, `kubernetes.io`
+/// and their subdomains belong to the Kubernetes project, and a CRD in one must say where its API
+/// was approved (a URL with a scheme and a host) or start with `unapproved`
+/// (apiextensions-apiserver's `GetAPIApprovalState`). `x-k8s.io` is not such a group.
+pub fn is_approved(group: &str, approval: Option<&str>) -> bool {
+    let protected = |domain: &str| group == domain || group.strip_suffix(domain).is_some_and(|g| g.ends_with('.'));
+    if !protected("k8s.io") && !protected("kubernetes.io") {
+        return true;
+    }
+    let a = approval.unwrap_or("");
+    if a.starts_with("unapproved") {
+        return true;
+    }
+    // An absolute URL with a host, as Go's `url.ParseRequestURI` reads one.
+    let Some((scheme, rest)) = a.split_once("://") else { return false };
+    let scheme_ok = scheme.bytes().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && scheme.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'));
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    scheme_ok && !host.is_empty() && !a.bytes().any(|c| c.is_ascii_control() || c == b' ')
+}
+
 fn str_at<'a>(v: &'a Json, path: &[&str]) -> Option<&'a str> {
     let mut cur = v;
     for p in path {

@@ -315,6 +315,10 @@ fn a_crd_never_takes_a_kind_kubernetes_serves_and_its_group_must_be_a_domain() {
     // A CRD in a group that is a domain but serves Kubernetes' NetworkPolicy, committed twice
     // (each copy warns), with a schema that accepts anything.
     let claim = CRD
+        .replace(
+            "{name: widgets.example.com}",
+            "{name: widgets.example.com, annotations: {api-approved.kubernetes.io: 'https://example.com/1'}}",
+        )
         .replace("widgets.example.com", "networkpolicies.networking.k8s.io")
         .replace("group: example.com", "group: networking.k8s.io")
         .replace("kind: Widget", "kind: NetworkPolicy")
@@ -331,4 +335,25 @@ fn a_crd_never_takes_a_kind_kubernetes_serves_and_its_group_must_be_a_domain() {
         got.iter().map(|g| (g.0.as_str(), g.1.as_str())).collect::<Vec<_>>(),
         vec![("schema/invalid-value", "/spec/policyTypes/0")]
     );
+}
+
+#[test]
+fn a_crd_in_a_kubernetes_group_needs_its_approval_annotation() {
+    let url = Some("https://github.com/kubernetes/enhancements/pull/1111");
+    for (group, approval, ok) in [
+        ("example.com", None, true),
+        ("example.x-k8s.io", None, true),
+        ("notk8s.io", None, true),
+        ("k8s.io", None, false),
+        ("gateway.networking.k8s.io", None, false),
+        ("gateway.networking.k8s.io", Some(""), false),
+        ("gateway.networking.k8s.io", url, true),
+        ("storage.kubernetes.io", Some("unapproved, testing only"), true),
+        ("storage.kubernetes.io", Some("approved"), false),
+        ("storage.kubernetes.io", Some("https://"), false),
+        ("storage.kubernetes.io", Some("/kubernetes/enhancements/pull/1111"), false),
+        ("storage.kubernetes.io", Some("1http://x/y"), false),
+    ] {
+        assert_eq!(crd::is_approved(group, approval), ok, "{group} {approval:?}");
+    }
 }

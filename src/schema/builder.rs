@@ -213,14 +213,8 @@ impl SchemasBuilder {
     /// current rayon pool; nothing else of them is kept), so that a caller evaluating files during
     /// the CRD pass knows every partial object before the first batch.
     pub fn register_patches(&mut self, files: &[&SourceFile], limits_for: &(dyn Fn(&str) -> Limits + Sync)) {
-        let patches: Vec<String> = files
-            .par_iter()
-            .filter(|f| kustomize::is_kustomization(&f.path))
-            .flat_map_iter(|f| {
-                let docs = manifest::load(f, &limits_for(&f.path)).docs;
-                docs.iter().flat_map(kustomize::patch_files).collect::<Vec<String>>()
-            })
-            .collect();
+        let patches: Vec<String> =
+            files.par_iter().flat_map_iter(|f| kustomize::patches_named(f, &limits_for(&f.path))).collect();
         if !patches.is_empty() {
             Arc::make_mut(&mut self.next.patches).extend(patches);
         }

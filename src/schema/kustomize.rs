@@ -68,10 +68,13 @@ pub(super) fn is_build_input(api_version: &str) -> bool {
 /// not whole policies either (a Gatekeeper Constraint patch sets one field of a constraint).
 /// Only the kustomization files themselves are parsed; one that does not load names nothing.
 pub fn patch_paths(files: &[SourceFile]) -> BTreeSet<String> {
-    files
-        .iter()
-        .filter(|f| is_kustomization(&f.path))
-        .flat_map(|f| manifest::load(f, &Limits::default()).docs)
-        .flat_map(|d| patch_files(&d))
-        .collect()
+    files.iter().flat_map(|f| patches_named(f, &Limits::default())).collect()
+}
+
+/// The files `file` uses as patches when it is a kustomization (read with `limits`), else none.
+pub fn patches_named(file: &SourceFile, limits: &Limits) -> Vec<String> {
+    match is_kustomization(&file.path) {
+        true => manifest::load(file, limits).docs.iter().flat_map(patch_files).collect(),
+        false => Vec::new(),
+    }
 }
